@@ -1,0 +1,88 @@
+/*
+ * answer.h - parsing the LM's comment answer and aligning it to the
+ * columns asked about, and the offline describer.
+ *
+ * The answer shape is dbxmetagen's (DESIGN.md "The comment answer"):
+ *   {"table": "...", "columns": ["c1", ...], "column_contents": ["...", ...]}
+ * Comments are matched to columns BY NAME (case-insensitive, quotes and
+ * backticks stripped), never by position (dbxmetagen issue #194).
+ */
+#ifndef METAGEN_ANSWER_H
+#define METAGEN_ANSWER_H
+
+#include <stddef.h>
+
+#include "metagen.h"
+#include "model.h"
+
+/* A parsed answer; every string owned. */
+typedef struct mgen_answer {
+	char *table_comment;  /* "table", or NULL when absent */
+	char **columns;       /* "columns", as the LM wrote them */
+	char **contents;      /* "column_contents", parallel to columns */
+	size_t n;
+	int repaired;         /* 1 when fences, chatter, stringified arrays
+				 or truncation had to be repaired */
+} mgen_answer;
+
+/*
+ * Parses `text`: strips ``` fences and chatter before/after the first
+ * balanced JSON object, accepts "columns"/"column_contents" given as a
+ * JSON-encoded string of an array, and also the object form
+ * {"table": "...", "columns": {"c1": "..."}}. When `truncated` (the LM
+ * stopped at finish_reason=length) it salvages the complete leading
+ * pairs of a cut-off object and sets `repaired`. Arrays of different
+ * lengths keep the common prefix only when truncated; otherwise that is
+ * MGEN_EVALIDATE. Returns 0, MGEN_EPARSE (no JSON object, message gives
+ * the offset and a short excerpt), MGEN_EVALIDATE, or MGEN_ENOMEM.
+ */
+int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
+		      mgen_err *err);
+
+/* Frees the answer's strings and zeroes it. */
+void mgen_answer_release(mgen_answer *a);
+
+/* The result of aligning an answer to the asked columns. */
+typedef struct mgen_alignment {
+	char **comments; /* nasked entries, parallel to `asked`; NULL where
+			    the column got no usable comment; owned */
+	char **problems; /* nasked entries: NULL, or why that column has no
+			    comment ("missing from answer", "duplicated in
+			    answer", "empty comment"); owned */
+	size_t nasked;
+	size_t nmissing;     /* asked, not answered */
+	size_t nduplicated;  /* answered more than once (all copies rejected
+				unless identical) */
+	size_t nunknown;     /* answered but never asked */
+	char *unknown;       /* comma-separated unknown names, or NULL */
+} mgen_alignment;
+
+/*
+ * Matches `a`'s comments to `asked[0..nasked)` by name. Returns 0 when
+ * every asked column has a comment, MGEN_EVALIDATE when any is missing,
+ * duplicated (with different texts) or empty (the alignment still holds
+ * the columns that did match, and `err` names the first problem as
+ * "table.column: <problem>" using `table_name`), or MGEN_ENOMEM. Unknown
+ * extra names are counted but are not an error by themselves.
+ */
+int mgen_answer_align(const mgen_answer *a, const char *table_name,
+		      const char *const *asked, size_t nasked,
+		      mgen_alignment *out, mgen_err *err);
+
+/* Frees the alignment and zeroes it. */
+void mgen_alignment_release(mgen_alignment *al);
+
+/*
+ * The offline describer: deterministic comments with no network, from
+ * names (snake_case and camelCase split, abbreviations from `abbrev`
+ * expanded, e.g. "hadm_id" -> "Hospital admission identifier"), data
+ * types and statistics (row counts, null share, distinct share, min/max
+ * only when `allow_data`). Sets *table_comment and column_comments[i] for
+ * i < t->ncolumns (caller frees each, and must pass an array of
+ * t->ncolumns pointers). Returns 0 or MGEN_ENOMEM.
+ */
+int mgen_offline_describe(const mgen_table *t, const mgen_kvlist *abbrev,
+			  int allow_data, char **table_comment,
+			  char **column_comments);
+
+#endif

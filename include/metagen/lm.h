@@ -1,0 +1,96 @@
+/*
+ * lm.h - the LM client: OpenAI-compatible chat completions over HTTPS
+ * (../shared/reference/llm-endpoints.md), with LiteLLM-style model strings,
+ * timeouts, retries with exponential backoff and jitter honouring
+ * Retry-After, and token usage summed across calls. Thread-safe: one
+ * mgen_lm may be used from many threads at once.
+ */
+#ifndef METAGEN_LM_H
+#define METAGEN_LM_H
+
+#include <stddef.h>
+
+#include "metagen.h"
+
+typedef struct mgen_lm_options {
+	int version;           /* MGEN_LM_OPTIONS_VERSION */
+	const char *model;     /* "databricks/<endpoint>", "openai/<model>",
+				  or a bare model name used with api_base */
+	const char *api_base;  /* e.g. "http://127.0.0.1:8080/v1"; NULL =
+				  from the model string's provider */
+	const char *api_key;   /* NULL = METAGEN_API_KEY, or the provider's
+				  variable (DATABRICKS_TOKEN, OPENAI_API_KEY) */
+	double temperature;    /* default 0.1 */
+	int max_tokens;        /* default 8192 */
+	long timeout_ms;       /* whole request; default 120000 */
+	int max_retries;       /* retries after the first try; default 3 */
+	long backoff_base_ms;  /* first backoff; default 1000 */
+	long backoff_max_ms;   /* backoff cap; default 120000 */
+	mgen_log_fn log;       /* optional */
+	void *log_userdata;
+} mgen_lm_options;
+
+#define MGEN_LM_OPTIONS_VERSION 1
+#define MGEN_LM_OPTIONS_INIT                                                  \
+	{MGEN_LM_OPTIONS_VERSION, NULL, NULL, NULL, 0.1, 8192, 120000, 3,     \
+	 1000, 120000, NULL, NULL}
+
+typedef struct mgen_lm mgen_lm;
+
+/* One chat message; strings borrowed for the call. */
+typedef struct mgen_message {
+	const char *role; /* "system" | "user" | "assistant" */
+	const char *content;
+} mgen_message;
+
+/* The answer to one chat call; release with mgen_lm_response_release. */
+typedef struct mgen_lm_response {
+	char *content;        /* choices[0].message.content (owned) */
+	char *finish_reason;  /* "stop", "length", ... (owned; may be NULL) */
+	long prompt_tokens;   /* usage, 0 when the endpoint gave none */
+	long completion_tokens;
+	int http_status;      /* of the last attempt */
+	int attempts;         /* HTTP requests made, retries included */
+	double latency_ms;    /* wall time of the whole call */
+} mgen_lm_response;
+
+/*
+ * Resolves the model string, base URL and key (options first, then the
+ * environment: DATABRICKS_HOST + DATABRICKS_TOKEN for "databricks/X" ->
+ * https://HOST/serving-endpoints with model X; OPENAI_BASE_URL +
+ * OPENAI_API_KEY for "openai/X"; METAGEN_API_KEY for any) and creates a
+ * client. Strings are copied. Returns 0, MGEN_ECONFIG (no base URL can be
+ * found: the message says which variable to set), or MGEN_ENOMEM.
+ */
+int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err);
+
+/* Frees the client. NULL is harmless. */
+void mgen_lm_free(mgen_lm *lm);
+
+/* The resolved base URL and model name (borrowed), for traces. */
+const char *mgen_lm_api_base(const mgen_lm *lm);
+const char *mgen_lm_model(const mgen_lm *lm);
+
+/*
+ * POSTs {base}/chat/completions with the messages, model, temperature and
+ * max_tokens (and `response_format_json`, raw JSON text, when not NULL).
+ * Retries 408/409/429/5xx and network errors up to max_retries times with
+ * exponential backoff and full jitter, waiting at least Retry-After
+ * seconds when the answer has it; never retries other 4xx.
+ * Returns 0 and fills `out` (finish_reason "length" is still 0: the caller
+ * decides), or MGEN_EAUTH (401/403), MGEN_EHTTP (other failures, with the
+ * status and the endpoint's error.message in `err`), MGEN_EPARSE (a 200
+ * whose body is not a chat completion). `err` never contains the key.
+ */
+int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		 const char *response_format_json, mgen_lm_response *out,
+		 mgen_err *err);
+
+/* Frees the response's strings and zeroes it. */
+void mgen_lm_response_release(mgen_lm_response *r);
+
+/* Token usage and request count summed over every call so far. */
+void mgen_lm_usage(const mgen_lm *lm, long long *prompt_tokens,
+		   long long *completion_tokens, long long *requests);
+
+#endif

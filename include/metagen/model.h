@@ -1,0 +1,172 @@
+/*
+ * model.h - the data every stage of a run passes along: a table with its
+ * columns, their existing comments, the table's profile (statistics and
+ * sample rows) and the proposed comments with the path that produced them.
+ *
+ * These are transparent structs: the warehouse layer fills names, types,
+ * existing comments and the profile; generation fills the proposals; the
+ * output layer reads everything. All strings are owned by the struct that
+ * holds them (malloc'd, UTF-8, NUL-terminated) and freed by
+ * mgen_table_release(). A NULL string means "absent" (SQL NULL, no comment).
+ */
+#ifndef METAGEN_MODEL_H
+#define METAGEN_MODEL_H
+
+#include <stddef.h>
+
+#include "metagen.h"
+
+/* Which prompt path produced a comment (DESIGN.md: fallback chain). */
+typedef enum mgen_path {
+	MGEN_PATH_NONE = 0,
+	MGEN_PATH_OPTIMIZED = 1,
+	MGEN_PATH_LEGACY = 2,
+	MGEN_PATH_OFFLINE = 3
+} mgen_path;
+
+/* Returns "optimized", "legacy", "offline" or "" for NONE. */
+const char *mgen_path_name(mgen_path p);
+/* Parses those names ("" and "none" give NONE); -1 when unknown. */
+int mgen_path_from_name(const char *s);
+
+/*
+ * The state of one proposed comment.
+ * PROPOSED: a new comment is ready to apply.
+ * KEPT:     the object already has a human comment and --overwrite is off;
+ *           the proposal is recorded for review but is not applied.
+ * FAILED:   no acceptable comment; `reason` says why.
+ * APPLIED:  written to the warehouse by apply.
+ * SKIPPED:  the reviewer blanked the comment or the row needs no change.
+ */
+typedef enum mgen_status {
+	MGEN_STATUS_NONE = 0,
+	MGEN_STATUS_PROPOSED = 1,
+	MGEN_STATUS_KEPT = 2,
+	MGEN_STATUS_FAILED = 3,
+	MGEN_STATUS_APPLIED = 4,
+	MGEN_STATUS_SKIPPED = 5
+} mgen_status;
+
+/* "proposed", "kept", "failed", "applied", "skipped" or "". */
+const char *mgen_status_name(mgen_status s);
+/* Parses those names; -1 when unknown. */
+int mgen_status_from_name(const char *s);
+
+/* A proposed comment for a table or a column. */
+typedef struct mgen_proposal {
+	char *comment;      /* the proposed text, or NULL */
+	mgen_path path;     /* which path wrote it */
+	mgen_status status;
+	char *reason;       /* why failed / fell back / kept; or NULL */
+} mgen_proposal;
+
+/* One column, its statistics (filled by profiling) and its proposal. */
+typedef struct mgen_column {
+	char *name;
+	char *data_type;        /* as the warehouse names it, e.g. "varchar(50)" */
+	char *existing_comment; /* NULL when the column has none */
+	int ordinal;            /* 1-based position in the table */
+
+	/* Statistics: valid when the table's `profiled` is set. */
+	long long non_null_count; /* -1 unknown */
+	long long distinct_count; /* -1 unknown; approximate where the
+				     dialect uses approx_count_distinct */
+	char *min_value;          /* as text; NULL when not computed */
+	char *max_value;          /* as text; NULL when not computed */
+	double avg_length;        /* mean length of text values in
+				     characters; -1 when not a text column */
+	int is_binary;            /* sample cells are base64 prefixes */
+
+	mgen_proposal proposal;
+} mgen_column;
+
+/*
+ * One table. catalog/schema/name are the warehouse's three-level names
+ * (DESIGN.md glossary): PostgreSQL maps database -> catalog; SQLite has
+ * catalog "" and schema "main" (the attached database's name).
+ */
+typedef struct mgen_table {
+	char *catalog;
+	char *schema;
+	char *name;
+	char *existing_comment; /* NULL when the table has none */
+	mgen_column *columns;   /* ncolumns entries, in ordinal order */
+	size_t ncolumns;
+
+	int profiled;            /* statistics and sample are filled */
+	long long row_count;     /* -1 unknown */
+	char **sample;           /* nsample_rows * ncolumns cells, row-major;
+				    NULL cell = SQL NULL */
+	size_t nsample_rows;
+
+	mgen_proposal proposal;  /* the table comment */
+	long long prompt_tokens; /* LM usage spent on this table */
+	long long completion_tokens;
+	int lm_calls;
+	double elapsed_ms;       /* wall time spent on this table */
+} mgen_table;
+
+/* A growable list of tables. */
+typedef struct mgen_table_list {
+	mgen_table *items;
+	size_t n;
+	size_t cap;
+} mgen_table_list;
+
+/* A key/value pair (abbreviations, settings); both strings owned. */
+typedef struct mgen_kv {
+	char *key;
+	char *value;
+} mgen_kv;
+
+/* An ordered list of pairs; keeps insertion order. */
+typedef struct mgen_kvlist {
+	mgen_kv *items;
+	size_t n;
+	size_t cap;
+} mgen_kvlist;
+
+/* Frees every string and array inside `t` and zeroes it. NULL is fine. */
+void mgen_table_release(mgen_table *t);
+
+/* Releases each table, the array, and zeroes the list. NULL is fine. */
+void mgen_table_list_release(mgen_table_list *l);
+
+/*
+ * Appends a zeroed table to the list and returns it through `*out`
+ * (borrowed, valid until the next push). Returns 0 or MGEN_ENOMEM.
+ */
+int mgen_table_list_push(mgen_table_list *l, mgen_table **out);
+
+/*
+ * Adds a zeroed column to `t` (statistics set to "unknown": counts -1,
+ * avg_length -1) and returns it through `*out` (borrowed, valid until the
+ * next add). Returns 0 or MGEN_ENOMEM.
+ */
+int mgen_table_add_column(mgen_table *t, mgen_column **out);
+
+/* "catalog.schema.table", leaving out empty parts; caller frees.
+ * NULL on out of memory. */
+char *mgen_table_fullname(const mgen_table *t);
+
+/* Frees the sample cells and array; sets nsample_rows to 0. */
+void mgen_table_clear_sample(mgen_table *t);
+
+/* Sets a proposal's fields, copying `comment` and `reason` (either may be
+ * NULL) and freeing what it held. Returns 0 or MGEN_ENOMEM. */
+int mgen_proposal_set(mgen_proposal *p, const char *comment, mgen_path path,
+		      mgen_status status, const char *reason);
+
+/* Frees a proposal's strings and zeroes it. */
+void mgen_proposal_release(mgen_proposal *p);
+
+/* Appends a copy of key and value. Returns 0 or MGEN_ENOMEM. */
+int mgen_kvlist_add(mgen_kvlist *l, const char *key, const char *value);
+
+/* Value for `key` compared case-insensitively, or NULL; borrowed. */
+const char *mgen_kvlist_get(const mgen_kvlist *l, const char *key);
+
+/* Frees every pair and the array; zeroes the list. NULL is fine. */
+void mgen_kvlist_release(mgen_kvlist *l);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * prompt.h - the legacy prompt path: templates in prompts/ (compiled into
+ * the binary; prompts.dir overrides them) rendered into chat messages.
+ *
+ * Template syntax (a small subset of Mustache, https://mustache.github.io/
+ * mustache.5.html): {{name}} inserts a variable verbatim (no HTML
+ * escaping), {{#name}}...{{/name}} keeps its body when the variable is
+ * non-empty, {{^name}}...{{/name}} when it is empty, {{! comment }} is
+ * dropped. An unknown variable, an unclosed or mismatched section is an
+ * error naming "FILE:LINE".
+ *
+ * Files (prompts/*.txt): system.txt, system_nodata.txt (used when
+ * allow_data_in_comments is false), fewshot_N_user.txt and
+ * fewshot_N_assistant.txt (N = 1, 2, ...; pairs), user.txt, merge_system.txt,
+ * merge_user.txt.
+ */
+#ifndef METAGEN_PROMPT_H
+#define METAGEN_PROMPT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "lm.h"
+#include "metagen.h"
+#include "model.h"
+
+/* --- the template engine ---------------------------------------------- */
+
+typedef struct mgen_template mgen_template;
+
+/* Compiles `text` (named `name` in messages, e.g. "prompts/user.txt").
+ * Returns 0, MGEN_ETEMPLATE ("NAME:LINE: unclosed section 'x'"), ENOMEM. */
+int mgen_template_compile(const char *name, const char *text,
+			  mgen_template **out, mgen_err *err);
+void mgen_template_free(mgen_template *t);
+
+/* Renders with variables `vars` (values borrowed) appended to `out`.
+ * Returns 0, MGEN_ETEMPLATE ("NAME:LINE: unknown variable 'x'"), or the
+ * buffer's error. */
+int mgen_template_render(const mgen_template *t, const mgen_kvlist *vars,
+			 mgen_buf *out, mgen_err *err);
+
+/* --- the legacy comment prompts ---------------------------------------- */
+
+/* The loaded template set. */
+typedef struct mgen_prompt_set mgen_prompt_set;
+
+/* Loads every template from `dir` (NULL = the built-in copies) and
+ * compiles it; a missing required file or a template error fails. */
+int mgen_prompt_set_load(const char *dir, mgen_prompt_set **out,
+			 mgen_err *err);
+void mgen_prompt_set_free(mgen_prompt_set *ps);
+
+typedef struct mgen_prompt_options {
+	int version;                  /* MGEN_PROMPT_OPTIONS_VERSION */
+	int comment_style;            /* mgen_comment_style */
+	int allow_data;               /* 0: no sample, no min/max anywhere */
+	int allow_data_in_comments;   /* 0: the no-data system prompt */
+	int add_metadata;             /* include column statistics */
+	int include_existing_table_comment;
+	int include_minmax;           /* include_possible_data_fields_... */
+	const mgen_kvlist *abbreviations; /* may be NULL */
+	size_t word_limit_per_cell;
+	size_t max_prompt_words;      /* max_prompt_length; 0 = no limit */
+} mgen_prompt_options;
+
+#define MGEN_PROMPT_OPTIONS_VERSION 1
+
+/* The messages of one call; owns its strings. */
+typedef struct mgen_chat {
+	mgen_message *msgs;
+	size_t n;
+	size_t words;       /* whitespace-separated words across messages */
+	size_t sample_rows; /* sample rows actually included after shrinking */
+} mgen_chat;
+
+void mgen_chat_release(mgen_chat *c);
+
+/*
+ * Renders the comment prompt for columns `cols[0..ncols)` (indexes into
+ * t->columns) of profiled table `t`: system message, the few-shot pairs,
+ * then the user message with the table name, the profile in dbxmetagen's
+ * split shape ({"table_name", "columns", "index", "data",
+ * "column_metadata"}), existing comments and abbreviations.
+ * When the prompt exceeds max_prompt_words it is shrunk step by step
+ * (halve the sample rows, then halve the cell word limit, down to no
+ * rows and 8 words) before giving up with MGEN_ELIMIT ("prompt for T is
+ * N words, over max_prompt_length M even with no sample rows").
+ */
+int mgen_prompt_render_comment(const mgen_prompt_set *ps, const mgen_table *t,
+			       const size_t *cols, size_t ncols,
+			       const mgen_prompt_options *opts, mgen_chat *out,
+			       mgen_err *err);
+
+/*
+ * Renders the merge call for a table split into chunks: the chunk table
+ * descriptions `parts[0..nparts)` merged into one table comment. The
+ * answer uses the same JSON shape with empty column arrays.
+ */
+int mgen_prompt_render_merge(const mgen_prompt_set *ps, const mgen_table *t,
+			     const char *const *parts, size_t nparts,
+			     const mgen_prompt_options *opts, mgen_chat *out,
+			     mgen_err *err);
+
+/*
+ * The profile of columns `cols` of `t` as dbxmetagen's split-shape JSON
+ * object text (also the optimized path's table_data input), honouring
+ * allow_data / include_minmax / word_limit_per_cell and at most
+ * `max_rows` sample rows. Caller frees. NULL on out of memory.
+ */
+char *mgen_prompt_profile_json(const mgen_table *t, const size_t *cols,
+			       size_t ncols, const mgen_prompt_options *opts,
+			       size_t max_rows);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * warehouse.h - dialects (the SQL that differs per engine) and the ODBC
+ * warehouse connection: list tables and columns with their existing
+ * comments, profile a table, execute DDL in transactions.
+ *
+ * Facts behind the SQL: ../shared/reference/dialects.md (kept in the repo
+ * as comments next to each dialect's code).
+ */
+#ifndef METAGEN_WAREHOUSE_H
+#define METAGEN_WAREHOUSE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "metagen.h"
+#include "model.h"
+
+typedef enum mgen_dialect {
+	MGEN_DIALECT_AUTO = 0, /* detect with SQLGetInfo(SQL_DBMS_NAME) */
+	MGEN_DIALECT_SQLITE,
+	MGEN_DIALECT_POSTGRESQL,
+	MGEN_DIALECT_DATABRICKS,
+	MGEN_DIALECT_SNOWFLAKE,
+	MGEN_DIALECT_MYSQL,
+	MGEN_DIALECT_DUCKDB,
+	MGEN_DIALECT_SQLSERVER
+} mgen_dialect;
+
+/* "auto", "sqlite", "postgresql", "databricks", "snowflake", "mysql",
+ * "duckdb", "sqlserver". */
+const char *mgen_dialect_name(mgen_dialect d);
+
+/*
+ * Parses a dialect name (the names above, case-insensitive, plus aliases
+ * "postgres", "mariadb", "mssql", "spark") or an ODBC SQL_DBMS_NAME value
+ * ("PostgreSQL", "SQLite", "Spark SQL", "Databricks", "MariaDB", "MySQL",
+ * "Snowflake", "DuckDB", "Microsoft SQL Server").
+ * Returns 0 and sets *out, or MGEN_EINVAL.
+ */
+int mgen_dialect_parse(const char *name, mgen_dialect *out);
+
+/* --- SQL text builders: pure functions, append to `out` ------------------
+ * Each returns 0, MGEN_ENOMEM/MGEN_ELIMIT (from the buffer), or
+ * MGEN_EUNSUPPORTED when the dialect has no such statement. */
+
+/* A quoted identifier: "a""b" (PostgreSQL, SQLite, Snowflake, DuckDB),
+ * `a``b` (Databricks, MySQL), [a]]b] (SQL Server). */
+int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
+			     mgen_buf *out);
+
+/*
+ * A string literal holding `s` exactly. PostgreSQL/SQLite/DuckDB: quotes
+ * doubled, backslash literal. Databricks/MySQL/Snowflake: backslash
+ * escapes are processed, so `\` -> `\\` first, then `'` -> `\'`, and
+ * newline/CR/tab/NUL written as \n \r \t \0. SQL Server: N'...' with
+ * doubled quotes.
+ */
+int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out);
+
+/* The table's qualified name with every non-empty part quoted. */
+int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t,
+			    mgen_buf *out);
+
+/*
+ * One statement (no trailing newline, ends with ";") that sets the
+ * table's comment to `comment` (NULL removes it where the dialect can).
+ * SQLite: an upsert into the sidecar table _metagen_comments.
+ */
+int mgen_dialect_table_comment_ddl(mgen_dialect d, const mgen_table *t,
+				   const char *comment, mgen_buf *out);
+
+/* The same for column `c` of `t`. Databricks uses
+ * ALTER TABLE t ALTER COLUMN c COMMENT '...' (all DBR versions). */
+int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
+				    const mgen_column *c, const char *comment,
+				    mgen_buf *out);
+
+/*
+ * The one statistics query for `t` (dialects.md "One statistics query per
+ * table"): COUNT(*), then per column COUNT(c), COUNT(DISTINCT c) (or
+ * approx_count_distinct), and when `with_minmax` MIN/MAX cast to text and
+ * AVG(LENGTH(c)) for text columns; types without MIN/MAX (boolean, json,
+ * binary, arrays, maps...) get NULL placeholders so the result layout is
+ * always: n, then 5 values per column (nn, nd, min, max, avglen).
+ */
+int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
+			   int with_minmax, mgen_buf *out);
+
+/* The one sample query: up to `limit` rows of every column of `t`, random
+ * where the dialect allows (ORDER BY random(), TABLESAMPLE, SAMPLE ...). */
+int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
+			    mgen_buf *out);
+
+/* --- the connection ---------------------------------------------------- */
+
+typedef struct mgen_wh mgen_wh;
+
+/*
+ * Connects with an ODBC connection string or "DSN=name" (secrets in it are
+ * never logged or echoed in messages). `dialect` AUTO detects it from
+ * SQL_DBMS_NAME. On failure returns MGEN_EDB with the driver's
+ * SQLGetDiagRec text in `err` (with PWD/token values masked).
+ */
+int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
+		    mgen_err *err);
+
+/* Disconnects and frees. NULL is harmless. */
+void mgen_wh_close(mgen_wh *wh);
+
+mgen_dialect mgen_wh_dialect(const mgen_wh *wh);
+
+/* The last error's one-line text for this connection ("" when none). */
+const char *mgen_wh_errmsg(const mgen_wh *wh);
+
+/* Number of SQL statements executed on this connection so far (tests
+ * and benchmarks count queries per table with it). */
+unsigned long mgen_wh_query_count(const mgen_wh *wh);
+
+/*
+ * Decides whether a table is listed: return 1 to keep. Called with the
+ * table's three-level names before its columns are read.
+ */
+typedef int (*mgen_table_filter_fn)(void *userdata, const char *catalog,
+				    const char *schema, const char *table);
+
+/*
+ * Appends to `out` every user table (not views of the system catalogs,
+ * not metagen's own _metagen_comments) that `filter` keeps (NULL keeps
+ * all), each with catalog/schema/name, existing table comment, and its
+ * columns in ordinal order with data type and existing comment, read with
+ * the dialect's own SQL. Returns 0 or MGEN_EDB.
+ */
+int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
+			void *userdata, mgen_table_list *out);
+
+/* Profile settings (dbxmetagen names in the comments). */
+typedef struct mgen_profile_options {
+	int version;                /* MGEN_PROFILE_OPTIONS_VERSION */
+	size_t sample_size;         /* sample_size: rows wanted (0 = none) */
+	int allow_data;             /* allow_data: 0 = no sample query and no
+				       min/max; counts only */
+	size_t word_limit_per_cell; /* cells cut to this many words and
+				       10x as many bytes */
+} mgen_profile_options;
+
+#define MGEN_PROFILE_OPTIONS_VERSION 1
+#define MGEN_PROFILE_OPTIONS_INIT {MGEN_PROFILE_OPTIONS_VERSION, 5, 1, 200}
+
+/*
+ * Profiles `t` with at most two queries: the statistics query and (when
+ * allow_data and sample_size > 0) the sample query. Fills row_count, each
+ * column's statistics and the sample; sets t->profiled. The sample query
+ * fetches up to 4x sample_size random rows and keeps the first sample_size
+ * that have fewer than half their cells NULL, topping up with the others
+ * when too few qualify (dbxmetagen's mostly-null rule with a fallback).
+ * Binary cells become a base64 prefix ending in "..."; text is read with
+ * chunked SQLGetData (no truncation). Returns 0 or MGEN_EDB.
+ */
+int mgen_wh_profile(mgen_wh *wh, mgen_table *t,
+		    const mgen_profile_options *opts);
+
+/* Executes one statement that returns no rows. 0 or MGEN_EDB. */
+int mgen_wh_exec(mgen_wh *wh, const char *sql);
+
+/* Transactions (autocommit is on outside them). Dialects without
+ * transactions (Databricks) return MGEN_EUNSUPPORTED from begin. */
+int mgen_wh_begin(mgen_wh *wh);
+int mgen_wh_commit(mgen_wh *wh);
+int mgen_wh_rollback(mgen_wh *wh);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * util.h - small internal helpers shared by every module: string copies,
+ * case-insensitive comparison, glob matching, UTF-8-safe truncation, time.
+ * Internal: not part of the public API (names use the mgen__ prefix).
+ */
+#ifndef METAGEN_UTIL_H
+#define METAGEN_UTIL_H
+
+#include <stddef.h>
+
+/* malloc'd copy of `s` (NULL gives NULL). */
+char *mgen__strdup(const char *s);
+/* malloc'd copy of the first `n` bytes of `s`, NUL-terminated. */
+char *mgen__strndup(const char *s, size_t n);
+/* ASCII case-insensitive comparison; NULL sorts before everything. */
+int mgen__strcasecmp(const char *a, const char *b);
+/* 1 when `s` starts with `prefix`. */
+int mgen__startswith(const char *s, const char *prefix);
+
+/*
+ * Shell-style glob: `*` any run of characters (dots included), `?` one
+ * character, `[abc]` a set; ASCII case-insensitive. Returns 1 on match.
+ */
+int mgen__glob_match(const char *pattern, const char *text);
+
+/*
+ * Scope match for a three-part name (DESIGN.md): `pattern` matches when it
+ * globs the whole "catalog.schema.table" or any dot-suffix of it
+ * ("schema.table", "table"). Empty parts are left out of the name.
+ */
+int mgen__scope_match(const char *pattern, const char *catalog,
+		      const char *schema, const char *table);
+
+/*
+ * Length in bytes of the longest prefix of `s` (length `len`) that is at
+ * most `max_bytes` long and does not split a UTF-8 sequence.
+ */
+size_t mgen__utf8_prefix(const char *s, size_t len, size_t max_bytes);
+
+/* Number of UTF-8 code points in `s`. */
+size_t mgen__utf8_len(const char *s);
+
+/* Monotonic clock in milliseconds. */
+double mgen__now_ms(void);
+
+/* Sleeps `ms` milliseconds (restarts on EINTR). */
+void mgen__sleep_ms(long ms);
+
+/* Base64 (RFC 4648, with padding) of `n` bytes; caller frees. */
+char *mgen__base64(const unsigned char *data, size_t n);
+
+/* Writes `len` bytes to `path` through a temp file + rename, so readers
+ * never see a half-written file. Returns 0 or MGEN_EIO. */
+int mgen__write_file_atomic(const char *path, const char *data, size_t len);
+
+/* Reads a whole file; *out malloc'd and NUL-terminated. 0 or MGEN_EIO. */
+int mgen__read_file(const char *path, char **out, size_t *len);
+
+/* mkdir -p. Returns 0 or MGEN_EIO. */
+int mgen__mkdirs(const char *path);
+
+#endif
