@@ -1,6 +1,7 @@
 /*
  * buf.c - the bounded growable string buffer (see include/metagen/buf.h).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
