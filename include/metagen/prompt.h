@@ -9,7 +9,7 @@
  * dropped. An unknown variable, an unclosed or mismatched section is an
  * error naming "FILE:LINE".
  *
- * Files (prompts/*.txt): system.txt, system_nodata.txt (used when
+ * Files (the .txt files in prompts/): system.txt, system_nodata.txt (used when
  * allow_data_in_comments is false), fewshot_N_user.txt and
  * fewshot_N_assistant.txt (N = 1, 2, ...; pairs), user.txt, merge_system.txt,
  * merge_user.txt.

@@ -1,6 +1,6 @@
 /*
  * embedded.h - the prompt templates compiled into the binary from
- * prompts/*.txt by tools/embed.c (see Makefile).
+ * the .txt files in prompts/ by tools/embed.c (see Makefile).
  */
 #ifndef METAGEN_PROMPT_EMBEDDED_H
 #define METAGEN_PROMPT_EMBEDDED_H
