@@ -11,14 +11,15 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3
+PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3 libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
-	-Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+	-Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wno-unused-parameter \
+	-Wno-format-truncation
 ifeq ($(DEV),1)
 WARN += -Werror
 endif

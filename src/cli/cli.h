@@ -1,0 +1,52 @@
+/*
+ * cli.h - what the subcommands of the metagen binary share: option
+ * parsing into a config (flag > env > file > default), the log and
+ * progress printers, and the exit codes.
+ */
+#ifndef METAGEN_CLI_H
+#define METAGEN_CLI_H
+
+#include <stddef.h>
+
+#include "metagen/config.h"
+#include "metagen/generate.h"
+
+/* Exit codes: every table fine / some tables failed / usage, config,
+ * connection or authentication error. */
+enum { EXIT_ALL_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
+
+/* Parsed command line of a subcommand. */
+typedef struct cli_args {
+	mgen_config cfg;
+	const char **positional; /* borrowed from argv */
+	size_t npositional;
+	int help;
+	int quiet;
+	int estimate_only;
+} cli_args;
+
+/*
+ * Builds the config for a subcommand: defaults, then the YAML file
+ * (--config or METAGEN_CONFIG), then METAGEN_* variables, then the flags
+ * in argv[first..argc). Prints the problem and returns EXIT_USAGE on a
+ * bad flag or config; 0 otherwise. Release args->cfg afterwards.
+ */
+int cli_parse(int argc, char **argv, int first, cli_args *args);
+
+/* Frees what cli_parse allocated. */
+void cli_args_release(cli_args *args);
+
+/* Log callback: "metagen: warning: ..." on stderr (debug suppressed). */
+void cli_log(void *userdata, mgen_log_level level, const char *msg);
+
+/* Progress callback: a bar on a TTY, plain lines otherwise (stderr). */
+void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
+		  size_t total, const mgen_table *table);
+
+/* Prints the config keys as flags for --help. */
+void cli_print_flags(void);
+
+int cmd_generate(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * gen_internal.h - what the run driver (generate.c) and the per-table
+ * worker (table.c) share: the run context and the trace writer.
+ */
+#ifndef METAGEN_GEN_INTERNAL_H
+#define METAGEN_GEN_INTERNAL_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "metagen/config.h"
+#include "metagen/generate.h"
+#include "metagen/lm.h"
+#include "metagen/prompt.h"
+#include "metagen/warehouse.h"
+
+/* Everything one run needs; built by generate.c, read by table.c. */
+typedef struct mgen__run {
+	const mgen_config *cfg;
+	const mgen_generate_options *opts;
+	char run_id[64];
+	mgen_wh *wh;
+	mgen_lm *lm;                /* NULL in offline mode */
+	mgen_prompt_set *prompts;   /* NULL in offline mode */
+	mgen_prompt_options popts;
+	FILE *traces;               /* traces.jsonl, appended under lock */
+	pthread_mutex_t lock;
+	int fatal;                  /* a run-stopping error (EAUTH) was seen */
+	mgen_err fatal_err;
+} mgen__run;
+
+/* One LM call's record for traces.jsonl. Strings borrowed. */
+typedef struct mgen__trace {
+	const char *table;
+	const char *kind;  /* "comment" | "merge" */
+	const char *path;  /* "legacy" | "optimized" */
+	int chunk;
+	int attempt;
+	const mgen_chat *chat;
+	const mgen_lm_response *resp; /* NULL when the call failed */
+	const char *error;            /* NULL on success */
+} mgen__trace;
+
+/* Appends one line to traces.jsonl (thread-safe; failures are logged,
+ * not fatal: the comments matter more than their trace). */
+void mgen__trace_write(mgen__run *run, const mgen__trace *tr);
+
+/* Logs through the run's callback with printf formatting. */
+void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt,
+	       ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/*
+ * Fills the proposals of profiled table `t`: offline describer when
+ * run->lm is NULL, else the legacy path (chunks of columns_per_call, up
+ * to parse_retries re-asks for the columns still missing, a merge call
+ * for chunked tables). Marks KEPT where an existing comment stays.
+ * Returns 0 (the table's own statuses say whether it failed) or
+ * MGEN_EAUTH / MGEN_ENOMEM, which stop the run.
+ */
+int mgen__table_comments(mgen__run *run, mgen_table *t);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * generate.c - the run driver: connect, list the scope, profile and
+ * comment each table, write the outputs, apply when asked, and count
+ * everything for the summary (include/metagen/generate.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "gen_internal.h"
+#include "metagen/output.h"
+#include "util/json.h"
+#include "util/util.h"
+
+void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (run->opts->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	run->opts->log(run->opts->log_userdata, lvl, msg);
+}
+
+int mgen_sha256_hex(const void *data, size_t len, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32)
+		return MGEN_ENOMEM;
+	for (i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+	return 0;
+}
+
+static void add_message(cJSON *arr, const mgen_message *m)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "role", m->role);
+	cJSON_AddStringToObject(o, "content", m->content);
+	cJSON_AddItemToArray(arr, o);
+}
+
+void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
+{
+	cJSON *o = cJSON_CreateObject(), *msgs;
+	char *line;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	cJSON_AddStringToObject(o, "run_id", run->run_id);
+	cJSON_AddStringToObject(o, "table", tr->table);
+	cJSON_AddStringToObject(o, "kind", tr->kind);
+	cJSON_AddStringToObject(o, "path", tr->path);
+	cJSON_AddNumberToObject(o, "chunk", tr->chunk);
+	cJSON_AddNumberToObject(o, "attempt", tr->attempt);
+	cJSON_AddStringToObject(o, "model", mgen_lm_model(run->lm));
+	msgs = cJSON_AddArrayToObject(o, "messages");
+	for (i = 0; tr->chat && i < tr->chat->n; i++)
+		add_message(msgs, &tr->chat->msgs[i]);
+	if (tr->resp) {
+		cJSON_AddStringToObject(o, "answer", tr->resp->content
+						       ? tr->resp->content
+						       : "");
+		cJSON_AddStringToObject(o, "finish_reason",
+					tr->resp->finish_reason
+						? tr->resp->finish_reason
+						: "");
+		cJSON_AddNumberToObject(o, "latency_ms", tr->resp->latency_ms);
+		cJSON_AddNumberToObject(o, "prompt_tokens",
+					(double)tr->resp->prompt_tokens);
+		cJSON_AddNumberToObject(o, "completion_tokens",
+					(double)tr->resp->completion_tokens);
+		cJSON_AddNumberToObject(o, "http_status",
+					tr->resp->http_status);
+		cJSON_AddNumberToObject(o, "attempts", tr->resp->attempts);
+		cJSON_AddNullToObject(o, "error");
+	} else {
+		cJSON_AddNullToObject(o, "answer");
+		cJSON_AddStringToObject(o, "error",
+					tr->error ? tr->error : "");
+	}
+	cJSON_AddFalseToObject(o, "cache_hit");
+	line = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (line == NULL)
+		return;
+	pthread_mutex_lock(&run->lock);
+	if (run->traces) {
+		fputs(line, run->traces);
+		fputc('\n', run->traces);
+		fflush(run->traces);
+	}
+	pthread_mutex_unlock(&run->lock);
+	free(line);
+}
+
+/* Scope filter for mgen_wh_list_tables: in some scope pattern (or no
+ * patterns) and in no exclude pattern. */
+static int in_scope(void *ud, const char *catalog, const char *schema,
+		    const char *table)
+{
+	const mgen_config *cfg = ((const mgen__run *)ud)->cfg;
+	size_t i;
+	int hit = cfg->scope.n == 0;
+
+	for (i = 0; !hit && i < cfg->scope.n; i++)
+		hit = mgen__scope_match(cfg->scope.items[i], catalog, schema,
+					table);
+	for (i = 0; hit && i < cfg->exclude.n; i++)
+		if (mgen__scope_match(cfg->exclude.items[i], catalog, schema,
+				      table))
+			hit = 0;
+	return hit;
+}
+
+static void make_run_id(char *out, size_t n, char *stamp, size_t sn)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	unsigned r;
+
+	gmtime_r(&now, &tm);
+	srand((unsigned)now ^ (unsigned)getpid());
+	r = (unsigned)rand() & 0xffff;
+	snprintf(out, n, "%04d%02d%02d-%02d%02d%02d-%04x", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 r);
+	strftime(stamp, sn, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void iso_now(char *stamp, size_t sn)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sn, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void set_prompt_options(mgen__run *run)
+{
+	const mgen_config *cfg = run->cfg;
+	mgen_prompt_options *p = &run->popts;
+
+	memset(p, 0, sizeof(*p));
+	p->version = MGEN_PROMPT_OPTIONS_VERSION;
+	p->comment_style = (int)cfg->comment_style;
+	p->allow_data = cfg->allow_data;
+	p->allow_data_in_comments = cfg->allow_data_in_comments;
+	p->add_metadata = cfg->add_metadata;
+	p->include_existing_table_comment =
+		cfg->include_existing_table_comment;
+	p->include_minmax = cfg->include_possible_data_fields_in_metadata;
+	p->abbreviations = &cfg->abbreviations;
+	p->word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
+	p->max_prompt_words = (size_t)cfg->max_prompt_length;
+}
+
+/* Opens the LM client and templates unless the model is "offline". */
+static int open_lm(mgen__run *run, mgen_err *err)
+{
+	const mgen_config *cfg = run->cfg;
+	mgen_lm_options lo = MGEN_LM_OPTIONS_INIT;
+	int rc;
+
+	if (cfg->model == NULL || strcmp(cfg->model, "offline") == 0)
+		return 0;
+	lo.model = cfg->model;
+	lo.api_base = cfg->api_base;
+	lo.api_key = cfg->api_key;
+	lo.temperature = cfg->temperature;
+	lo.max_tokens = cfg->max_tokens;
+	lo.timeout_ms = (long)cfg->timeout_seconds * 1000;
+	lo.max_retries = cfg->max_retries;
+	lo.log = run->opts->log;
+	lo.log_userdata = run->opts->log_userdata;
+	rc = mgen_lm_new(&lo, &run->lm, err);
+	if (rc == 0)
+		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
+	set_prompt_options(run);
+	return rc;
+}
+
+/* Connects, lists the scope, opens the LM and the run folder. */
+static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
+{
+	const mgen_config *cfg = run->cfg;
+	mgen_dialect d = MGEN_DIALECT_AUTO;
+	mgen_buf path = MGEN_BUF_INIT;
+	int rc;
+
+	if (cfg->connection == NULL || cfg->connection[0] == '\0')
+		return mgen_err_set(err, MGEN_ECONFIG,
+				   "no warehouse connection: set --connection, "
+				   "METAGEN_CONNECTION or 'connection' in the "
+				   "config file");
+	if (cfg->dialect && mgen_dialect_parse(cfg->dialect, &d) != 0)
+		return mgen_err_set(err, MGEN_ECONFIG, "unknown dialect '%s'",
+				    cfg->dialect);
+	rc = open_lm(run, err);
+	if (rc == 0)
+		rc = mgen_wh_connect(cfg->connection, d, &run->wh, err);
+	if (rc == 0 &&
+	    mgen_wh_list_tables(run->wh, in_scope, run,
+				&res->results) != 0)
+		rc = mgen_err_set(err, MGEN_EDB, "listing tables failed: %s",
+				  mgen_wh_errmsg(run->wh));
+	if (rc)
+		return rc;
+	mgen_buf_printf(&path, "%s/%s", cfg->out ? cfg->out : "out",
+			run->run_id);
+	res->run_dir = mgen_buf_detach(&path);
+	if (res->run_dir == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (mgen__mkdirs(res->run_dir) != 0)
+		return mgen_err_set(err, MGEN_EIO,
+				    "cannot create run folder '%s'",
+				    res->run_dir);
+	mgen_buf_printf(&path, "%s/traces.jsonl", res->run_dir);
+	run->traces = fopen(mgen_buf_str(&path), "w");
+	mgen_buf_release(&path);
+	if (run->traces == NULL)
+		return mgen_err_set(err, MGEN_EIO, "cannot write '%s/%s'",
+				    res->run_dir, "traces.jsonl");
+	return 0;
+}
+
+/* Marks every column and the table FAILED with `reason`, leaving
+ * proposals that already succeeded alone. */
+static void fail_table(mgen_table *t, const char *reason)
+{
+	size_t i;
+
+	if (t->proposal.status == MGEN_STATUS_NONE)
+		mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
+				  MGEN_STATUS_FAILED, reason);
+	for (i = 0; i < t->ncolumns; i++)
+		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
+			mgen_proposal_set(&t->columns[i].proposal, NULL,
+					  MGEN_PATH_NONE, MGEN_STATUS_FAILED,
+					  reason);
+}
+
+static mgen_profile_options profile_options(const mgen_config *cfg)
+{
+	mgen_profile_options po = MGEN_PROFILE_OPTIONS_INIT;
+
+	po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
+	po.allow_data = cfg->allow_data;
+	po.word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
+	return po;
+}
+
+/* Profiles and comments every listed table, one after another. */
+static int run_tables(mgen__run *run, mgen_run_result *res)
+{
+	mgen_profile_options po = profile_options(run->cfg);
+	size_t i, n = res->results.n;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		mgen_table *t = &res->results.items[i];
+		double t0 = mgen__now_ms();
+
+		if (run->opts->progress)
+			run->opts->progress(run->opts->progress_userdata,
+					    MGEN_PROGRESS_TABLE_START, i, n, t);
+		if (mgen_wh_profile(run->wh, t, &po) != 0) {
+			char reason[600];
+			snprintf(reason, sizeof(reason), "profile failed: %s",
+				 mgen_wh_errmsg(run->wh));
+			fail_table(t, reason);
+			mgen__log(run, MGEN_LOG_WARN, "%s.%s: %s", t->schema,
+				  t->name, reason);
+		} else {
+			rc = mgen__table_comments(run, t);
+		}
+		mgen_table_clear_sample(t); /* sample rows are not kept */
+		t->elapsed_ms = mgen__now_ms() - t0;
+		if (run->opts->progress)
+			run->opts->progress(run->opts->progress_userdata,
+					    MGEN_PROGRESS_TABLE_DONE, i + 1, n,
+					    t);
+	}
+	return rc;
+}
+
+/* Counts statuses into the result. */
+static void tally(mgen_run_result *res)
+{
+	size_t i, j;
+
+	for (i = 0; i < res->results.n; i++) {
+		const mgen_table *t = &res->results.items[i];
+		int failed = 0;
+		for (j = 0; j <= t->ncolumns; j++) {
+			const mgen_proposal *p = j < t->ncolumns
+							 ? &t->columns[j].proposal
+							 : &t->proposal;
+			switch (p->status) {
+			case MGEN_STATUS_PROPOSED: res->comments_proposed++; break;
+			case MGEN_STATUS_APPLIED: res->comments_applied++; break;
+			case MGEN_STATUS_KEPT: res->comments_kept++; break;
+			case MGEN_STATUS_FAILED:
+				res->comments_failed++;
+				failed = 1;
+				break;
+			default: break;
+			}
+		}
+		res->tables++;
+		res->tables_failed += (size_t)failed;
+		res->columns += t->ncolumns;
+		res->prompt_tokens += t->prompt_tokens;
+		res->completion_tokens += t->completion_tokens;
+		res->lm_calls += t->lm_calls;
+	}
+}
+
+static int write_outputs(mgen__run *run, mgen_run_result *res,
+			 const char *started, mgen_err *err)
+{
+	char *cfg_json = mgen_config_to_json(run->cfg), finished[32];
+	char digest[65] = "";
+	mgen_run_info info;
+	int rc;
+
+	if (cfg_json == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	mgen_sha256_hex(cfg_json, strlen(cfg_json), digest);
+	iso_now(finished, sizeof(finished));
+	memset(&info, 0, sizeof(info));
+	info.version = MGEN_RUN_INFO_VERSION;
+	info.run_id = run->run_id;
+	info.dir = res->run_dir;
+	info.started_at = started;
+	info.finished_at = finished;
+	info.dialect = mgen_dialect_name(mgen_wh_dialect(run->wh));
+	info.model = run->lm ? mgen_lm_model(run->lm) : "offline";
+	info.config_json = cfg_json;
+	info.config_digest = digest;
+	info.elapsed_ms = res->elapsed_ms;
+	info.prompt_tokens = res->prompt_tokens;
+	info.completion_tokens = res->completion_tokens;
+	info.lm_calls = res->lm_calls;
+	info.warehouse_queries = mgen_wh_query_count(run->wh);
+	rc = mgen_output_write_all(&info, mgen_wh_dialect(run->wh),
+				   res->results.items, res->results.n, err);
+	free(cfg_json);
+	return rc;
+}
+
+static void log_fn_bridge(void *ud, mgen_log_level l, const char *m)
+{
+	const mgen__run *run = ud;
+
+	if (run->opts->log)
+		run->opts->log(run->opts->log_userdata, l, m);
+}
+
+/* --apply or --dry-run: apply the proposals (or only print the DDL). */
+static int apply_outputs(mgen__run *run, mgen_run_result *res, mgen_err *err)
+{
+	mgen_apply_options ao = MGEN_APPLY_OPTIONS_INIT;
+	mgen_apply_summary sum;
+	mgen_buf ddl = MGEN_BUF_INIT;
+	int rc;
+
+	if (!run->cfg->apply_ddl && !run->cfg->dry_run)
+		return 0;
+	if (run->opts->progress)
+		run->opts->progress(run->opts->progress_userdata,
+				    MGEN_PROGRESS_APPLYING, res->results.n,
+				    res->results.n, NULL);
+	ao.overwrite = run->cfg->overwrite;
+	ao.dry_run = run->cfg->dry_run;
+	ao.log = log_fn_bridge;
+	ao.log_userdata = run;
+	memset(&sum, 0, sizeof(sum));
+	rc = mgen_apply(run->wh, res->results.items, res->results.n, &ao,
+			&ddl, &sum, err);
+	if (run->cfg->dry_run)
+		res->dry_run_ddl = mgen_buf_detach(&ddl);
+	mgen_buf_release(&ddl);
+	return rc;
+}
+
+static void teardown(mgen__run *run)
+{
+	if (run->traces)
+		fclose(run->traces);
+	mgen_prompt_set_free(run->prompts);
+	mgen_lm_free(run->lm);
+	mgen_wh_close(run->wh);
+	pthread_mutex_destroy(&run->lock);
+}
+
+int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
+		  mgen_err *err)
+{
+	mgen__run run;
+	char started[32];
+	double t0 = mgen__now_ms();
+	int rc, arc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&run, 0, sizeof(run));
+	run.cfg = opts->cfg;
+	run.opts = opts;
+	pthread_mutex_init(&run.lock, NULL);
+	make_run_id(run.run_id, sizeof(run.run_id), started, sizeof(started));
+	res->run_id = mgen__strdup(run.run_id);
+	rc = setup(&run, res, err);
+	if (rc == 0 && opts->progress)
+		opts->progress(opts->progress_userdata, MGEN_PROGRESS_LISTED, 0,
+			       res->results.n, NULL);
+	if (rc == 0)
+		rc = run_tables(&run, res);
+	if (run.fatal) {
+		mgen_err_set(err, run.fatal_err.code, "%s", run.fatal_err.msg);
+		rc = run.fatal_err.code;
+	}
+	if (rc == 0) {
+		tally(res);
+		res->elapsed_ms = mgen__now_ms() - t0;
+		rc = write_outputs(&run, res, started, err);
+	}
+	if (rc == 0) {
+		arc = apply_outputs(&run, res, err);
+		if (arc != 0 && arc != MGEN_EDB)
+			rc = arc;
+		/* recount: apply moved statuses to APPLIED / KEPT / FAILED */
+		res->comments_proposed = res->comments_kept = 0;
+		res->comments_failed = res->comments_applied = 0;
+		res->tables = res->tables_failed = res->columns = 0;
+		res->prompt_tokens = res->completion_tokens = 0;
+		res->lm_calls = 0;
+		tally(res);
+		if (arc == MGEN_EDB || run.cfg->apply_ddl)
+			rc = rc ? rc : write_outputs(&run, res, started, err);
+	}
+	if (run.wh)
+		res->warehouse_queries = mgen_wh_query_count(run.wh);
+	res->elapsed_ms = mgen__now_ms() - t0;
+	teardown(&run);
+	if (rc == 0 && res->tables_failed)
+		rc = MGEN_EVALIDATE;
+	return rc;
+}
+
+void mgen_run_result_release(mgen_run_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->run_id);
+	free(res->run_dir);
+	free(res->dry_run_ddl);
+	mgen_table_list_release(&res->results);
+	memset(res, 0, sizeof(*res));
+}

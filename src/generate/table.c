@@ -1,0 +1,298 @@
+/*
+ * table.c - one table's comments on the legacy path (or the offline
+ * describer): chunk the columns, render, ask, parse, align BY NAME,
+ * re-ask for what is still missing, merge the chunk table descriptions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_internal.h"
+#include "metagen/answer.h"
+#include "util/util.h"
+
+/* Reason text for a kept existing comment. */
+static const char kept_reason[] =
+	"existing comment kept (use --overwrite to replace)";
+
+/* Sets a proposal from a new comment, honouring existing comments. */
+static int propose(const mgen__run *run, mgen_proposal *p,
+		   const char *existing, const char *comment, mgen_path path)
+{
+	int keep = existing && existing[0] && !run->cfg->overwrite;
+
+	return mgen_proposal_set(p, comment, path,
+				 keep ? MGEN_STATUS_KEPT
+				      : MGEN_STATUS_PROPOSED,
+				 keep ? kept_reason : NULL);
+}
+
+static int describe_offline(mgen__run *run, mgen_table *t)
+{
+	char *tc = NULL, **cc = calloc(t->ncolumns + 1, sizeof(*cc));
+	size_t i;
+	int rc;
+
+	if (cc == NULL)
+		return MGEN_ENOMEM;
+	rc = mgen_offline_describe(t, &run->cfg->abbreviations,
+				   run->cfg->allow_data &&
+					   run->cfg->allow_data_in_comments,
+				   &tc, cc);
+	if (rc == 0)
+		rc = propose(run, &t->proposal, t->existing_comment, tc,
+			     MGEN_PATH_OFFLINE);
+	for (i = 0; rc == 0 && i < t->ncolumns; i++)
+		rc = propose(run, &t->columns[i].proposal,
+			     t->columns[i].existing_comment, cc[i],
+			     MGEN_PATH_OFFLINE);
+	for (i = 0; i < t->ncolumns; i++)
+		free(cc[i]);
+	free(cc);
+	free(tc);
+	return rc;
+}
+
+/* One LM call with tracing and usage accounting. Returns mgen_lm_chat's
+ * code; on EAUTH marks the run fatal. */
+static int ask(mgen__run *run, mgen_table *t, const char *fullname,
+	       const char *kind, int chunk, int attempt, const mgen_chat *chat,
+	       mgen_lm_response *resp, mgen_err *e)
+{
+	mgen__trace tr;
+	int rc;
+
+	rc = mgen_lm_chat(run->lm, chat->msgs, chat->n, NULL, resp, e);
+	t->lm_calls++;
+	if (rc == 0) {
+		t->prompt_tokens += resp->prompt_tokens;
+		t->completion_tokens += resp->completion_tokens;
+	}
+	memset(&tr, 0, sizeof(tr));
+	tr.table = fullname;
+	tr.kind = kind;
+	tr.path = "legacy";
+	tr.chunk = chunk;
+	tr.attempt = attempt;
+	tr.chat = chat;
+	tr.resp = rc == 0 ? resp : NULL;
+	tr.error = rc == 0 ? NULL : e->msg;
+	mgen__trace_write(run, &tr);
+	if (rc == MGEN_EAUTH) {
+		pthread_mutex_lock(&run->lock);
+		run->fatal = 1;
+		mgen_err_set(&run->fatal_err, rc, "%s", e->msg);
+		pthread_mutex_unlock(&run->lock);
+	}
+	return rc;
+}
+
+/* State of one chunk while its columns are asked for. */
+typedef struct chunk_state {
+	size_t *pending; /* column indexes still without a comment */
+	size_t npending;
+	char *table_comment;
+	char reason[512]; /* the last problem seen */
+} chunk_state;
+
+/* Takes what an aligned answer gave; keeps the rest pending. */
+static int take_answer(mgen__run *run, mgen_table *t, chunk_state *cs,
+		       const mgen_answer *a, const char *fullname)
+{
+	const char **names = calloc(cs->npending + 1, sizeof(*names));
+	mgen_alignment al;
+	mgen_err e = MGEN_ERR_INIT;
+	size_t i, kept = 0;
+	int rc;
+
+	if (names == NULL)
+		return MGEN_ENOMEM;
+	for (i = 0; i < cs->npending; i++)
+		names[i] = t->columns[cs->pending[i]].name;
+	memset(&al, 0, sizeof(al));
+	rc = mgen_answer_align(a, fullname, names, cs->npending, &al, &e);
+	free(names);
+	if (rc == MGEN_ENOMEM)
+		return rc;
+	if (rc != 0)
+		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+	for (i = 0, rc = 0; i < cs->npending && rc == 0; i++) {
+		mgen_column *c = &t->columns[cs->pending[i]];
+		if (al.comments[i] == NULL) {
+			cs->pending[kept++] = cs->pending[i];
+			continue;
+		}
+		rc = propose(run, &c->proposal, c->existing_comment,
+			     al.comments[i], MGEN_PATH_LEGACY);
+	}
+	if (rc == 0)
+		cs->npending = kept;
+	if (rc == 0 && cs->table_comment == NULL && a->table_comment &&
+	    a->table_comment[0]) {
+		cs->table_comment = mgen__strdup(a->table_comment);
+		if (cs->table_comment == NULL)
+			rc = MGEN_ENOMEM;
+	}
+	mgen_alignment_release(&al);
+	return rc;
+}
+
+/* Asks for the columns of one chunk until all have comments or the
+ * re-asks run out; failed columns get the last reason. */
+static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
+		     chunk_state *cs, int chunk)
+{
+	int attempt, rc = 0, tries = run->cfg->parse_retries + 1;
+	size_t i;
+
+	for (attempt = 1; attempt <= tries && cs->npending; attempt++) {
+		mgen_chat chat;
+		mgen_lm_response resp;
+		mgen_answer a;
+		mgen_err e = MGEN_ERR_INIT;
+		int truncated;
+
+		memset(&chat, 0, sizeof(chat));
+		memset(&resp, 0, sizeof(resp));
+		memset(&a, 0, sizeof(a));
+		rc = mgen_prompt_render_comment(run->prompts, t, cs->pending,
+						cs->npending, &run->popts,
+						&chat, &e);
+		if (rc != 0) {
+			snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+			rc = rc == MGEN_ENOMEM ? rc : 0;
+			break;
+		}
+		rc = ask(run, t, fullname, "comment", chunk, attempt, &chat,
+			 &resp, &e);
+		mgen_chat_release(&chat);
+		if (rc != 0) {
+			snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+			mgen_lm_response_release(&resp);
+			rc = (rc == MGEN_EAUTH || rc == MGEN_ENOMEM) ? rc : 0;
+			break; /* the client already retried */
+		}
+		truncated = resp.finish_reason &&
+			    strcmp(resp.finish_reason, "length") == 0;
+		rc = mgen_answer_parse(resp.content ? resp.content : "",
+				       truncated, &a, &e);
+		mgen_lm_response_release(&resp);
+		if (rc == 0)
+			rc = take_answer(run, t, cs, &a, fullname);
+		else if (rc != MGEN_ENOMEM) {
+			snprintf(cs->reason, sizeof(cs->reason),
+				 "answer did not parse: %s", e.msg);
+			rc = 0;
+		}
+		mgen_answer_release(&a);
+		if (rc)
+			break;
+		if (cs->npending)
+			mgen__log(run, MGEN_LOG_WARN,
+				  "%s: attempt %d left %zu column(s) without "
+				  "a comment: %s",
+				  fullname, attempt, cs->npending, cs->reason);
+	}
+	for (i = 0; rc == 0 && i < cs->npending; i++)
+		rc = mgen_proposal_set(&t->columns[cs->pending[i]].proposal,
+				       NULL, MGEN_PATH_LEGACY,
+				       MGEN_STATUS_FAILED, cs->reason);
+	return rc;
+}
+
+/* Merges chunk descriptions into one table comment with one more call. */
+static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
+		       char **parts, size_t nparts, char **out)
+{
+	mgen_chat chat;
+	mgen_lm_response resp;
+	mgen_answer a;
+	mgen_err e = MGEN_ERR_INIT;
+	int rc;
+
+	*out = NULL;
+	memset(&chat, 0, sizeof(chat));
+	memset(&resp, 0, sizeof(resp));
+	memset(&a, 0, sizeof(a));
+	rc = mgen_prompt_render_merge(run->prompts, t,
+				      (const char *const *)parts, nparts,
+				      &run->popts, &chat, &e);
+	if (rc == 0)
+		rc = ask(run, t, fullname, "merge", 0, 1, &chat, &resp, &e);
+	if (rc == 0)
+		rc = mgen_answer_parse(resp.content ? resp.content : "",
+				       0, &a, &e);
+	if (rc == 0 && a.table_comment && a.table_comment[0])
+		*out = mgen__strdup(a.table_comment);
+	else if (rc != MGEN_EAUTH && rc != MGEN_ENOMEM)
+		mgen__log(run, MGEN_LOG_WARN,
+			  "%s: merge call failed (%s); the first chunk's "
+			  "table description is used",
+			  fullname, rc ? e.msg : "no table comment");
+	mgen_answer_release(&a);
+	mgen_lm_response_release(&resp);
+	mgen_chat_release(&chat);
+	return rc == MGEN_EAUTH || rc == MGEN_ENOMEM ? rc : 0;
+}
+
+/* Sets the table's own proposal from the chunks' descriptions. */
+static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
+			  char **parts, size_t nparts)
+{
+	char *merged = NULL;
+	int rc = 0;
+
+	if (nparts == 0)
+		return mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_LEGACY,
+					 MGEN_STATUS_FAILED,
+					 "no table comment in any answer");
+	if (nparts > 1)
+		rc = merge_parts(run, t, fullname, parts, nparts, &merged);
+	if (rc == 0)
+		rc = propose(run, &t->proposal, t->existing_comment,
+			     merged ? merged : parts[0], MGEN_PATH_LEGACY);
+	free(merged);
+	return rc;
+}
+
+static int describe_legacy(mgen__run *run, mgen_table *t)
+{
+	size_t per = (size_t)run->cfg->columns_per_call, first, i;
+	size_t nchunks = (t->ncolumns + per - 1) / per, nparts = 0;
+	char *fullname = mgen_table_fullname(t), **parts;
+	chunk_state cs;
+	int rc = 0;
+
+	parts = calloc(nchunks + 1, sizeof(*parts));
+	memset(&cs, 0, sizeof(cs));
+	cs.pending = calloc(per + 1, sizeof(*cs.pending));
+	if (fullname == NULL || parts == NULL || cs.pending == NULL) {
+		rc = MGEN_ENOMEM;
+		goto done;
+	}
+	for (first = 0; rc == 0 && first < t->ncolumns; first += per) {
+		cs.npending = 0;
+		for (i = first; i < t->ncolumns && i < first + per; i++)
+			cs.pending[cs.npending++] = i;
+		cs.reason[0] = '\0';
+		rc = ask_chunk(run, t, fullname, &cs, (int)(first / per) + 1);
+		if (cs.table_comment)
+			parts[nparts++] = cs.table_comment;
+		cs.table_comment = NULL;
+	}
+	if (rc == 0)
+		rc = table_proposal(run, t, fullname, parts, nparts);
+done:
+	for (i = 0; parts && i < nparts; i++)
+		free(parts[i]);
+	free(parts);
+	free(cs.pending);
+	free(fullname);
+	return rc;
+}
+
+int mgen__table_comments(mgen__run *run, mgen_table *t)
+{
+	if (run->lm == NULL)
+		return describe_offline(run, t);
+	return describe_legacy(run, t);
+}
