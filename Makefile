@@ -79,7 +79,9 @@ unit: $(UNIT_BIN)
 integration: $(BUILD)/metagen
 	bash tests/integration/run.sh
 
-check: all unit integration
+# everything: unit + integration, with a private PostgreSQL cluster
+check: all $(UNIT_BIN)
+	bash tests/run_all.sh $(UNIT_BIN)
 
 valgrind: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \

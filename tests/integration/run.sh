@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# run.sh - integration tests: the real metagen binary against real parts:
+# the SQLite3 ODBC driver, PostgreSQL through psqlODBC (a private cluster
+# started by tests/run_all.sh: PGHOST/PGPORT/METAGEN_TEST_PG in the
+# environment), and tests/server/fake_llm.py, a local OpenAI-compatible
+# server with scripted answers and faults that records every request.
+#
+# Each case is a function named case_*; the last line printed is
+# "integration: N passed, N failed". Run one case: run.sh case_name.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${METAGEN_BIN:-$ROOT/build/metagen}
+DATA=${METAGEN_DATASETS:-$ROOT/../shared/datasets/mimic3_demo}
+CHECK="python3 $ROOT/tests/integration/check.py"
+TMP=$(mktemp -d /tmp/metagen-it.XXXXXX)
+export PGOPTIONS='-c client_min_messages=warning'
+unset METAGEN_CONFIG METAGEN_API_KEY
+LLM_PIDS=()
+
+cleanup() {
+	for p in "${LLM_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# start_llm NAME [server args...] -> sets LLM_URL and LLM_REC
+start_llm() {
+	local name=$1; shift
+	LLM_REC=$TMP/$name.rec.jsonl
+	rm -f "$TMP/$name.port"
+	python3 "$ROOT/tests/server/fake_llm.py" --port-file "$TMP/$name.port" \
+		--record "$LLM_REC" "$@" >"$TMP/$name.log" 2>&1 &
+	LLM_PIDS+=($!)
+	for _ in $(seq 100); do [ -s "$TMP/$name.port" ] && break; sleep 0.05; done
+	[ -s "$TMP/$name.port" ] || { cat "$TMP/$name.log" >&2; return 1; }
+	LLM_URL="http://127.0.0.1:$(cat "$TMP/$name.port")/v1"
+}
+
+sqlite_copy() { # a writable copy of the MIMIC demo database
+	cp "$DATA/mimic3_demo.sqlite" "$TMP/$1.sqlite" && chmod u+w "$TMP/$1.sqlite"
+	echo "Driver=SQLite3;Database=$TMP/$1.sqlite"
+}
+
+pg_conn() { # ODBC string for database $1 of the test cluster
+	echo "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=$PGPORT;Database=$1;Uid=postgres;Pwd=testpw"
+}
+
+run_dir() { ls -d "$1"/*/ | tail -1; }
+
+fail() { echo "    $*" >&2; return 1; }
+
+# --- cases -----------------------------------------------------------------
+
+case_help_and_version() {
+	"$BIN" --version | grep -q '^metagen [0-9]' || fail "--version"
+	"$BIN" --help | grep -q 'generate' || fail "--help"
+	"$BIN" generate --help | grep -q -- '--sample-size' || fail "generate --help lists flags"
+	"$BIN" frobnicate 2>/dev/null; [ $? = 2 ] || fail "unknown command exit 2"
+	"$BIN" generate --no-such-flag 2>/dev/null; [ $? = 2 ] || fail "unknown flag exit 2"
+}
+
+case_sqlite_offline_all_tables() {
+	local conn out rc
+	conn=$(sqlite_copy off); out=$TMP/off
+	"$BIN" generate --connection "$conn" --model offline --out "$out" \
+		>"$TMP/off.stdout" 2>"$TMP/off.stderr"; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/off.stderr" >&2; fail "exit $rc"; return 1; }
+	$CHECK agree "$(run_dir "$out")" --tables 26 --all-proposed >/dev/null || return 1
+	grep -q '26 tables (26 ok, 0 failed), 324 columns' "$TMP/off.stdout" || fail "summary: $(cat "$TMP/off.stdout")"
+	python3 - "$(run_dir "$out")" <<'EOF' || return 1
+import json, sys
+run = sys.argv[1]
+rows = [l.split("\t") for l in open(run + "/comments.tsv", encoding="utf-8").read().split("\n")[1:] if l]
+assert all(r[7] == "offline" for r in rows), "every comment path=offline"
+m = json.load(open(run + "/manifest.json"))
+assert "traces" not in m or True
+EOF
+}
+
+case_sqlite_llm_all_tables_and_chunks() {
+	local conn out rc
+	start_llm auto || return 1
+	conn=$(sqlite_copy llm); out=$TMP/llm
+	"$BIN" generate --connection "$conn" --model test-model --api-base "$LLM_URL" \
+		--out "$out" --columns-per-call 12 >"$TMP/llm.stdout" 2>"$TMP/llm.stderr"; rc=$?
+	[ $rc = 0 ] || { tail -5 "$TMP/llm.stderr" >&2; fail "exit $rc"; return 1; }
+	local run; run=$(run_dir "$out")
+	$CHECK agree "$run" --tables 26 --all-proposed >/dev/null || return 1
+	$CHECK auto "$run" >/dev/null || return 1
+	# tables wider than 12 columns were split and merged by one more call
+	grep -q '"kind":"merge"' "$run/traces.jsonl" || fail "no merge call traced"
+	[ "$(grep -c '' "$run/traces.jsonl")" = "$(grep -c '' "$LLM_REC")" ] || fail "traces != requests"
+	# at most two warehouse queries per table (plus listing)
+	python3 - "$run" <<'EOF' || return 1
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+q = m["warehouse_queries"]
+assert q <= 2 * 26 + 4, f"{q} warehouse queries for 26 tables"
+EOF
+}
+
+case_answer_faults_are_repaired() {
+	local conn out rc
+	cat > "$TMP/faults.json" <<'EOF'
+{"tables": {"main.patients": [{"fault": "fence"}],
+            "main.admissions": [{"fault": "truncate"}],
+            "main.icustays": [{"fault": "reorder"}],
+            "main.services": [{"fault": "stringify"}],
+            "main.callout": [{"fault": "missing"}],
+            "main.d_cpt": [{"fault": "chatter"}],
+            "main.drgcodes": [{"fault": "500"}, {"fault": "429", "retry_after": 1}]}}
+EOF
+	start_llm faults --script "$TMP/faults.json" || return 1
+	conn=$(sqlite_copy faults); out=$TMP/faults
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--scope 'main.patients' --scope admissions --scope icustays --scope services \
+		--scope callout --scope d_cpt --scope drgcodes >"$TMP/faults.stdout" 2>"$TMP/faults.stderr"; rc=$?
+	[ $rc = 0 ] || { tail -5 "$TMP/faults.stderr" >&2; fail "exit $rc"; return 1; }
+	local run; run=$(run_dir "$out")
+	$CHECK agree "$run" --tables 7 --all-proposed >/dev/null || return 1
+	$CHECK auto "$run" >/dev/null || return 1
+}
+
+case_garbage_table_fails_others_succeed() {
+	local conn out rc
+	cat > "$TMP/garbage.json" <<'EOF'
+{"tables": {"main.patients": [{"fault": "garbage"}, {"fault": "garbage"},
+                              {"fault": "garbage"}, {"fault": "garbage"}]}}
+EOF
+	start_llm garbage --script "$TMP/garbage.json" || return 1
+	conn=$(sqlite_copy garbage); out=$TMP/garbage
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--scope patients --scope admissions >"$TMP/g.stdout" 2>"$TMP/g.stderr"; rc=$?
+	[ $rc = 1 ] || fail "exit $rc, expected 1"
+	grep -q 'failed: main.patients' "$TMP/g.stderr" || fail "failed table not named"
+	grep -q '2 tables (1 ok, 1 failed)' "$TMP/g.stdout" || fail "summary: $(cat "$TMP/g.stdout")"
+	local run; run=$(run_dir "$out")
+	[ "$($CHECK field "$run" patients "" status)" = failed ] || fail "patients not failed"
+	[ -n "$($CHECK field "$run" patients "" reason)" ] || fail "no reason recorded"
+	[ "$($CHECK field "$run" admissions subject_id status)" = proposed ] || fail "admissions hurt"
+}
+
+case_allow_data_false_sends_no_values() {
+	local db=$TMP/canary.sqlite rc
+	python3 - "$db" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("create table secrets (id integer, note text, code text)")
+for i in range(20):
+    c.execute("insert into secrets values (?, ?, ?)", (i, f"CANARYNOTE{i:02d}", f"CANARYCODE{i:02d}"))
+c.commit()
+EOF
+	start_llm canary || return 1
+	"$BIN" generate --connection "Driver=SQLite3;Database=$db" --model m --api-base "$LLM_URL" \
+		--out "$TMP/canary" --allow-data false >/dev/null 2>&1; rc=$?
+	[ $rc = 0 ] || fail "exit $rc"
+	$CHECK no-substring "$LLM_REC" CANARYNOTE CANARYCODE || return 1
+	# and the same run with data allowed does send them (the check can fail)
+	start_llm canary2 || return 1
+	"$BIN" generate --connection "Driver=SQLite3;Database=$db" --model m --api-base "$LLM_URL" \
+		--out "$TMP/canary2" >/dev/null 2>&1
+	$CHECK has-substring "$LLM_REC" CANARYNOTE || return 1
+}
+
+case_unknown_config_key_names_file_line() {
+	local rc
+	printf 'sample_size: 5\nmodel: offline\nsample_sise: 3\n' > "$TMP/bad.yaml"
+	"$BIN" generate --config "$TMP/bad.yaml" --connection "Driver=SQLite3;Database=$TMP/x.db" \
+		>/dev/null 2>"$TMP/bad.err"; rc=$?
+	[ $rc = 2 ] || fail "exit $rc, expected 2"
+	grep -q "bad.yaml:3" "$TMP/bad.err" || fail "no file:line in: $(cat "$TMP/bad.err")"
+}
+
+case_unreachable_connection() {
+	local rc
+	"$BIN" generate --model offline --out "$TMP/unreach" \
+		--connection "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=1;Database=x;Uid=u;Pwd=SECRETPW" \
+		>/dev/null 2>"$TMP/unreach.err"; rc=$?
+	[ $rc = 2 ] || fail "exit $rc, expected 2"
+	[ -s "$TMP/unreach.err" ] || fail "no message"
+	! grep -q SECRETPW "$TMP/unreach.err" || fail "password in the message"
+}
+
+case_auth_refused_exit_2() {
+	local conn rc
+	start_llm auth --require-key right-key || return 1
+	conn=$(sqlite_copy auth)
+	METAGEN_API_KEY=wrong-key-XYZ "$BIN" generate --connection "$conn" --model m \
+		--api-base "$LLM_URL" --out "$TMP/auth" >/dev/null 2>"$TMP/auth.err"; rc=$?
+	[ $rc = 2 ] || fail "exit $rc, expected 2"
+	grep -qi '401' "$TMP/auth.err" || fail "no clear message: $(cat "$TMP/auth.err")"
+	! grep -q 'wrong-key-XYZ' "$TMP/auth.err" || fail "key in the message"
+	[ "$(grep -c '' "$LLM_REC")" -le 2 ] || fail "kept calling after 401"
+	! grep -rq 'wrong-key-XYZ' "$TMP/auth" || fail "key in the outputs"
+}
+
+case_postgres_apply_byte_exact() {
+	[ -n "${PGPORT:-}" ] || { fail "no PostgreSQL (PGPORT unset)"; return 1; }
+	bash "$ROOT/tests/load_mimic_pg.sh" m3apply "$DATA" || return 1
+	python3 - "$TMP/exact.json" <<'EOF'
+import json, sys
+long = "Long text " + "x" * 9000 + " end."
+script = {"tables": {"m3apply.mimiciii.patients": [{"answer": {
+    "table": "Patients; it's \"quoted\" \\ back\\slash",
+    "columns": {"row_id": "It's a row id with 'quotes' and \"double\" ones.",
+                "subject_id": "Back\\slash \\n literal and C:\\path\\",
+                "gender": "Line one\nLine two\n\ttabbed",
+                "dob": "Non-ASCII: naïve café, Ünïcödé, 日本語, emoji 🩺",
+                "dod": long,
+                "dod_hosp": "Semicolon; -- not a comment; DROP TABLE x;",
+                "dod_ssn": "$$dollar$$ quoting $tag$",
+                "expire_flag": "Percent % and underscore _ and E'x'"}}}]}}
+json.dump(script, open(sys.argv[1], "w"))
+json.dump(script["tables"]["m3apply.mimiciii.patients"][0]["answer"],
+          open(sys.argv[1] + ".want", "w"))
+EOF
+	start_llm exact --script "$TMP/exact.json" || return 1
+	"$BIN" generate --connection "$(pg_conn m3apply)" --model m --api-base "$LLM_URL" \
+		--out "$TMP/exact" --apply >"$TMP/exact.stdout" 2>"$TMP/exact.stderr" \
+		|| { tail -5 "$TMP/exact.stderr" >&2; fail "generate --apply failed"; return 1; }
+	psql -d m3apply -tAc "select coalesce(json_object_agg(a.attname, col_description(a.attrelid, a.attnum)), '{}') || E'\n' || obj_description('mimiciii.patients'::regclass, 'pg_class') from pg_attribute a where a.attrelid = 'mimiciii.patients'::regclass and a.attnum > 0 and not a.attisdropped" \
+		> "$TMP/exact.got" || return 1
+	python3 - "$TMP/exact.json.want" "$TMP/exact.got" <<'EOF' || return 1
+import json, sys
+want = json.load(open(sys.argv[1]))
+got_text = open(sys.argv[2], encoding="utf-8").read()
+cols_json, table = got_text.split("\n", 1)
+# the table comment may itself hold newlines; psql -tA adds one at the end
+table = table[:-1] if table.endswith("\n") else table
+cols = json.loads(cols_json)
+for c, w in want["columns"].items():
+    assert cols[c] == w, f"{c}: {cols[c]!r} != {w!r}"
+assert table == want["table"], f"table: {table!r}"
+EOF
+	# every other table got its comments too
+	local n; n=$(psql -d m3apply -tAc "select count(*) from pg_description d join pg_class c on c.oid = d.objoid join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'mimiciii'")
+	[ "$n" = 350 ] || fail "$n comments in PostgreSQL, expected 26 + 324"
+}
+
+case_postgres_existing_comment_kept_unless_overwrite() {
+	[ -n "${PGPORT:-}" ] || { fail "no PostgreSQL"; return 1; }
+	bash "$ROOT/tests/load_mimic_pg.sh" m3keep "$DATA" --comments || return 1
+	start_llm keep || return 1
+	local before after
+	before=$(psql -d m3keep -tAc "select col_description('mimiciii.admissions'::regclass, 2)")
+	"$BIN" generate --connection "$(pg_conn m3keep)" --model m --api-base "$LLM_URL" \
+		--out "$TMP/keep" --scope 'mimiciii.admissions' --apply >/dev/null 2>&1 || { fail "generate failed"; return 1; }
+	after=$(psql -d m3keep -tAc "select col_description('mimiciii.admissions'::regclass, 2)")
+	[ "$before" = "$after" ] || fail "existing comment replaced without --overwrite"
+	# a column without a human comment (edregtime) got one
+	[ -n "$(psql -d m3keep -tAc "select col_description('mimiciii.admissions'::regclass, (select attnum from pg_attribute where attrelid='mimiciii.admissions'::regclass and attname='edregtime'))")" ] \
+		|| fail "missing comment not filled"
+	"$BIN" generate --connection "$(pg_conn m3keep)" --model m --api-base "$LLM_URL" \
+		--out "$TMP/keep2" --scope 'mimiciii.admissions' --apply --overwrite >/dev/null 2>&1 || { fail "overwrite run failed"; return 1; }
+	after=$(psql -d m3keep -tAc "select col_description('mimiciii.admissions'::regclass, 2)")
+	[ "$after" = "Auto comment for m3keep.mimiciii.admissions.subject_id." ] || fail "--overwrite did not replace: $after"
+}
+
+case_review_then_apply_and_dry_run() {
+	[ -n "${PGPORT:-}" ] || { fail "no PostgreSQL"; return 1; }
+	bash "$ROOT/tests/load_mimic_pg.sh" m3review "$DATA" || return 1
+	start_llm review || return 1
+	"$BIN" generate --connection "$(pg_conn m3review)" --model m --api-base "$LLM_URL" \
+		--out "$TMP/review" --scope 'mimiciii.services' >/dev/null 2>&1 || { fail "generate failed"; return 1; }
+	local run; run=$(run_dir "$TMP/review")
+	[ -z "$(psql -d m3review -tAc "select obj_description('mimiciii.services'::regclass, 'pg_class')")" ] \
+		|| fail "generate without --apply changed the warehouse"
+	$CHECK edit-tsv "$run/comments.tsv" "$TMP/edited.tsv" services curr_service "Reviewer's text: current service." || return 1
+	"$BIN" apply "$TMP/edited.tsv" --connection "$(pg_conn m3review)" --dry-run >"$TMP/dry.out" 2>&1 || { fail "dry run failed"; return 1; }
+	grep -q "COMMENT ON COLUMN" "$TMP/dry.out" || fail "dry run printed no DDL"
+	[ -z "$(psql -d m3review -tAc "select obj_description('mimiciii.services'::regclass, 'pg_class')")" ] \
+		|| fail "dry run changed the warehouse"
+	"$BIN" apply "$TMP/edited.tsv" --connection "$(pg_conn m3review)" >"$TMP/apply.out" 2>&1 || { cat "$TMP/apply.out" >&2; fail "apply failed"; return 1; }
+	[ "$(psql -d m3review -tAc "select col_description('mimiciii.services'::regclass, (select attnum from pg_attribute where attrelid='mimiciii.services'::regclass and attname='curr_service'))")" = "Reviewer's text: current service." ] \
+		|| fail "edited comment not applied"
+}
+
+# --- runner ----------------------------------------------------------------
+cases=$(declare -F | awk '{print $3}' | grep '^case_')
+[ $# -gt 0 ] && cases="$*"
+passed=0; failed=0
+for c in $cases; do
+	start=$(date +%s%N)
+	if ( $c ); then
+		passed=$((passed + 1)); status=ok
+	else
+		failed=$((failed + 1)); status=FAILED
+	fi
+	printf '  %-55s %s (%s s)\n' "$c" "$status" \
+		"$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN{printf "%.1f", (b-a)/1e9}')"
+done
+echo "integration: $passed passed, $failed failed"
+[ $failed = 0 ]
