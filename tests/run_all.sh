@@ -34,7 +34,7 @@ done
 out=$(bash tests/integration/run.sh 2>&1); rc=$?
 printf '%s\n' "$out" | grep -v '^integration:'
 ip=$(printf '%s\n' "$out" | sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-if=$(printf '%s\n' "$out" | sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-passed=$((passed + ${ip:-0})); failed=$((failed + ${if:-1}))
+ifail=$(printf '%s\n' "$out" | sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+passed=$((passed + ${ip:-0})); failed=$((failed + ${ifail:-1}))
 echo "check: $passed passed, $failed failed"
 [ $failed = 0 ]
