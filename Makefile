@@ -41,7 +41,13 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration demo install clean lint valgrind bench
+# Debian 12 packages: build, test and run (`make deps` installs them)
+DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
+	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
+	libsqlite3-dev libcmocka-dev postgresql python3 valgrind
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all check unit integration demo install clean lint valgrind bench deps
 all: $(BUILD)/metagen
 
 $(BUILD)/libmetagen.a: $(LIB_OBJ)
@@ -88,6 +94,10 @@ valgrind: $(UNIT_BIN)
 		valgrind -q --error-exitcode=9 --leak-check=full \
 			--errors-for-leak-kinds=definite $$t >/dev/null || fail=1; \
 	done; exit $$fail
+
+deps:
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(DEBIAN_PKGS)
 
 demo: $(BUILD)/metagen
 	bash examples/demo.sh
