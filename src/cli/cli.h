@@ -22,7 +22,6 @@ typedef struct cli_args {
 	size_t npositional;
 	int help;
 	int quiet;
-	int estimate_only;
 } cli_args;
 
 /*

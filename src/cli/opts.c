@@ -151,9 +151,6 @@ int cli_parse(int argc, char **argv, int first, cli_args *args)
 			   strcmp(argv[k], "-q") == 0) {
 			args->quiet = 1;
 			k++;
-		} else if (strcmp(argv[k], "--estimate") == 0) {
-			args->estimate_only = 1;
-			k++;
 		} else if (strncmp(argv[k], "--", 2) == 0 && argv[k][2]) {
 			used = take_flag(argc, argv, k, &flags[nflags],
 					 &config_path);
