@@ -14,6 +14,7 @@
 
 #include "metagen/prompt.h"
 #include "prompt/embedded.h"
+#include "prompt/internal.h"
 #include "util/json.h"
 #include "util/util.h"
 
@@ -265,7 +266,7 @@ static char *ps_abbreviations(const mgen_kvlist *abbr)
 						    : "") == NULL)
 			goto done;
 	if (o != NULL)
-		text = mgen__json_print(o);
+		text = mgen_prompt__json_print(o);
 done:
 	cJSON_Delete(o);
 	return text;
@@ -383,7 +384,7 @@ static char *ps_merge_json(const mgen_table *t, const char *const *parts,
 			goto done;
 		}
 	}
-	text = mgen__json_print(o);
+	text = mgen_prompt__json_print(o);
 done:
 	free(name);
 	cJSON_Delete(o);

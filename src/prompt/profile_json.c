@@ -16,8 +16,92 @@
 #include <string.h>
 
 #include "metagen/prompt.h"
-#include "util/json.h"
+#include "prompt/internal.h"
 #include "util/util.h"
+
+static void pj_print(mgen_buf *b, const cJSON *it);
+
+/* A JSON string literal (RFC 8259 section 7). */
+static void pj_print_string(mgen_buf *b, const char *s)
+{
+	mgen_buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			mgen_buf_putc(b, '\\');
+			mgen_buf_putc(b, (char)c);
+		} else if (c == '\n') {
+			mgen_buf_puts(b, "\\n");
+		} else if (c == '\t') {
+			mgen_buf_puts(b, "\\t");
+		} else if (c == '\r') {
+			mgen_buf_puts(b, "\\r");
+		} else if (c < 0x20) {
+			mgen_buf_printf(b, "\\u%04x", c);
+		} else {
+			mgen_buf_putc(b, (char)c);
+		}
+	}
+	mgen_buf_putc(b, '"');
+}
+
+static void pj_print_number(mgen_buf *b, double d)
+{
+	if (d != d || d - d != 0) /* NaN or infinite: not JSON */
+		mgen_buf_puts(b, "null");
+	else if (d == floor(d) && fabs(d) < 1e15)
+		mgen_buf_printf(b, "%.0f", d);
+	else
+		mgen_buf_printf(b, "%.17g", d);
+}
+
+/* Members of an object or items of an array, ", "-separated. */
+static void pj_print_children(mgen_buf *b, const cJSON *it, int object)
+{
+	const cJSON *c;
+
+	for (c = it->child; c != NULL; c = c->next) {
+		if (c != it->child)
+			mgen_buf_puts(b, ", ");
+		if (object) {
+			pj_print_string(b, c->string ? c->string : "");
+			mgen_buf_puts(b, ": ");
+		}
+		pj_print(b, c);
+	}
+}
+
+static void pj_print(mgen_buf *b, const cJSON *it)
+{
+	if (cJSON_IsString(it)) {
+		pj_print_string(b, it->valuestring);
+	} else if (cJSON_IsNumber(it)) {
+		pj_print_number(b, it->valuedouble);
+	} else if (cJSON_IsBool(it)) {
+		mgen_buf_puts(b, cJSON_IsTrue(it) ? "true" : "false");
+	} else if (cJSON_IsArray(it)) {
+		mgen_buf_putc(b, '[');
+		pj_print_children(b, it, 0);
+		mgen_buf_putc(b, ']');
+	} else if (cJSON_IsObject(it)) {
+		mgen_buf_putc(b, '{');
+		pj_print_children(b, it, 1);
+		mgen_buf_putc(b, '}');
+	} else {
+		mgen_buf_puts(b, "null");
+	}
+}
+
+char *mgen_prompt__json_print(const cJSON *item)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+	char *s;
+
+	pj_print(&b, item);
+	s = mgen_buf_detach(&b);
+	mgen_buf_release(&b);
+	return s;
+}
 
 static int pj_space(unsigned char c)
 {
@@ -216,7 +300,7 @@ char *mgen_prompt_profile_json(const mgen_table *t, const size_t *cols,
 	char *text = NULL;
 
 	if (root != NULL && pj_build(root, t, cols, ncols, opts, max_rows) == 0)
-		text = mgen__json_print(root);
+		text = mgen_prompt__json_print(root);
 	cJSON_Delete(root);
 	return text;
 }

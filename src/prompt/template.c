@@ -213,6 +213,8 @@ static int tpl_parse(struct tpl_parser *p)
 					    "%s:%zu: unterminated tag",
 					    p->t->name, line);
 		close = (size_t)(c - s) + 2;
+		/* count the tag's own newlines before trimming writes a NUL */
+		tpl_line_at(p, close);
 		inner = open + 2;
 		if (strchr("#^/!", s[inner]) != NULL && s[inner] != '\0')
 			sigil = s[inner++];
