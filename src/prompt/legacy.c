@@ -32,7 +32,7 @@ struct mgen_prompt_set {
 	mgen_template *merge_system;
 	mgen_template *merge_user;
 	mgen_template *fewshot[2 * PS_MAX_FEWSHOT]; /* user, assistant, ... */
-	size_t nfewshot;                            /* pairs */
+	size_t nfewshot;			    /* pairs */
 };
 
 void mgen_prompt_set_free(mgen_prompt_set *ps)
@@ -106,8 +106,7 @@ done:
 
 /* Loads fewshot_N_user.txt / fewshot_N_assistant.txt for N = 1, 2, ...
  * until the first missing user file. */
-static int ps_load_fewshot(const char *dir, mgen_prompt_set *ps,
-			   mgen_err *err)
+static int ps_load_fewshot(const char *dir, mgen_prompt_set *ps, mgen_err *err)
 {
 	char name[64];
 	size_t n;
@@ -133,8 +132,7 @@ static int ps_load_fewshot(const char *dir, mgen_prompt_set *ps,
 	return 0;
 }
 
-int mgen_prompt_set_load(const char *dir, mgen_prompt_set **out,
-			 mgen_err *err)
+int mgen_prompt_set_load(const char *dir, mgen_prompt_set **out, mgen_err *err)
 {
 	mgen_prompt_set *ps;
 	int rc;
@@ -226,8 +224,8 @@ static int ps_render_chat(const mgen_prompt_set *ps, const mgen_template *sys,
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	rc = ps_add_msg(c, "system", sys, vars, err);
 	for (i = 0; rc == 0 && fewshot && i < 2 * ps->nfewshot; i++)
-		rc = ps_add_msg(c, i % 2 ? "assistant" : "user",
-				ps->fewshot[i], vars, err);
+		rc = ps_add_msg(c, i % 2 ? "assistant" : "user", ps->fewshot[i],
+				vars, err);
 	if (rc == 0)
 		rc = ps_add_msg(c, "user", user, vars, err);
 	if (rc != 0)
@@ -262,8 +260,8 @@ static char *ps_abbreviations(const mgen_kvlist *abbr)
 	for (i = 0; o != NULL && abbr != NULL && i < abbr->n; i++)
 		if (cJSON_AddStringToObject(o, abbr->items[i].key,
 					    abbr->items[i].value
-						    ? abbr->items[i].value
-						    : "") == NULL)
+						? abbr->items[i].value
+						: "") == NULL)
 			goto done;
 	if (o != NULL)
 		text = mgen_prompt__json_print(o);
@@ -279,10 +277,10 @@ static int ps_vars(const mgen_table *t, size_t ncols,
 	char *name = mgen_table_fullname(t);
 	char *abbr = ps_abbreviations(o->abbreviations);
 	char count[32];
-	const char *tc = o->include_existing_table_comment &&
-					 t->existing_comment != NULL
-				 ? t->existing_comment
-				 : "";
+	const char *tc =
+	    o->include_existing_table_comment && t->existing_comment != NULL
+		? t->existing_comment
+		: "";
 	int rc = MGEN_ENOMEM;
 
 	snprintf(count, sizeof(count), "%zu", ncols);
@@ -316,7 +314,7 @@ int mgen_prompt_render_comment(const mgen_prompt_set *ps, const mgen_table *t,
 	mgen_prompt_options o = *opts;
 	mgen_kvlist vars = {NULL, 0, 0};
 	const mgen_template *sys =
-		opts->allow_data_in_comments ? ps->system : ps->system_nodata;
+	    opts->allow_data_in_comments ? ps->system : ps->system_nodata;
 	size_t rows = opts->allow_data ? t->nsample_rows : 0;
 	char *content;
 	int rc;

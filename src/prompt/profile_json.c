@@ -152,8 +152,7 @@ static int pj_add(cJSON *arr, cJSON *item)
 }
 
 /* Adds a string member `key`: `s` cut to `limit` words. 0 or -1. */
-static int pj_add_cut(cJSON *obj, const char *key, const char *s,
-		      size_t limit)
+static int pj_add_cut(cJSON *obj, const char *key, const char *s, size_t limit)
 {
 	char *v = pj_cut(s, limit);
 	int rc = -1;
@@ -239,8 +238,8 @@ static int pj_column_meta(cJSON *meta, const mgen_table *t,
 		/* two decimals: enough for a length, short in the prompt */
 		if (pj_num(m, "avg_length",
 			   c->avg_length < 0
-				   ? -1
-				   : round(c->avg_length * 100.0) / 100.0))
+			       ? -1
+			       : round(c->avg_length * 100.0) / 100.0))
 			return -1;
 	}
 	if (c->existing_comment != NULL &&
@@ -251,8 +250,7 @@ static int pj_column_meta(cJSON *meta, const mgen_table *t,
 }
 
 static int pj_build(cJSON *root, const mgen_table *t, const size_t *cols,
-		    size_t ncols, const mgen_prompt_options *o,
-		    size_t max_rows)
+		    size_t ncols, const mgen_prompt_options *o, size_t max_rows)
 {
 	char *fullname = mgen_table_fullname(t);
 	cJSON *names, *meta;
@@ -266,8 +264,8 @@ static int pj_build(cJSON *root, const mgen_table *t, const size_t *cols,
 	if (names == NULL)
 		goto done;
 	for (i = 0; i < ncols; i++)
-		if (pj_add(names, cJSON_CreateString(
-					  t->columns[cols[i]].name)) != 0)
+		if (pj_add(names,
+			   cJSON_CreateString(t->columns[cols[i]].name)) != 0)
 			goto done;
 	if (o->allow_data && t->sample != NULL)
 		nrows = t->nsample_rows < max_rows ? t->nsample_rows : max_rows;

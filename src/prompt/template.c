@@ -40,9 +40,9 @@ struct mgen_template {
 /* The compiler's state while it walks the text. */
 struct tpl_parser {
 	mgen_template *t;
-	size_t pos;       /* scan position */
-	size_t line;      /* line number at `lpos` */
-	size_t lpos;      /* newlines before lpos are counted in `line` */
+	size_t pos;  /* scan position */
+	size_t line; /* line number at `lpos` */
+	size_t lpos; /* newlines before lpos are counted in `line` */
 	size_t stack[TPL_MAX_DEPTH]; /* open section node indexes */
 	size_t depth;
 	mgen_err *err;
@@ -161,8 +161,8 @@ static int tpl_tag(struct tpl_parser *p, char sigil, const char *name,
 	if (sigil == '!')
 		return 0;
 	if (name[0] == '\0')
-		return mgen_err_set(p->err, MGEN_ETEMPLATE,
-				    "%s:%zu: empty tag", t->name, line);
+		return mgen_err_set(p->err, MGEN_ETEMPLATE, "%s:%zu: empty tag",
+				    t->name, line);
 	if (sigil == '/')
 		return tpl_close(p, name, line);
 	if (sigil == 0)
@@ -234,7 +234,8 @@ static int tpl_parse(struct tpl_parser *p)
 		p->pos = ts > close ? ts : close;
 	}
 	if (p->depth > 0) {
-		const struct tpl_node *nd = &p->t->nodes[p->stack[p->depth - 1]];
+		const struct tpl_node *nd =
+		    &p->t->nodes[p->stack[p->depth - 1]];
 		return mgen_err_set(p->err, MGEN_ETEMPLATE,
 				    "%s:%zu: unclosed section '%s'", p->t->name,
 				    nd->line, nd->name);
@@ -281,8 +282,8 @@ static int tpl_lookup(const mgen_kvlist *vars, const char *name,
 
 	for (i = 0; vars != NULL && i < vars->n; i++) {
 		if (mgen__strcasecmp(vars->items[i].key, name) == 0) {
-			*value = vars->items[i].value ? vars->items[i].value
-						      : "";
+			*value =
+			    vars->items[i].value ? vars->items[i].value : "";
 			return 1;
 		}
 	}

@@ -29,9 +29,9 @@ static void make_table(mgen_table *t)
 	static const char *const names[] = {"id", "email", "amt", "note"};
 	static const char *const types[] = {"integer", "text", "real", "text"};
 	const char *cells[3][4] = {
-		{"1", "ann@example.com", "12.5", "first order"},
-		{"2", CANARY "@example.com", NULL, "gift wrap please"},
-		{"3", "bob@example.com", "99.0", NULL},
+	    {"1", "ann@example.com", "12.5", "first order"},
+	    {"2", CANARY "@example.com", NULL, "gift wrap please"},
+	    {"3", "bob@example.com", "99.0", NULL},
 	};
 	size_t i, r;
 
@@ -154,8 +154,8 @@ static void render_ok(struct fixture *f, const size_t *cols, size_t ncols,
 		      const mgen_prompt_options *o, mgen_chat *c)
 {
 	mgen_err err = MGEN_ERR_INIT;
-	int rc = mgen_prompt_render_comment(f->ps, &f->t, cols, ncols, o, c,
-					    &err);
+	int rc =
+	    mgen_prompt_render_comment(f->ps, &f->t, cols, ncols, o, c, &err);
 
 	if (rc != 0)
 		fail_msg("render failed: %s", err.msg);
@@ -182,8 +182,8 @@ static void test_prompt__message_roles_in_order(void **state)
 	struct fixture *f = *state;
 	mgen_prompt_options o = default_opts();
 	const size_t cols[] = {0, 1, 2, 3};
-	static const char *const roles[] = {"system", "user", "assistant",
-					    "user", "assistant", "user"};
+	static const char *const roles[] = {"system", "user",	   "assistant",
+					    "user",   "assistant", "user"};
 	mgen_chat c;
 	size_t i, words = 0;
 
@@ -203,9 +203,9 @@ static void test_prompt__message_roles_in_order(void **state)
 		assert_non_null(a);
 		expect_keys(a, keys, 3);
 		assert_int_equal(
-			cJSON_GetArraySize(cJSON_GetObjectItem(a, "columns")),
-			cJSON_GetArraySize(
-				cJSON_GetObjectItem(a, "column_contents")));
+		    cJSON_GetArraySize(cJSON_GetObjectItem(a, "columns")),
+		    cJSON_GetArraySize(
+			cJSON_GetObjectItem(a, "column_contents")));
 		cJSON_Delete(a);
 	}
 	assert_int_equal(c.sample_rows, 3);
@@ -231,15 +231,15 @@ static void test_prompt__user_json_shape(void **state)
 	struct fixture *f = *state;
 	mgen_prompt_options o = default_opts();
 	const size_t cols[] = {2, 1};
-	static const char *const top[] = {"table_name", "columns", "index",
-					  "data", "column_metadata",
-					  "table_comment"};
-	static const char *const amt[] = {"data_type", "row_count",
-					  "non_null_count", "distinct_count",
-					  "min", "max"};
+	static const char *const top[] = {"table_name",	     "columns",
+					  "index",	     "data",
+					  "column_metadata", "table_comment"};
+	static const char *const amt[] = {
+	    "data_type",      "row_count", "non_null_count",
+	    "distinct_count", "min",	   "max"};
 	static const char *const email[] = {
-		"data_type", "row_count",  "non_null_count", "distinct_count",
-		"min",       "max",        "avg_length",     "existing_comment"};
+	    "data_type", "row_count", "non_null_count", "distinct_count",
+	    "min",	 "max",	      "avg_length",	"existing_comment"};
 	mgen_chat c;
 	cJSON *j, *data, *meta, *row;
 
@@ -251,9 +251,9 @@ static void test_prompt__user_json_shape(void **state)
 	assert_string_equal(mgen__json_str(j, "table_comment"),
 			    "customer orders");
 	assert_string_equal(
-		cJSON_GetArrayItem(cJSON_GetObjectItem(j, "columns"), 0)
-			->valuestring,
-		"amt");
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "columns"), 0)
+		->valuestring,
+	    "amt");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "columns")),
 			 2);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "index")),
@@ -315,7 +315,7 @@ static void test_prompt__nodata_system_prompt(void **state)
 	render_ok(f, cols, 1, &o, &b);
 	assert_null(strstr(a.msgs[0].content, "Never mention any data value"));
 	assert_non_null(
-		strstr(b.msgs[0].content, "Never mention any data value"));
+	    strstr(b.msgs[0].content, "Never mention any data value"));
 	mgen_chat_release(&a);
 	mgen_chat_release(&b);
 }
@@ -344,12 +344,11 @@ static void test_prompt__no_data_value_when_data_disallowed(void **state)
 	assert_non_null(j);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "index")),
 			 0);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")),
-			 0);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 0);
 	assert_null(cJSON_GetObjectItem(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(j, "column_metadata"),
-				    "email"),
-		"min"));
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "column_metadata"),
+				"email"),
+	    "min"));
 	cJSON_Delete(j);
 	mgen_chat_release(&c);
 }
@@ -372,8 +371,9 @@ static void test_prompt__abbreviations_and_table_comment(void **state)
 	o.abbreviations = &abbr;
 	o.include_existing_table_comment = 0;
 	render_ok(f, cols, 1, &o, &c);
-	assert_non_null(strstr(c.msgs[c.n - 1].content,
-			       "{\"amt\": \"amount\", \"q\\\"ty\": \"quantity\"}"));
+	assert_non_null(
+	    strstr(c.msgs[c.n - 1].content,
+		   "{\"amt\": \"amount\", \"q\\\"ty\": \"quantity\"}"));
 	assert_null(strstr(c.msgs[c.n - 1].content, "already has a"));
 	assert_null(strstr(c.msgs[c.n - 1].content, "customer orders"));
 	mgen_chat_release(&c);
@@ -497,16 +497,16 @@ static void test_prompt__utf8_cells_cut_at_word_limit(void **state)
 	assert_non_null(j);
 	data = cJSON_GetObjectItem(j, "data");
 	assert_string_equal(
-		cJSON_GetArrayItem(cJSON_GetArrayItem(data, 0), 0)->valuestring,
-		"ñandú  über\tcafé");
+	    cJSON_GetArrayItem(cJSON_GetArrayItem(data, 0), 0)->valuestring,
+	    "ñandú  über\tcafé");
 	/* one long word: cut at 10 x limit code points, never mid-sequence */
-	assert_int_equal(mgen__utf8_len(cJSON_GetArrayItem(
-						cJSON_GetArrayItem(data, 1), 0)
-						->valuestring),
-			 30);
+	assert_int_equal(
+	    mgen__utf8_len(cJSON_GetArrayItem(cJSON_GetArrayItem(data, 1), 0)
+			       ->valuestring),
+	    30);
 	assert_true(utf8_valid((const unsigned char *)cJSON_GetArrayItem(
-					       cJSON_GetArrayItem(data, 1), 0)
-					       ->valuestring));
+				   cJSON_GetArrayItem(data, 1), 0)
+				   ->valuestring));
 	cJSON_Delete(j);
 	free(text);
 }
@@ -518,9 +518,9 @@ static void test_prompt__profile_json_options(void **state)
 	const size_t cols[] = {3, 0, 1};
 	static const char *const top[] = {"table_name", "columns", "index",
 					  "data"};
-	static const char *const email[] = {"data_type",      "row_count",
-					    "non_null_count", "distinct_count",
-					    "avg_length",     "existing_comment"};
+	static const char *const email[] = {
+	    "data_type",      "row_count",  "non_null_count",
+	    "distinct_count", "avg_length", "existing_comment"};
 	char *text;
 	cJSON *j;
 
@@ -530,8 +530,7 @@ static void test_prompt__profile_json_options(void **state)
 	assert_non_null(text);
 	j = cJSON_Parse(text);
 	expect_keys(j, top, 4);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")),
-			 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 1);
 	cJSON_Delete(j);
 	free(text);
 
@@ -541,9 +540,8 @@ static void test_prompt__profile_json_options(void **state)
 	assert_null(strstr(text, CANARY));
 	assert_null(strstr(text, "\"min\""));
 	j = cJSON_Parse(text);
-	expect_keys(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
-							    "column_metadata"),
-					"email"),
+	expect_keys(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(j, "column_metadata"), "email"),
 		    email, 6);
 	cJSON_Delete(j);
 	free(text);
@@ -561,14 +559,14 @@ static void test_prompt__merge_prompt(void **state)
 {
 	struct fixture *f = *state;
 	mgen_prompt_options o = default_opts();
-	const char *parts[] = {"Orders placed online.", "Holds \"gift\" notes."};
+	const char *parts[] = {"Orders placed online.",
+			       "Holds \"gift\" notes."};
 	mgen_err err = MGEN_ERR_INIT;
 	mgen_chat c;
 	cJSON *j, *d;
 
 	assert_int_equal(
-		mgen_prompt_render_merge(f->ps, &f->t, parts, 2, &o, &c, &err),
-		0);
+	    mgen_prompt_render_merge(f->ps, &f->t, parts, 2, &o, &c, &err), 0);
 	assert_int_equal(c.n, 2);
 	assert_string_equal(c.msgs[0].role, "system");
 	assert_string_equal(c.msgs[1].role, "user");
@@ -588,8 +586,8 @@ static void test_prompt__merge_prompt(void **state)
 
 	o.max_prompt_words = 5;
 	assert_int_equal(
-		mgen_prompt_render_merge(f->ps, &f->t, parts, 2, &o, &c, &err),
-		MGEN_ELIMIT);
+	    mgen_prompt_render_merge(f->ps, &f->t, parts, 2, &o, &c, &err),
+	    MGEN_ELIMIT);
 	assert_int_equal(c.n, 0);
 }
 
@@ -634,9 +632,8 @@ static void test_prompt__load_from_dir(void **state)
 	write_file(dir, "system.txt",
 		   "{{! mine }}\nCUSTOM SYSTEM: {{style_guideline}}\n");
 	assert_int_equal(mgen_prompt_set_load(dir, &ps, &err), 0);
-	assert_int_equal(mgen_prompt_render_comment(ps, &f->t, cols, 1, &o, &c,
-						    &err),
-			 0);
+	assert_int_equal(
+	    mgen_prompt_render_comment(ps, &f->t, cols, 1, &o, &c, &err), 0);
 	assert_int_equal(c.n, 6);
 	assert_true(mgen__startswith(c.msgs[0].content, "CUSTOM SYSTEM: "));
 	mgen_chat_release(&c);
@@ -648,9 +645,8 @@ static void test_prompt__load_from_dir(void **state)
 	snprintf(path, sizeof(path), "%s/fewshot_2_assistant.txt", dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mgen_prompt_set_load(dir, &ps, &err), 0);
-	assert_int_equal(mgen_prompt_render_comment(ps, &f->t, cols, 1, &o, &c,
-						    &err),
-			 0);
+	assert_int_equal(
+	    mgen_prompt_render_comment(ps, &f->t, cols, 1, &o, &c, &err), 0);
 	assert_int_equal(c.n, 4);
 	mgen_chat_release(&c);
 	mgen_prompt_set_free(ps);
@@ -675,9 +671,9 @@ static void test_prompt__load_from_dir(void **state)
 	mgen_err_clear(&err);
 	write_file(dir, "user.txt", "ok\n{{tabel_name}}\n");
 	assert_int_equal(mgen_prompt_set_load(dir, &ps, &err), 0);
-	assert_int_equal(mgen_prompt_render_comment(ps, &f->t, cols, 1, &o, &c,
-						    &err),
-			 MGEN_ETEMPLATE);
+	assert_int_equal(
+	    mgen_prompt_render_comment(ps, &f->t, cols, 1, &o, &c, &err),
+	    MGEN_ETEMPLATE);
 	snprintf(want, sizeof(want),
 		 "%s/user.txt:2: unknown variable 'tabel_name'", dir);
 	assert_string_equal(err.msg, want);
@@ -689,21 +685,20 @@ static void test_prompt__load_from_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prompt__embedded_set_loads),
-		cmocka_unit_test(test_prompt__message_roles_in_order),
-		cmocka_unit_test(test_prompt__user_json_shape),
-		cmocka_unit_test(test_prompt__style_changes_system),
-		cmocka_unit_test(test_prompt__nodata_system_prompt),
-		cmocka_unit_test(
-			test_prompt__no_data_value_when_data_disallowed),
-		cmocka_unit_test(test_prompt__abbreviations_and_table_comment),
-		cmocka_unit_test(test_prompt__shrinks_then_fails),
-		cmocka_unit_test(test_prompt__profile_json_options),
-		cmocka_unit_test(test_prompt__merge_prompt),
-		cmocka_unit_test(test_prompt__load_from_dir),
-		/* these two modify the fixture's cells: run last */
-		cmocka_unit_test(test_prompt__utf8_cells_cut_at_word_limit),
-		cmocka_unit_test(test_prompt__shrinks_cell_words),
+	    cmocka_unit_test(test_prompt__embedded_set_loads),
+	    cmocka_unit_test(test_prompt__message_roles_in_order),
+	    cmocka_unit_test(test_prompt__user_json_shape),
+	    cmocka_unit_test(test_prompt__style_changes_system),
+	    cmocka_unit_test(test_prompt__nodata_system_prompt),
+	    cmocka_unit_test(test_prompt__no_data_value_when_data_disallowed),
+	    cmocka_unit_test(test_prompt__abbreviations_and_table_comment),
+	    cmocka_unit_test(test_prompt__shrinks_then_fails),
+	    cmocka_unit_test(test_prompt__profile_json_options),
+	    cmocka_unit_test(test_prompt__merge_prompt),
+	    cmocka_unit_test(test_prompt__load_from_dir),
+	    /* these two modify the fixture's cells: run last */
+	    cmocka_unit_test(test_prompt__utf8_cells_cut_at_word_limit),
+	    cmocka_unit_test(test_prompt__shrinks_cell_words),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -38,8 +38,7 @@ static char *render(const char *text, const mgen_kvlist *vars, int *rc,
 }
 
 /* Renders and checks the result equals `want`. */
-static void expect(const char *text, const mgen_kvlist *vars,
-		   const char *want)
+static void expect(const char *text, const mgen_kvlist *vars, const char *want)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	int rc;
@@ -218,9 +217,8 @@ static void test_template__render_many_times(void **state)
 	mgen_buf b = MGEN_BUF_INIT;
 	int i;
 
-	assert_int_equal(mgen_template_compile("m.txt",
-					       "{{#yes}}[{{name}}]{{/yes}}",
-					       &t, &err),
+	assert_int_equal(mgen_template_compile(
+			     "m.txt", "{{#yes}}[{{name}}]{{/yes}}", &t, &err),
 			 0);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(mgen_template_render(t, v, &b, &err), 0);
@@ -256,18 +254,18 @@ static void test_template__buffer_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_template__substitution),
-		cmocka_unit_test(test_template__sections),
-		cmocka_unit_test(test_template__inverted_sections),
-		cmocka_unit_test(test_template__nested_sections),
-		cmocka_unit_test(test_template__comments),
-		cmocka_unit_test(test_template__standalone_lines),
-		cmocka_unit_test(test_template__values_are_verbatim),
-		cmocka_unit_test(test_template__errors_with_lines),
-		cmocka_unit_test(
-			test_template__unknown_variable_in_skipped_section),
-		cmocka_unit_test(test_template__render_many_times),
-		cmocka_unit_test(test_template__buffer_limit),
+	    cmocka_unit_test(test_template__substitution),
+	    cmocka_unit_test(test_template__sections),
+	    cmocka_unit_test(test_template__inverted_sections),
+	    cmocka_unit_test(test_template__nested_sections),
+	    cmocka_unit_test(test_template__comments),
+	    cmocka_unit_test(test_template__standalone_lines),
+	    cmocka_unit_test(test_template__values_are_verbatim),
+	    cmocka_unit_test(test_template__errors_with_lines),
+	    cmocka_unit_test(
+		test_template__unknown_variable_in_skipped_section),
+	    cmocka_unit_test(test_template__render_many_times),
+	    cmocka_unit_test(test_template__buffer_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup_vars, teardown_vars);
