@@ -351,8 +351,8 @@ int mgen_prompt_render_comment(const mgen_prompt_set *ps, const mgen_table *t,
 					  "prompt for %s is %zu words, over "
 					  "max_prompt_length %zu even with no "
 					  "sample rows",
-					  vars.items[2].value, out->words,
-					  opts->max_prompt_words);
+					  mgen_kvlist_get(&vars, "table_name"),
+					  out->words, opts->max_prompt_words);
 			mgen_chat_release(out);
 			goto done;
 		}
@@ -412,8 +412,8 @@ int mgen_prompt_render_merge(const mgen_prompt_set *ps, const mgen_table *t,
 		rc = mgen_err_set(err, MGEN_ELIMIT,
 				  "merge prompt for %s is %zu words, over "
 				  "max_prompt_length %zu",
-				  vars.items[2].value, out->words,
-				  opts->max_prompt_words);
+				  mgen_kvlist_get(&vars, "table_name"),
+				  out->words, opts->max_prompt_words);
 		mgen_chat_release(out);
 	}
 done:
