@@ -6,8 +6,12 @@
  * mustache.5.html): {{name}} inserts a variable verbatim (no HTML
  * escaping), {{#name}}...{{/name}} keeps its body when the variable is
  * non-empty, {{^name}}...{{/name}} when it is empty, {{! comment }} is
- * dropped. An unknown variable, an unclosed or mismatched section is an
- * error naming "FILE:LINE".
+ * dropped. A section, inverted-section, close or comment tag alone on its
+ * line (only blanks around it) removes the whole line (the spec's
+ * "standalone" rule). Values are inserted once, never expanded again.
+ * Variable names are looked up ASCII case-insensitively. An unknown
+ * variable (also in a section tag), an unclosed or mismatched section, an
+ * unterminated or empty tag is an error naming "FILE:LINE".
  *
  * Files (the .txt files in prompts/): system.txt, system_nodata.txt (used when
  * allow_data_in_comments is false), fewshot_N_user.txt and
@@ -29,14 +33,20 @@
 typedef struct mgen_template mgen_template;
 
 /* Compiles `text` (named `name` in messages, e.g. "prompts/user.txt").
- * Returns 0, MGEN_ETEMPLATE ("NAME:LINE: unclosed section 'x'"), ENOMEM. */
+ * Returns 0, MGEN_ETEMPLATE ("NAME:LINE: unclosed section 'x'",
+ * "NAME:LINE: mismatched close 'y' (open 'x')", "NAME:LINE: unexpected
+ * close 'y'", "NAME:LINE: unterminated tag", "NAME:LINE: empty tag"),
+ * ENOMEM. Sections nest at most 32 deep. */
 int mgen_template_compile(const char *name, const char *text,
 			  mgen_template **out, mgen_err *err);
 void mgen_template_free(mgen_template *t);
 
-/* Renders with variables `vars` (values borrowed) appended to `out`.
+/* Renders with variables `vars` (values borrowed; NULL = none) appended to
+ * `out`. A section is true when its value is non-empty; the body of a
+ * false section is not rendered (nor are its variables looked up). Never
+ * modifies `t`: one template may be rendered from many threads at once.
  * Returns 0, MGEN_ETEMPLATE ("NAME:LINE: unknown variable 'x'"), or the
- * buffer's error. */
+ * buffer's error (ENOMEM, ELIMIT). */
 int mgen_template_render(const mgen_template *t, const mgen_kvlist *vars,
 			 mgen_buf *out, mgen_err *err);
 
@@ -45,8 +55,18 @@ int mgen_template_render(const mgen_template *t, const mgen_kvlist *vars,
 /* The loaded template set. */
 typedef struct mgen_prompt_set mgen_prompt_set;
 
-/* Loads every template from `dir` (NULL = the built-in copies) and
- * compiles it; a missing required file or a template error fails. */
+/*
+ * Loads every template from `dir` (NULL = the built-in copies, named
+ * "prompts/<file>" in messages; else "DIR/<file>") and compiles it.
+ * Few-shot pairs are read for N = 1, 2, ... (at most 16) until
+ * fewshot_N_user.txt is missing; a dir without them has no few-shot pairs.
+ * Every template is rendered with the variables style_guideline,
+ * table_name, content, abbreviations, existing_table_comment and
+ * column_count (see the comment at the top of each file in prompts/).
+ * Returns 0, MGEN_EIO (a required file, or the assistant half of a pair,
+ * is missing or unreadable), MGEN_ETEMPLATE ("DIR/user.txt:3: ..."),
+ * MGEN_ENOMEM.
+ */
 int mgen_prompt_set_load(const char *dir, mgen_prompt_set **out,
 			 mgen_err *err);
 void mgen_prompt_set_free(mgen_prompt_set *ps);
@@ -66,7 +86,8 @@ typedef struct mgen_prompt_options {
 
 #define MGEN_PROMPT_OPTIONS_VERSION 1
 
-/* The messages of one call; owns its strings. */
+/* The messages of one call; owns the content strings (roles are static
+ * literals). Release with mgen_chat_release (harmless twice). */
 typedef struct mgen_chat {
 	mgen_message *msgs;
 	size_t n;
@@ -86,6 +107,9 @@ void mgen_chat_release(mgen_chat *c);
  * (halve the sample rows, then halve the cell word limit, down to no
  * rows and 8 words) before giving up with MGEN_ELIMIT ("prompt for T is
  * N words, over max_prompt_length M even with no sample rows").
+ * `*out` is overwritten (release a previous chat first) and is empty on
+ * failure; out->sample_rows is the number of rows in the final prompt.
+ * Other errors: MGEN_ETEMPLATE (unknown variable, "FILE:LINE"), ENOMEM.
  */
 int mgen_prompt_render_comment(const mgen_prompt_set *ps, const mgen_table *t,
 			       const size_t *cols, size_t ncols,
@@ -95,7 +119,9 @@ int mgen_prompt_render_comment(const mgen_prompt_set *ps, const mgen_table *t,
 /*
  * Renders the merge call for a table split into chunks: the chunk table
  * descriptions `parts[0..nparts)` merged into one table comment. The
- * answer uses the same JSON shape with empty column arrays.
+ * user message holds {"table_name": T, "table_descriptions": [...]} (no
+ * "columns" key); the answer uses the same JSON shape with empty column
+ * arrays. No shrinking: over max_prompt_words is MGEN_ELIMIT.
  */
 int mgen_prompt_render_merge(const mgen_prompt_set *ps, const mgen_table *t,
 			     const char *const *parts, size_t nparts,
@@ -106,7 +132,19 @@ int mgen_prompt_render_merge(const mgen_prompt_set *ps, const mgen_table *t,
  * The profile of columns `cols` of `t` as dbxmetagen's split-shape JSON
  * object text (also the optimized path's table_data input), honouring
  * allow_data / include_minmax / word_limit_per_cell and at most
- * `max_rows` sample rows. Caller frees. NULL on out of memory.
+ * `max_rows` sample rows. Keys in this order: "table_name", "columns"
+ * (the asked names), "index" (row numbers), "data" (rows of cells: string
+ * or null), "column_metadata" (only with add_metadata: per column
+ * "data_type", "row_count", "non_null_count", "distinct_count", "min",
+ * "max", "avg_length" (2 decimals), "existing_comment", each left out when
+ * unknown; statistics only for a profiled table; min/max only with
+ * allow_data && include_minmax), "table_comment" (with
+ * include_existing_table_comment, when the table has one). allow_data = 0
+ * gives "index": [] and "data": []. Cells and min/max are cut to
+ * word_limit_per_cell words and 10x that many code points (0 = no cut),
+ * never inside a UTF-8 sequence. Printed on one line with ", " and ": "
+ * separators (Python json.dumps layout) so word counts follow its size.
+ * Caller frees. NULL on out of memory.
  */
 char *mgen_prompt_profile_json(const mgen_table *t, const size_t *cols,
 			       size_t ncols, const mgen_prompt_options *opts,
