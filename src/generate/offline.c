@@ -355,14 +355,14 @@ static enum kind column_kind(const name_toks *nt, const char *tw,
 	int dateish = is_any(last, date_words, NELEM(date_words));
 
 	*rest = nt->n;
+	if (nt->n > 1 && is_any(last, flag_last, NELEM(flag_last))) {
+		*rest = nt->n - 1;
+		return K_FLAG;
+	}
 	if ((tw && strcmp(tw, "Boolean") == 0) ||
 	    (nt->n > 1 && is_any(nt->t[0].low, flag_first, NELEM(flag_first))) ||
 	    (profiled && c->distinct_count == 2 && tw &&
 	     strcmp(tw, "Integer") == 0)) {
-		return K_FLAG;
-	}
-	if (nt->n > 1 && is_any(last, flag_last, NELEM(flag_last))) {
-		*rest = nt->n - 1;
 		return K_FLAG;
 	}
 	if (timeish || dateish)
@@ -469,7 +469,14 @@ static void sanitize(char *s)
 /* Appends `v` cut to MAX_VALUE bytes (UTF-8 safe, "..." when cut). */
 static void put_value(mgen_buf *b, const char *v)
 {
-	size_t len = strlen(v), n = mgen__utf8_prefix(v, len, MAX_VALUE);
+	size_t len, n;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	n = mgen__utf8_prefix(v, len, MAX_VALUE);
 
 	mgen_buf_append(b, v, n);
 	if (n < len)
@@ -509,12 +516,20 @@ static void column_facts(mgen_buf *f, const mgen_table *t,
 			mgen_buf_printf(f, "%lld%% null", pct);
 	}
 	if (c->avg_length >= 0 && nn != 0 && !c->is_binary)
-		mgen_buf_printf(f, "%saverage length %lld characters",
+		mgen_buf_printf(f, "%saverage length %lld character%s",
 				f->len > 0 ? ", " : "",
-				(long long)(c->avg_length + 0.5));
+				(long long)(c->avg_length + 0.5),
+				c->avg_length + 0.5 < 2 ? "" : "s");
 	if (allow_data && !c->is_binary && c->min_value && c->max_value &&
 	    (tw == NULL || strcmp(tw, "Binary") != 0)) {
-		mgen_buf_puts(f, f->len > 0 ? ", ranges from " : "ranges from ");
+		if (f->len > 0)
+			mgen_buf_puts(f, ", ");
+		if (strcmp(c->min_value, c->max_value) == 0) {
+			mgen_buf_puts(f, "always ");
+			put_value(f, c->min_value);
+			return;
+		}
+		mgen_buf_puts(f, "ranges from ");
 		put_value(f, c->min_value);
 		mgen_buf_puts(f, " to ");
 		put_value(f, c->max_value);
