@@ -221,9 +221,12 @@ static void test_offline__unknown_stats_and_odd_names(void **state)
 	assert_string_equal(d.cols[2], "Note text?.");
 	assert_string_equal(d.cols[3], "Date and time of created. Timestamp.");
 	assert_string_equal(d.cols[4], "Caf\xc3\xa9 name.");
-	assert_string_equal(d.table, "X table with 5 columns: aaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, note text?, created at, "
-		"caf\xc3\xa9 name, and 1 more.");
+	/* a word is cut at 47 bytes; "___" has no words and is skipped */
+	longname[47] = 0;
+	assert_true(mgen__startswith(d.table, "X table with 5 columns: "));
+	assert_true(mgen__startswith(d.table + 24, longname));
+	assert_string_equal(d.table + 24 + 47, ", note text?, created at, "
+					       "caf\xc3\xa9 name, and 1 more.");
 	described_free(&d);
 	mgen_table_release(&t);
 }
