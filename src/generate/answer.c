@@ -345,7 +345,7 @@ typedef struct found {
  * into an object with answer keys wins. */
 static int locate_complete(const char *t, size_t len, found *f,
 			   size_t *first_open, scan *open_scan,
-			   size_t *fail_off, int *any_object)
+			   size_t *fail_off, size_t *bad_off, int *any_object)
 {
 	size_t i, tries = 0, a, b;
 	scan s;
@@ -360,6 +360,8 @@ static int locate_complete(const char *t, size_t len, found *f,
 			*first_open = i;
 			*open_scan = s;
 		}
+		if (r == SCAN_BAD && *bad_off == (size_t)-1)
+			*bad_off = i;
 		if (r != SCAN_DONE)
 			continue;
 		if (parse_span(t, i, s.end, &f->root, fail_off, &f->repaired))
@@ -386,10 +388,11 @@ static int locate_complete(const char *t, size_t len, found *f,
 static int locate(const char *t, int truncated, found *f, mgen_err *err)
 {
 	size_t len = strlen(t), first_open = (size_t)-1, fail_off = (size_t)-1;
+	size_t bad_off = (size_t)-1;
 	int any_object = 0;
 	scan s;
 
-	if (locate_complete(t, len, f, &first_open, &s, &fail_off,
+	if (locate_complete(t, len, f, &first_open, &s, &fail_off, &bad_off,
 			    &any_object))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	if (f->obj != NULL)
@@ -416,6 +419,10 @@ static int locate(const char *t, int truncated, found *f, mgen_err *err)
 	if (first_open != (size_t)-1)
 		return parse_error(t, len, first_open, err,
 				   "unterminated json object in answer");
+	if (bad_off != (size_t)-1)
+		return parse_error(t, len, bad_off, err,
+				   "json in answer is unbalanced or nested "
+				   "deeper than 64");
 	return parse_error(t, len, 0, err, "no json object in answer");
 }
 
