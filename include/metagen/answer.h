@@ -35,6 +35,16 @@ typedef struct mgen_answer {
  * lengths keep the common prefix only when truncated; otherwise that is
  * MGEN_EVALIDATE. Returns 0, MGEN_EPARSE (no JSON object, message gives
  * the offset and a short excerpt), MGEN_EVALIDATE, or MGEN_ENOMEM.
+ *
+ * Details: keys are matched exactly; "table_comment" is accepted for
+ * "table" and "comments" for "column_contents". The object is the first
+ * balanced {...} (found by a scanner that respects strings and escapes)
+ * that parses and holds one of those keys, or whose member object does
+ * ({"answer": {...}}); trailing commas are dropped. A truncated object is
+ * cut after its last complete value and closed, so a cut-off comment is
+ * dropped, never kept half-written. A non-string name or comment is
+ * MGEN_EVALIDATE ("column_contents[3] is not a string"). `text` NULL is
+ * treated as "". On failure `out` is left zeroed.
  */
 int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
 		      mgen_err *err);
@@ -51,8 +61,9 @@ typedef struct mgen_alignment {
 			    answer", "empty comment"); owned */
 	size_t nasked;
 	size_t nmissing;     /* asked, not answered */
-	size_t nduplicated;  /* answered more than once (all copies rejected
-				unless identical) */
+	size_t nduplicated;  /* answered more than once with different
+				texts (all copies rejected); identical
+				copies are accepted once, not counted */
 	size_t nunknown;     /* answered but never asked */
 	char *unknown;       /* comma-separated unknown names, or NULL */
 } mgen_alignment;
@@ -64,6 +75,12 @@ typedef struct mgen_alignment {
  * the columns that did match, and `err` names the first problem as
  * "table.column: <problem>" using `table_name`), or MGEN_ENOMEM. Unknown
  * extra names are counted but are not an error by themselves.
+ * Names compare after trimming blanks, stripping surrounding double
+ * quotes, backticks and [brackets], ASCII case folded; an answer name
+ * "t.col" / "schema.t.col" that matches nothing whole matches by its last
+ * part when exactly one asked column has that name. Comments are trimmed
+ * of surrounding blanks (inner newlines kept). `table_name` may be NULL.
+ * On MGEN_ENOMEM `out` is left zeroed.
  */
 int mgen_answer_align(const mgen_answer *a, const char *table_name,
 		      const char *const *asked, size_t nasked,
@@ -79,7 +96,13 @@ void mgen_alignment_release(mgen_alignment *al);
  * types and statistics (row counts, null share, distinct share, min/max
  * only when `allow_data`). Sets *table_comment and column_comments[i] for
  * i < t->ncolumns (caller frees each, and must pass an array of
- * t->ncolumns pointers). Returns 0 or MGEN_ENOMEM.
+ * t->ncolumns pointers). Returns 0 or MGEN_ENOMEM (then every output is
+ * NULL). `abbrev` may be NULL; its keys are matched case-insensitively
+ * against the whole name, runs of 2-3 words (joined with "_" or nothing)
+ * and single words, before a built-in list of ~60 common abbreviations.
+ * Statistics are used only when t->profiled; unknown (-1) ones are left
+ * out. Each comment is one line of valid UTF-8 (control bytes become
+ * spaces, invalid bytes '?'), non-empty and shorter than 300 bytes.
  */
 int mgen_offline_describe(const mgen_table *t, const mgen_kvlist *abbrev,
 			  int allow_data, char **table_comment,
