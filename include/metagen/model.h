@@ -163,7 +163,8 @@ void mgen_proposal_release(mgen_proposal *p);
 /* Appends a copy of key and value. Returns 0 or MGEN_ENOMEM. */
 int mgen_kvlist_add(mgen_kvlist *l, const char *key, const char *value);
 
-/* Value for `key` compared case-insensitively, or NULL; borrowed. */
+/* Value for `key` compared case-insensitively, or NULL (also for a NULL
+ * list); borrowed. */
 const char *mgen_kvlist_get(const mgen_kvlist *l, const char *key);
 
 /* Frees every pair and the array; zeroes the list. NULL is fine. */

@@ -203,7 +203,7 @@ const char *mgen_kvlist_get(const mgen_kvlist *l, const char *key)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; l && i < l->n; i++)
 		if (mgen__strcasecmp(l->items[i].key, key) == 0)
 			return l->items[i].value;
 	return NULL;
