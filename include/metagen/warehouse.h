@@ -57,7 +57,9 @@ int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
  */
 int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out);
 
-/* The table's qualified name with every non-empty part quoted. */
+/* The table's qualified name with every non-empty part quoted, e.g.
+ * `cat`.`sch`.`t`, "main"."t". PostgreSQL leaves the catalog (the
+ * database) out: "sch"."t". */
 int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t,
 			    mgen_buf *out);
 
@@ -70,10 +72,25 @@ int mgen_dialect_table_comment_ddl(mgen_dialect d, const mgen_table *t,
 				   const char *comment, mgen_buf *out);
 
 /* The same for column `c` of `t`. Databricks uses
- * ALTER TABLE t ALTER COLUMN c COMMENT '...' (all DBR versions). */
+ * ALTER TABLE t ALTER COLUMN c COMMENT '...' (all DBR versions; NULL gives
+ * ''). MySQL returns MGEN_EUNSUPPORTED: its column comment needs the full
+ * column definition (MODIFY would drop NOT NULL and DEFAULT). SQL Server:
+ * one IF EXISTS ... sp_updateextendedproperty ELSE sp_addextendedproperty
+ * batch (sp_dropextendedproperty for NULL). SQLite NULL: deletes the
+ * sidecar row. */
 int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
 				    const mgen_column *c, const char *comment,
 				    mgen_buf *out);
+
+/*
+ * The statement(s) apply runs once before any comment DDL. SQLite: appends
+ * CREATE TABLE IF NOT EXISTS _metagen_comments (table_name TEXT NOT NULL,
+ * column_name TEXT NOT NULL DEFAULT '', comment TEXT, PRIMARY KEY
+ * (table_name, column_name)); - the sidecar that holds comments, where
+ * column_name '' is the table's own comment. Other dialects append nothing.
+ * Returns 0 or a buffer error.
+ */
+int mgen_dialect_setup_ddl(mgen_dialect d, mgen_buf *out);
 
 /*
  * The one statistics query for `t` (dialects.md "One statistics query per
@@ -83,11 +100,20 @@ int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
  * binary, arrays, maps...) get NULL placeholders so the result layout is
  * always: n, then 5 values per column (nn, nd, min, max, avglen).
  */
+/* Text columns: AVG(LENGTH()) (PostgreSQL LENGTH(c::text), MySQL
+ * CHAR_LENGTH, SQL Server LEN). SQLite types are declared loosely, so only
+ * BLOB-like types lose MIN/MAX there. */
 int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
 			   int with_minmax, mgen_buf *out);
 
 /* The one sample query: up to `limit` rows of every column of `t`, random
- * where the dialect allows (ORDER BY random(), TABLESAMPLE, SAMPLE ...). */
+ * where the dialect allows: SQLite/PostgreSQL ORDER BY random() LIMIT n,
+ * Databricks ORDER BY rand() LIMIT n, Snowflake SAMPLE (n ROWS), DuckDB
+ * USING SAMPLE n ROWS, MySQL ORDER BY RAND(), SQL Server TOP (n) ... ORDER
+ * BY NEWID(). When t->row_count >= 100000 (known from the statistics
+ * query), Databricks adds TABLESAMPLE (p PERCENT) and PostgreSQL
+ * TABLESAMPLE BERNOULLI (p) with p sized for about 10 x `limit` rows, so
+ * big tables are not sorted whole. MGEN_EINVAL when `t` has no columns. */
 int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 			    mgen_buf *out);
 
@@ -99,7 +125,9 @@ typedef struct mgen_wh mgen_wh;
  * Connects with an ODBC connection string or "DSN=name" (secrets in it are
  * never logged or echoed in messages). `dialect` AUTO detects it from
  * SQL_DBMS_NAME. On failure returns MGEN_EDB with the driver's
- * SQLGetDiagRec text in `err` (with PWD/token values masked).
+ * SQLGetDiagRec text in `err` (with PWD/token values masked), one line:
+ * "cannot connect: SQLSTATE: driver text". MGEN_EUNSUPPORTED when AUTO
+ * meets a DBMS name mgen_dialect_parse does not know.
  */
 int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		    mgen_err *err);
@@ -133,14 +161,26 @@ typedef int (*mgen_table_filter_fn)(void *userdata, const char *catalog,
 int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
 			void *userdata, mgen_table_list *out);
 
+/*
+ * Re-reads the CURRENT existing comments of one table already filled by
+ * mgen_wh_list_tables (catalog/schema/name and column names set): replaces
+ * t->existing_comment and each column's existing_comment (matched by
+ * column name, exactly; columns not found get NULL). Apply calls it right
+ * before writing so it never replaces a comment written meanwhile. SQLite
+ * reads the _metagen_comments sidecar (no comments when it is absent).
+ * Returns 0, MGEN_ENOMEM or MGEN_EDB.
+ */
+int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t);
+
 /* Profile settings (dbxmetagen names in the comments). */
 typedef struct mgen_profile_options {
 	int version;                /* MGEN_PROFILE_OPTIONS_VERSION */
 	size_t sample_size;         /* sample_size: rows wanted (0 = none) */
 	int allow_data;             /* allow_data: 0 = no sample query and no
 				       min/max; counts only */
-	size_t word_limit_per_cell; /* cells cut to this many words and
-				       10x as many bytes */
+	size_t word_limit_per_cell; /* cells (and min/max) cut to this many
+				       words and 10x as many bytes, UTF-8
+				       safe, "..." appended; 0 = no cut */
 } mgen_profile_options;
 
 #define MGEN_PROFILE_OPTIONS_VERSION 1
@@ -153,8 +193,12 @@ typedef struct mgen_profile_options {
  * fetches up to 4x sample_size random rows and keeps the first sample_size
  * that have fewer than half their cells NULL, topping up with the others
  * when too few qualify (dbxmetagen's mostly-null rule with a fallback).
- * Binary cells become a base64 prefix ending in "..."; text is read with
- * chunked SQLGetData (no truncation). Returns 0 or MGEN_EDB.
+ * Binary cells (SQLDescribeCol binary types, or bytea/blob/binary declared
+ * types) become the base64 of their first 36 bytes (48 characters) plus
+ * "..." when longer, and the column's is_binary is set; text is read with
+ * chunked SQLGetData (no truncation). Empty table: row_count 0, no sample
+ * query. Returns 0, MGEN_ENOMEM or MGEN_EDB (message in mgen_wh_errmsg;
+ * `profiled` stays 0).
  */
 int mgen_wh_profile(mgen_wh *wh, mgen_table *t,
 		    const mgen_profile_options *opts);
