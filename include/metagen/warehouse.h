@@ -57,7 +57,9 @@ int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
  */
 int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out);
 
-/* The table's qualified name with every non-empty part quoted. */
+/* The table's qualified name with every non-empty part quoted, e.g.
+ * `cat`.`sch`.`t`, "main"."t". PostgreSQL leaves the catalog (the
+ * database) out: "sch"."t". */
 int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t,
 			    mgen_buf *out);
 
@@ -70,10 +72,25 @@ int mgen_dialect_table_comment_ddl(mgen_dialect d, const mgen_table *t,
 				   const char *comment, mgen_buf *out);
 
 /* The same for column `c` of `t`. Databricks uses
- * ALTER TABLE t ALTER COLUMN c COMMENT '...' (all DBR versions). */
+ * ALTER TABLE t ALTER COLUMN c COMMENT '...' (all DBR versions; NULL gives
+ * ''). MySQL returns MGEN_EUNSUPPORTED: its column comment needs the full
+ * column definition (MODIFY would drop NOT NULL and DEFAULT). SQL Server:
+ * one IF EXISTS ... sp_updateextendedproperty ELSE sp_addextendedproperty
+ * batch (sp_dropextendedproperty for NULL). SQLite NULL: deletes the
+ * sidecar row. */
 int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
 				    const mgen_column *c, const char *comment,
 				    mgen_buf *out);
+
+/*
+ * The statement(s) apply runs once before any comment DDL. SQLite: appends
+ * CREATE TABLE IF NOT EXISTS _metagen_comments (table_name TEXT NOT NULL,
+ * column_name TEXT NOT NULL DEFAULT '', comment TEXT, PRIMARY KEY
+ * (table_name, column_name)); - the sidecar that holds comments, where
+ * column_name '' is the table's own comment. Other dialects append nothing.
+ * Returns 0 or a buffer error.
+ */
+int mgen_dialect_setup_ddl(mgen_dialect d, mgen_buf *out);
 
 /*
  * The one statistics query for `t` (dialects.md "One statistics query per
@@ -132,6 +149,17 @@ typedef int (*mgen_table_filter_fn)(void *userdata, const char *catalog,
  */
 int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
 			void *userdata, mgen_table_list *out);
+
+/*
+ * Re-reads the CURRENT existing comments of one table already filled by
+ * mgen_wh_list_tables (catalog/schema/name and column names set): replaces
+ * t->existing_comment and each column's existing_comment (matched by
+ * column name, exactly; columns not found get NULL). Apply calls it right
+ * before writing so it never replaces a comment written meanwhile. SQLite
+ * reads the _metagen_comments sidecar (no comments when it is absent).
+ * Returns 0, MGEN_ENOMEM or MGEN_EDB.
+ */
+int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t);
 
 /* Profile settings (dbxmetagen names in the comments). */
 typedef struct mgen_profile_options {

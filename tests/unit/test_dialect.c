@@ -1,0 +1,530 @@
+/*
+ * test_dialect.c - golden strings for the per-dialect SQL builders:
+ * quoting, string literals, names, comment DDL, statistics and sample
+ * queries, listing queries, and dialect name parsing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "metagen/warehouse.h"
+#include "warehouse/wh_internal.h"
+
+#define SQLITE MGEN_DIALECT_SQLITE
+#define PG MGEN_DIALECT_POSTGRESQL
+#define DBX MGEN_DIALECT_DATABRICKS
+#define SNOW MGEN_DIALECT_SNOWFLAKE
+#define MYSQL MGEN_DIALECT_MYSQL
+#define DUCK MGEN_DIALECT_DUCKDB
+#define MSSQL MGEN_DIALECT_SQLSERVER
+
+static void check_ident(mgen_dialect d, const char *in, const char *want)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+
+	assert_int_equal(mgen_dialect_quote_ident(d, in, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), want);
+	mgen_buf_release(&b);
+}
+
+static void check_lit(mgen_dialect d, const char *in, const char *want)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+
+	assert_int_equal(mgen_dialect_string_literal(d, in, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), want);
+	mgen_buf_release(&b);
+}
+
+/* A table fixture: `cat`.`sch`.`orders` with four typed columns. */
+static void make_table(mgen_table *t, const char *cat, const char *sch,
+		       const char *name, const char *const *cols,
+		       const char *const *types, size_t n)
+{
+	size_t i;
+	mgen_column *c;
+
+	memset(t, 0, sizeof(*t));
+	t->catalog = cat ? strdup(cat) : NULL;
+	t->schema = sch ? strdup(sch) : NULL;
+	t->name = strdup(name);
+	t->row_count = -1;
+	for (i = 0; i < n; i++) {
+		assert_int_equal(mgen_table_add_column(t, &c), 0);
+		c->name = strdup(cols[i]);
+		c->data_type = types[i] ? strdup(types[i]) : NULL;
+	}
+}
+
+static void test_dialect__quote_ident(void **state)
+{
+	(void)state;
+	check_ident(PG, "a\"b", "\"a\"\"b\"");
+	check_ident(SQLITE, "order", "\"order\"");
+	check_ident(SNOW, "x\"", "\"x\"\"\"");
+	check_ident(DUCK, "Mixed Case", "\"Mixed Case\"");
+	check_ident(DBX, "a`b", "`a``b`");
+	check_ident(MYSQL, "`", "````");
+	check_ident(MSSQL, "a]b[c", "[a]]b[c]");
+	check_ident(PG, "", "\"\"");
+	check_ident(DBX, "é", "`é`");
+}
+
+static void test_dialect__string_literal(void **state)
+{
+	const char *s = "it's a \\path\\\nnext\tend";
+
+	(void)state;
+	check_lit(PG, s, "'it''s a \\path\\\nnext\tend'");
+	check_lit(SQLITE, s, "'it''s a \\path\\\nnext\tend'");
+	check_lit(DUCK, s, "'it''s a \\path\\\nnext\tend'");
+	check_lit(DBX, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
+	check_lit(SNOW, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
+	check_lit(MYSQL, "a\\'b\r", "'a\\\\\\'b\\r'");
+	check_lit(MSSQL, s, "N'it''s a \\path\\\nnext\tend'");
+	/* a quote after a backslash must not re-open the literal */
+	check_lit(DBX, "\\'", "'\\\\\\''");
+	check_lit(PG, "", "''");
+	check_lit(DBX, "", "''");
+	check_lit(MSSQL, "", "N''");
+	check_lit(PG, "Größe — 数量", "'Größe — 数量'");
+	check_lit(DBX, "Größe — 数量", "'Größe — 数量'");
+}
+
+static void test_dialect__table_name(void **state)
+{
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+	static const char *const cols[] = {"id"};
+	static const char *const types[] = {"int"};
+
+	(void)state;
+	make_table(&t, "main_cat", "s`x", "t\"1", cols, types, 1);
+	assert_int_equal(mgen_dialect_table_name(DBX, &t, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), "`main_cat`.`s``x`.`t\"1`");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_table_name(PG, &t, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), "\"s`x\".\"t\"\"1\"");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_table_name(MSSQL, &t, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), "[main_cat].[s`x].[t\"1]");
+	mgen_table_release(&t);
+
+	make_table(&t, "", "main", "users", cols, types, 1);
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_table_name(SQLITE, &t, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), "\"main\".\"users\"");
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__comment_ddl(void **state)
+{
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+	static const char *const cols[] = {"amt"};
+	static const char *const types[] = {"decimal(10,2)"};
+	const char *cm = "Bob's \\total";
+	struct {
+		mgen_dialect d;
+		const char *table, *column;
+	} g[] = {
+		{PG, "COMMENT ON TABLE \"sales\".\"orders\" IS 'Bob''s \\total';",
+		 "COMMENT ON COLUMN \"sales\".\"orders\".\"amt\" IS "
+		 "'Bob''s \\total';"},
+		{DBX,
+		 "COMMENT ON TABLE `shop`.`sales`.`orders` IS "
+		 "'Bob\\'s \\\\total';",
+		 "ALTER TABLE `shop`.`sales`.`orders` ALTER COLUMN `amt` "
+		 "COMMENT 'Bob\\'s \\\\total';"},
+		{SNOW,
+		 "COMMENT ON TABLE \"shop\".\"sales\".\"orders\" IS "
+		 "'Bob\\'s \\\\total';",
+		 "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
+		 "'Bob\\'s \\\\total';"},
+		{DUCK,
+		 "COMMENT ON TABLE \"shop\".\"sales\".\"orders\" IS "
+		 "'Bob''s \\total';",
+		 "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
+		 "'Bob''s \\total';"},
+		{MYSQL,
+		 "ALTER TABLE `shop`.`sales`.`orders` COMMENT = "
+		 "'Bob\\'s \\\\total';",
+		 NULL},
+		{SQLITE,
+		 "INSERT INTO _metagen_comments (table_name, column_name, "
+		 "comment) VALUES ('orders', '', 'Bob''s \\total') ON CONFLICT "
+		 "(table_name, column_name) DO UPDATE SET comment = "
+		 "excluded.comment;",
+		 "INSERT INTO _metagen_comments (table_name, column_name, "
+		 "comment) VALUES ('orders', 'amt', 'Bob''s \\total') ON "
+		 "CONFLICT (table_name, column_name) DO UPDATE SET comment = "
+		 "excluded.comment;"},
+	};
+	size_t i;
+
+	(void)state;
+	make_table(&t, "shop", "sales", "orders", cols, types, 1);
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		mgen_buf_reset(&b);
+		assert_int_equal(
+			mgen_dialect_table_comment_ddl(g[i].d, &t, cm, &b), 0);
+		assert_string_equal(mgen_buf_str(&b), g[i].table);
+		mgen_buf_reset(&b);
+		if (g[i].column == NULL) {
+			assert_int_equal(mgen_dialect_column_comment_ddl(
+						 g[i].d, &t, &t.columns[0], cm,
+						 &b),
+					 MGEN_EUNSUPPORTED);
+			continue;
+		}
+		assert_int_equal(mgen_dialect_column_comment_ddl(
+					 g[i].d, &t, &t.columns[0], cm, &b),
+				 0);
+		assert_string_equal(mgen_buf_str(&b), g[i].column);
+	}
+	/* NULL removes */
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_table_comment_ddl(PG, &t, NULL, &b), 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "COMMENT ON TABLE \"sales\".\"orders\" IS NULL;");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_column_comment_ddl(SQLITE, &t,
+							 &t.columns[0], NULL,
+							 &b),
+			 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "DELETE FROM _metagen_comments WHERE table_name = "
+			    "'orders' AND column_name = 'amt';");
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__sqlserver_ddl(void **state)
+{
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+	static const char *const cols[] = {"o'id"};
+	static const char *const types[] = {"int"};
+
+	(void)state;
+	make_table(&t, NULL, "dbo", "orders", cols, types, 1);
+	assert_int_equal(mgen_dialect_column_comment_ddl(MSSQL, &t,
+							 &t.columns[0], "x'y",
+							 &b),
+			 0);
+	assert_string_equal(
+		mgen_buf_str(&b),
+		"IF EXISTS (SELECT 1 FROM sys.extended_properties WHERE "
+		"major_id = OBJECT_ID(N'[dbo].[orders]') AND minor_id = "
+		"COLUMNPROPERTY(OBJECT_ID(N'[dbo].[orders]'), N'o''id', "
+		"'ColumnId') AND name = N'MS_Description') EXEC "
+		"sp_updateextendedproperty @value=N'x''y', "
+		"@name=N'MS_Description', @level0type=N'SCHEMA', "
+		"@level0name=N'dbo', @level1type=N'TABLE', "
+		"@level1name=N'orders', @level2type=N'COLUMN', "
+		"@level2name=N'o''id' ELSE EXEC sp_addextendedproperty "
+		"@value=N'x''y', @name=N'MS_Description', "
+		"@level0type=N'SCHEMA', @level0name=N'dbo', "
+		"@level1type=N'TABLE', @level1name=N'orders', "
+		"@level2type=N'COLUMN', @level2name=N'o''id';");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_table_comment_ddl(MSSQL, &t, NULL, &b),
+			 0);
+	assert_non_null(strstr(mgen_buf_str(&b),
+			       "minor_id = 0 AND name = N'MS_Description') "
+			       "EXEC sp_dropextendedproperty @name="));
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__setup_ddl(void **state)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(mgen_dialect_setup_ddl(SQLITE, &b), 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "CREATE TABLE IF NOT EXISTS _metagen_comments "
+			    "(table_name TEXT NOT NULL, column_name TEXT NOT "
+			    "NULL DEFAULT '', comment TEXT, PRIMARY KEY "
+			    "(table_name, column_name));");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_setup_ddl(PG, &b), 0);
+	assert_int_equal(mgen_dialect_setup_ddl(DBX, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), "");
+	mgen_buf_release(&b);
+}
+
+static const char *const st_cols[] = {"id", "name", "flag", "doc", "img"};
+
+static void test_dialect__stats_sql_postgresql(void **state)
+{
+	static const char *const types[] = {"integer", "character varying(20)",
+					    "boolean", "jsonb", "bytea"};
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+
+	(void)state;
+	make_table(&t, "db", "public", "t", st_cols, types, 5);
+	assert_int_equal(mgen_dialect_stats_sql(PG, &t, 1, &b), 0);
+	assert_string_equal(
+		mgen_buf_str(&b),
+		"SELECT COUNT(*), "
+		"COUNT(\"id\"), COUNT(DISTINCT \"id\"), CAST(MIN(\"id\") AS "
+		"text), CAST(MAX(\"id\") AS text), NULL, "
+		"COUNT(\"name\"), COUNT(DISTINCT \"name\"), CAST(MIN(\"name\") "
+		"AS text), CAST(MAX(\"name\") AS text), "
+		"AVG(LENGTH(\"name\"::text)), "
+		"COUNT(\"flag\"), COUNT(DISTINCT \"flag\"), "
+		"CAST(MIN(\"flag\"::int) AS text), CAST(MAX(\"flag\"::int) AS "
+		"text), NULL, "
+		"COUNT(\"doc\"), COUNT(DISTINCT \"doc\"::text), NULL, NULL, "
+		"NULL, "
+		"COUNT(\"img\"), COUNT(DISTINCT \"img\"), NULL, NULL, NULL "
+		"FROM \"public\".\"t\"");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_stats_sql(PG, &t, 0, &b), 0);
+	assert_null(strstr(mgen_buf_str(&b), "MIN("));
+	assert_null(strstr(mgen_buf_str(&b), "LENGTH("));
+	assert_non_null(strstr(mgen_buf_str(&b),
+			       "COUNT(\"name\"), COUNT(DISTINCT \"name\"), "
+			       "NULL, NULL, NULL, "));
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__stats_sql_sqlite(void **state)
+{
+	static const char *const types[] = {"INTEGER", "TEXT", "BOOLEAN", "",
+					    "BLOB"};
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+
+	(void)state;
+	make_table(&t, "", "main", "t", st_cols, types, 5);
+	assert_int_equal(mgen_dialect_stats_sql(SQLITE, &t, 1, &b), 0);
+	assert_string_equal(
+		mgen_buf_str(&b),
+		"SELECT COUNT(*), "
+		"COUNT(\"id\"), COUNT(DISTINCT \"id\"), CAST(MIN(\"id\") AS "
+		"TEXT), CAST(MAX(\"id\") AS TEXT), NULL, "
+		"COUNT(\"name\"), COUNT(DISTINCT \"name\"), CAST(MIN(\"name\") "
+		"AS TEXT), CAST(MAX(\"name\") AS TEXT), AVG(LENGTH(\"name\")), "
+		"COUNT(\"flag\"), COUNT(DISTINCT \"flag\"), CAST(MIN(\"flag\") "
+		"AS TEXT), CAST(MAX(\"flag\") AS TEXT), NULL, "
+		"COUNT(\"doc\"), COUNT(DISTINCT \"doc\"), CAST(MIN(\"doc\") AS "
+		"TEXT), CAST(MAX(\"doc\") AS TEXT), NULL, "
+		"COUNT(\"img\"), COUNT(DISTINCT \"img\"), NULL, NULL, NULL "
+		"FROM \"main\".\"t\"");
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__stats_sql_databricks(void **state)
+{
+	static const char *const types[] = {"bigint", "string", "boolean",
+					    "map<string,int>", "binary"};
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+
+	(void)state;
+	make_table(&t, "main", "s", "t", st_cols, types, 5);
+	assert_int_equal(mgen_dialect_stats_sql(DBX, &t, 1, &b), 0);
+	assert_string_equal(
+		mgen_buf_str(&b),
+		"SELECT COUNT(*), "
+		"COUNT(`id`), approx_count_distinct(`id`), CAST(MIN(`id`) AS "
+		"STRING), CAST(MAX(`id`) AS STRING), NULL, "
+		"COUNT(`name`), approx_count_distinct(`name`), "
+		"CAST(MIN(`name`) AS STRING), CAST(MAX(`name`) AS STRING), "
+		"AVG(LENGTH(`name`)), "
+		"COUNT(`flag`), approx_count_distinct(`flag`), "
+		"CAST(MIN(`flag`) AS STRING), CAST(MAX(`flag`) AS STRING), "
+		"NULL, "
+		"COUNT(`doc`), NULL, NULL, NULL, NULL, "
+		"COUNT(`img`), approx_count_distinct(`img`), NULL, NULL, NULL "
+		"FROM `main`.`s`.`t`");
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__stats_sql_others(void **state)
+{
+	static const char *const cols[] = {"c"};
+	static const char *const types[] = {"varchar(10)"};
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+
+	(void)state;
+	make_table(&t, NULL, "s", "t", cols, types, 1);
+	assert_int_equal(mgen_dialect_stats_sql(MSSQL, &t, 1, &b), 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "SELECT COUNT(*), COUNT([c]), COUNT(DISTINCT [c]), "
+			    "CAST(MIN([c]) AS NVARCHAR(4000)), CAST(MAX([c]) "
+			    "AS NVARCHAR(4000)), AVG(CAST(LEN([c]) AS FLOAT)) "
+			    "FROM [s].[t]");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_stats_sql(MYSQL, &t, 1, &b), 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "SELECT COUNT(*), COUNT(`c`), COUNT(DISTINCT `c`), "
+			    "CAST(MIN(`c`) AS CHAR), CAST(MAX(`c`) AS CHAR), "
+			    "AVG(CHAR_LENGTH(`c`)) FROM `s`.`t`");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_stats_sql(SNOW, &t, 0, &b), 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "SELECT COUNT(*), COUNT(\"c\"), "
+			    "APPROX_COUNT_DISTINCT(\"c\"), NULL, NULL, NULL "
+			    "FROM \"s\".\"t\"");
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__sample_sql(void **state)
+{
+	static const char *const cols[] = {"a", "b c"};
+	static const char *const types[] = {"int", "text"};
+	mgen_table t;
+	mgen_buf b = MGEN_BUF_INIT;
+	struct {
+		mgen_dialect d;
+		const char *want;
+	} g[] = {
+		{SQLITE, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY "
+			 "random() LIMIT 20"},
+		{PG, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY random() "
+		     "LIMIT 20"},
+		{DBX, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY rand() "
+		      "LIMIT 20"},
+		{SNOW, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" SAMPLE "
+		       "(20 ROWS)"},
+		{DUCK, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" USING "
+		       "SAMPLE 20 ROWS"},
+		{MYSQL, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY RAND() "
+			"LIMIT 20"},
+		{MSSQL, "SELECT TOP (20) [a], [b c] FROM [k].[s].[t] ORDER BY "
+			"NEWID()"},
+	};
+	size_t i;
+
+	(void)state;
+	make_table(&t, "k", "s", "t", cols, types, 2);
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		if (g[i].d == SQLITE) {
+			free(t.catalog);
+			t.catalog = strdup("");
+		}
+		mgen_buf_reset(&b);
+		assert_int_equal(mgen_dialect_sample_sql(g[i].d, &t, 20, &b),
+				 0);
+		assert_string_equal(mgen_buf_str(&b), g[i].want);
+		if (g[i].d == SQLITE) {
+			free(t.catalog);
+			t.catalog = strdup("k");
+		}
+	}
+	/* large tables sample a fraction first: 10 x 20 rows of 10M */
+	t.row_count = 10000000;
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_sample_sql(DBX, &t, 20, &b), 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "SELECT `a`, `b c` FROM `k`.`s`.`t` TABLESAMPLE "
+			    "(0.002 PERCENT) ORDER BY rand() LIMIT 20");
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_sample_sql(PG, &t, 20, &b), 0);
+	assert_string_equal(mgen_buf_str(&b),
+			    "SELECT \"a\", \"b c\" FROM \"s\".\"t\" "
+			    "TABLESAMPLE BERNOULLI (0.002) ORDER BY random() "
+			    "LIMIT 20");
+	mgen_table_release(&t);
+	mgen_buf_release(&b);
+}
+
+static void test_dialect__parse(void **state)
+{
+	struct {
+		const char *name;
+		mgen_dialect d;
+	} g[] = {
+		{"sqlite", SQLITE},
+		{"SQLite", SQLITE},
+		{"PostgreSQL", PG},
+		{"postgres", PG},
+		{"databricks", DBX},
+		{"Spark SQL", DBX},
+		{"spark", DBX},
+		{"Databricks", DBX},
+		{"Snowflake", SNOW},
+		{"MariaDB", MYSQL},
+		{"MySQL", MYSQL},
+		{"DuckDB", DUCK},
+		{"Microsoft SQL Server", MSSQL},
+		{"mssql", MSSQL},
+		{"sqlserver", MSSQL},
+		{"auto", MGEN_DIALECT_AUTO},
+	};
+	mgen_dialect d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		d = (mgen_dialect)99;
+		assert_int_equal(mgen_dialect_parse(g[i].name, &d), 0);
+		assert_int_equal(d, g[i].d);
+		if (d != MGEN_DIALECT_AUTO)
+			assert_int_equal(mgen_dialect_parse(
+						 mgen_dialect_name(d), &d),
+					 0);
+	}
+	assert_int_equal(mgen_dialect_parse("oracle", &d), MGEN_EINVAL);
+	assert_int_equal(mgen_dialect_parse("", &d), MGEN_EINVAL);
+	assert_int_equal(mgen_dialect_parse(NULL, &d), MGEN_EINVAL);
+	assert_string_equal(mgen_dialect_name(PG), "postgresql");
+	assert_string_equal(mgen_dialect_name(MSSQL), "sqlserver");
+}
+
+static void test_dialect__type_class(void **state)
+{
+	(void)state;
+	assert_int_equal(mgen_wh__type_class(PG, "integer[]"),
+			 MGEN_WH_T_NOORDER);
+	assert_int_equal(mgen_wh__type_class(PG, "point"), MGEN_WH_T_NOORDER);
+	assert_int_equal(mgen_wh__type_class(DBX, "ARRAY<STRING>"),
+			 MGEN_WH_T_NOORDER);
+	assert_int_equal(mgen_wh__type_class(PG, "character(3)"),
+			 MGEN_WH_T_TEXT);
+	assert_int_equal(mgen_wh__type_class(SQLITE, "NVARCHAR(40)"),
+			 MGEN_WH_T_TEXT);
+	assert_int_equal(mgen_wh__type_class(PG, "bytea"), MGEN_WH_T_BINARY);
+	assert_int_equal(mgen_wh__type_class(PG, "bit"), MGEN_WH_T_OTHER);
+	assert_int_equal(mgen_wh__type_class(MSSQL, "bit"), MGEN_WH_T_BOOL);
+	assert_int_equal(mgen_wh__type_class(PG, "interval"),
+			 MGEN_WH_T_OTHER);
+	assert_int_equal(mgen_wh__type_class(PG, NULL), MGEN_WH_T_OTHER);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dialect__quote_ident),
+		cmocka_unit_test(test_dialect__string_literal),
+		cmocka_unit_test(test_dialect__table_name),
+		cmocka_unit_test(test_dialect__comment_ddl),
+		cmocka_unit_test(test_dialect__sqlserver_ddl),
+		cmocka_unit_test(test_dialect__setup_ddl),
+		cmocka_unit_test(test_dialect__stats_sql_postgresql),
+		cmocka_unit_test(test_dialect__stats_sql_sqlite),
+		cmocka_unit_test(test_dialect__stats_sql_databricks),
+		cmocka_unit_test(test_dialect__stats_sql_others),
+		cmocka_unit_test(test_dialect__sample_sql),
+		cmocka_unit_test(test_dialect__parse),
+		cmocka_unit_test(test_dialect__type_class),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
