@@ -18,8 +18,8 @@
 typedef enum decision {
 	D_NONE = 0, /* not proposed */
 	D_WRITE,    /* execute its statement */
-	D_KEEP,     /* a current comment is kept */
-	D_SAME      /* the current comment already says this */
+	D_KEEP,	    /* a current comment is kept */
+	D_SAME	    /* the current comment already says this */
 } decision;
 
 typedef struct apply_ctx {
@@ -55,8 +55,8 @@ static int filter_one(void *userdata, const char *catalog, const char *schema,
 {
 	const mgen_table *t = userdata;
 
-	return same_name(t->catalog, catalog) &&
-	       same_name(t->schema, schema) && same_name(t->name, table);
+	return same_name(t->catalog, catalog) && same_name(t->schema, schema) &&
+	       same_name(t->name, table);
 }
 
 /* A copy of `t`'s names (table and columns) into `cur`; 0 or ENOMEM. */
@@ -130,8 +130,7 @@ static const mgen_column *cur_column(const mgen_table *cur,
 /* 1 when `p` is PROPOSED with a non-empty comment. */
 static int is_live(const mgen_proposal *p)
 {
-	return p->status == MGEN_STATUS_PROPOSED && p->comment &&
-	       p->comment[0];
+	return p->status == MGEN_STATUS_PROPOSED && p->comment && p->comment[0];
 }
 
 /* A PROPOSED proposal without text becomes SKIPPED (a blanked row). */
@@ -176,11 +175,13 @@ static long decide_table(apply_ctx *a, const mgen_table *t,
 	for (j = 0; j < t->ncolumns; j++) {
 		const mgen_column *c = &t->columns[j];
 		const mgen_column *cc = cur_column(cur, c);
-		dec[1 + j] = decide(a, &c->proposal,
-				    cc ? cc->existing_comment : NULL);
+		dec[1 + j] =
+		    decide(a, &c->proposal, cc ? cc->existing_comment : NULL);
 		if (dec[1 + j] == D_WRITE && cc == NULL) {
-			mgen_buf_printf(&a->msg, "column \"%s\" not found in "
-						 "the warehouse", c->name);
+			mgen_buf_printf(&a->msg,
+					"column \"%s\" not found in "
+					"the warehouse",
+					c->name);
 			return -1;
 		}
 		writes += dec[1 + j] == D_WRITE;
@@ -201,14 +202,14 @@ static int settle(apply_ctx *a, mgen_table *t, const decision *dec,
 
 	for (k = 0; k <= t->ncolumns; k++) {
 		mgen_proposal *p =
-			k ? &t->columns[k - 1].proposal : &t->proposal;
+		    k ? &t->columns[k - 1].proposal : &t->proposal;
 		int dry = a->o->dry_run;
 		switch (dec[k]) {
 		case D_WRITE:
 			if (why && k >= failed_at) {
-				if (!dry && mgen_proposal_set(
-						    p, p->comment, p->path,
-						    MGEN_STATUS_FAILED, why))
+				if (!dry &&
+				    mgen_proposal_set(p, p->comment, p->path,
+						      MGEN_STATUS_FAILED, why))
 					rc = MGEN_ENOMEM;
 			} else {
 				a->s->applied++;
@@ -222,13 +223,12 @@ static int settle(apply_ctx *a, mgen_table *t, const decision *dec,
 				a->s->kept++;
 			else
 				a->s->skipped++;
-			if (!dry && mgen_proposal_set(
-					    p, p->comment, p->path,
-					    dec[k] == D_KEEP
-						    ? MGEN_STATUS_KEPT
-						    : MGEN_STATUS_SKIPPED,
-					    dec[k] == D_KEEP ? KEPT_REASON
-							     : SAME_REASON))
+			if (!dry &&
+			    mgen_proposal_set(
+				p, p->comment, p->path,
+				dec[k] == D_KEEP ? MGEN_STATUS_KEPT
+						 : MGEN_STATUS_SKIPPED,
+				dec[k] == D_KEEP ? KEPT_REASON : SAME_REASON))
 				rc = MGEN_ENOMEM;
 			break;
 		default:
@@ -244,13 +244,11 @@ static int build_stmt(apply_ctx *a, const mgen_table *t, size_t k)
 {
 	mgen_buf_reset(&a->stmt);
 	if (k == 0)
-		return mgen_dialect_table_comment_ddl(a->d, t,
-						      t->proposal.comment,
-						      &a->stmt);
-	return mgen_dialect_column_comment_ddl(a->d, t, &t->columns[k - 1],
-					       t->columns[k - 1]
-						       .proposal.comment,
-					       &a->stmt);
+		return mgen_dialect_table_comment_ddl(
+		    a->d, t, t->proposal.comment, &a->stmt);
+	return mgen_dialect_column_comment_ddl(
+	    a->d, t, &t->columns[k - 1], t->columns[k - 1].proposal.comment,
+	    &a->stmt);
 }
 
 /* Records why table `t` failed, logs it and counts it. */
@@ -286,8 +284,10 @@ static size_t execute(apply_ctx *a, mgen_table *t, const decision *dec)
 			continue;
 		rc = build_stmt(a, t, k);
 		if (rc) {
-			mgen_buf_printf(&a->msg, "cannot build the statement: "
-						 "%s", mgen_strerror(rc));
+			mgen_buf_printf(&a->msg,
+					"cannot build the statement: "
+					"%s",
+					mgen_strerror(rc));
 			break;
 		}
 		if (a->ddl) {
@@ -318,9 +318,8 @@ static const char *failure_reason(apply_ctx *a)
 {
 	mgen_buf_reset(&a->stmt);
 	mgen_buf_puts(&a->stmt, "apply failed: ");
-	mgen_output__one_line(a->msg.len ? mgen_buf_str(&a->msg)
-					 : "unknown error",
-			      &a->stmt);
+	mgen_output__one_line(
+	    a->msg.len ? mgen_buf_str(&a->msg) : "unknown error", &a->stmt);
 	return mgen_buf_str(&a->stmt);
 }
 
@@ -360,8 +359,9 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 	if (a->msg.len) { /* every proposed object fails */
 		size_t k;
 		for (k = 0; k <= t->ncolumns; k++)
-			dec[k] = decide(a, k ? &t->columns[k - 1].proposal
-					     : &t->proposal, NULL);
+			dec[k] = decide(
+			    a, k ? &t->columns[k - 1].proposal : &t->proposal,
+			    NULL);
 		failed_at = 0;
 	} else if (writes > 0) {
 		failed_at = execute(a, t, dec);
@@ -370,8 +370,8 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 		why = failure_reason(a);
 	rc = settle(a, t, dec, failed_at, why);
 	if (why)
-		table_failed(a, t, a->msg.len ? mgen_buf_str(&a->msg)
-					      : "unknown error");
+		table_failed(
+		    a, t, a->msg.len ? mgen_buf_str(&a->msg) : "unknown error");
 	else if (writes > 0)
 		table_done(a, t, writes);
 	mgen_table_list_release(&cur);
@@ -435,8 +435,8 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	a.ddl = ddl;
 	a.s = &sum;
 	a.err = err;
-	a.transactional = a.d == MGEN_DIALECT_POSTGRESQL ||
-			  a.d == MGEN_DIALECT_SQLITE;
+	a.transactional =
+	    a.d == MGEN_DIALECT_POSTGRESQL || a.d == MGEN_DIALECT_SQLITE;
 	for (i = 0; i < n && !a.o->dry_run; i++) {
 		blank_to_skipped(&tables[i].proposal);
 		for (j = 0; j < tables[i].ncolumns; j++)

@@ -97,8 +97,8 @@ static void md_table(mgen_buf *out, const mgen_table *t)
 	mgen_buf_putc(out, '\n');
 }
 
-int mgen_output__dictionary(const mgen_run_info *info,
-			    const mgen_table *tables, size_t n, mgen_buf *out)
+int mgen_output__dictionary(const mgen_run_info *info, const mgen_table *tables,
+			    size_t n, mgen_buf *out)
 {
 	size_t i;
 

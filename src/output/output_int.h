@@ -23,8 +23,8 @@
 int mgen_output__tsv(const mgen_table *tables, size_t n, mgen_buf *out);
 
 /* Appends the dictionary.md text to `out`; `info` may be NULL. */
-int mgen_output__dictionary(const mgen_run_info *info,
-			    const mgen_table *tables, size_t n, mgen_buf *out);
+int mgen_output__dictionary(const mgen_run_info *info, const mgen_table *tables,
+			    size_t n, mgen_buf *out);
 
 /* Appends the comments.sql text; `run_id` (may be NULL) goes into the
  * header comment. Returns 0, the buffer's error or a DDL builder error. */

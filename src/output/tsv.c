@@ -18,8 +18,16 @@
 #define TSV_NFIELDS 10
 
 enum tsv_field {
-	F_CATALOG, F_SCHEMA, F_TABLE, F_COLUMN, F_TYPE, F_EXISTING,
-	F_PROPOSED, F_PATH, F_STATUS, F_REASON
+	F_CATALOG,
+	F_SCHEMA,
+	F_TABLE,
+	F_COLUMN,
+	F_TYPE,
+	F_EXISTING,
+	F_PROPOSED,
+	F_PATH,
+	F_STATUS,
+	F_REASON
 };
 
 /* Appends `s` escaped for a COPY text field (NULL appends nothing). */
@@ -32,11 +40,20 @@ static void tsv_escape(mgen_buf *out, const char *s)
 	for (p = run = s; *p; p++) {
 		const char *esc = NULL;
 		switch (*p) {
-		case '\\': esc = "\\\\"; break;
-		case '\t': esc = "\\t"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		default: continue;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		default:
+			continue;
 		}
 		mgen_buf_append(out, run, (size_t)(p - run));
 		mgen_buf_puts(out, esc);
@@ -66,11 +83,16 @@ int mgen_output__tsv(const mgen_table *tables, size_t n, mgen_buf *out)
 	for (i = 0; i < n; i++) {
 		const mgen_table *t = &tables[i];
 		const char *f[TSV_NFIELDS] = {
-			t->catalog, t->schema, t->name, NULL, NULL,
-			t->existing_comment, t->proposal.comment,
-			mgen_path_name(t->proposal.path),
-			mgen_status_name(t->proposal.status),
-			t->proposal.reason};
+		    t->catalog,
+		    t->schema,
+		    t->name,
+		    NULL,
+		    NULL,
+		    t->existing_comment,
+		    t->proposal.comment,
+		    mgen_path_name(t->proposal.path),
+		    mgen_status_name(t->proposal.status),
+		    t->proposal.reason};
 		tsv_row(out, f);
 		for (j = 0; j < t->ncolumns; j++) {
 			const mgen_column *c = &t->columns[j];
@@ -98,8 +120,7 @@ typedef struct tsv_reader {
 
 static int tsv_fail(tsv_reader *r, int code, const char *what)
 {
-	return mgen_err_set(r->err, code, "%s:%zu: %s", r->file, r->line,
-			    what);
+	return mgen_err_set(r->err, code, "%s:%zu: %s", r->file, r->line, what);
 }
 
 static void tsv_clear(tsv_reader *r)
@@ -125,17 +146,25 @@ static int tsv_unescape(tsv_reader *r, int k, const char *s, size_t len)
 		if (c == '\\') {
 			char e = i + 1 < len ? s[++i] : '\0';
 			switch (e) {
-			case '\\': c = '\\'; break;
-			case 't': c = '\t'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
+			case '\\':
+				c = '\\';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
 			default:
 				mgen_buf_release(&b);
 				return mgen_err_set(
-					r->err, MGEN_EPARSE,
-					"%s:%zu: bad escape \"\\%c\" in field "
-					"%d (use \\\\ \\t \\n \\r)",
-					r->file, r->line, e ? e : ' ', k + 1);
+				    r->err, MGEN_EPARSE,
+				    "%s:%zu: bad escape \"\\%c\" in field "
+				    "%d (use \\\\ \\t \\n \\r)",
+				    r->file, r->line, e ? e : ' ', k + 1);
 			}
 		}
 		mgen_buf_putc(&b, c);
@@ -198,10 +227,10 @@ static int tsv_table(tsv_reader *r, mgen_table_list *out, mgen_table **t)
 		return tsv_fail(r, MGEN_EPARSE, "empty table name");
 	if (mgen_table_list_push(out, t))
 		return tsv_fail(r, MGEN_ENOMEM, "out of memory");
-	(*t)->catalog = mgen__strdup(r->field[F_CATALOG] ? r->field[F_CATALOG]
-							 : "");
-	(*t)->schema = mgen__strdup(r->field[F_SCHEMA] ? r->field[F_SCHEMA]
-						       : "");
+	(*t)->catalog =
+	    mgen__strdup(r->field[F_CATALOG] ? r->field[F_CATALOG] : "");
+	(*t)->schema =
+	    mgen__strdup(r->field[F_SCHEMA] ? r->field[F_SCHEMA] : "");
 	(*t)->name = r->field[F_TABLE];
 	r->field[F_TABLE] = NULL;
 	if ((*t)->catalog == NULL || (*t)->schema == NULL)
@@ -212,10 +241,10 @@ static int tsv_table(tsv_reader *r, mgen_table_list *out, mgen_table **t)
 /* Moves the proposal fields of the current row into `p`. */
 static int tsv_proposal(tsv_reader *r, mgen_proposal *p)
 {
-	int path = mgen_path_from_name(r->field[F_PATH] ? r->field[F_PATH]
-							: "");
-	int status = mgen_status_from_name(
-		r->field[F_STATUS] ? r->field[F_STATUS] : "");
+	int path =
+	    mgen_path_from_name(r->field[F_PATH] ? r->field[F_PATH] : "");
+	int status =
+	    mgen_status_from_name(r->field[F_STATUS] ? r->field[F_STATUS] : "");
 
 	if (path < 0)
 		return tsv_fail(r, MGEN_EPARSE,
@@ -283,7 +312,7 @@ static int tsv_parse(tsv_reader *r, const char *text, size_t len,
 			if (n != strlen(MGEN_OUTPUT_TSV_HEADER) ||
 			    memcmp(p, MGEN_OUTPUT_TSV_HEADER, n) != 0)
 				rc = tsv_fail(r, MGEN_EPARSE,
-					      "expected the header row \"" 
+					      "expected the header row \""
 					      "catalog<TAB>schema<TAB>...\"");
 		} else if (n > 0) {
 			rc = tsv_split(r, p, n);
@@ -299,8 +328,7 @@ static int tsv_parse(tsv_reader *r, const char *text, size_t len,
 	return rc;
 }
 
-int mgen_output_read_tsv(const char *path, mgen_table_list *out,
-			 mgen_err *err)
+int mgen_output_read_tsv(const char *path, mgen_table_list *out, mgen_err *err)
 {
 	tsv_reader r;
 	char *text = NULL;

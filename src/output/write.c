@@ -17,9 +17,8 @@ int mgen_output__one_line(const char *s, mgen_buf *out)
 	const char *p;
 
 	for (p = s; p && *p; p++)
-		mgen_buf_putc(out, (*p == '\n' || *p == '\r' || *p == '\t')
-					   ? ' '
-					   : *p);
+		mgen_buf_putc(
+		    out, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
 	return mgen_buf_error(out);
 }
 
@@ -40,8 +39,8 @@ int mgen_output__object_name(const mgen_table *t, const mgen_column *c,
 }
 
 /* One object's lines in comments.sql. */
-static int sql_object(mgen_dialect d, const mgen_table *t,
-		      const mgen_column *c, mgen_buf *out)
+static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
+		      mgen_buf *out)
 {
 	const mgen_proposal *p = c ? &c->proposal : &t->proposal;
 	mgen_buf name = MGEN_BUF_INIT;
@@ -68,8 +67,8 @@ static int sql_object(mgen_dialect d, const mgen_table *t,
 		if (rc)
 			break;
 		mgen_buf_puts(out, p->status == MGEN_STATUS_KEPT
-					   ? "-- kept existing comment on "
-					   : "-- failed: ");
+				       ? "-- kept existing comment on "
+				       : "-- failed: ");
 		mgen_output__one_line(mgen_buf_str(&name), out);
 		if (p->status == MGEN_STATUS_KEPT) {
 			mgen_buf_puts(out, " (use --overwrite to replace)\n");
@@ -141,8 +140,7 @@ static int json_str(cJSON *o, const char *key, const char *s)
 	return 0;
 }
 
-static int json_proposal(cJSON *o, const mgen_proposal *p,
-			 const char *existing)
+static int json_proposal(cJSON *o, const mgen_proposal *p, const char *existing)
 {
 	const char *path = mgen_path_name(p->path);
 	const char *status = mgen_status_name(p->status);
@@ -296,7 +294,8 @@ static int manifest_counts(cJSON *root, const mgen_table *tables, size_t n)
 	if (bp == NULL ||
 	    !cJSON_AddNumberToObject(bp, "optimized",
 				     k.by_path[MGEN_PATH_OPTIMIZED]) ||
-	    !cJSON_AddNumberToObject(bp, "legacy", k.by_path[MGEN_PATH_LEGACY]) ||
+	    !cJSON_AddNumberToObject(bp, "legacy",
+				     k.by_path[MGEN_PATH_LEGACY]) ||
 	    !cJSON_AddNumberToObject(bp, "offline",
 				     k.by_path[MGEN_PATH_OFFLINE]))
 		goto fail;
@@ -338,7 +337,8 @@ static int manifest_info(cJSON *root, const mgen_run_info *info)
 				     (double)info->prompt_tokens) ||
 	    !cJSON_AddNumberToObject(tok, "completion",
 				     (double)info->completion_tokens) ||
-	    !cJSON_AddNumberToObject(root, "lm_calls", (double)info->lm_calls) ||
+	    !cJSON_AddNumberToObject(root, "lm_calls",
+				     (double)info->lm_calls) ||
 	    !cJSON_AddNumberToObject(root, "warehouse_queries",
 				     (double)info->warehouse_queries))
 		return MGEN_ENOMEM;
@@ -402,13 +402,22 @@ int mgen_output_write_all(const mgen_run_info *info, mgen_dialect dialect,
 	for (i = 0; i < 5 && rc == 0; i++) {
 		mgen_buf_reset(&b);
 		switch (i) {
-		case 0: rc = mgen_output__sql(info->run_id, dialect, tables,
-					      n, &b); break;
-		case 1: rc = mgen_output__tsv(tables, n, &b); break;
-		case 2: rc = json_comments(tables, n, &b); break;
-		case 3: rc = mgen_output__dictionary(info, tables, n, &b);
+		case 0:
+			rc = mgen_output__sql(info->run_id, dialect, tables, n,
+					      &b);
 			break;
-		default: rc = json_manifest(info, tables, n, &b); break;
+		case 1:
+			rc = mgen_output__tsv(tables, n, &b);
+			break;
+		case 2:
+			rc = json_comments(tables, n, &b);
+			break;
+		case 3:
+			rc = mgen_output__dictionary(info, tables, n, &b);
+			break;
+		default:
+			rc = json_manifest(info, tables, n, &b);
+			break;
 		}
 		if (rc)
 			mgen_err_set(err, rc, "cannot build %s: %s", files[i],

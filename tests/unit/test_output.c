@@ -22,7 +22,8 @@
 #include "util/util.h"
 
 /* Nasty text: quotes, backslashes, tabs, newlines, CR, non-ASCII. */
-#define NASTY "It's a \"quoted\" \\back\\slash\ttab\nnew line\r\nCRLF é ü 日本"
+#define NASTY                                                                  \
+	"It's a \"quoted\" \\back\\slash\ttab\nnew line\r\nCRLF é ü 日本"
 
 typedef struct fixture {
 	char dir[64];
@@ -30,8 +31,8 @@ typedef struct fixture {
 } fixture;
 
 static void add_col(mgen_table *t, const char *name, const char *type,
-		    const char *existing, const char *comment,
-		    mgen_path path, mgen_status st, const char *reason)
+		    const char *existing, const char *comment, mgen_path path,
+		    mgen_status st, const char *reason)
 {
 	mgen_column *c;
 
@@ -40,14 +41,13 @@ static void add_col(mgen_table *t, const char *name, const char *type,
 	c->data_type = mgen__strdup(type);
 	c->existing_comment = existing ? mgen__strdup(existing) : NULL;
 	assert_int_equal(
-		mgen_proposal_set(&c->proposal, comment, path, st, reason), 0);
+	    mgen_proposal_set(&c->proposal, comment, path, st, reason), 0);
 }
 
 static mgen_table *add_table(mgen_table_list *l, const char *catalog,
 			     const char *schema, const char *name,
 			     const char *existing, const char *comment,
-			     mgen_path path, mgen_status st,
-			     const char *reason)
+			     mgen_path path, mgen_status st, const char *reason)
 {
 	mgen_table *t;
 
@@ -57,7 +57,7 @@ static mgen_table *add_table(mgen_table_list *l, const char *catalog,
 	t->name = mgen__strdup(name);
 	t->existing_comment = existing ? mgen__strdup(existing) : NULL;
 	assert_int_equal(
-		mgen_proposal_set(&t->proposal, comment, path, st, reason), 0);
+	    mgen_proposal_set(&t->proposal, comment, path, st, reason), 0);
 	return t;
 }
 
@@ -102,8 +102,8 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	static const char *const files[] = {
-		"comments.sql", "comments.tsv", "comments.json",
-		"dictionary.md", "manifest.json", "bad.tsv", "x.db"};
+	    "comments.sql",  "comments.tsv", "comments.json", "dictionary.md",
+	    "manifest.json", "bad.tsv",	     "x.db"};
 	char p[128];
 	size_t i;
 
@@ -137,9 +137,8 @@ static void write_run(fixture *f, mgen_dialect d, const char *dialect)
 	info.completion_tokens = 567;
 	info.lm_calls = 3;
 	info.warehouse_queries = 9;
-	assert_int_equal(mgen_output_write_all(&info, d, f->l.items, f->l.n,
-					       &err),
-			 0);
+	assert_int_equal(
+	    mgen_output_write_all(&info, d, f->l.items, f->l.n, &err), 0);
 }
 
 static char *slurp(const fixture *f, const char *name)
@@ -165,11 +164,10 @@ static void test_output__sql_postgresql_escaping(void **state)
 	assert_non_null(strstr(sql, "20261123-153000-ab12"));
 	assert_non_null(strstr(sql, "review before applying"));
 	/* PostgreSQL: quotes doubled, backslash and newlines literal */
-	assert_non_null(strstr(
-		sql, "COMMENT ON TABLE "));
-	assert_non_null(strstr(
-		sql, "IS 'Orders: It''s a \"quoted\" \\back\\slash\ttab\n"
-		     "new line\r\nCRLF é ü 日本';\n"));
+	assert_non_null(strstr(sql, "COMMENT ON TABLE "));
+	assert_non_null(
+	    strstr(sql, "IS 'Orders: It''s a \"quoted\" \\back\\slash\ttab\n"
+			"new line\r\nCRLF é ü 日本';\n"));
 	assert_non_null(strstr(sql, "COMMENT ON COLUMN "));
 	assert_non_null(strstr(sql, "IS 'Primary key.';\n"));
 	assert_non_null(strstr(sql, "IS 'Customer''s name \\ ''x''';\n"));
@@ -206,11 +204,9 @@ static void test_output__sql_sqlite_sidecar_runs(void **state)
 	assert_non_null(strstr(sql, "_metagen_comments"));
 	snprintf(path, sizeof(path), "%s/x.db", f->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &errmsg),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &errmsg), SQLITE_OK);
 	/* running it twice is harmless (upserts) */
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &errmsg),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &errmsg), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT table_name, column_name, "
 					    "comment FROM _metagen_comments "
@@ -245,8 +241,7 @@ static void assert_same_str(const char *a, const char *b)
 	assert_string_equal(a ? a : "", b ? b : "");
 }
 
-static void assert_same_proposal(const mgen_proposal *a,
-				 const mgen_proposal *b)
+static void assert_same_proposal(const mgen_proposal *a, const mgen_proposal *b)
 {
 	assert_same_str(a->comment, b->comment);
 	assert_same_str(a->reason, b->reason);
@@ -306,8 +301,8 @@ static void test_output__tsv_round_trip(void **state)
 
 /* Writes `text` as bad.tsv and expects read_tsv to fail with `code` and a
  * message starting with "PATH:LINE: " and containing `what`. */
-static void expect_tsv_error(fixture *f, const char *text, int code,
-			     int line, const char *what)
+static void expect_tsv_error(fixture *f, const char *text, int code, int line,
+			     const char *what)
 {
 	mgen_table_list l = {NULL, 0, 0};
 	mgen_err err = MGEN_ERR_INIT;
@@ -333,8 +328,9 @@ static void test_output__tsv_errors_name_file_and_line(void **state)
 	fixture *f = *state;
 
 	expect_tsv_error(f, H ROW_T "\tmain\tt\tc\tint\t\tx\toffline\n",
-			 MGEN_EPARSE, 3, "expected 10 tab-separated fields, "
-					 "found 8");
+			 MGEN_EPARSE, 3,
+			 "expected 10 tab-separated fields, "
+			 "found 8");
 	expect_tsv_error(f, H ROW_T ROW_T "\tmain\tt\tc\tint\t\tx\t\t\t\t\n",
 			 MGEN_EPARSE, 4, "found 11");
 	expect_tsv_error(f, H "\tmain\tt\t\t\t\tbad \\q escape\t\tproposed\t\n",
@@ -345,9 +341,21 @@ static void test_output__tsv_errors_name_file_and_line(void **state)
 			 MGEN_EPARSE, 3, "unknown status");
 	expect_tsv_error(f, H "\tmain\tt\tc\tint\t\tx\tgpt\tproposed\t\n",
 			 MGEN_EPARSE, 2, "unknown path");
-	expect_tsv_error(f, "catalog\tschema\n", MGEN_EPARSE, 1,
-			 "header row");
+	expect_tsv_error(f, "catalog\tschema\n", MGEN_EPARSE, 1, "header row");
 	expect_tsv_error(f, "", MGEN_EPARSE, 1, "empty file");
+}
+
+static void test_output__tsv_missing_file(void **state)
+{
+	mgen_table_list l = {NULL, 0, 0};
+	mgen_err err = MGEN_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(mgen_output_read_tsv("/no/such/comments.tsv", &l,
+					      &err),
+			 MGEN_EIO);
+	assert_non_null(strstr(err.msg, "/no/such/comments.tsv"));
+	assert_int_equal(l.n, 0);
 }
 
 /* A reviewer's file: CRLF line ends, a BOM, blank lines, a blanked
@@ -359,11 +367,11 @@ static void test_output__tsv_reviewer_edits(void **state)
 	mgen_err err = MGEN_ERR_INIT;
 	char path[128];
 	const char *text =
-		"\xEF\xBB\xBF" MGEN_OUTPUT_TSV_HEADER "\r\n"
-		"\tmain\tt\t\t\t\t\toffline\tproposed\t\r\n"
-		"\r\n"
-		"\tmain\tt\tc\tint\told\tEdited \\\\ by\\na human\tlegacy\t"
-		"proposed\t\\N\r\n";
+	    "\xEF\xBB\xBF" MGEN_OUTPUT_TSV_HEADER "\r\n"
+	    "\tmain\tt\t\t\t\t\toffline\tproposed\t\r\n"
+	    "\r\n"
+	    "\tmain\tt\tc\tint\told\tEdited \\\\ by\\na human\tlegacy\t"
+	    "proposed\t\\N\r\n";
 
 	snprintf(path, sizeof(path), "%s/bad.tsv", f->dir);
 	assert_int_equal(mgen__write_file_atomic(path, text, strlen(text)), 0);
@@ -376,8 +384,7 @@ static void test_output__tsv_reviewer_edits(void **state)
 	assert_string_equal(l.items[0].columns[0].proposal.comment,
 			    "Edited \\ by\na human");
 	assert_string_equal(l.items[0].columns[0].existing_comment, "old");
-	assert_int_equal(l.items[0].columns[0].proposal.path,
-			 MGEN_PATH_LEGACY);
+	assert_int_equal(l.items[0].columns[0].proposal.path, MGEN_PATH_LEGACY);
 	assert_int_equal(l.items[0].columns[0].proposal.status,
 			 MGEN_STATUS_PROPOSED);
 	assert_null(l.items[0].columns[0].proposal.reason);
@@ -473,8 +480,8 @@ static void test_output__manifest_counts(void **state)
 	assert_string_equal(mgen__json_str(f0, "reason"),
 			    "lm answer\nmissing column");
 	assert_string_equal(
-		mgen__json_str(cJSON_GetArrayItem(fails, 1), "object"),
-		"main.empty");
+	    mgen__json_str(cJSON_GetArrayItem(fails, 1), "object"),
+	    "main.empty");
 	cJSON_Delete(m);
 	free(text);
 }
@@ -515,9 +522,9 @@ static void test_output__sql_alone_matches_file_body(void **state)
 	build_tables(&f->l, "db", "public");
 	write_run(f, MGEN_DIALECT_POSTGRESQL, "postgresql");
 	sql = slurp(f, "comments.sql");
-	assert_int_equal(mgen_output_sql(MGEN_DIALECT_POSTGRESQL, f->l.items,
-					 f->l.n, &b),
-			 0);
+	assert_int_equal(
+	    mgen_output_sql(MGEN_DIALECT_POSTGRESQL, f->l.items, f->l.n, &b),
+	    0);
 	/* same text after the first (run id) line */
 	body = strchr(mgen_buf_str(&b), '\n');
 	assert_non_null(body);
@@ -544,28 +551,25 @@ static void test_output__write_all_bad_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_output__sql_postgresql_escaping, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_output__sql_sqlite_sidecar_runs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_output__tsv_round_trip,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_output__tsv_errors_name_file_and_line, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_output__tsv_reviewer_edits,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_output__json_has_every_field, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_output__manifest_counts,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_output__dictionary_tables_and_escaping, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_output__sql_alone_matches_file_body, setup,
-			teardown),
-		cmocka_unit_test(test_output__write_all_bad_dir),
+	    cmocka_unit_test_setup_teardown(
+		test_output__sql_postgresql_escaping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_output__sql_sqlite_sidecar_runs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output__tsv_round_trip, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_output__tsv_errors_name_file_and_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output__tsv_reviewer_edits,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output__json_has_every_field,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output__manifest_counts, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_output__dictionary_tables_and_escaping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_output__sql_alone_matches_file_body, setup, teardown),
+	    cmocka_unit_test(test_output__write_all_bad_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
