@@ -570,6 +570,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_output__sql_alone_matches_file_body, setup, teardown),
 	    cmocka_unit_test(test_output__write_all_bad_dir),
+	    cmocka_unit_test(test_output__tsv_missing_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
