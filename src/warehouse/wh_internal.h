@@ -33,13 +33,14 @@ mgen_wh_tclass mgen_wh__type_class(mgen_dialect d, const char *type);
 /*
  * The listing SQL of a dialect (catalog.c). Tables query: one row per user
  * table: catalog, schema, table, comment. Columns query: one row per
- * column of the tables whose "schema.table" keys are in `keys` (NULL =
- * every table of the tables query): schema, table, ordinal, column, type,
- * comment, ordered by schema, table, ordinal. `keys` are (schema, table)
- * pairs, 2*nkeys strings. SQLite lists columns per table instead (see
- * catalog.c). Return 0, a buffer error or MGEN_EUNSUPPORTED.
+ * column: catalog, schema, table, ordinal, column, type, comment, ordered
+ * by table then ordinal. Both are limited to the tables named in `keys`
+ * ((catalog, schema, table) triples, 3*nkeys strings; the catalog is
+ * ignored where the connection fixes it) unless `keys` is NULL.
+ * Return 0, a buffer error or MGEN_EUNSUPPORTED (AUTO).
  */
-int mgen_wh__tables_sql(mgen_dialect d, mgen_buf *out);
+int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys,
+			size_t nkeys, mgen_buf *out);
 int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys,
 			 size_t nkeys, mgen_buf *out);
 

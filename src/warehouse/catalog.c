@@ -1,0 +1,532 @@
+/*
+ * catalog.c - lists the user tables of a warehouse with their columns and
+ * existing comments, each dialect with its own catalog SQL (ODBC's
+ * SQLTables/SQLColumns return empty REMARKS on psqlODBC and SQLite:
+ * dialects.md "Rule of thumb").
+ *
+ * Few queries however big the warehouse: one for the tables (the caller's
+ * filter runs on each row before any column is read), then one for the
+ * columns of the kept tables (in chunks of KEYS_PER_QUERY tables when only
+ * some were kept), then on SQLite one for the _metagen_comments sidecar.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "metagen/warehouse.h"
+#include "util/util.h"
+#include "warehouse/wh_internal.h"
+
+#define KEYS_PER_QUERY 200
+
+/* One dialect's listing SQL; the key expressions name the catalog (NULL
+ * when the connection fixes it), schema (NULL: fixed) and table in both
+ * queries' WHERE clauses. */
+typedef struct listing {
+	const char *tables, *tables_order;
+	const char *columns, *columns_order;
+	const char *kcat, *ksch, *ktab;
+} listing;
+
+#define PG_REL                                                              \
+	"c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT " \
+	"IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "    \
+	"'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+#define SQLITE_REL "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+#define MYSQL_SYS "('mysql', 'information_schema', 'performance_schema', 'sys')"
+
+static const listing listings[] = {
+	[MGEN_DIALECT_SQLITE] = {
+		"SELECT '', 'main', m.name, NULL FROM sqlite_master m WHERE "
+		SQLITE_REL, " ORDER BY m.name",
+		"SELECT '', 'main', m.name, p.cid + 1, p.name, p.type, NULL "
+		"FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE "
+		SQLITE_REL, " ORDER BY m.name, p.cid",
+		NULL, NULL, "m.name"},
+	[MGEN_DIALECT_POSTGRESQL] = {
+		"SELECT current_database(), n.nspname, c.relname, "
+		"obj_description(c.oid, 'pg_class') FROM pg_class c JOIN "
+		"pg_namespace n ON n.oid = c.relnamespace WHERE " PG_REL,
+		" ORDER BY n.nspname, c.relname",
+		"SELECT current_database(), n.nspname, c.relname, a.attnum, "
+		"a.attname, format_type(a.atttypid, a.atttypmod), "
+		"col_description(a.attrelid, a.attnum) FROM pg_attribute a JOIN "
+		"pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid "
+		"= c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped AND "
+		PG_REL, " ORDER BY n.nspname, c.relname, a.attnum",
+		NULL, "n.nspname", "c.relname"},
+	[MGEN_DIALECT_DATABRICKS] = {
+		"SELECT table_catalog, table_schema, table_name, comment FROM "
+		"system.information_schema.tables WHERE table_catalog <> "
+		"'system' AND table_schema <> 'information_schema' AND "
+		"table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW')",
+		" ORDER BY table_catalog, table_schema, table_name",
+		"SELECT table_catalog, table_schema, table_name, "
+		"ordinal_position, column_name, full_data_type, comment FROM "
+		"system.information_schema.columns WHERE table_catalog <> "
+		"'system' AND table_schema <> 'information_schema'",
+		" ORDER BY table_catalog, table_schema, table_name, "
+		"ordinal_position",
+		"table_catalog", "table_schema", "table_name"},
+	[MGEN_DIALECT_SNOWFLAKE] = {
+		"SELECT table_catalog, table_schema, table_name, comment FROM "
+		"information_schema.tables WHERE table_type = 'BASE TABLE' AND "
+		"table_schema <> 'INFORMATION_SCHEMA'",
+		" ORDER BY table_schema, table_name",
+		"SELECT table_catalog, table_schema, table_name, "
+		"ordinal_position, column_name, data_type, comment FROM "
+		"information_schema.columns WHERE table_schema <> "
+		"'INFORMATION_SCHEMA'",
+		" ORDER BY table_schema, table_name, ordinal_position",
+		NULL, "table_schema", "table_name"},
+	[MGEN_DIALECT_MYSQL] = {
+		"SELECT '', table_schema, table_name, NULLIF(table_comment, '') "
+		"FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+		"AND table_schema NOT IN " MYSQL_SYS,
+		" ORDER BY table_schema, table_name",
+		"SELECT '', table_schema, table_name, ordinal_position, "
+		"column_name, column_type, NULLIF(column_comment, '') FROM "
+		"information_schema.columns WHERE table_schema NOT IN " MYSQL_SYS,
+		" ORDER BY table_schema, table_name, ordinal_position",
+		NULL, "table_schema", "table_name"},
+	[MGEN_DIALECT_DUCKDB] = {
+		"SELECT database_name, schema_name, table_name, comment FROM "
+		"duckdb_tables() WHERE NOT internal",
+		" ORDER BY database_name, schema_name, table_name",
+		"SELECT database_name, schema_name, table_name, column_index, "
+		"column_name, data_type, comment FROM duckdb_columns() WHERE "
+		"NOT internal",
+		" ORDER BY database_name, schema_name, table_name, column_index",
+		"database_name", "schema_name", "table_name"},
+	[MGEN_DIALECT_SQLSERVER] = {
+		"SELECT DB_NAME(), s.name, t.name, CAST(ep.value AS "
+		"NVARCHAR(4000)) FROM sys.tables t JOIN sys.schemas s ON "
+		"s.schema_id = t.schema_id LEFT JOIN sys.extended_properties ep "
+		"ON ep.class = 1 AND ep.major_id = t.object_id AND ep.minor_id "
+		"= 0 AND ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
+		" ORDER BY s.name, t.name",
+		"SELECT DB_NAME(), s.name, t.name, c.column_id, c.name, "
+		"TYPE_NAME(c.user_type_id), CAST(ep.value AS NVARCHAR(4000)) "
+		"FROM sys.columns c JOIN sys.tables t ON t.object_id = "
+		"c.object_id JOIN sys.schemas s ON s.schema_id = t.schema_id "
+		"LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND "
+		"ep.major_id = c.object_id AND ep.minor_id = c.column_id AND "
+		"ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
+		" ORDER BY s.name, t.name, c.column_id",
+		NULL, "s.name", "t.name"},
+};
+
+static const listing *listing_of(mgen_dialect d)
+{
+	if (d <= MGEN_DIALECT_AUTO || d > MGEN_DIALECT_SQLSERVER)
+		return NULL;
+	return &listings[d];
+}
+
+/* " AND ((k = 'v' AND ...) OR ...)" for `nkeys` triples. */
+static void key_filter(mgen_dialect d, const listing *l,
+		       const char *const *keys, size_t nkeys, mgen_buf *out)
+{
+	const char *expr[3] = {l->kcat, l->ksch, l->ktab};
+	size_t i;
+	int j, first;
+
+	mgen_buf_puts(out, " AND (");
+	for (i = 0; i < nkeys; i++) {
+		mgen_buf_puts(out, i ? " OR (" : "(");
+		for (j = 0, first = 1; j < 3; j++) {
+			if (expr[j] == NULL)
+				continue;
+			mgen_buf_printf(out, "%s%s = ", first ? "" : " AND ",
+					expr[j]);
+			mgen_dialect_string_literal(
+				d, keys[3 * i + j] ? keys[3 * i + j] : "", out);
+			first = 0;
+		}
+		mgen_buf_putc(out, ')');
+	}
+	mgen_buf_putc(out, ')');
+}
+
+static int build(mgen_dialect d, int columns, const char *const *keys,
+		 size_t nkeys, mgen_buf *out)
+{
+	const listing *l = listing_of(d);
+
+	if (l == NULL)
+		return MGEN_EUNSUPPORTED;
+	mgen_buf_puts(out, columns ? l->columns : l->tables);
+	if (keys && nkeys)
+		key_filter(d, l, keys, nkeys, out);
+	mgen_buf_puts(out, columns ? l->columns_order : l->tables_order);
+	return mgen_buf_error(out);
+}
+
+int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys,
+			size_t nkeys, mgen_buf *out)
+{
+	return build(d, 0, keys, nkeys, out);
+}
+
+int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys,
+			 size_t nkeys, mgen_buf *out)
+{
+	return build(d, 1, keys, nkeys, out);
+}
+
+/* --- reading ----------------------------------------------------------- */
+
+/* Reads `n` text columns of the current row into v[]; frees on error. */
+static int read_row(mgen_wh_stmt *st, char **v, int n)
+{
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		rc = mgen_wh__get_text(st, i, 0, &v[i]);
+		if (rc != 0) {
+			while (i-- > 0) {
+				free(v[i]);
+				v[i] = NULL;
+			}
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void free_row(char **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i]);
+		v[i] = NULL;
+	}
+}
+
+/* Takes ownership of `s`: NULL for NULL or "". */
+static char *nonempty(char *s)
+{
+	if (s && s[0] == '\0') {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static int cmp_key(const char *c, const char *s, const char *n,
+		   const mgen_table *t)
+{
+	int r = strcmp(nz(c), nz(t->catalog));
+
+	if (r == 0)
+		r = strcmp(nz(s), nz(t->schema));
+	return r ? r : strcmp(nz(n), nz(t->name));
+}
+
+static int cmp_tables(const void *a, const void *b)
+{
+	const mgen_table *x = *(const mgen_table *const *)a;
+
+	return cmp_key(x->catalog, x->schema, x->name,
+		       *(const mgen_table *const *)b);
+}
+
+/* The table named (c, s, n) in the sorted index, or NULL. */
+static mgen_table *find_table(mgen_table **idx, size_t n, const char *c,
+			      const char *s, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = cmp_key(c, s, name, idx[mid]);
+
+		if (r == 0)
+			return idx[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static mgen_column *find_column(mgen_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncolumns; i++)
+		if (t->columns[i].name && strcmp(t->columns[i].name, name) == 0)
+			return &t->columns[i];
+	return NULL;
+}
+
+/* Runs the tables query and pushes each kept table onto `out`. Sets
+ * *sidecar when SQLite's _metagen_comments exists. */
+static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
+		       const char *const *keys, size_t nkeys,
+		       mgen_table_list *out, int *sidecar, size_t *nrows)
+{
+	mgen_buf sql = MGEN_BUF_INIT;
+	mgen_wh_stmt *st = NULL;
+	char *v[4] = {NULL};
+	mgen_table *t;
+	int rc;
+
+	*sidecar = 0;
+	*nrows = 0;
+	rc = mgen_wh__tables_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
+	if (rc == 0)
+		rc = mgen_wh__query(wh, "cannot list tables", mgen_buf_str(&sql),
+				    &st);
+	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
+		if ((rc = read_row(st, v, 4)) != 0)
+			break;
+		if (mgen_wh_dialect(wh) == MGEN_DIALECT_SQLITE &&
+		    strcmp(nz(v[2]), MGEN_WH_SIDECAR) == 0) {
+			*sidecar = 1;
+		} else if (v[2] && (filter == NULL ||
+				    filter(ud, nz(v[0]), nz(v[1]), v[2]))) {
+			if ((rc = mgen_table_list_push(out, &t)) != 0)
+				break;
+			t->catalog = v[0] ? v[0] : mgen__strdup("");
+			t->schema = v[1] ? v[1] : mgen__strdup("");
+			t->name = v[2];
+			t->existing_comment = nonempty(v[3]);
+			t->row_count = -1;
+			v[0] = v[1] = v[2] = v[3] = NULL;
+			if (t->catalog == NULL || t->schema == NULL)
+				rc = MGEN_ENOMEM;
+		}
+		free_row(v, 4);
+		(*nrows)++;
+	}
+	free_row(v, 4);
+	mgen_wh__stmt_free(st);
+	rc = rc == 0 ? mgen_buf_error(&sql) : rc;
+	mgen_buf_release(&sql);
+	return rc;
+}
+
+/* Runs one columns query and adds each row's column to its table. */
+static int read_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
+			mgen_table **idx, size_t nidx, int update)
+{
+	mgen_buf sql = MGEN_BUF_INIT;
+	mgen_wh_stmt *st = NULL;
+	char *v[7] = {NULL};
+	mgen_table *t;
+	mgen_column *c;
+	int rc;
+
+	rc = mgen_wh__columns_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
+	if (rc == 0)
+		rc = mgen_wh__query(wh, "cannot list columns",
+				    mgen_buf_str(&sql), &st);
+	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
+		if ((rc = read_row(st, v, 7)) != 0)
+			break;
+		t = find_table(idx, nidx, v[0], v[1], v[2]);
+		if (t && v[4] && update) {
+			if ((c = find_column(t, v[4])) != NULL) {
+				free(c->existing_comment);
+				c->existing_comment = nonempty(v[6]);
+				v[6] = NULL;
+			}
+		} else if (t && v[4] &&
+			   (rc = mgen_table_add_column(t, &c)) == 0) {
+			c->name = v[4];
+			c->data_type = v[5] ? v[5] : mgen__strdup("");
+			c->existing_comment = nonempty(v[6]);
+			v[4] = v[5] = v[6] = NULL;
+			if (c->data_type == NULL)
+				rc = MGEN_ENOMEM;
+		}
+		free_row(v, 7);
+	}
+	free_row(v, 7);
+	mgen_wh__stmt_free(st);
+	rc = rc == 0 ? mgen_buf_error(&sql) : rc;
+	mgen_buf_release(&sql);
+	return rc;
+}
+
+/* Reads SQLite's sidecar (only `table`'s rows when not NULL) into the
+ * existing comments of the indexed tables. */
+static int read_sidecar(mgen_wh *wh, const char *table, mgen_table **idx,
+			size_t nidx)
+{
+	mgen_buf sql = MGEN_BUF_INIT;
+	mgen_wh_stmt *st = NULL;
+	char *v[3] = {NULL};
+	mgen_table *t;
+	mgen_column *c;
+	char **slot;
+	int rc;
+
+	mgen_buf_puts(&sql, "SELECT table_name, column_name, comment FROM "
+			    MGEN_WH_SIDECAR);
+	if (table) {
+		mgen_buf_puts(&sql, " WHERE table_name = ");
+		mgen_dialect_string_literal(MGEN_DIALECT_SQLITE, table, &sql);
+	}
+	rc = mgen_buf_error(&sql);
+	if (rc == 0)
+		rc = mgen_wh__query(wh, "cannot read " MGEN_WH_SIDECAR,
+				    mgen_buf_str(&sql), &st);
+	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
+		if ((rc = read_row(st, v, 3)) != 0)
+			break;
+		t = find_table(idx, nidx, "", "main", v[0]);
+		slot = NULL;
+		if (t && (v[1] == NULL || v[1][0] == '\0'))
+			slot = &t->existing_comment;
+		else if (t && (c = find_column(t, v[1])) != NULL)
+			slot = &c->existing_comment;
+		if (slot) {
+			free(*slot);
+			*slot = nonempty(v[2]);
+			v[2] = NULL;
+		}
+		free_row(v, 3);
+	}
+	free_row(v, 3);
+	mgen_wh__stmt_free(st);
+	mgen_buf_release(&sql);
+	return rc;
+}
+
+/* Sorted pointers to tables [start, n) of `l`; NULL on out of memory. */
+static mgen_table **index_tables(mgen_table_list *l, size_t start)
+{
+	size_t i, n = l->n - start;
+	mgen_table **idx = malloc((n ? n : 1) * sizeof(*idx));
+
+	if (idx == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		idx[i] = &l->items[start + i];
+	qsort(idx, n, sizeof(*idx), cmp_tables);
+	return idx;
+}
+
+/* Reads the columns of the indexed tables: one query for all of them
+ * when every listed table was kept, else chunks of KEYS_PER_QUERY. */
+static int read_all_columns(mgen_wh *wh, mgen_table **idx, size_t n,
+			    int all_kept)
+{
+	const char *keys[3 * KEYS_PER_QUERY];
+	size_t i, j, k;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (all_kept)
+		return read_columns(wh, NULL, 0, idx, n, 0);
+	for (i = 0; i < n && rc == 0; i += k) {
+		k = n - i < KEYS_PER_QUERY ? n - i : KEYS_PER_QUERY;
+		for (j = 0; j < k; j++) {
+			keys[3 * j] = idx[i + j]->catalog;
+			keys[3 * j + 1] = idx[i + j]->schema;
+			keys[3 * j + 2] = idx[i + j]->name;
+		}
+		rc = read_columns(wh, keys, k, idx, n, 0);
+	}
+	return rc;
+}
+
+int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
+			void *userdata, mgen_table_list *out)
+{
+	size_t start = out->n, nrows = 0, i;
+	mgen_table **idx = NULL;
+	int sidecar = 0, rc;
+
+	rc = read_tables(wh, filter, userdata, NULL, 0, out, &sidecar, &nrows);
+	if (rc == 0 && (idx = index_tables(out, start)) == NULL)
+		rc = MGEN_ENOMEM;
+	if (rc == 0)
+		rc = read_all_columns(wh, idx, out->n - start,
+				      nrows == out->n - start);
+	if (rc == 0 && sidecar && out->n > start)
+		rc = read_sidecar(wh, NULL, idx, out->n - start);
+	free(idx);
+	if (rc != 0) {
+		for (i = start; i < out->n; i++)
+			mgen_table_release(&out->items[i]);
+		out->n = start;
+		if (rc == MGEN_ENOMEM)
+			mgen_wh__set_error(wh, "out of memory listing tables");
+		return rc == MGEN_ENOMEM ? rc : MGEN_EDB;
+	}
+	return 0;
+}
+
+/* 1 when SQLite's sidecar exists, 0 when not, or MGEN_EDB. */
+static int have_sidecar(mgen_wh *wh)
+{
+	mgen_wh_stmt *st = NULL;
+	char *v = NULL;
+	int rc;
+
+	rc = mgen_wh__query(wh, "cannot look for " MGEN_WH_SIDECAR,
+			    "SELECT COUNT(*) FROM sqlite_master WHERE type = "
+			    "'table' AND name = '" MGEN_WH_SIDECAR "'",
+			    &st);
+	if (rc == 0 && (rc = mgen_wh__fetch(st)) == 1)
+		rc = mgen_wh__get_text(st, 0, 0, &v);
+	if (rc == 0)
+		rc = v && strcmp(v, "0") != 0;
+	free(v);
+	mgen_wh__stmt_free(st);
+	return rc;
+}
+
+/* Re-reads the table comment through the tables query with one key. */
+static int reread_table_comment(mgen_wh *wh, mgen_table *t,
+				const char *const *key)
+{
+	mgen_table_list l = {NULL, 0, 0};
+	size_t nrows;
+	int sidecar, rc;
+
+	rc = read_tables(wh, NULL, NULL, key, 1, &l, &sidecar, &nrows);
+	if (rc == 0 && l.n > 0) {
+		t->existing_comment = l.items[0].existing_comment;
+		l.items[0].existing_comment = NULL;
+	}
+	mgen_table_list_release(&l);
+	return rc;
+}
+
+int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t)
+{
+	const char *key[3] = {t->catalog, t->schema, t->name};
+	mgen_table *idx[1] = {t};
+	size_t i;
+	int rc;
+
+	free(t->existing_comment);
+	t->existing_comment = NULL;
+	for (i = 0; i < t->ncolumns; i++) {
+		free(t->columns[i].existing_comment);
+		t->columns[i].existing_comment = NULL;
+	}
+	if (mgen_wh_dialect(wh) == MGEN_DIALECT_SQLITE) {
+		rc = have_sidecar(wh);
+		if (rc == 1)
+			rc = read_sidecar(wh, t->name, idx, 1);
+	} else {
+		rc = reread_table_comment(wh, t, key);
+		if (rc == 0)
+			rc = read_columns(wh, key, 1, idx, 1, 1);
+	}
+	if (rc == MGEN_ENOMEM)
+		mgen_wh__set_error(wh, "out of memory reading comments");
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,259 @@
+/*
+ * profile.c - profiles one table with at most two queries: the statistics
+ * query (dialect_stats.c) and the sample query.
+ *
+ * Sampling follows dbxmetagen (../shared/reference/dbxmetagen.md): rows
+ * with half or more of their cells NULL are passed over, falling back to
+ * them when too few others exist; cells are cut to word_limit_per_cell
+ * words and 10x as many bytes. Here the sample query asks for 4x the
+ * wanted rows so the mostly-NULL rule has rows to choose from.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metagen/warehouse.h"
+#include "util/util.h"
+#include "warehouse/wh_internal.h"
+
+/* Bytes of a binary cell shown: base64 of 36 bytes is 48 characters. */
+#define BINARY_PREFIX 36
+
+/* Cuts `s` (owned) to `words` words and 10x bytes, UTF-8 safe, adding
+ * "..." when cut. 0 words = no limit. Returns the new string or NULL on
+ * out of memory (s freed either way when replaced). */
+static char *cut_cell(char *s, size_t words)
+{
+	size_t len, i = 0, n = 0, keep;
+	mgen_buf b = MGEN_BUF_INIT;
+
+	if (s == NULL || words == 0)
+		return s;
+	len = strlen(s);
+	keep = len;
+	while (i < len) {
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		if (i >= len)
+			break;
+		if (n == words) {
+			keep = i;
+			break;
+		}
+		while (i < len && !isspace((unsigned char)s[i]))
+			i++;
+		n++;
+	}
+	while (keep < len && keep > 0 && isspace((unsigned char)s[keep - 1]))
+		keep--;
+	if (keep > words * 10)
+		keep = mgen__utf8_prefix(s, len, words * 10);
+	if (keep == len)
+		return s;
+	mgen_buf_append(&b, s, keep);
+	mgen_buf_puts(&b, "...");
+	free(s);
+	return mgen_buf_detach(&b);
+}
+
+static long long parse_count(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtoll(s, &end, 10);
+	return end == s ? -1 : v;
+}
+
+/* Reads the statistics row into `t`. */
+static int read_stats(mgen_wh *wh, mgen_table *t,
+		      const mgen_profile_options *o)
+{
+	mgen_buf sql = MGEN_BUF_INIT;
+	mgen_wh_stmt *st = NULL;
+	char *v[5] = {NULL};
+	size_t i;
+	int rc, j;
+
+	rc = mgen_dialect_stats_sql(mgen_wh_dialect(wh), t, o->allow_data,
+				    &sql);
+	if (rc == 0)
+		rc = mgen_wh__query(wh, "cannot compute statistics",
+				    mgen_buf_str(&sql), &st);
+	if (rc == 0 && (rc = mgen_wh__fetch(st)) == 0) {
+		mgen_wh__set_error(wh, "statistics query returned no row");
+		rc = MGEN_EDB;
+	}
+	if (rc == 1 && (rc = mgen_wh__get_text(st, 0, 0, &v[0])) == 0)
+		t->row_count = parse_count(v[0]);
+	free(v[0]);
+	v[0] = NULL;
+	for (i = 0; rc == 0 && i < t->ncolumns; i++) {
+		mgen_column *c = &t->columns[i];
+
+		for (j = 0; rc == 0 && j < 5; j++)
+			rc = mgen_wh__get_text(st, (int)(1 + 5 * i) + j, 0,
+					       &v[j]);
+		if (rc != 0)
+			break;
+		c->non_null_count = parse_count(v[0]);
+		c->distinct_count = parse_count(v[1]);
+		free(c->min_value);
+		free(c->max_value);
+		c->min_value = cut_cell(v[2], o->word_limit_per_cell);
+		c->max_value = cut_cell(v[3], o->word_limit_per_cell);
+		c->avg_length = v[4] ? strtod(v[4], NULL) : -1;
+		if ((v[2] && !c->min_value) || (v[3] && !c->max_value))
+			rc = MGEN_ENOMEM;
+		v[2] = v[3] = NULL;
+		for (j = 0; j < 5; j++) {
+			free(v[j]);
+			v[j] = NULL;
+		}
+	}
+	for (j = 0; j < 5; j++)
+		free(v[j]);
+	mgen_wh__stmt_free(st);
+	mgen_buf_release(&sql);
+	return rc;
+}
+
+/* Rows fetched by the sample query, before choosing. */
+typedef struct rows {
+	char **cells; /* n * ncols */
+	int *sparse;  /* 1 when half or more of the row's cells are NULL */
+	size_t n;
+	size_t cap;   /* rows allocated */
+} rows;
+
+static void rows_free(rows *r, size_t ncols)
+{
+	size_t i;
+
+	for (i = 0; r->cells && i < r->cap * ncols; i++)
+		free(r->cells[i]);
+	free(r->cells);
+	free(r->sparse);
+}
+
+/* Reads one row into r->cells[r->n]; marks binary columns. */
+static int read_sample_row(mgen_wh_stmt *st, mgen_table *t, rows *r,
+			   const int *binary, size_t words)
+{
+	char **row = &r->cells[r->n * t->ncolumns];
+	size_t i, nulls = 0;
+	int rc;
+
+	for (i = 0; i < t->ncolumns; i++) {
+		rc = mgen_wh__get_text(st, (int)i,
+				       binary[i] ? BINARY_PREFIX : 0, &row[i]);
+		if (rc != 0)
+			return rc;
+		if (row[i] == NULL) {
+			nulls++;
+			continue;
+		}
+		if (!binary[i] &&
+		    (row[i] = cut_cell(row[i], words)) == NULL)
+			return MGEN_ENOMEM;
+	}
+	r->sparse[r->n] = nulls * 2 >= t->ncolumns;
+	r->n++;
+	return 0;
+}
+
+/* Moves up to `want` rows from `r` into t->sample: first the rows with
+ * fewer than half their cells NULL, then the others in order. */
+static int choose_rows(mgen_table *t, rows *r, size_t want)
+{
+	size_t pass, i, k = 0, nc = t->ncolumns;
+	size_t n = r->n < want ? r->n : want;
+
+	if (n == 0)
+		return 0;
+	t->sample = calloc(n * nc, sizeof(char *));
+	if (t->sample == NULL)
+		return MGEN_ENOMEM;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < r->n && k < n; i++) {
+			if (r->sparse[i] != (int)pass)
+				continue;
+			memcpy(&t->sample[k * nc], &r->cells[i * nc],
+			       nc * sizeof(char *));
+			memset(&r->cells[i * nc], 0, nc * sizeof(char *));
+			k++;
+		}
+	t->nsample_rows = k;
+	return 0;
+}
+
+static int read_sample(mgen_wh *wh, mgen_table *t,
+		       const mgen_profile_options *o)
+{
+	mgen_buf sql = MGEN_BUF_INIT;
+	mgen_wh_stmt *st = NULL;
+	rows r = {NULL, NULL, 0, 0};
+	size_t i, dense = 0, limit = 4 * o->sample_size;
+	int *binary = calloc(t->ncolumns, sizeof(int));
+	int rc;
+
+	r.cells = calloc(limit * t->ncolumns, sizeof(char *));
+	r.sparse = calloc(limit, sizeof(int));
+	r.cap = r.cells ? limit : 0;
+	rc = binary && r.cells && r.sparse ? 0 : MGEN_ENOMEM;
+	if (rc == 0)
+		rc = mgen_dialect_sample_sql(mgen_wh_dialect(wh), t, limit,
+					     &sql);
+	if (rc == 0)
+		rc = mgen_wh__query(wh, "cannot sample rows",
+				    mgen_buf_str(&sql), &st);
+	for (i = 0; rc == 0 && i < t->ncolumns; i++) {
+		binary[i] = mgen_wh__col_is_binary(st, (int)i) ||
+			    mgen_wh__type_class(mgen_wh_dialect(wh),
+						t->columns[i].data_type) ==
+				    MGEN_WH_T_BINARY;
+		t->columns[i].is_binary = binary[i];
+	}
+	/* stop early once enough rows with data are in */
+	while (rc == 0 && r.n < limit && dense < o->sample_size &&
+	       (rc = mgen_wh__fetch(st)) == 1) {
+		rc = read_sample_row(st, t, &r, binary,
+				     o->word_limit_per_cell);
+		if (rc == 0 && !r.sparse[r.n - 1])
+			dense++;
+	}
+	if (rc == 0)
+		rc = choose_rows(t, &r, o->sample_size);
+	mgen_wh__stmt_free(st);
+	mgen_buf_release(&sql);
+	rows_free(&r, t->ncolumns);
+	free(binary);
+	return rc;
+}
+
+int mgen_wh_profile(mgen_wh *wh, mgen_table *t,
+		    const mgen_profile_options *opts)
+{
+	mgen_profile_options o = MGEN_PROFILE_OPTIONS_INIT;
+	int rc;
+
+	if (opts)
+		o = *opts;
+	mgen_table_clear_sample(t);
+	t->profiled = 0;
+	t->row_count = -1;
+	rc = read_stats(wh, t, &o);
+	if (rc == 0 && o.allow_data && o.sample_size > 0 && t->row_count != 0 &&
+	    t->ncolumns > 0)
+		rc = read_sample(wh, t, &o);
+	if (rc == MGEN_ENOMEM)
+		mgen_wh__set_error(wh, "out of memory profiling a table");
+	if (rc != 0) {
+		mgen_table_clear_sample(t);
+		return rc == MGEN_ENOMEM ? rc : MGEN_EDB;
+	}
+	t->profiled = 1;
+	return 0;
+}
