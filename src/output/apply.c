@@ -30,8 +30,11 @@ typedef struct apply_ctx {
 	mgen_apply_summary *s;
 	mgen_err *err;
 	int transactional;
-	mgen_buf stmt; /* the statement being built */
-	mgen_buf msg;  /* a failure message being built */
+	mgen_table *tables; /* what to apply, n of them */
+	size_t n;
+	mgen_table_list listed; /* the warehouse's entries for them */
+	mgen_buf stmt;		/* the statement being built */
+	mgen_buf msg;		/* a failure message being built */
 } apply_ctx;
 
 #define KEPT_REASON "existing comment kept (use --overwrite to replace)"
@@ -48,69 +51,77 @@ static int same_name(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* --- re-reading the current comments ------------------------------------ */
-
-static int filter_one(void *userdata, const char *catalog, const char *schema,
-		      const char *table)
+/* 1 when `p` is PROPOSED with a non-empty comment. */
+static int is_live(const mgen_proposal *p)
 {
-	const mgen_table *t = userdata;
-
-	return same_name(t->catalog, catalog) && same_name(t->schema, schema) &&
-	       same_name(t->name, table);
+	return p->status == MGEN_STATUS_PROPOSED && p->comment && p->comment[0];
 }
 
-/* A copy of `t`'s names (table and columns) into `cur`; 0 or ENOMEM. */
-static int copy_names(const mgen_table *t, mgen_table_list *cur)
+static int has_proposed(const mgen_table *t)
 {
-	mgen_table *x;
-	mgen_column *c;
 	size_t j;
 
-	if (mgen_table_list_push(cur, &x))
-		return MGEN_ENOMEM;
-	x->catalog = mgen__strdup(t->catalog ? t->catalog : "");
-	x->schema = mgen__strdup(t->schema ? t->schema : "");
-	x->name = mgen__strdup(t->name);
-	if (!x->catalog || !x->schema || !x->name)
-		return MGEN_ENOMEM;
-	for (j = 0; j < t->ncolumns; j++) {
-		if (mgen_table_add_column(x, &c))
-			return MGEN_ENOMEM;
-		c->name = mgen__strdup(t->columns[j].name);
-		if (c->name == NULL)
-			return MGEN_ENOMEM;
-	}
+	if (is_live(&t->proposal))
+		return 1;
+	for (j = 0; j < t->ncolumns; j++)
+		if (is_live(&t->columns[j].proposal))
+			return 1;
+	return 0;
+}
+
+/* --- finding the tables and re-reading their comments ------------------ */
+
+/* 1 when the warehouse's (catalog, schema, table) names `t`; an empty
+ * catalog in `t` (a hand-made table or TSV) matches any catalog. */
+static int names_match(const mgen_table *t, const char *catalog,
+		       const char *schema, const char *table)
+{
+	return (t->catalog == NULL || t->catalog[0] == '\0' ||
+		same_name(t->catalog, catalog)) &&
+	       same_name(t->schema, schema) && same_name(t->name, table);
+}
+
+/* Keeps the warehouse tables that some table to apply names. */
+static int filter_wanted(void *userdata, const char *catalog,
+			 const char *schema, const char *table)
+{
+	const apply_ctx *a = userdata;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (has_proposed(&a->tables[i]) &&
+		    names_match(&a->tables[i], catalog, schema, table))
+			return 1;
 	return 0;
 }
 
 /*
- * Reads `t`'s current table and column comments into `cur` (a list that
- * then holds the one table, or none when the table no longer exists).
- * SQLite: its sidecar upsert would succeed for a table dropped since the
- * run, so the table and its columns are listed from the warehouse first;
- * other dialects' COMMENT statements fail by themselves on a missing
- * object. Errors: MGEN_EDB (message in a->msg), MGEN_ENOMEM.
+ * The warehouse's own entry for `t` (listed once by mgen_apply, so its
+ * names are the warehouse's and it is known to exist), with its comments
+ * re-read right before writing, or NULL with the reason in a->msg.
+ * Columns of `t` missing from the entry no longer exist.
  */
-static int reread(apply_ctx *a, const mgen_table *t, mgen_table_list *cur)
+static mgen_table *reread(apply_ctx *a, const mgen_table *t)
 {
+	mgen_table *cur = NULL;
+	size_t i;
 	int rc;
 
-	if (a->d == MGEN_DIALECT_SQLITE) {
-		rc = mgen_wh_list_tables(a->wh, filter_one,
-					 (void *)(uintptr_t)t, cur);
-		if (rc == 0 && cur->n > 1) /* keep the first match only */
-			while (cur->n > 1)
-				mgen_table_release(&cur->items[--cur->n]);
-	} else {
-		rc = copy_names(t, cur);
+	for (i = 0; i < a->listed.n && cur == NULL; i++)
+		if (names_match(t, a->listed.items[i].catalog,
+				a->listed.items[i].schema,
+				a->listed.items[i].name))
+			cur = &a->listed.items[i];
+	if (cur == NULL) {
+		mgen_buf_puts(&a->msg, "table not found in the warehouse");
+		return NULL;
 	}
-	if (rc == 0 && cur->n == 1)
-		rc = mgen_wh_table_comments(a->wh, &cur->items[0]);
-	if (rc == MGEN_EDB)
-		mgen_buf_puts(&a->msg, mgen_wh_errmsg(a->wh));
-	else if (rc)
-		mgen_buf_puts(&a->msg, mgen_strerror(rc));
-	return rc;
+	rc = mgen_wh_table_comments(a->wh, cur);
+	if (rc == 0)
+		return cur;
+	mgen_buf_puts(&a->msg, rc == MGEN_EDB ? mgen_wh_errmsg(a->wh)
+					      : mgen_strerror(rc));
+	return NULL;
 }
 
 /* The current column named like `c`, or NULL. */
@@ -126,12 +137,6 @@ static const mgen_column *cur_column(const mgen_table *cur,
 }
 
 /* --- deciding ----------------------------------------------------------- */
-
-/* 1 when `p` is PROPOSED with a non-empty comment. */
-static int is_live(const mgen_proposal *p)
-{
-	return p->status == MGEN_STATUS_PROPOSED && p->comment && p->comment[0];
-}
 
 /* A PROPOSED proposal without text becomes SKIPPED (a blanked row). */
 static void blank_to_skipped(mgen_proposal *p)
@@ -339,9 +344,9 @@ static void table_done(apply_ctx *a, const mgen_table *t, long writes)
 
 static int apply_table(apply_ctx *a, mgen_table *t)
 {
-	mgen_table_list cur = {NULL, 0, 0};
 	decision *dec = calloc(t->ncolumns + 1, sizeof(*dec));
 	size_t failed_at = t->ncolumns + 1;
+	const mgen_table *cur;
 	const char *why = NULL;
 	long writes = 0;
 	int rc = 0;
@@ -349,13 +354,9 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 	if (dec == NULL)
 		return mgen_err_set(a->err, MGEN_ENOMEM, "out of memory");
 	mgen_buf_reset(&a->msg);
-	if (reread(a, t, &cur) == 0) { /* else the message is in a->msg */
-		if (cur.n == 0)
-			mgen_buf_puts(&a->msg,
-				      "table not found in the warehouse");
-		else
-			writes = decide_table(a, t, &cur.items[0], dec);
-	}
+	cur = reread(a, t);
+	if (cur)
+		writes = decide_table(a, t, cur, dec);
 	if (a->msg.len) { /* every proposed object fails */
 		size_t k;
 		for (k = 0; k <= t->ncolumns; k++)
@@ -374,21 +375,8 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 		    a, t, a->msg.len ? mgen_buf_str(&a->msg) : "unknown error");
 	else if (writes > 0)
 		table_done(a, t, writes);
-	mgen_table_list_release(&cur);
 	free(dec);
 	return rc;
-}
-
-static int has_proposed(const mgen_table *t)
-{
-	size_t j;
-
-	if (is_live(&t->proposal))
-		return 1;
-	for (j = 0; j < t->ncolumns; j++)
-		if (is_live(&t->columns[j].proposal))
-			return 1;
-	return 0;
 }
 
 /* SQLite: the sidecar table, created once before any table. */
@@ -435,6 +423,8 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	a.ddl = ddl;
 	a.s = &sum;
 	a.err = err;
+	a.tables = tables;
+	a.n = n;
 	a.transactional =
 	    a.d == MGEN_DIALECT_POSTGRESQL || a.d == MGEN_DIALECT_SQLITE;
 	for (i = 0; i < n && !a.o->dry_run; i++) {
@@ -443,6 +433,9 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 			blank_to_skipped(&tables[i].columns[j].proposal);
 	}
 	rc = apply_setup(&a);
+	if (rc == 0 && mgen_wh_list_tables(wh, filter_wanted, &a, &a.listed))
+		rc = mgen_err_set(err, MGEN_EDB, "cannot list the tables: %s",
+				  mgen_wh_errmsg(wh));
 	for (i = 0; i < n && rc == 0; i++) {
 		if (has_proposed(&tables[i])) {
 			rc = apply_table(&a, &tables[i]);
@@ -457,6 +450,7 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	if (rc == 0 && ddl && mgen_buf_error(ddl))
 		rc = mgen_err_set(err, mgen_buf_error(ddl),
 				  "cannot hold the ddl text");
+	mgen_table_list_release(&a.listed);
 	mgen_buf_release(&a.stmt);
 	mgen_buf_release(&a.msg);
 	if (summary)
