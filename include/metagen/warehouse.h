@@ -100,11 +100,20 @@ int mgen_dialect_setup_ddl(mgen_dialect d, mgen_buf *out);
  * binary, arrays, maps...) get NULL placeholders so the result layout is
  * always: n, then 5 values per column (nn, nd, min, max, avglen).
  */
+/* Text columns: AVG(LENGTH()) (PostgreSQL LENGTH(c::text), MySQL
+ * CHAR_LENGTH, SQL Server LEN). SQLite types are declared loosely, so only
+ * BLOB-like types lose MIN/MAX there. */
 int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
 			   int with_minmax, mgen_buf *out);
 
 /* The one sample query: up to `limit` rows of every column of `t`, random
- * where the dialect allows (ORDER BY random(), TABLESAMPLE, SAMPLE ...). */
+ * where the dialect allows: SQLite/PostgreSQL ORDER BY random() LIMIT n,
+ * Databricks ORDER BY rand() LIMIT n, Snowflake SAMPLE (n ROWS), DuckDB
+ * USING SAMPLE n ROWS, MySQL ORDER BY RAND(), SQL Server TOP (n) ... ORDER
+ * BY NEWID(). When t->row_count >= 100000 (known from the statistics
+ * query), Databricks adds TABLESAMPLE (p PERCENT) and PostgreSQL
+ * TABLESAMPLE BERNOULLI (p) with p sized for about 10 x `limit` rows, so
+ * big tables are not sorted whole. MGEN_EINVAL when `t` has no columns. */
 int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 			    mgen_buf *out);
 
@@ -116,7 +125,9 @@ typedef struct mgen_wh mgen_wh;
  * Connects with an ODBC connection string or "DSN=name" (secrets in it are
  * never logged or echoed in messages). `dialect` AUTO detects it from
  * SQL_DBMS_NAME. On failure returns MGEN_EDB with the driver's
- * SQLGetDiagRec text in `err` (with PWD/token values masked).
+ * SQLGetDiagRec text in `err` (with PWD/token values masked), one line:
+ * "cannot connect: SQLSTATE: driver text". MGEN_EUNSUPPORTED when AUTO
+ * meets a DBMS name mgen_dialect_parse does not know.
  */
 int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		    mgen_err *err);
@@ -167,8 +178,9 @@ typedef struct mgen_profile_options {
 	size_t sample_size;         /* sample_size: rows wanted (0 = none) */
 	int allow_data;             /* allow_data: 0 = no sample query and no
 				       min/max; counts only */
-	size_t word_limit_per_cell; /* cells cut to this many words and
-				       10x as many bytes */
+	size_t word_limit_per_cell; /* cells (and min/max) cut to this many
+				       words and 10x as many bytes, UTF-8
+				       safe, "..." appended; 0 = no cut */
 } mgen_profile_options;
 
 #define MGEN_PROFILE_OPTIONS_VERSION 1
@@ -181,8 +193,12 @@ typedef struct mgen_profile_options {
  * fetches up to 4x sample_size random rows and keeps the first sample_size
  * that have fewer than half their cells NULL, topping up with the others
  * when too few qualify (dbxmetagen's mostly-null rule with a fallback).
- * Binary cells become a base64 prefix ending in "..."; text is read with
- * chunked SQLGetData (no truncation). Returns 0 or MGEN_EDB.
+ * Binary cells (SQLDescribeCol binary types, or bytea/blob/binary declared
+ * types) become the base64 of their first 36 bytes (48 characters) plus
+ * "..." when longer, and the column's is_binary is set; text is read with
+ * chunked SQLGetData (no truncation). Empty table: row_count 0, no sample
+ * query. Returns 0, MGEN_ENOMEM or MGEN_EDB (message in mgen_wh_errmsg;
+ * `profiled` stays 0).
  */
 int mgen_wh_profile(mgen_wh *wh, mgen_table *t,
 		    const mgen_profile_options *opts);

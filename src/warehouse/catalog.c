@@ -27,92 +27,94 @@ typedef struct listing {
 	const char *kcat, *ksch, *ktab;
 } listing;
 
-#define PG_REL                                                              \
-	"c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT " \
-	"IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "    \
+#define PG_REL                                                                 \
+	"c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT "  \
+	"IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "      \
 	"'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
-#define SQLITE_REL "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+#define SQLITE_REL                                                             \
+	"m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 #define MYSQL_SYS "('mysql', 'information_schema', 'performance_schema', 'sys')"
 
 static const listing listings[] = {
-	[MGEN_DIALECT_SQLITE] = {
-		"SELECT '', 'main', m.name, NULL FROM sqlite_master m WHERE "
-		SQLITE_REL, " ORDER BY m.name",
-		"SELECT '', 'main', m.name, p.cid + 1, p.name, p.type, NULL "
-		"FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE "
-		SQLITE_REL, " ORDER BY m.name, p.cid",
-		NULL, NULL, "m.name"},
-	[MGEN_DIALECT_POSTGRESQL] = {
-		"SELECT current_database(), n.nspname, c.relname, "
-		"obj_description(c.oid, 'pg_class') FROM pg_class c JOIN "
-		"pg_namespace n ON n.oid = c.relnamespace WHERE " PG_REL,
-		" ORDER BY n.nspname, c.relname",
-		"SELECT current_database(), n.nspname, c.relname, a.attnum, "
-		"a.attname, format_type(a.atttypid, a.atttypmod), "
-		"col_description(a.attrelid, a.attnum) FROM pg_attribute a JOIN "
-		"pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid "
-		"= c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped AND "
-		PG_REL, " ORDER BY n.nspname, c.relname, a.attnum",
-		NULL, "n.nspname", "c.relname"},
-	[MGEN_DIALECT_DATABRICKS] = {
-		"SELECT table_catalog, table_schema, table_name, comment FROM "
-		"system.information_schema.tables WHERE table_catalog <> "
-		"'system' AND table_schema <> 'information_schema' AND "
-		"table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW')",
-		" ORDER BY table_catalog, table_schema, table_name",
-		"SELECT table_catalog, table_schema, table_name, "
-		"ordinal_position, column_name, full_data_type, comment FROM "
-		"system.information_schema.columns WHERE table_catalog <> "
-		"'system' AND table_schema <> 'information_schema'",
-		" ORDER BY table_catalog, table_schema, table_name, "
-		"ordinal_position",
-		"table_catalog", "table_schema", "table_name"},
-	[MGEN_DIALECT_SNOWFLAKE] = {
-		"SELECT table_catalog, table_schema, table_name, comment FROM "
-		"information_schema.tables WHERE table_type = 'BASE TABLE' AND "
-		"table_schema <> 'INFORMATION_SCHEMA'",
-		" ORDER BY table_schema, table_name",
-		"SELECT table_catalog, table_schema, table_name, "
-		"ordinal_position, column_name, data_type, comment FROM "
-		"information_schema.columns WHERE table_schema <> "
-		"'INFORMATION_SCHEMA'",
-		" ORDER BY table_schema, table_name, ordinal_position",
-		NULL, "table_schema", "table_name"},
-	[MGEN_DIALECT_MYSQL] = {
-		"SELECT '', table_schema, table_name, NULLIF(table_comment, '') "
-		"FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-		"AND table_schema NOT IN " MYSQL_SYS,
-		" ORDER BY table_schema, table_name",
-		"SELECT '', table_schema, table_name, ordinal_position, "
-		"column_name, column_type, NULLIF(column_comment, '') FROM "
-		"information_schema.columns WHERE table_schema NOT IN " MYSQL_SYS,
-		" ORDER BY table_schema, table_name, ordinal_position",
-		NULL, "table_schema", "table_name"},
-	[MGEN_DIALECT_DUCKDB] = {
-		"SELECT database_name, schema_name, table_name, comment FROM "
-		"duckdb_tables() WHERE NOT internal",
-		" ORDER BY database_name, schema_name, table_name",
-		"SELECT database_name, schema_name, table_name, column_index, "
-		"column_name, data_type, comment FROM duckdb_columns() WHERE "
-		"NOT internal",
-		" ORDER BY database_name, schema_name, table_name, column_index",
-		"database_name", "schema_name", "table_name"},
-	[MGEN_DIALECT_SQLSERVER] = {
-		"SELECT DB_NAME(), s.name, t.name, CAST(ep.value AS "
-		"NVARCHAR(4000)) FROM sys.tables t JOIN sys.schemas s ON "
-		"s.schema_id = t.schema_id LEFT JOIN sys.extended_properties ep "
-		"ON ep.class = 1 AND ep.major_id = t.object_id AND ep.minor_id "
-		"= 0 AND ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
-		" ORDER BY s.name, t.name",
-		"SELECT DB_NAME(), s.name, t.name, c.column_id, c.name, "
-		"TYPE_NAME(c.user_type_id), CAST(ep.value AS NVARCHAR(4000)) "
-		"FROM sys.columns c JOIN sys.tables t ON t.object_id = "
-		"c.object_id JOIN sys.schemas s ON s.schema_id = t.schema_id "
-		"LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND "
-		"ep.major_id = c.object_id AND ep.minor_id = c.column_id AND "
-		"ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
-		" ORDER BY s.name, t.name, c.column_id",
-		NULL, "s.name", "t.name"},
+    [MGEN_DIALECT_SQLITE] =
+	{"SELECT '', 'main', m.name, NULL FROM sqlite_master m "
+	 "WHERE " SQLITE_REL,
+	 " ORDER BY m.name",
+	 "SELECT '', 'main', m.name, p.cid + 1, p.name, p.type, NULL "
+	 "FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+	 "WHERE " SQLITE_REL,
+	 " ORDER BY m.name, p.cid", NULL, NULL, "m.name"},
+    [MGEN_DIALECT_POSTGRESQL] =
+	{"SELECT current_database(), n.nspname, c.relname, "
+	 "obj_description(c.oid, 'pg_class') FROM pg_class c JOIN "
+	 "pg_namespace n ON n.oid = c.relnamespace WHERE " PG_REL,
+	 " ORDER BY n.nspname, c.relname",
+	 "SELECT current_database(), n.nspname, c.relname, a.attnum, "
+	 "a.attname, format_type(a.atttypid, a.atttypmod), "
+	 "col_description(a.attrelid, a.attnum) FROM pg_attribute a JOIN "
+	 "pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid "
+	 "= c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped "
+	 "AND " PG_REL,
+	 " ORDER BY n.nspname, c.relname, a.attnum", NULL, "n.nspname",
+	 "c.relname"},
+    [MGEN_DIALECT_DATABRICKS] =
+	{"SELECT table_catalog, table_schema, table_name, comment FROM "
+	 "system.information_schema.tables WHERE table_catalog <> "
+	 "'system' AND table_schema <> 'information_schema' AND "
+	 "table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW')",
+	 " ORDER BY table_catalog, table_schema, table_name",
+	 "SELECT table_catalog, table_schema, table_name, "
+	 "ordinal_position, column_name, full_data_type, comment FROM "
+	 "system.information_schema.columns WHERE table_catalog <> "
+	 "'system' AND table_schema <> 'information_schema'",
+	 " ORDER BY table_catalog, table_schema, table_name, "
+	 "ordinal_position",
+	 "table_catalog", "table_schema", "table_name"},
+    [MGEN_DIALECT_SNOWFLAKE] =
+	{"SELECT table_catalog, table_schema, table_name, comment FROM "
+	 "information_schema.tables WHERE table_type = 'BASE TABLE' AND "
+	 "table_schema <> 'INFORMATION_SCHEMA'",
+	 " ORDER BY table_schema, table_name",
+	 "SELECT table_catalog, table_schema, table_name, "
+	 "ordinal_position, column_name, data_type, comment FROM "
+	 "information_schema.columns WHERE table_schema <> "
+	 "'INFORMATION_SCHEMA'",
+	 " ORDER BY table_schema, table_name, ordinal_position", NULL,
+	 "table_schema", "table_name"},
+    [MGEN_DIALECT_MYSQL] =
+	{"SELECT '', table_schema, table_name, NULLIF(table_comment, '') "
+	 "FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+	 "AND table_schema NOT IN " MYSQL_SYS,
+	 " ORDER BY table_schema, table_name",
+	 "SELECT '', table_schema, table_name, ordinal_position, "
+	 "column_name, column_type, NULLIF(column_comment, '') FROM "
+	 "information_schema.columns WHERE table_schema NOT IN " MYSQL_SYS,
+	 " ORDER BY table_schema, table_name, ordinal_position", NULL,
+	 "table_schema", "table_name"},
+    [MGEN_DIALECT_DUCKDB] =
+	{"SELECT database_name, schema_name, table_name, comment FROM "
+	 "duckdb_tables() WHERE NOT internal",
+	 " ORDER BY database_name, schema_name, table_name",
+	 "SELECT database_name, schema_name, table_name, column_index, "
+	 "column_name, data_type, comment FROM duckdb_columns() WHERE "
+	 "NOT internal",
+	 " ORDER BY database_name, schema_name, table_name, column_index",
+	 "database_name", "schema_name", "table_name"},
+    [MGEN_DIALECT_SQLSERVER] =
+	{"SELECT DB_NAME(), s.name, t.name, CAST(ep.value AS "
+	 "NVARCHAR(4000)) FROM sys.tables t JOIN sys.schemas s ON "
+	 "s.schema_id = t.schema_id LEFT JOIN sys.extended_properties ep "
+	 "ON ep.class = 1 AND ep.major_id = t.object_id AND ep.minor_id "
+	 "= 0 AND ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
+	 " ORDER BY s.name, t.name",
+	 "SELECT DB_NAME(), s.name, t.name, c.column_id, c.name, "
+	 "TYPE_NAME(c.user_type_id), CAST(ep.value AS NVARCHAR(4000)) "
+	 "FROM sys.columns c JOIN sys.tables t ON t.object_id = "
+	 "c.object_id JOIN sys.schemas s ON s.schema_id = t.schema_id "
+	 "LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND "
+	 "ep.major_id = c.object_id AND ep.minor_id = c.column_id AND "
+	 "ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
+	 " ORDER BY s.name, t.name, c.column_id", NULL, "s.name", "t.name"},
 };
 
 static const listing *listing_of(mgen_dialect d)
@@ -139,7 +141,7 @@ static void key_filter(mgen_dialect d, const listing *l,
 			mgen_buf_printf(out, "%s%s = ", first ? "" : " AND ",
 					expr[j]);
 			mgen_dialect_string_literal(
-				d, keys[3 * i + j] ? keys[3 * i + j] : "", out);
+			    d, keys[3 * i + j] ? keys[3 * i + j] : "", out);
 			first = 0;
 		}
 		mgen_buf_putc(out, ')');
@@ -161,14 +163,14 @@ static int build(mgen_dialect d, int columns, const char *const *keys,
 	return mgen_buf_error(out);
 }
 
-int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys,
-			size_t nkeys, mgen_buf *out)
+int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
+			mgen_buf *out)
 {
 	return build(d, 0, keys, nkeys, out);
 }
 
-int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys,
-			 size_t nkeys, mgen_buf *out)
+int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
+			 mgen_buf *out)
 {
 	return build(d, 1, keys, nkeys, out);
 }
@@ -282,8 +284,8 @@ static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
 	*nrows = 0;
 	rc = mgen_wh__tables_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
 	if (rc == 0)
-		rc = mgen_wh__query(wh, "cannot list tables", mgen_buf_str(&sql),
-				    &st);
+		rc = mgen_wh__query(wh, "cannot list tables",
+				    mgen_buf_str(&sql), &st);
 	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
 		if ((rc = read_row(st, v, 4)) != 0)
 			break;
@@ -369,8 +371,9 @@ static int read_sidecar(mgen_wh *wh, const char *table, mgen_table **idx,
 	char **slot;
 	int rc;
 
-	mgen_buf_puts(&sql, "SELECT table_name, column_name, comment FROM "
-			    MGEN_WH_SIDECAR);
+	mgen_buf_puts(
+	    &sql,
+	    "SELECT table_name, column_name, comment FROM " MGEN_WH_SIDECAR);
 	if (table) {
 		mgen_buf_puts(&sql, " WHERE table_name = ");
 		mgen_dialect_string_literal(MGEN_DIALECT_SQLITE, table, &sql);

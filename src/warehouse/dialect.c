@@ -27,8 +27,8 @@
 #include "warehouse/wh_internal.h"
 
 static const char *const dialect_names[] = {
-	"auto",	      "sqlite", "postgresql", "databricks",
-	"snowflake", "mysql",  "duckdb",     "sqlserver",
+    "auto",	 "sqlite", "postgresql", "databricks",
+    "snowflake", "mysql",  "duckdb",	 "sqlserver",
 };
 
 #define NDIALECTS (sizeof(dialect_names) / sizeof(dialect_names[0]))
@@ -38,16 +38,16 @@ static const struct {
 	const char *name;
 	mgen_dialect d;
 } dialect_aliases[] = {
-	{"postgres", MGEN_DIALECT_POSTGRESQL},
-	{"pgsql", MGEN_DIALECT_POSTGRESQL},
-	{"sqlite3", MGEN_DIALECT_SQLITE},
-	{"mariadb", MGEN_DIALECT_MYSQL},
-	{"mssql", MGEN_DIALECT_SQLSERVER},
-	{"microsoft sql server", MGEN_DIALECT_SQLSERVER},
-	{"spark", MGEN_DIALECT_DATABRICKS},
-	{"spark sql", MGEN_DIALECT_DATABRICKS},
-	{"sparksql", MGEN_DIALECT_DATABRICKS},
-	{"databricks sql", MGEN_DIALECT_DATABRICKS},
+    {"postgres", MGEN_DIALECT_POSTGRESQL},
+    {"pgsql", MGEN_DIALECT_POSTGRESQL},
+    {"sqlite3", MGEN_DIALECT_SQLITE},
+    {"mariadb", MGEN_DIALECT_MYSQL},
+    {"mssql", MGEN_DIALECT_SQLSERVER},
+    {"microsoft sql server", MGEN_DIALECT_SQLSERVER},
+    {"spark", MGEN_DIALECT_DATABRICKS},
+    {"spark sql", MGEN_DIALECT_DATABRICKS},
+    {"sparksql", MGEN_DIALECT_DATABRICKS},
+    {"databricks sql", MGEN_DIALECT_DATABRICKS},
 };
 
 const char *mgen_dialect_name(mgen_dialect d)
@@ -97,8 +97,7 @@ static void quote_chars(mgen_dialect d, char *open, char *close)
 	}
 }
 
-int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
-			     mgen_buf *out)
+int mgen_dialect_quote_ident(mgen_dialect d, const char *ident, mgen_buf *out)
 {
 	char open, close;
 	const char *p;
@@ -163,8 +162,7 @@ int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out)
 	return mgen_buf_error(out);
 }
 
-int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t,
-			    mgen_buf *out)
+int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t, mgen_buf *out)
 {
 	const char *parts[3];
 	int i, first = 1;
@@ -221,8 +219,7 @@ static int sqlserver_comment(const mgen_table *t, const char *column,
 			     const char *comment, mgen_buf *out)
 {
 	const mgen_dialect d = MGEN_DIALECT_SQLSERVER;
-	const char *schema =
-		t->schema && t->schema[0] ? t->schema : "dbo";
+	const char *schema = t->schema && t->schema[0] ? t->schema : "dbo";
 	mgen_buf obj = MGEN_BUF_INIT, args = MGEN_BUF_INIT;
 	int rc;
 
@@ -264,7 +261,8 @@ static int sqlserver_comment(const mgen_table *t, const char *column,
 	mgen_dialect_string_literal(d, comment, out);
 	mgen_buf_printf(out, ", %s;", mgen_buf_str(&args));
 done:
-	rc = mgen_buf_error(&obj) ? mgen_buf_error(&obj) : mgen_buf_error(&args);
+	rc =
+	    mgen_buf_error(&obj) ? mgen_buf_error(&obj) : mgen_buf_error(&args);
 	mgen_buf_release(&obj);
 	mgen_buf_release(&args);
 	return rc ? rc : mgen_buf_error(out);

@@ -43,13 +43,14 @@ static int in_list(const char *s, const char *const *list)
 mgen_wh_tclass mgen_wh__type_class(mgen_dialect d, const char *type)
 {
 	static const char *const noorder[] = {
-		"json", "jsonb", "xml", "point", "line", "lseg", "box", "path",
-		"polygon", "circle", "geometry", "geography", "variant",
-		"object", "tsvector", "tsquery", "sql_variant", "hierarchyid",
-		"image", "ntext", NULL};
+	    "json",	"jsonb",       "xml",	      "point",	 "line",
+	    "lseg",	"box",	       "path",	      "polygon", "circle",
+	    "geometry", "geography",   "variant",     "object",	 "tsvector",
+	    "tsquery",	"sql_variant", "hierarchyid", "image",	 "ntext",
+	    NULL};
 	static const char *const binary[] = {
-		"bytea", "blob", "tinyblob", "mediumblob", "longblob", "binary",
-		"varbinary", "bytes", "binary varying", NULL};
+	    "bytea",  "blob",	   "tinyblob", "mediumblob",	 "longblob",
+	    "binary", "varbinary", "bytes",    "binary varying", NULL};
 	char b[64];
 	size_t len;
 
@@ -139,7 +140,8 @@ static void minmax_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
 			mgen_buf_printf(out, ", CAST(%s(%s::int) AS %s)", fn[i],
 					q, tt);
 		else if (k == MGEN_WH_T_BOOL && d == MGEN_DIALECT_SQLSERVER)
-			mgen_buf_printf(out, ", CAST(%s(CAST(%s AS int)) AS %s)",
+			mgen_buf_printf(out,
+					", CAST(%s(CAST(%s AS int)) AS %s)",
 					fn[i], q, tt);
 		else
 			mgen_buf_printf(out, ", CAST(%s(%s) AS %s)", fn[i], q,
@@ -157,8 +159,8 @@ static void minmax_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
 		mgen_buf_printf(out, ", AVG(LENGTH(%s))", q);
 }
 
-int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
-			   int with_minmax, mgen_buf *out)
+int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
+			   mgen_buf *out)
 {
 	mgen_buf q = MGEN_BUF_INIT;
 	size_t i;
@@ -218,7 +220,7 @@ int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 		if (i)
 			mgen_buf_puts(out, ", ");
 		mgen_dialect_quote_ident(
-			d, t->columns[i].name ? t->columns[i].name : "", out);
+		    d, t->columns[i].name ? t->columns[i].name : "", out);
 	}
 	mgen_buf_puts(out, " FROM ");
 	mgen_dialect_table_name(d, t, out);
@@ -238,7 +240,8 @@ int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 		break;
 	case MGEN_DIALECT_DATABRICKS:
 		if (pct > 0)
-			mgen_buf_printf(out, " TABLESAMPLE (%.4g PERCENT)", pct);
+			mgen_buf_printf(out, " TABLESAMPLE (%.4g PERCENT)",
+					pct);
 		mgen_buf_printf(out, " ORDER BY rand() LIMIT %zu", limit);
 		break;
 	case MGEN_DIALECT_POSTGRESQL:

@@ -40,8 +40,9 @@ struct mgen_wh_stmt {
 
 /* Connection-string keys whose values are secrets. */
 static const char *const secret_keys[] = {
-	"pwd", "password", "token", "auth_accesstoken", "accesstoken",
-	"auth_client_secret", "client_secret", "privatekey", NULL};
+    "pwd",	   "password",		 "token",	  "auth_accesstoken",
+    "accesstoken", "auth_client_secret", "client_secret", "privatekey",
+    NULL};
 
 /* Remembers the values of secret keys of `cs` ("K=V;K={V;V};..."). */
 static void collect_secrets(mgen_wh *wh, const char *cs)
@@ -72,10 +73,9 @@ static void collect_secrets(mgen_wh *wh, const char *cs)
 				key[i] = (char)tolower((unsigned char)p[i]);
 			key[klen] = '\0';
 			for (i = 0; secret_keys[i]; i++)
-				if (strcmp(key, secret_keys[i]) == 0 &&
-				    end > v)
-					wh->secrets[n++] = mgen__strndup(
-						v, (size_t)(end - v));
+				if (strcmp(key, secret_keys[i]) == 0 && end > v)
+					wh->secrets[n++] =
+					    mgen__strndup(v, (size_t)(end - v));
 		}
 		p = *end == '}' ? end + 1 : end;
 		while (*p == ';' || *p == ' ')
@@ -197,18 +197,17 @@ int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	collect_secrets(wh, conn_str);
 	wh->dialect = dialect;
-	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE,
-					  &wh->env)) ||
+	if (!SQL_SUCCEEDED(
+		SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &wh->env)) ||
 	    !SQL_SUCCEEDED(SQLSetEnvAttr(wh->env, SQL_ATTR_ODBC_VERSION,
 					 (SQLPOINTER)SQL_OV_ODBC3, 0)) ||
-	    !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, wh->env,
-					  &wh->dbc))) {
+	    !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, wh->env, &wh->dbc))) {
 		ret = mgen_err_set(err, MGEN_EDB,
 				   "cannot set up the odbc environment");
 		goto fail;
 	}
-	rc = SQLDriverConnect(wh->dbc, NULL, (SQLCHAR *)(uintptr_t)conn_str, SQL_NTS,
-			      NULL, 0, NULL, SQL_DRIVER_NOPROMPT);
+	rc = SQLDriverConnect(wh->dbc, NULL, (SQLCHAR *)(uintptr_t)conn_str,
+			      SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT);
 	if (!SQL_SUCCEEDED(rc)) {
 		diag(wh, SQL_HANDLE_DBC, wh->dbc, "cannot connect");
 		ret = mgen_err_set(err, MGEN_EDB, "%s", wh->errmsg);
@@ -324,7 +323,8 @@ static int get_binary(mgen_wh_stmt *st, int i, size_t max, char **out)
 	if (rc == SQL_NO_DATA) {
 		ind = 0;
 	} else if (!SQL_SUCCEEDED(rc)) {
-		ret = diag(st->wh, SQL_HANDLE_STMT, st->h, "cannot read a value");
+		ret =
+		    diag(st->wh, SQL_HANDLE_STMT, st->h, "cannot read a value");
 		goto done;
 	}
 	if (ind == SQL_NULL_DATA)
@@ -348,8 +348,7 @@ done:
 	return ret;
 }
 
-int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max,
-		      char **out)
+int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max, char **out)
 {
 	char chunk[8192];
 	mgen_buf b = MGEN_BUF_INIT;
@@ -378,8 +377,8 @@ int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max,
 		}
 		/* a full chunk holds sizeof - 1 bytes and its NUL */
 		n = (ind == SQL_NO_TOTAL || (size_t)ind >= sizeof(chunk))
-			    ? sizeof(chunk) - 1
-			    : (size_t)ind;
+			? sizeof(chunk) - 1
+			: (size_t)ind;
 		mgen_buf_append(&b, chunk, n);
 		if (rc == SQL_SUCCESS || n < sizeof(chunk) - 1)
 			break;
@@ -413,8 +412,8 @@ int mgen_wh_exec(mgen_wh *wh, const char *sql)
 static int set_autocommit(mgen_wh *wh, int on)
 {
 	SQLRETURN rc = SQLSetConnectAttr(
-		wh->dbc, SQL_ATTR_AUTOCOMMIT,
-		(SQLPOINTER)(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF), 0);
+	    wh->dbc, SQL_ATTR_AUTOCOMMIT,
+	    (SQLPOINTER)(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF), 0);
 
 	if (!SQL_SUCCEEDED(rc))
 		return diag(wh, SQL_HANDLE_DBC, wh->dbc,

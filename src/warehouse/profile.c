@@ -68,8 +68,7 @@ static long long parse_count(const char *s)
 }
 
 /* Reads the statistics row into `t`. */
-static int read_stats(mgen_wh *wh, mgen_table *t,
-		      const mgen_profile_options *o)
+static int read_stats(mgen_wh *wh, mgen_table *t, const mgen_profile_options *o)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
 	mgen_wh_stmt *st = NULL;
@@ -77,8 +76,8 @@ static int read_stats(mgen_wh *wh, mgen_table *t,
 	size_t i;
 	int rc, j;
 
-	rc = mgen_dialect_stats_sql(mgen_wh_dialect(wh), t, o->allow_data,
-				    &sql);
+	rc =
+	    mgen_dialect_stats_sql(mgen_wh_dialect(wh), t, o->allow_data, &sql);
 	if (rc == 0)
 		rc = mgen_wh__query(wh, "cannot compute statistics",
 				    mgen_buf_str(&sql), &st);
@@ -125,7 +124,7 @@ typedef struct rows {
 	char **cells; /* n * ncols */
 	int *sparse;  /* 1 when half or more of the row's cells are NULL */
 	size_t n;
-	size_t cap;   /* rows allocated */
+	size_t cap; /* rows allocated */
 } rows;
 
 static void rows_free(rows *r, size_t ncols)
@@ -155,8 +154,7 @@ static int read_sample_row(mgen_wh_stmt *st, mgen_table *t, rows *r,
 			nulls++;
 			continue;
 		}
-		if (!binary[i] &&
-		    (row[i] = cut_cell(row[i], words)) == NULL)
+		if (!binary[i] && (row[i] = cut_cell(row[i], words)) == NULL)
 			return MGEN_ENOMEM;
 	}
 	r->sparse[r->n] = nulls * 2 >= t->ncolumns;
@@ -213,14 +211,13 @@ static int read_sample(mgen_wh *wh, mgen_table *t,
 		binary[i] = mgen_wh__col_is_binary(st, (int)i) ||
 			    mgen_wh__type_class(mgen_wh_dialect(wh),
 						t->columns[i].data_type) ==
-				    MGEN_WH_T_BINARY;
+				MGEN_WH_T_BINARY;
 		t->columns[i].is_binary = binary[i];
 	}
 	/* stop early once enough rows with data are in */
 	while (rc == 0 && r.n < limit && dense < o->sample_size &&
 	       (rc = mgen_wh__fetch(st)) == 1) {
-		rc = read_sample_row(st, t, &r, binary,
-				     o->word_limit_per_cell);
+		rc = read_sample_row(st, t, &r, binary, o->word_limit_per_cell);
 		if (rc == 0 && !r.sparse[r.n - 1])
 			dense++;
 	}

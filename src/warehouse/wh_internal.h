@@ -19,8 +19,8 @@
 /* What a column's declared type allows in the statistics query. */
 typedef enum mgen_wh_tclass {
 	MGEN_WH_T_OTHER = 0, /* numbers, dates...: MIN/MAX, no avg length */
-	MGEN_WH_T_TEXT,      /* MIN/MAX and AVG(LENGTH()) */
-	MGEN_WH_T_BOOL,      /* MIN/MAX through an int cast where needed */
+	MGEN_WH_T_TEXT,	     /* MIN/MAX and AVG(LENGTH()) */
+	MGEN_WH_T_BOOL,	     /* MIN/MAX through an int cast where needed */
 	MGEN_WH_T_BINARY,    /* no MIN/MAX; sample cells are base64 */
 	MGEN_WH_T_NOORDER    /* json, xml, arrays, maps, geometry: no MIN/MAX;
 				distinct through ::text (PostgreSQL) or none */
@@ -39,10 +39,10 @@ mgen_wh_tclass mgen_wh__type_class(mgen_dialect d, const char *type);
  * ignored where the connection fixes it) unless `keys` is NULL.
  * Return 0, a buffer error or MGEN_EUNSUPPORTED (AUTO).
  */
-int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys,
-			size_t nkeys, mgen_buf *out);
-int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys,
-			 size_t nkeys, mgen_buf *out);
+int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
+			mgen_buf *out);
+int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
+			 mgen_buf *out);
 
 /* --- odbc.c helpers for catalog.c and profile.c ------------------------ */
 
@@ -69,8 +69,7 @@ int mgen_wh__fetch(mgen_wh_stmt *st);
  * their base64 followed by "..." when the value was longer. 0, MGEN_ENOMEM
  * or MGEN_EDB.
  */
-int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max,
-		      char **out);
+int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max, char **out);
 
 /* Frees the statement. NULL is harmless. */
 void mgen_wh__stmt_free(mgen_wh_stmt *st);
@@ -78,8 +77,8 @@ void mgen_wh__stmt_free(mgen_wh_stmt *st);
 /* Records a one-line error on the connection (first wins per call). */
 void mgen_wh__set_error(mgen_wh *wh, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 #endif

@@ -134,37 +134,37 @@ static void test_dialect__comment_ddl(void **state)
 		mgen_dialect d;
 		const char *table, *column;
 	} g[] = {
-		{PG, "COMMENT ON TABLE \"sales\".\"orders\" IS 'Bob''s \\total';",
-		 "COMMENT ON COLUMN \"sales\".\"orders\".\"amt\" IS "
-		 "'Bob''s \\total';"},
-		{DBX,
-		 "COMMENT ON TABLE `shop`.`sales`.`orders` IS "
-		 "'Bob\\'s \\\\total';",
-		 "ALTER TABLE `shop`.`sales`.`orders` ALTER COLUMN `amt` "
-		 "COMMENT 'Bob\\'s \\\\total';"},
-		{SNOW,
-		 "COMMENT ON TABLE \"shop\".\"sales\".\"orders\" IS "
-		 "'Bob\\'s \\\\total';",
-		 "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
-		 "'Bob\\'s \\\\total';"},
-		{DUCK,
-		 "COMMENT ON TABLE \"shop\".\"sales\".\"orders\" IS "
-		 "'Bob''s \\total';",
-		 "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
-		 "'Bob''s \\total';"},
-		{MYSQL,
-		 "ALTER TABLE `shop`.`sales`.`orders` COMMENT = "
-		 "'Bob\\'s \\\\total';",
-		 NULL},
-		{SQLITE,
-		 "INSERT INTO _metagen_comments (table_name, column_name, "
-		 "comment) VALUES ('orders', '', 'Bob''s \\total') ON CONFLICT "
-		 "(table_name, column_name) DO UPDATE SET comment = "
-		 "excluded.comment;",
-		 "INSERT INTO _metagen_comments (table_name, column_name, "
-		 "comment) VALUES ('orders', 'amt', 'Bob''s \\total') ON "
-		 "CONFLICT (table_name, column_name) DO UPDATE SET comment = "
-		 "excluded.comment;"},
+	    {PG, "COMMENT ON TABLE \"sales\".\"orders\" IS 'Bob''s \\total';",
+	     "COMMENT ON COLUMN \"sales\".\"orders\".\"amt\" IS "
+	     "'Bob''s \\total';"},
+	    {DBX,
+	     "COMMENT ON TABLE `shop`.`sales`.`orders` IS "
+	     "'Bob\\'s \\\\total';",
+	     "ALTER TABLE `shop`.`sales`.`orders` ALTER COLUMN `amt` "
+	     "COMMENT 'Bob\\'s \\\\total';"},
+	    {SNOW,
+	     "COMMENT ON TABLE \"shop\".\"sales\".\"orders\" IS "
+	     "'Bob\\'s \\\\total';",
+	     "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
+	     "'Bob\\'s \\\\total';"},
+	    {DUCK,
+	     "COMMENT ON TABLE \"shop\".\"sales\".\"orders\" IS "
+	     "'Bob''s \\total';",
+	     "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
+	     "'Bob''s \\total';"},
+	    {MYSQL,
+	     "ALTER TABLE `shop`.`sales`.`orders` COMMENT = "
+	     "'Bob\\'s \\\\total';",
+	     NULL},
+	    {SQLITE,
+	     "INSERT INTO _metagen_comments (table_name, column_name, "
+	     "comment) VALUES ('orders', '', 'Bob''s \\total') ON CONFLICT "
+	     "(table_name, column_name) DO UPDATE SET comment = "
+	     "excluded.comment;",
+	     "INSERT INTO _metagen_comments (table_name, column_name, "
+	     "comment) VALUES ('orders', 'amt', 'Bob''s \\total') ON "
+	     "CONFLICT (table_name, column_name) DO UPDATE SET comment = "
+	     "excluded.comment;"},
 	};
 	size_t i;
 
@@ -173,18 +173,17 @@ static void test_dialect__comment_ddl(void **state)
 	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
 		mgen_buf_reset(&b);
 		assert_int_equal(
-			mgen_dialect_table_comment_ddl(g[i].d, &t, cm, &b), 0);
+		    mgen_dialect_table_comment_ddl(g[i].d, &t, cm, &b), 0);
 		assert_string_equal(mgen_buf_str(&b), g[i].table);
 		mgen_buf_reset(&b);
 		if (g[i].column == NULL) {
 			assert_int_equal(mgen_dialect_column_comment_ddl(
-						 g[i].d, &t, &t.columns[0], cm,
-						 &b),
+					     g[i].d, &t, &t.columns[0], cm, &b),
 					 MGEN_EUNSUPPORTED);
 			continue;
 		}
 		assert_int_equal(mgen_dialect_column_comment_ddl(
-					 g[i].d, &t, &t.columns[0], cm, &b),
+				     g[i].d, &t, &t.columns[0], cm, &b),
 				 0);
 		assert_string_equal(mgen_buf_str(&b), g[i].column);
 	}
@@ -194,9 +193,8 @@ static void test_dialect__comment_ddl(void **state)
 	assert_string_equal(mgen_buf_str(&b),
 			    "COMMENT ON TABLE \"sales\".\"orders\" IS NULL;");
 	mgen_buf_reset(&b);
-	assert_int_equal(mgen_dialect_column_comment_ddl(SQLITE, &t,
-							 &t.columns[0], NULL,
-							 &b),
+	assert_int_equal(mgen_dialect_column_comment_ddl(
+			     SQLITE, &t, &t.columns[0], NULL, &b),
 			 0);
 	assert_string_equal(mgen_buf_str(&b),
 			    "DELETE FROM _metagen_comments WHERE table_name = "
@@ -214,25 +212,24 @@ static void test_dialect__sqlserver_ddl(void **state)
 
 	(void)state;
 	make_table(&t, NULL, "dbo", "orders", cols, types, 1);
-	assert_int_equal(mgen_dialect_column_comment_ddl(MSSQL, &t,
-							 &t.columns[0], "x'y",
-							 &b),
+	assert_int_equal(mgen_dialect_column_comment_ddl(
+			     MSSQL, &t, &t.columns[0], "x'y", &b),
 			 0);
 	assert_string_equal(
-		mgen_buf_str(&b),
-		"IF EXISTS (SELECT 1 FROM sys.extended_properties WHERE "
-		"major_id = OBJECT_ID(N'[dbo].[orders]') AND minor_id = "
-		"COLUMNPROPERTY(OBJECT_ID(N'[dbo].[orders]'), N'o''id', "
-		"'ColumnId') AND name = N'MS_Description') EXEC "
-		"sp_updateextendedproperty @value=N'x''y', "
-		"@name=N'MS_Description', @level0type=N'SCHEMA', "
-		"@level0name=N'dbo', @level1type=N'TABLE', "
-		"@level1name=N'orders', @level2type=N'COLUMN', "
-		"@level2name=N'o''id' ELSE EXEC sp_addextendedproperty "
-		"@value=N'x''y', @name=N'MS_Description', "
-		"@level0type=N'SCHEMA', @level0name=N'dbo', "
-		"@level1type=N'TABLE', @level1name=N'orders', "
-		"@level2type=N'COLUMN', @level2name=N'o''id';");
+	    mgen_buf_str(&b),
+	    "IF EXISTS (SELECT 1 FROM sys.extended_properties WHERE "
+	    "major_id = OBJECT_ID(N'[dbo].[orders]') AND minor_id = "
+	    "COLUMNPROPERTY(OBJECT_ID(N'[dbo].[orders]'), N'o''id', "
+	    "'ColumnId') AND name = N'MS_Description') EXEC "
+	    "sp_updateextendedproperty @value=N'x''y', "
+	    "@name=N'MS_Description', @level0type=N'SCHEMA', "
+	    "@level0name=N'dbo', @level1type=N'TABLE', "
+	    "@level1name=N'orders', @level2type=N'COLUMN', "
+	    "@level2name=N'o''id' ELSE EXEC sp_addextendedproperty "
+	    "@value=N'x''y', @name=N'MS_Description', "
+	    "@level0type=N'SCHEMA', @level0name=N'dbo', "
+	    "@level1type=N'TABLE', @level1name=N'orders', "
+	    "@level2type=N'COLUMN', @level2name=N'o''id';");
 	mgen_buf_reset(&b);
 	assert_int_equal(mgen_dialect_table_comment_ddl(MSSQL, &t, NULL, &b),
 			 0);
@@ -274,20 +271,20 @@ static void test_dialect__stats_sql_postgresql(void **state)
 	make_table(&t, "db", "public", "t", st_cols, types, 5);
 	assert_int_equal(mgen_dialect_stats_sql(PG, &t, 1, &b), 0);
 	assert_string_equal(
-		mgen_buf_str(&b),
-		"SELECT COUNT(*), "
-		"COUNT(\"id\"), COUNT(DISTINCT \"id\"), CAST(MIN(\"id\") AS "
-		"text), CAST(MAX(\"id\") AS text), NULL, "
-		"COUNT(\"name\"), COUNT(DISTINCT \"name\"), CAST(MIN(\"name\") "
-		"AS text), CAST(MAX(\"name\") AS text), "
-		"AVG(LENGTH(\"name\"::text)), "
-		"COUNT(\"flag\"), COUNT(DISTINCT \"flag\"), "
-		"CAST(MIN(\"flag\"::int) AS text), CAST(MAX(\"flag\"::int) AS "
-		"text), NULL, "
-		"COUNT(\"doc\"), COUNT(DISTINCT \"doc\"::text), NULL, NULL, "
-		"NULL, "
-		"COUNT(\"img\"), COUNT(DISTINCT \"img\"), NULL, NULL, NULL "
-		"FROM \"public\".\"t\"");
+	    mgen_buf_str(&b),
+	    "SELECT COUNT(*), "
+	    "COUNT(\"id\"), COUNT(DISTINCT \"id\"), CAST(MIN(\"id\") AS "
+	    "text), CAST(MAX(\"id\") AS text), NULL, "
+	    "COUNT(\"name\"), COUNT(DISTINCT \"name\"), CAST(MIN(\"name\") "
+	    "AS text), CAST(MAX(\"name\") AS text), "
+	    "AVG(LENGTH(\"name\"::text)), "
+	    "COUNT(\"flag\"), COUNT(DISTINCT \"flag\"), "
+	    "CAST(MIN(\"flag\"::int) AS text), CAST(MAX(\"flag\"::int) AS "
+	    "text), NULL, "
+	    "COUNT(\"doc\"), COUNT(DISTINCT \"doc\"::text), NULL, NULL, "
+	    "NULL, "
+	    "COUNT(\"img\"), COUNT(DISTINCT \"img\"), NULL, NULL, NULL "
+	    "FROM \"public\".\"t\"");
 	mgen_buf_reset(&b);
 	assert_int_equal(mgen_dialect_stats_sql(PG, &t, 0, &b), 0);
 	assert_null(strstr(mgen_buf_str(&b), "MIN("));
@@ -310,18 +307,18 @@ static void test_dialect__stats_sql_sqlite(void **state)
 	make_table(&t, "", "main", "t", st_cols, types, 5);
 	assert_int_equal(mgen_dialect_stats_sql(SQLITE, &t, 1, &b), 0);
 	assert_string_equal(
-		mgen_buf_str(&b),
-		"SELECT COUNT(*), "
-		"COUNT(\"id\"), COUNT(DISTINCT \"id\"), CAST(MIN(\"id\") AS "
-		"TEXT), CAST(MAX(\"id\") AS TEXT), NULL, "
-		"COUNT(\"name\"), COUNT(DISTINCT \"name\"), CAST(MIN(\"name\") "
-		"AS TEXT), CAST(MAX(\"name\") AS TEXT), AVG(LENGTH(\"name\")), "
-		"COUNT(\"flag\"), COUNT(DISTINCT \"flag\"), CAST(MIN(\"flag\") "
-		"AS TEXT), CAST(MAX(\"flag\") AS TEXT), NULL, "
-		"COUNT(\"doc\"), COUNT(DISTINCT \"doc\"), CAST(MIN(\"doc\") AS "
-		"TEXT), CAST(MAX(\"doc\") AS TEXT), NULL, "
-		"COUNT(\"img\"), COUNT(DISTINCT \"img\"), NULL, NULL, NULL "
-		"FROM \"main\".\"t\"");
+	    mgen_buf_str(&b),
+	    "SELECT COUNT(*), "
+	    "COUNT(\"id\"), COUNT(DISTINCT \"id\"), CAST(MIN(\"id\") AS "
+	    "TEXT), CAST(MAX(\"id\") AS TEXT), NULL, "
+	    "COUNT(\"name\"), COUNT(DISTINCT \"name\"), CAST(MIN(\"name\") "
+	    "AS TEXT), CAST(MAX(\"name\") AS TEXT), AVG(LENGTH(\"name\")), "
+	    "COUNT(\"flag\"), COUNT(DISTINCT \"flag\"), CAST(MIN(\"flag\") "
+	    "AS TEXT), CAST(MAX(\"flag\") AS TEXT), NULL, "
+	    "COUNT(\"doc\"), COUNT(DISTINCT \"doc\"), CAST(MIN(\"doc\") AS "
+	    "TEXT), CAST(MAX(\"doc\") AS TEXT), NULL, "
+	    "COUNT(\"img\"), COUNT(DISTINCT \"img\"), NULL, NULL, NULL "
+	    "FROM \"main\".\"t\"");
 	mgen_table_release(&t);
 	mgen_buf_release(&b);
 }
@@ -337,19 +334,19 @@ static void test_dialect__stats_sql_databricks(void **state)
 	make_table(&t, "main", "s", "t", st_cols, types, 5);
 	assert_int_equal(mgen_dialect_stats_sql(DBX, &t, 1, &b), 0);
 	assert_string_equal(
-		mgen_buf_str(&b),
-		"SELECT COUNT(*), "
-		"COUNT(`id`), approx_count_distinct(`id`), CAST(MIN(`id`) AS "
-		"STRING), CAST(MAX(`id`) AS STRING), NULL, "
-		"COUNT(`name`), approx_count_distinct(`name`), "
-		"CAST(MIN(`name`) AS STRING), CAST(MAX(`name`) AS STRING), "
-		"AVG(LENGTH(`name`)), "
-		"COUNT(`flag`), approx_count_distinct(`flag`), "
-		"CAST(MIN(`flag`) AS STRING), CAST(MAX(`flag`) AS STRING), "
-		"NULL, "
-		"COUNT(`doc`), NULL, NULL, NULL, NULL, "
-		"COUNT(`img`), approx_count_distinct(`img`), NULL, NULL, NULL "
-		"FROM `main`.`s`.`t`");
+	    mgen_buf_str(&b),
+	    "SELECT COUNT(*), "
+	    "COUNT(`id`), approx_count_distinct(`id`), CAST(MIN(`id`) AS "
+	    "STRING), CAST(MAX(`id`) AS STRING), NULL, "
+	    "COUNT(`name`), approx_count_distinct(`name`), "
+	    "CAST(MIN(`name`) AS STRING), CAST(MAX(`name`) AS STRING), "
+	    "AVG(LENGTH(`name`)), "
+	    "COUNT(`flag`), approx_count_distinct(`flag`), "
+	    "CAST(MIN(`flag`) AS STRING), CAST(MAX(`flag`) AS STRING), "
+	    "NULL, "
+	    "COUNT(`doc`), NULL, NULL, NULL, NULL, "
+	    "COUNT(`img`), approx_count_distinct(`img`), NULL, NULL, NULL "
+	    "FROM `main`.`s`.`t`");
 	mgen_table_release(&t);
 	mgen_buf_release(&b);
 }
@@ -395,20 +392,20 @@ static void test_dialect__sample_sql(void **state)
 		mgen_dialect d;
 		const char *want;
 	} g[] = {
-		{SQLITE, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY "
-			 "random() LIMIT 20"},
-		{PG, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY random() "
-		     "LIMIT 20"},
-		{DBX, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY rand() "
-		      "LIMIT 20"},
-		{SNOW, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" SAMPLE "
-		       "(20 ROWS)"},
-		{DUCK, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" USING "
-		       "SAMPLE 20 ROWS"},
-		{MYSQL, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY RAND() "
-			"LIMIT 20"},
-		{MSSQL, "SELECT TOP (20) [a], [b c] FROM [k].[s].[t] ORDER BY "
-			"NEWID()"},
+	    {SQLITE, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY "
+		     "random() LIMIT 20"},
+	    {PG, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY random() "
+		 "LIMIT 20"},
+	    {DBX, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY rand() "
+		  "LIMIT 20"},
+	    {SNOW, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" SAMPLE "
+		   "(20 ROWS)"},
+	    {DUCK, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" USING "
+		   "SAMPLE 20 ROWS"},
+	    {MYSQL, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY RAND() "
+		    "LIMIT 20"},
+	    {MSSQL, "SELECT TOP (20) [a], [b c] FROM [k].[s].[t] ORDER BY "
+		    "NEWID()"},
 	};
 	size_t i;
 
@@ -451,22 +448,22 @@ static void test_dialect__parse(void **state)
 		const char *name;
 		mgen_dialect d;
 	} g[] = {
-		{"sqlite", SQLITE},
-		{"SQLite", SQLITE},
-		{"PostgreSQL", PG},
-		{"postgres", PG},
-		{"databricks", DBX},
-		{"Spark SQL", DBX},
-		{"spark", DBX},
-		{"Databricks", DBX},
-		{"Snowflake", SNOW},
-		{"MariaDB", MYSQL},
-		{"MySQL", MYSQL},
-		{"DuckDB", DUCK},
-		{"Microsoft SQL Server", MSSQL},
-		{"mssql", MSSQL},
-		{"sqlserver", MSSQL},
-		{"auto", MGEN_DIALECT_AUTO},
+	    {"sqlite", SQLITE},
+	    {"SQLite", SQLITE},
+	    {"PostgreSQL", PG},
+	    {"postgres", PG},
+	    {"databricks", DBX},
+	    {"Spark SQL", DBX},
+	    {"spark", DBX},
+	    {"Databricks", DBX},
+	    {"Snowflake", SNOW},
+	    {"MariaDB", MYSQL},
+	    {"MySQL", MYSQL},
+	    {"DuckDB", DUCK},
+	    {"Microsoft SQL Server", MSSQL},
+	    {"mssql", MSSQL},
+	    {"sqlserver", MSSQL},
+	    {"auto", MGEN_DIALECT_AUTO},
 	};
 	mgen_dialect d;
 	size_t i;
@@ -477,9 +474,8 @@ static void test_dialect__parse(void **state)
 		assert_int_equal(mgen_dialect_parse(g[i].name, &d), 0);
 		assert_int_equal(d, g[i].d);
 		if (d != MGEN_DIALECT_AUTO)
-			assert_int_equal(mgen_dialect_parse(
-						 mgen_dialect_name(d), &d),
-					 0);
+			assert_int_equal(
+			    mgen_dialect_parse(mgen_dialect_name(d), &d), 0);
 	}
 	assert_int_equal(mgen_dialect_parse("oracle", &d), MGEN_EINVAL);
 	assert_int_equal(mgen_dialect_parse("", &d), MGEN_EINVAL);
@@ -503,27 +499,72 @@ static void test_dialect__type_class(void **state)
 	assert_int_equal(mgen_wh__type_class(PG, "bytea"), MGEN_WH_T_BINARY);
 	assert_int_equal(mgen_wh__type_class(PG, "bit"), MGEN_WH_T_OTHER);
 	assert_int_equal(mgen_wh__type_class(MSSQL, "bit"), MGEN_WH_T_BOOL);
-	assert_int_equal(mgen_wh__type_class(PG, "interval"),
-			 MGEN_WH_T_OTHER);
+	assert_int_equal(mgen_wh__type_class(PG, "interval"), MGEN_WH_T_OTHER);
 	assert_int_equal(mgen_wh__type_class(PG, NULL), MGEN_WH_T_OTHER);
+}
+
+static void test_dialect__listing_sql(void **state)
+{
+	const char *keys[] = {"main", "s'x", "t1", "main", "s", "t2"};
+	mgen_buf b = MGEN_BUF_INIT;
+	mgen_dialect d;
+
+	(void)state;
+	assert_int_equal(mgen_wh__tables_sql(DBX, keys, 2, &b), 0);
+	assert_string_equal(
+	    mgen_buf_str(&b),
+	    "SELECT table_catalog, table_schema, table_name, comment FROM "
+	    "system.information_schema.tables WHERE table_catalog <> "
+	    "'system' AND table_schema <> 'information_schema' AND "
+	    "table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW') AND "
+	    "((table_catalog = 'main' AND table_schema = 's\\'x' AND "
+	    "table_name = 't1') OR (table_catalog = 'main' AND "
+	    "table_schema = 's' AND table_name = 't2')) ORDER BY "
+	    "table_catalog, table_schema, table_name");
+	mgen_buf_reset(&b);
+	/* PostgreSQL: the catalog is the connection's database */
+	assert_int_equal(mgen_wh__columns_sql(PG, keys, 1, &b), 0);
+	assert_non_null(strstr(mgen_buf_str(&b),
+			       "format_type(a.atttypid, a.atttypmod), "
+			       "col_description(a.attrelid, a.attnum)"));
+	assert_non_null(strstr(mgen_buf_str(&b),
+			       " AND ((n.nspname = 's''x' AND c.relname = "
+			       "'t1')) ORDER BY n.nspname, c.relname, "
+			       "a.attnum"));
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_wh__tables_sql(SQLITE, NULL, 0, &b), 0);
+	assert_string_equal(
+	    mgen_buf_str(&b),
+	    "SELECT '', 'main', m.name, NULL FROM sqlite_master "
+	    "m WHERE m.type = 'table' AND m.name NOT LIKE "
+	    "'sqlite\\_%' ESCAPE '\\' ORDER BY m.name");
+	for (d = SQLITE; d <= MSSQL; d++) {
+		mgen_buf_reset(&b);
+		assert_int_equal(mgen_wh__columns_sql(d, keys, 2, &b), 0);
+		assert_non_null(strstr(mgen_buf_str(&b), "'t2'"));
+	}
+	assert_int_equal(mgen_wh__tables_sql(MGEN_DIALECT_AUTO, NULL, 0, &b),
+			 MGEN_EUNSUPPORTED);
+	mgen_buf_release(&b);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dialect__quote_ident),
-		cmocka_unit_test(test_dialect__string_literal),
-		cmocka_unit_test(test_dialect__table_name),
-		cmocka_unit_test(test_dialect__comment_ddl),
-		cmocka_unit_test(test_dialect__sqlserver_ddl),
-		cmocka_unit_test(test_dialect__setup_ddl),
-		cmocka_unit_test(test_dialect__stats_sql_postgresql),
-		cmocka_unit_test(test_dialect__stats_sql_sqlite),
-		cmocka_unit_test(test_dialect__stats_sql_databricks),
-		cmocka_unit_test(test_dialect__stats_sql_others),
-		cmocka_unit_test(test_dialect__sample_sql),
-		cmocka_unit_test(test_dialect__parse),
-		cmocka_unit_test(test_dialect__type_class),
+	    cmocka_unit_test(test_dialect__quote_ident),
+	    cmocka_unit_test(test_dialect__string_literal),
+	    cmocka_unit_test(test_dialect__table_name),
+	    cmocka_unit_test(test_dialect__comment_ddl),
+	    cmocka_unit_test(test_dialect__sqlserver_ddl),
+	    cmocka_unit_test(test_dialect__setup_ddl),
+	    cmocka_unit_test(test_dialect__stats_sql_postgresql),
+	    cmocka_unit_test(test_dialect__stats_sql_sqlite),
+	    cmocka_unit_test(test_dialect__stats_sql_databricks),
+	    cmocka_unit_test(test_dialect__stats_sql_others),
+	    cmocka_unit_test(test_dialect__sample_sql),
+	    cmocka_unit_test(test_dialect__parse),
+	    cmocka_unit_test(test_dialect__type_class),
+	    cmocka_unit_test(test_dialect__listing_sql),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,11 +55,11 @@ static void make_db(void)
 	sql_ok(db, "CREATE TABLE empty_t (x INTEGER)");
 	sql_ok(db, "CREATE VIEW v_people AS SELECT name FROM people");
 	assert_int_equal(
-		sqlite3_prepare_v2(db,
-				   "INSERT INTO people (name, score, born, "
-				   "photo, bio) VALUES (?, ?, ?, ?, ?)",
-				   -1, &st, NULL),
-		SQLITE_OK);
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO people (name, score, born, "
+			       "photo, bio) VALUES (?, ?, ?, ?, ?)",
+			       -1, &st, NULL),
+	    SQLITE_OK);
 	for (i = 0; i < 3; i++) {
 		char name[16];
 
@@ -346,9 +346,9 @@ static void test_warehouse__sqlite_comments_roundtrip(void **state)
 	assert_int_equal(mgen_wh_exec(wh, mgen_buf_str(&b)), 0);
 	/* rolled back: nothing changes */
 	mgen_buf_reset(&b);
-	assert_int_equal(mgen_dialect_column_comment_ddl(
-				 MGEN_DIALECT_SQLITE, t, &t->columns[1],
-				 "It's b.", &b),
+	assert_int_equal(mgen_dialect_column_comment_ddl(MGEN_DIALECT_SQLITE, t,
+							 &t->columns[1],
+							 "It's b.", &b),
 			 0);
 	assert_int_equal(mgen_wh_begin(wh), 0);
 	assert_int_equal(mgen_wh_exec(wh, mgen_buf_str(&b)), 0);
@@ -359,8 +359,8 @@ static void test_warehouse__sqlite_comments_roundtrip(void **state)
 	assert_int_equal(mgen_wh_begin(wh), 0);
 	assert_int_equal(mgen_wh_exec(wh, mgen_buf_str(&b)), 0);
 	mgen_buf_reset(&b);
-	assert_int_equal(mgen_dialect_table_comment_ddl(MGEN_DIALECT_SQLITE,
-							t, "Sparse rows.", &b),
+	assert_int_equal(mgen_dialect_table_comment_ddl(MGEN_DIALECT_SQLITE, t,
+							"Sparse rows.", &b),
 			 0);
 	assert_int_equal(mgen_wh_exec(wh, mgen_buf_str(&b)), 0);
 	assert_int_equal(mgen_wh_commit(wh), 0);
@@ -370,9 +370,9 @@ static void test_warehouse__sqlite_comments_roundtrip(void **state)
 	assert_string_equal(t->existing_comment, "Sparse rows.");
 	/* NULL removes */
 	mgen_buf_reset(&b);
-	assert_int_equal(mgen_dialect_table_comment_ddl(MGEN_DIALECT_SQLITE,
-							t, NULL, &b),
-			 0);
+	assert_int_equal(
+	    mgen_dialect_table_comment_ddl(MGEN_DIALECT_SQLITE, t, NULL, &b),
+	    0);
 	assert_int_equal(mgen_wh_exec(wh, mgen_buf_str(&b)), 0);
 	assert_int_equal(mgen_wh_table_comments(wh, t), 0);
 	assert_null(t->existing_comment);
@@ -417,7 +417,7 @@ static void test_warehouse__bad_connection(void **state)
 static void test_warehouse__mimic3_demo(void **state)
 {
 	const char *src =
-		"/work/shared/datasets/mimic3_demo/mimic3_demo.sqlite";
+	    "/work/shared/datasets/mimic3_demo/mimic3_demo.sqlite";
 	char cmd[700], cs[400];
 	mgen_wh *wh = NULL;
 	mgen_err err = MGEN_ERR_INIT;
@@ -459,10 +459,10 @@ static void pg_setup(mgen_wh *wh, char *big)
 			 0);
 	assert_int_equal(mgen_wh_exec(wh, "CREATE SCHEMA mgen_wh_t"), 0);
 	assert_int_equal(
-		mgen_wh_exec(wh, "CREATE TABLE mgen_wh_t.\"Things\" (id int, "
-				 "ok boolean, doc jsonb, raw bytea, note text, "
-				 "at timestamp, gone int)"),
-		0);
+	    mgen_wh_exec(wh, "CREATE TABLE mgen_wh_t.\"Things\" (id int, "
+			     "ok boolean, doc jsonb, raw bytea, note text, "
+			     "at timestamp, gone int)"),
+	    0);
 	assert_int_equal(mgen_wh_exec(wh, "ALTER TABLE mgen_wh_t.\"Things\" "
 					  "DROP COLUMN gone"),
 			 0);
@@ -569,16 +569,16 @@ static void test_warehouse__postgresql(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_warehouse__sqlite_list),
-		cmocka_unit_test(test_warehouse__sqlite_filter),
-		cmocka_unit_test(test_warehouse__sqlite_profile),
-		cmocka_unit_test(test_warehouse__sqlite_no_data),
-		cmocka_unit_test(test_warehouse__sqlite_sparse_rows),
-		cmocka_unit_test(test_warehouse__sqlite_empty),
-		cmocka_unit_test(test_warehouse__sqlite_comments_roundtrip),
-		cmocka_unit_test(test_warehouse__bad_connection),
-		cmocka_unit_test(test_warehouse__mimic3_demo),
-		cmocka_unit_test(test_warehouse__postgresql),
+	    cmocka_unit_test(test_warehouse__sqlite_list),
+	    cmocka_unit_test(test_warehouse__sqlite_filter),
+	    cmocka_unit_test(test_warehouse__sqlite_profile),
+	    cmocka_unit_test(test_warehouse__sqlite_no_data),
+	    cmocka_unit_test(test_warehouse__sqlite_sparse_rows),
+	    cmocka_unit_test(test_warehouse__sqlite_empty),
+	    cmocka_unit_test(test_warehouse__sqlite_comments_roundtrip),
+	    cmocka_unit_test(test_warehouse__bad_connection),
+	    cmocka_unit_test(test_warehouse__mimic3_demo),
+	    cmocka_unit_test(test_warehouse__postgresql),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
