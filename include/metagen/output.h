@@ -39,20 +39,37 @@ typedef struct mgen_run_info {
 
 /*
  * Writes comments.sql, comments.tsv, comments.json, dictionary.md and
- * manifest.json into info->dir for `tables[0..n)`.
- * comments.sql: one statement per PROPOSED comment in `dialect`'s DDL;
- * KEPT ones appear as "-- kept existing comment on x (--overwrite to
- * replace)" lines; FAILED ones as "-- failed: x: reason".
- * comments.tsv: header row, then one row per table (column field empty)
- * and per column: catalog, schema, table, column, data_type,
- * existing_comment, proposed_comment, path, status, reason. Fields are
- * escaped as in PostgreSQL's COPY text format (\\ \t \n \r).
+ * manifest.json into info->dir (created when missing) for
+ * `tables[0..n)`.
+ * comments.sql: a header comment (run id, dialect, "review before
+ * applying"); for SQLite the sidecar setup DDL; then per table a
+ * "-- name" line, the table's statement and each column's, in column
+ * order, one per PROPOSED comment in `dialect`'s DDL (exactly what
+ * mgen_apply executes); KEPT ones appear as "-- kept existing comment on
+ * x (use --overwrite to replace)" lines, FAILED ones as "-- failed: x:
+ * reason" (reason on one line), statements the dialect cannot express as
+ * "-- not supported by <dialect>: x".
+ * comments.tsv: header row (catalog schema table column data_type
+ * existing_comment proposed_comment path status reason), then one row per
+ * table (column field empty) and per column. Fields are escaped as in
+ * PostgreSQL's COPY text format (\\ \t \n \r); an absent value (NULL)
+ * is an empty field.
  * comments.json: {"tables": [{"catalog", "schema", "table", "comment",
  * "path", "status", "reason", "existing_comment", "columns": [{"name",
  * "data_type", "comment", "path", "status", "reason",
- * "existing_comment"}]}]}.
- * manifest.json: run info, counts by status and path, failures with
- * reasons, tokens, timings. Returns 0, MGEN_EIO (path in err), ENOMEM.
+ * "existing_comment"}]}]}; absent values and path/status NONE are null.
+ * manifest.json: run_id, started_at, finished_at, elapsed_ms, dialect,
+ * model, config (config_json parsed; kept as a string when it does not
+ * parse), config_digest, counts {tables, tables_failed, columns,
+ * comments_proposed, kept, failed, by_path {optimized, legacy, offline}}
+ * (by_path counts proposed, kept and applied comments; a table failed
+ * when its own or any column's proposal is FAILED), tokens {prompt,
+ * completion}, lm_calls, warehouse_queries, failures [{"object":
+ * "catalog.schema.table[.column]" (empty parts left out), "reason"}].
+ * dictionary.md: per table a "## name" heading, the comment in effect
+ * (proposed/applied, else existing) and a column | type | comment |
+ * source | status table.
+ * Returns 0, MGEN_EIO (path in err), MGEN_ENOMEM.
  */
 int mgen_output_write_all(const mgen_run_info *info, mgen_dialect dialect,
 			  const mgen_table *tables, size_t n, mgen_err *err);
@@ -63,12 +80,17 @@ int mgen_output_sql(mgen_dialect dialect, const mgen_table *tables, size_t n,
 		    mgen_buf *out);
 
 /*
- * Reads a comments.tsv (possibly edited by a reviewer) back into tables:
- * one mgen_table per distinct (catalog, schema, table), in file order,
- * with the proposal fields and existing comments filled (data types kept
- * as text). Rows whose status is not "proposed" are read with their
- * status. Errors name "FILE:LINE: ..." (wrong field count, unknown status
- * or path, bad escape). Returns 0, MGEN_EIO, MGEN_EPARSE, MGEN_ENOMEM.
+ * Reads a comments.tsv (possibly edited by a reviewer) back into tables
+ * appended to `out`: one mgen_table per distinct (catalog, schema,
+ * table), in file order, with the proposal fields and existing comments
+ * filled (data types kept as text). An empty field and COPY's \N read
+ * as NULL; CRLF line ends, a UTF-8 BOM and blank lines are accepted.
+ * Rows are read with their status, except that a "proposed" row whose
+ * proposed comment the reviewer blanked becomes SKIPPED. Reading what
+ * mgen_output_write_all wrote and writing it again gives the same bytes.
+ * Errors name "FILE:LINE: ..." (wrong header, wrong field count, unknown
+ * status or path, bad escape); on error `out` is left as it was.
+ * Returns 0, MGEN_EIO, MGEN_EPARSE, MGEN_ENOMEM.
  */
 int mgen_output_read_tsv(const char *path, mgen_table_list *out,
 			 mgen_err *err);
@@ -93,19 +115,29 @@ typedef struct mgen_apply_summary {
 } mgen_apply_summary;
 
 /*
- * Applies every PROPOSED comment of `tables` through `wh`. Before writing
- * a table it re-reads that table's current comments from the warehouse;
- * an object that has a non-empty comment now is KEPT unless
- * opts->overwrite (so a comment a human added since the run is safe too).
+ * Applies every PROPOSED comment (non-empty) of `tables` through `wh`.
+ * The tables are first found in the warehouse with mgen_wh_list_tables
+ * (an empty catalog in `tables` matches any catalog); a table or column
+ * that no longer exists fails its table. Right before writing a table
+ * its current comments are re-read (mgen_wh_table_comments); per object:
+ * a current comment equal to the proposal -> SKIPPED (nothing to do); a
+ * non-empty current comment -> KEPT unless opts->overwrite (so a comment
+ * a human added since the run is safe too); else written -> APPLIED.
  * Each table is written in one transaction where the dialect has them
  * (PostgreSQL, SQLite): on any failure the table is rolled back, every
- * proposal of it marked FAILED with the driver's message, and the next
- * table is tried. SQLite has no COMMENT: comments go to the sidecar
- * table _metagen_comments(table_name, column_name, comment), created when
- * missing, and a warning says so through opts->log. Statuses are updated
- * in place (APPLIED, KEPT). `ddl` (may be NULL) receives every statement
- * executed, or that would be in dry-run. Returns 0 when every table
- * applied, MGEN_EDB when some failed (summary says how many).
+ * proposal it was writing marked FAILED with reason "apply failed:
+ * <driver message>", a warning logged, and the next table is tried.
+ * Other dialects run the statements one by one; those before a failure
+ * stay APPLIED. SQLite has no COMMENT: comments go to the sidecar table
+ * _metagen_comments(table_name, column_name, comment), created when
+ * missing, and a warning says so through opts->log. PROPOSED rows with a
+ * blank comment become SKIPPED. Statuses are updated in place. `ddl` (may
+ * be NULL) receives every statement executed, one per line, or that
+ * would be in dry-run. opts->dry_run executes no statement (it still
+ * reads the warehouse), leaves every status as it was and fills
+ * `summary` with what would happen. `opts` NULL means defaults.
+ * Returns 0 when every table applied, MGEN_EDB when some failed (summary
+ * says how many; err holds the first) or the listing failed, MGEN_ENOMEM.
  */
 int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	       const mgen_apply_options *opts, mgen_buf *ddl,

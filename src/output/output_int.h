@@ -1,0 +1,42 @@
+/*
+ * output_int.h - internal helpers shared by the files of src/output/: the
+ * text of each run file built into an mgen_buf, and a few name helpers.
+ * Internal: not part of the public API.
+ */
+#ifndef METAGEN_OUTPUT_INT_H
+#define METAGEN_OUTPUT_INT_H
+
+#include <stddef.h>
+
+#include "metagen/buf.h"
+#include "metagen/model.h"
+#include "metagen/output.h"
+#include "metagen/warehouse.h"
+
+/* The TSV header row (no newline). */
+#define MGEN_OUTPUT_TSV_HEADER                                                 \
+	"catalog\tschema\ttable\tcolumn\tdata_type\texisting_comment\t"        \
+	"proposed_comment\tpath\tstatus\treason"
+
+/* Appends the comments.tsv text (header + rows) to `out`. Returns 0 or
+ * the buffer's error. */
+int mgen_output__tsv(const mgen_table *tables, size_t n, mgen_buf *out);
+
+/* Appends the dictionary.md text to `out`; `info` may be NULL. */
+int mgen_output__dictionary(const mgen_run_info *info, const mgen_table *tables,
+			    size_t n, mgen_buf *out);
+
+/* Appends the comments.sql text; `run_id` (may be NULL) goes into the
+ * header comment. Returns 0, the buffer's error or a DDL builder error. */
+int mgen_output__sql(const char *run_id, mgen_dialect dialect,
+		     const mgen_table *tables, size_t n, mgen_buf *out);
+
+/* Appends "fullname" or "fullname.column" (column may be NULL). */
+int mgen_output__object_name(const mgen_table *t, const mgen_column *c,
+			     mgen_buf *out);
+
+/* Appends `s` with CR, LF and tab turned into spaces (for one-line SQL
+ * comments and messages). NULL appends nothing. */
+int mgen_output__one_line(const char *s, mgen_buf *out);
+
+#endif

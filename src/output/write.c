@@ -1,0 +1,430 @@
+/*
+ * write.c - the files of a run folder (DESIGN.md "Outputs of a run"):
+ * comments.sql (the DDL apply would execute, with kept and failed objects
+ * as comment lines), comments.json, manifest.json, and
+ * mgen_output_write_all, which writes those plus comments.tsv (tsv.c) and
+ * dictionary.md (dictionary.c), each through a temp file and rename.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/output_int.h"
+#include "util/json.h"
+#include "util/util.h"
+
+int mgen_output__one_line(const char *s, mgen_buf *out)
+{
+	const char *p;
+
+	for (p = s; p && *p; p++)
+		mgen_buf_putc(
+		    out, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
+	return mgen_buf_error(out);
+}
+
+int mgen_output__object_name(const mgen_table *t, const mgen_column *c,
+			     mgen_buf *out)
+{
+	char *name = mgen_table_fullname(t);
+
+	if (name == NULL)
+		return MGEN_ENOMEM;
+	mgen_buf_puts(out, name);
+	free(name);
+	if (c) {
+		mgen_buf_putc(out, '.');
+		mgen_buf_puts(out, c->name);
+	}
+	return mgen_buf_error(out);
+}
+
+/* One object's lines in comments.sql. */
+static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
+		      mgen_buf *out)
+{
+	const mgen_proposal *p = c ? &c->proposal : &t->proposal;
+	mgen_buf name = MGEN_BUF_INIT;
+	int rc = 0;
+
+	switch (p->status) {
+	case MGEN_STATUS_PROPOSED:
+		if (p->comment == NULL)
+			break;
+		rc = c ? mgen_dialect_column_comment_ddl(d, t, c, p->comment,
+							 out)
+		       : mgen_dialect_table_comment_ddl(d, t, p->comment, out);
+		if (rc == MGEN_EUNSUPPORTED) { /* e.g. MySQL column comments */
+			rc = mgen_output__object_name(t, c, &name);
+			mgen_buf_printf(out, "-- not supported by %s: ",
+					mgen_dialect_name(d));
+			mgen_output__one_line(mgen_buf_str(&name), out);
+		}
+		mgen_buf_putc(out, '\n');
+		break;
+	case MGEN_STATUS_KEPT:
+	case MGEN_STATUS_FAILED:
+		rc = mgen_output__object_name(t, c, &name);
+		if (rc)
+			break;
+		mgen_buf_puts(out, p->status == MGEN_STATUS_KEPT
+				       ? "-- kept existing comment on "
+				       : "-- failed: ");
+		mgen_output__one_line(mgen_buf_str(&name), out);
+		if (p->status == MGEN_STATUS_KEPT) {
+			mgen_buf_puts(out, " (use --overwrite to replace)\n");
+			break;
+		}
+		mgen_buf_puts(out, ": ");
+		mgen_output__one_line(p->reason ? p->reason : "no reason given",
+				      out);
+		mgen_buf_putc(out, '\n');
+		break;
+	default:
+		break;
+	}
+	mgen_buf_release(&name);
+	return rc ? rc : mgen_buf_error(out);
+}
+
+int mgen_output__sql(const char *run_id, mgen_dialect dialect,
+		     const mgen_table *tables, size_t n, mgen_buf *out)
+{
+	size_t i, j;
+	int rc = 0;
+
+	mgen_buf_puts(out, "-- metagen comments");
+	if (run_id) {
+		mgen_buf_puts(out, " for run ");
+		mgen_output__one_line(run_id, out);
+	}
+	mgen_buf_printf(out, "\n-- dialect: %s\n", mgen_dialect_name(dialect));
+	mgen_buf_puts(out, "-- review before applying: these statements are "
+			   "exactly what `metagen apply` executes\n");
+	if (dialect == MGEN_DIALECT_SQLITE) {
+		mgen_buf_puts(out, "-- SQLite has no COMMENT statement: "
+				   "comments are stored in the "
+				   "_metagen_comments table\n");
+		rc = mgen_dialect_setup_ddl(dialect, out);
+		mgen_buf_putc(out, '\n');
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		const mgen_table *t = &tables[i];
+		mgen_buf_puts(out, "\n-- ");
+		rc = mgen_output__object_name(t, NULL, out);
+		mgen_buf_putc(out, '\n');
+		if (rc == 0)
+			rc = sql_object(dialect, t, NULL, out);
+		for (j = 0; j < t->ncolumns && rc == 0; j++)
+			rc = sql_object(dialect, t, &t->columns[j], out);
+	}
+	return rc ? rc : mgen_buf_error(out);
+}
+
+int mgen_output_sql(mgen_dialect dialect, const mgen_table *tables, size_t n,
+		    mgen_buf *out)
+{
+	return mgen_output__sql(NULL, dialect, tables, n, out);
+}
+
+/* --- comments.json ------------------------------------------------------ */
+
+/* Adds key: string or null. Returns 0 or MGEN_ENOMEM. */
+static int json_str(cJSON *o, const char *key, const char *s)
+{
+	cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+
+	if (v == NULL || !cJSON_AddItemToObject(o, key, v)) {
+		cJSON_Delete(v);
+		return MGEN_ENOMEM;
+	}
+	return 0;
+}
+
+static int json_proposal(cJSON *o, const mgen_proposal *p, const char *existing)
+{
+	const char *path = mgen_path_name(p->path);
+	const char *status = mgen_status_name(p->status);
+
+	if (json_str(o, "comment", p->comment) ||
+	    json_str(o, "path", path[0] ? path : NULL) ||
+	    json_str(o, "status", status[0] ? status : NULL) ||
+	    json_str(o, "reason", p->reason) ||
+	    json_str(o, "existing_comment", existing))
+		return MGEN_ENOMEM;
+	return 0;
+}
+
+static cJSON *json_table(const mgen_table *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *cols = cJSON_CreateArray();
+	size_t j;
+
+	if (o == NULL || cols == NULL)
+		goto fail;
+	if (json_str(o, "catalog", t->catalog ? t->catalog : "") ||
+	    json_str(o, "schema", t->schema ? t->schema : "") ||
+	    json_str(o, "table", t->name) ||
+	    json_proposal(o, &t->proposal, t->existing_comment))
+		goto fail;
+	for (j = 0; j < t->ncolumns; j++) {
+		const mgen_column *c = &t->columns[j];
+		cJSON *co = cJSON_CreateObject();
+		if (co == NULL || !cJSON_AddItemToArray(cols, co)) {
+			cJSON_Delete(co);
+			goto fail;
+		}
+		if (json_str(co, "name", c->name) ||
+		    json_str(co, "data_type", c->data_type) ||
+		    json_proposal(co, &c->proposal, c->existing_comment))
+			goto fail;
+	}
+	if (!cJSON_AddItemToObject(o, "columns", cols))
+		goto fail;
+	return o;
+fail:
+	cJSON_Delete(cols);
+	cJSON_Delete(o);
+	return NULL;
+}
+
+/* Appends comments.json's text to `out`. */
+static int json_comments(const mgen_table *tables, size_t n, mgen_buf *out)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(root, "tables");
+	char *text = NULL;
+	size_t i;
+	int rc = MGEN_ENOMEM;
+
+	if (arr == NULL)
+		goto done;
+	for (i = 0; i < n; i++) {
+		cJSON *t = json_table(&tables[i]);
+		if (t == NULL || !cJSON_AddItemToArray(arr, t)) {
+			cJSON_Delete(t);
+			goto done;
+		}
+	}
+	text = cJSON_Print(root);
+	if (text == NULL)
+		goto done;
+	mgen_buf_puts(out, text);
+	mgen_buf_putc(out, '\n');
+	rc = mgen_buf_error(out);
+done:
+	free(text);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* --- manifest.json ------------------------------------------------------ */
+
+typedef struct counts {
+	double tables, tables_failed, columns, proposed, kept, failed;
+	double by_path[4];
+} counts;
+
+/* Counts one proposal; adds a failure entry when FAILED. */
+static int count_proposal(counts *k, cJSON *failures, const mgen_table *t,
+			  const mgen_column *c)
+{
+	const mgen_proposal *p = c ? &c->proposal : &t->proposal;
+	mgen_buf name = MGEN_BUF_INIT;
+	cJSON *f;
+	int rc;
+
+	if (p->status == MGEN_STATUS_PROPOSED)
+		k->proposed++;
+	else if (p->status == MGEN_STATUS_KEPT)
+		k->kept++;
+	if ((p->status == MGEN_STATUS_PROPOSED ||
+	     p->status == MGEN_STATUS_KEPT ||
+	     p->status == MGEN_STATUS_APPLIED) &&
+	    (unsigned)p->path < 4)
+		k->by_path[p->path]++;
+	if (p->status != MGEN_STATUS_FAILED)
+		return 0;
+	k->failed++;
+	rc = mgen_output__object_name(t, c, &name);
+	f = cJSON_CreateObject();
+	if (f && !cJSON_AddItemToArray(failures, f)) {
+		cJSON_Delete(f);
+		f = NULL;
+	}
+	if (rc || f == NULL || json_str(f, "object", mgen_buf_str(&name)) ||
+	    json_str(f, "reason", p->reason ? p->reason : ""))
+		rc = MGEN_ENOMEM;
+	mgen_buf_release(&name);
+	return rc;
+}
+
+static int manifest_counts(cJSON *root, const mgen_table *tables, size_t n)
+{
+	cJSON *failures = cJSON_CreateArray();
+	cJSON *c, *bp;
+	counts k;
+	size_t i, j;
+
+	memset(&k, 0, sizeof(k));
+	if (failures == NULL)
+		return MGEN_ENOMEM;
+	for (i = 0; i < n; i++) {
+		const mgen_table *t = &tables[i];
+		double before = k.failed;
+		k.tables++;
+		k.columns += (double)t->ncolumns;
+		if (count_proposal(&k, failures, t, NULL))
+			goto fail;
+		for (j = 0; j < t->ncolumns; j++)
+			if (count_proposal(&k, failures, t, &t->columns[j]))
+				goto fail;
+		if (k.failed > before)
+			k.tables_failed++;
+	}
+	c = cJSON_AddObjectToObject(root, "counts");
+	if (c == NULL || !cJSON_AddNumberToObject(c, "tables", k.tables) ||
+	    !cJSON_AddNumberToObject(c, "tables_failed", k.tables_failed) ||
+	    !cJSON_AddNumberToObject(c, "columns", k.columns) ||
+	    !cJSON_AddNumberToObject(c, "comments_proposed", k.proposed) ||
+	    !cJSON_AddNumberToObject(c, "kept", k.kept) ||
+	    !cJSON_AddNumberToObject(c, "failed", k.failed))
+		goto fail;
+	bp = cJSON_AddObjectToObject(c, "by_path");
+	if (bp == NULL ||
+	    !cJSON_AddNumberToObject(bp, "optimized",
+				     k.by_path[MGEN_PATH_OPTIMIZED]) ||
+	    !cJSON_AddNumberToObject(bp, "legacy",
+				     k.by_path[MGEN_PATH_LEGACY]) ||
+	    !cJSON_AddNumberToObject(bp, "offline",
+				     k.by_path[MGEN_PATH_OFFLINE]))
+		goto fail;
+	if (!cJSON_AddItemToObject(root, "failures", failures))
+		goto fail;
+	return 0;
+fail:
+	cJSON_Delete(failures);
+	return MGEN_ENOMEM;
+}
+
+/* The run-info members of the manifest. */
+static int manifest_info(cJSON *root, const mgen_run_info *info)
+{
+	cJSON *cfg = NULL, *tok;
+
+	if (json_str(root, "run_id", info->run_id) ||
+	    json_str(root, "started_at", info->started_at) ||
+	    json_str(root, "finished_at", info->finished_at) ||
+	    !cJSON_AddNumberToObject(root, "elapsed_ms", info->elapsed_ms) ||
+	    json_str(root, "dialect", info->dialect) ||
+	    json_str(root, "model", info->model))
+		return MGEN_ENOMEM;
+	if (info->config_json)
+		cfg = cJSON_Parse(info->config_json);
+	if (cfg == NULL && info->config_json) /* keep it, as text */
+		cfg = cJSON_CreateString(info->config_json);
+	if (cfg == NULL)
+		cfg = cJSON_CreateNull();
+	if (cfg == NULL || !cJSON_AddItemToObject(root, "config", cfg)) {
+		cJSON_Delete(cfg);
+		return MGEN_ENOMEM;
+	}
+	if (json_str(root, "config_digest", info->config_digest))
+		return MGEN_ENOMEM;
+	tok = cJSON_AddObjectToObject(root, "tokens");
+	if (tok == NULL ||
+	    !cJSON_AddNumberToObject(tok, "prompt",
+				     (double)info->prompt_tokens) ||
+	    !cJSON_AddNumberToObject(tok, "completion",
+				     (double)info->completion_tokens) ||
+	    !cJSON_AddNumberToObject(root, "lm_calls",
+				     (double)info->lm_calls) ||
+	    !cJSON_AddNumberToObject(root, "warehouse_queries",
+				     (double)info->warehouse_queries))
+		return MGEN_ENOMEM;
+	return 0;
+}
+
+static int json_manifest(const mgen_run_info *info, const mgen_table *tables,
+			 size_t n, mgen_buf *out)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *text = NULL;
+	int rc = MGEN_ENOMEM;
+
+	if (root == NULL || manifest_info(root, info) ||
+	    manifest_counts(root, tables, n))
+		goto done;
+	text = cJSON_Print(root);
+	if (text == NULL)
+		goto done;
+	mgen_buf_puts(out, text);
+	mgen_buf_putc(out, '\n');
+	rc = mgen_buf_error(out);
+done:
+	free(text);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* --- the run folder ----------------------------------------------------- */
+
+static int write_one(const char *dir, const char *file, const mgen_buf *b,
+		     mgen_err *err)
+{
+	mgen_buf path = MGEN_BUF_INIT;
+	int rc;
+
+	if (mgen_buf_printf(&path, "%s/%s", dir, file))
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	rc = mgen__write_file_atomic(mgen_buf_str(&path), mgen_buf_str(b),
+				     b->len);
+	if (rc)
+		mgen_err_set(err, rc, "cannot write %s", mgen_buf_str(&path));
+	mgen_buf_release(&path);
+	return rc;
+}
+
+int mgen_output_write_all(const mgen_run_info *info, mgen_dialect dialect,
+			  const mgen_table *tables, size_t n, mgen_err *err)
+{
+	static const char *const files[5] = {"comments.sql", "comments.tsv",
+					     "comments.json", "dictionary.md",
+					     "manifest.json"};
+	mgen_buf b = MGEN_BUF_INIT;
+	int i, rc = 0;
+
+	if (info == NULL || info->dir == NULL)
+		return mgen_err_set(err, MGEN_EINVAL, "no run folder given");
+	if (mgen__mkdirs(info->dir))
+		return mgen_err_set(err, MGEN_EIO, "cannot create %s",
+				    info->dir);
+	for (i = 0; i < 5 && rc == 0; i++) {
+		mgen_buf_reset(&b);
+		switch (i) {
+		case 0:
+			rc = mgen_output__sql(info->run_id, dialect, tables, n,
+					      &b);
+			break;
+		case 1:
+			rc = mgen_output__tsv(tables, n, &b);
+			break;
+		case 2:
+			rc = json_comments(tables, n, &b);
+			break;
+		case 3:
+			rc = mgen_output__dictionary(info, tables, n, &b);
+			break;
+		default:
+			rc = json_manifest(info, tables, n, &b);
+			break;
+		}
+		if (rc)
+			mgen_err_set(err, rc, "cannot build %s: %s", files[i],
+				     mgen_strerror(rc));
+		else
+			rc = write_one(info->dir, files[i], &b, err);
+	}
+	mgen_buf_release(&b);
+	return rc;
+}
