@@ -495,6 +495,16 @@ static int set_list(mgen_config *cfg, const mgen__config_spec *s,
 	return 0;
 }
 
+/* Copy of [p, end) without surrounding blanks; NULL on out of memory. */
+static char *trimmed_copy(const char *p, const char *end)
+{
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	return mgen__strndup(p, (size_t)(end - p));
+}
+
 /* "k=v,k2=v2": checks every pair first so a bad value changes nothing. */
 static int set_map(mgen_config *cfg, const mgen__config_spec *s,
 		   const char *value, int replace, const char *where,
@@ -521,8 +531,8 @@ static int set_map(mgen_config *cfg, const mgen__config_spec *s,
 		if (len == 0)
 			continue;
 		eq = memchr(item, '=', len);
-		k = mgen__strndup(item, (size_t)(eq - item));
-		v = mgen__strndup(eq + 1, len - (size_t)(eq + 1 - item));
+		k = trimmed_copy(item, eq);
+		v = trimmed_copy(eq + 1, item + len);
 		if (k == NULL || v == NULL)
 			rc = MGEN_ENOMEM;
 		else
