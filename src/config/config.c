@@ -1,16 +1,14 @@
 /*
  * config.c - metagen's settings as data: one table of keys (name, type,
  * default, range, help, field offset) drives the defaults, setting a key
- * from text, key lookup in dotted / underscore / flag form, --help, and
- * the METAGEN_* environment. JSON output is in config_json.c, the YAML
- * loader in config_yaml.c.
+ * from text, key lookup in dotted / underscore / flag form, and --help.
+ * The METAGEN_* environment is read in config_env.c, JSON output is in
+ * config_json.c, the YAML loader in config_yaml.c.
  */
 #include <assert.h>
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +31,7 @@ _Static_assert(sizeof(mgen_comment_style) == sizeof(int),
  * environment forms are derived. Names must stay unique after dots,
  * dashes and underscores are folded together (a unit test checks this).
  */
+/* clang-format off */
 const mgen__config_spec mgen__config_specs[] = {
 	/* warehouse */
 	{"connection", CT(STRING), NULL, NULL, OFF(connection), 0, 0,
@@ -102,15 +101,16 @@ const mgen__config_spec mgen__config_specs[] = {
 	{"progress", CT(BOOL), NULL, "true", OFF(progress), 0, 0, 0,
 	 "show progress on stderr"},
 };
+/* clang-format on */
 const size_t mgen__config_nspecs =
-	sizeof(mgen__config_specs) / sizeof(mgen__config_specs[0]);
+    sizeof(mgen__config_specs) / sizeof(mgen__config_specs[0]);
 
 /* Other names accepted for a key (flags mostly). */
 static const struct {
 	const char *alias;
 	const char *key;
 } config_aliases[] = {
-	{"apply", "apply_ddl"},
+    {"apply", "apply_ddl"},
 };
 
 /* Folds a name character: case, and '.', '-', '_' made equal. */
@@ -139,8 +139,7 @@ const mgen__config_spec *mgen__config_find(const char *key)
 	for (i = 0; i < mgen__config_nspecs; i++)
 		if (name_eq(key, mgen__config_specs[i].key))
 			return &mgen__config_specs[i];
-	for (i = 0; i < sizeof(config_aliases) / sizeof(config_aliases[0]);
-	     i++)
+	for (i = 0; i < sizeof(config_aliases) / sizeof(config_aliases[0]); i++)
 		if (name_eq(key, config_aliases[i].alias))
 			return mgen__config_find(config_aliases[i].key);
 	return NULL;
@@ -175,7 +174,7 @@ static size_t edit_distance(const char *a, const char *b)
 }
 
 /* The key closest to `key` within an edit distance of 2, or NULL. */
-static const mgen__config_spec *suggest(const char *key)
+const mgen__config_spec *mgen__config_suggest(const char *key)
 {
 	const mgen__config_spec *best = NULL;
 	size_t i, d, bestd = 3;
@@ -194,7 +193,7 @@ static const mgen__config_spec *suggest(const char *key)
 
 int mgen__config_unknown(const char *key, const char *where, mgen_err *err)
 {
-	const mgen__config_spec *s = suggest(key);
+	const mgen__config_spec *s = mgen__config_suggest(key);
 
 	if (s != NULL)
 		return mgen_err_set(err, MGEN_ECONFIG,
@@ -208,26 +207,40 @@ int mgen__config_unknown(const char *key, const char *where, mgen_err *err)
 const char *mgen__config_type_name(const mgen__config_spec *s)
 {
 	switch (s->type) {
-	case MGEN__CT_STRING: return "string";
-	case MGEN__CT_BOOL: return "bool";
-	case MGEN__CT_INT: return "int";
-	case MGEN__CT_NUMBER: return "number";
-	case MGEN__CT_LIST: return "list";
-	case MGEN__CT_MAP: return "map";
-	default: return s->choices;
+	case MGEN__CT_STRING:
+		return "string";
+	case MGEN__CT_BOOL:
+		return "bool";
+	case MGEN__CT_INT:
+		return "int";
+	case MGEN__CT_NUMBER:
+		return "number";
+	case MGEN__CT_LIST:
+		return "list";
+	case MGEN__CT_MAP:
+		return "map";
+	default:
+		return s->choices;
 	}
 }
 
 const char *mgen__config_expected(const mgen__config_spec *s)
 {
 	switch (s->type) {
-	case MGEN__CT_STRING: return "a string";
-	case MGEN__CT_BOOL: return "true or false";
-	case MGEN__CT_INT: return "an integer";
-	case MGEN__CT_NUMBER: return "a number";
-	case MGEN__CT_LIST: return "a list";
-	case MGEN__CT_MAP: return "a map of abbreviation: expansion";
-	default: return s->choices;
+	case MGEN__CT_STRING:
+		return "a string";
+	case MGEN__CT_BOOL:
+		return "true or false";
+	case MGEN__CT_INT:
+		return "an integer";
+	case MGEN__CT_NUMBER:
+		return "a number";
+	case MGEN__CT_LIST:
+		return "a list";
+	case MGEN__CT_MAP:
+		return "a map of abbreviation: expansion";
+	default:
+		return s->choices;
 	}
 }
 
@@ -320,9 +333,9 @@ static const char *shown(const mgen__config_spec *s, const char *value)
 static int bad_value(const mgen__config_spec *s, const char *value,
 		     const char *where, mgen_err *err)
 {
-	return mgen_err_set(err, MGEN_ECONFIG, "%s: %s: expected %s, got '%.80s'",
-			    where, s->key, mgen__config_expected(s),
-			    shown(s, value));
+	return mgen_err_set(err, MGEN_ECONFIG,
+			    "%s: %s: expected %s, got '%.80s'", where, s->key,
+			    mgen__config_expected(s), shown(s, value));
 }
 
 /* Parses a boolean word; -1 when it is none. */
@@ -353,7 +366,6 @@ static int parse_number(const char *v, int integer, double *out)
 		v++;
 	if (*v == '\0')
 		return -1;
-	errno = 0;
 	if (integer) {
 		n = strtol(v, &end, 10);
 		d = (double)n;
@@ -412,7 +424,7 @@ static int choice_index(const char *choices, const char *value)
 		if (len == vlen && len > 0) {
 			size_t k = 0;
 			while (k < len && tolower((unsigned char)p[k]) ==
-						  tolower((unsigned char)value[k]))
+					      tolower((unsigned char)value[k]))
 				k++;
 			if (k == len)
 				return i;
@@ -521,8 +533,8 @@ static int set_map(mgen_config *cfg, const mgen__config_spec *s,
 			return mgen_err_set(err, MGEN_ECONFIG,
 					    "%s: %s: expected abbr=expansion "
 					    "pairs, got '%.*s'",
-					    where, s->key, (int)(len > 80 ? 80 : len),
-					    item);
+					    where, s->key,
+					    (int)(len > 80 ? 80 : len), item);
 	}
 	if (replace)
 		clear_field(cfg, s);
@@ -645,9 +657,9 @@ int mgen_config_key_kind(const char *key)
 	return s->type == MGEN__CT_BOOL ? 1 : 0;
 }
 
-static mgen_config_keyinfo config_infos[sizeof(mgen__config_specs) /
-					    sizeof(mgen__config_specs[0]) +
-					1];
+static mgen_config_keyinfo
+    config_infos[sizeof(mgen__config_specs) / sizeof(mgen__config_specs[0]) +
+		 1];
 static pthread_once_t config_infos_once = PTHREAD_ONCE_INIT;
 
 static void fill_infos(void)
@@ -667,69 +679,4 @@ const mgen_config_keyinfo *mgen_config_keys(void)
 {
 	pthread_once(&config_infos_once, fill_infos);
 	return config_infos;
-}
-
-/* 1 for METAGEN_ variables owned by someone else (the name after the
- * prefix is `name`, `len` bytes). */
-static int env_ignored(const char *name, size_t len)
-{
-	static const char *const skip[] = {"CONFIG", "API_KEY", "SRCDIR"};
-	size_t i;
-
-	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-		if (len == strlen(skip[i]) && memcmp(name, skip[i], len) == 0)
-			return 1;
-	return len >= 5 && memcmp(name, "TEST_", 5) == 0;
-}
-
-/* Applies one "METAGEN_X=value" entry. */
-static int env_one(mgen_config *cfg, const char *entry, mgen_err *err)
-{
-	const char *name = entry + 8, *eq = strchr(entry, '=');
-	const mgen__config_spec *s, *near;
-	char key[128], where[160];
-	size_t len;
-
-	if (eq == NULL)
-		return 0;
-	len = (size_t)(eq - name);
-	if (env_ignored(name, len))
-		return 0;
-	snprintf(where, sizeof(where), "environment METAGEN_%.*s",
-		 (int)(len > 100 ? 100 : len), name);
-	s = NULL;
-	if (len < sizeof(key)) {
-		memcpy(key, name, len);
-		key[len] = '\0';
-		s = mgen__config_find(key);
-	}
-	if (s != NULL)
-		return apply(cfg, s, eq + 1, 1, where, err);
-	near = len < sizeof(key) ? suggest(key) : NULL;
-	if (near == NULL)
-		return mgen_err_set(err, MGEN_ECONFIG, "%s: unknown key",
-				    where);
-	snprintf(key, sizeof(key), "%s", near->key);
-	for (len = 0; key[len]; len++)
-		key[len] = key[len] == '.' ? '_' : (char)toupper(key[len]);
-	return mgen_err_set(err, MGEN_ECONFIG,
-			    "%s: unknown key; did you mean METAGEN_%s?", where,
-			    key);
-}
-
-int mgen_config_load_env(mgen_config *cfg, char *const *envp, mgen_err *err)
-{
-	size_t i;
-	int rc;
-
-	if (envp == NULL)
-		return 0;
-	for (i = 0; envp[i] != NULL; i++) {
-		if (strncmp(envp[i], "METAGEN_", 8) != 0)
-			continue;
-		rc = env_one(cfg, envp[i], err);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
 }

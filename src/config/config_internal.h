@@ -13,13 +13,13 @@
 /* How a key's value is stored in mgen_config. */
 typedef enum mgen__ctype {
 	MGEN__CT_STRING, /* char * (NULL = unset) */
-	MGEN__CT_BOOL,   /* int 0/1 */
-	MGEN__CT_INT,    /* int, range-checked */
+	MGEN__CT_BOOL,	 /* int 0/1 */
+	MGEN__CT_INT,	 /* int, range-checked */
 	MGEN__CT_NUMBER, /* double, range-checked */
-	MGEN__CT_LIST,   /* mgen_strlist */
-	MGEN__CT_MAP,    /* mgen_kvlist */
+	MGEN__CT_LIST,	 /* mgen_strlist */
+	MGEN__CT_MAP,	 /* mgen_kvlist */
 	MGEN__CT_CHOICE, /* char *, one of `choices` (stored lower-case) */
-	MGEN__CT_ENUM    /* int-sized C enum: index into `choices` */
+	MGEN__CT_ENUM	 /* int-sized C enum: index into `choices` */
 } mgen__ctype;
 
 /* Key flags. */
@@ -29,13 +29,13 @@ typedef enum mgen__ctype {
 /* One row of the key table (see the comment above the table in config.c
  * for how to add a key). */
 typedef struct mgen__config_spec {
-	const char *key;     /* canonical dotted name: "prompts.dir" */
+	const char *key; /* canonical dotted name: "prompts.dir" */
 	mgen__ctype type;
 	const char *choices; /* "a|b|c" for CHOICE and ENUM, else NULL */
 	const char *dflt;    /* default as text; NULL = unset / empty */
-	size_t off;          /* offsetof(mgen_config, field) */
-	double lo, hi;       /* inclusive range for INT and NUMBER */
-	unsigned flags;      /* MGEN__CF_* */
+	size_t off;	     /* offsetof(mgen_config, field) */
+	double lo, hi;	     /* inclusive range for INT and NUMBER */
+	unsigned flags;	     /* MGEN__CF_* */
 	const char *help;    /* one line for --help and config/metagen.yaml */
 } mgen__config_spec;
 
@@ -46,6 +46,10 @@ extern const size_t mgen__config_nspecs;
 /* The spec of `key` (dotted, underscore or flag form, or an alias,
  * ASCII case-insensitive), or NULL. */
 const mgen__config_spec *mgen__config_find(const char *key);
+
+/* The key closest to `key` within an edit distance of 2 (dots, dashes,
+ * underscores and case folded), or NULL. */
+const mgen__config_spec *mgen__config_suggest(const char *key);
 
 /* Writes to `err` "WHERE: unknown key 'KEY'" plus a did-you-mean
  * suggestion when a key is close. Returns MGEN_ECONFIG. */
@@ -75,7 +79,7 @@ const char *mgen__config_expected(const mgen__config_spec *s);
  * `name` is used in messages as FILE. Same rules as
  * mgen_config_load_file, without touching cfg->config_path.
  */
-int mgen__config_load_yaml(mgen_config *cfg, const char *name,
-			   const char *data, size_t len, mgen_err *err);
+int mgen__config_load_yaml(mgen_config *cfg, const char *name, const char *data,
+			   size_t len, mgen_err *err);
 
 #endif

@@ -19,8 +19,8 @@
  */
 static int secret_name(const char *name, size_t len)
 {
-	static const char *const words[] = {"pwd", "passw", "token", "secret",
-					    "apikey", "api_key"};
+	static const char *const words[] = {"pwd",    "passw",	"token",
+					    "secret", "apikey", "api_key"};
 	char low[64];
 	size_t i, w;
 
@@ -199,7 +199,7 @@ static cJSON *key_json(const mgen_config *cfg, const mgen__config_spec *s)
 		v = cJSON_CreateArray();
 		for (i = 0; v != NULL && i < l->n; i++)
 			if (!cJSON_AddItemToArray(
-				    v, cJSON_CreateString(l->items[i])))
+				v, cJSON_CreateString(l->items[i])))
 				goto fail;
 		return v;
 	case MGEN__CT_MAP:
@@ -226,8 +226,8 @@ char *mgen_config_to_json(const mgen_config *cfg)
 		return NULL;
 	for (i = 0; i < mgen__config_nspecs; i++) {
 		v = key_json(cfg, &mgen__config_specs[i]);
-		if (v == NULL ||
-		    !cJSON_AddItemToObject(root, mgen__config_specs[i].key, v)) {
+		if (v == NULL || !cJSON_AddItemToObject(
+				     root, mgen__config_specs[i].key, v)) {
 			cJSON_Delete(v);
 			goto done;
 		}

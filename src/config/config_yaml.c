@@ -36,9 +36,12 @@ static unsigned long line_of(const yaml_node_t *n)
 static const char *kind_name(const yaml_node_t *n)
 {
 	switch (n->type) {
-	case YAML_SEQUENCE_NODE: return "a sequence";
-	case YAML_MAPPING_NODE: return "a mapping";
-	default: return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "a scalar";
 	}
 }
 
@@ -55,20 +58,24 @@ static int is_null(const yaml_node_t *n)
 }
 
 /* The text of a scalar node, or NULL (with an error in w->err) when the
- * node is not a scalar or holds a NUL byte. */
+ * node is not a scalar or holds a NUL byte; `line` is the line for the
+ * message (an alias's node sits at its anchor, so callers pass the line
+ * of the key that uses it). */
 static const char *scalar_text(walk *w, const yaml_node_t *n,
-			       const char *what, const char *key)
+			       unsigned long line, const char *what,
+			       const char *key)
 {
 	if (n->type != YAML_SCALAR_NODE) {
-		mgen_err_set(w->err, MGEN_ECONFIG, "%s:%lu: %s: %s must be a "
-			     "string, got %s", w->name, line_of(n), key, what,
-			     kind_name(n));
+		mgen_err_set(w->err, MGEN_ECONFIG,
+			     "%s:%lu: %s: %s must be a string, got %s", w->name,
+			     line, key, what, kind_name(n));
 		return NULL;
 	}
 	if (strlen((const char *)n->data.scalar.value) !=
 	    n->data.scalar.length) {
-		mgen_err_set(w->err, MGEN_ECONFIG, "%s:%lu: %s: %s holds a "
-			     "NUL byte", w->name, line_of(n), key, what);
+		mgen_err_set(w->err, MGEN_ECONFIG,
+			     "%s:%lu: %s: %s holds a NUL byte", w->name, line,
+			     key, what);
 		return NULL;
 	}
 	return (const char *)n->data.scalar.value;
@@ -114,7 +121,7 @@ static int walk_list(walk *w, const mgen__config_spec *s,
 	for (it = seq->data.sequence.items.start;
 	     rc == 0 && it < seq->data.sequence.items.top; it++) {
 		yaml_node_t *n = yaml_document_get_node(w->doc, *it);
-		text = scalar_text(w, n, "a list item", s->key);
+		text = scalar_text(w, n, line_of(n), "a list item", s->key);
 		if (text == NULL)
 			return MGEN_ECONFIG;
 		if (!is_null(n) && text[0] != '\0')
@@ -137,8 +144,9 @@ static int walk_pairs(walk *w, const mgen__config_spec *s,
 	     rc == 0 && p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(w->doc, p->key);
 		yaml_node_t *vn = yaml_document_get_node(w->doc, p->value);
-		k = scalar_text(w, kn, "a name", s->key);
-		v = k ? scalar_text(w, vn, "a value", s->key) : NULL;
+		k = scalar_text(w, kn, line_of(kn), "a name", s->key);
+		v = k ? scalar_text(w, vn, line_of(kn), "a value", s->key)
+		      : NULL;
 		if (v == NULL)
 			return MGEN_ECONFIG;
 		snprintf(where, sizeof(where), "%s:%lu", w->name, line_of(kn));
@@ -165,7 +173,7 @@ static int walk_value(walk *w, const char *key, const yaml_node_t *v,
 	if (v->type == YAML_SCALAR_NODE) {
 		if (is_null(v))
 			return mgen__config_reset(w->cfg, s);
-		if (scalar_text(w, v, "the value", s->key) == NULL)
+		if (scalar_text(w, v, line, "the value", s->key) == NULL)
 			return MGEN_ECONFIG;
 		return mgen_config_set(w->cfg, s->key,
 				       (const char *)v->data.scalar.value, 1,
@@ -198,7 +206,8 @@ static int walk_map(walk *w, const yaml_node_t *map, const char *prefix,
 	     rc == 0 && p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(w->doc, p->key);
 		yaml_node_t *vn = yaml_document_get_node(w->doc, p->value);
-		k = scalar_text(w, kn, "a key", prefix ? prefix : "settings");
+		k = scalar_text(w, kn, line_of(kn), "a key",
+				prefix ? prefix : "settings");
 		if (k == NULL) {
 			rc = MGEN_ECONFIG;
 			break;
@@ -209,8 +218,8 @@ static int walk_map(walk *w, const yaml_node_t *map, const char *prefix,
 		mgen_buf_puts(&key, k);
 		rc = mgen_buf_error(&key);
 		if (rc == 0)
-			rc = walk_value(w, mgen_buf_str(&key), vn,
-					line_of(kn), depth);
+			rc = walk_value(w, mgen_buf_str(&key), vn, line_of(kn),
+					depth);
 	}
 	mgen_buf_release(&key);
 	return rc;
@@ -223,16 +232,13 @@ static int syntax_error(const yaml_parser_t *parser, const char *name,
 	if (parser->error == YAML_MEMORY_ERROR)
 		return MGEN_ENOMEM;
 	if (parser->context != NULL)
-		return mgen_err_set(err, MGEN_ECONFIG,
-				    "%s:%lu:%lu: %s (%s at line %lu)", name,
-				    (unsigned long)parser->problem_mark.line + 1,
-				    (unsigned long)parser->problem_mark.column +
-					    1,
-				    parser->problem ? parser->problem
-						    : "syntax error",
-				    parser->context,
-				    (unsigned long)parser->context_mark.line +
-					    1);
+		return mgen_err_set(
+		    err, MGEN_ECONFIG, "%s:%lu:%lu: %s (%s at line %lu)", name,
+		    (unsigned long)parser->problem_mark.line + 1,
+		    (unsigned long)parser->problem_mark.column + 1,
+		    parser->problem ? parser->problem : "syntax error",
+		    parser->context,
+		    (unsigned long)parser->context_mark.line + 1);
 	return mgen_err_set(err, MGEN_ECONFIG, "%s:%lu:%lu: %s", name,
 			    (unsigned long)parser->problem_mark.line + 1,
 			    (unsigned long)parser->problem_mark.column + 1,
@@ -254,8 +260,8 @@ static int walk_root(walk *w)
 	return walk_map(w, root, NULL, 0);
 }
 
-int mgen__config_load_yaml(mgen_config *cfg, const char *name,
-			   const char *data, size_t len, mgen_err *err)
+int mgen__config_load_yaml(mgen_config *cfg, const char *name, const char *data,
+			   size_t len, mgen_err *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
@@ -279,12 +285,11 @@ int mgen__config_load_yaml(mgen_config *cfg, const char *name,
 		} else {
 			if (yaml_document_get_root_node(&extra) != NULL)
 				rc = mgen_err_set(
-					err, MGEN_ECONFIG,
-					"%s:%lu: only one YAML document is "
-					"allowed",
-					name,
-					(unsigned long)extra.start_mark.line +
-						1);
+				    err, MGEN_ECONFIG,
+				    "%s:%lu: only one YAML document is "
+				    "allowed",
+				    name,
+				    (unsigned long)extra.start_mark.line + 1);
 			yaml_document_delete(&extra);
 		}
 	}

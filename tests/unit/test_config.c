@@ -113,8 +113,7 @@ static void test_config__shipped_file(void **state)
 	long len;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/config/metagen.yaml",
-		 src ? src : ".");
+	snprintf(path, sizeof(path), "%s/config/metagen.yaml", src ? src : ".");
 	assert_int_equal(mgen_config_init(&dflt), 0);
 	assert_int_equal(mgen_config_init(&cfg), 0);
 	if (mgen_config_load_file(&cfg, path, &err) != 0)
@@ -197,8 +196,7 @@ static void test_config__every_type(void **state)
 	assert_int_equal(cfg.abbreviations.n, 2);
 	assert_string_equal(mgen_kvlist_get(&cfg.abbreviations, "cust"),
 			    "customer");
-	assert_string_equal(mgen_kvlist_get(&cfg.abbreviations, "qty"),
-			    "a, b");
+	assert_string_equal(mgen_kvlist_get(&cfg.abbreviations, "qty"), "a, b");
 	assert_string_equal(cfg.prompts_dir, "/p");
 	assert_int_equal(cfg.apply_ddl, 1);
 	assert_string_equal(cfg.out, "results");
@@ -212,7 +210,7 @@ static void test_config__unknown_key_line(void **state)
 		     ":4: unknown key 'sample_sise'; did you mean "
 		     "'sample_size'?");
 	expect_error("model: x\nfrobnicate: 1\n", ":2: unknown key "
-						   "'frobnicate'");
+						  "'frobnicate'");
 	expect_error("prompts:\n  dir: x\n  dri: y\n",
 		     ":3: unknown key 'prompts.dri'; did you mean "
 		     "'prompts.dir'?");
@@ -252,6 +250,30 @@ static void test_config__wrong_type(void **state)
 	expect_error("abbreviations: [a]\n", ":1: abbreviations: expected");
 	expect_error("abbreviations:\n  x: [1]\n",
 		     ":2: abbreviations: a value must be a string");
+}
+
+/* Errors inside aliases name the line of the key that uses them; NUL
+ * bytes (a YAML "\\0" escape) are refused. */
+static void test_config__alias_and_nul(void **state)
+{
+	mgen_config cfg;
+	mgen_err err = MGEN_ERR_INIT;
+
+	(void)state;
+	expect_error("scope: &s [a]\nmodel: x\nabbreviations: {a: *s}\n",
+		     ":3: abbreviations: a value must be a string, got a "
+		     "sequence");
+	expect_error("model: x\nout: \"a\\0b\"\n",
+		     ":2: out: the value holds a NUL byte");
+	assert_int_equal(load_text(&cfg, "s: &s [a.*, b.*]\n", &err),
+			 MGEN_ECONFIG);
+	mgen_config_release(&cfg);
+	mgen_err_clear(&err);
+	assert_int_equal(
+	    load_text(&cfg, "scope: &s [a.*, b.*]\nexclude: *s\n", &err), 0);
+	assert_int_equal(cfg.exclude.n, 2);
+	assert_string_equal(cfg.exclude.items[1], "b.*");
+	mgen_config_release(&cfg);
 }
 
 static void test_config__out_of_range(void **state)
@@ -347,9 +369,8 @@ static void test_config__nested_prompts_dir(void **state)
 	mgen_err err = MGEN_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(load_text(&cfg, "prompts:\n  dir: my/templates\n",
-				   &err),
-			 0);
+	assert_int_equal(
+	    load_text(&cfg, "prompts:\n  dir: my/templates\n", &err), 0);
 	assert_string_equal(cfg.prompts_dir, "my/templates");
 	mgen_config_release(&cfg);
 	assert_int_equal(load_text(&cfg, "prompts.dir: flat\n", &err), 0);
@@ -381,13 +402,12 @@ static void test_config__abbreviations(void **state)
 	assert_int_equal(cfg.abbreviations.n, 4);
 	assert_string_equal(mgen_kvlist_get(&cfg.abbreviations, "qty"),
 			    "quantity");
-	assert_int_equal(mgen_config_set(&cfg, "abbreviations", "a=b", 1,
-					 "x", &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "abbreviations", "a=b", 1, "x", &err), 0);
 	assert_int_equal(cfg.abbreviations.n, 1);
 	/* a bad pair changes nothing */
-	assert_int_equal(mgen_config_set(&cfg, "abbreviations", "c=d,oops",
-					 1, "--abbreviations", &err),
+	assert_int_equal(mgen_config_set(&cfg, "abbreviations", "c=d,oops", 1,
+					 "--abbreviations", &err),
 			 MGEN_ECONFIG);
 	assert_non_null(strstr(err.msg, "--abbreviations: abbreviations: "
 					"expected abbr=expansion pairs, got "
@@ -413,19 +433,16 @@ static void test_config__lists(void **state)
 	assert_int_equal(cfg.exclude.n, 2);
 	assert_string_equal(cfg.exclude.items[1], "z.*");
 	/* flags append; replace_list starts over */
-	assert_int_equal(mgen_config_set(&cfg, "scope", "e.f", 0, "--scope",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "scope", "e.f", 0, "--scope", &err), 0);
 	assert_int_equal(cfg.scope.n, 3);
 	assert_string_equal(cfg.scope.items[2], "e.f");
-	assert_int_equal(mgen_config_set(&cfg, "scope", "g.*, ,h", 1, "x",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "scope", "g.*, ,h", 1, "x", &err), 0);
 	assert_int_equal(cfg.scope.n, 2);
 	assert_string_equal(cfg.scope.items[0], "g.*");
 	assert_string_equal(cfg.scope.items[1], "h");
-	assert_int_equal(mgen_config_set(&cfg, "scope", "", 1, "x", &err),
-			 0);
+	assert_int_equal(mgen_config_set(&cfg, "scope", "", 1, "x", &err), 0);
 	assert_int_equal(cfg.scope.n, 0);
 	mgen_config_release(&cfg);
 }
@@ -437,31 +454,32 @@ static void test_config__flag_form_keys(void **state)
 
 	(void)state;
 	assert_int_equal(mgen_config_init(&cfg), 0);
-	assert_int_equal(mgen_config_set(&cfg, "sample-size", "7", 0,
-					 "--sample-size", &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "sample-size", "7", 0, "--sample-size", &err),
+	    0);
 	assert_int_equal(cfg.sample_size, 7);
-	assert_int_equal(mgen_config_set(&cfg, "prompts-dir", "t", 0,
-					 "--prompts-dir", &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "prompts-dir", "t", 0, "--prompts-dir", &err),
+	    0);
 	assert_string_equal(cfg.prompts_dir, "t");
-	assert_int_equal(mgen_config_set(&cfg, "include-existing-table-"
-					 "comment", "false", 0, "--x", &err),
+	assert_int_equal(mgen_config_set(&cfg,
+					 "include-existing-table-"
+					 "comment",
+					 "false", 0, "--x", &err),
 			 0);
 	assert_int_equal(cfg.include_existing_table_comment, 0);
-	assert_int_equal(mgen_config_set(&cfg, "apply", "true", 0, "--apply",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "apply", "true", 0, "--apply", &err), 0);
 	assert_int_equal(cfg.apply_ddl, 1);
-	assert_int_equal(mgen_config_set(&cfg, "sample-size", "x", 0,
-					 "--sample-size", &err),
-			 MGEN_ECONFIG);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "sample-size", "x", 0, "--sample-size", &err),
+	    MGEN_ECONFIG);
 	assert_string_equal(err.msg, "--sample-size: sample_size: expected an "
 				     "integer, got 'x'");
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_config_set(&cfg, "sampel-size", "1", 0,
-					 "--sampel-size", &err),
-			 MGEN_ECONFIG);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "sampel-size", "1", 0, "--sampel-size", &err),
+	    MGEN_ECONFIG);
 	assert_string_equal(err.msg, "--sampel-size: unknown key "
 				     "'sampel-size'; did you mean "
 				     "'sample_size'?");
@@ -550,8 +568,7 @@ static void test_config__env_errors(void **state)
 			 MGEN_ECONFIG);
 	assert_string_equal(err.msg, "environment METAGEN_FOO: unknown key");
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_config_load_env(&cfg, close, &err),
-			 MGEN_ECONFIG);
+	assert_int_equal(mgen_config_load_env(&cfg, close, &err), MGEN_ECONFIG);
 	assert_string_equal(err.msg, "environment METAGEN_SAMPLE_SIZ: unknown "
 				     "key; did you mean METAGEN_SAMPLE_SIZE?");
 	mgen_err_clear(&err);
@@ -581,9 +598,9 @@ static void test_config__precedence(void **state)
 	assert_int_equal(mgen_config_set(&cfg, "sample-size", "30", 0,
 					 "--sample-size", &err),
 			 0);
-	assert_int_equal(cfg.sample_size, 30);     /* flag */
-	assert_int_equal(cfg.max_tokens, 300);     /* env */
-	assert_int_equal(cfg.columns_per_call, 7); /* file */
+	assert_int_equal(cfg.sample_size, 30);	    /* flag */
+	assert_int_equal(cfg.max_tokens, 300);	    /* env */
+	assert_int_equal(cfg.columns_per_call, 7);  /* file */
 	assert_int_equal(cfg.timeout_seconds, 120); /* default */
 	mgen_config_release(&cfg);
 }
@@ -609,17 +626,15 @@ static void test_config__to_json_masks(void **state)
 	cJSON_Delete(j);
 	free(text);
 
-	assert_int_equal(mgen_config_set(&cfg, "api_key", "sk-TOPSECRET", 0,
-					 "t", &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "api_key", "sk-TOPSECRET", 0, "t", &err), 0);
 	assert_int_equal(mgen_config_set(&cfg, "connection",
 					 "Driver={PG};UID=me;PWD=hunter2;"
 					 "Auth_AccessToken=tok123",
 					 0, "t", &err),
 			 0);
-	assert_int_equal(mgen_config_set(&cfg, "abbreviations", "a=b", 0, "t",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "abbreviations", "a=b", 0, "t", &err), 0);
 	text = mgen_config_to_json(&cfg);
 	assert_null(strstr(text, "TOPSECRET"));
 	assert_null(strstr(text, "hunter2"));
@@ -629,8 +644,7 @@ static void test_config__to_json_masks(void **state)
 	assert_string_equal(mgen__json_str(j, "connection"),
 			    "Driver={PG};UID=me;PWD=***;Auth_AccessToken=***");
 	assert_string_equal(
-		mgen__json_str(cJSON_GetObjectItem(j, "abbreviations"), "a"),
-		"b");
+	    mgen__json_str(cJSON_GetObjectItem(j, "abbreviations"), "a"), "b");
 	cJSON_Delete(j);
 	free(text);
 	mgen_config_release(&cfg);
@@ -665,8 +679,9 @@ static void test_config__mask_connection(void **state)
 	check_mask("PWD={unterminated;Server=h", "PWD=***");
 	check_mask(" pwd = x ;Server=h", " pwd =***;Server=h");
 	check_mask("novalue;PWD=x", "novalue;PWD=***");
-	check_mask("postgresql://u:pw@host:5432/db?sslmode=require&password=z",
-		   "postgresql://u:***@host:5432/db?sslmode=require&password=***");
+	check_mask(
+	    "postgresql://u:pw@host:5432/db?sslmode=require&password=z",
+	    "postgresql://u:***@host:5432/db?sslmode=require&password=***");
 	check_mask("postgresql://host/db", "postgresql://host/db");
 }
 
@@ -677,31 +692,26 @@ static void test_config__set_edge_cases(void **state)
 
 	(void)state;
 	assert_int_equal(mgen_config_init(&cfg), 0);
-	assert_int_equal(mgen_config_set(&cfg, "sample_size", " 8 ", 0, "t",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "sample_size", " 8 ", 0, "t", &err), 0);
 	assert_int_equal(cfg.sample_size, 8);
-	assert_int_equal(mgen_config_set(&cfg, "sample_size", "", 0, "t",
-					 &err),
+	assert_int_equal(mgen_config_set(&cfg, "sample_size", "", 0, "t", &err),
 			 MGEN_ECONFIG);
 	assert_int_equal(cfg.sample_size, 8);
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_config_set(&cfg, "sample_size", NULL, 0, "t",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "sample_size", NULL, 0, "t", &err), 0);
 	assert_int_equal(cfg.sample_size, 5);
-	assert_int_equal(mgen_config_set(&cfg, "temperature", "1e999", 0, "t",
-					 &err),
-			 MGEN_ECONFIG);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "temperature", "1e999", 0, "t", &err),
+	    MGEN_ECONFIG);
 	assert_non_null(strstr(err.msg, "must be between"));
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_config_set(&cfg, "comment_style", "CONCISE", 0,
-					 "t", &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "comment_style", "CONCISE", 0, "t", &err), 0);
 	assert_int_equal(cfg.comment_style, MGEN_STYLE_CONCISE);
-	assert_int_equal(mgen_config_set(&cfg, "dialect", "SQLite", 0, "t",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "dialect", "SQLite", 0, "t", &err), 0);
 	assert_string_equal(cfg.dialect, "sqlite");
 	assert_int_equal(mgen_config_set(&cfg, "out", "", 0, "t", &err), 0);
 	assert_string_equal(cfg.out, "out");
@@ -718,9 +728,8 @@ static void test_config__missing_file(void **state)
 
 	(void)state;
 	assert_int_equal(mgen_config_init(&cfg), 0);
-	assert_int_equal(mgen_config_load_file(&cfg, "/nonexistent/m.yaml",
-					       &err),
-			 MGEN_EIO);
+	assert_int_equal(
+	    mgen_config_load_file(&cfg, "/nonexistent/m.yaml", &err), MGEN_EIO);
 	assert_non_null(strstr(err.msg, "/nonexistent/m.yaml"));
 	assert_null(cfg.config_path);
 	mgen_config_release(&cfg);
@@ -729,31 +738,32 @@ static void test_config__missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config__defaults),
-		cmocka_unit_test(test_config__shipped_file),
-		cmocka_unit_test(test_config__every_type),
-		cmocka_unit_test(test_config__unknown_key_line),
-		cmocka_unit_test(test_config__unknown_key_no_suggestion),
-		cmocka_unit_test(test_config__wrong_type),
-		cmocka_unit_test(test_config__out_of_range),
-		cmocka_unit_test(test_config__bad_enum),
-		cmocka_unit_test(test_config__syntax_error),
-		cmocka_unit_test(test_config__syntax_error_format),
-		cmocka_unit_test(test_config__shapes),
-		cmocka_unit_test(test_config__null_restores_default),
-		cmocka_unit_test(test_config__nested_prompts_dir),
-		cmocka_unit_test(test_config__abbreviations),
-		cmocka_unit_test(test_config__lists),
-		cmocka_unit_test(test_config__flag_form_keys),
-		cmocka_unit_test(test_config__key_kind),
-		cmocka_unit_test(test_config__keys_table),
-		cmocka_unit_test(test_config__env),
-		cmocka_unit_test(test_config__env_errors),
-		cmocka_unit_test(test_config__precedence),
-		cmocka_unit_test(test_config__to_json_masks),
-		cmocka_unit_test(test_config__mask_connection),
-		cmocka_unit_test(test_config__set_edge_cases),
-		cmocka_unit_test(test_config__missing_file),
+	    cmocka_unit_test(test_config__defaults),
+	    cmocka_unit_test(test_config__shipped_file),
+	    cmocka_unit_test(test_config__every_type),
+	    cmocka_unit_test(test_config__unknown_key_line),
+	    cmocka_unit_test(test_config__unknown_key_no_suggestion),
+	    cmocka_unit_test(test_config__wrong_type),
+	    cmocka_unit_test(test_config__alias_and_nul),
+	    cmocka_unit_test(test_config__out_of_range),
+	    cmocka_unit_test(test_config__bad_enum),
+	    cmocka_unit_test(test_config__syntax_error),
+	    cmocka_unit_test(test_config__syntax_error_format),
+	    cmocka_unit_test(test_config__shapes),
+	    cmocka_unit_test(test_config__null_restores_default),
+	    cmocka_unit_test(test_config__nested_prompts_dir),
+	    cmocka_unit_test(test_config__abbreviations),
+	    cmocka_unit_test(test_config__lists),
+	    cmocka_unit_test(test_config__flag_form_keys),
+	    cmocka_unit_test(test_config__key_kind),
+	    cmocka_unit_test(test_config__keys_table),
+	    cmocka_unit_test(test_config__env),
+	    cmocka_unit_test(test_config__env_errors),
+	    cmocka_unit_test(test_config__precedence),
+	    cmocka_unit_test(test_config__to_json_masks),
+	    cmocka_unit_test(test_config__mask_connection),
+	    cmocka_unit_test(test_config__set_edge_cases),
+	    cmocka_unit_test(test_config__missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
