@@ -79,28 +79,50 @@ int mgen_config_init(mgen_config *cfg);
 void mgen_config_release(mgen_config *cfg);
 
 /*
- * Reads a YAML file (a mapping; nested maps give dotted keys; sequences
- * for list keys; a map for abbreviations) and sets each key through
- * mgen_config_set with where = "FILE:LINE". An unknown key, a wrong type
- * or a bad value is MGEN_ECONFIG with "FILE:LINE: ..." in `err`; a YAML
- * syntax error gives libyaml's problem and mark. On error `cfg` may hold
- * the keys set before it. Records the path in cfg->config_path.
+ * Reads a YAML 1.1 file (libyaml) - one mapping; nested maps give dotted
+ * keys; sequences (or a comma list) for list keys; a map for
+ * abbreviations - and sets each key through mgen_config_set with where =
+ * "FILE:LINE" (LINE 1-based, of the key, or of the list item / pair that
+ * is wrong). A list or map key in the file replaces what was there. A
+ * plain null value (empty, ~, null) restores the key's default. An empty
+ * file sets nothing. An unknown key ("FILE:LINE: unknown key 'x'; did
+ * you mean 'y'?"), a wrong type, a bad value, a top level that is not a
+ * mapping or a second document is MGEN_ECONFIG with "FILE:LINE: ..." in
+ * `err`; a YAML syntax error is MGEN_ECONFIG with
+ * "FILE:LINE:COL: <libyaml problem> (<context> at line N)". An unreadable
+ * file is MGEN_EIO. On error `cfg` may hold the keys set before it.
+ * Records the path in cfg->config_path (a copy) once the file is read.
  */
 int mgen_config_load_file(mgen_config *cfg, const char *path, mgen_err *err);
 
 /* Applies every METAGEN_<KEY> variable in `envp` (NULL-terminated, as
- * environ) with where = "environment METAGEN_<KEY>". Unknown METAGEN_
- * variables other than METAGEN_CONFIG and METAGEN_API_KEY are an error.
- * List keys take comma-separated values. */
+ * environ) with where = "environment METAGEN_<KEY>"; the name is matched
+ * with dots, underscores and case folded (METAGEN_PROMPTS_DIR is
+ * prompts.dir). List and map keys are replaced by the comma-separated
+ * value ("a.*,b.c"; "k=v,k2=v2"). METAGEN_CONFIG, METAGEN_API_KEY (read
+ * by the LM client), METAGEN_SRCDIR and METAGEN_TEST_* are skipped; any
+ * other unknown METAGEN_ variable is MGEN_ECONFIG ("environment
+ * METAGEN_FOO: unknown key"). Returns 0, MGEN_ECONFIG or MGEN_ENOMEM. */
 int mgen_config_load_env(mgen_config *cfg, char *const *envp, mgen_err *err);
 
 /*
- * Sets one key from text: `key` dotted ("prompts.dir") or in flag form
- * ("prompts-dir"); list keys append `value` (repeatable flags) unless
- * `replace_list`; booleans take true/false/yes/no/on/off/1/0; numbers
- * are range-checked; enums name their choices in the error. `where`
- * names the source for messages ("--sample-size", "cfg.yaml:12").
- * Returns 0, MGEN_ECONFIG ("WHERE: unknown key 'x'" etc.), MGEN_ENOMEM.
+ * Sets one key from text: `key` dotted ("prompts.dir"), with underscores
+ * or in flag form ("prompts-dir"), any case, or an alias ("apply" is
+ * apply_ddl). List keys split `value` on commas (blanks trimmed, empty
+ * items dropped) and append (repeatable flags) unless `replace_list`;
+ * abbreviations takes "k=v,k2=v2" the same way (a repeated name replaces
+ * its value). Booleans take true/false/yes/no/on/off/1/0 in any case;
+ * integers are decimal, numbers strtod's; both are range-checked; enums
+ * are case-insensitive and name their choices in the error. An empty
+ * value resets a string key to its default; a NULL value resets any key
+ * to its default. On error the key keeps its value. `where` names the
+ * source for messages ("--sample-size", "cfg.yaml:12"; NULL = "config").
+ * Returns 0, MGEN_ENOMEM or MGEN_ECONFIG with one of
+ *   "WHERE: unknown key 'x'[; did you mean 'y'?]"
+ *   "WHERE: sample_size: expected an integer, got 'abc'"
+ *   "WHERE: sample_size: must be between 0 and 1000, got '5000'"
+ *   "WHERE: comment_style: expected concise|standard|detailed, got 'x'"
+ * (a secret key's value is never quoted).
  */
 int mgen_config_set(mgen_config *cfg, const char *key, const char *value,
 		    int replace_list, const char *where, mgen_err *err);
@@ -115,20 +137,32 @@ typedef struct mgen_config_keyinfo {
 	const char *key;
 	const char *type;  /* "string", "bool", "int", "number", "list",
 			      "map", or "a|b|c" for enums */
-	const char *dflt;
-	const char *help;
+	const char *dflt;  /* as a user writes it; "" when unset/empty */
+	const char *help;  /* one line */
 } mgen_config_keyinfo;
 const mgen_config_keyinfo *mgen_config_keys(void);
 
 /*
- * A JSON object of every setting for the manifest, with api_key and any
- * PWD=/token inside the connection string replaced by "***". Caller
- * frees. NULL on out of memory.
+ * A JSON object of every setting for the manifest: one member per key,
+ * named by its dotted key ("prompts.dir"), typed (string or null, true/
+ * false, number, array of strings for lists, object for abbreviations,
+ * the choice name for comment_style), plus "config_path". api_key is
+ * "***" when set and null when not; the connection goes through
+ * mgen_config_mask_connection. Caller frees. NULL on out of memory.
  */
 char *mgen_config_to_json(const mgen_config *cfg);
 
-/* Masks secrets in an ODBC connection string (PWD=, Password=, token
- * values): returns a malloc'd copy with the values as "***". */
+/*
+ * Masks secrets in an ODBC connection string "k=v;k2=v2" (ODBC 3.x
+ * SQLDriverConnect syntax: a value in {braces} may hold ';', "}}" is a
+ * literal brace): the value of every attribute whose name contains pwd,
+ * passw, token, secret, apikey or api_key (ASCII case-insensitive: PWD,
+ * Password, Token, AuthToken, Auth_AccessToken, Secret...) becomes "***";
+ * everything else is kept byte for byte. A URL without ';'
+ * ("scheme://user:pw@host/db?password=x") has its user password and
+ * secret query parameters masked the same way. Returns a malloc'd copy;
+ * NULL for NULL or on out of memory.
+ */
 char *mgen_config_mask_connection(const char *conn);
 
 #endif
