@@ -1,0 +1,580 @@
+/*
+ * lm.c - the LM client (include/metagen/lm.h): POST {base}/chat/completions
+ * with libcurl, one easy handle per call, retries with exponential backoff
+ * and full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog,
+ * 2015) honouring Retry-After (RFC 9110 10.2.3), usage summed under a
+ * mutex. Request and answer shapes: ../shared/reference/llm-endpoints.md.
+ * libcurl stays inside this file.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/lm_internal.h"
+#include "metagen/buf.h"
+#include "util/json.h"
+#include "util/util.h"
+
+#define LM_MAX_BODY ((size_t)64 * 1024 * 1024) /* answer size bound */
+#define LM_CONNECT_TIMEOUT_MS 30000L
+
+struct mgen_lm {
+	mgen_lm_target t;
+	char *url; /* base + "/chat/completions" */
+	double temperature;
+	int max_tokens;
+	long timeout_ms;
+	int max_retries;
+	long backoff_base_ms;
+	long backoff_max_ms;
+	mgen_log_fn log;
+	void *log_userdata;
+	pthread_mutex_t mu; /* guards the counters and rng */
+	long long prompt_tokens;
+	long long completion_tokens;
+	long long requests;
+	uint64_t rng;
+};
+
+/* One HTTP attempt's answer. */
+typedef struct lm_http {
+	mgen_buf body;
+	long retry_after_ms; /* -1 when absent */
+} lm_http;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void lm_log(const mgen_lm *lm, mgen_log_level lvl, const char *fmt,
+		   ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+static void lm_log(const mgen_lm *lm, mgen_log_level lvl, const char *fmt,
+		   ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (lm->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lm->log(lm->log_userdata, lvl, msg);
+}
+
+int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
+{
+	mgen_lm_options dflt = MGEN_LM_OPTIONS_INIT;
+	mgen_buf url = MGEN_BUF_INIT;
+	mgen_lm *lm = NULL;
+	int rc;
+
+	*out = NULL;
+	if (opts == NULL)
+		opts = &dflt;
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_rc != CURLE_OK)
+		return mgen_err_set(err, MGEN_EHTTP,
+				    "cannot initialise libcurl: %s",
+				    curl_easy_strerror(curl_init_rc));
+	lm = calloc(1, sizeof(*lm));
+	if (lm == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	rc = mgen_lm__resolve(opts, &lm->t, err);
+	if (rc != 0) {
+		free(lm);
+		return rc;
+	}
+	mgen_buf_printf(&url, "%s/chat/completions", lm->t.base);
+	lm->url = mgen_buf_detach(&url);
+	if (lm->url == NULL || pthread_mutex_init(&lm->mu, NULL) != 0) {
+		mgen_lm__target_release(&lm->t);
+		free(lm->url);
+		free(lm);
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	}
+	lm->temperature = opts->temperature;
+	lm->max_tokens = opts->max_tokens > 0 ? opts->max_tokens : 8192;
+	lm->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 120000;
+	lm->max_retries = opts->max_retries >= 0 ? opts->max_retries : 0;
+	lm->backoff_base_ms = opts->backoff_base_ms >= 0 ?
+				      opts->backoff_base_ms : 1000;
+	lm->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms
+						      : 120000;
+	lm->log = opts->log;
+	lm->log_userdata = opts->log_userdata;
+	lm->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)lm ^
+		  0x9e3779b97f4a7c15ULL;
+	*out = lm;
+	return 0;
+}
+
+void mgen_lm_free(mgen_lm *lm)
+{
+	if (lm == NULL)
+		return;
+	mgen_lm__target_release(&lm->t);
+	free(lm->url);
+	pthread_mutex_destroy(&lm->mu);
+	free(lm);
+}
+
+const char *mgen_lm_api_base(const mgen_lm *lm)
+{
+	return lm->t.base;
+}
+
+const char *mgen_lm_model(const mgen_lm *lm)
+{
+	return lm->t.model;
+}
+
+void mgen_lm_usage(const mgen_lm *lm, long long *prompt_tokens,
+		   long long *completion_tokens, long long *requests)
+{
+	mgen_lm *m = (mgen_lm *)(uintptr_t)lm; /* the mutex is not const */
+
+	pthread_mutex_lock(&m->mu);
+	if (prompt_tokens)
+		*prompt_tokens = m->prompt_tokens;
+	if (completion_tokens)
+		*completion_tokens = m->completion_tokens;
+	if (requests)
+		*requests = m->requests;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void mgen_lm_response_release(mgen_lm_response *r)
+{
+	if (r == NULL)
+		return;
+	free(r->content);
+	free(r->finish_reason);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Uniform random number in [0, n] (xorshift64*, under the mutex). */
+static long lm_random(mgen_lm *lm, long n)
+{
+	uint64_t x;
+
+	if (n <= 0)
+		return 0;
+	pthread_mutex_lock(&lm->mu);
+	x = lm->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	lm->rng = x;
+	pthread_mutex_unlock(&lm->mu);
+	x *= 0x2545F4914F6CDD1DULL;
+	return (long)((x >> 11) % ((uint64_t)n + 1));
+}
+
+/*
+ * Delay before retry number `attempt` (0-based): full jitter, a random
+ * number in [0, min(cap, base * 2^attempt)], raised to Retry-After when
+ * the endpoint gave one, and never above the cap.
+ */
+static long backoff_ms(mgen_lm *lm, int attempt, long retry_after_ms)
+{
+	long ceil = lm->backoff_base_ms, d;
+	int i;
+
+	for (i = 0; i < attempt && ceil < lm->backoff_max_ms; i++)
+		ceil *= 2;
+	if (ceil > lm->backoff_max_ms)
+		ceil = lm->backoff_max_ms;
+	d = lm_random(lm, ceil);
+	if (retry_after_ms > d)
+		d = retry_after_ms;
+	return d > lm->backoff_max_ms ? lm->backoff_max_ms : d;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+	lm_http *h = ud;
+
+	if (mgen_buf_append(&h->body, data, size * n) != 0)
+		return 0; /* too large or out of memory: abort the transfer */
+	return size * n;
+}
+
+/* Parses "Retry-After: <seconds>" or an HTTP-date into milliseconds. */
+static void parse_retry_after(lm_http *h, const char *v, size_t n)
+{
+	char tmp[128];
+	char *end;
+	double secs;
+	time_t when;
+
+	while (n > 0 && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' ||
+			 v[n - 1] == ' '))
+		n--;
+	if (n == 0 || n >= sizeof(tmp))
+		return;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	secs = strtod(tmp, &end);
+	if (end != tmp && *end == '\0' && secs >= 0) {
+		h->retry_after_ms = secs > 86400 ? 86400000L
+						 : (long)(secs * 1000.0);
+		return;
+	}
+	when = curl_getdate(tmp, NULL);
+	if (when != (time_t)-1)
+		h->retry_after_ms = when > time(NULL) ?
+					    (long)(when - time(NULL)) * 1000L : 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+	static const char name[] = "retry-after:";
+	size_t len = size * n, k = sizeof(name) - 1;
+
+	if (len > k && strncasecmp(data, name, k) == 0)
+		parse_retry_after(ud, data + k, len - k);
+	return len;
+}
+
+/* The request body: model, messages, temperature, max_tokens and the
+ * optional response_format, into *out (malloc'd). 0, MGEN_EINVAL (bad
+ * response_format) or MGEN_ENOMEM. */
+static int build_body(const mgen_lm *lm, const mgen_message *msgs,
+		      size_t nmsgs, const char *response_format_json,
+		      char **out, mgen_err *err)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *m, *rf = NULL;
+	int rc = 0;
+	size_t i;
+
+	*out = NULL;
+	if (root == NULL)
+		goto oom;
+	if (!cJSON_AddStringToObject(root, "model", lm->t.model))
+		goto oom;
+	arr = cJSON_AddArrayToObject(root, "messages");
+	if (arr == NULL)
+		goto oom;
+	for (i = 0; i < nmsgs; i++) {
+		m = cJSON_CreateObject();
+		if (m == NULL || !cJSON_AddItemToArray(arr, m))
+			goto oom_m;
+		if (!cJSON_AddStringToObject(m, "role", msgs[i].role) ||
+		    !cJSON_AddStringToObject(
+			    m, "content",
+			    msgs[i].content ? msgs[i].content : ""))
+			goto oom;
+	}
+	if (!cJSON_AddNumberToObject(root, "temperature", lm->temperature) ||
+	    !cJSON_AddNumberToObject(root, "max_tokens", lm->max_tokens))
+		goto oom;
+	if (response_format_json) {
+		rf = cJSON_Parse(response_format_json);
+		if (rf == NULL) {
+			rc = mgen_err_set(err, MGEN_EINVAL,
+					  "response_format is not valid json");
+			goto done;
+		}
+		if (!cJSON_AddItemToObject(root, "response_format", rf)) {
+			cJSON_Delete(rf);
+			goto oom;
+		}
+	}
+	*out = mgen__json_print(root);
+	if (*out == NULL)
+		goto oom;
+	goto done;
+oom_m:
+	cJSON_Delete(m);
+oom:
+	rc = mgen_err_set(err, MGEN_ENOMEM,
+			  "out of memory building the request");
+done:
+	cJSON_Delete(root);
+	return rc;
+}
+
+/*
+ * The endpoint's own words about a failure: error.message (or an "error"
+ * string, or a top-level "message"), else the start of the body, on one
+ * line, with the key blanked out should the endpoint echo it.
+ */
+static void error_text(const mgen_lm *lm, const mgen_buf *body, char *out,
+		       size_t cap)
+{
+	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *e;
+	const char *msg = NULL;
+	char *p;
+	size_t i, klen;
+
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (cJSON_IsString(e))
+		msg = e->valuestring;
+	else if (cJSON_IsObject(e))
+		msg = mgen__json_str(e, "message");
+	if (msg == NULL)
+		msg = mgen__json_str(root, "message");
+	if (msg == NULL)
+		msg = body->len ? mgen_buf_str(body) : "no error message";
+	snprintf(out, cap, "%.300s", msg);
+	cJSON_Delete(root);
+	for (i = 0; out[i]; i++)
+		if (out[i] == '\n' || out[i] == '\r' || out[i] == '\t')
+			out[i] = ' ';
+	if (lm->t.key == NULL || (klen = strlen(lm->t.key)) < 4)
+		return;
+	while ((p = strstr(out, lm->t.key)) != NULL) {
+		memset(p, '*', klen);
+	}
+}
+
+/* Fills `out` from a 200 answer, or returns MGEN_EPARSE. */
+static int parse_answer(const mgen_buf *body, mgen_lm_response *out,
+			mgen_err *err)
+{
+	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *ch, *msg, *c, *u;
+	const char *fr;
+	int rc = MGEN_EPARSE;
+
+	if (root == NULL) {
+		mgen_err_set(err, rc, "lm answer is not json: %.80s",
+			     mgen_buf_str(body));
+		goto done;
+	}
+	ch = cJSON_GetArrayItem(
+		cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
+	msg = cJSON_GetObjectItemCaseSensitive(ch, "message");
+	c = cJSON_GetObjectItemCaseSensitive(msg, "content");
+	if (!cJSON_IsString(c)) {
+		mgen_err_set(err, rc, "lm answer has no choices[0].message."
+			     "content text%s",
+			     cJSON_GetObjectItemCaseSensitive(msg, "tool_calls")
+				     ? " (tool calls only)" : "");
+		goto done;
+	}
+	fr = mgen__json_str(ch, "finish_reason");
+	out->content = mgen__strdup(c->valuestring);
+	out->finish_reason = fr ? mgen__strdup(fr) : NULL;
+	if (out->content == NULL || (fr && out->finish_reason == NULL)) {
+		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		goto done;
+	}
+	u = cJSON_GetObjectItemCaseSensitive(root, "usage");
+	out->prompt_tokens = (long)mgen__json_num(u, "prompt_tokens", 0);
+	out->completion_tokens = (long)mgen__json_num(u, "completion_tokens",
+						      0);
+	rc = 0;
+done:
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int retryable_status(long st)
+{
+	return st == 408 || st == 409 || st == 429 || st >= 500;
+}
+
+static int retryable_curl(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Sets up the easy handle for every attempt of one call. */
+static int setup_handle(const mgen_lm *lm, CURL *h, const char *body,
+			struct curl_slist **hdrs, lm_http *ans, char *errbuf)
+{
+	mgen_buf auth = MGEN_BUF_INIT;
+	struct curl_slist *l = NULL, *t;
+	int rc = 0;
+
+	l = curl_slist_append(NULL, "Content-Type: application/json");
+	if (l && (t = curl_slist_append(l, "Accept: application/json")))
+		l = t;
+	if (l && (t = curl_slist_append(l, "Expect:")))
+		l = t;
+	if (lm->t.key) {
+		mgen_buf_printf(&auth, "Authorization: Bearer %s", lm->t.key);
+		if (l && !mgen_buf_error(&auth) &&
+		    (t = curl_slist_append(l, mgen_buf_str(&auth))))
+			l = t;
+		else
+			rc = MGEN_ENOMEM;
+		if (auth.data)
+			memset(auth.data, 0, auth.len);
+		mgen_buf_release(&auth);
+	}
+	*hdrs = l;
+	if (l == NULL || rc != 0)
+		return MGEN_ENOMEM;
+	curl_easy_setopt(h, CURLOPT_URL, lm->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)strlen(body));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, ans);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, ans);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, lm->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 lm->timeout_ms < LM_CONNECT_TIMEOUT_MS ?
+				 lm->timeout_ms : LM_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "metagen/" MGEN_VERSION);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	return 0;
+}
+
+/* The final failure of a call, after `attempts` HTTP requests. */
+static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
+		       const lm_http *ans, const char *errbuf, int attempts,
+		       mgen_err *err)
+{
+	char why[400];
+
+	if (cc == CURLE_WRITE_ERROR && mgen_buf_error(&ans->body))
+		return mgen_err_set(err, MGEN_EHTTP,
+				    "lm answer from %s is larger than %zu "
+				    "bytes", lm->url, LM_MAX_BODY);
+	if (cc != CURLE_OK)
+		return mgen_err_set(err, MGEN_EHTTP,
+				    "lm request to %s failed after %d "
+				    "attempt(s): %s",
+				    lm->url, attempts,
+				    errbuf[0] ? errbuf
+					      : curl_easy_strerror(cc));
+	error_text(lm, &ans->body, why, sizeof(why));
+	if (status == 401 || status == 403)
+		return mgen_err_set(err, MGEN_EAUTH,
+				    "endpoint refused the credentials (HTTP "
+				    "%ld): %s; check METAGEN_API_KEY / "
+				    "DATABRICKS_TOKEN",
+				    status, why);
+	return mgen_err_set(err, MGEN_EHTTP,
+			    "lm endpoint %s answered HTTP %ld after %d "
+			    "attempt(s): %s",
+			    lm->url, status, attempts, why);
+}
+
+static void add_usage(mgen_lm *lm, long requests, const mgen_lm_response *r)
+{
+	pthread_mutex_lock(&lm->mu);
+	lm->requests += requests;
+	if (r) {
+		lm->prompt_tokens += r->prompt_tokens;
+		lm->completion_tokens += r->completion_tokens;
+	}
+	pthread_mutex_unlock(&lm->mu);
+}
+
+/* Waits before the next attempt and says so in the log. */
+static void pause_before_retry(mgen_lm *lm, CURLcode cc, long status,
+			       const lm_http *ans, int attempt)
+{
+	long delay = backoff_ms(lm, attempt, ans->retry_after_ms);
+	char why[160];
+
+	if (cc == CURLE_OK)
+		snprintf(why, sizeof(why), "HTTP %ld", status);
+	else
+		snprintf(why, sizeof(why), "%s", curl_easy_strerror(cc));
+	lm_log(lm, MGEN_LOG_WARN, "retrying after %s in %.1f s (attempt %d/%d)",
+	       why, (double)delay / 1000.0, attempt + 2, lm->max_retries + 1);
+	mgen__sleep_ms(delay);
+}
+
+int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		 const char *response_format_json, mgen_lm_response *out,
+		 mgen_err *err)
+{
+	double t0 = mgen__now_ms();
+	char *body = NULL, errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs = NULL;
+	lm_http ans;
+	CURL *h = NULL;
+	CURLcode cc;
+	long status;
+	int attempt, rc;
+
+	memset(out, 0, sizeof(*out));
+	mgen_buf_init(&ans.body, LM_MAX_BODY);
+	rc = build_body(lm, msgs, nmsgs, response_format_json, &body, err);
+	if (rc != 0)
+		goto done;
+	h = curl_easy_init();
+	if (h == NULL || setup_handle(lm, h, body, &hdrs, &ans, errbuf)) {
+		rc = mgen_err_set(err, MGEN_ENOMEM, "cannot set up a request");
+		goto done;
+	}
+	for (attempt = 0;; attempt++) {
+		mgen_buf_reset(&ans.body);
+		ans.retry_after_ms = -1;
+		errbuf[0] = '\0';
+		status = 0;
+		cc = curl_easy_perform(h);
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		out->attempts = attempt + 1;
+		out->http_status = (int)status;
+		if (cc == CURLE_OK && status >= 200 && status < 300) {
+			rc = parse_answer(&ans.body, out, err);
+			add_usage(lm, 1, rc == 0 ? out : NULL);
+			break;
+		}
+		add_usage(lm, 1, NULL);
+		if (attempt >= lm->max_retries ||
+		    !(cc == CURLE_OK ? retryable_status(status)
+				     : retryable_curl(cc))) {
+			rc = call_failed(lm, cc, status, &ans, errbuf,
+					 attempt + 1, err);
+			break;
+		}
+		pause_before_retry(lm, cc, status, &ans, attempt);
+	}
+done:
+	if (rc != 0) {
+		free(out->content);
+		free(out->finish_reason);
+		out->content = out->finish_reason = NULL;
+	}
+	out->latency_ms = mgen__now_ms() - t0;
+	if (h)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	mgen_buf_release(&ans.body);
+	free(body);
+	return rc;
+}

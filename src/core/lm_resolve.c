@@ -1,0 +1,145 @@
+/*
+ * lm_resolve.c - turns a LiteLLM-style model string ("databricks/X",
+ * "openai/X", "ollama_chat/X", "hosted_vllm/X" or a bare model name), the
+ * options and the environment into a base URL, a model name and a key
+ * (../shared/reference/llm-endpoints.md).
+ *
+ * Base URL: opts->api_base wins; else by provider: databricks ->
+ * $DATABRICKS_HOST + "/serving-endpoints" (https:// added when the host
+ * has no scheme), openai -> $OPENAI_BASE_URL or https://api.openai.com/v1,
+ * ollama -> http://localhost:11434/v1; anything else needs api_base.
+ * Key: opts->api_key, else $METAGEN_API_KEY, else the provider's variable
+ * ($DATABRICKS_TOKEN, $OPENAI_API_KEY), else none. Empty variables count
+ * as unset. Trailing slashes of the base are dropped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/lm_internal.h"
+#include "metagen/buf.h"
+#include "util/util.h"
+
+typedef struct provider {
+	const char *prefix;    /* "databricks/" */
+	const char *base_env;  /* variable holding the base or host */
+	const char *base_dflt; /* default base, or NULL */
+	const char *key_env;   /* provider's key variable, or NULL */
+	int is_host;           /* base_env holds a host: add /serving-... */
+} provider;
+
+static const provider providers[] = {
+	{"databricks/", "DATABRICKS_HOST", NULL, "DATABRICKS_TOKEN", 1},
+	{"openai/", "OPENAI_BASE_URL", "https://api.openai.com/v1",
+	 "OPENAI_API_KEY", 0},
+	{"ollama_chat/", NULL, "http://localhost:11434/v1", NULL, 0},
+	{"ollama/", NULL, "http://localhost:11434/v1", NULL, 0},
+	{"hosted_vllm/", NULL, NULL, NULL, 0},
+};
+
+/* getenv that treats an empty value as unset. */
+static const char *env(const char *name)
+{
+	const char *v = name ? getenv(name) : NULL;
+
+	return (v && *v) ? v : NULL;
+}
+
+static const provider *find_provider(const char *model)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++)
+		if (mgen__startswith(model, providers[i].prefix))
+			return &providers[i];
+	return NULL;
+}
+
+/* Builds the base URL into `b`: `url`, or for a host "https://" + host +
+ * "/serving-endpoints"; trailing slashes dropped. */
+static int build_base(mgen_buf *b, const char *url, int is_host)
+{
+	size_t n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (is_host && strstr(url, "://") == NULL)
+		mgen_buf_puts(b, "https://");
+	mgen_buf_append(b, url, n);
+	if (is_host)
+		mgen_buf_puts(b, "/serving-endpoints");
+	return mgen_buf_error(b);
+}
+
+static int missing_base(const char *model, const provider *p, mgen_err *err)
+{
+	if (p && p->base_env)
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "no api base for model '%s': set %s "
+				    "(or api_base)",
+				    model, p->base_env);
+	return mgen_err_set(err, MGEN_ECONFIG,
+			    "no api base for model '%s': set api_base, or use "
+			    "a databricks/ or openai/ model with "
+			    "DATABRICKS_HOST or OPENAI_BASE_URL",
+			    model);
+}
+
+int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
+		     mgen_err *err)
+{
+	const provider *p;
+	const char *model = opts->model, *base, *key;
+	mgen_buf b = MGEN_BUF_INIT;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (model == NULL || *model == '\0')
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "no model set: give a model such as "
+				    "'databricks/<endpoint>' or 'openai/<model>'");
+	p = find_provider(model);
+	if (p && model[strlen(p->prefix)] == '\0')
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "model '%s' names no model after the "
+				    "provider", model);
+	base = opts->api_base && *opts->api_base ? opts->api_base : NULL;
+	if (base == NULL && p)
+		base = env(p->base_env);
+	if (base == NULL && p)
+		base = p->base_dflt;
+	if (base == NULL)
+		return missing_base(model, p, err);
+	rc = build_base(&b, base,
+			p && p->is_host && base != opts->api_base);
+	if (rc != 0)
+		goto done;
+	key = opts->api_key ? opts->api_key : env("METAGEN_API_KEY");
+	if (key == NULL && p)
+		key = env(p->key_env);
+	t->base = mgen_buf_detach(&b);
+	t->model = mgen__strdup(p ? model + strlen(p->prefix) : model);
+	t->key = key && *key ? mgen__strdup(key) : NULL;
+	if (!t->base || !t->model || (key && *key && !t->key))
+		rc = MGEN_ENOMEM;
+done:
+	mgen_buf_release(&b);
+	if (rc != 0) {
+		mgen_lm__target_release(t);
+		return mgen_err_set(err, rc, "out of memory resolving the "
+				    "lm endpoint");
+	}
+	return 0;
+}
+
+void mgen_lm__target_release(mgen_lm_target *t)
+{
+	if (t == NULL)
+		return;
+	free(t->base);
+	free(t->model);
+	if (t->key) {
+		memset(t->key, 0, strlen(t->key));
+		free(t->key);
+	}
+	memset(t, 0, sizeof(*t));
+}
