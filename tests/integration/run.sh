@@ -9,8 +9,8 @@
 # "integration: N passed, N failed". Run one case: run.sh case_name.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${METAGEN_BIN:-$ROOT/build/metagen}
-DATA=${METAGEN_DATASETS:-$ROOT/../shared/datasets/mimic3_demo}
+BIN=${METAGEN_TEST_BIN:-$ROOT/build/metagen}
+DATA=${METAGEN_TEST_DATASETS:-$ROOT/../shared/datasets/mimic3_demo}
 CHECK="python3 $ROOT/tests/integration/check.py"
 TMP=$(mktemp -d /tmp/metagen-it.XXXXXX)
 export PGOPTIONS='-c client_min_messages=warning'
@@ -29,7 +29,7 @@ start_llm() {
 	local name=$1; shift
 	LLM_REC=$TMP/$name.rec.jsonl
 	rm -f "$TMP/$name.port"
-	python3 "$ROOT/tests/server/fake_llm.py" --port-file "$TMP/$name.port" \
+	python3 "${METAGEN_TEST_FAKE_LLM:-$ROOT/tests/server/fake_llm.py}" --port-file "$TMP/$name.port" \
 		--record "$LLM_REC" "$@" >"$TMP/$name.log" 2>&1 &
 	LLM_PIDS+=($!)
 	for _ in $(seq 100); do [ -s "$TMP/$name.port" ] && break; sleep 0.05; done
