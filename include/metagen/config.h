@@ -47,6 +47,11 @@ typedef struct mgen_config {
 	int timeout_seconds;     /* timeout_seconds: 120 */
 	int max_retries;         /* max_retries: 3 (LM errors) */
 	int parse_retries;       /* parse_retries: 2 (bad answers) */
+	int offline_fallback;    /* offline_fallback: true; the offline
+				    describer writes the comments of a table
+				    the LM cannot answer (endpoint errors after
+				    retries); never used for answers that fail
+				    validation: those are reported failed */
 	/* profile and prompt (dbxmetagen names) */
 	int sample_size;         /* sample_size: 5 */
 	int allow_data;          /* allow_data: true */

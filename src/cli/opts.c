@@ -25,6 +25,19 @@ static void print_err(const mgen_err *e)
 		e->msg[0] ? e->msg : mgen_strerror(e->code));
 }
 
+/* 1 when `s` is a boolean word, so "--flag false" reads naturally. */
+static int is_bool_word(const char *s)
+{
+	static const char *const words[] = {"true", "false", "yes", "no",
+					    "on",   "off",   "1",   "0"};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (mgen__strcasecmp(s, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Splits "--key=value" / "--key value"; returns the number of argv
  * entries used, or 0 on a usage error (already printed). */
 static int take_flag(int argc, char **argv, int i, pending_flag *pf,
@@ -66,7 +79,10 @@ static int take_flag(int argc, char **argv, int i, pending_flag *pf,
 	pf->key = arg;
 	if (eq)
 		pf->value = mgen__strdup(eq + 1);
-	else if (kind == 1)
+	else if (kind == 1 && i + 1 < argc && is_bool_word(argv[i + 1])) {
+		pf->value = mgen__strdup(argv[i + 1]); /* --allow-data false */
+		used = 2;
+	} else if (kind == 1)
 		pf->value = mgen__strdup("true");
 	else if (i + 1 < argc) {
 		pf->value = mgen__strdup(argv[i + 1]);

@@ -61,6 +61,9 @@ const mgen__config_spec mgen__config_specs[] = {
 	 "retries of an LM call after a network or server error"},
 	{"parse_retries", CT(INT), NULL, "2", OFF(parse_retries), 0, 10, 0,
 	 "new LM calls after an answer that does not parse or validate"},
+	{"offline_fallback", CT(BOOL), NULL, "true", OFF(offline_fallback), 0,
+	 0, 0,
+	 "offline describer when the LM cannot answer (after retries)"},
 	/* profile and prompt (dbxmetagen names) */
 	{"sample_size", CT(INT), NULL, "5", OFF(sample_size), 0, 1000, 0,
 	 "sample rows per table shown to the LM (0 = none)"},
@@ -97,7 +100,7 @@ const mgen__config_spec mgen__config_specs[] = {
 	{"overwrite", CT(BOOL), NULL, "false", OFF(overwrite), 0, 0, 0,
 	 "replace existing comments (false = only missing ones)"},
 	{"dry_run", CT(BOOL), NULL, "false", OFF(dry_run), 0, 0, 0,
-	 "plan and estimate only: no LM calls, no DDL"},
+	 "print the DDL instead of applying it"},
 	{"progress", CT(BOOL), NULL, "true", OFF(progress), 0, 0, 0,
 	 "show progress on stderr"},
 };

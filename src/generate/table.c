@@ -92,6 +92,7 @@ typedef struct chunk_state {
 	size_t npending;
 	char *table_comment;
 	char reason[512]; /* the last problem seen */
+	int lm_error;     /* the LM could not answer (after its retries) */
 } chunk_state;
 
 /* Takes what an aligned answer gave; keeps the rest pending. */
@@ -168,6 +169,7 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 		if (rc != 0) {
 			snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 			mgen_lm_response_release(&resp);
+			cs->lm_error = 1;
 			rc = (rc == MGEN_EAUTH || rc == MGEN_ENOMEM) ? rc : 0;
 			break; /* the client already retried */
 		}
@@ -192,10 +194,53 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 				  "a comment: %s",
 				  fullname, attempt, cs->npending, cs->reason);
 	}
+	/* left unset when the offline describer will take them over */
+	if (cs->lm_error && run->cfg->offline_fallback)
+		return rc;
 	for (i = 0; rc == 0 && i < cs->npending; i++)
 		rc = mgen_proposal_set(&t->columns[cs->pending[i]].proposal,
 				       NULL, MGEN_PATH_LEGACY,
 				       MGEN_STATUS_FAILED, cs->reason);
+	return rc;
+}
+
+/* The last fallback: offline comments for every object the LM could not
+ * answer (left without a status), with the LM's error as the reason. */
+static int fallback_offline(mgen__run *run, mgen_table *t, const char *why)
+{
+	char *tc = NULL, **cc = calloc(t->ncolumns + 1, sizeof(*cc));
+	char reason[700];
+	size_t i;
+	int rc;
+
+	if (cc == NULL)
+		return MGEN_ENOMEM;
+	snprintf(reason, sizeof(reason),
+		 "LM could not answer (%s); offline describer used", why);
+	rc = mgen_offline_describe(t, &run->cfg->abbreviations,
+				   run->cfg->allow_data &&
+					   run->cfg->allow_data_in_comments,
+				   &tc, cc);
+	if (rc == 0 && t->proposal.status == MGEN_STATUS_NONE)
+		rc = mgen_proposal_set(&t->proposal, tc, MGEN_PATH_OFFLINE,
+				       MGEN_STATUS_PROPOSED, reason);
+	for (i = 0; rc == 0 && i < t->ncolumns; i++) {
+		mgen_column *c = &t->columns[i];
+		if (c->proposal.status != MGEN_STATUS_NONE)
+			continue;
+		rc = mgen_proposal_set(&c->proposal, cc[i], MGEN_PATH_OFFLINE,
+				       MGEN_STATUS_PROPOSED, reason);
+		if (rc == 0 && c->existing_comment && c->existing_comment[0] &&
+		    !run->cfg->overwrite)
+			c->proposal.status = MGEN_STATUS_KEPT;
+	}
+	if (rc == 0 && t->existing_comment && t->existing_comment[0] &&
+	    !run->cfg->overwrite && t->proposal.path == MGEN_PATH_OFFLINE)
+		t->proposal.status = MGEN_STATUS_KEPT;
+	for (i = 0; i < t->ncolumns; i++)
+		free(cc[i]);
+	free(cc);
+	free(tc);
 	return rc;
 }
 
@@ -236,11 +281,13 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 
 /* Sets the table's own proposal from the chunks' descriptions. */
 static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
-			  char **parts, size_t nparts)
+			  char **parts, size_t nparts, int lm_error)
 {
 	char *merged = NULL;
 	int rc = 0;
 
+	if (nparts == 0 && lm_error && run->cfg->offline_fallback)
+		return 0; /* fallback_offline() writes it */
 	if (nparts == 0)
 		return mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_LEGACY,
 					 MGEN_STATUS_FAILED,
@@ -260,7 +307,8 @@ static int describe_legacy(mgen__run *run, mgen_table *t)
 	size_t nchunks = (t->ncolumns + per - 1) / per, nparts = 0;
 	char *fullname = mgen_table_fullname(t), **parts;
 	chunk_state cs;
-	int rc = 0;
+	char why[512] = "";
+	int rc = 0, lm_error = 0;
 
 	parts = calloc(nchunks + 1, sizeof(*parts));
 	memset(&cs, 0, sizeof(cs));
@@ -274,13 +322,19 @@ static int describe_legacy(mgen__run *run, mgen_table *t)
 		for (i = first; i < t->ncolumns && i < first + per; i++)
 			cs.pending[cs.npending++] = i;
 		cs.reason[0] = '\0';
+		cs.lm_error = 0;
 		rc = ask_chunk(run, t, fullname, &cs, (int)(first / per) + 1);
+		if (cs.lm_error && !lm_error)
+			snprintf(why, sizeof(why), "%s", cs.reason);
+		lm_error |= cs.lm_error;
 		if (cs.table_comment)
 			parts[nparts++] = cs.table_comment;
 		cs.table_comment = NULL;
 	}
 	if (rc == 0)
-		rc = table_proposal(run, t, fullname, parts, nparts);
+		rc = table_proposal(run, t, fullname, parts, nparts, lm_error);
+	if (rc == 0 && lm_error && run->cfg->offline_fallback)
+		rc = fallback_offline(run, t, why);
 done:
 	for (i = 0; parts && i < nparts; i++)
 		free(parts[i]);

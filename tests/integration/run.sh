@@ -276,6 +276,44 @@ case_review_then_apply_and_dry_run() {
 		|| fail "edited comment not applied"
 }
 
+case_endpoint_down_falls_back_to_offline() {
+	local conn out rc
+	cat > "$TMP/down.json" <<'EOF'
+{"tables": {"main.patients": [{"fault": "500"}, {"fault": "500"}, {"fault": "503"},
+                              {"fault": "500"}, {"fault": "500"}, {"fault": "503"}]}}
+EOF
+	start_llm down --script "$TMP/down.json" || return 1
+	conn=$(sqlite_copy down); out=$TMP/down
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--scope patients --scope services --max-retries 2 >/dev/null 2>"$TMP/down.err"; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/down.err" >&2; fail "exit $rc"; return 1; }
+	local run; run=$(run_dir "$out")
+	[ "$($CHECK field "$run" patients gender path)" = offline ] || fail "patients not offline"
+	$CHECK field "$run" patients gender reason | grep -q 'LM could not answer' || fail "no reason"
+	[ "$($CHECK field "$run" services curr_service path)" = legacy ] || fail "services not legacy"
+	# and with the fallback off the table fails (exit 1) with the reason
+	start_llm down2 --script "$TMP/down.json" || return 1
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/down2" \
+		--scope patients --max-retries 2 --offline-fallback false >/dev/null 2>&1; rc=$?
+	[ $rc = 1 ] || fail "exit $rc with offline_fallback false, expected 1"
+}
+
+case_generate_dry_run_changes_nothing() {
+	local conn rc
+	start_llm dry || return 1
+	conn=$(sqlite_copy dry)
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/dry" \
+		--scope patients --apply --dry-run >"$TMP/dry.stdout" 2>/dev/null; rc=$?
+	[ $rc = 0 ] || fail "exit $rc"
+	grep -q "^INSERT INTO _metagen_comments" "$TMP/dry.stdout" || fail "no DDL printed"
+	[ -z "$(sqlite3 "$TMP/dry.sqlite" "select name from sqlite_master where name = '_metagen_comments'")" ] \
+		|| fail "dry run created the sidecar"
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/dry2" \
+		--scope patients --apply >/dev/null 2>&1 || fail "apply failed"
+	[ "$(sqlite3 "$TMP/dry.sqlite" "select count(*) from _metagen_comments where table_name = 'patients'")" = 9 ] \
+		|| fail "sidecar does not hold 1 + 8 comments"
+}
+
 # --- runner ----------------------------------------------------------------
 cases=$(declare -F | awk '{print $3}' | grep '^case_')
 [ $# -gt 0 ] && cases="$*"
