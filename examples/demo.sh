@@ -9,4 +9,5 @@ model=${METAGEN_MODEL:-offline}
 echo "metagen demo: $db (model: ${model})" >&2
 exec "$root/build/metagen" generate \
 	--connection "Driver=SQLite3;Database=$db" \
+	--config "$root/examples/metagen.yaml" \
 	--model "$model" --out "$root/out" "$@"
