@@ -63,8 +63,7 @@ typedef struct line_ctx {
 	mgen_err *err;
 } line_ctx;
 
-static int line_err(line_ctx *c, int code, const char *what,
-		    const char *name)
+static int line_err(line_ctx *c, int code, const char *what, const char *name)
 {
 	if (name)
 		return mgen_err_set(c->err, code, "%s:%zu: column '%s': %s",
@@ -87,8 +86,7 @@ static int take_columns(line_ctx *c, mgen_example *e, const mgen__jt *cols)
 		if (v->type != MGEN__JT_STRING && v->type != MGEN__JT_NULL)
 			return line_err(c, MGEN_EINVAL,
 					"comment is not a string", v->key);
-		if (mgen__jt_get(cols, v->key) != v ||
-		    v->type == MGEN__JT_NULL)
+		if (mgen__jt_get(cols, v->key) != v || v->type == MGEN__JT_NULL)
 			continue; /* a later duplicate wins; null = no gold */
 		if (mgen_kvlist_add(&e->columns, v->key, v->text))
 			return line_err(c, MGEN_ENOMEM, "out of memory", NULL);
@@ -132,8 +130,8 @@ static int take_example(line_ctx *c, mgen_example *e, mgen__jt *root)
 	e->table = mgen__strdup(t->text);
 	if (tc && tc->type == MGEN__JT_STRING)
 		e->table_comment = mgen__strdup(tc->text);
-	if (!e->table || (tc && tc->type == MGEN__JT_STRING &&
-			  !e->table_comment))
+	if (!e->table ||
+	    (tc && tc->type == MGEN__JT_STRING && !e->table_comment))
 		return line_err(c, MGEN_ENOMEM, "out of memory", NULL);
 	rc = take_columns(c, e, mgen__jt_get(root, "columns"));
 	return rc ? rc : take_extra(c, e, root);
@@ -159,8 +157,8 @@ static int parse_line(line_ctx *c, const char *s, size_t n, mgen_dataset *ds)
 	rc = mgen__jt_parse(s, n, "", &root, &local);
 	if (rc == MGEN_EPARSE) /* local.msg is ":1:COL: problem" */
 		return mgen_err_set(c->err, rc,
-				    "%s:%zu: invalid JSON at column %s",
-				    c->src, c->line, local.msg + 3);
+				    "%s:%zu: invalid JSON at column %s", c->src,
+				    c->line, local.msg + 3);
 	if (rc != 0)
 		return line_err(c, rc, "out of memory", NULL);
 	e = push(ds);
@@ -256,8 +254,9 @@ static int copy_example(mgen_dataset *dst, const mgen_example *s)
 		return MGEN_ENOMEM;
 	e->line = s->line;
 	e->table = mgen__strdup(s->table);
-	if (!e->table || (s->table_comment &&
-			  !(e->table_comment = mgen__strdup(s->table_comment))) ||
+	if (!e->table ||
+	    (s->table_comment &&
+	     !(e->table_comment = mgen__strdup(s->table_comment))) ||
 	    (s->extra && !(e->extra = mgen__strdup(s->extra))))
 		return MGEN_ENOMEM;
 	for (i = 0; i < s->columns.n; i++)
@@ -268,8 +267,8 @@ static int copy_example(mgen_dataset *dst, const mgen_example *s)
 }
 
 /* Distinct tables (case-insensitive) of `ds`, ranked; *n set. */
-static table_rank *rank_tables(const mgen_dataset *ds,
-			       unsigned long long seed, size_t *n)
+static table_rank *rank_tables(const mgen_dataset *ds, unsigned long long seed,
+			       size_t *n)
 {
 	table_rank *r = malloc((ds->n + 1) * sizeof(*r));
 	size_t i, j;
@@ -279,7 +278,8 @@ static table_rank *rank_tables(const mgen_dataset *ds,
 		return NULL;
 	for (i = 0; i < ds->n; i++) {
 		for (j = 0; j < *n; j++)
-			if (mgen__strcasecmp(r[j].name, ds->items[i].table) == 0)
+			if (mgen__strcasecmp(r[j].name, ds->items[i].table) ==
+			    0)
 				break;
 		if (j < *n)
 			continue;

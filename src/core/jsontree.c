@@ -254,16 +254,26 @@ static int parse_escape(parser *ps, mgen_buf *b)
 	if (ps->p >= ps->end)
 		return fail(ps, at, "unterminated string");
 	switch (*ps->p++) {
-	case '"': return mgen_buf_putc(b, '"');
-	case '\\': return mgen_buf_putc(b, '\\');
-	case '/': return mgen_buf_putc(b, '/');
-	case 'b': return mgen_buf_putc(b, '\b');
-	case 'f': return mgen_buf_putc(b, '\f');
-	case 'n': return mgen_buf_putc(b, '\n');
-	case 'r': return mgen_buf_putc(b, '\r');
-	case 't': return mgen_buf_putc(b, '\t');
-	case 'u': break;
-	default: return fail(ps, at, "invalid escape in string");
+	case '"':
+		return mgen_buf_putc(b, '"');
+	case '\\':
+		return mgen_buf_putc(b, '\\');
+	case '/':
+		return mgen_buf_putc(b, '/');
+	case 'b':
+		return mgen_buf_putc(b, '\b');
+	case 'f':
+		return mgen_buf_putc(b, '\f');
+	case 'n':
+		return mgen_buf_putc(b, '\n');
+	case 'r':
+		return mgen_buf_putc(b, '\r');
+	case 't':
+		return mgen_buf_putc(b, '\t');
+	case 'u':
+		break;
+	default:
+		return fail(ps, at, "invalid escape in string");
 	}
 	if (ps->end - ps->p < 4 || hex4(ps->p, &cp) != 0)
 		return fail(ps, at, "invalid \\u escape");
@@ -431,8 +441,9 @@ static int parse_container(parser *ps, mgen__jt *c)
 			ps->p++;
 			return 0;
 		}
-		return fail(ps, ps->p, obj ? "expected ',' or '}'"
-					   : "expected ',' or ']'");
+		return fail(ps, ps->p,
+			    obj ? "expected ',' or '}'"
+				: "expected ',' or ']'");
 	}
 }
 
@@ -462,8 +473,8 @@ static int parse_value(parser *ps, mgen__jt **out)
 	case '[':
 		if (ps->depth >= MGEN__JT_MAX_DEPTH)
 			return fail(ps, ps->p, "nesting too deep");
-		j = mgen__jt_new(*ps->p == '{' ? MGEN__JT_OBJECT
-					       : MGEN__JT_ARRAY, NULL);
+		j = mgen__jt_new(
+		    *ps->p == '{' ? MGEN__JT_OBJECT : MGEN__JT_ARRAY, NULL);
 		if (!j)
 			return oom(ps);
 		ps->depth++;
@@ -486,10 +497,14 @@ static int parse_value(parser *ps, mgen__jt **out)
 		}
 		*out = j;
 		return 0;
-	case 't': return parse_word(ps, "true", MGEN__JT_TRUE, out);
-	case 'f': return parse_word(ps, "false", MGEN__JT_FALSE, out);
-	case 'n': return parse_word(ps, "null", MGEN__JT_NULL, out);
-	default: return parse_number(ps, out);
+	case 't':
+		return parse_word(ps, "true", MGEN__JT_TRUE, out);
+	case 'f':
+		return parse_word(ps, "false", MGEN__JT_FALSE, out);
+	case 'n':
+		return parse_word(ps, "null", MGEN__JT_NULL, out);
+	default:
+		return parse_number(ps, out);
 	}
 }
 
@@ -525,20 +540,35 @@ int mgen__jt_write_string(const char *s, mgen_buf *b)
 		const char *esc = NULL;
 
 		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default: break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		default:
+			break;
 		}
 		if (esc) {
 			mgen_buf_puts(b, esc);
 		} else if (*p < 0x20) {
-			char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4],
-				     hex[*p & 15]};
+			char u[6] = {'\\', 'u',		 '0',
+				     '0',  hex[*p >> 4], hex[*p & 15]};
 			mgen_buf_append(b, u, sizeof(u));
 		} else {
 			mgen_buf_putc(b, (char)*p);
@@ -563,13 +593,19 @@ int mgen__jt_write(const mgen__jt *j, int indent, mgen_buf *b)
 	int obj = j->type == MGEN__JT_OBJECT;
 
 	switch (j->type) {
-	case MGEN__JT_NULL: return mgen_buf_puts(b, "null");
-	case MGEN__JT_FALSE: return mgen_buf_puts(b, "false");
-	case MGEN__JT_TRUE: return mgen_buf_puts(b, "true");
-	case MGEN__JT_NUMBER: return mgen_buf_puts(b, j->text);
-	case MGEN__JT_STRING: return mgen__jt_write_string(j->text, b);
+	case MGEN__JT_NULL:
+		return mgen_buf_puts(b, "null");
+	case MGEN__JT_FALSE:
+		return mgen_buf_puts(b, "false");
+	case MGEN__JT_TRUE:
+		return mgen_buf_puts(b, "true");
+	case MGEN__JT_NUMBER:
+		return mgen_buf_puts(b, j->text);
+	case MGEN__JT_STRING:
+		return mgen__jt_write_string(j->text, b);
 	case MGEN__JT_ARRAY:
-	case MGEN__JT_OBJECT: break;
+	case MGEN__JT_OBJECT:
+		break;
 	}
 	mgen_buf_putc(b, obj ? '{' : '[');
 	for (i = 0; i < j->n; i++) {

@@ -175,8 +175,8 @@ int mgen_metric_rouge_l(const char *gold, const char *pred, double *out)
 			if (tok_eq(&p.t[i - 1], &g.t[j - 1]))
 				cur[j] = prev[j - 1] + 1;
 			else
-				cur[j] = prev[j] > cur[j - 1] ? prev[j]
-							      : cur[j - 1];
+				cur[j] =
+				    prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
 		}
 		t = prev;
 		prev = cur;
@@ -238,7 +238,7 @@ int mgen_metric_comment(const mgen_metric_gold *gold,
 	for (i = 0; i < nasked; i++) {
 		const char *col = asked_name(gold, i);
 		const mgen_metric_item *pi =
-			find(pred->columns, pred->ncolumns, col);
+		    find(pred->columns, pred->ncolumns, col);
 
 		if (!pi || !pi->comment)
 			return 0; /* gate: an asked column is missing */
@@ -254,9 +254,9 @@ int mgen_metric_comment(const mgen_metric_gold *gold,
 	for (i = 0; i < nasked; i++) {
 		const char *col = asked_name(gold, i);
 		const mgen_metric_item *gi =
-			find(gold->columns, gold->ncolumns, col);
+		    find(gold->columns, gold->ncolumns, col);
 		const mgen_metric_item *pi =
-			find(pred->columns, pred->ncolumns, col);
+		    find(pred->columns, pred->ncolumns, col);
 
 		if (!gi || !has_text(gi->comment))
 			continue; /* no gold: left out */

@@ -59,9 +59,9 @@ void mgen_program_free(mgen_program *prog)
 static mgen__jt *default_depver(void)
 {
 	static const char *const kv[][2] = {
-		{"python", MGEN_PROGRAM_DSPY_COMPAT_PYTHON},
-		{"dspy", MGEN_PROGRAM_DSPY_COMPAT_DSPY},
-		{"cloudpickle", MGEN_PROGRAM_DSPY_COMPAT_CLOUDPICKLE}};
+	    {"python", MGEN_PROGRAM_DSPY_COMPAT_PYTHON},
+	    {"dspy", MGEN_PROGRAM_DSPY_COMPAT_DSPY},
+	    {"cloudpickle", MGEN_PROGRAM_DSPY_COMPAT_CLOUDPICKLE}};
 	mgen__jt *o = mgen__jt_new(MGEN__JT_OBJECT, NULL);
 	size_t i;
 
@@ -147,8 +147,7 @@ int mgen_program_add_predictor(mgen_program *prog, const char *name,
 	return 0;
 }
 
-int mgen__program_add_field(prog_pred *p, const char *prefix,
-			    const char *desc)
+int mgen__program_add_field(prog_pred *p, const char *prefix, const char *desc)
 {
 	prog_field *f;
 
@@ -354,8 +353,8 @@ const char *mgen_program_field_prefix(const mgen_program *prog, size_t i,
 	return prog->preds[i].fields[f].prefix;
 }
 
-const char *mgen_program_field_description(const mgen_program *prog,
-					   size_t i, size_t f)
+const char *mgen_program_field_description(const mgen_program *prog, size_t i,
+					   size_t f)
 {
 	return prog->preds[i].fields[f].description;
 }
@@ -408,7 +407,7 @@ static int pred_copy(const prog_pred *s, prog_pred *d)
 		return MGEN_ENOMEM;
 	for (i = 0; i < s->nfields; i++)
 		if (mgen__program_add_field(d, s->fields[i].prefix,
-				   s->fields[i].description))
+					    s->fields[i].description))
 			return MGEN_ENOMEM;
 	for (i = 0; i < s->ndemos; i++) {
 		if (grow((void **)&d->demos, &d->capd, d->ndemos,

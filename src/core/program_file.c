@@ -17,8 +17,9 @@
 
 static int add_str(mgen__jt *o, const char *key, const char *s)
 {
-	return mgen__jt_add(o, key, s ? mgen__jt_new(MGEN__JT_STRING, s)
-				      : mgen__jt_new(MGEN__JT_NULL, NULL));
+	return mgen__jt_add(o, key,
+			    s ? mgen__jt_new(MGEN__JT_STRING, s)
+			      : mgen__jt_new(MGEN__JT_NULL, NULL));
 }
 
 static int add_count(mgen__jt *o, const char *key, long long v)
@@ -104,8 +105,8 @@ static mgen__jt *metadata_tree(const mgen_program *prog)
 	mgen__jt *m = mgen__jt_new(MGEN__JT_OBJECT, NULL);
 	mgen__jt *g = NULL;
 
-	if (!m || mgen__jt_add(m, "dependency_versions",
-			       mgen__jt_dup(prog->depver)))
+	if (!m ||
+	    mgen__jt_add(m, "dependency_versions", mgen__jt_dup(prog->depver)))
 		goto fail;
 	if (!prog->has_meta)
 		return m;
@@ -157,8 +158,7 @@ done:
 	return 0;
 }
 
-int mgen_program_save(const mgen_program *prog, const char *path,
-		      mgen_err *err)
+int mgen_program_save(const mgen_program *prog, const char *path, mgen_err *err)
 {
 	char *text = NULL;
 	int rc = mgen_program_to_json(prog, &text, err);
@@ -208,10 +208,10 @@ static int check_fields(load_ctx *c, const char *name, const mgen__jt *fields)
 		    !is_str(mgen__jt_get(fo, "prefix")) ||
 		    !is_str(mgen__jt_get(fo, "description")))
 			return mgen_err_set(
-				c->err, MGEN_EINVAL,
-				"%s: predictor '%s': field %zu is not an "
-				"object with string prefix and description",
-				c->src, name, f);
+			    c->err, MGEN_EINVAL,
+			    "%s: predictor '%s': field %zu is not an "
+			    "object with string prefix and description",
+			    c->src, name, f);
 	}
 	return 0;
 }
@@ -234,13 +234,13 @@ static int take_fields(load_ctx *c, prog_pred *p, const mgen__jt *fields,
 	for (f = 0; rc == 0 && f < fields->n; f++) {
 		const char *pre = mgen__jt_get(fields->kids[f], "prefix")->text;
 		const char *desc =
-			mgen__jt_get(fields->kids[f], "description")->text;
+		    mgen__jt_get(fields->kids[f], "description")->text;
 
-		if (declared ? (mgen__program_set_str(&p->fields[f].prefix,
-						      pre) ||
-				mgen__program_set_str(
-					&p->fields[f].description, desc))
-			     : mgen__program_add_field(p, pre, desc))
+		if (declared
+			? (mgen__program_set_str(&p->fields[f].prefix, pre) ||
+			   mgen__program_set_str(&p->fields[f].description,
+						 desc))
+			: mgen__program_add_field(p, pre, desc))
 			rc = nomem(c);
 	}
 	return rc;
@@ -299,8 +299,9 @@ static int take_predictor(load_ctx *c, prog_pred *p, const mgen__jt *obj,
 		return bad(c, p->name, "state is not an object");
 	sig = mgen__jt_get(obj, "signature");
 	if (!sig || sig->type != MGEN__JT_OBJECT)
-		return bad(c, p->name, "no \"signature\" object (a file "
-				       "written by DSPy before 2.6?)");
+		return bad(c, p->name,
+			   "no \"signature\" object (a file "
+			   "written by DSPy before 2.6?)");
 	ins = mgen__jt_get(sig, "instructions");
 	fields = mgen__jt_get(sig, "fields");
 	if (!is_str(ins))
@@ -330,8 +331,7 @@ static long long count_of(const mgen__jt *o, const char *key)
 	return (*end == '\0' && n >= 0) ? n : -1;
 }
 
-static int take_metadata(load_ctx *c, mgen_program *prog,
-			 const mgen__jt *root)
+static int take_metadata(load_ctx *c, mgen_program *prog, const mgen__jt *root)
 {
 	const mgen__jt *meta = mgen__jt_get(root, "metadata");
 	const mgen__jt *dv = mgen__jt_get(meta, "dependency_versions");
@@ -357,8 +357,7 @@ static int take_metadata(load_ctx *c, mgen_program *prog,
 }
 
 /* Declared load into `work` (a copy of the target). */
-static int load_declared(load_ctx *c, mgen_program *work,
-			 const mgen__jt *root)
+static int load_declared(load_ctx *c, mgen_program *work, const mgen__jt *root)
 {
 	size_t i;
 	int rc;
@@ -397,8 +396,7 @@ static int parse_root(load_ctx *c, const char *text, size_t len,
 
 int mgen_program_load_json(mgen_program *prog, const char *text, size_t len,
 			   const char *source,
-			   const mgen_program_load_options *opts,
-			   mgen_err *err)
+			   const mgen_program_load_options *opts, mgen_err *err)
 {
 	load_ctx c = {source ? source : "<program>",
 		      opts ? opts->trust_lm_base : 0, err};
@@ -467,8 +465,7 @@ static int read_all(load_ctx *c, mgen_program *prog, const mgen__jt *root)
 	return take_metadata(c, prog, root);
 }
 
-int mgen_program_read(const char *path,
-		      const mgen_program_load_options *opts,
+int mgen_program_read(const char *path, const mgen_program_load_options *opts,
 		      mgen_program **out, mgen_err *err)
 {
 	load_ctx c = {path, opts ? opts->trust_lm_base : 0, err};

@@ -44,18 +44,17 @@ static void test_dataset__reads_mimic_gold_comments(void **st)
 static void test_dataset__keeps_unknown_keys_and_nulls(void **st)
 {
 	static const char text[] =
-		"\n"
-		"{\"table\": \"s.t\", \"profile\": {\"rows\": 1.0, \"x\": [1e3]},"
-		" \"columns\": {\"a\": \"A.\", \"b\": null, \"a\": \"A2.\"},"
-		" \"table_comment\": null, \"note\": \"é\"}\n"
-		"   \n"
-		"{\"table\": \"s.u\"}";
+	    "\n"
+	    "{\"table\": \"s.t\", \"profile\": {\"rows\": 1.0, \"x\": [1e3]},"
+	    " \"columns\": {\"a\": \"A.\", \"b\": null, \"a\": \"A2.\"},"
+	    " \"table_comment\": null, \"note\": \"é\"}\n"
+	    "   \n"
+	    "{\"table\": \"s.u\"}";
 	mgen_dataset ds = MGEN_DATASET_INIT;
 
 	(void)st;
-	assert_int_equal(mgen_dataset_parse(text, strlen(text), "x.jsonl", &ds,
-					    NULL),
-			 0);
+	assert_int_equal(
+	    mgen_dataset_parse(text, strlen(text), "x.jsonl", &ds, NULL), 0);
 	assert_int_equal(ds.n, 2);
 	assert_int_equal(ds.items[0].line, 2);
 	assert_int_equal(ds.items[1].line, 4);
@@ -76,9 +75,8 @@ static void expect_error(const char *text, int code, const char *msg)
 	mgen_dataset ds = MGEN_DATASET_INIT;
 	mgen_err err = MGEN_ERR_INIT;
 
-	assert_int_equal(mgen_dataset_parse(text, strlen(text), "g.jsonl", &ds,
-					    &err),
-			 code);
+	assert_int_equal(
+	    mgen_dataset_parse(text, strlen(text), "g.jsonl", &ds, &err), code);
 	assert_string_equal(err.msg, msg);
 	assert_int_equal(ds.n, 0);
 	assert_null(ds.items);
@@ -127,12 +125,12 @@ static void synthetic(mgen_dataset *ds)
 	int i;
 
 	for (i = 0; i < 20; i++)
-		mgen_buf_printf(&b, "{\"table\": \"s.t%d\", \"columns\": "
-				    "{\"c\": \"comment %d\"}}\n",
+		mgen_buf_printf(&b,
+				"{\"table\": \"s.t%d\", \"columns\": "
+				"{\"c\": \"comment %d\"}}\n",
 				i, i);
 	mgen_buf_puts(&b, "{\"table\": \"S.T3\"}\n{\"table\": \"s.t3\"}\n");
-	assert_int_equal(mgen_dataset_parse(b.data, b.len, "syn", ds, NULL),
-			 0);
+	assert_int_equal(mgen_dataset_parse(b.data, b.len, "syn", ds, NULL), 0);
 	mgen_buf_release(&b);
 }
 
@@ -146,8 +144,8 @@ static int has_table(const mgen_dataset *ds, const char *t)
 	return 0;
 }
 
-static void test_dataset__split_by_table_is_deterministic_and_disjoint(
-	void **st)
+static void
+test_dataset__split_by_table_is_deterministic_and_disjoint(void **st)
 {
 	mgen_dataset ds = MGEN_DATASET_INIT, tr = MGEN_DATASET_INIT,
 		     dv = MGEN_DATASET_INIT, tr2 = MGEN_DATASET_INIT,
@@ -227,13 +225,13 @@ static void test_dataset__split_bounds(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dataset__reads_mimic_gold_comments),
-		cmocka_unit_test(test_dataset__keeps_unknown_keys_and_nulls),
-		cmocka_unit_test(test_dataset__bad_lines_name_file_and_line),
-		cmocka_unit_test(test_dataset__missing_file_is_eio),
-		cmocka_unit_test(
-			test_dataset__split_by_table_is_deterministic_and_disjoint),
-		cmocka_unit_test(test_dataset__split_bounds),
+	    cmocka_unit_test(test_dataset__reads_mimic_gold_comments),
+	    cmocka_unit_test(test_dataset__keeps_unknown_keys_and_nulls),
+	    cmocka_unit_test(test_dataset__bad_lines_name_file_and_line),
+	    cmocka_unit_test(test_dataset__missing_file_is_eio),
+	    cmocka_unit_test(
+		test_dataset__split_by_table_is_deterministic_and_disjoint),
+	    cmocka_unit_test(test_dataset__split_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,10 +34,10 @@ static double rl(const char *g, const char *p)
 static void test_metric__identical_and_disjoint(void **st)
 {
 	(void)st;
-	assert_float_equal(f1("Unique row identifier.", "Unique row identifier."),
-			   1.0, EPS);
-	assert_float_equal(rl("Unique row identifier.", "Unique row identifier."),
-			   1.0, EPS);
+	assert_float_equal(
+	    f1("Unique row identifier.", "Unique row identifier."), 1.0, EPS);
+	assert_float_equal(
+	    rl("Unique row identifier.", "Unique row identifier."), 1.0, EPS);
 	assert_float_equal(f1("Time of death.", "Patient gender"), 0.0, EPS);
 	assert_float_equal(rl("Time of death.", "Patient gender"), 0.0, EPS);
 	/* SQuAD v2 edge cases */
@@ -52,16 +52,16 @@ static void test_metric__token_f1_partial(void **st)
 	(void)st;
 	/* gold [time of admission to hospital], pred [hospital admission
 	 * time]: 3 shared, P = 3/3, R = 3/5, F1 = 2*1*0.6/1.6 = 0.75 */
-	assert_float_equal(f1("Time of admission to the hospital.",
-			      "Hospital admission time"),
-			   0.75, EPS);
+	assert_float_equal(
+	    f1("Time of admission to the hospital.", "Hospital admission time"),
+	    0.75, EPS);
 	/* multiset: gold has "cat" twice, pred three times -> 2 shared,
 	 * P = R = 2/3 */
-	assert_float_equal(f1("the cat the cat sat", "cat cat cat"),
-			   2.0 / 3.0, EPS);
+	assert_float_equal(f1("the cat the cat sat", "cat cat cat"), 2.0 / 3.0,
+			   EPS);
 	/* order does not matter to F1 */
-	assert_float_equal(f1("Unique row identifier.", "Row identifier, unique"),
-			   1.0, EPS);
+	assert_float_equal(
+	    f1("Unique row identifier.", "Row identifier, unique"), 1.0, EPS);
 }
 
 static void test_metric__rouge_l_partial(void **st)
@@ -69,12 +69,13 @@ static void test_metric__rouge_l_partial(void **st)
 	(void)st;
 	/* same pair as F1: LCS = 1 (one word in order); P = 1/3, R = 1/5,
 	 * F = 2PR/(P+R) = (2/15)/(8/15) = 0.25 */
-	assert_float_equal(rl("Time of admission to the hospital.",
-			      "Hospital admission time"),
-			   0.25, EPS);
+	assert_float_equal(
+	    rl("Time of admission to the hospital.", "Hospital admission time"),
+	    0.25, EPS);
 	/* [unique row identifier] vs [row identifier unique]: LCS 2 */
-	assert_float_equal(rl("Unique row identifier.", "Row identifier, unique"),
-			   2.0 / 3.0, EPS);
+	assert_float_equal(
+	    rl("Unique row identifier.", "Row identifier, unique"), 2.0 / 3.0,
+	    EPS);
 	/* gold [a b c d] vs pred [a x c d y]: LCS 3, P = 3/5, R = 3/4 */
 	assert_float_equal(rl("w1 w2 w3 w4", "w1 x w3 w4 y"),
 			   2 * 0.6 * 0.75 / 1.35, EPS);
@@ -87,9 +88,9 @@ static void test_metric__normalisation(void **st)
 	assert_float_equal(f1("HOSPITAL Stay", "hospital stay"), 1.0, EPS);
 	/* punctuation removed (not split): patient's -> patients */
 	assert_float_equal(f1("The patient's ID!", "patients id"), 1.0, EPS);
-	assert_float_equal(f1("ICU (intensive-care) unit.",
-			      "icu intensivecare unit"),
-			   1.0, EPS);
+	assert_float_equal(
+	    f1("ICU (intensive-care) unit.", "icu intensivecare unit"), 1.0,
+	    EPS);
 	/* articles a/an/the dropped, but not inside words */
 	assert_float_equal(f1("An apple a day", "apple day"), 1.0, EPS);
 	assert_float_equal(f1("theme", "the me"), 0.0, EPS);
@@ -100,9 +101,9 @@ static void test_metric__normalisation(void **st)
 }
 
 static const mgen_metric_item GOLD_COLS[] = {
-	{"row_id", "Unique row identifier."},
-	{"hadm_id", "Identifies the hospital stay."},
-	{"edregtime", NULL}, /* no gold */
+    {"row_id", "Unique row identifier."},
+    {"hadm_id", "Identifies the hospital stay."},
+    {"edregtime", NULL}, /* no gold */
 };
 static const char *const ASKED[] = {"row_id", "hadm_id", "edregtime"};
 
@@ -117,9 +118,9 @@ static double comment(const mgen_metric_gold *g, const mgen_metric_pred *p)
 static void test_metric__comment_metric(void **st)
 {
 	mgen_metric_item pc[] = {
-		{"ROW_ID", "Unique row identifier."},
-		{"hadm_id", "Hospital stay identifier"},
-		{"EdRegTime", "Time of ED registration."},
+	    {"ROW_ID", "Unique row identifier."},
+	    {"hadm_id", "Hospital stay identifier"},
+	    {"EdRegTime", "Time of ED registration."},
 	};
 	mgen_metric_gold g = {"Hospital admissions.", GOLD_COLS, 3, ASKED, 3};
 	mgen_metric_pred p = {1, "Hospital admissions.", pc, 3};
@@ -142,9 +143,8 @@ static void test_metric__comment_metric(void **st)
 	{
 		double v;
 
-		assert_int_equal(mgen_metric_comment(&g, &p, MGEN_SIM_ROUGE_L,
-						     &v),
-				 0);
+		assert_int_equal(
+		    mgen_metric_comment(&g, &p, MGEN_SIM_ROUGE_L, &v), 0);
 		assert_float_equal(v, (1.0 + 2.0 / 3.0) / 2.0, EPS);
 	}
 }
@@ -152,9 +152,9 @@ static void test_metric__comment_metric(void **st)
 static void test_metric__comment_gate(void **st)
 {
 	mgen_metric_item pc[] = {
-		{"row_id", "Unique row identifier."},
-		{"hadm_id", "Identifies the hospital stay."},
-		{"edregtime", "Registration time."},
+	    {"row_id", "Unique row identifier."},
+	    {"hadm_id", "Identifies the hospital stay."},
+	    {"edregtime", "Registration time."},
 	};
 	mgen_metric_gold g = {"Hospital admissions.", GOLD_COLS, 3, ASKED, 3};
 	mgen_metric_pred p = {1, "Hospital admissions.", pc, 3};
@@ -208,13 +208,13 @@ static void test_metric__evaluate_rounding(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_metric__identical_and_disjoint),
-		cmocka_unit_test(test_metric__token_f1_partial),
-		cmocka_unit_test(test_metric__rouge_l_partial),
-		cmocka_unit_test(test_metric__normalisation),
-		cmocka_unit_test(test_metric__comment_metric),
-		cmocka_unit_test(test_metric__comment_gate),
-		cmocka_unit_test(test_metric__evaluate_rounding),
+	    cmocka_unit_test(test_metric__identical_and_disjoint),
+	    cmocka_unit_test(test_metric__token_f1_partial),
+	    cmocka_unit_test(test_metric__rouge_l_partial),
+	    cmocka_unit_test(test_metric__normalisation),
+	    cmocka_unit_test(test_metric__comment_metric),
+	    cmocka_unit_test(test_metric__comment_gate),
+	    cmocka_unit_test(test_metric__evaluate_rounding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,73 +23,75 @@
  * bootstrapped (augmented) demo, one labeled demo with dspy_uuid, an lm.
  */
 static const char DSPY_FILE[] =
-	"{\n"
-	"  \"comment.predict\": {\n"
-	"    \"traces\": [],\n"
-	"    \"train\": [],\n"
-	"    \"demos\": [\n"
-	"      {\n"
-	"        \"augmented\": true,\n"
-	"        \"table_name\": \"mimiciii.patients\",\n"
-	"        \"columns\": \"subject_id, gender\",\n"
-	"        \"reasoning\": \"Patient table.\\nOne row each.\",\n"
-	"        \"table_comment\": \"Patients – demographics (é).\",\n"
-	"        \"column_comments\": \"{\\\"subject_id\\\": \\\"Patient id\\\"}\"\n"
-	"      },\n"
-	"      {\n"
-	"        \"table_name\": \"mimiciii.d_items\",\n"
-	"        \"table_comment\": \"Item dictionary.\",\n"
-	"        \"dspy_uuid\": \"5b1f6e0a-1c2d-4e3f-9a8b-7c6d5e4f3a2b\",\n"
-	"        \"dspy_split\": \"train\"\n"
-	"      }\n"
-	"    ],\n"
-	"    \"signature\": {\n"
-	"      \"instructions\": \"Write a comment for the table and each column.\",\n"
-	"      \"fields\": [\n"
-	"        {\n"
-	"          \"prefix\": \"Table Name:\",\n"
-	"          \"description\": \"${table_name}\"\n"
-	"        },\n"
-	"        {\n"
-	"          \"prefix\": \"Columns:\",\n"
-	"          \"description\": \"${columns}\"\n"
-	"        },\n"
-	"        {\n"
-	"          \"prefix\": \"Reasoning: Let's think step by step in order to\",\n"
-	"          \"description\": \"${reasoning}\"\n"
-	"        },\n"
-	"        {\n"
-	"          \"prefix\": \"Table Comment:\",\n"
-	"          \"description\": \"${table_comment}\"\n"
-	"        },\n"
-	"        {\n"
-	"          \"prefix\": \"Column Comments:\",\n"
-	"          \"description\": \"JSON object: column name -> comment\"\n"
-	"        }\n"
-	"      ]\n"
-	"    },\n"
-	"    \"lm\": {\n"
-	"      \"model\": \"openai/gpt-4o-mini\",\n"
-	"      \"model_type\": \"chat\",\n"
-	"      \"cache\": true,\n"
-	"      \"num_retries\": 3,\n"
-	"      \"temperature\": 1.0,\n"
-	"      \"max_tokens\": 4000\n"
-	"    }\n"
-	"  },\n"
-	"  \"metadata\": {\n"
-	"    \"dependency_versions\": {\n"
-	"      \"python\": \"3.11\",\n"
-	"      \"dspy\": \"3.0.3\",\n"
-	"      \"cloudpickle\": \"3.1\"\n"
-	"    }\n"
-	"  }\n"
-	"}\n"
-	;
+    "{\n"
+    "  \"comment.predict\": {\n"
+    "    \"traces\": [],\n"
+    "    \"train\": [],\n"
+    "    \"demos\": [\n"
+    "      {\n"
+    "        \"augmented\": true,\n"
+    "        \"table_name\": \"mimiciii.patients\",\n"
+    "        \"columns\": \"subject_id, gender\",\n"
+    "        \"reasoning\": \"Patient table.\\nOne row each.\",\n"
+    "        \"table_comment\": \"Patients – demographics (é).\",\n"
+    "        \"column_comments\": \"{\\\"subject_id\\\": \\\"Patient "
+    "id\\\"}\"\n"
+    "      },\n"
+    "      {\n"
+    "        \"table_name\": \"mimiciii.d_items\",\n"
+    "        \"table_comment\": \"Item dictionary.\",\n"
+    "        \"dspy_uuid\": \"5b1f6e0a-1c2d-4e3f-9a8b-7c6d5e4f3a2b\",\n"
+    "        \"dspy_split\": \"train\"\n"
+    "      }\n"
+    "    ],\n"
+    "    \"signature\": {\n"
+    "      \"instructions\": \"Write a comment for the table and each "
+    "column.\",\n"
+    "      \"fields\": [\n"
+    "        {\n"
+    "          \"prefix\": \"Table Name:\",\n"
+    "          \"description\": \"${table_name}\"\n"
+    "        },\n"
+    "        {\n"
+    "          \"prefix\": \"Columns:\",\n"
+    "          \"description\": \"${columns}\"\n"
+    "        },\n"
+    "        {\n"
+    "          \"prefix\": \"Reasoning: Let's think step by step in order "
+    "to\",\n"
+    "          \"description\": \"${reasoning}\"\n"
+    "        },\n"
+    "        {\n"
+    "          \"prefix\": \"Table Comment:\",\n"
+    "          \"description\": \"${table_comment}\"\n"
+    "        },\n"
+    "        {\n"
+    "          \"prefix\": \"Column Comments:\",\n"
+    "          \"description\": \"JSON object: column name -> comment\"\n"
+    "        }\n"
+    "      ]\n"
+    "    },\n"
+    "    \"lm\": {\n"
+    "      \"model\": \"openai/gpt-4o-mini\",\n"
+    "      \"model_type\": \"chat\",\n"
+    "      \"cache\": true,\n"
+    "      \"num_retries\": 3,\n"
+    "      \"temperature\": 1.0,\n"
+    "      \"max_tokens\": 4000\n"
+    "    }\n"
+    "  },\n"
+    "  \"metadata\": {\n"
+    "    \"dependency_versions\": {\n"
+    "      \"python\": \"3.11\",\n"
+    "      \"dspy\": \"3.0.3\",\n"
+    "      \"cloudpickle\": \"3.1\"\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
 
 static const char *const COT_PREFIXES[] = {
-	"Table Name:", "Columns:", "Reasoning:", "Table Comment:",
-	"Column Comments:"};
+    "Table Name:", "Columns:", "Reasoning:", "Table Comment:",
+    "Column Comments:"};
 
 /* The declaration a signature would build: `nfields` default fields. */
 static mgen_program *declared(const char *name, size_t nfields)
@@ -101,10 +103,10 @@ static mgen_program *declared(const char *name, size_t nfields)
 	assert_int_equal(mgen_program_add_predictor(p, name, "Original.", NULL),
 			 0);
 	for (f = 0; f < nfields; f++)
-		assert_int_equal(mgen_program_add_field(
-					 p, 0, f < 5 ? COT_PREFIXES[f] : "X:",
-					 "${x}"),
-				 0);
+		assert_int_equal(
+		    mgen_program_add_field(
+			p, 0, f < 5 ? COT_PREFIXES[f] : "X:", "${x}"),
+		    0);
 	return p;
 }
 
@@ -122,9 +124,8 @@ static void test_program__dspy_file_loads_demos_and_instructions(void **st)
 	mgen_err err = MGEN_ERR_INIT;
 
 	(void)st;
-	assert_int_equal(mgen_program_load_json(p, DSPY_FILE,
-						strlen(DSPY_FILE), "cot.json",
-						NULL, &err),
+	assert_int_equal(mgen_program_load_json(p, DSPY_FILE, strlen(DSPY_FILE),
+						"cot.json", NULL, &err),
 			 0);
 	assert_string_equal(mgen_program_instructions(p, 0),
 			    "Write a comment for the table and each column.");
@@ -156,9 +157,8 @@ static void test_program__dspy_file_round_trips_byte_identical(void **st)
 	char *out;
 
 	(void)st;
-	assert_int_equal(mgen_program_load_json(p, DSPY_FILE,
-						strlen(DSPY_FILE), NULL, NULL,
-						NULL),
+	assert_int_equal(mgen_program_load_json(p, DSPY_FILE, strlen(DSPY_FILE),
+						NULL, NULL, NULL),
 			 0);
 	out = to_json(p);
 	assert_string_equal(out, DSPY_FILE);
@@ -172,21 +172,22 @@ static mgen_program *built(void)
 	mgen_program *p = NULL;
 
 	assert_int_equal(mgen_program_new(&p), 0);
-	assert_int_equal(mgen_program_add_predictor(p, "self", "Say \"hi\"\n\t"
-						    "twice\\.", NULL),
+	assert_int_equal(mgen_program_add_predictor(p, "self",
+						    "Say \"hi\"\n\t"
+						    "twice\\.",
+						    NULL),
 			 0);
 	assert_int_equal(mgen_program_add_field(p, 0, "Question:", "${q}"), 0);
 	assert_int_equal(mgen_program_add_field(p, 0, "Answer:", "ünï"), 0);
 	assert_int_equal(mgen_program_add_demo(
-				 p, 0,
-				 "{ \"augmented\" : true, \"q\": \"a\\u001fb\","
-				 " \"n\": [1.0, -0, 2.5e-7, {}], \"e\": "
-				 "\"\\ud83d\\ude00 \\/\" }",
-				 NULL),
+			     p, 0,
+			     "{ \"augmented\" : true, \"q\": \"a\\u001fb\","
+			     " \"n\": [1.0, -0, 2.5e-7, {}], \"e\": "
+			     "\"\\ud83d\\ude00 \\/\" }",
+			     NULL),
 			 0);
-	assert_int_equal(mgen_program_add_predictor(p, "answer.predict", NULL,
-						    NULL),
-			 0);
+	assert_int_equal(
+	    mgen_program_add_predictor(p, "answer.predict", NULL, NULL), 0);
 	assert_int_equal(mgen_program_add_field(p, 1, "Context:", ""), 0);
 	assert_int_equal(mgen_program_set_lm(p, 1,
 					     "{\"model\": \"databricks/x\","
@@ -225,9 +226,8 @@ static void test_program__save_load_save_byte_identical(void **st)
 	assert_int_equal(mgen_program_add_predictor(q, "self", NULL, NULL), 0);
 	mgen_program_add_field(q, 0, "Q:", "");
 	mgen_program_add_field(q, 0, "A:", "");
-	assert_int_equal(mgen_program_add_predictor(q, "answer.predict", NULL,
-						    NULL),
-			 0);
+	assert_int_equal(
+	    mgen_program_add_predictor(q, "answer.predict", NULL, NULL), 0);
 	mgen_program_add_field(q, 1, "C:", "");
 	assert_int_equal(mgen_program_load(q, path, NULL, NULL), 0);
 	second = to_json(q);
@@ -255,9 +255,8 @@ static void test_program__wrong_field_count_leaves_program_unchanged(void **s)
 	(void)s;
 	assert_int_equal(mgen_program_add_demo(p, 0, "{\"x\": 1}", NULL), 0);
 	before = to_json(p);
-	assert_int_equal(mgen_program_load_json(p, DSPY_FILE,
-						strlen(DSPY_FILE), "cot.json",
-						NULL, &err),
+	assert_int_equal(mgen_program_load_json(p, DSPY_FILE, strlen(DSPY_FILE),
+						"cot.json", NULL, &err),
 			 MGEN_EINVAL);
 	assert_string_equal(err.msg,
 			    "cot.json: predictor 'comment.predict': file has 5 "
@@ -285,13 +284,14 @@ static void test_program__later_failure_changes_nothing(void **st)
 	before = to_json(p);
 	text = malloc(n);
 	assert_non_null(text);
-	snprintf(text, n, "%.*s, \"self\": {\"signature\": {\"instructions\": "
-			  "\"\", \"fields\": [{\"prefix\": \"A:\", "
-			  "\"description\": 7}]}}}",
+	snprintf(text, n,
+		 "%.*s, \"self\": {\"signature\": {\"instructions\": "
+		 "\"\", \"fields\": [{\"prefix\": \"A:\", "
+		 "\"description\": 7}]}}}",
 		 (int)(strrchr(DSPY_FILE, '}') - DSPY_FILE), DSPY_FILE);
-	assert_int_equal(mgen_program_load_json(p, text, strlen(text), "f.json",
-						NULL, &err),
-			 MGEN_EINVAL);
+	assert_int_equal(
+	    mgen_program_load_json(p, text, strlen(text), "f.json", NULL, &err),
+	    MGEN_EINVAL);
 	assert_string_equal(err.msg, "f.json: predictor 'self': field 0 is "
 				     "not an object with string prefix and "
 				     "description");
@@ -309,9 +309,8 @@ static void test_program__missing_predictor_rejected(void **st)
 	mgen_err err = MGEN_ERR_INIT;
 
 	(void)st;
-	assert_int_equal(mgen_program_load_json(p, DSPY_FILE,
-						strlen(DSPY_FILE), "cot.json",
-						NULL, &err),
+	assert_int_equal(mgen_program_load_json(p, DSPY_FILE, strlen(DSPY_FILE),
+						"cot.json", NULL, &err),
 			 MGEN_EINVAL);
 	assert_string_equal(err.msg, "cot.json: predictor 'self' is missing "
 				     "from the file");
@@ -321,19 +320,18 @@ static void test_program__missing_predictor_rejected(void **st)
 static void test_program__extra_keys_ignored(void **st)
 {
 	static const char text[] =
-		"{\"other\": {\"k\": 3}, \"junk\": [1, 2],\n"
-		" \"self\": {\"traces\": [], \"train\": [], \"demos\": [],"
-		" \"future_key\": {\"a\": 1}, \"signature\": {\"instructions\":"
-		" \"Do it.\", \"fields\": [{\"prefix\": \"In:\", "
-		"\"description\": \"d1\", \"name\": \"extra\"},"
-		" {\"prefix\": \"Out:\", \"description\": \"d2\"}]},"
-		" \"lm\": null}}";
+	    "{\"other\": {\"k\": 3}, \"junk\": [1, 2],\n"
+	    " \"self\": {\"traces\": [], \"train\": [], \"demos\": [],"
+	    " \"future_key\": {\"a\": 1}, \"signature\": {\"instructions\":"
+	    " \"Do it.\", \"fields\": [{\"prefix\": \"In:\", "
+	    "\"description\": \"d1\", \"name\": \"extra\"},"
+	    " {\"prefix\": \"Out:\", \"description\": \"d2\"}]},"
+	    " \"lm\": null}}";
 	mgen_program *p = declared("self", 2);
 
 	(void)st;
-	assert_int_equal(mgen_program_load_json(p, text, strlen(text), NULL,
-						NULL, NULL),
-			 0);
+	assert_int_equal(
+	    mgen_program_load_json(p, text, strlen(text), NULL, NULL, NULL), 0);
 	assert_string_equal(mgen_program_instructions(p, 0), "Do it.");
 	assert_string_equal(mgen_program_field_prefix(p, 0, 1), "Out:");
 	assert_string_equal(mgen_program_field_description(p, 0, 0), "d1");
@@ -347,20 +345,20 @@ static void test_program__extra_keys_ignored(void **st)
 static void test_program__api_key_never_written(void **st)
 {
 	static const char file[] =
-		"{\"self\": {\"demos\": [], \"signature\": {\"instructions\":"
-		" \"\", \"fields\": []}, \"lm\": {\"model\": \"openai/x\","
-		" \"api_key\": \"sk-SECRET1\", \"api_base\": \"http://evil\","
-		" \"base_url\": \"http://evil2\", \"max_tokens\": 10}}}";
+	    "{\"self\": {\"demos\": [], \"signature\": {\"instructions\":"
+	    " \"\", \"fields\": []}, \"lm\": {\"model\": \"openai/x\","
+	    " \"api_key\": \"sk-SECRET1\", \"api_base\": \"http://evil\","
+	    " \"base_url\": \"http://evil2\", \"max_tokens\": 10}}}";
 	mgen_program *p = declared("self", 0);
 	mgen_program_load_options trust = MGEN_PROGRAM_LOAD_OPTIONS_INIT;
 	char *out;
 
 	(void)st;
 	assert_int_equal(mgen_program_set_lm(
-				 p, 0,
-				 "{\"model\": \"m\", \"api_key\": \"sk-SECRET0\","
-				 " \"extra\": {\"api_key\": \"sk-SECRET2\"}}",
-				 NULL),
+			     p, 0,
+			     "{\"model\": \"m\", \"api_key\": \"sk-SECRET0\","
+			     " \"extra\": {\"api_key\": \"sk-SECRET2\"}}",
+			     NULL),
 			 0);
 	out = to_json(p);
 	assert_null(strstr(out, "api_key"));
@@ -368,15 +366,14 @@ static void test_program__api_key_never_written(void **st)
 	assert_non_null(strstr(out, "\"model\": \"m\""));
 	free(out);
 	/* loaded: api_key always dropped, endpoints only when untrusted */
-	assert_int_equal(mgen_program_load_json(p, file, strlen(file), NULL,
-						NULL, NULL),
-			 0);
+	assert_int_equal(
+	    mgen_program_load_json(p, file, strlen(file), NULL, NULL, NULL), 0);
 	assert_string_equal(mgen_program_lm(p, 0),
 			    "{\"model\":\"openai/x\",\"max_tokens\":10}");
 	trust.trust_lm_base = 1;
-	assert_int_equal(mgen_program_load_json(p, file, strlen(file), NULL,
-						&trust, NULL),
-			 0);
+	assert_int_equal(
+	    mgen_program_load_json(p, file, strlen(file), NULL, &trust, NULL),
+	    0);
 	assert_string_equal(mgen_program_lm(p, 0),
 			    "{\"model\":\"openai/x\",\"api_base\":"
 			    "\"http://evil\",\"base_url\":\"http://evil2\","
@@ -389,10 +386,15 @@ static void test_program__api_key_never_written(void **st)
 
 static void test_program__malformed_json_rejected(void **st)
 {
-	static const char *const bad[] = {
-		"{\"self\": {", "{\"a\": 1,}", "{\"a\": 01}", "{\"a\": \"x\\u0000\"}",
-		"{\"a\": \"\\ud800\"}", "{\"a\": \"\x80\"}", "[1] 2", "",
-		"{\"a\": tru}"};
+	static const char *const bad[] = {"{\"self\": {",
+					  "{\"a\": 1,}",
+					  "{\"a\": 01}",
+					  "{\"a\": \"x\\u0000\"}",
+					  "{\"a\": \"\\ud800\"}",
+					  "{\"a\": \"\x80\"}",
+					  "[1] 2",
+					  "",
+					  "{\"a\": tru}"};
 	mgen_program *p = declared("self", 0);
 	mgen_err err = MGEN_ERR_INIT;
 	size_t i;
@@ -402,8 +404,8 @@ static void test_program__malformed_json_rejected(void **st)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		mgen_err_clear(&err);
 		assert_int_equal(mgen_program_load_json(p, bad[i],
-							strlen(bad[i]), "b.json",
-							NULL, &err),
+							strlen(bad[i]),
+							"b.json", NULL, &err),
 				 MGEN_EPARSE);
 		assert_true(mgen__startswith(err.msg, "b.json:1:"));
 	}
@@ -412,14 +414,25 @@ static void test_program__malformed_json_rejected(void **st)
 						21, "m.json", NULL, &err),
 			 MGEN_EPARSE);
 	assert_string_equal(err.msg, "m.json:3:4: expected ',' or ']'");
+	/* nesting is bounded: no stack overflow on hostile files */
+	{
+		char deep[2001];
+
+		memset(deep, '[', 2000);
+		deep[2000] = '\0';
+		mgen_err_clear(&err);
+		assert_int_equal(
+		    mgen_program_load_json(p, deep, 2000, "d.json", NULL, &err),
+		    MGEN_EPARSE);
+		assert_non_null(strstr(err.msg, "nesting too deep"));
+	}
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_program_load_json(p, "[]", 2, "a.json", NULL,
-						&err),
-			 MGEN_EINVAL);
+	assert_int_equal(
+	    mgen_program_load_json(p, "[]", 2, "a.json", NULL, &err),
+	    MGEN_EINVAL);
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_program_load(p, "/nonexistent/p.json", NULL,
-					   &err),
-			 MGEN_EIO);
+	assert_int_equal(
+	    mgen_program_load(p, "/nonexistent/p.json", NULL, &err), MGEN_EIO);
 	assert_non_null(strstr(err.msg, "/nonexistent/p.json"));
 	after = to_json(p);
 	assert_string_equal(after, before);
@@ -453,19 +466,19 @@ static void test_program__copy_is_deep(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-			test_program__dspy_file_loads_demos_and_instructions),
-		cmocka_unit_test(
-			test_program__dspy_file_round_trips_byte_identical),
-		cmocka_unit_test(test_program__save_load_save_byte_identical),
-		cmocka_unit_test(
-			test_program__wrong_field_count_leaves_program_unchanged),
-		cmocka_unit_test(test_program__later_failure_changes_nothing),
-		cmocka_unit_test(test_program__missing_predictor_rejected),
-		cmocka_unit_test(test_program__extra_keys_ignored),
-		cmocka_unit_test(test_program__api_key_never_written),
-		cmocka_unit_test(test_program__malformed_json_rejected),
-		cmocka_unit_test(test_program__copy_is_deep),
+	    cmocka_unit_test(
+		test_program__dspy_file_loads_demos_and_instructions),
+	    cmocka_unit_test(
+		test_program__dspy_file_round_trips_byte_identical),
+	    cmocka_unit_test(test_program__save_load_save_byte_identical),
+	    cmocka_unit_test(
+		test_program__wrong_field_count_leaves_program_unchanged),
+	    cmocka_unit_test(test_program__later_failure_changes_nothing),
+	    cmocka_unit_test(test_program__missing_predictor_rejected),
+	    cmocka_unit_test(test_program__extra_keys_ignored),
+	    cmocka_unit_test(test_program__api_key_never_written),
+	    cmocka_unit_test(test_program__malformed_json_rejected),
+	    cmocka_unit_test(test_program__copy_is_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
