@@ -1,0 +1,243 @@
+/*
+ * program.h - a compiled program (DESIGN.md glossary: the named predictors
+ * of a task) and its file, in Python DSPy's saved-program JSON layout
+ * (dspy/primitives/base_module.py save/load, dspy/predict/predict.py
+ * dump_state/load_state, dspy/utils/saving.py), both ways: a file metagen
+ * writes loads in Python DSPy (`program.load("x.json")`), and a file DSPy
+ * writes loads here.
+ *
+ * The data model (opaque handle, predictors addressed by index):
+ * a program is an ordered list of predictors, each with
+ *   name          its path in the program: "self" for a bare Predict,
+ *                 "comment", "comment.predict" (ChainOfThought), ...
+ *   instructions  the signature's instructions
+ *   fields        ordered {prefix, description}: inputs then outputs. As in
+ *                 DSPy's file, no names and no types: those come from the
+ *                 signature that declares the predictor.
+ *   demos         each one JSON object kept as text (compact, keys in
+ *                 their order; `augmented`, `dspy_uuid`, `dspy_split` and
+ *                 any other key are kept as they are)
+ *   lm            NULL or a JSON object text: model, temperature,
+ *                 max_tokens, ... Never holds "api_key" (removed at every
+ *                 level whenever an lm is set, loaded or saved).
+ * plus the file's metadata: dependency_versions (see below) and metagen's
+ * own record (optimizer name, LM-call estimate and count).
+ *
+ * The file (what save writes, byte for byte what Python DSPy 3.x writes
+ * for the same state: orjson, OPT_INDENT_2 | OPT_APPEND_NEWLINE):
+ *   {
+ *     "<predictor name>": {
+ *       "traces": [],
+ *       "train": [],
+ *       "demos": [ {...}, ... ],
+ *       "signature": {
+ *         "instructions": "...",
+ *         "fields": [ {"prefix": "...", "description": "..."}, ... ]
+ *       },
+ *       "lm": null
+ *     },
+ *     ...
+ *     "metadata": {
+ *       "dependency_versions": {"python": "3.12", "dspy": "3.0.4",
+ *                               "cloudpickle": "3.1"},
+ *       "metagen": {"version": "0.1.0", "optimizer": "...",
+ *                   "lm_calls_estimate": 120, "lm_calls_made": 97}
+ *     }
+ *   }
+ * dependency_versions: DSPy's load reads it and looks each key up in its
+ * own environment (older 3.x versions index it directly, so any other key
+ * would raise KeyError): we therefore write exactly the three keys DSPy
+ * writes, as strings in DSPy's form (python "major.minor", dspy the full
+ * version, cloudpickle "major.minor"). A program loaded from a file keeps
+ * the file's values; a new program carries MGEN_PROGRAM_DSPY_COMPAT_*,
+ * the versions whose layout this module mirrors. A mismatch only makes
+ * DSPy log a warning. The "metagen" member is written only when the
+ * program has metagen metadata (set, or read from a file); DSPy ignores
+ * every metadata member but dependency_versions, so a file written by
+ * DSPy round-trips byte for byte.
+ *
+ * Numbers inside demos and lm keep their literal text (`1.0` stays
+ * `1.0`), so save -> load -> save is byte-identical.
+ *
+ * Thread safety: a program is not locked; share it read-only.
+ */
+#ifndef METAGEN_PROGRAM_H
+#define METAGEN_PROGRAM_H
+
+#include <stddef.h>
+
+#include "metagen.h"
+
+/* dependency_versions written for a program not read from a file. */
+#define MGEN_PROGRAM_DSPY_COMPAT_PYTHON "3.12"
+#define MGEN_PROGRAM_DSPY_COMPAT_DSPY "3.0.4"
+#define MGEN_PROGRAM_DSPY_COMPAT_CLOUDPICKLE "3.1"
+
+typedef struct mgen_program mgen_program;
+
+/* An empty program (no predictors, no metagen metadata). Returns 0 or
+ * MGEN_ENOMEM. */
+int mgen_program_new(mgen_program **out);
+
+/* Frees the program. NULL is fine. */
+void mgen_program_free(mgen_program *prog);
+
+/* A deep copy (an optimizer's candidate). Returns 0 or MGEN_ENOMEM. */
+int mgen_program_copy(const mgen_program *src, mgen_program **out);
+
+/* ---- building (what a signature declares) ---- */
+
+/*
+ * Appends a predictor named `name` with `instructions` (NULL = "") and no
+ * fields, demos or lm; its index is `mgen_program_count() - 1`. Returns 0,
+ * MGEN_EINVAL (empty name, "metadata", or a name already present; `err`
+ * says which), or MGEN_ENOMEM.
+ */
+int mgen_program_add_predictor(mgen_program *prog, const char *name,
+			       const char *instructions, mgen_err *err);
+
+/* Appends a field (inputs first, then outputs) to predictor `i`. NULL
+ * strings are stored as "". Returns 0 or MGEN_ENOMEM. */
+int mgen_program_add_field(mgen_program *prog, size_t i, const char *prefix,
+			   const char *description);
+
+/* Replaces the instructions of predictor `i` (NULL = ""). 0 or ENOMEM. */
+int mgen_program_set_instructions(mgen_program *prog, size_t i,
+				  const char *instructions);
+
+/* Replaces field `f` of predictor `i`; a NULL argument leaves that part
+ * unchanged. Returns 0 or MGEN_ENOMEM. */
+int mgen_program_set_field(mgen_program *prog, size_t i, size_t f,
+			   const char *prefix, const char *description);
+
+/*
+ * Appends a demo to predictor `i`. `json` must be one JSON object (any
+ * layout); it is stored compact with keys, string values and number
+ * literals as given. Returns 0, MGEN_EPARSE (not JSON), MGEN_EINVAL (not
+ * an object), or MGEN_ENOMEM; `err` says why.
+ */
+int mgen_program_add_demo(mgen_program *prog, size_t i, const char *json,
+			  mgen_err *err);
+
+/* Removes every demo of predictor `i`. */
+void mgen_program_clear_demos(mgen_program *prog, size_t i);
+
+/*
+ * Sets predictor `i`'s lm: a JSON object text, or NULL for `null`.
+ * Every "api_key" member (at any depth) is dropped before storing.
+ * Returns 0, MGEN_EPARSE, MGEN_EINVAL (not an object), or MGEN_ENOMEM.
+ */
+int mgen_program_set_lm(mgen_program *prog, size_t i, const char *json,
+			mgen_err *err);
+
+/*
+ * Records metagen's own metadata, written under metadata.metagen with
+ * "version" = MGEN_VERSION. `optimizer` may be NULL (written as null);
+ * a count < 0 means unknown (written as null). Returns 0 or MGEN_ENOMEM.
+ */
+int mgen_program_set_meta(mgen_program *prog, const char *optimizer,
+			  long long lm_calls_estimate,
+			  long long lm_calls_made);
+
+/* ---- reading (all strings borrowed from the program; an index out of
+ * range is a programming error) ---- */
+
+size_t mgen_program_count(const mgen_program *prog);
+/* Index of the predictor named `name` (exact match), or -1. */
+long mgen_program_find(const mgen_program *prog, const char *name);
+const char *mgen_program_name(const mgen_program *prog, size_t i);
+const char *mgen_program_instructions(const mgen_program *prog, size_t i);
+size_t mgen_program_field_count(const mgen_program *prog, size_t i);
+const char *mgen_program_field_prefix(const mgen_program *prog, size_t i,
+				      size_t f);
+const char *mgen_program_field_description(const mgen_program *prog,
+					   size_t i, size_t f);
+size_t mgen_program_demo_count(const mgen_program *prog, size_t i);
+/* Demo `d` of predictor `i` as compact JSON object text. */
+const char *mgen_program_demo(const mgen_program *prog, size_t i, size_t d);
+/* Predictor `i`'s lm as compact JSON object text, or NULL (null). */
+const char *mgen_program_lm(const mgen_program *prog, size_t i);
+/* dependency_versions member `key` ("python", "dspy", "cloudpickle"),
+ * or NULL. */
+const char *mgen_program_dependency_version(const mgen_program *prog,
+					    const char *key);
+/* metagen metadata: 1 when present (then the out-parameters are filled;
+ * *optimizer may be NULL, counts -1 when unknown), else 0. Any out
+ * pointer may be NULL. */
+int mgen_program_meta(const mgen_program *prog, const char **optimizer,
+		      long long *lm_calls_estimate, long long *lm_calls_made);
+
+/* ---- files ---- */
+
+typedef struct mgen_program_load_options {
+	int version;       /* MGEN_PROGRAM_LOAD_OPTIONS_VERSION */
+	int trust_lm_base; /* keep lm api_base / base_url / model_list from
+			      the file (DSPy's allow_unsafe_lm_state); off:
+			      they are dropped, so a file cannot redirect
+			      requests (and their API key) elsewhere */
+} mgen_program_load_options;
+
+#define MGEN_PROGRAM_LOAD_OPTIONS_VERSION 1
+#define MGEN_PROGRAM_LOAD_OPTIONS_INIT {MGEN_PROGRAM_LOAD_OPTIONS_VERSION, 0}
+
+/*
+ * The file text of `prog` (layout above, final newline included); *out is
+ * malloc'd. Returns 0 or MGEN_ENOMEM.
+ */
+int mgen_program_to_json(const mgen_program *prog, char **out,
+			 mgen_err *err);
+
+/*
+ * Writes `prog` to `path` atomically (temp file + rename). Returns 0,
+ * MGEN_ENOMEM, or MGEN_EIO ("cannot write program file 'PATH'").
+ */
+int mgen_program_save(const mgen_program *prog, const char *path,
+		      mgen_err *err);
+
+/*
+ * Loads the file at `path` INTO `prog`, whose predictors are the
+ * declaration (built from the signatures): each declared predictor is
+ * matched BY NAME to a top-level key of the file; file keys that are not
+ * declared, and unknown keys inside a predictor, are ignored. For each
+ * one: instructions replaced; the file's fields overlaid BY POSITION
+ * (prefix and description only; the counts must be equal); demos and lm
+ * replaced (api_key dropped; api_base/base_url/model_list dropped unless
+ * opts->trust_lm_base). metadata.dependency_versions and metadata.metagen
+ * are taken from the file when present.
+ * All or nothing: the file is applied to a copy that replaces `prog`'s
+ * contents only when everything succeeded; on any error `prog` is
+ * unchanged. `opts` may be NULL (defaults).
+ * Errors (message starts with PATH):
+ *   MGEN_EIO     the file cannot be read
+ *   MGEN_EPARSE  not JSON ("PATH:LINE:COL: problem")
+ *   MGEN_EINVAL  valid JSON of the wrong shape, naming the predictor and
+ *                field: top level not an object; "predictor 'x' is missing
+ *                from the file"; "predictor 'x': no \"signature\" object";
+ *                "predictor 'x': file has 5 fields, the signature declares
+ *                6"; "predictor 'x': field 2 is not an object with string
+ *                prefix and description"; demos not an array of objects;
+ *                lm neither null nor an object
+ *   MGEN_ENOMEM
+ */
+int mgen_program_load(mgen_program *prog, const char *path,
+		      const mgen_program_load_options *opts, mgen_err *err);
+
+/* mgen_program_load on text already in memory; `source` names it in
+ * messages (NULL: "<program>"). */
+int mgen_program_load_json(mgen_program *prog, const char *text, size_t len,
+			   const char *source,
+			   const mgen_program_load_options *opts,
+			   mgen_err *err);
+
+/*
+ * Reads every predictor of the file at `path`, in file order, with no
+ * declaration (inspection, `metagen program show`, conversions): each
+ * top-level key other than "metadata" whose value is an object holding a
+ * "signature" object is a predictor; other keys are ignored. Same checks
+ * and errors as mgen_program_load, minus the count check.
+ */
+int mgen_program_read(const char *path,
+		      const mgen_program_load_options *opts,
+		      mgen_program **out, mgen_err *err);
+
+#endif
