@@ -87,6 +87,8 @@ SCRIPT (JSON file)
             "stringify" columns and column_contents as JSON-encoded strings
             "chatter"   prose before and after the raw JSON, no fences
             "http_garbage"  200 whose body is not JSON at all
+            "tool_calls"    200 whose message has content null and a
+                        tool call (finish_reason "tool_calls")
     Any step may add "latency_ms".
 
 RECORD (JSON lines, appended under a lock and flushed per request)
@@ -115,7 +117,8 @@ ANSWER_FAULTS = {
     "unknown", "stringify", "chatter",
 }
 STATUS_FAULTS = {"429": 429, "500": 500, "503": 503, "400": 400, "401": 401}
-ALL_FAULTS = ANSWER_FAULTS | set(STATUS_FAULTS) | {"hang", "http_garbage"}
+ALL_FAULTS = ANSWER_FAULTS | set(STATUS_FAULTS) | {
+    "hang", "http_garbage", "tool_calls"}
 DSPY_TABLE = re.compile(r"^\[\[ ## table_name ## \]\]\s*$", re.M)
 DSPY_DESCS = re.compile(r"^\[\[ ## table_descriptions ## \]\]\s*$", re.M)
 
@@ -473,6 +476,17 @@ class Handler(BaseHTTPRequestHandler):
             st.write_record(rec)
             self.send_body(200, b"<html><body>upstream proxy hiccup"
                            b"</body></html>", ctype="text/html")
+            return
+        if fault == "tool_calls":
+            rec["status"] = 200
+            st.write_record(rec)
+            ans = completion(rec["seq"], body, "", "tool_calls")
+            ans["choices"][0]["message"] = {
+                "role": "assistant", "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function",
+                                "function": {"name": "lookup",
+                                             "arguments": "{}"}}]}
+            self.send_body(200, ans)
             return
         if "answer" in step or "content" in step:
             content, finish = step_answer(step)

@@ -542,6 +542,37 @@ static void test_lm__http_garbage_is_parse_error(void **state)
 	mgen_lm_free(lm);
 }
 
+static void test_lm__null_content_is_parse_error(void **state)
+{
+	srv *s = *state;
+	mgen_lm *lm;
+	mgen_lm_response r;
+	mgen_err err = MGEN_ERR_INIT;
+
+	srv_start(s, "{\"default\": [{\"fault\": \"tool_calls\"}]}", NULL,
+		  NULL);
+	lm = new_lm(s->base, 0, NULL);
+	assert_int_equal(chat_table(lm, "t1", &r, &err), MGEN_EPARSE);
+	assert_int_equal(r.attempts, 1);
+	assert_null(r.content);
+	assert_non_null(strstr(err.msg, "tool calls"));
+	mgen_lm_free(lm);
+}
+
+static void test_lm__bad_options_rejected(void **state)
+{
+	mgen_lm_options o = MGEN_LM_OPTIONS_INIT;
+	mgen_lm *lm = NULL;
+	mgen_err err = MGEN_ERR_INIT;
+
+	o.model = "m";
+	o.api_base = "http://127.0.0.1:9/v1";
+	o.version = 99;
+	assert_int_equal(mgen_lm_new(&o, &lm, &err), MGEN_EINVAL);
+	assert_null(lm);
+	assert_non_null(strstr(err.msg, "version"));
+}
+
 static void test_lm__connection_refused_is_retried(void **state)
 {
 	srv *s = *state;
@@ -659,6 +690,8 @@ int main(void)
 		T(test_lm__key_precedence),
 		T(test_lm__resolution_without_server),
 		T(test_lm__http_garbage_is_parse_error),
+		T(test_lm__null_content_is_parse_error),
+		T(test_lm__bad_options_rejected),
 		T(test_lm__connection_refused_is_retried),
 		T(test_lm__concurrent_calls),
 	};
