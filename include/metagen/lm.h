@@ -59,8 +59,23 @@ typedef struct mgen_lm_response {
  * environment: DATABRICKS_HOST + DATABRICKS_TOKEN for "databricks/X" ->
  * https://HOST/serving-endpoints with model X; OPENAI_BASE_URL +
  * OPENAI_API_KEY for "openai/X"; METAGEN_API_KEY for any) and creates a
- * client. Strings are copied. Returns 0, MGEN_ECONFIG (no base URL can be
- * found: the message says which variable to set), or MGEN_ENOMEM.
+ * client. Strings are copied; the environment is read here only.
+ *
+ * Base URL: opts->api_base if set; else "databricks/X" -> $DATABRICKS_HOST
+ * (https:// added when it has no scheme) + "/serving-endpoints";
+ * "openai/X" -> $OPENAI_BASE_URL or https://api.openai.com/v1;
+ * "ollama/X", "ollama_chat/X" -> http://localhost:11434/v1; anything else
+ * (a bare name, "hosted_vllm/X") needs api_base. Trailing '/' dropped.
+ * The provider prefix is removed from the model sent; other names (e.g.
+ * "meta-llama/Llama-3.1-8B") are sent whole.
+ * Key: opts->api_key, else $METAGEN_API_KEY, else the provider's variable
+ * ($DATABRICKS_TOKEN, $OPENAI_API_KEY), else no Authorization header.
+ * Empty variables count as unset. `opts` NULL means MGEN_LM_OPTIONS_INIT.
+ *
+ * Returns 0, MGEN_ECONFIG (no model, or no base URL can be found: the
+ * message says which variable to set), MGEN_EINVAL (opts->version is not
+ * MGEN_LM_OPTIONS_VERSION), MGEN_EHTTP (libcurl cannot initialise) or
+ * MGEN_ENOMEM.
  */
 int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err);
 
@@ -74,13 +89,22 @@ const char *mgen_lm_model(const mgen_lm *lm);
 /*
  * POSTs {base}/chat/completions with the messages, model, temperature and
  * max_tokens (and `response_format_json`, raw JSON text, when not NULL).
- * Retries 408/409/429/5xx and network errors up to max_retries times with
- * exponential backoff and full jitter, waiting at least Retry-After
- * seconds when the answer has it; never retries other 4xx.
+ * Retries 408/409/429/5xx and network errors (connect, timeout, reset,
+ * empty reply) up to max_retries times. Delay before retry n (0-based):
+ * full jitter, uniform in [0, min(backoff_max_ms, backoff_base_ms * 2^n)]
+ * ("Exponential Backoff And Jitter", AWS Architecture Blog), raised to
+ * Retry-After (seconds or HTTP-date, RFC 9110) when the answer has it, but
+ * never above backoff_max_ms. Each retry is logged at MGEN_LOG_WARN, e.g.
+ * "retrying after HTTP 429 in 1.0 s (attempt 2/4)". Never retries other
+ * 4xx. timeout_ms bounds each attempt (connect: at most 30 s of it).
  * Returns 0 and fills `out` (finish_reason "length" is still 0: the caller
  * decides), or MGEN_EAUTH (401/403), MGEN_EHTTP (other failures, with the
  * status and the endpoint's error.message in `err`), MGEN_EPARSE (a 200
- * whose body is not a chat completion). `err` never contains the key.
+ * whose body is not a chat completion, or whose content is null, as with
+ * tool calls), MGEN_EINVAL (response_format_json does not parse),
+ * MGEN_ENOMEM. On failure `out` has no strings, but attempts, http_status
+ * (0 when no HTTP answer came) and latency_ms are set. `err` never
+ * contains the key. Answers are capped at 64 MiB.
  */
 int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		 const char *response_format_json, mgen_lm_response *out,
@@ -89,7 +113,8 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 /* Frees the response's strings and zeroes it. */
 void mgen_lm_response_release(mgen_lm_response *r);
 
-/* Token usage and request count summed over every call so far. */
+/* Token usage and HTTP request count (retries included) summed over every
+ * call so far; any pointer may be NULL. Thread-safe. */
 void mgen_lm_usage(const mgen_lm *lm, long long *prompt_tokens,
 		   long long *completion_tokens, long long *requests);
 

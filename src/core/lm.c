@@ -6,6 +6,7 @@
  * mutex. Request and answer shapes: ../shared/reference/llm-endpoints.md.
  * libcurl stays inside this file.
  */
+#include <assert.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -87,6 +88,11 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 	*out = NULL;
 	if (opts == NULL)
 		opts = &dflt;
+	if (opts->version != MGEN_LM_OPTIONS_VERSION)
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "unsupported mgen_lm_options version %d "
+				    "(expected %d)",
+				    opts->version, MGEN_LM_OPTIONS_VERSION);
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_rc != CURLE_OK)
 		return mgen_err_set(err, MGEN_EHTTP,
@@ -312,6 +318,14 @@ done:
 	return rc;
 }
 
+/* Turns line breaks and tabs into spaces: messages are one line. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+}
+
 /*
  * The endpoint's own words about a failure: error.message (or an "error"
  * string, or a top-level "message"), else the start of the body, on one
@@ -323,7 +337,7 @@ static void error_text(const mgen_lm *lm, const mgen_buf *body, char *out,
 	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *e;
 	const char *msg = NULL;
 	char *p;
-	size_t i, klen;
+	size_t klen;
 
 	e = cJSON_GetObjectItemCaseSensitive(root, "error");
 	if (cJSON_IsString(e))
@@ -336,9 +350,7 @@ static void error_text(const mgen_lm *lm, const mgen_buf *body, char *out,
 		msg = body->len ? mgen_buf_str(body) : "no error message";
 	snprintf(out, cap, "%.300s", msg);
 	cJSON_Delete(root);
-	for (i = 0; out[i]; i++)
-		if (out[i] == '\n' || out[i] == '\r' || out[i] == '\t')
-			out[i] = ' ';
+	one_line(out);
 	if (lm->t.key == NULL || (klen = strlen(lm->t.key)) < 4)
 		return;
 	while ((p = strstr(out, lm->t.key)) != NULL) {
@@ -352,11 +364,13 @@ static int parse_answer(const mgen_buf *body, mgen_lm_response *out,
 {
 	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *ch, *msg, *c, *u;
 	const char *fr;
+	char start[81];
 	int rc = MGEN_EPARSE;
 
 	if (root == NULL) {
-		mgen_err_set(err, rc, "lm answer is not json: %.80s",
-			     mgen_buf_str(body));
+		snprintf(start, sizeof(start), "%s", mgen_buf_str(body));
+		one_line(start);
+		mgen_err_set(err, rc, "lm answer is not json: %s", start);
 		goto done;
 	}
 	ch = cJSON_GetArrayItem(
@@ -529,6 +543,7 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 	long status;
 	int attempt, rc;
 
+	assert(lm != NULL && out != NULL && (msgs != NULL || nmsgs == 0));
 	memset(out, 0, sizeof(*out));
 	mgen_buf_init(&ans.body, LM_MAX_BODY);
 	rc = build_body(lm, msgs, nmsgs, response_format_json, &body, err);

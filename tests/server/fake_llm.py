@@ -1,0 +1,568 @@
+#!/usr/bin/env python3
+"""fake_llm.py - a local OpenAI-compatible chat-completions server for tests.
+
+Every integration test of metagen talks to this server instead of a real
+LM. Python 3 standard library only. It binds 127.0.0.1 only.
+
+USAGE
+    python3 tests/server/fake_llm.py --port-file FILE [--port 0]
+        [--script SCRIPT.json] [--record REC.jsonl] [--latency-ms N]
+        [--fault-rate R] [--fault-kinds 429,500,garbage,...] [--seed S]
+        [--require-key KEY] [--hang-seconds S] [--verbose]
+
+    --port-file FILE   written (tmp file + rename) with the real port once the
+                       server listens; wait for it to appear.
+    --port N           port to bind (default 0 = any free port).
+    --script FILE      scripted answers and faults (see SCRIPT).
+    --record FILE      append one JSON line per request (see RECORD).
+    --latency-ms N     extra latency for every request.
+    --fault-rate R     probability (0..1) of a random fault for requests that
+                       have no script step; kinds from --fault-kinds, drawn
+                       from a generator seeded with --seed (default 0).
+    --fault-kinds K,.. default "429,500,garbage,fence,truncate,reorder,missing"
+    --require-key KEY  requests without "Authorization: Bearer KEY" get 401
+                       {"error": {"message": "invalid api key", "type": "auth"}}
+    --hang-seconds S   how long a "hang" fault sleeps when the step gives no
+                       "seconds" (default 600).
+    --verbose          log requests to stderr.
+    Stops cleanly on SIGTERM / SIGINT (hanging requests are abandoned).
+    tests/server/start_fake_llm.sh starts it in the background for shells.
+
+ROUTES
+    GET  /health                   200 "ok"
+    POST <anything>/chat/completions
+                                   an OpenAI chat completion, e.g.
+                                   /v1/chat/completions or
+                                   /serving-endpoints/chat/completions
+    anything else                  404 with an OpenAI-style error body.
+
+WHICH TABLE IS ASKED ABOUT
+    In the LAST user message the server looks for the first JSON object
+    (json.JSONDecoder().raw_decode tried at each "{") that has a
+    "table_name" key. Its "columns" (names, or objects with "name") are the
+    asked columns: kind "comment". An object with "table_name" and
+    "table_descriptions" but no "columns" is a "merge" request. A DSPy-style
+    prompt may instead carry a line "[[ ## table_name ## ]]" with the name on
+    the next line; the columns then come from the first JSON object of the
+    message that has "columns" (none and a "[[ ## table_descriptions ## ]]"
+    marker -> merge). Anything else is kind "other".
+
+AUTO ANSWER (the default)
+    comment: {"table": "Auto comment for table <t>.", "columns": [asked...],
+              "column_contents": ["Auto comment for <t>.<c>." ...]}
+    merge:   {"table": "Merged comment for table <t>.", "columns": [],
+              "column_contents": []}
+    other:   the text "Auto answer." (not JSON)
+    finish_reason "stop"; usage prompt_tokens = (total characters of all
+    message contents) // 4 + 1, completion_tokens = len(content) // 4 + 1.
+
+SCRIPT (JSON file)
+    {"tables": {"<table name or fnmatch glob>": [step, ...], ...},
+     "default": [step, ...]}
+    A request's table is matched against the keys of "tables" in file order
+    (exact name first, then globs); no match (or no table) uses "default".
+    Each table name has its own cursor: the n-th request about a table
+    consumes its n-th step (thread-safe); once the steps are used up the
+    server gives AUTO answers (or random faults, see --fault-rate).
+    Steps:
+      {"answer": {"table": "T comment", "columns": {"c1": "comment", ...}}}
+            a well-formed answer with exactly these columns, in this order.
+      {"content": "raw text", "finish_reason": "stop"}
+            the given content verbatim.
+      {"fault": K, ...} with K one of
+            "429"       429 with header Retry-After: "retry_after" (default 1)
+            "500" "503" "400" "401"
+                        that status with an OpenAI-style error body
+            "hang"      sleep "seconds" (default --hang-seconds) then close the
+                        connection without an answer
+            "garbage"   200, content is prose, not JSON
+            "fence"     the AUTO answer inside ```json fences, with a sentence
+                        before and after
+            "truncate"  the AUTO answer cut at ~60%, finish_reason "length"
+            "reorder"   AUTO answer with columns and contents reversed together
+                        (still correct by name)
+            "missing"   AUTO answer without its last column
+            "duplicate" AUTO answer with its last column repeated, new text
+            "unknown"   AUTO answer with an extra column "not_a_column"
+            "stringify" columns and column_contents as JSON-encoded strings
+            "chatter"   prose before and after the raw JSON, no fences
+            "http_garbage"  200 whose body is not JSON at all
+            "tool_calls"    200 whose message has content null and a
+                        tool call (finish_reason "tool_calls")
+    Any step may add "latency_ms".
+
+RECORD (JSON lines, appended under a lock and flushed per request)
+    {"seq": 1, "time": <unix seconds>, "path": "/v1/chat/completions",
+     "table": "t" | null, "kind": "comment" | "merge" | "other",
+     "auth": <Authorization header> | null, "body": <request JSON>,
+     "status": 200, "fault": "429" | null}
+    A hanging request is recorded with status null when it starts hanging.
+"""
+
+import argparse
+import fnmatch
+import json
+import os
+import random
+import re
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DEFAULT_FAULT_KINDS = "429,500,garbage,fence,truncate,reorder,missing"
+ANSWER_FAULTS = {
+    "garbage", "fence", "truncate", "reorder", "missing", "duplicate",
+    "unknown", "stringify", "chatter",
+}
+STATUS_FAULTS = {"429": 429, "500": 500, "503": 503, "400": 400, "401": 401}
+ALL_FAULTS = ANSWER_FAULTS | set(STATUS_FAULTS) | {
+    "hang", "http_garbage", "tool_calls"}
+DSPY_TABLE = re.compile(r"^\[\[ ## table_name ## \]\]\s*$", re.M)
+DSPY_DESCS = re.compile(r"^\[\[ ## table_descriptions ## \]\]\s*$", re.M)
+
+
+# ---------------------------------------------------------------- parsing
+def message_text(msg):
+    """Text of one message: a string, or the text parts of a list."""
+    c = msg.get("content") if isinstance(msg, dict) else None
+    if isinstance(c, str):
+        return c
+    if isinstance(c, list):
+        return "".join(p.get("text", "") for p in c
+                       if isinstance(p, dict) and isinstance(p.get("text"),
+                                                             str))
+    return ""
+
+
+def json_objects(text):
+    """Yields every JSON object that parses at some "{" of text, in order."""
+    dec = json.JSONDecoder()
+    i = text.find("{")
+    while i != -1:
+        try:
+            obj, _ = dec.raw_decode(text, i)
+            if isinstance(obj, dict):
+                yield obj
+        except ValueError:
+            pass
+        i = text.find("{", i + 1)
+
+
+def column_names(cols):
+    """Column names from a list of names or of objects with "name"."""
+    out = []
+    if not isinstance(cols, list):
+        return out
+    for c in cols:
+        if isinstance(c, str):
+            out.append(c)
+        elif isinstance(c, dict) and isinstance(c.get("name"), str):
+            out.append(c["name"])
+    return out
+
+
+def classify(body):
+    """(kind, table, columns) of a chat request body."""
+    msgs = body.get("messages") if isinstance(body, dict) else None
+    if not isinstance(msgs, list):
+        return "other", None, []
+    users = [m for m in msgs if isinstance(m, dict) and m.get("role") == "user"]
+    if not users:
+        return "other", None, []
+    text = message_text(users[-1])
+    for obj in json_objects(text):
+        if "table_name" not in obj:
+            continue
+        table = str(obj["table_name"])
+        if "columns" in obj:
+            return "comment", table, column_names(obj["columns"])
+        if "table_descriptions" in obj:
+            return "merge", table, []
+        return "other", table, []
+    m = DSPY_TABLE.search(text)
+    if m:
+        rest = text[m.end():].lstrip("\r\n").splitlines()
+        table = rest[0].strip() if rest else ""
+        for obj in json_objects(text):
+            if "columns" in obj:
+                return "comment", table, column_names(obj["columns"])
+        if DSPY_DESCS.search(text):
+            return "merge", table, []
+        return "other", table, []
+    return "other", None, []
+
+
+def prompt_chars(body):
+    msgs = body.get("messages") if isinstance(body, dict) else None
+    return sum(len(message_text(m)) for m in msgs or [])
+
+
+# ---------------------------------------------------------------- answers
+def auto_answer(kind, table, columns):
+    """The AUTO answer as a dict, or a string for kind "other"."""
+    if kind == "comment":
+        return {"table": "Auto comment for table %s." % table,
+                "columns": list(columns),
+                "column_contents": ["Auto comment for %s.%s." % (table, c)
+                                    for c in columns]}
+    if kind == "merge":
+        return {"table": "Merged comment for table %s." % table,
+                "columns": [], "column_contents": []}
+    return "Auto answer."
+
+
+def as_text(ans):
+    return ans if isinstance(ans, str) else json.dumps(ans)
+
+
+def faulty_answer(kind, ans):
+    """(content, finish_reason) of an answer-shaped fault applied to ans."""
+    if kind == "garbage":
+        return ("I am sorry, I cannot describe this table right now. "
+                "The weather is lovely though.", "stop")
+    if isinstance(ans, dict):
+        cols = list(ans["columns"])
+        texts = list(ans["column_contents"])
+        if kind == "reorder":
+            cols.reverse()
+            texts.reverse()
+        elif kind == "missing" and cols:
+            cols.pop()
+            texts.pop()
+        elif kind == "duplicate" and cols:
+            cols.append(cols[-1])
+            texts.append("Another comment for %s." % cols[-1])
+        elif kind == "unknown":
+            cols.append("not_a_column")
+            texts.append("A column nobody asked about.")
+        if kind == "stringify":
+            ans = dict(ans, columns=json.dumps(cols),
+                       column_contents=json.dumps(texts))
+        else:
+            ans = dict(ans, columns=cols, column_contents=texts)
+    raw = as_text(ans)
+    if kind == "fence":
+        return ("Sure! Here are the comments you asked for.\n```json\n" + raw +
+                "\n```\nLet me know if you need anything else.", "stop")
+    if kind == "chatter":
+        return ("Here is the JSON for the table:\n" + raw +
+                "\nI hope these comments help your data team.", "stop")
+    if kind == "truncate":
+        return raw[:max(1, int(len(raw) * 0.6))], "length"
+    return raw, "stop"
+
+
+def step_answer(step):
+    """Content and finish_reason of an "answer" or "content" step."""
+    if "answer" in step:
+        a = step["answer"]
+        cols = a.get("columns", {})
+        if isinstance(cols, dict):
+            names, texts = list(cols.keys()), list(cols.values())
+        else:
+            names = list(cols)
+            texts = list(a.get("column_contents", []))
+        return json.dumps({"table": a.get("table", ""), "columns": names,
+                           "column_contents": texts}), "stop"
+    return str(step.get("content", "")), step.get("finish_reason", "stop")
+
+
+# ---------------------------------------------------------------- state
+class Script:
+    """Scripted steps with one cursor per table name (thread-safe)."""
+
+    def __init__(self, data):
+        data = data or {}
+        self.tables = list((data.get("tables") or {}).items())
+        self.default = list(data.get("default") or [])
+        self.cursor = {}
+        self.lock = threading.Lock()
+
+    def steps_for(self, table):
+        if table is not None:
+            for key, steps in self.tables:
+                if key == table:
+                    return steps
+            for key, steps in self.tables:
+                if fnmatch.fnmatchcase(table, key):
+                    return steps
+        return self.default
+
+    def next_step(self, table):
+        steps = self.steps_for(table)
+        with self.lock:
+            n = self.cursor.get(table, 0)
+            self.cursor[table] = n + 1
+        return steps[n] if n < len(steps) else None
+
+
+def check_script(script):
+    """Exits with a message when a script step names an unknown fault."""
+    if script is None:
+        return
+    if not isinstance(script, dict):
+        raise SystemExit("fake_llm: the script must be a JSON object")
+    lists = list((script.get("tables") or {}).values())
+    lists.append(script.get("default") or [])
+    for steps in lists:
+        for step in steps:
+            if not isinstance(step, dict):
+                raise SystemExit("fake_llm: a script step is not an object")
+            f = step.get("fault")
+            if f is not None and str(f) not in ALL_FAULTS:
+                raise SystemExit("fake_llm: unknown fault %r in script" % f)
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        script = None
+        if args.script:
+            with open(args.script, encoding="utf-8") as f:
+                script = json.load(f)
+        self.script = Script(script)
+        check_script(script)
+        self.kinds = [k.strip() for k in args.fault_kinds.split(",")
+                      if k.strip()]
+        bad = [k for k in self.kinds if k not in ALL_FAULTS]
+        if bad:
+            raise SystemExit("fake_llm: unknown fault kind(s): %s"
+                             % ", ".join(bad))
+        self.rng = random.Random(args.seed)
+        self.lock = threading.Lock()
+        self.seq = 0
+        self.stop = threading.Event()
+        self.record = (open(args.record, "a", encoding="utf-8")
+                       if args.record else None)
+
+    def next_seq(self):
+        with self.lock:
+            self.seq += 1
+            return self.seq
+
+    def random_fault(self):
+        with self.lock:
+            if self.args.fault_rate <= 0 or not self.kinds:
+                return None
+            if self.rng.random() >= self.args.fault_rate:
+                return None
+            return self.rng.choice(self.kinds)
+
+    def write_record(self, rec):
+        line = json.dumps(rec, sort_keys=True)
+        with self.lock:
+            if self.record is not None:
+                self.record.write(line + "\n")
+                self.record.flush()
+
+
+# ---------------------------------------------------------------- handler
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake_llm/1.0"
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def log_message(self, fmt, *args):
+        if self.state.args.verbose:
+            sys.stderr.write("fake_llm: " + (fmt % args) + "\n")
+
+    def send_body(self, status, payload, headers=None, ctype=None):
+        data = payload if isinstance(payload, bytes) else (
+            json.dumps(payload).encode("utf-8"))
+        self.send_response(status)
+        self.send_header("Content-Type", ctype or "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_error_json(self, status, message, etype):
+        self.send_body(status, {"error": {"message": message, "type": etype,
+                                          "code": status}})
+
+    def do_GET(self):
+        if self.path.split("?")[0] == "/health":
+            self.send_body(200, b"ok", ctype="text/plain")
+        else:
+            self.send_error_json(404, "no route for GET " + self.path,
+                                 "not_found")
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n > 0 else b""
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def do_POST(self):
+        path = self.path.split("?")[0]
+        body = self.read_body()
+        if not path.endswith("/chat/completions"):
+            self.send_error_json(404, "no route for POST " + path,
+                                 "not_found")
+            return
+        try:
+            self.chat(path, body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def chat(self, path, body):
+        st = self.state
+        rec = {"seq": st.next_seq(), "time": time.time(), "path": path,
+               "table": None, "kind": "other",
+               "auth": self.headers.get("Authorization"), "body": body,
+               "status": None, "fault": None}
+        if not isinstance(body, dict):
+            rec["status"] = 400
+            st.write_record(rec)
+            self.send_error_json(400, "request body is not a JSON object",
+                                 "invalid_request_error")
+            return
+        kind, table, cols = classify(body)
+        rec.update(kind=kind, table=table)
+        key = st.args.require_key
+        if key is not None and rec["auth"] != "Bearer " + key:
+            rec["status"] = 401
+            st.write_record(rec)
+            self.send_error_json(401, "invalid api key", "auth")
+            return
+        step = st.script.next_step(table)
+        if step is None:
+            fault = st.random_fault()
+            step = {"fault": fault} if fault else {}
+        self.pause(st.args.latency_ms + float(step.get("latency_ms", 0)))
+        fault = step.get("fault")
+        fault = None if fault is None else str(fault)
+        rec["fault"] = fault
+        self.answer(rec, step, fault, body, kind, table, cols)
+
+    def pause(self, ms):
+        if ms > 0:
+            self.state.stop.wait(ms / 1000.0)
+
+    def answer(self, rec, step, fault, body, kind, table, cols):
+        st = self.state
+        if fault == "hang":
+            st.write_record(rec)
+            secs = float(step.get("seconds", st.args.hang_seconds))
+            st.stop.wait(secs)
+            self.close_connection = True
+            return
+        if fault in STATUS_FAULTS:
+            status = STATUS_FAULTS[fault]
+            rec["status"] = status
+            st.write_record(rec)
+            headers = {}
+            if status == 429:
+                headers["Retry-After"] = str(step.get("retry_after", 1))
+            msg = {429: "rate limit exceeded (injected)",
+                   500: "internal server error (injected)",
+                   503: "service unavailable (injected)",
+                   400: "bad request (injected)",
+                   401: "invalid api key"}[status]
+            self.send_body(status, {"error": {"message": msg,
+                                              "type": "injected",
+                                              "code": status}}, headers)
+            return
+        if fault == "http_garbage":
+            rec["status"] = 200
+            st.write_record(rec)
+            self.send_body(200, b"<html><body>upstream proxy hiccup"
+                           b"</body></html>", ctype="text/html")
+            return
+        if fault == "tool_calls":
+            rec["status"] = 200
+            st.write_record(rec)
+            ans = completion(rec["seq"], body, "", "tool_calls")
+            ans["choices"][0]["message"] = {
+                "role": "assistant", "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function",
+                                "function": {"name": "lookup",
+                                             "arguments": "{}"}}]}
+            self.send_body(200, ans)
+            return
+        if "answer" in step or "content" in step:
+            content, finish = step_answer(step)
+        elif fault in ANSWER_FAULTS:
+            content, finish = faulty_answer(fault,
+                                            auto_answer(kind, table, cols))
+        else:
+            content, finish = as_text(auto_answer(kind, table, cols)), "stop"
+        rec["status"] = 200
+        st.write_record(rec)
+        self.send_body(200, completion(rec["seq"], body, content, finish))
+
+
+def completion(seq, body, content, finish):
+    pt = prompt_chars(body) // 4 + 1
+    ct = len(content) // 4 + 1
+    return {"id": "chatcmpl-fake-%d" % seq, "object": "chat.completion",
+            "created": int(time.time()), "model": body.get("model"),
+            "choices": [{"index": 0, "finish_reason": finish,
+                         "message": {"role": "assistant",
+                                     "content": content}}],
+            "usage": {"prompt_tokens": pt, "completion_tokens": ct,
+                      "total_tokens": pt + ct}}
+
+
+# ---------------------------------------------------------------- main
+def write_port_file(path, port):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--script")
+    p.add_argument("--record")
+    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--fault-rate", type=float, default=0.0)
+    p.add_argument("--fault-kinds", default=DEFAULT_FAULT_KINDS)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--require-key")
+    p.add_argument("--hang-seconds", type=float, default=600.0)
+    p.add_argument("--verbose", action="store_true")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    state = State(args)
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.state = state
+
+    def on_signal(signum, frame):
+        state.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    t = threading.Thread(target=server.serve_forever,
+                         kwargs={"poll_interval": 0.1}, daemon=True)
+    t.start()
+    write_port_file(args.port_file, server.server_address[1])
+    while not state.stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    if state.record:
+        with state.lock:
+            state.record.close()
+            state.record = None
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
