@@ -52,6 +52,9 @@ typedef struct mgen_config {
 				    the LM cannot answer (endpoint errors after
 				    retries); never used for answers that fail
 				    validation: those are reported failed */
+	/* scheduling */
+	int concurrency;         /* concurrency: 4 (worker threads, each with
+				    its own warehouse connection) */
 	/* profile and prompt (dbxmetagen names) */
 	int sample_size;         /* sample_size: 5 */
 	int allow_data;          /* allow_data: true */

@@ -64,6 +64,10 @@ const mgen__config_spec mgen__config_specs[] = {
 	{"offline_fallback", CT(BOOL), NULL, "true", OFF(offline_fallback), 0,
 	 0, 0,
 	 "offline describer when the LM cannot answer (after retries)"},
+	/* scheduling */
+	{"concurrency", CT(INT), NULL, "4", OFF(concurrency), 1, 256, 0,
+	 "tables worked on at once, each with its own warehouse connection "
+	 "(= LM requests in flight at most)"},
 	/* profile and prompt (dbxmetagen names) */
 	{"sample_size", CT(INT), NULL, "5", OFF(sample_size), 0, 1000, 0,
 	 "sample rows per table shown to the LM (0 = none)"},

@@ -25,6 +25,7 @@ typedef struct mgen__run {
 	mgen_prompt_options popts;
 	FILE *traces;               /* traces.jsonl, appended under lock */
 	pthread_mutex_t lock;
+	unsigned long worker_queries; /* statements run by the workers */
 	int fatal;                  /* a run-stopping error (EAUTH) was seen */
 	mgen_err fatal_err;
 } mgen__run;
@@ -62,5 +63,25 @@ void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt,
  * MGEN_EAUTH / MGEN_ENOMEM, which stop the run.
  */
 int mgen__table_comments(mgen__run *run, mgen_table *t);
+
+/*
+ * Profiles and comments every table of `tables` with cfg->concurrency
+ * worker threads, each on its own warehouse connection (opened with the
+ * dialect of run->wh). Adds the workers' statement count to *queries.
+ * Returns 0 (tables' own statuses say what failed) or the first
+ * run-stopping error (a worker cannot connect, MGEN_EAUTH, ENOMEM).
+ */
+int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
+		     unsigned long *queries, mgen_err *err);
+
+/*
+ * Profiles and comments every table of `tables` with cfg->concurrency
+ * worker threads, each on its own warehouse connection (opened with the
+ * dialect of run->wh). Adds the workers' statement count to *queries.
+ * Returns 0 (tables' own statuses say what failed) or the first
+ * run-stopping error (a worker cannot connect, MGEN_EAUTH, ENOMEM).
+ */
+int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
+		     unsigned long *queries, mgen_err *err);
 
 #endif

@@ -238,66 +238,6 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	return 0;
 }
 
-/* Marks every column and the table FAILED with `reason`, leaving
- * proposals that already succeeded alone. */
-static void fail_table(mgen_table *t, const char *reason)
-{
-	size_t i;
-
-	if (t->proposal.status == MGEN_STATUS_NONE)
-		mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
-				  MGEN_STATUS_FAILED, reason);
-	for (i = 0; i < t->ncolumns; i++)
-		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
-			mgen_proposal_set(&t->columns[i].proposal, NULL,
-					  MGEN_PATH_NONE, MGEN_STATUS_FAILED,
-					  reason);
-}
-
-static mgen_profile_options profile_options(const mgen_config *cfg)
-{
-	mgen_profile_options po = MGEN_PROFILE_OPTIONS_INIT;
-
-	po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
-	po.allow_data = cfg->allow_data;
-	po.word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
-	return po;
-}
-
-/* Profiles and comments every listed table, one after another. */
-static int run_tables(mgen__run *run, mgen_run_result *res)
-{
-	mgen_profile_options po = profile_options(run->cfg);
-	size_t i, n = res->results.n;
-	int rc = 0;
-
-	for (i = 0; i < n && rc == 0; i++) {
-		mgen_table *t = &res->results.items[i];
-		double t0 = mgen__now_ms();
-
-		if (run->opts->progress)
-			run->opts->progress(run->opts->progress_userdata,
-					    MGEN_PROGRESS_TABLE_START, i, n, t);
-		if (mgen_wh_profile(run->wh, t, &po) != 0) {
-			char reason[600];
-			snprintf(reason, sizeof(reason), "profile failed: %s",
-				 mgen_wh_errmsg(run->wh));
-			fail_table(t, reason);
-			mgen__log(run, MGEN_LOG_WARN, "%s.%s: %s", t->schema,
-				  t->name, reason);
-		} else {
-			rc = mgen__table_comments(run, t);
-		}
-		mgen_table_clear_sample(t); /* sample rows are not kept */
-		t->elapsed_ms = mgen__now_ms() - t0;
-		if (run->opts->progress)
-			run->opts->progress(run->opts->progress_userdata,
-					    MGEN_PROGRESS_TABLE_DONE, i + 1, n,
-					    t);
-	}
-	return rc;
-}
-
 /* Counts statuses into the result. */
 static void tally(mgen_run_result *res)
 {
@@ -356,7 +296,8 @@ static int write_outputs(mgen__run *run, mgen_run_result *res,
 	info.prompt_tokens = res->prompt_tokens;
 	info.completion_tokens = res->completion_tokens;
 	info.lm_calls = res->lm_calls;
-	info.warehouse_queries = mgen_wh_query_count(run->wh);
+	info.warehouse_queries =
+		mgen_wh_query_count(run->wh) + run->worker_queries;
 	rc = mgen_output_write_all(&info, mgen_wh_dialect(run->wh),
 				   res->results.items, res->results.n, err);
 	free(cfg_json);
@@ -428,7 +369,8 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 		opts->progress(opts->progress_userdata, MGEN_PROGRESS_LISTED, 0,
 			       res->results.n, NULL);
 	if (rc == 0)
-		rc = run_tables(&run, res);
+		rc = mgen__run_tables(&run, &res->results, &run.worker_queries,
+				      err);
 	if (run.fatal) {
 		mgen_err_set(err, run.fatal_err.code, "%s", run.fatal_err.msg);
 		rc = run.fatal_err.code;
@@ -453,7 +395,8 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 			rc = rc ? rc : write_outputs(&run, res, started, err);
 	}
 	if (run.wh)
-		res->warehouse_queries = mgen_wh_query_count(run.wh);
+		res->warehouse_queries =
+			mgen_wh_query_count(run.wh) + run.worker_queries;
 	res->elapsed_ms = mgen__now_ms() - t0;
 	teardown(&run);
 	if (rc == 0 && res->tables_failed)

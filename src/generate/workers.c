@@ -1,0 +1,149 @@
+/*
+ * workers.c - the table scheduler: `concurrency` worker threads take the
+ * next table from a shared counter, each with its own ODBC connection
+ * (statement handles are never shared between threads), profile it and
+ * ask for its comments. Profiling of one table overlaps the LM calls of
+ * the others, and at most `concurrency` LM requests are in flight.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_internal.h"
+#include "util/util.h"
+
+/* What the workers share. */
+typedef struct pool {
+	mgen__run *run;
+	mgen_table_list *tables;
+	mgen_profile_options po;
+	size_t next;          /* index of the next table to take */
+	size_t done;
+	unsigned long queries; /* statements run by worker connections */
+	int rc;               /* first run-stopping error */
+} pool;
+
+/* Marks every object of `t` still without a status FAILED. */
+static void fail_table(mgen_table *t, const char *reason)
+{
+	size_t i;
+
+	if (t->proposal.status == MGEN_STATUS_NONE)
+		mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
+				  MGEN_STATUS_FAILED, reason);
+	for (i = 0; i < t->ncolumns; i++)
+		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
+			mgen_proposal_set(&t->columns[i].proposal, NULL,
+					  MGEN_PATH_NONE, MGEN_STATUS_FAILED,
+					  reason);
+}
+
+static void report(pool *p, mgen_progress_event ev, size_t done,
+		   const mgen_table *t)
+{
+	const mgen_generate_options *o = p->run->opts;
+
+	if (o->progress)
+		o->progress(o->progress_userdata, ev, done, p->tables->n, t);
+}
+
+/* Profiles and comments one table on connection `wh`. */
+static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
+{
+	double t0 = mgen__now_ms();
+	int rc = 0;
+
+	if (mgen_wh_profile(wh, t, &p->po) != 0) {
+		char reason[600];
+		snprintf(reason, sizeof(reason), "profile failed: %s",
+			 mgen_wh_errmsg(wh));
+		fail_table(t, reason);
+		mgen__log(p->run, MGEN_LOG_WARN, "%s.%s: %s",
+			  t->schema ? t->schema : "", t->name, reason);
+	} else {
+		rc = mgen__table_comments(p->run, t);
+	}
+	mgen_table_clear_sample(t); /* sample rows are not kept */
+	t->elapsed_ms = mgen__now_ms() - t0;
+	return rc;
+}
+
+/* Takes the next table index, or returns 0 when none is left or the run
+ * must stop. Called with the run lock held. */
+static int take(pool *p, size_t *i)
+{
+	if (p->rc || p->run->fatal || p->next >= p->tables->n)
+		return 0;
+	*i = p->next++;
+	return 1;
+}
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	mgen__run *run = p->run;
+	mgen_wh *wh = NULL;
+	mgen_err e = MGEN_ERR_INIT;
+	size_t i;
+	int rc;
+
+	rc = mgen_wh_connect(run->cfg->connection, mgen_wh_dialect(run->wh),
+			     &wh, &e);
+	pthread_mutex_lock(&run->lock);
+	if (rc && !p->rc) {
+		p->rc = rc;
+		mgen_err_set(&run->fatal_err, rc, "%s", e.msg);
+	}
+	while (rc == 0 && take(p, &i)) {
+		mgen_table *t = &p->tables->items[i];
+		report(p, MGEN_PROGRESS_TABLE_START, p->done, t);
+		pthread_mutex_unlock(&run->lock);
+		rc = one_table(p, wh, t);
+		pthread_mutex_lock(&run->lock);
+		p->done++;
+		report(p, MGEN_PROGRESS_TABLE_DONE, p->done, t);
+		if (rc && !p->rc)
+			p->rc = rc;
+	}
+	p->queries += wh ? mgen_wh_query_count(wh) : 0;
+	pthread_mutex_unlock(&run->lock);
+	mgen_wh_close(wh);
+	return NULL;
+}
+
+int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
+		     unsigned long *queries, mgen_err *err)
+{
+	const mgen_config *cfg = run->cfg;
+	size_t nworkers = (size_t)(cfg->concurrency > 0 ? cfg->concurrency : 1);
+	pthread_t *tids;
+	pool p;
+	size_t k, started = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.run = run;
+	p.tables = tables;
+	p.po.version = MGEN_PROFILE_OPTIONS_VERSION;
+	p.po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
+	p.po.allow_data = cfg->allow_data;
+	p.po.word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
+	if (nworkers > tables->n)
+		nworkers = tables->n ? tables->n : 1;
+	tids = calloc(nworkers, sizeof(*tids));
+	if (tids == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	for (k = 0; k < nworkers; k++) {
+		if (pthread_create(&tids[k], NULL, worker, &p) != 0)
+			break;
+		started++;
+	}
+	for (k = 0; k < started; k++)
+		pthread_join(tids[k], NULL);
+	free(tids);
+	*queries += p.queries;
+	if (started == 0)
+		return mgen_err_set(err, MGEN_ENOMEM, "cannot start workers");
+	if (p.rc && run->fatal_err.code)
+		mgen_err_set(err, p.rc, "%s", run->fatal_err.msg);
+	return p.rc;
+}
