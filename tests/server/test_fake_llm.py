@@ -314,6 +314,34 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual(s.stop(), 0)
         self.assertLess(time.monotonic() - t0, 5)
 
+    def test_exits_with_parent_unless_detached(self):
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+
+        def spawn(extra):
+            pf = os.path.join(d.name, "port%d" % len(extra))
+            out = subprocess.check_output(
+                ["sh", "-c", '"$0" "$1" --port-file "$2" %s '
+                 '>/dev/null 2>&1 & echo $!; sleep 1' % extra,
+                 sys.executable, SERVER, pf])
+            return int(out)
+
+        def alive(pid):
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    return f.read().split(") ")[1][0] not in "ZX"
+            except OSError:
+                return False
+
+        orphan, detached = spawn(""), spawn("--detach")
+        self.addCleanup(lambda: alive(detached) and
+                        os.kill(detached, signal.SIGTERM))
+        deadline = time.monotonic() + 5
+        while alive(orphan) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(alive(orphan))
+        self.assertTrue(alive(detached))
+
 
 if __name__ == "__main__":
     unittest.main()
