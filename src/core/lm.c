@@ -57,15 +57,13 @@ static void curl_init_once(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void lm_log(const mgen_lm *lm, mgen_log_level lvl, const char *fmt,
-		   ...)
+static void lm_log(const mgen_lm *lm, mgen_log_level lvl, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
-static void lm_log(const mgen_lm *lm, mgen_log_level lvl, const char *fmt,
-		   ...)
+static void lm_log(const mgen_lm *lm, mgen_log_level lvl, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -118,10 +116,10 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 	lm->max_tokens = opts->max_tokens > 0 ? opts->max_tokens : 8192;
 	lm->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 120000;
 	lm->max_retries = opts->max_retries >= 0 ? opts->max_retries : 0;
-	lm->backoff_base_ms = opts->backoff_base_ms >= 0 ?
-				      opts->backoff_base_ms : 1000;
-	lm->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms
-						      : 120000;
+	lm->backoff_base_ms =
+	    opts->backoff_base_ms >= 0 ? opts->backoff_base_ms : 1000;
+	lm->backoff_max_ms =
+	    opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 120000;
 	lm->log = opts->log;
 	lm->log_userdata = opts->log_userdata;
 	lm->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)lm ^
@@ -227,12 +225,12 @@ static void parse_retry_after(lm_http *h, const char *v, size_t n)
 	char tmp[128];
 	char *end;
 	double secs;
-	time_t when;
+	time_t when, now;
 
 	while (n > 0 && (*v == ' ' || *v == '\t'))
 		v++, n--;
-	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' ||
-			 v[n - 1] == ' '))
+	while (n > 0 &&
+	       (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
 		n--;
 	if (n == 0 || n >= sizeof(tmp))
 		return;
@@ -240,14 +238,14 @@ static void parse_retry_after(lm_http *h, const char *v, size_t n)
 	tmp[n] = '\0';
 	secs = strtod(tmp, &end);
 	if (end != tmp && *end == '\0' && secs >= 0) {
-		h->retry_after_ms = secs > 86400 ? 86400000L
-						 : (long)(secs * 1000.0);
+		h->retry_after_ms =
+		    secs > 86400 ? 86400000L : (long)(secs * 1000.0);
 		return;
 	}
 	when = curl_getdate(tmp, NULL);
+	now = time(NULL);
 	if (when != (time_t)-1)
-		h->retry_after_ms = when > time(NULL) ?
-					    (long)(when - time(NULL)) * 1000L : 0;
+		h->retry_after_ms = when > now ? (long)(when - now) * 1000L : 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
@@ -263,9 +261,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 /* The request body: model, messages, temperature, max_tokens and the
  * optional response_format, into *out (malloc'd). 0, MGEN_EINVAL (bad
  * response_format) or MGEN_ENOMEM. */
-static int build_body(const mgen_lm *lm, const mgen_message *msgs,
-		      size_t nmsgs, const char *response_format_json,
-		      char **out, mgen_err *err)
+static int build_body(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		      const char *response_format_json, char **out,
+		      mgen_err *err)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *m, *rf = NULL;
 	int rc = 0;
@@ -285,8 +283,7 @@ static int build_body(const mgen_lm *lm, const mgen_message *msgs,
 			goto oom_m;
 		if (!cJSON_AddStringToObject(m, "role", msgs[i].role) ||
 		    !cJSON_AddStringToObject(
-			    m, "content",
-			    msgs[i].content ? msgs[i].content : ""))
+			m, "content", msgs[i].content ? msgs[i].content : ""))
 			goto oom;
 	}
 	if (!cJSON_AddNumberToObject(root, "temperature", lm->temperature) ||
@@ -374,14 +371,16 @@ static int parse_answer(const mgen_buf *body, mgen_lm_response *out,
 		goto done;
 	}
 	ch = cJSON_GetArrayItem(
-		cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
+	    cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
 	msg = cJSON_GetObjectItemCaseSensitive(ch, "message");
 	c = cJSON_GetObjectItemCaseSensitive(msg, "content");
 	if (!cJSON_IsString(c)) {
-		mgen_err_set(err, rc, "lm answer has no choices[0].message."
+		mgen_err_set(err, rc,
+			     "lm answer has no choices[0].message."
 			     "content text%s",
 			     cJSON_GetObjectItemCaseSensitive(msg, "tool_calls")
-				     ? " (tool calls only)" : "");
+				 ? " (tool calls only)"
+				 : "");
 		goto done;
 	}
 	fr = mgen__json_str(ch, "finish_reason");
@@ -393,8 +392,8 @@ static int parse_answer(const mgen_buf *body, mgen_lm_response *out,
 	}
 	u = cJSON_GetObjectItemCaseSensitive(root, "usage");
 	out->prompt_tokens = (long)mgen__json_num(u, "prompt_tokens", 0);
-	out->completion_tokens = (long)mgen__json_num(u, "completion_tokens",
-						      0);
+	out->completion_tokens =
+	    (long)mgen__json_num(u, "completion_tokens", 0);
 	rc = 0;
 done:
 	cJSON_Delete(root);
@@ -464,8 +463,9 @@ static int setup_handle(const mgen_lm *lm, CURL *h, const char *body,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, lm->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 lm->timeout_ms < LM_CONNECT_TIMEOUT_MS ?
-				 lm->timeout_ms : LM_CONNECT_TIMEOUT_MS);
+			 lm->timeout_ms < LM_CONNECT_TIMEOUT_MS
+			     ? lm->timeout_ms
+			     : LM_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "metagen/" MGEN_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -482,7 +482,8 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 	if (cc == CURLE_WRITE_ERROR && mgen_buf_error(&ans->body))
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm answer from %s is larger than %zu "
-				    "bytes", lm->url, LM_MAX_BODY);
+				    "bytes",
+				    lm->url, LM_MAX_BODY);
 	if (cc != CURLE_OK)
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm request to %s failed after %d "

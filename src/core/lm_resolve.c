@@ -24,16 +24,16 @@ typedef struct provider {
 	const char *base_env;  /* variable holding the base or host */
 	const char *base_dflt; /* default base, or NULL */
 	const char *key_env;   /* provider's key variable, or NULL */
-	int is_host;           /* base_env holds a host: add /serving-... */
+	int is_host;	       /* base_env holds a host: add /serving-... */
 } provider;
 
 static const provider providers[] = {
-	{"databricks/", "DATABRICKS_HOST", NULL, "DATABRICKS_TOKEN", 1},
-	{"openai/", "OPENAI_BASE_URL", "https://api.openai.com/v1",
-	 "OPENAI_API_KEY", 0},
-	{"ollama_chat/", NULL, "http://localhost:11434/v1", NULL, 0},
-	{"ollama/", NULL, "http://localhost:11434/v1", NULL, 0},
-	{"hosted_vllm/", NULL, NULL, NULL, 0},
+    {"databricks/", "DATABRICKS_HOST", NULL, "DATABRICKS_TOKEN", 1},
+    {"openai/", "OPENAI_BASE_URL", "https://api.openai.com/v1",
+     "OPENAI_API_KEY", 0},
+    {"ollama_chat/", NULL, "http://localhost:11434/v1", NULL, 0},
+    {"ollama/", NULL, "http://localhost:11434/v1", NULL, 0},
+    {"hosted_vllm/", NULL, NULL, NULL, 0},
 };
 
 /* getenv that treats an empty value as unset. */
@@ -96,12 +96,14 @@ int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 	if (model == NULL || *model == '\0')
 		return mgen_err_set(err, MGEN_ECONFIG,
 				    "no model set: give a model such as "
-				    "'databricks/<endpoint>' or 'openai/<model>'");
+				    "'databricks/<endpoint>' or "
+				    "'openai/<model>'");
 	p = find_provider(model);
 	if (p && model[strlen(p->prefix)] == '\0')
 		return mgen_err_set(err, MGEN_ECONFIG,
 				    "model '%s' names no model after the "
-				    "provider", model);
+				    "provider",
+				    model);
 	base = opts->api_base && *opts->api_base ? opts->api_base : NULL;
 	if (base == NULL && p)
 		base = env(p->base_env);
@@ -109,8 +111,7 @@ int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 		base = p->base_dflt;
 	if (base == NULL)
 		return missing_base(model, p, err);
-	rc = build_base(&b, base,
-			p && p->is_host && base != opts->api_base);
+	rc = build_base(&b, base, p && p->is_host && base != opts->api_base);
 	if (rc != 0)
 		goto done;
 	key = opts->api_key ? opts->api_key : env("METAGEN_API_KEY");
@@ -125,7 +126,8 @@ done:
 	mgen_buf_release(&b);
 	if (rc != 0) {
 		mgen_lm__target_release(t);
-		return mgen_err_set(err, rc, "out of memory resolving the "
+		return mgen_err_set(err, rc,
+				    "out of memory resolving the "
 				    "lm endpoint");
 	}
 	return 0;

@@ -21,10 +21,15 @@ USAGE
                        from a generator seeded with --seed (default 0).
     --fault-kinds K,.. default "429,500,garbage,fence,truncate,reorder,missing"
     --require-key KEY  requests without "Authorization: Bearer KEY" get 401
-                       {"error": {"message": "invalid api key", "type": "auth"}}
+                       {"error": {"message": "invalid api key",
+                                  "type": "auth", "code": 401}}
     --hang-seconds S   how long a "hang" fault sleeps when the step gives no
                        "seconds" (default 600).
     --verbose          log requests to stderr.
+    --detach           keep running when the parent process exits. Without
+                       it the server stops within ~0.5 s of its parent's
+                       exit, so a crashed test or a shell case run in a
+                       subshell leaves no server behind.
     Stops cleanly on SIGTERM / SIGINT (hanging requests are abandoned).
     tests/server/start_fake_llm.sh starts it in the background for shells.
 
@@ -168,7 +173,8 @@ def classify(body):
     msgs = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(msgs, list):
         return "other", None, []
-    users = [m for m in msgs if isinstance(m, dict) and m.get("role") == "user"]
+    users = [m for m in msgs
+             if isinstance(m, dict) and m.get("role") == "user"]
     if not users:
         return "other", None, []
     text = message_text(users[-1])
@@ -533,10 +539,12 @@ def parse_args(argv):
     p.add_argument("--require-key")
     p.add_argument("--hang-seconds", type=float, default=600.0)
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--detach", action="store_true")
     return p.parse_args(argv)
 
 
 def main(argv=None):
+    parent = os.getppid()
     args = parse_args(argv)
     state = State(args)
     ThreadingHTTPServer.allow_reuse_address = True
@@ -554,7 +562,8 @@ def main(argv=None):
     t.start()
     write_port_file(args.port_file, server.server_address[1])
     while not state.stop.wait(0.5):
-        pass
+        if not args.detach and os.getppid() != parent:
+            break  # the parent is gone: do not linger as an orphan
     server.shutdown()
     server.server_close()
     if state.record:

@@ -3,10 +3,11 @@
 # shell-driven tests.
 #
 #   start_fake_llm.sh PIDFILE [fake_llm.py args...]
-#       Starts the server (its output goes to PIDFILE.log), writes its pid to
-#       PIDFILE, waits up to 15 s until the port file exists and GET /health
-#       answers, and prints the port on stdout. When the args have no
-#       --port-file, PIDFILE.port is used. Exit 1 if the server did not come up.
+#       Starts the server detached (--detach; output to PIDFILE.log),
+#       writes its pid to PIDFILE, waits up to 15 s until the port file
+#       exists and GET /health answers, and prints the port on stdout. When
+#       the args have no --port-file, PIDFILE.port is used. Exit 1 if the
+#       server did not come up.
 #   start_fake_llm.sh stop PIDFILE
 #       Sends SIGTERM to the server, waits for it (SIGKILL after 5 s) and
 #       removes PIDFILE.
@@ -42,7 +43,7 @@ if [[ -z "$portfile" ]]; then
 	args+=(--port-file "$portfile")
 fi
 rm -f "$portfile"
-python3 "$here/fake_llm.py" "${args[@]}" </dev/null >>"$pidfile.log" 2>&1 &
+python3 "$here/fake_llm.py" --detach "${args[@]}" </dev/null >>"$pidfile.log" 2>&1 &
 pid=$!
 echo "$pid" >"$pidfile"
 

@@ -78,9 +78,9 @@ static void srv_start(srv *s, const char *script, const char *a1,
 	argv[n++] = "--record";
 	argv[n++] = s->record;
 	if (script) {
-		assert_int_equal(mgen__write_file_atomic(s->script, script,
-							 strlen(script)),
-				 0);
+		assert_int_equal(
+		    mgen__write_file_atomic(s->script, script, strlen(script)),
+		    0);
 		argv[n++] = "--script";
 		argv[n++] = s->script;
 	}
@@ -170,7 +170,8 @@ static int chat_table(mgen_lm *lm, const char *table, mgen_lm_response *r,
 
 	snprintf(user, sizeof(user),
 		 "Describe this table:\n{\"table_name\": \"%s\", "
-		 "\"columns\": [\"a\", \"b\"]}\n", table);
+		 "\"columns\": [\"a\", \"b\"]}\n",
+		 table);
 	return mgen_lm_chat(lm, m, 2, NULL, r, err);
 }
 
@@ -219,19 +220,19 @@ static void test_lm__normal_call_and_usage(void **state)
 	assert_string_equal(r.finish_reason, "stop");
 	assert_int_equal(r.http_status, 200);
 	assert_int_equal(r.attempts, 1);
-	want_pt = (long)(strlen(SYS) + strlen("Describe this table:\n"
-					      "{\"table_name\": \"t1\", "
-					      "\"columns\": [\"a\", \"b\"]}\n")) /
-		  4 + 1;
+	want_pt = (long)(strlen(SYS) +
+			 strlen("Describe this table:\n{\"table_name\": "
+				"\"t1\", \"columns\": [\"a\", \"b\"]}\n")) /
+		      4 +
+		  1;
 	assert_int_equal(r.prompt_tokens, want_pt);
 	assert_int_equal(r.completion_tokens, (long)strlen(r.content) / 4 + 1);
 	sum_pt += r.prompt_tokens;
 	sum_ct += r.completion_tokens;
 	mgen_lm_response_release(&r);
 	assert_null(r.content);
-	assert_int_equal(mgen_lm_chat(lm, m, 1, "{\"type\": \"json_object\"}",
-				      &r, &err),
-			 0);
+	assert_int_equal(
+	    mgen_lm_chat(lm, m, 1, "{\"type\": \"json_object\"}", &r, &err), 0);
 	assert_non_null(strstr(r.content, "Auto comment for t2.x."));
 	sum_pt += r.prompt_tokens;
 	sum_ct += r.completion_tokens;
@@ -250,10 +251,10 @@ static void test_lm__normal_call_and_usage(void **state)
 	assert_string_equal(mgen__json_str(cJSON_GetArrayItem(rec, 0), "auth"),
 			    "Bearer test-key-123");
 	body = cJSON_GetObjectItem(cJSON_GetArrayItem(rec, 1), "body");
-	assert_string_equal(mgen__json_str(cJSON_GetObjectItem(
-					       body, "response_format"),
-					   "type"),
-			    "json_object");
+	assert_string_equal(
+	    mgen__json_str(cJSON_GetObjectItem(body, "response_format"),
+			   "type"),
+	    "json_object");
 	cJSON_Delete(rec);
 	mgen_lm_free(lm);
 }
@@ -267,8 +268,10 @@ static void test_lm__429_waits_retry_after(void **state)
 	mgen_err err = MGEN_ERR_INIT;
 	long long nreq;
 
-	srv_start(s, "{\"tables\": {\"t1\": [{\"fault\": \"429\", "
-		      "\"retry_after\": 1}]}}", NULL, NULL);
+	srv_start(s,
+		  "{\"tables\": {\"t1\": [{\"fault\": \"429\", "
+		  "\"retry_after\": 1}]}}",
+		  NULL, NULL);
 	lm = new_lm(s->base, 0, &cap);
 	assert_int_equal(chat_table(lm, "t1", &r, &err), 0);
 	assert_int_equal(r.attempts, 2);
@@ -310,8 +313,9 @@ static void test_lm__gives_up_after_max_retries(void **state)
 	mgen_lm_response r;
 	mgen_err err = MGEN_ERR_INIT;
 
-	srv_start(s, "{\"default\": [{\"fault\": \"503\"}, {\"fault\": "
-		      "\"503\"}, {\"fault\": \"503\"}, {\"fault\": \"503\"}]}",
+	srv_start(s,
+		  "{\"default\": [{\"fault\": \"503\"}, {\"fault\": "
+		  "\"503\"}, {\"fault\": \"503\"}, {\"fault\": \"503\"}]}",
 		  NULL, NULL);
 	o.model = "m";
 	o.api_base = s->base;
@@ -336,8 +340,10 @@ static void test_lm__timeout_then_success(void **state)
 	mgen_lm_response r;
 	mgen_err err = MGEN_ERR_INIT;
 
-	srv_start(s, "{\"tables\": {\"t1\": [{\"fault\": \"hang\", "
-		      "\"seconds\": 5}]}}", NULL, NULL);
+	srv_start(s,
+		  "{\"tables\": {\"t1\": [{\"fault\": \"hang\", "
+		  "\"seconds\": 5}]}}",
+		  NULL, NULL);
 	lm = new_lm(s->base, 1000, &cap);
 	assert_int_equal(chat_table(lm, "t1", &r, &err), 0);
 	assert_int_equal(r.attempts, 2);
@@ -429,9 +435,9 @@ static void test_lm__databricks_model_string(void **state)
 			    "/serving-endpoints/chat/completions");
 	assert_string_equal(mgen__json_str(one, "auth"),
 			    "Bearer dapi-token-xyz");
-	assert_string_equal(mgen__json_str(cJSON_GetObjectItem(one, "body"),
-					   "model"),
-			    "my-endpoint");
+	assert_string_equal(
+	    mgen__json_str(cJSON_GetObjectItem(one, "body"), "model"),
+	    "my-endpoint");
 	assert_string_equal(mgen__json_str(one, "table"), "t1");
 	cJSON_Delete(rec);
 	mgen_lm_free(lm);
@@ -469,11 +475,11 @@ static void test_lm__key_precedence(void **state)
 			    "Bearer explicit-key");
 	assert_string_equal(mgen__json_str(cJSON_GetArrayItem(rec, 1), "auth"),
 			    "Bearer generic-key");
-	assert_string_equal(mgen__json_str(cJSON_GetObjectItem(
-					       cJSON_GetArrayItem(rec, 1),
-					       "body"),
-					   "model"),
-			    "gpt-x");
+	assert_string_equal(
+	    mgen__json_str(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(rec, 1), "body"),
+		"model"),
+	    "gpt-x");
 	cJSON_Delete(rec);
 	mgen_lm_free(a);
 	mgen_lm_free(b);
@@ -679,21 +685,21 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_lm__normal_call_and_usage),
-		T(test_lm__429_waits_retry_after),
-		T(test_lm__500_then_success),
-		T(test_lm__gives_up_after_max_retries),
-		T(test_lm__timeout_then_success),
-		T(test_lm__400_not_retried),
-		T(test_lm__401_is_auth_and_hides_key),
-		T(test_lm__databricks_model_string),
-		T(test_lm__key_precedence),
-		T(test_lm__resolution_without_server),
-		T(test_lm__http_garbage_is_parse_error),
-		T(test_lm__null_content_is_parse_error),
-		T(test_lm__bad_options_rejected),
-		T(test_lm__connection_refused_is_retried),
-		T(test_lm__concurrent_calls),
+	    T(test_lm__normal_call_and_usage),
+	    T(test_lm__429_waits_retry_after),
+	    T(test_lm__500_then_success),
+	    T(test_lm__gives_up_after_max_retries),
+	    T(test_lm__timeout_then_success),
+	    T(test_lm__400_not_retried),
+	    T(test_lm__401_is_auth_and_hides_key),
+	    T(test_lm__databricks_model_string),
+	    T(test_lm__key_precedence),
+	    T(test_lm__resolution_without_server),
+	    T(test_lm__http_garbage_is_parse_error),
+	    T(test_lm__null_content_is_parse_error),
+	    T(test_lm__bad_options_rejected),
+	    T(test_lm__connection_refused_is_retried),
+	    T(test_lm__concurrent_calls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
