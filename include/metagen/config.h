@@ -74,6 +74,14 @@ typedef struct mgen_config {
 	int overwrite;           /* overwrite: false (only_missing) */
 	int dry_run;             /* dry_run: false */
 	int progress;            /* progress: true (stderr) */
+	/* production runs */
+	char *resume;            /* resume: run id or run folder */
+	char *shard;             /* shard: "K/N", 0 <= K < N */
+	int estimate;            /* estimate: false */
+	int budget_max_tokens;   /* budget.max_tokens: 0 = no limit */
+	double budget_max_cost;  /* budget.max_cost: 0 = no limit */
+	double price_prompt_per_1k;     /* price.prompt_per_1k: 0 */
+	double price_completion_per_1k; /* price.completion_per_1k: 0 */
 	/* where the config came from, for messages and the manifest */
 	char *config_path;       /* NULL when no file was read */
 } mgen_config;

@@ -4,7 +4,9 @@
  * column name, write the run's outputs and optionally apply them.
  *
  * The flow follows ../shared/DESIGN.md "The data flow". A run writes
- * out/<run-id>/ (see output.h) plus traces.jsonl, one JSON object per LM
+ * out/<run-id>/ (see output.h) plus checkpoint.jsonl (one line per finished
+ * table: what --resume RUN restores instead of asking again; a torn last
+ * line is ignored) and traces.jsonl, one JSON object per LM
  * call: {"run_id", "table", "kind" ("comment"|"merge"), "path", "chunk",
  * "attempt", "model", "messages", "answer", "finish_reason", "latency_ms",
  * "prompt_tokens", "completion_tokens", "http_status", "error",
@@ -59,6 +61,14 @@ typedef struct mgen_run_result {
 	unsigned long warehouse_queries;
 	double elapsed_ms;
 	char *dry_run_ddl;        /* the DDL when cfg->dry_run, else NULL */
+	size_t tables_restored;   /* --resume: tables taken from the
+				     checkpoint instead of asked again */
+	int budget_stopped;       /* the budget stopped the run */
+	/* --estimate (no LM call made): approximate, 4 characters a token */
+	long long estimate_lm_calls;
+	long long estimate_prompt_tokens;
+	long long estimate_completion_tokens;
+	double estimate_cost;     /* at price.prompt_per_1k / completion */
 	mgen_table_list results;  /* every table with its proposals */
 } mgen_run_result;
 
@@ -66,6 +76,8 @@ typedef struct mgen_run_result {
  * Runs the main job with `opts->cfg`. Returns 0 when every table got its
  * comments (and, with apply_ddl, applied), MGEN_EVALIDATE when some
  * tables failed (each named with its reason in the outputs and result),
+ * MGEN_ELIMIT when budget.max_tokens / max_cost stopped the run cleanly
+ * (outputs and checkpoint written, nothing applied; --resume finishes it),
  * or a setup error that stops the run before any table is written:
  * MGEN_ECONFIG, MGEN_EDB (connection), MGEN_EAUTH (endpoint refused the
  * key: the run stops at the first such answer), MGEN_EIO (outputs),

@@ -69,11 +69,22 @@ static void print_summary(const mgen_run_result *res, int applied)
 	(void)applied;
 }
 
+static void print_estimate(const mgen_run_result *res)
+{
+	printf("metagen: estimate: %zu tables, %zu columns; %lld LM calls, "
+	       "~%lld prompt + ~%lld completion tokens (4 characters a "
+	       "token); cost ~%.4f; %lu warehouse queries; no LM call made\n",
+	       res->tables, res->columns, res->estimate_lm_calls,
+	       res->estimate_prompt_tokens, res->estimate_completion_tokens,
+	       res->estimate_cost, res->warehouse_queries);
+}
+
 static int exit_code(int rc)
 {
 	switch (rc) {
 	case MGEN_OK: return EXIT_ALL_OK;
-	case MGEN_EVALIDATE: return EXIT_SOME_FAILED;
+	case MGEN_EVALIDATE:
+	case MGEN_ELIMIT: return EXIT_SOME_FAILED;
 	default: return EXIT_USAGE;
 	}
 }
@@ -111,9 +122,16 @@ int cmd_generate(int argc, char **argv)
 		go.progress_userdata = &args.quiet;
 	}
 	rc = mgen_generate(&go, &res, &err);
+	if (rc == 0 && args.cfg.estimate) {
+		print_estimate(&res);
+		mgen_run_result_release(&res);
+		cli_args_release(&args);
+		return EXIT_ALL_OK;
+	}
 	if (res.dry_run_ddl)
 		fputs(res.dry_run_ddl, stdout);
-	print_failures(&res);
+	if (!res.budget_stopped)
+		print_failures(&res);
 	if (rc != 0 && rc != MGEN_EVALIDATE)
 		fprintf(stderr, "metagen: %s\n",
 			err.msg[0] ? err.msg : mgen_strerror(rc));

@@ -107,6 +107,23 @@ const mgen__config_spec mgen__config_specs[] = {
 	 "print the DDL instead of applying it"},
 	{"progress", CT(BOOL), NULL, "true", OFF(progress), 0, 0, 0,
 	 "show progress on stderr"},
+	/* production runs: resume, shards, cost preview and budget */
+	{"resume", CT(STRING), NULL, NULL, OFF(resume), 0, 0, 0,
+	 "finish run RUN (its id in `out`, or its folder) from its checkpoint"},
+	{"shard", CT(STRING), NULL, NULL, OFF(shard), 0, 0, 0,
+	 "K/N: only the K-th of N deterministic parts of the scope (0 <= K < N)"},
+	{"estimate", CT(BOOL), NULL, "false", OFF(estimate), 0, 0, 0,
+	 "print tables, LM calls, tokens and cost without calling the LM"},
+	{"budget.max_tokens", CT(INT), NULL, "0", OFF(budget_max_tokens), 0,
+	 2000000000, 0,
+	 "stop cleanly (resumable) before the run's LM tokens exceed this; 0 = no limit"},
+	{"budget.max_cost", CT(NUMBER), NULL, "0", OFF(budget_max_cost), 0,
+	 1e9, 0, "stop cleanly before the run's cost exceeds this; 0 = no limit"},
+	{"price.prompt_per_1k", CT(NUMBER), NULL, "0", OFF(price_prompt_per_1k),
+	 0, 1e6, 0, "price of 1000 prompt tokens (for --estimate and budget.max_cost)"},
+	{"price.completion_per_1k", CT(NUMBER), NULL, "0",
+	 OFF(price_completion_per_1k), 0, 1e6, 0,
+	 "price of 1000 completion tokens"},
 };
 /* clang-format on */
 const size_t mgen__config_nspecs =

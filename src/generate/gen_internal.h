@@ -26,6 +26,14 @@ typedef struct mgen__run {
 	FILE *traces;               /* traces.jsonl, appended under lock */
 	pthread_mutex_t lock;
 	unsigned long worker_queries; /* statements run by the workers */
+	FILE *checkpoint;           /* checkpoint.jsonl, appended under lock */
+	unsigned char *done;        /* per table: restored by --resume */
+	unsigned shard_k, shard_n;  /* --shard K/N (n = 0: no sharding) */
+	int estimate;               /* --estimate: count, never call the LM */
+	long long est_calls, est_prompt, est_completion;
+	long long spent_tokens;     /* LM tokens spent so far (budget) */
+	double spent_cost;
+	int budget_hit;             /* budget reached: stop taking tables */
 	int fatal;                  /* a run-stopping error (EAUTH) was seen */
 	mgen_err fatal_err;
 } mgen__run;
@@ -63,6 +71,9 @@ void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt,
  * MGEN_EAUTH / MGEN_ENOMEM, which stop the run.
  */
 int mgen__table_comments(mgen__run *run, mgen_table *t);
+
+/* Cost of `prompt` and `completion` tokens at the configured prices. */
+double mgen__cost(const mgen_config *cfg, double prompt, double completion);
 
 /*
  * Profiles and comments every table of `tables` with cfg->concurrency

@@ -3,6 +3,7 @@
  * comment each table, write the outputs, apply when asked, and count
  * everything for the summary (include/metagen/generate.h).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,9 @@
 
 #include <openssl/evp.h>
 
+#include <sys/stat.h>
+
+#include "checkpoint.h"
 #include "gen_internal.h"
 #include "metagen/output.h"
 #include "util/json.h"
@@ -107,12 +111,59 @@ void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
 	free(line);
 }
 
+/* The shard of a table: FNV-1a (64-bit) of the lower-cased
+ * "catalog.schema.table" modulo n, the same on every machine. */
+static unsigned shard_of(const char *catalog, const char *schema,
+			 const char *table, unsigned n)
+{
+	const char *parts[3] = {catalog, schema, table};
+	unsigned long long h = 1469598103934665603ULL;
+	const char *c;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		for (c = parts[i] ? parts[i] : ""; *c; c++) {
+			h ^= (unsigned char)tolower((unsigned char)*c);
+			h *= 1099511628211ULL;
+		}
+		h ^= '.';
+		h *= 1099511628211ULL;
+	}
+	return (unsigned)(h % n);
+}
+
+/* Parses --shard "K/N" (0 <= K < N). */
+static int parse_shard(mgen__run *run, mgen_err *err)
+{
+	const char *s = run->cfg->shard;
+	char *end = NULL;
+	unsigned long k, n;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	k = strtoul(s, &end, 10);
+	if (end == s || *end != '/')
+		goto bad;
+	s = end + 1;
+	n = strtoul(s, &end, 10);
+	if (end == s || *end != '\0' || n == 0 || n > 100000 || k >= n)
+		goto bad;
+	run->shard_k = (unsigned)k;
+	run->shard_n = (unsigned)n;
+	return 0;
+bad:
+	return mgen_err_set(err, MGEN_ECONFIG,
+			    "shard: expected K/N with 0 <= K < N, got '%s'",
+			    run->cfg->shard);
+}
+
 /* Scope filter for mgen_wh_list_tables: in some scope pattern (or no
  * patterns) and in no exclude pattern. */
 static int in_scope(void *ud, const char *catalog, const char *schema,
 		    const char *table)
 {
-	const mgen_config *cfg = ((const mgen__run *)ud)->cfg;
+	const mgen__run *run = ud;
+	const mgen_config *cfg = run->cfg;
 	size_t i;
 	int hit = cfg->scope.n == 0;
 
@@ -123,6 +174,9 @@ static int in_scope(void *ud, const char *catalog, const char *schema,
 		if (mgen__scope_match(cfg->exclude.items[i], catalog, schema,
 				      table))
 			hit = 0;
+	if (hit && run->shard_n)
+		hit = shard_of(catalog, schema, table, run->shard_n) ==
+		      run->shard_k;
 	return hit;
 }
 
@@ -194,12 +248,89 @@ static int open_lm(mgen__run *run, mgen_err *err)
 	return rc;
 }
 
+/* Opens <dir>/<name> for appending (a resumed run keeps what it had). */
+static int open_run_file(const char *dir, const char *name, FILE **f,
+			 mgen_err *err)
+{
+	mgen_buf path = MGEN_BUF_INIT;
+
+	mgen_buf_printf(&path, "%s/%s", dir, name);
+	*f = mgen_buf_error(&path) ? NULL : fopen(mgen_buf_str(&path), "a");
+	mgen_buf_release(&path);
+	if (*f == NULL)
+		return mgen_err_set(err, MGEN_EIO, "cannot write '%s/%s'", dir,
+				    name);
+	return 0;
+}
+
+/* The run folder: out/<run-id>, or for --resume the folder named (a path
+ * that exists, else out/<resume>); the run id is its last part. */
+static int open_run_dir(mgen__run *run, mgen_run_result *res, mgen_err *err)
+{
+	const mgen_config *cfg = run->cfg;
+	const char *out = cfg->out ? cfg->out : "out";
+	mgen_buf path = MGEN_BUF_INIT;
+	struct stat st;
+
+	if (cfg->resume && stat(cfg->resume, &st) == 0 && S_ISDIR(st.st_mode))
+		mgen_buf_puts(&path, cfg->resume);
+	else if (cfg->resume)
+		mgen_buf_printf(&path, "%s/%s", out, cfg->resume);
+	else
+		mgen_buf_printf(&path, "%s/%s", out, run->run_id);
+	res->run_dir = mgen_buf_detach(&path);
+	if (res->run_dir == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	while (strlen(res->run_dir) > 1 &&
+	       res->run_dir[strlen(res->run_dir) - 1] == '/')
+		res->run_dir[strlen(res->run_dir) - 1] = '\0';
+	if (cfg->resume) {
+		const char *base = strrchr(res->run_dir, '/');
+		if (stat(res->run_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return mgen_err_set(err, MGEN_ECONFIG,
+					    "resume: no run folder '%s'",
+					    res->run_dir);
+		snprintf(run->run_id, sizeof(run->run_id), "%s",
+			 base ? base + 1 : res->run_dir);
+		free(res->run_id);
+		res->run_id = mgen__strdup(run->run_id);
+	}
+	if (mgen__mkdirs(res->run_dir) != 0)
+		return mgen_err_set(err, MGEN_EIO,
+				    "cannot create run folder '%s'",
+				    res->run_dir);
+	return 0;
+}
+
+/* --resume: restores the tables its checkpoint holds; they are skipped. */
+static int resume_from_checkpoint(mgen__run *run, mgen_run_result *res,
+				  mgen_err *err)
+{
+	mgen_buf path = MGEN_BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	run->done = calloc(res->results.n + 1, 1);
+	if (run->done == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	mgen_buf_printf(&path, "%s/checkpoint.jsonl", res->run_dir);
+	if (stat(mgen_buf_str(&path), &st) == 0)
+		rc = mgen__checkpoint_restore(mgen_buf_str(&path),
+					      &res->results, run->done,
+					      &res->tables_restored, err);
+	mgen_buf_release(&path);
+	if (rc == 0)
+		mgen__log(run, MGEN_LOG_INFO,
+			  "resuming run %s: %zu of %zu table(s) already done",
+			  run->run_id, res->tables_restored, res->results.n);
+	return rc;
+}
+
 /* Connects, lists the scope, opens the LM and the run folder. */
 static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 {
 	const mgen_config *cfg = run->cfg;
 	mgen_dialect d = MGEN_DIALECT_AUTO;
-	mgen_buf path = MGEN_BUF_INIT;
 	int rc;
 
 	if (cfg->connection == NULL || cfg->connection[0] == '\0')
@@ -210,7 +341,9 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	if (cfg->dialect && mgen_dialect_parse(cfg->dialect, &d) != 0)
 		return mgen_err_set(err, MGEN_ECONFIG, "unknown dialect '%s'",
 				    cfg->dialect);
-	rc = open_lm(run, err);
+	rc = parse_shard(run, err);
+	if (rc == 0)
+		rc = open_lm(run, err);
 	if (rc == 0)
 		rc = mgen_wh_connect(cfg->connection, d, &run->wh, err);
 	if (rc == 0 &&
@@ -220,22 +353,18 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 				  mgen_wh_errmsg(run->wh));
 	if (rc)
 		return rc;
-	mgen_buf_printf(&path, "%s/%s", cfg->out ? cfg->out : "out",
-			run->run_id);
-	res->run_dir = mgen_buf_detach(&path);
-	if (res->run_dir == NULL)
-		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	if (mgen__mkdirs(res->run_dir) != 0)
-		return mgen_err_set(err, MGEN_EIO,
-				    "cannot create run folder '%s'",
-				    res->run_dir);
-	mgen_buf_printf(&path, "%s/traces.jsonl", res->run_dir);
-	run->traces = fopen(mgen_buf_str(&path), "w");
-	mgen_buf_release(&path);
-	if (run->traces == NULL)
-		return mgen_err_set(err, MGEN_EIO, "cannot write '%s/%s'",
-				    res->run_dir, "traces.jsonl");
-	return 0;
+	if (run->estimate)
+		return 0; /* --estimate writes no run folder */
+	rc = open_run_dir(run, res, err);
+	if (rc == 0 && cfg->resume)
+		rc = resume_from_checkpoint(run, res, err);
+	if (rc == 0)
+		rc = open_run_file(res->run_dir, "checkpoint.jsonl",
+				   &run->checkpoint, err);
+	if (rc == 0)
+		rc = open_run_file(res->run_dir, "traces.jsonl", &run->traces,
+				   err);
+	return rc;
 }
 
 /* Counts statuses into the result. */
@@ -343,10 +472,67 @@ static void teardown(mgen__run *run)
 {
 	if (run->traces)
 		fclose(run->traces);
+	if (run->checkpoint)
+		fclose(run->checkpoint);
+	free(run->done);
 	mgen_prompt_set_free(run->prompts);
 	mgen_lm_free(run->lm);
 	mgen_wh_close(run->wh);
 	pthread_mutex_destroy(&run->lock);
+}
+
+/* Tables a budget stop never started: FAILED with a reason that says
+ * how to finish them. */
+static void mark_unstarted(mgen_run_result *res)
+{
+	static const char why[] = "not started: the budget was reached "
+				  "(finish it with --resume and a larger "
+				  "budget)";
+	size_t i, j;
+
+	for (i = 0; i < res->results.n; i++) {
+		mgen_table *t = &res->results.items[i];
+		if (t->proposal.status == MGEN_STATUS_NONE)
+			mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
+					  MGEN_STATUS_FAILED, why);
+		for (j = 0; j < t->ncolumns; j++)
+			if (t->columns[j].proposal.status == MGEN_STATUS_NONE)
+				mgen_proposal_set(&t->columns[j].proposal,
+						  NULL, MGEN_PATH_NONE,
+						  MGEN_STATUS_FAILED, why);
+	}
+}
+
+/* Outputs, then --apply / --dry-run, then the outputs again with the
+ * statuses apply set. */
+static int finish_run(mgen__run *run, mgen_run_result *res,
+		      const char *started, double t0, mgen_err *err)
+{
+	int rc, arc;
+
+	tally(res);
+	res->elapsed_ms = mgen__now_ms() - t0;
+	rc = write_outputs(run, res, started, err);
+	if (rc != 0 || run->budget_hit)
+		return rc; /* a budget stop applies nothing */
+	arc = apply_outputs(run, res, err);
+	if (arc != 0 && arc != MGEN_EDB)
+		return arc;
+	if (arc == MGEN_EDB || run->cfg->apply_ddl) {
+		tally(res); /* apply moved statuses to APPLIED / KEPT */
+		rc = write_outputs(run, res, started, err);
+	}
+	return rc;
+}
+
+static void take_estimate(const mgen__run *run, mgen_run_result *res)
+{
+	tally(res);
+	res->estimate_lm_calls = run->est_calls;
+	res->estimate_prompt_tokens = run->est_prompt;
+	res->estimate_completion_tokens = run->est_completion;
+	res->estimate_cost = mgen__cost(run->cfg, (double)run->est_prompt,
+				       (double)run->est_completion);
 }
 
 int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
@@ -355,12 +541,13 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 	mgen__run run;
 	char started[32];
 	double t0 = mgen__now_ms();
-	int rc, arc;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(&run, 0, sizeof(run));
 	run.cfg = opts->cfg;
 	run.opts = opts;
+	run.estimate = opts->cfg->estimate;
 	pthread_mutex_init(&run.lock, NULL);
 	make_run_id(run.run_id, sizeof(run.run_id), started, sizeof(started));
 	res->run_id = mgen__strdup(run.run_id);
@@ -375,31 +562,26 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 		mgen_err_set(err, run.fatal_err.code, "%s", run.fatal_err.msg);
 		rc = run.fatal_err.code;
 	}
-	if (rc == 0) {
-		tally(res);
-		res->elapsed_ms = mgen__now_ms() - t0;
-		rc = write_outputs(&run, res, started, err);
-	}
-	if (rc == 0) {
-		arc = apply_outputs(&run, res, err);
-		if (arc != 0 && arc != MGEN_EDB)
-			rc = arc;
-		/* recount: apply moved statuses to APPLIED / KEPT / FAILED */
-		res->comments_proposed = res->comments_kept = 0;
-		res->comments_failed = res->comments_applied = 0;
-		res->tables = res->tables_failed = res->columns = 0;
-		res->prompt_tokens = res->completion_tokens = 0;
-		res->lm_calls = 0;
-		tally(res);
-		if (arc == MGEN_EDB || run.cfg->apply_ddl)
-			rc = rc ? rc : write_outputs(&run, res, started, err);
-	}
+	if (rc == 0 && run.budget_hit)
+		mark_unstarted(res);
+	if (rc == 0 && run.estimate)
+		take_estimate(&run, res);
+	else if (rc == 0)
+		rc = finish_run(&run, res, started, t0, err);
 	if (run.wh)
 		res->warehouse_queries =
 			mgen_wh_query_count(run.wh) + run.worker_queries;
+	res->budget_stopped = run.budget_hit;
 	res->elapsed_ms = mgen__now_ms() - t0;
 	teardown(&run);
-	if (rc == 0 && res->tables_failed)
+	if (rc == 0 && run.budget_hit)
+		rc = mgen_err_set(err, MGEN_ELIMIT,
+				  "budget reached after %lld tokens (cost %.4f):"
+				  " the run stopped cleanly; finish it with "
+				  "--resume %s and a larger budget",
+				  run.spent_tokens, run.spent_cost,
+				  res->run_id);
+	else if (rc == 0 && res->tables_failed)
 		rc = MGEN_EVALIDATE;
 	return rc;
 }

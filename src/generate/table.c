@@ -52,6 +52,54 @@ static int describe_offline(mgen__run *run, mgen_table *t)
 	return rc;
 }
 
+double mgen__cost(const mgen_config *cfg, double prompt, double completion)
+{
+	return prompt / 1000.0 * cfg->price_prompt_per_1k +
+	       completion / 1000.0 * cfg->price_completion_per_1k;
+}
+
+/* Approximate tokens of a prompt: 4 characters a token (OpenAI's rule of
+ * thumb for English text). */
+static long long prompt_tokens_estimate(const mgen_chat *chat)
+{
+	size_t i, chars = 0;
+
+	for (i = 0; i < chat->n; i++)
+		chars += strlen(chat->msgs[i].content);
+	return (long long)(chars / 4 + 1);
+}
+
+/* Completion tokens expected for an answer about `ncols` columns. */
+static long long completion_estimate(size_t ncols)
+{
+	return 60 + 45 * (long long)ncols;
+}
+
+/* 1 when the next call (estimated from its prompt) would take the run's
+ * tokens or cost over the budget; sets run->budget_hit. */
+static int over_budget(mgen__run *run, const mgen_chat *chat)
+{
+	const mgen_config *cfg = run->cfg;
+	long long p, c;
+	int over = 0;
+
+	if (cfg->budget_max_tokens <= 0 && cfg->budget_max_cost <= 0)
+		return 0;
+	p = prompt_tokens_estimate(chat);
+	c = completion_estimate(run->cfg->columns_per_call);
+	pthread_mutex_lock(&run->lock);
+	if (cfg->budget_max_tokens > 0 &&
+	    run->spent_tokens + p + c > cfg->budget_max_tokens)
+		over = 1;
+	if (cfg->budget_max_cost > 0 &&
+	    run->spent_cost + mgen__cost(cfg, (double)p, (double)c) >
+		    cfg->budget_max_cost)
+		over = 1;
+	run->budget_hit |= over;
+	pthread_mutex_unlock(&run->lock);
+	return over;
+}
+
 /* One LM call with tracing and usage accounting. Returns mgen_lm_chat's
  * code; on EAUTH marks the run fatal. */
 static int ask(mgen__run *run, mgen_table *t, const char *fullname,
@@ -61,11 +109,21 @@ static int ask(mgen__run *run, mgen_table *t, const char *fullname,
 	mgen__trace tr;
 	int rc;
 
+	if (over_budget(run, chat)) {
+		mgen_err_set(e, MGEN_ELIMIT, "budget reached");
+		return MGEN_ELIMIT;
+	}
 	rc = mgen_lm_chat(run->lm, chat->msgs, chat->n, NULL, resp, e);
 	t->lm_calls++;
 	if (rc == 0) {
 		t->prompt_tokens += resp->prompt_tokens;
 		t->completion_tokens += resp->completion_tokens;
+		pthread_mutex_lock(&run->lock);
+		run->spent_tokens +=
+			resp->prompt_tokens + resp->completion_tokens;
+		run->spent_cost += mgen__cost(run->cfg, resp->prompt_tokens,
+					      resp->completion_tokens);
+		pthread_mutex_unlock(&run->lock);
 	}
 	memset(&tr, 0, sizeof(tr));
 	tr.table = fullname;
@@ -169,6 +227,8 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 		if (rc != 0) {
 			snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 			mgen_lm_response_release(&resp);
+			if (rc == MGEN_ELIMIT)
+				return rc; /* budget: the table stays unfinished */
 			cs->lm_error = 1;
 			rc = (rc == MGEN_EAUTH || rc == MGEN_ENOMEM) ? rc : 0;
 			break; /* the client already retried */
@@ -263,6 +323,10 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 				      &run->popts, &chat, &e);
 	if (rc == 0)
 		rc = ask(run, t, fullname, "merge", 0, 1, &chat, &resp, &e);
+	if (rc == MGEN_ELIMIT) {
+		mgen_chat_release(&chat);
+		return rc;
+	}
 	if (rc == 0)
 		rc = mgen_answer_parse(resp.content ? resp.content : "",
 				       0, &a, &e);
@@ -344,8 +408,50 @@ done:
 	return rc;
 }
 
+/* --estimate: renders each chunk's prompt and counts, calls nothing. */
+static int estimate_legacy(mgen__run *run, mgen_table *t)
+{
+	size_t per = (size_t)run->cfg->columns_per_call, first, i, n;
+	size_t *cols = calloc(per + 1, sizeof(*cols));
+	long long calls = 0, prompt = 0, completion = 0;
+	int rc = 0;
+
+	if (cols == NULL)
+		return MGEN_ENOMEM;
+	for (first = 0; rc == 0 && first < t->ncolumns; first += per) {
+		mgen_chat chat;
+		mgen_err e = MGEN_ERR_INIT;
+		memset(&chat, 0, sizeof(chat));
+		for (n = 0, i = first; i < t->ncolumns && i < first + per; i++)
+			cols[n++] = i;
+		rc = mgen_prompt_render_comment(run->prompts, t, cols, n,
+						&run->popts, &chat, &e);
+		if (rc == 0) {
+			calls++;
+			prompt += prompt_tokens_estimate(&chat);
+			completion += completion_estimate(n);
+		}
+		mgen_chat_release(&chat);
+		rc = rc == MGEN_ENOMEM ? rc : 0;
+	}
+	if (t->ncolumns > per) { /* the merge call */
+		calls++;
+		prompt += 300;
+		completion += 100;
+	}
+	free(cols);
+	pthread_mutex_lock(&run->lock);
+	run->est_calls += calls;
+	run->est_prompt += prompt;
+	run->est_completion += completion;
+	pthread_mutex_unlock(&run->lock);
+	return rc;
+}
+
 int mgen__table_comments(mgen__run *run, mgen_table *t)
 {
+	if (run->estimate)
+		return run->lm ? estimate_legacy(run, t) : 0;
 	if (run->lm == NULL)
 		return describe_offline(run, t);
 	return describe_legacy(run, t);

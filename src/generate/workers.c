@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "gen_internal.h"
 #include "util/util.h"
 
@@ -72,10 +73,50 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
  * must stop. Called with the run lock held. */
 static int take(pool *p, size_t *i)
 {
-	if (p->rc || p->run->fatal || p->next >= p->tables->n)
+	const unsigned char *done = p->run->done;
+
+	while (done && p->next < p->tables->n && done[p->next])
+		p->next++; /* restored from the checkpoint by --resume */
+	if (p->rc || p->run->fatal || p->run->budget_hit ||
+	    p->next >= p->tables->n)
 		return 0;
 	*i = p->next++;
 	return 1;
+}
+
+/* 1 when every object of `t` has a status other than FAILED: the table
+ * is finished for good and goes into the checkpoint (a failed table is
+ * asked again by --resume). */
+static int finished_ok(const mgen_table *t)
+{
+	size_t i;
+
+	if (t->proposal.status == MGEN_STATUS_NONE ||
+	    t->proposal.status == MGEN_STATUS_FAILED)
+		return 0;
+	for (i = 0; i < t->ncolumns; i++)
+		if (t->columns[i].proposal.status == MGEN_STATUS_NONE ||
+		    t->columns[i].proposal.status == MGEN_STATUS_FAILED)
+			return 0;
+	return 1;
+}
+
+/* After a table: checkpoint it, or mark what a budget stop left open. */
+static int settle(pool *p, mgen_table *t, int rc)
+{
+	mgen__run *run = p->run;
+
+	if (rc == MGEN_ELIMIT) {
+		fail_table(t, "not finished: the budget was reached (finish "
+			      "it with --resume and a larger budget)");
+		return 0;
+	}
+	if (rc == 0 && !run->estimate && run->checkpoint && finished_ok(t) &&
+	    mgen__checkpoint_append(run->checkpoint, t) != 0)
+		mgen__log(run, MGEN_LOG_WARN,
+			  "cannot write the checkpoint: --resume will redo "
+			  "%s", t->name);
+	return rc;
 }
 
 static void *worker(void *arg)
@@ -100,6 +141,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&run->lock);
 		rc = one_table(p, wh, t);
 		pthread_mutex_lock(&run->lock);
+		rc = settle(p, t, rc);
 		p->done++;
 		report(p, MGEN_PROGRESS_TABLE_DONE, p->done, t);
 		if (rc && !p->rc)
@@ -123,6 +165,8 @@ int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
 	memset(&p, 0, sizeof(p));
 	p.run = run;
 	p.tables = tables;
+	for (k = 0; run->done && k < tables->n; k++)
+		p.done += run->done[k]; /* restored by --resume */
 	p.po.version = MGEN_PROFILE_OPTIONS_VERSION;
 	p.po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
 	p.po.allow_data = cfg->allow_data;

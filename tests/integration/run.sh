@@ -324,7 +324,9 @@ cases=$(declare -F | awk '{print $3}' | grep '^case_')
 passed=0; failed=0
 for c in $cases; do
 	start=$(date +%s%N)
-	if ( FAILED=0; $c; rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] ); then
+	# each case runs in a subshell: it stops its own test servers
+	if ( FAILED=0; trap 'for p in "${LLM_PIDS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
+	     $c; rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] ); then
 		passed=$((passed + 1)); status=ok
 	else
 		failed=$((failed + 1)); status=FAILED
