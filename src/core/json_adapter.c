@@ -206,8 +206,8 @@ static cJSON *strict_schema(const mgen_signature *sig)
 	cJSON *rf = cJSON_CreateObject(), *js, *schema, *props;
 	size_t i;
 
-	js = cJSON_AddObjectToObject(rf, "json_schema");
 	cJSON_AddStringToObject(rf, "type", "json_schema");
+	js = cJSON_AddObjectToObject(rf, "json_schema");
 	cJSON_AddStringToObject(js, "name", "DSPyProgramOutputs");
 	cJSON_AddTrueToObject(js, "strict");
 	schema = cJSON_AddObjectToObject(js, "schema");
