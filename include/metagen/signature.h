@@ -60,7 +60,7 @@ typedef struct mgen_sig_field {
 	const char *type;   /* as DSPy prints it, e.g. "list[str]" */
 	const char *desc;   /* "${name}" when none was given */
 	const char *prefix; /* infer_prefix(name) + ":" when none given */
-	int is_output;      /* 0 input, 1 output */
+	int is_output;	    /* 0 input, 1 output */
 } mgen_sig_field;
 
 /* An empty signature (no fields, default instructions) for the builder
@@ -187,19 +187,17 @@ int mgen_example_new(mgen_example **out);
  * DSPy's saved demos. Returns 0, MGEN_ENOMEM, or MGEN_EPARSE (not JSON,
  * or not an object; duplicate keys: the last one wins).
  */
-int mgen_example_from_json(const char *json, mgen_example **out,
-			   mgen_err *err);
+int mgen_example_from_json(const char *json, mgen_example **out, mgen_err *err);
 
 /* Sets `name` to the string `value` (copied; replaces an existing value
  * in place, else appends). Returns 0, MGEN_ENOMEM or MGEN_EINVAL (NULL
  * name or value). */
-int mgen_example_set_str(mgen_example *ex, const char *name,
-			 const char *value);
+int mgen_example_set_str(mgen_example *ex, const char *name, const char *value);
 
 /* Sets `name` to the JSON value in `json` (any JSON: "null", "1.0",
  * "[\"a\"]", ...). Returns 0, MGEN_ENOMEM or MGEN_EPARSE. */
-int mgen_example_set_json(mgen_example *ex, const char *name,
-			  const char *json, mgen_err *err);
+int mgen_example_set_json(mgen_example *ex, const char *name, const char *json,
+			  mgen_err *err);
 
 /* Removes `name`. Returns 0 or MGEN_ENOTFOUND. */
 int mgen_example_remove(mgen_example *ex, const char *name);
@@ -213,8 +211,7 @@ const char *mgen_example_get_str(const mgen_example *ex, const char *name);
 /* The value of `name` as compact JSON text (", " and ": " separators,
  * non-ASCII kept, Python json.dumps style). Caller frees *out. Returns 0,
  * MGEN_ENOTFOUND or MGEN_ENOMEM. */
-int mgen_example_get_json(const mgen_example *ex, const char *name,
-			  char **out);
+int mgen_example_get_json(const mgen_example *ex, const char *name, char **out);
 
 /* Number of keys and the i-th key in order (borrowed; NULL when out of
  * range). */
@@ -251,7 +248,10 @@ typedef struct mgen_sig_messages {
 	size_t n;
 } mgen_sig_messages;
 
-#define MGEN_SIG_MESSAGES_INIT {NULL, 0}
+#define MGEN_SIG_MESSAGES_INIT                                                 \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
 
 /* Frees the contents and zeroes the struct. NULL is harmless. */
 void mgen_sig_messages_release(mgen_sig_messages *m);
@@ -277,14 +277,15 @@ void mgen_sig_messages_release(mgen_sig_messages *m);
  * "[1] «a»" blobs; other lists/objects as json.dumps(ensure_ascii=False)
  * ("[\"a\", \"b\"]"); numbers, true/false/null as Python str() (1, 0.9,
  * True, None).
- * `demos` may be NULL when ndemos is 0. `out` is filled on success and
+ * `demos` may be NULL when ndemos is 0 (NULL entries are skipped);
+ * `inputs` NULL renders no input values. `out` is filled on success and
  * left empty on failure. Returns 0, MGEN_ENOMEM or MGEN_ELIMIT (a message
  * over the buffer bound).
  */
 int mgen_chat_adapter_render(const mgen_signature *sig,
 			     const mgen_example *const *demos, size_t ndemos,
-			     const mgen_example *inputs,
-			     mgen_sig_messages *out, mgen_err *err);
+			     const mgen_example *inputs, mgen_sig_messages *out,
+			     mgen_err *err);
 
 /*
  * DSPy 3.x ChatAdapter.parse(signature, completion): the answer is split
@@ -328,8 +329,8 @@ int mgen_chat_adapter_parse(const mgen_signature *sig, const char *answer,
  */
 int mgen_json_adapter_render(const mgen_signature *sig,
 			     const mgen_example *const *demos, size_t ndemos,
-			     const mgen_example *inputs,
-			     mgen_sig_messages *out, mgen_err *err);
+			     const mgen_example *inputs, mgen_sig_messages *out,
+			     mgen_err *err);
 
 /*
  * DSPy 3.x JSONAdapter.parse: the whole answer as a JSON object, else the

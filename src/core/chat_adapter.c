@@ -63,8 +63,8 @@ static const mgen_sig__adapter chat = {"chat adapter", chat_structure,
 
 int mgen_chat_adapter_render(const mgen_signature *sig,
 			     const mgen_example *const *demos, size_t ndemos,
-			     const mgen_example *inputs,
-			     mgen_sig_messages *out, mgen_err *err)
+			     const mgen_example *inputs, mgen_sig_messages *out,
+			     mgen_err *err)
 {
 	return mgen_sig__render(&chat, sig, demos, ndemos, inputs, out, err);
 }
@@ -104,8 +104,8 @@ static int close_section(const mgen_signature *sig, cJSON *fields,
 		if (strlen(f) != nlen || memcmp(f, name, nlen) != 0 ||
 		    cJSON_GetObjectItemCaseSensitive(fields, f) != NULL)
 			continue;
-		if (!cJSON_AddItemToObject(fields, f, cJSON_CreateString(
-							     mgen_buf_str(text))))
+		if (!cJSON_AddItemToObject(
+			fields, f, cJSON_CreateString(mgen_buf_str(text))))
 			return MGEN_ENOMEM;
 	}
 	return 0;

@@ -63,12 +63,12 @@ static void json_assistant(mgen_buf *b, const mgen_signature *sig,
 
 	for (i = sig->nin; i < sig->n && ok; i++) {
 		const char *name = sig->f[i].name;
-		const cJSON *have = cJSON_GetObjectItemCaseSensitive(ex->obj,
-								     name);
+		const cJSON *have =
+		    cJSON_GetObjectItemCaseSensitive(ex->obj, name);
 
-		v = have ? cJSON_Duplicate(have, 1)
-			 : missing ? cJSON_CreateString(missing)
-				   : cJSON_CreateNull();
+		v = have      ? cJSON_Duplicate(have, 1)
+		    : missing ? cJSON_CreateString(missing)
+			      : cJSON_CreateNull();
 		ok = v && cJSON_AddItemToObject(o, name, v);
 		if (!ok)
 			cJSON_Delete(v);
@@ -85,8 +85,8 @@ static const mgen_sig__adapter json = {"json adapter", json_structure,
 
 int mgen_json_adapter_render(const mgen_signature *sig,
 			     const mgen_example *const *demos, size_t ndemos,
-			     const mgen_example *inputs,
-			     mgen_sig_messages *out, mgen_err *err)
+			     const mgen_example *inputs, mgen_sig_messages *out,
+			     mgen_err *err)
 {
 	return mgen_sig__render(&json, sig, demos, ndemos, inputs, out, err);
 }
@@ -153,8 +153,8 @@ int mgen_json_adapter_parse(const mgen_signature *sig, const char *answer,
 	if (rc == MGEN_ENOMEM)
 		return mgen_err_set(err, rc, "out of memory");
 	if (rc)
-		return mgen_err_set(err, rc,
-				    "json adapter: no JSON object in the answer");
+		return mgen_err_set(
+		    err, rc, "json adapter: no JSON object in the answer");
 	return mgen_sig__finish_parse("json adapter", sig, fields, out, err);
 }
 
@@ -189,10 +189,12 @@ static void enforce_required(cJSON *s)
 		if (props == NULL)
 			props = cJSON_AddObjectToObject(s, "properties");
 		cJSON_DeleteItemFromObjectCaseSensitive(s, "required");
-		cJSON_DeleteItemFromObjectCaseSensitive(s, "additionalProperties");
+		cJSON_DeleteItemFromObjectCaseSensitive(s,
+							"additionalProperties");
 		req = cJSON_AddArrayToObject(s, "required");
 		for (c = props ? props->child : NULL; c; c = c->next) {
-			cJSON_AddItemToArray(req, cJSON_CreateString(c->string));
+			cJSON_AddItemToArray(req,
+					     cJSON_CreateString(c->string));
 			enforce_required(c);
 		}
 		cJSON_AddFalseToObject(s, "additionalProperties");
@@ -215,9 +217,9 @@ static cJSON *strict_schema(const mgen_signature *sig)
 	for (i = sig->nin; i < sig->n && props; i++) {
 		char *title = py_title(sig->f[i].name);
 
-		cJSON_AddItemToObject(props, sig->f[i].name,
-				      mgen_sig__type_schema(sig->f[i].type,
-							    title));
+		cJSON_AddItemToObject(
+		    props, sig->f[i].name,
+		    mgen_sig__type_schema(sig->f[i].type, title));
 		free(title);
 	}
 	cJSON_AddStringToObject(schema, "title", "DSPyProgramOutputs");

@@ -41,8 +41,8 @@ static int put(mgen_example *ex, const char *name, cJSON *v)
 	if (cJSON_GetObjectItemCaseSensitive(ex->obj, name) != NULL) {
 		/* cJSON frees v->string before copying `name`: never alias */
 		key = mgen__strdup(name);
-		ok = key && cJSON_ReplaceItemInObjectCaseSensitive(ex->obj,
-								   key, v);
+		ok = key &&
+		     cJSON_ReplaceItemInObjectCaseSensitive(ex->obj, key, v);
 		free(key);
 		if (!ok)
 			goto nomem;
@@ -56,8 +56,7 @@ nomem:
 	return MGEN_ENOMEM;
 }
 
-int mgen_example_from_json(const char *json, mgen_example **out,
-			   mgen_err *err)
+int mgen_example_from_json(const char *json, mgen_example **out, mgen_err *err)
 {
 	mgen_example *ex = NULL;
 	cJSON *v = NULL, *c;
@@ -71,9 +70,9 @@ int mgen_example_from_json(const char *json, mgen_example **out,
 		return mgen_err_set(err, rc, "out of memory");
 	if (rc || !cJSON_IsObject(v)) {
 		cJSON_Delete(v);
-		return mgen_err_set(err, MGEN_EPARSE,
-				    "example: %s", rc ? "not valid JSON"
-						      : "not a JSON object");
+		return mgen_err_set(err, MGEN_EPARSE, "example: %s",
+				    rc ? "not valid JSON"
+				       : "not a JSON object");
 	}
 	if (mgen_example_new(&ex) != 0) {
 		cJSON_Delete(v);
@@ -98,26 +97,28 @@ int mgen_example_from_json(const char *json, mgen_example **out,
 	return 0;
 }
 
-int mgen_example_set_str(mgen_example *ex, const char *name,
-			 const char *value)
+int mgen_example_set_str(mgen_example *ex, const char *name, const char *value)
 {
 	if (name == NULL || value == NULL)
 		return MGEN_EINVAL;
 	return put(ex, name, cJSON_CreateString(value));
 }
 
-int mgen_example_set_json(mgen_example *ex, const char *name,
-			  const char *json, mgen_err *err)
+int mgen_example_set_json(mgen_example *ex, const char *name, const char *json,
+			  mgen_err *err)
 {
 	cJSON *v = NULL;
 	int rc;
 
 	if (name == NULL || json == NULL)
-		return mgen_err_set(err, MGEN_EINVAL, "example: no name or value");
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "example: no name or value");
 	rc = mgen_sig__json_parse(json, strlen(json), &v);
 	if (rc == MGEN_EPARSE)
-		return mgen_err_set(err, rc, "example: value of \"%s\" is not "
-					     "valid JSON", name);
+		return mgen_err_set(err, rc,
+				    "example: value of \"%s\" is not "
+				    "valid JSON",
+				    name);
 	if (rc)
 		return mgen_err_set(err, rc, "out of memory");
 	rc = put(ex, name, v);
@@ -146,8 +147,7 @@ const char *mgen_example_get_str(const mgen_example *ex, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-int mgen_example_get_json(const mgen_example *ex, const char *name,
-			  char **out)
+int mgen_example_get_json(const mgen_example *ex, const char *name, char **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ex->obj, name);
 	mgen_buf b = MGEN_BUF_INIT;

@@ -28,7 +28,7 @@ struct mgen_signature {
 	size_t cap;
 	size_t nin;
 	char *instructions; /* cleandoc'ed text, or the default */
-	int custom;         /* 0: instructions follow the field list */
+	int custom;	    /* 0: instructions follow the field list */
 };
 
 struct mgen_example {
@@ -56,8 +56,7 @@ void mgen_sig__buf_strip(mgen_buf *b);
  * (len when none). Boundaries: \n \r \r\n \v \f \x1c \x1d \x1e U+0085
  * U+2028 U+2029.
  */
-size_t mgen_sig__line_end(const char *s, size_t len, size_t pos,
-			  size_t *next);
+size_t mgen_sig__line_end(const char *s, size_t len, size_t pos, size_t *next);
 
 /* Parses JSON text s[0..len) into *out, tagging each number node with
  * its spelling. Returns 0, MGEN_EPARSE or MGEN_ENOMEM. */

@@ -30,8 +30,8 @@ size_t mgen_sig__space_at(const char *s, size_t len)
 	if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)
 		return 3;
 	if (u[0] == 0xE2 && u[1] == 0x80 &&
-	    ((u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 ||
-	     u[2] == 0xA9 || u[2] == 0xAF))
+	    ((u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 ||
+	     u[2] == 0xAF))
 		return 3;
 	if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F)
 		return 3;
@@ -78,8 +78,7 @@ void mgen_sig__buf_strip(mgen_buf *b)
 	b->data[n] = '\0';
 }
 
-size_t mgen_sig__line_end(const char *s, size_t len, size_t pos,
-			  size_t *next)
+size_t mgen_sig__line_end(const char *s, size_t len, size_t pos, size_t *next)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i;
@@ -93,8 +92,8 @@ size_t mgen_sig__line_end(const char *s, size_t len, size_t pos,
 			return i;
 		}
 		if (c == '\r') {
-			*next = (i + 1 < len && u[i + 1] == '\n') ? i + 2
-								  : i + 1;
+			*next =
+			    (i + 1 < len && u[i + 1] == '\n') ? i + 2 : i + 1;
 			return i;
 		}
 		if (c == 0xC2 && i + 1 < len && u[i + 1] == 0x85) {
@@ -302,13 +301,27 @@ static void put_jstring(mgen_buf *b, const char *s)
 	mgen_buf_putc(b, '"');
 	for (; *u; u++) {
 		switch (*u) {
-		case '"': mgen_buf_puts(b, "\\\""); break;
-		case '\\': mgen_buf_puts(b, "\\\\"); break;
-		case '\n': mgen_buf_puts(b, "\\n"); break;
-		case '\r': mgen_buf_puts(b, "\\r"); break;
-		case '\t': mgen_buf_puts(b, "\\t"); break;
-		case '\b': mgen_buf_puts(b, "\\b"); break;
-		case '\f': mgen_buf_puts(b, "\\f"); break;
+		case '"':
+			mgen_buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			mgen_buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			mgen_buf_puts(b, "\\n");
+			break;
+		case '\r':
+			mgen_buf_puts(b, "\\r");
+			break;
+		case '\t':
+			mgen_buf_puts(b, "\\t");
+			break;
+		case '\b':
+			mgen_buf_puts(b, "\\b");
+			break;
+		case '\f':
+			mgen_buf_puts(b, "\\f");
+			break;
 		default:
 			if (*u < 0x20)
 				mgen_buf_printf(b, "\\u%04x", *u);

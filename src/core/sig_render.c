@@ -12,8 +12,8 @@
 #include "core/sig_internal.h"
 #include "util/util.h"
 
-#define INCOMPLETE_PREFIX                                                     \
-	"This is an example of the task, though some input or output fields " \
+#define INCOMPLETE_PREFIX                                                      \
+	"This is an example of the task, though some input or output fields "  \
 	"are not supplied."
 #define NOT_SUPPLIED "Not supplied for this particular example. "
 
@@ -27,11 +27,10 @@ static void field_list(mgen_buf *b, const mgen_signature *sig, size_t from,
 
 	for (i = from; i < to; i++) {
 		const mgen_sig__rec *r = &sig->f[i];
-		int placeholder = r->desc[0] == '$' && r->desc[1] == '{' &&
-				  strncmp(r->desc + 2, r->name,
-					  strlen(r->name)) == 0 &&
-				  strcmp(r->desc + 2 + strlen(r->name), "}") ==
-					  0;
+		int placeholder =
+		    r->desc[0] == '$' && r->desc[1] == '{' &&
+		    strncmp(r->desc + 2, r->name, strlen(r->name)) == 0 &&
+		    strcmp(r->desc + 2 + strlen(r->name), "}") == 0;
 
 		if (i > from)
 			mgen_buf_putc(&t, '\n');
@@ -75,7 +74,8 @@ void mgen_sig__fields_with_values(mgen_buf *b, const mgen_signature *sig,
 
 	for (i = from; i < to; i++) {
 		const mgen_sig__rec *r = &sig->f[i];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(vals, r->name);
+		const cJSON *v =
+		    cJSON_GetObjectItemCaseSensitive(vals, r->name);
 
 		if (v == NULL && missing == NULL)
 			continue;
@@ -104,7 +104,8 @@ cJSON *mgen_sig__structure_values(const mgen_signature *sig, size_t from,
 	for (i = from; i < to && o; i++) {
 		mgen_buf_reset(&t);
 		mgen_buf_printf(&t, "{%s}", sig->f[i].name);
-		if (sig->f[i].is_output && !mgen_sig__type_is_str(sig->f[i].type)) {
+		if (sig->f[i].is_output &&
+		    !mgen_sig__type_is_str(sig->f[i].type)) {
 			mgen_buf_puts(&t, "        # note: the value you "
 					  "produce ");
 			mgen_sig__type_note(&t, sig->f[i].type);
@@ -136,14 +137,15 @@ static void user_content(mgen_buf *b, const mgen_sig__adapter *a,
 	mgen_buf_puts(b, prefix);
 	for (i = 0; i < sig->nin; i++) {
 		const mgen_sig__rec *r = &sig->f[i];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(vals, r->name);
+		const cJSON *v =
+		    cJSON_GetObjectItemCaseSensitive(vals, r->name);
 
 		if (v == NULL)
 			continue;
 		mgen_buf_printf(b, "\n\n[[ ## %s ## ]]\n", r->name);
 		mgen_sig__format_value(b, r->type, v);
 	}
-	if (main_request && sig->n > sig->nin) {
+	if (main_request) { /* DSPy asks even with no outputs */
 		mgen_buf_puts(b, "\n\n");
 		a->requirements(b, sig);
 	}
@@ -178,7 +180,7 @@ static int demo_kind(const mgen_signature *sig, const mgen_example *d)
 
 	for (i = 0; i < sig->n; i++) {
 		const cJSON *v =
-			cJSON_GetObjectItemCaseSensitive(d->obj, sig->f[i].name);
+		    cJSON_GetObjectItemCaseSensitive(d->obj, sig->f[i].name);
 
 		if (v == NULL || cJSON_IsNull(v))
 			complete = 0;
@@ -200,7 +202,8 @@ static int render_demos(const mgen_sig__adapter *a, const mgen_signature *sig,
 
 	for (pass = 0; pass < 2 && rc == 0; pass++) { /* incomplete first */
 		for (i = 0; i < ndemos && rc == 0; i++) {
-			if (demos[i] == NULL || demo_kind(sig, demos[i]) != pass)
+			if (demos[i] == NULL ||
+			    demo_kind(sig, demos[i]) != pass)
 				continue;
 			user_content(&b, a, sig, demos[i]->obj,
 				     pass ? "" : INCOMPLETE_PREFIX, 0);
@@ -278,8 +281,8 @@ int mgen_sig__finish_parse(const char *adapter, const mgen_signature *sig,
 	*out = NULL;
 	for (i = sig->nin; i < sig->n && rc == 0; i++) {
 		const mgen_sig__rec *r = &sig->f[i];
-		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(fields,
-								   r->name);
+		cJSON *v =
+		    cJSON_DetachItemFromObjectCaseSensitive(fields, r->name);
 		cJSON *pv = NULL;
 
 		if (v == NULL) {
@@ -288,9 +291,11 @@ int mgen_sig__finish_parse(const char *adapter, const mgen_signature *sig,
 		}
 		rc = mgen_sig__parse_value(r->type, v, &pv, &why);
 		if (rc == MGEN_EPARSE)
-			mgen_err_set(err, rc, "%s: field `%s` (%s): %s", adapter,
-				     r->name, r->type, mgen_buf_str(&why));
-		else if (rc == 0 && !cJSON_AddItemToObject(ex->obj, r->name, pv))
+			mgen_err_set(err, rc, "%s: field `%s` (%s): %s",
+				     adapter, r->name, r->type,
+				     mgen_buf_str(&why));
+		else if (rc == 0 &&
+			 !cJSON_AddItemToObject(ex->obj, r->name, pv))
 			cJSON_Delete(pv), rc = MGEN_ENOMEM;
 	}
 	if (rc == 0 && missing) {
@@ -298,7 +303,8 @@ int mgen_sig__finish_parse(const char *adapter, const mgen_signature *sig,
 		name_list(&got, sig, ex);
 		rc = mgen_err_set(err, MGEN_EPARSE,
 				  "%s: expected output fields %s, parsed %s",
-				  adapter, mgen_buf_str(&exp), mgen_buf_str(&got));
+				  adapter, mgen_buf_str(&exp),
+				  mgen_buf_str(&got));
 	}
 	if (rc == MGEN_ENOMEM)
 		mgen_err_set(err, rc, "out of memory");

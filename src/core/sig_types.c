@@ -28,9 +28,11 @@ static int span_is(tspan t, const char *word)
 
 static const char *alias(const char *id, size_t n)
 {
-	static const char *const map[][2] = {
-		{"List", "list"}, {"Dict", "dict"}, {"Set", "set"},
-		{"Tuple", "tuple"}, {"FrozenSet", "frozenset"}};
+	static const char *const map[][2] = {{"List", "list"},
+					     {"Dict", "dict"},
+					     {"Set", "set"},
+					     {"Tuple", "tuple"},
+					     {"FrozenSet", "frozenset"}};
 	size_t i;
 
 	for (i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -274,8 +276,8 @@ static cJSON *schema_literal(const tspan *args, int n)
 		return NULL;
 	}
 	if (n == 1) {
-		cJSON_AddItemToObject(o, "const", cJSON_DetachItemFromArray(
-							  vals, 0));
+		cJSON_AddItemToObject(o, "const",
+				      cJSON_DetachItemFromArray(vals, 0));
 		cJSON_Delete(vals);
 	} else {
 		cJSON_AddItemToObject(o, "enum", vals);
@@ -332,9 +334,9 @@ static cJSON *schema_generic(tspan name, const tspan *args, int n)
 static cJSON *schema_of(tspan t)
 {
 	static const char *const simple[][2] = {
-		{"str", "string"}, {"int", "integer"}, {"float", "number"},
-		{"bool", "boolean"}, {"NoneType", "null"}, {"None", "null"},
-		{"list", "array"}, {"dict", "object"}};
+	    {"str", "string"},	 {"int", "integer"},   {"float", "number"},
+	    {"bool", "boolean"}, {"NoneType", "null"}, {"None", "null"},
+	    {"list", "array"},	 {"dict", "object"}};
 	tspan name, args[MAX_ARGS];
 	int n = tsplit(t, &name, args);
 	size_t i;
@@ -417,10 +419,8 @@ static int text_float(const char *s, double *out)
 
 static int text_bool(const char *s, int *out)
 {
-	static const char *const yes[] = {"1", "on", "t", "true", "y",
-					  "yes"};
-	static const char *const no[] = {"0", "off", "f", "false", "n",
-					 "no"};
+	static const char *const yes[] = {"1", "on", "t", "true", "y", "yes"};
+	static const char *const no[] = {"0", "off", "f", "false", "n", "no"};
 	size_t i;
 
 	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
@@ -432,15 +432,15 @@ static int text_bool(const char *s, int *out)
 	return 0;
 }
 
-static int coerce_scalar(tspan t, const cJSON *v, cJSON **out,
-			 mgen_buf *why)
+static int coerce_scalar(tspan t, const cJSON *v, cJSON **out, mgen_buf *why)
 {
 	long long ll;
 	double d;
 	int bv;
 
 	if (span_is(t, "int")) {
-		if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble))
+		if (cJSON_IsNumber(v) &&
+		    v->valuedouble == floor(v->valuedouble))
 			*out = mgen_sig__num_new(v->valuedouble, 0);
 		else if (cJSON_IsBool(v))
 			*out = mgen_sig__num_new(cJSON_IsTrue(v), 0);
@@ -467,8 +467,8 @@ static int coerce_scalar(tspan t, const cJSON *v, cJSON **out,
 	} else if (span_is(t, "bool")) {
 		if (cJSON_IsBool(v))
 			bv = cJSON_IsTrue(v);
-		else if (cJSON_IsNumber(v) && (v->valuedouble == 0 ||
-					       v->valuedouble == 1))
+		else if (cJSON_IsNumber(v) &&
+			 (v->valuedouble == 0 || v->valuedouble == 1))
 			bv = v->valuedouble == 1;
 		else if (!cJSON_IsString(v) || !text_bool(v->valuestring, &bv))
 			return fail(why, t, v);
@@ -545,8 +545,9 @@ static int coerce_items(tspan t, const tspan *args, int n, const cJSON *v,
 	r = obj ? cJSON_CreateObject() : cJSON_CreateArray();
 	for (c = v->child; c != NULL && r != NULL && rc == 0; c = c->next) {
 		tspan et = obj ? args[n > 1 ? 1 : 0]
-			       : args[(n > 1 && !span_is(args[1], "...")) ?
-					      (i < n ? i : n - 1) : 0];
+			       : args[(n > 1 && !span_is(args[1], "..."))
+					  ? (i < n ? i : n - 1)
+					  : 0];
 
 		item = NULL;
 		rc = coerce(et, c, &item, why);
@@ -609,7 +610,8 @@ static char *pylit_to_json(const char *s, size_t n)
 		if (c == '\'' || c == '"') {
 			mgen_buf_putc(&b, '"');
 			for (i++; i < n && s[i] != c; i++) {
-				if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\'')
+				if (s[i] == '\\' && i + 1 < n &&
+				    s[i + 1] == '\'')
 					mgen_buf_putc(&b, s[++i]);
 				else if (s[i] == '\\' && i + 1 < n)
 					mgen_buf_append(&b, s + i++, 2);
@@ -622,14 +624,14 @@ static char *pylit_to_json(const char *s, size_t n)
 			i++;
 		} else if (isalpha((unsigned char)c) || c == '_') {
 			size_t k = i;
-			static const char *const w[][2] = {
-				{"True", "true"}, {"False", "false"},
-				{"None", "null"}};
+			static const char *const w[][2] = {{"True", "true"},
+							   {"False", "false"},
+							   {"None", "null"}};
 			size_t j;
 			const char *rep = NULL;
 
-			while (k < n && (isalnum((unsigned char)s[k]) ||
-					 s[k] == '_'))
+			while (k < n &&
+			       (isalnum((unsigned char)s[k]) || s[k] == '_'))
 				k++;
 			for (j = 0; j < 3; j++)
 				if (strlen(w[j][0]) == k - i &&
@@ -696,8 +698,9 @@ int mgen_sig__parse_value(const char *type, cJSON *v, cJSON **out,
 		}
 		mgen_sig__pystr(&s, v);
 		cJSON_Delete(v);
-		*out = mgen_buf_error(&s) ? NULL
-					  : cJSON_CreateString(mgen_buf_str(&s));
+		*out = mgen_buf_error(&s)
+			   ? NULL
+			   : cJSON_CreateString(mgen_buf_str(&s));
 		mgen_buf_release(&s);
 		return *out ? 0 : MGEN_ENOMEM;
 	}

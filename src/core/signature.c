@@ -495,8 +495,8 @@ int mgen_signature_chain_of_thought(const mgen_signature *sig,
 				    mgen_signature **out, mgen_err *err)
 {
 	static const mgen_sig__rec reasoning = {
-		(char *)"reasoning", (char *)"str", (char *)"${reasoning}",
-		(char *)COT_PREFIX, 1};
+	    (char *)"reasoning", (char *)"str", (char *)"${reasoning}",
+	    (char *)COT_PREFIX, 1};
 	mgen_signature *c = NULL;
 	int rc;
 
@@ -600,25 +600,28 @@ static int parse_side(mgen_signature *sig, const char *spec, const char *s,
 		if (colon) {
 			const char *ts = skip_ws(colon + 1, end);
 
-			type = mgen__strndup(ts, (size_t)(trim_end(ts, end) - ts));
+			type =
+			    mgen__strndup(ts, (size_t)(trim_end(ts, end) - ts));
 		}
 		if (name == NULL || (colon && type == NULL))
 			rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 		else if (!is_ident(name))
-			rc = mgen_err_set(err, MGEN_EINVAL,
-					  "signature \"%.200s\": %s \"%s\" at "
-					  "column %d", spec,
-					  *name ? "bad field name" : "empty field",
-					  name, (int)(p - spec) + 1);
+			rc = mgen_err_set(
+			    err, MGEN_EINVAL,
+			    "signature \"%.200s\": %s \"%s\" at "
+			    "column %d",
+			    spec, *name ? "bad field name" : "empty field",
+			    name, (int)(p - spec) + 1);
 		else if (colon && *type == '\0')
-			rc = mgen_err_set(err, MGEN_EINVAL,
-					  "signature \"%.200s\": empty type for "
-					  "\"%s\" at column %d", spec, name,
-					  (int)(colon - spec) + 2);
+			rc =
+			    mgen_err_set(err, MGEN_EINVAL,
+					 "signature \"%.200s\": empty type for "
+					 "\"%s\" at column %d",
+					 spec, name, (int)(colon - spec) + 2);
 		else if ((rc = add_field(sig, output, name, type, NULL, NULL,
 					 err)) != 0)
-			rc = mgen_err_set(err, rc, "signature \"%.200s\"",
-					  spec);
+			rc =
+			    mgen_err_set(err, rc, "signature \"%.200s\"", spec);
 		free(name);
 		free(type);
 		name = type = NULL;

@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sig == NULL &&
 	    mgen_signature_parse("question -> reasoning, answer, count: int, "
-				 "tags: list[str]", NULL, &sig, NULL) != 0)
+				 "tags: list[str]",
+				 NULL, &sig, NULL) != 0)
 		return 0;
 	text = malloc(size + 1);
 	if (text == NULL)

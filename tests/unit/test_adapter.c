@@ -16,12 +16,12 @@
 
 #include "metagen/signature.h"
 
-#define STRUCT_INTRO                                                          \
-	"All interactions will be structured in the following way, with the " \
+#define STRUCT_INTRO                                                           \
+	"All interactions will be structured in the following way, with the "  \
 	"appropriate values filled in.\n\n"
 #define OBJECTIVE "In adhering to this structure, your objective is: "
-#define INCOMPLETE                                                            \
-	"This is an example of the task, though some input or output fields " \
+#define INCOMPLETE                                                             \
+	"This is an example of the task, though some input or output fields "  \
 	"are not supplied.\n\n"
 
 static mgen_signature *sig_of(const char *spec)
@@ -282,11 +282,11 @@ static void test_adapter__chat_value_formatting(void **state)
 {
 	mgen_signature *sig = sig_of("table: dict[str, Any], columns: "
 				     "list[str], notes, a, b, c, d, e -> out");
-	mgen_example *in = ex_of(
-		"{\"table\": {\"name\": \"P\\u00e2tisserie\", \"rows\": "
-		"[1, 2.50, null, true]}, \"columns\": [\"id\",\"nom\"], "
-		"\"notes\": [\"first\", \"second\\nline\"], \"a\": 0.9, "
-		"\"b\": true, \"c\": null, \"d\": 1e16, \"e\": \"  text \"}");
+	mgen_example *in =
+	    ex_of("{\"table\": {\"name\": \"P\\u00e2tisserie\", \"rows\": "
+		  "[1, 2.50, null, true]}, \"columns\": [\"id\",\"nom\"], "
+		  "\"notes\": [\"first\", \"second\\nline\"], \"a\": 0.9, "
+		  "\"b\": true, \"c\": null, \"d\": 1e16, \"e\": \"  text \"}");
 	mgen_sig_messages m = MGEN_SIG_MESSAGES_INIT;
 
 	(void)state;
@@ -320,15 +320,18 @@ static void test_adapter__chat_multiline_instructions(void **state)
 					      "\n    Write a table comment.\n"
 					      "      Be brief.\n   \n"
 					      "    Use the data.\n",
-					      &sig, &err), 0);
+					      &sig, &err),
+			 0);
 	assert_int_equal(mgen_signature_set_field_desc(sig, 0, "The profile"),
 			 0);
 	assert_int_equal(mgen_chat_adapter_render(sig, NULL, 0, NULL, &m, NULL),
 			 0);
 	s = m.msgs[0].content;
-	assert_true(strncmp(s, "Your input fields are:\n1. `table_data` "
-			       "(str): The profile\nYour output fields are:\n"
-			       "1. `comment` (str):\nAll", 100) == 0);
+	assert_true(strncmp(s,
+			    "Your input fields are:\n1. `table_data` "
+			    "(str): The profile\nYour output fields are:\n"
+			    "1. `comment` (str):\nAll",
+			    100) == 0);
 	s = strstr(s, "[[ ## completed ## ]]\n");
 	assert_non_null(s);
 	assert_string_equal(s, "[[ ## completed ## ]]\n" OBJECTIVE
@@ -393,18 +396,22 @@ static void test_adapter__chat_parse_missing_field(void **state)
 
 	(void)state;
 	assert_int_equal(mgen_signature_chain_of_thought(base, &sig, NULL), 0);
-	assert_int_equal(mgen_chat_adapter_parse(sig, "[[ ## reasoning ## ]]\n"
-						      "R\n[[ ## answr ## ]]\nA",
-						 &out, &err), MGEN_EPARSE);
+	assert_int_equal(mgen_chat_adapter_parse(sig,
+						 "[[ ## reasoning ## ]]\n"
+						 "R\n[[ ## answr ## ]]\nA",
+						 &out, &err),
+			 MGEN_EPARSE);
 	assert_null(out);
 	assert_string_equal(err.msg, "chat adapter: expected output fields "
 				     "[reasoning, answer], parsed "
 				     "[reasoning]");
 	mgen_err_clear(&err);
 	/* a header must start its line and be well-formed */
-	assert_int_equal(mgen_chat_adapter_parse(sig, "x [[ ## answer ## ]] A\n"
-						      "[[ ##answer## ]]\nB",
-						 &out, &err), MGEN_EPARSE);
+	assert_int_equal(mgen_chat_adapter_parse(sig,
+						 "x [[ ## answer ## ]] A\n"
+						 "[[ ##answer## ]]\nB",
+						 &out, &err),
+			 MGEN_EPARSE);
 	assert_string_equal(err.msg, "chat adapter: expected output fields "
 				     "[reasoning, answer], parsed []");
 	mgen_signature_free(sig);
@@ -446,16 +453,20 @@ static void test_adapter__chat_parse_typed(void **state)
 	mgen_example_free(out);
 
 	out = (mgen_example *)1;
-	assert_int_equal(mgen_chat_adapter_parse(sig, "[[ ## count ## ]]\n"
-						      "many\n",
-						 &out, &err), MGEN_EPARSE);
+	assert_int_equal(mgen_chat_adapter_parse(sig,
+						 "[[ ## count ## ]]\n"
+						 "many\n",
+						 &out, &err),
+			 MGEN_EPARSE);
 	assert_null(out);
 	assert_string_equal(err.msg, "chat adapter: field `count` (int): "
 				     "\"many\" is not a valid int");
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_chat_adapter_parse(sig, "[[ ## count ## ]]\n1\n"
-						      "[[ ## tags ## ]]\n[1]",
-						 &out, &err), MGEN_EPARSE);
+	assert_int_equal(mgen_chat_adapter_parse(sig,
+						 "[[ ## count ## ]]\n1\n"
+						 "[[ ## tags ## ]]\n[1]",
+						 &out, &err),
+			 MGEN_EPARSE);
 	assert_string_equal(err.msg, "chat adapter: field `tags` (list[str]): "
 				     "\"1\" is not a valid str");
 	mgen_signature_free(sig);
@@ -527,14 +538,15 @@ static void test_adapter__json_render_typed_placeholders(void **state)
 			 0);
 	s = strstr(m.msgs[0].content, "fields.\n\n");
 	assert_non_null(s);
-	assert_true(strncmp(s, "fields.\n\n{\n  \"count\": \"{count}        # "
-			       "note: the value you produce must be a single "
-			       "int value\",\n  \"metadata\": \"{metadata}     "
-			       "   # note: the value you produce must adhere "
-			       "to the JSON schema: {\\\"type\\\": "
-			       "\\\"object\\\", \\\"additionalProperties\\\": "
-			       "{\\\"type\\\": \\\"integer\\\"}}\"\n}\n"
-			       OBJECTIVE, 200) == 0);
+	assert_true(strncmp(s,
+			    "fields.\n\n{\n  \"count\": \"{count}        # "
+			    "note: the value you produce must be a single "
+			    "int value\",\n  \"metadata\": \"{metadata}     "
+			    "   # note: the value you produce must adhere "
+			    "to the JSON schema: {\\\"type\\\": "
+			    "\\\"object\\\", \\\"additionalProperties\\\": "
+			    "{\\\"type\\\": \\\"integer\\\"}}\"\n}\n" OBJECTIVE,
+			    200) == 0);
 	mgen_sig_messages_release(&m);
 	mgen_signature_free(sig);
 }
@@ -547,12 +559,14 @@ static void test_adapter__json_parse(void **state)
 	char *s = NULL;
 
 	(void)state;
-	assert_int_equal(mgen_json_adapter_parse(
-				 sig, "Sure {not json}! Here it is:\n```json\n"
-				      "{\"extra\": {\"x\": 1}, \"answer\": "
-				      "\"A {curly} \\\"q\\\"\", \"score\": "
-				      "\"0.75\"}\n```\nAnything else?",
-				 &out, &err), 0);
+	assert_int_equal(
+	    mgen_json_adapter_parse(sig,
+				    "Sure {not json}! Here it is:\n```json\n"
+				    "{\"extra\": {\"x\": 1}, \"answer\": "
+				    "\"A {curly} \\\"q\\\"\", \"score\": "
+				    "\"0.75\"}\n```\nAnything else?",
+				    &out, &err),
+	    0);
 	assert_string_equal(mgen_example_get_str(out, "answer"),
 			    "A {curly} \"q\"");
 	assert_int_equal(mgen_example_get_json(out, "score", &s), 0);
@@ -563,23 +577,27 @@ static void test_adapter__json_parse(void **state)
 	mgen_example_free(out);
 
 	/* a str output given a number gets Python's str() */
-	assert_int_equal(mgen_json_adapter_parse(sig, "{\"answer\": 5, "
-						      "\"score\": 1}",
-						 &out, &err), 0);
+	assert_int_equal(mgen_json_adapter_parse(sig,
+						 "{\"answer\": 5, "
+						 "\"score\": 1}",
+						 &out, &err),
+			 0);
 	assert_string_equal(mgen_example_get_str(out, "answer"), "5");
 	assert_int_equal(mgen_example_get_json(out, "score", &s), 0);
 	assert_string_equal(s, "1.0");
 	free(s);
 	mgen_example_free(out);
 
-	assert_int_equal(mgen_json_adapter_parse(sig, "{\"answer\": \"A\"}",
-						 &out, &err), MGEN_EPARSE);
+	assert_int_equal(
+	    mgen_json_adapter_parse(sig, "{\"answer\": \"A\"}", &out, &err),
+	    MGEN_EPARSE);
 	assert_null(out);
 	assert_string_equal(err.msg, "json adapter: expected output fields "
 				     "[answer, score], parsed [answer]");
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_json_adapter_parse(sig, "no object { here",
-						 &out, &err), MGEN_EPARSE);
+	assert_int_equal(
+	    mgen_json_adapter_parse(sig, "no object { here", &out, &err),
+	    MGEN_EPARSE);
 	assert_string_equal(err.msg, "json adapter: no JSON object in the "
 				     "answer");
 	mgen_signature_free(sig);
@@ -595,14 +613,15 @@ static void test_adapter__json_response_format(void **state)
 	(void)state;
 	assert_int_equal(mgen_json_adapter_response_format(sig, &rf, NULL), 0);
 	assert_string_equal(
-		rf, "{\"type\": \"json_schema\", \"json_schema\": {\"name\": \"DSPyProgramOutputs\", "
-		    "\"strict\": true, \"schema\": {\"properties\": "
-		    "{\"table_comment\": {\"type\": \"string\", \"title\": "
-		    "\"Table Comment\"}, \"tags\": {\"type\": \"array\", "
-		    "\"items\": {\"type\": \"string\"}, \"title\": \"Tags\"}}, "
-		    "\"title\": \"DSPyProgramOutputs\", \"type\": \"object\", "
-		    "\"required\": [\"table_comment\", \"tags\"], "
-		    "\"additionalProperties\": false}}}");
+	    rf, "{\"type\": \"json_schema\", \"json_schema\": {\"name\": "
+		"\"DSPyProgramOutputs\", "
+		"\"strict\": true, \"schema\": {\"properties\": "
+		"{\"table_comment\": {\"type\": \"string\", \"title\": "
+		"\"Table Comment\"}, \"tags\": {\"type\": \"array\", "
+		"\"items\": {\"type\": \"string\"}, \"title\": \"Tags\"}}, "
+		"\"title\": \"DSPyProgramOutputs\", \"type\": \"object\", "
+		"\"required\": [\"table_comment\", \"tags\"], "
+		"\"additionalProperties\": false}}}");
 	free(rf);
 	assert_int_equal(mgen_json_adapter_response_format(open, &rf, NULL), 0);
 	assert_string_equal(rf, "{\"type\": \"json_object\"}");
@@ -614,20 +633,20 @@ static void test_adapter__json_response_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_adapter__chat_simple),
-		cmocka_unit_test(test_adapter__chat_chain_of_thought_demo),
-		cmocka_unit_test(test_adapter__chat_typed_outputs_and_notes),
-		cmocka_unit_test(test_adapter__chat_bool_and_literal_notes),
-		cmocka_unit_test(test_adapter__chat_incomplete_demos_first),
-		cmocka_unit_test(test_adapter__chat_value_formatting),
-		cmocka_unit_test(test_adapter__chat_multiline_instructions),
-		cmocka_unit_test(test_adapter__chat_parse_sections),
-		cmocka_unit_test(test_adapter__chat_parse_missing_field),
-		cmocka_unit_test(test_adapter__chat_parse_typed),
-		cmocka_unit_test(test_adapter__json_render),
-		cmocka_unit_test(test_adapter__json_render_typed_placeholders),
-		cmocka_unit_test(test_adapter__json_parse),
-		cmocka_unit_test(test_adapter__json_response_format),
+	    cmocka_unit_test(test_adapter__chat_simple),
+	    cmocka_unit_test(test_adapter__chat_chain_of_thought_demo),
+	    cmocka_unit_test(test_adapter__chat_typed_outputs_and_notes),
+	    cmocka_unit_test(test_adapter__chat_bool_and_literal_notes),
+	    cmocka_unit_test(test_adapter__chat_incomplete_demos_first),
+	    cmocka_unit_test(test_adapter__chat_value_formatting),
+	    cmocka_unit_test(test_adapter__chat_multiline_instructions),
+	    cmocka_unit_test(test_adapter__chat_parse_sections),
+	    cmocka_unit_test(test_adapter__chat_parse_missing_field),
+	    cmocka_unit_test(test_adapter__chat_parse_typed),
+	    cmocka_unit_test(test_adapter__json_render),
+	    cmocka_unit_test(test_adapter__json_render_typed_placeholders),
+	    cmocka_unit_test(test_adapter__json_parse),
+	    cmocka_unit_test(test_adapter__json_response_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,8 +25,8 @@ static mgen_signature *parse_ok(const char *spec)
 	return sig;
 }
 
-static void check_field(const mgen_signature *sig, size_t i,
-			const char *name, const char *type, int is_output)
+static void check_field(const mgen_signature *sig, size_t i, const char *name,
+			const char *type, int is_output)
 {
 	mgen_sig_field f;
 
@@ -38,9 +38,9 @@ static void check_field(const mgen_signature *sig, size_t i,
 
 static void test_signature__string_form_with_types(void **state)
 {
-	mgen_signature *sig = parse_ok(
-		"  context,question : str->answer: List[ str ],\n"
-		"  meta: Dict[str,Any], pick: Literal['a, b', 'c'] ");
+	mgen_signature *sig =
+	    parse_ok("  context,question : str->answer: List[ str ],\n"
+		     "  meta: Dict[str,Any], pick: Literal['a, b', 'c'] ");
 	char *s = NULL;
 
 	(void)state;
@@ -162,33 +162,35 @@ static void test_signature__builder_and_instructions(void **state)
 	(void)state;
 	assert_int_equal(mgen_signature_new(&sig), 0);
 	assert_int_equal(mgen_signature_add_output(sig, "comment", NULL,
-						   "One sentence.", "Comment:",
-						   &err), 0);
-	assert_int_equal(mgen_signature_add_input(sig, "table", "str", NULL,
-						  NULL, &err), 0);
+						   "One sentence.",
+						   "Comment:", &err),
+			 0);
+	assert_int_equal(
+	    mgen_signature_add_input(sig, "table", "str", NULL, NULL, &err), 0);
 	/* inputs stay before outputs whatever the order of calls */
 	check_field(sig, 0, "table", "str", 0);
 	check_field(sig, 1, "comment", "str", 1);
 	assert_string_equal(mgen_signature_instructions(sig),
 			    "Given the fields `table`, produce the fields "
 			    "`comment`.");
-	assert_int_equal(mgen_signature_add_input(sig, "bad name", NULL, NULL,
-						  NULL, &err), MGEN_EINVAL);
+	assert_int_equal(
+	    mgen_signature_add_input(sig, "bad name", NULL, NULL, NULL, &err),
+	    MGEN_EINVAL);
 	assert_string_equal(err.msg, "bad field name \"bad name\": not an "
 				     "identifier");
 
 	assert_int_equal(mgen_signature_set_instructions(
-				 sig, "\n    Write a comment.\n      Be brief."
-				      "\n\n    Use the data.\n  "), 0);
+			     sig, "\n    Write a comment.\n      Be brief."
+				  "\n\n    Use the data.\n  "),
+			 0);
 	assert_string_equal(mgen_signature_instructions(sig),
 			    "Write a comment.\n  Be brief.\n\nUse the data.");
 	/* custom instructions do not follow new fields */
-	assert_int_equal(mgen_signature_add_input(sig, "rows", NULL, NULL,
-						  NULL, NULL), 0);
+	assert_int_equal(
+	    mgen_signature_add_input(sig, "rows", NULL, NULL, NULL, NULL), 0);
 	assert_string_equal(mgen_signature_instructions(sig),
 			    "Write a comment.\n  Be brief.\n\nUse the data.");
-	assert_int_equal(mgen_signature_set_instructions(sig, "\tTabbed\n"),
-			 0);
+	assert_int_equal(mgen_signature_set_instructions(sig, "\tTabbed\n"), 0);
 	assert_string_equal(mgen_signature_instructions(sig), "Tabbed");
 	assert_int_equal(mgen_signature_set_instructions(sig, NULL), 0);
 	assert_string_equal(mgen_signature_instructions(sig),
@@ -196,8 +198,7 @@ static void test_signature__builder_and_instructions(void **state)
 			    "fields `comment`.");
 
 	/* by-position overlay, NULL restores the default */
-	assert_int_equal(mgen_signature_set_field_desc(sig, 0, "The table"),
-			 0);
+	assert_int_equal(mgen_signature_set_field_desc(sig, 0, "The table"), 0);
 	assert_int_equal(mgen_signature_set_field_prefix(sig, 0, "T:"), 0);
 	assert_int_equal(mgen_signature_field(sig, 0, &f), 0);
 	assert_string_equal(f.desc, "The table");
@@ -264,11 +265,12 @@ static void test_signature__example_json_round_trip(void **state)
 
 	(void)state;
 	assert_int_equal(
-		mgen_example_from_json(
-			"{\"question\":\"Q1\",\"augmented\":true,\"n\":1.0,"
-			"\"m\":-0,\"big\":12345678901234567890,\"e\":1e16,"
-			"\"x\":{\"k\":[1,2.50,null,false,\"caf\\u00e9\"]}}",
-			&ex, &err), 0);
+	    mgen_example_from_json(
+		"{\"question\":\"Q1\",\"augmented\":true,\"n\":1.0,"
+		"\"m\":-0,\"big\":12345678901234567890,\"e\":1e16,"
+		"\"x\":{\"k\":[1,2.50,null,false,\"caf\\u00e9\"]}}",
+		&ex, &err),
+	    0);
 	assert_true(mgen_example_augmented(ex));
 	assert_false(mgen_example_has(ex, "augmented"));
 	assert_int_equal(mgen_example_count(ex), 6);
@@ -317,8 +319,8 @@ static void test_signature__example_errors(void **state)
 			 MGEN_EPARSE);
 	assert_string_equal(err.msg, "example: not valid JSON");
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_example_from_json("{\"a\": 1, \"a\": 2}", &ex,
-						&err), 0);
+	assert_int_equal(
+	    mgen_example_from_json("{\"a\": 1, \"a\": 2}", &ex, &err), 0);
 	assert_int_equal(mgen_example_count(ex), 1);
 	check_json(ex, "a", "2");
 	assert_int_equal(mgen_example_set_json(ex, "b", "{oops", &err),
@@ -333,15 +335,15 @@ static void test_signature__example_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signature__string_form_with_types),
-		cmocka_unit_test(test_signature__string_form_errors),
-		cmocka_unit_test(test_signature__empty_side_is_allowed),
-		cmocka_unit_test(test_signature__defaults_desc_and_prefix),
-		cmocka_unit_test(test_signature__infer_prefix),
-		cmocka_unit_test(test_signature__builder_and_instructions),
-		cmocka_unit_test(test_signature__chain_of_thought),
-		cmocka_unit_test(test_signature__example_json_round_trip),
-		cmocka_unit_test(test_signature__example_errors),
+	    cmocka_unit_test(test_signature__string_form_with_types),
+	    cmocka_unit_test(test_signature__string_form_errors),
+	    cmocka_unit_test(test_signature__empty_side_is_allowed),
+	    cmocka_unit_test(test_signature__defaults_desc_and_prefix),
+	    cmocka_unit_test(test_signature__infer_prefix),
+	    cmocka_unit_test(test_signature__builder_and_instructions),
+	    cmocka_unit_test(test_signature__chain_of_thought),
+	    cmocka_unit_test(test_signature__example_json_round_trip),
+	    cmocka_unit_test(test_signature__example_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
