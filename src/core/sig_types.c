@@ -41,6 +41,29 @@ static const char *alias(const char *id, size_t n)
 	return NULL;
 }
 
+/* A string literal quoted as DSPy's get_annotation_name prints it
+ * (_quoted_string_for_literal_type_annotation): single quotes unless
+ * the text holds only single quotes; both kinds: ' escaped. */
+static void put_literal(mgen_buf *b, const char *s, size_t n)
+{
+	int sq = memchr(s, '\'', n) != NULL, dq = memchr(s, '"', n) != NULL;
+	size_t i;
+
+	if (sq && !dq) {
+		mgen_buf_putc(b, '"');
+		mgen_buf_append(b, s, n);
+		mgen_buf_putc(b, '"');
+		return;
+	}
+	mgen_buf_putc(b, '\'');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\'' && (i == 0 || s[i - 1] != '\\'))
+			mgen_buf_putc(b, '\\');
+		mgen_buf_putc(b, s[i]);
+	}
+	mgen_buf_putc(b, '\'');
+}
+
 char *mgen_sig__type_norm(const char *type, int *bad)
 {
 	mgen_buf b = MGEN_BUF_INIT;
@@ -59,7 +82,7 @@ char *mgen_sig__type_norm(const char *type, int *bad)
 				p += (p[0] == '\\' && p[1]) ? 2 : 1;
 			if (*p != q)
 				goto fail;
-			mgen_buf_append(&b, s, (size_t)(++p - s));
+			put_literal(&b, s + 1, (size_t)(p++ - s - 1));
 		} else if (isspace((unsigned char)*p)) {
 			p++;
 		} else if (*p == ',') {

@@ -472,6 +472,40 @@ static void test_adapter__chat_parse_typed(void **state)
 	mgen_signature_free(sig);
 }
 
+static void test_adapter__chat_no_outputs_and_bad_literal(void **state)
+{
+	mgen_signature *sig = sig_of("question ->");
+	mgen_signature *lit = sig_of("q -> label: Literal['pii', 'none']");
+	mgen_example *in = ex_of("{\"question\": \"Q\"}"), *out = NULL;
+	mgen_sig_messages m = MGEN_SIG_MESSAGES_INIT;
+	mgen_err err = MGEN_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(mgen_chat_adapter_render(sig, NULL, 0, in, &m, NULL),
+			 0);
+	/* DSPy still asks for the (empty) list of outputs */
+	check_msg(&m, 1, "user",
+		  "[[ ## question ## ]]\nQ\n\nRespond with the corresponding "
+		  "output fields, starting with the field , and then ending "
+		  "with the marker for `[[ ## completed ## ]]`.");
+	mgen_sig_messages_release(&m);
+	out = parse_ok(lit, "[[ ## label ## ]]\nLiteral['none']");
+	assert_string_equal(mgen_example_get_str(out, "label"), "none");
+	mgen_example_free(out);
+	out = NULL;
+	assert_int_equal(mgen_chat_adapter_parse(lit,
+						 "[[ ## label ## ]]\n"
+						 "maybe",
+						 &out, &err),
+			 MGEN_EPARSE);
+	assert_string_equal(err.msg, "chat adapter: field `label` "
+				     "(Literal['pii', 'none']): \"maybe\" is "
+				     "not a valid Literal['pii', 'none']");
+	mgen_example_free(in);
+	mgen_signature_free(sig);
+	mgen_signature_free(lit);
+}
+
 /* ---- JSONAdapter ---- */
 
 static void test_adapter__json_render(void **state)
@@ -643,6 +677,7 @@ int main(void)
 	    cmocka_unit_test(test_adapter__chat_parse_sections),
 	    cmocka_unit_test(test_adapter__chat_parse_missing_field),
 	    cmocka_unit_test(test_adapter__chat_parse_typed),
+	    cmocka_unit_test(test_adapter__chat_no_outputs_and_bad_literal),
 	    cmocka_unit_test(test_adapter__json_render),
 	    cmocka_unit_test(test_adapter__json_render_typed_placeholders),
 	    cmocka_unit_test(test_adapter__json_parse),

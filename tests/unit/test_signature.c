@@ -53,6 +53,15 @@ static void test_signature__string_form_with_types(void **state)
 	check_field(sig, 3, "meta", "dict[str, Any]", 1);
 	check_field(sig, 4, "pick", "Literal['a, b', 'c']", 1);
 	assert_int_equal(mgen_signature_find(sig, "meta"), 3);
+	mgen_signature_free(sig);
+	/* Literal strings re-quoted the way DSPy prints them */
+	sig = parse_ok("a -> b: Literal[\"x\", \"it's\"], c: "
+		       "Optional[ Literal[ 'y' ] ]");
+	check_field(sig, 1, "b", "Literal['x', \"it's\"]", 1);
+	check_field(sig, 2, "c", "Optional[Literal['y']]", 1);
+	mgen_signature_free(sig);
+	sig = parse_ok("  context,question : str->answer: List[ str ],\n"
+		       "  meta: Dict[str,Any], pick: Literal['a, b', 'c'] ");
 	assert_int_equal(mgen_signature_find(sig, "nope"), -1);
 	assert_string_equal(mgen_signature_instructions(sig),
 			    "Given the fields `context`, `question`, produce "
