@@ -44,7 +44,8 @@ typedef struct mgen_run_info {
  * comments.sql: a header comment (run id, dialect, "review before
  * applying"); for SQLite the sidecar setup DDL; then per table a
  * "-- name" line, the table's statement and each column's, in column
- * order, one per PROPOSED comment in `dialect`'s DDL (exactly what
+ * order, one per PROPOSED (after apply: APPLIED) comment in `dialect`'s
+ * DDL (exactly what
  * mgen_apply executes); KEPT ones appear as "-- kept existing comment on
  * x (use --overwrite to replace)" lines, FAILED ones as "-- failed: x:
  * reason" (reason on one line), statements the dialect cannot express as

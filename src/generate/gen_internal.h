@@ -33,6 +33,8 @@ typedef struct mgen__run {
 	long long est_calls, est_prompt, est_completion;
 	long long spent_tokens;     /* LM tokens spent so far (budget) */
 	double spent_cost;
+	long long reserved_tokens;  /* estimates of the calls in flight */
+	double reserved_cost;
 	int budget_hit;             /* budget reached: stop taking tables */
 	int fatal;                  /* a run-stopping error (EAUTH) was seen */
 	mgen_err fatal_err;

@@ -76,28 +76,63 @@ static long long completion_estimate(size_t ncols)
 }
 
 /* 1 when the next call (estimated from its prompt) would take the run's
- * tokens or cost over the budget; sets run->budget_hit. */
-static int over_budget(mgen__run *run, const mgen_chat *chat)
+ * tokens or cost over the budget, counting what calls in flight on other
+ * workers have reserved; sets run->budget_hit. Otherwise reserves the
+ * estimate in *reserved (released by settle_budget after the call). */
+typedef struct reservation {
+	long long tokens;
+	double cost;
+} reservation;
+
+static int over_budget(mgen__run *run, const mgen_chat *chat,
+		       reservation *reserved)
 {
 	const mgen_config *cfg = run->cfg;
-	long long p, c;
+	long long p, c, tokens;
+	double cost;
 	int over = 0;
 
+	reserved->tokens = 0;
+	reserved->cost = 0;
 	if (cfg->budget_max_tokens <= 0 && cfg->budget_max_cost <= 0)
 		return 0;
 	p = prompt_tokens_estimate(chat);
-	c = completion_estimate(run->cfg->columns_per_call);
+	c = completion_estimate((size_t)run->cfg->columns_per_call);
 	pthread_mutex_lock(&run->lock);
-	if (cfg->budget_max_tokens > 0 &&
-	    run->spent_tokens + p + c > cfg->budget_max_tokens)
+	tokens = run->spent_tokens + run->reserved_tokens + p + c;
+	cost = run->spent_cost + run->reserved_cost +
+	       mgen__cost(cfg, (double)p, (double)c);
+	if (cfg->budget_max_tokens > 0 && tokens > cfg->budget_max_tokens)
 		over = 1;
-	if (cfg->budget_max_cost > 0 &&
-	    run->spent_cost + mgen__cost(cfg, (double)p, (double)c) >
-		    cfg->budget_max_cost)
+	if (cfg->budget_max_cost > 0 && cost > cfg->budget_max_cost)
 		over = 1;
+	if (!over) {
+		reserved->tokens = p + c;
+		reserved->cost = mgen__cost(cfg, (double)p, (double)c);
+		run->reserved_tokens += reserved->tokens;
+		run->reserved_cost += reserved->cost;
+	}
 	run->budget_hit |= over;
 	pthread_mutex_unlock(&run->lock);
 	return over;
+}
+
+/* Books a finished call: drops its reservation, adds what it used. */
+static void settle_budget(mgen__run *run, const reservation *reserved,
+			  const mgen_lm_response *resp, int ok)
+{
+	const mgen_config *cfg = run->cfg;
+
+	pthread_mutex_lock(&run->lock);
+	run->reserved_tokens -= reserved->tokens;
+	run->reserved_cost -= reserved->cost;
+	if (ok) {
+		run->spent_tokens +=
+			resp->prompt_tokens + resp->completion_tokens;
+		run->spent_cost += mgen__cost(cfg, (double)resp->prompt_tokens,
+					      (double)resp->completion_tokens);
+	}
+	pthread_mutex_unlock(&run->lock);
 }
 
 /* One LM call with tracing and usage accounting. Returns mgen_lm_chat's
@@ -107,23 +142,19 @@ static int ask(mgen__run *run, mgen_table *t, const char *fullname,
 	       mgen_lm_response *resp, mgen_err *e)
 {
 	mgen__trace tr;
+	reservation reserved;
 	int rc;
 
-	if (over_budget(run, chat)) {
+	if (over_budget(run, chat, &reserved)) {
 		mgen_err_set(e, MGEN_ELIMIT, "budget reached");
 		return MGEN_ELIMIT;
 	}
 	rc = mgen_lm_chat(run->lm, chat->msgs, chat->n, NULL, resp, e);
+	settle_budget(run, &reserved, resp, rc == 0);
 	t->lm_calls++;
 	if (rc == 0) {
 		t->prompt_tokens += resp->prompt_tokens;
 		t->completion_tokens += resp->completion_tokens;
-		pthread_mutex_lock(&run->lock);
-		run->spent_tokens +=
-			resp->prompt_tokens + resp->completion_tokens;
-		run->spent_cost += mgen__cost(run->cfg, resp->prompt_tokens,
-					      resp->completion_tokens);
-		pthread_mutex_unlock(&run->lock);
 	}
 	memset(&tr, 0, sizeof(tr));
 	tr.table = fullname;

@@ -48,6 +48,7 @@ static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
 
 	switch (p->status) {
 	case MGEN_STATUS_PROPOSED:
+	case MGEN_STATUS_APPLIED: /* after --apply: the DDL that ran */
 		if (p->comment == NULL)
 			break;
 		rc = c ? mgen_dialect_column_comment_ddl(d, t, c, p->comment,

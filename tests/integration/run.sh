@@ -318,6 +318,120 @@ case_generate_dry_run_changes_nothing() {
 		|| fail "sidecar does not hold 1 + 8 comments"
 }
 
+case_kill9_then_resume_every_table_once() {
+	local conn out run pid rc
+	start_llm k9 --latency-ms 150 || return 1
+	conn=$(sqlite_copy k9); out=$TMP/k9
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--concurrency 2 --apply -q >/dev/null 2>&1 &
+	pid=$!
+	sleep 1.5; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+	run=$(run_dir "$out")
+	local before; before=$(grep -c '' "$run/checkpoint.jsonl")
+	[ "$before" -gt 0 ] && [ "$before" -lt 26 ] || fail "checkpoint has $before tables (kill came too early or late)"
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--resume "$(basename "$run")" --apply >"$TMP/k9.stdout" 2>"$TMP/k9.stderr"; rc=$?
+	[ $rc = 0 ] || { tail -3 "$TMP/k9.stderr" >&2; fail "resume exit $rc"; return 1; }
+	grep -q "already done" "$TMP/k9.stderr" || fail "resume did not restore the checkpoint"
+	$CHECK agree "$run" --tables 26 --all-proposed >/dev/null || return 1
+	$CHECK auto "$run" >/dev/null || return 1
+	[ "$(grep -c '' "$run/checkpoint.jsonl")" = 26 ] || fail "checkpoint not 26 tables"
+	# each object applied exactly once: one sidecar row each, all applied
+	[ "$(sqlite3 "$TMP/k9.sqlite" "select count(*) from _metagen_comments")" = 350 ] || fail "sidecar rows"
+	! grep -qP '\t(proposed|failed)\t' "$run/comments.tsv" || fail "not every comment applied"
+}
+
+case_shards_split_scope_without_overlap() {
+	local conn k
+	conn=$(sqlite_copy shard)
+	for k in 0 1 2; do
+		"$BIN" generate --connection "$conn" --model offline --out "$TMP/shard$k" \
+			--shard "$k/3" -q >/dev/null 2>&1 || { fail "shard $k failed"; return 1; }
+	done
+	python3 - "$TMP" <<'EOF' || fail "shards overlap or miss tables"
+import glob, sys
+seen = []
+for k in range(3):
+    tsv = glob.glob(f"{sys.argv[1]}/shard{k}/*/comments.tsv")[0]
+    rows = [l.split("\t") for l in open(tsv).read().split("\n")[1:] if l]
+    seen += sorted({r[2] for r in rows})
+assert len(seen) == 26 and len(set(seen)) == 26, (len(seen), len(set(seen)))
+EOF
+	"$BIN" generate --connection "$conn" --model offline --shard 3/3 >/dev/null 2>&1; [ $? = 2 ] || fail "bad shard accepted"
+}
+
+case_estimate_calls_nothing() {
+	local conn
+	start_llm est || return 1
+	conn=$(sqlite_copy est)
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/est" \
+		--estimate --columns-per-call 12 --price-prompt-per-1k 0.003 --price-completion-per-1k 0.015 \
+		>"$TMP/est.out" 2>/dev/null || { fail "estimate failed"; return 1; }
+	grep -q 'estimate: 26 tables, 324 columns; [0-9]* LM calls' "$TMP/est.out" || fail "estimate: $(cat "$TMP/est.out")"
+	[ ! -s "$LLM_REC" ] || fail "estimate called the LM"
+	[ ! -d "$TMP/est" ] || fail "estimate wrote a run folder"
+	# the call count is what a real run makes
+	local calls; calls=$(sed -n 's/.* \([0-9]*\) LM calls.*/\1/p' "$TMP/est.out")
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/est2" \
+		--columns-per-call 12 -q >/dev/null 2>&1 || fail "run failed"
+	[ "$(grep -c '' "$LLM_REC")" = "$calls" ] || fail "estimated $calls calls, made $(grep -c '' "$LLM_REC")"
+}
+
+case_budget_stops_cleanly_then_resumes() {
+	local conn out run rc
+	start_llm budget || return 1
+	conn=$(sqlite_copy budget); out=$TMP/budget
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--budget-max-tokens 20000 --apply >"$TMP/b.out" 2>"$TMP/b.err"; rc=$?
+	[ $rc = 1 ] || fail "exit $rc, expected 1"
+	grep -q -- '--resume' "$TMP/b.err" || fail "no resume hint: $(tail -2 "$TMP/b.err")"
+	run=$(run_dir "$out")
+	python3 - "$run" <<'EOF' || fail "budget exceeded"
+import json, sys
+t = json.load(open(sys.argv[1] + "/manifest.json"))["tokens"]
+assert 0 < t["prompt"] + t["completion"] <= 20000, t
+EOF
+	[ -z "$(sqlite3 "$TMP/budget.sqlite" "select name from sqlite_master where name = '_metagen_comments'")" ] \
+		|| fail "a budget-stopped run applied DDL"
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--resume "$(basename "$run")" >/dev/null 2>&1 || { fail "resume failed"; return 1; }
+	$CHECK agree "$run" --tables 26 --all-proposed >/dev/null || return 1
+	$CHECK auto "$run" >/dev/null || return 1
+}
+
+case_twenty_percent_faults_correct_or_reported() {
+	local conn out rc
+	start_llm f20 --fault-rate 0.2 --fault-kinds 429,500,hang,garbage,fence,truncate,reorder,missing \
+		--seed 11 --hang-seconds 30 || return 1
+	conn=$(sqlite_copy f20); out=$TMP/f20
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
+		--timeout-seconds 2 --max-retries 3 --parse-retries 2 --concurrency 8 --apply \
+		>"$TMP/f20.out" 2>"$TMP/f20.err"; rc=$?
+	[ $rc = 0 ] || [ $rc = 1 ] || { tail -3 "$TMP/f20.err" >&2; fail "exit $rc (crash?)"; return 1; }
+	local run; run=$(run_dir "$out")
+	python3 - "$run" "$rc" <<'EOF' || fail "a comment is neither correct nor reported"
+import sys
+run, rc = sys.argv[1], int(sys.argv[2])
+rows = [l.split("\t") for l in open(run + "/comments.tsv", encoding="utf-8").read().split("\n")[1:] if l]
+failed = 0
+for r in rows:
+    name = ".".join(p for p in r[:3] if p)
+    status, path, comment, reason = r[8], r[7], r[6], r[9]
+    if status == "failed":
+        assert reason, f"{name}.{r[3]} failed without a reason"
+        failed += 1
+    elif path == "offline":
+        assert "LM could not answer" in reason, f"{name}.{r[3]}: offline without reason"
+    else:
+        want = f"Auto comment for {name}.{r[3]}." if r[3] else None
+        if want:
+            assert comment == want, f"{name}.{r[3]}: {comment!r}"
+        assert status == "applied", f"{name}.{r[3]}: {status}"
+assert (failed > 0) == (rc == 1), f"exit {rc} with {failed} failed"
+EOF
+	$CHECK agree "$run" --tables 26 >/dev/null || return 1
+}
+
 # --- runner ----------------------------------------------------------------
 cases=$(declare -F | awk '{print $3}' | grep '^case_')
 [ $# -gt 0 ] && cases="$*"
