@@ -3,7 +3,8 @@
  * next table from a shared counter, each with its own ODBC connection
  * (statement handles are never shared between threads), profile it and
  * ask for its comments. Profiling of one table overlaps the LM calls of
- * the others, and at most `concurrency` LM requests are in flight.
+ * the others, and at most `concurrency` LM requests are in flight. The
+ * first worker reuses the connection that listed the tables.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ typedef struct pool {
 	mgen_profile_options po;
 	size_t next;          /* index of the next table to take */
 	size_t done;
+	int listing_taken;     /* one worker reuses the listing connection */
 	unsigned long queries; /* statements run by worker connections */
 	int rc;               /* first run-stopping error */
 } pool;
@@ -126,10 +128,18 @@ static void *worker(void *arg)
 	mgen_wh *wh = NULL;
 	mgen_err e = MGEN_ERR_INIT;
 	size_t i;
-	int rc;
+	int rc = 0, own = 1;
 
-	rc = mgen_wh_connect(run->cfg->connection, mgen_wh_dialect(run->wh),
-			     &wh, &e);
+	pthread_mutex_lock(&run->lock);
+	if (!p->listing_taken) { /* saves a connection (and its caches) */
+		p->listing_taken = 1;
+		wh = run->wh;
+		own = 0;
+	}
+	pthread_mutex_unlock(&run->lock);
+	if (own)
+		rc = mgen_wh_connect(run->cfg->connection,
+				     mgen_wh_dialect(run->wh), &wh, &e);
 	pthread_mutex_lock(&run->lock);
 	if (rc && !p->rc) {
 		p->rc = rc;
@@ -147,9 +157,13 @@ static void *worker(void *arg)
 		if (rc && !p->rc)
 			p->rc = rc;
 	}
-	p->queries += wh ? mgen_wh_query_count(wh) : 0;
-	pthread_mutex_unlock(&run->lock);
-	mgen_wh_close(wh);
+	if (own) {
+		p->queries += wh ? mgen_wh_query_count(wh) : 0;
+		pthread_mutex_unlock(&run->lock);
+		mgen_wh_close(wh);
+	} else {
+		pthread_mutex_unlock(&run->lock);
+	}
 	return NULL;
 }
 

@@ -189,34 +189,26 @@ fail:
 	return NULL;
 }
 
-/* Appends comments.json's text to `out`. */
+/* Appends comments.json's text to `out`: {"tables": [...]} with one table
+ * object a line, built one table at a time so memory stays at one table's
+ * JSON tree however many tables the run has. */
 static int json_comments(const mgen_table *tables, size_t n, mgen_buf *out)
 {
-	cJSON *root = cJSON_CreateObject();
-	cJSON *arr = cJSON_AddArrayToObject(root, "tables");
-	char *text = NULL;
 	size_t i;
-	int rc = MGEN_ENOMEM;
 
-	if (arr == NULL)
-		goto done;
-	for (i = 0; i < n; i++) {
+	mgen_buf_puts(out, "{\"tables\": [\n");
+	for (i = 0; i < n && !mgen_buf_error(out); i++) {
 		cJSON *t = json_table(&tables[i]);
-		if (t == NULL || !cJSON_AddItemToArray(arr, t)) {
-			cJSON_Delete(t);
-			goto done;
-		}
+		char *text = t ? cJSON_PrintUnformatted(t) : NULL;
+		cJSON_Delete(t);
+		if (text == NULL)
+			return MGEN_ENOMEM;
+		mgen_buf_puts(out, text);
+		mgen_buf_puts(out, i + 1 < n ? ",\n" : "\n");
+		free(text);
 	}
-	text = cJSON_Print(root);
-	if (text == NULL)
-		goto done;
-	mgen_buf_puts(out, text);
-	mgen_buf_putc(out, '\n');
-	rc = mgen_buf_error(out);
-done:
-	free(text);
-	cJSON_Delete(root);
-	return rc;
+	mgen_buf_puts(out, "]}\n");
+	return mgen_buf_error(out);
 }
 
 /* --- manifest.json ------------------------------------------------------ */
