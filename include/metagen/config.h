@@ -52,6 +52,13 @@ typedef struct mgen_config {
 				    the LM cannot answer (endpoint errors after
 				    retries); never used for answers that fail
 				    validation: those are reported failed */
+	int cache;               /* cache: true (LM answers in
+				    <cache_dir>/cache.sqlite; --no-cache) */
+	char *cache_dir;         /* cache_dir: ".metagen" */
+	double requests_per_minute; /* rate_limit.requests_per_minute: 0 =
+				       unlimited */
+	double tokens_per_minute;   /* rate_limit.tokens_per_minute: 0 =
+				       unlimited */
 	/* scheduling */
 	int concurrency;         /* concurrency: 4 (worker threads, each with
 				    its own warehouse connection) */

@@ -28,12 +28,22 @@ typedef struct mgen_lm_options {
 	long backoff_max_ms;   /* backoff cap; default 120000 */
 	mgen_log_fn log;       /* optional */
 	void *log_userdata;
+	/* since version 2 */
+	const char *cache_path; /* answer cache file (include/metagen/
+				   cache.h), e.g. ".metagen/cache.sqlite";
+				   NULL = no cache */
+	const char *rollout_id; /* optional; part of the cache key (a new
+				   id gets new answers), never sent */
+	double requests_per_minute; /* 0 = unlimited */
+	double tokens_per_minute;   /* 0 = unlimited */
 } mgen_lm_options;
 
-#define MGEN_LM_OPTIONS_VERSION 1
+/* Version 1 (the struct up to log_userdata) is still accepted and means
+ * no cache and no rate limit. */
+#define MGEN_LM_OPTIONS_VERSION 2
 #define MGEN_LM_OPTIONS_INIT                                                  \
 	{MGEN_LM_OPTIONS_VERSION, NULL, NULL, NULL, 0.1, 8192, 120000, 3,     \
-	 1000, 120000, NULL, NULL}
+	 1000, 120000, NULL, NULL, NULL, NULL, 0, 0}
 
 typedef struct mgen_lm mgen_lm;
 
@@ -52,6 +62,7 @@ typedef struct mgen_lm_response {
 	int http_status;      /* of the last attempt */
 	int attempts;         /* HTTP requests made, retries included */
 	double latency_ms;    /* wall time of the whole call */
+	int cache_hit;        /* 1 when the answer came from the cache */
 } mgen_lm_response;
 
 /*
@@ -74,8 +85,18 @@ typedef struct mgen_lm_response {
  *
  * Returns 0, MGEN_ECONFIG (no model, or no base URL can be found: the
  * message says which variable to set), MGEN_EINVAL (opts->version is not
- * MGEN_LM_OPTIONS_VERSION), MGEN_EHTTP (libcurl cannot initialise) or
- * MGEN_ENOMEM.
+ * MGEN_LM_OPTIONS_VERSION or 1), MGEN_EHTTP (libcurl cannot
+ * initialise), MGEN_EIO (opts->cache_path cannot be opened: SQLite's
+ * text in `err`) or MGEN_ENOMEM.
+ *
+ * Rate limits (opts->requests_per_minute, opts->tokens_per_minute) are
+ * token buckets shared by every thread using the client: requests are
+ * spaced 60/rpm s apart; tokens may burst up to ten seconds' worth. Each
+ * HTTP attempt (retries too) reserves one request and an estimate of its
+ * tokens - prompt characters / 4 + 1, plus min(max_tokens, 1024) for the
+ * answer - and the bucket is corrected with the usage the endpoint
+ * reports (failed attempts give their tokens back). A thread waits for
+ * the limiter, or for Retry-After, without blocking the others.
  */
 int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err);
 
@@ -105,6 +126,17 @@ const char *mgen_lm_model(const mgen_lm *lm);
  * MGEN_ENOMEM. On failure `out` has no strings, but attempts, http_status
  * (0 when no HTTP answer came) and latency_ms are set. `err` never
  * contains the key. Answers are capped at 64 MiB.
+ *
+ * With a cache (opts->cache_path) the call first looks up the request's
+ * key (mgen_cache_key: model string as configured, messages,
+ * temperature, max_tokens, response_format, rollout_id; never the key or
+ * base URL). A hit returns the stored content and finish_reason with
+ * cache_hit 1, attempts 0, http_status 0 and no usage (prompt and
+ * completion tokens 0, as DSPy reports hits) and makes no HTTP request.
+ * A miss calls the endpoint and stores the answer when it is a success
+ * with content and finish_reason "stop" or "length" (or none). Cache
+ * read or write failures are logged at MGEN_LOG_WARN and the call goes
+ * on without the cache.
  */
 int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		 const char *response_format_json, mgen_lm_response *out,
@@ -114,8 +146,23 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 void mgen_lm_response_release(mgen_lm_response *r);
 
 /* Token usage and HTTP request count (retries included) summed over every
- * call so far; any pointer may be NULL. Thread-safe. */
+ * call so far; cache hits count in neither. Any pointer may be NULL.
+ * Thread-safe. */
 void mgen_lm_usage(const mgen_lm *lm, long long *prompt_tokens,
 		   long long *completion_tokens, long long *requests);
+
+/* Calls answered from the cache so far. Thread-safe. */
+long long mgen_lm_cache_hits(const mgen_lm *lm);
+
+/*
+ * Removes the cached answer of this exact request (same arguments as
+ * mgen_lm_chat), so that asking again calls the endpoint and a re-run
+ * does not replay it. For callers that found an answer unusable (does
+ * not parse, no progress) and will ask the same thing again. Returns 0
+ * (also without a cache or entry), MGEN_EINVAL (bad
+ * response_format_json), MGEN_EIO or MGEN_ENOMEM.
+ */
+int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		       const char *response_format_json, mgen_err *err);
 
 #endif

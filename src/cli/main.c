@@ -18,6 +18,7 @@ static const command commands[] = {
 	 "profile the tables in scope and write comments for review"},
 	{"apply", cmd_apply,
 	 "apply a reviewed comments.tsv to the warehouse"},
+	{"cache", cmd_cache, "show (stats) or empty (clear) the LM answer cache"},
 	{NULL, NULL, NULL},
 };
 

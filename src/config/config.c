@@ -64,6 +64,16 @@ const mgen__config_spec mgen__config_specs[] = {
 	{"offline_fallback", CT(BOOL), NULL, "true", OFF(offline_fallback), 0,
 	 0, 0,
 	 "offline describer when the LM cannot answer (after retries)"},
+	{"cache", CT(BOOL), NULL, "true", OFF(cache), 0, 0, 0,
+	 "reuse LM answers of identical requests (--no-cache = ask again)"},
+	{"cache_dir", CT(STRING), NULL, ".metagen", OFF(cache_dir), 0, 0, 0,
+	 "folder of the LM answer cache (cache.sqlite)"},
+	{"rate_limit.requests_per_minute", CT(NUMBER), NULL, "0",
+	 OFF(requests_per_minute), 0, 1e9, 0,
+	 "most LM requests per minute, retries included (0 = unlimited)"},
+	{"rate_limit.tokens_per_minute", CT(NUMBER), NULL, "0",
+	 OFF(tokens_per_minute), 0, 1e12, 0,
+	 "most LM tokens (prompt + answer) per minute (0 = unlimited)"},
 	/* scheduling */
 	{"concurrency", CT(INT), NULL, "4", OFF(concurrency), 1, 256, 0,
 	 "tables worked on at once, each with its own warehouse connection "

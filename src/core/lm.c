@@ -4,7 +4,8 @@
  * and full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog,
  * 2015) honouring Retry-After (RFC 9110 10.2.3), usage summed under a
  * mutex. Request and answer shapes: ../shared/reference/llm-endpoints.md.
- * libcurl stays inside this file.
+ * Optional answer cache (cache.h) and request/token rate limits
+ * (ratelimit.h) around the HTTP attempts. libcurl stays inside this file.
  */
 #include <assert.h>
 #include <curl/curl.h>
@@ -18,12 +19,15 @@
 #include <time.h>
 
 #include "core/lm_internal.h"
+#include "core/ratelimit.h"
 #include "metagen/buf.h"
+#include "metagen/cache.h"
 #include "util/json.h"
 #include "util/util.h"
 
 #define LM_MAX_BODY ((size_t)64 * 1024 * 1024) /* answer size bound */
 #define LM_CONNECT_TIMEOUT_MS 30000L
+#define LM_EST_ANSWER_TOKENS 1024 /* answer guess for the token bucket */
 
 struct mgen_lm {
 	mgen_lm_target t;
@@ -36,10 +40,15 @@ struct mgen_lm {
 	long backoff_max_ms;
 	mgen_log_fn log;
 	void *log_userdata;
+	char *model_str;     /* the model string as configured (cache key) */
+	char *rollout_id;    /* NULL or owned */
+	mgen_cache *cache;   /* NULL = no cache */
+	mgen__ratelimit rl;
 	pthread_mutex_t mu; /* guards the counters and rng */
 	long long prompt_tokens;
 	long long completion_tokens;
 	long long requests;
+	long long cache_hits;
 	uint64_t rng;
 };
 
@@ -76,6 +85,27 @@ static void lm_log(const mgen_lm *lm, mgen_log_level lvl, const char *fmt, ...)
 	lm->log(lm->log_userdata, lvl, msg);
 }
 
+/* The cache, limiter and copies of the options that version 2 added. */
+static int lm_open_extras(mgen_lm *lm, const mgen_lm_options *opts,
+			  mgen_err *err)
+{
+	int v2 = opts->version >= 2;
+
+	if (mgen__ratelimit_init(&lm->rl,
+				 v2 ? opts->requests_per_minute : 0,
+				 v2 ? opts->tokens_per_minute : 0) != 0)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	lm->model_str = mgen__strdup(opts->model);
+	lm->rollout_id = v2 && opts->rollout_id
+				 ? mgen__strdup(opts->rollout_id) : NULL;
+	if (lm->model_str == NULL ||
+	    (v2 && opts->rollout_id && lm->rollout_id == NULL))
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (!v2 || opts->cache_path == NULL)
+		return 0;
+	return mgen_cache_open(opts->cache_path, &lm->cache, err);
+}
+
 int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 {
 	mgen_lm_options dflt = MGEN_LM_OPTIONS_INIT;
@@ -86,7 +116,7 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 	*out = NULL;
 	if (opts == NULL)
 		opts = &dflt;
-	if (opts->version != MGEN_LM_OPTIONS_VERSION)
+	if (opts->version != MGEN_LM_OPTIONS_VERSION && opts->version != 1)
 		return mgen_err_set(err, MGEN_EINVAL,
 				    "unsupported mgen_lm_options version %d "
 				    "(expected %d)",
@@ -112,6 +142,11 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 		free(lm);
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
+	rc = lm_open_extras(lm, opts, err);
+	if (rc != 0) {
+		mgen_lm_free(lm); /* the limiter is set up before the cache */
+		return rc;
+	}
 	lm->temperature = opts->temperature;
 	lm->max_tokens = opts->max_tokens > 0 ? opts->max_tokens : 8192;
 	lm->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 120000;
@@ -134,6 +169,10 @@ void mgen_lm_free(mgen_lm *lm)
 		return;
 	mgen_lm__target_release(&lm->t);
 	free(lm->url);
+	free(lm->model_str);
+	free(lm->rollout_id);
+	mgen_cache_close(lm->cache);
+	mgen__ratelimit_destroy(&lm->rl);
 	pthread_mutex_destroy(&lm->mu);
 	free(lm);
 }
@@ -531,26 +570,90 @@ static void pause_before_retry(mgen_lm *lm, CURLcode cc, long status,
 	mgen__sleep_ms(delay);
 }
 
-int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
-		 const char *response_format_json, mgen_lm_response *out,
-		 mgen_err *err)
+/* The cache key of a request to this client. */
+static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		  const char *response_format_json, char hex[65],
+		  mgen_err *err)
 {
-	double t0 = mgen__now_ms();
-	char *body = NULL, errbuf[CURL_ERROR_SIZE];
+	mgen_cache_request req;
+
+	req.model = lm->model_str;
+	req.msgs = msgs;
+	req.nmsgs = nmsgs;
+	req.temperature = lm->temperature;
+	req.max_tokens = lm->max_tokens;
+	req.response_format_json = response_format_json;
+	req.rollout_id = lm->rollout_id;
+	return mgen_cache_key(&req, hex, err);
+}
+
+/* 1 and fills `out` on a hit; 0 on a miss or a cache failure (logged). */
+static int cache_lookup(mgen_lm *lm, const char *key, mgen_lm_response *out)
+{
+	mgen_cache_entry e;
+	mgen_err err = MGEN_ERR_INIT;
+	int rc = mgen_cache_get(lm->cache, key, &e, &err);
+
+	if (rc == MGEN_ENOTFOUND)
+		return 0;
+	if (rc != 0) {
+		lm_log(lm, MGEN_LOG_WARN, "%s; asking the endpoint", err.msg);
+		return 0;
+	}
+	out->content = e.content;
+	out->finish_reason = e.finish_reason;
+	out->cache_hit = 1;
+	pthread_mutex_lock(&lm->mu);
+	lm->cache_hits++;
+	pthread_mutex_unlock(&lm->mu);
+	return 1;
+}
+
+/* Stores a successful answer; failures are logged, not fatal. */
+static void cache_store(mgen_lm *lm, const char *key,
+			const mgen_lm_response *r)
+{
+	mgen_cache_entry e;
+	mgen_err err = MGEN_ERR_INIT;
+
+	if (r->content == NULL ||
+	    (r->finish_reason && strcmp(r->finish_reason, "stop") != 0 &&
+	     strcmp(r->finish_reason, "length") != 0))
+		return;
+	e.content = r->content;
+	e.finish_reason = r->finish_reason;
+	e.prompt_tokens = r->prompt_tokens;
+	e.completion_tokens = r->completion_tokens;
+	if (mgen_cache_put(lm->cache, key, lm->model_str, &e, &err) != 0)
+		lm_log(lm, MGEN_LOG_WARN, "%s", err.msg);
+}
+
+/* Tokens one attempt is expected to use, for the token bucket. */
+static long estimate_tokens(const mgen_lm *lm, const mgen_message *msgs,
+			    size_t nmsgs)
+{
+	size_t chars = 0, i;
+
+	for (i = 0; i < nmsgs; i++)
+		chars += msgs[i].content ? strlen(msgs[i].content) : 0;
+	return (long)(chars / 4) + 1 +
+	       (lm->max_tokens < LM_EST_ANSWER_TOKENS ? lm->max_tokens
+						       : LM_EST_ANSWER_TOKENS);
+}
+
+/* The HTTP attempts of one call (rate limited, retried); fills `out`. */
+static int lm_http_call(mgen_lm *lm, const char *body, long est,
+			mgen_lm_response *out, mgen_err *err)
+{
+	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
 	lm_http ans;
-	CURL *h = NULL;
+	CURL *h = curl_easy_init();
 	CURLcode cc;
 	long status;
-	int attempt, rc;
+	int attempt, rc = 0;
 
-	assert(lm != NULL && out != NULL && (msgs != NULL || nmsgs == 0));
-	memset(out, 0, sizeof(*out));
 	mgen_buf_init(&ans.body, LM_MAX_BODY);
-	rc = build_body(lm, msgs, nmsgs, response_format_json, &body, err);
-	if (rc != 0)
-		goto done;
-	h = curl_easy_init();
 	if (h == NULL || setup_handle(lm, h, body, &hdrs, &ans, errbuf)) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "cannot set up a request");
 		goto done;
@@ -560,6 +663,7 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		ans.retry_after_ms = -1;
 		errbuf[0] = '\0';
 		status = 0;
+		mgen__ratelimit_acquire(&lm->rl, est);
 		cc = curl_easy_perform(h);
 		if (cc == CURLE_OK)
 			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -568,9 +672,17 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		if (cc == CURLE_OK && status >= 200 && status < 300) {
 			rc = parse_answer(&ans.body, out, err);
 			add_usage(lm, 1, rc == 0 ? out : NULL);
+			mgen__ratelimit_settle(
+				&lm->rl, est,
+				rc == 0 && (out->prompt_tokens ||
+					    out->completion_tokens)
+					? out->prompt_tokens +
+						  out->completion_tokens
+					: est);
 			break;
 		}
 		add_usage(lm, 1, NULL);
+		mgen__ratelimit_settle(&lm->rl, est, 0);
 		if (attempt >= lm->max_retries ||
 		    !(cc == CURLE_OK ? retryable_status(status)
 				     : retryable_curl(cc))) {
@@ -581,16 +693,66 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		pause_before_retry(lm, cc, status, &ans, attempt);
 	}
 done:
+	if (h)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	mgen_buf_release(&ans.body);
+	return rc;
+}
+
+int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		 const char *response_format_json, mgen_lm_response *out,
+		 mgen_err *err)
+{
+	double t0 = mgen__now_ms();
+	char *body = NULL, key[65];
+	int rc;
+
+	assert(lm != NULL && out != NULL && (msgs != NULL || nmsgs == 0));
+	memset(out, 0, sizeof(*out));
+	rc = build_body(lm, msgs, nmsgs, response_format_json, &body, err);
+	if (rc == 0 && lm->cache)
+		rc = lm_key(lm, msgs, nmsgs, response_format_json, key, err);
+	if (rc != 0)
+		goto done;
+	if (lm->cache && cache_lookup(lm, key, out))
+		goto done;
+	rc = lm_http_call(lm, body, estimate_tokens(lm, msgs, nmsgs), out,
+			  err);
+	if (rc == 0 && lm->cache)
+		cache_store(lm, key, out);
+done:
 	if (rc != 0) {
 		free(out->content);
 		free(out->finish_reason);
 		out->content = out->finish_reason = NULL;
 	}
 	out->latency_ms = mgen__now_ms() - t0;
-	if (h)
-		curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
-	mgen_buf_release(&ans.body);
 	free(body);
+	return rc;
+}
+
+long long mgen_lm_cache_hits(const mgen_lm *lm)
+{
+	mgen_lm *m = (mgen_lm *)(uintptr_t)lm; /* the mutex is not const */
+	long long n;
+
+	pthread_mutex_lock(&m->mu);
+	n = m->cache_hits;
+	pthread_mutex_unlock(&m->mu);
+	return n;
+}
+
+int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		       const char *response_format_json, mgen_err *err)
+{
+	char key[65];
+	int rc;
+
+	if (lm->cache == NULL)
+		return 0;
+	rc = lm_key(lm, msgs, nmsgs, response_format_json, key, err);
+	if (rc == 0)
+		rc = mgen_cache_delete(lm->cache, key, err);
 	return rc;
 }

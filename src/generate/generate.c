@@ -96,7 +96,8 @@ void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
 		cJSON_AddStringToObject(o, "error",
 					tr->error ? tr->error : "");
 	}
-	cJSON_AddFalseToObject(o, "cache_hit");
+	cJSON_AddBoolToObject(o, "cache_hit",
+			      tr->resp != NULL && tr->resp->cache_hit);
 	line = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (line == NULL)
@@ -228,10 +229,21 @@ static int open_lm(mgen__run *run, mgen_err *err)
 {
 	const mgen_config *cfg = run->cfg;
 	mgen_lm_options lo = MGEN_LM_OPTIONS_INIT;
+	mgen_buf cache_path = MGEN_BUF_INIT;
 	int rc;
 
 	if (cfg->model == NULL || strcmp(cfg->model, "offline") == 0)
 		return 0;
+	if (cfg->cache) {
+		mgen_buf_printf(&cache_path, "%s/cache.sqlite",
+				cfg->cache_dir && cfg->cache_dir[0]
+					? cfg->cache_dir : ".metagen");
+		if (mgen_buf_error(&cache_path))
+			return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		lo.cache_path = mgen_buf_str(&cache_path);
+	}
+	lo.requests_per_minute = cfg->requests_per_minute;
+	lo.tokens_per_minute = cfg->tokens_per_minute;
 	lo.model = cfg->model;
 	lo.api_base = cfg->api_base;
 	lo.api_key = cfg->api_key;
@@ -242,6 +254,7 @@ static int open_lm(mgen__run *run, mgen_err *err)
 	lo.log = run->opts->log;
 	lo.log_userdata = run->opts->log_userdata;
 	rc = mgen_lm_new(&lo, &run->lm, err);
+	mgen_buf_release(&cache_path);
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
 	set_prompt_options(run);

@@ -151,7 +151,8 @@ static int ask(mgen__run *run, mgen_table *t, const char *fullname,
 	}
 	rc = mgen_lm_chat(run->lm, chat->msgs, chat->n, NULL, resp, e);
 	settle_budget(run, &reserved, resp, rc == 0);
-	t->lm_calls++;
+	if (rc != 0 || !resp->cache_hit)
+		t->lm_calls++; /* answers from the cache cost no call */
 	if (rc == 0) {
 		t->prompt_tokens += resp->prompt_tokens;
 		t->completion_tokens += resp->completion_tokens;
@@ -239,6 +240,7 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 		mgen_lm_response resp;
 		mgen_answer a;
 		mgen_err e = MGEN_ERR_INIT;
+		size_t before = cs->npending;
 		int truncated;
 
 		memset(&chat, 0, sizeof(chat));
@@ -254,8 +256,8 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 		}
 		rc = ask(run, t, fullname, "comment", chunk, attempt, &chat,
 			 &resp, &e);
-		mgen_chat_release(&chat);
 		if (rc != 0) {
+			mgen_chat_release(&chat);
 			snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 			mgen_lm_response_release(&resp);
 			if (rc == MGEN_ELIMIT)
@@ -277,6 +279,11 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 			rc = 0;
 		}
 		mgen_answer_release(&a);
+		/* a useless answer must not come back from the cache for the
+		 * identical re-ask, nor on a re-run */
+		if (rc == 0 && cs->npending == before)
+			mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, NULL, &e);
+		mgen_chat_release(&chat);
 		if (rc)
 			break;
 		if (cs->npending)
@@ -363,7 +370,9 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 				       0, &a, &e);
 	if (rc == 0 && a.table_comment && a.table_comment[0])
 		*out = mgen__strdup(a.table_comment);
-	else if (rc != MGEN_EAUTH && rc != MGEN_ENOMEM)
+	else if (resp.content) /* answered but useless: not for re-runs */
+		mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, NULL, NULL);
+	if (*out == NULL && rc != MGEN_EAUTH && rc != MGEN_ENOMEM)
 		mgen__log(run, MGEN_LOG_WARN,
 			  "%s: merge call failed (%s); the first chunk's "
 			  "table description is used",

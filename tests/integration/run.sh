@@ -430,6 +430,65 @@ for r in rows:
 assert (failed > 0) == (rc == 1), f"exit {rc} with {failed} failed"
 EOF
 	$CHECK agree "$run" --tables 26 >/dev/null || return 1
+case_cache_rerun_makes_no_lm_calls() {
+	local conn cdir n1 n2 n3 rc
+	# --sample-size 0: sample rows are drawn at random per run (ORDER BY
+	# random()), which changes the prompt and so the cache key
+	# one useless answer first: the re-ask must reach the server (the
+	# useless answer is not served from the cache) and not be replayed
+	cat > "$TMP/cache.json" <<'EOF'
+{"tables": {"main.patients": [{"fault": "garbage"}]}}
+EOF
+	start_llm cache --script "$TMP/cache.json" || return 1
+	conn=$(sqlite_copy cache); cdir=$TMP/cachedir
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/cache1" \
+		--scope patients --scope admissions --sample-size 0 --cache-dir "$cdir" >"$TMP/cache1.stdout" 2>"$TMP/cache1.err"; rc=$?
+	[ $rc = 0 ] || { tail -5 "$TMP/cache1.err" >&2; fail "first run exit $rc"; return 1; }
+	n1=$(grep -c '' "$LLM_REC")
+	[ "$n1" = 3 ] || { fail "first run made $n1 requests, expected 3 (garbage, re-ask, admissions)"; return 1; }
+	[ -s "$cdir/cache.sqlite" ] || { fail "no $cdir/cache.sqlite"; return 1; }
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/cache2" \
+		--scope patients --scope admissions --sample-size 0 --cache-dir "$cdir" >"$TMP/cache2.stdout" 2>"$TMP/cache2.err"; rc=$?
+	[ $rc = 0 ] || { tail -5 "$TMP/cache2.err" >&2; fail "second run exit $rc"; return 1; }
+	n2=$(grep -c '' "$LLM_REC")
+	[ "$n2" = "$n1" ] || { fail "second run made $((n2 - n1)) requests, expected 0"; return 1; }
+	grep -q ' 0 LM calls' "$TMP/cache2.stdout" || { fail "summary: $(cat "$TMP/cache2.stdout")"; return 1; }
+	cmp -s "$(run_dir "$TMP/cache1")/comments.tsv" "$(run_dir "$TMP/cache2")/comments.tsv" \
+		|| { fail "comments.tsv differs between the runs"; return 1; }
+	[ "$(grep -c '"cache_hit":true' "$(run_dir "$TMP/cache2")/traces.jsonl")" = 2 ] \
+		|| { fail "traces of the second run do not say cache_hit"; return 1; }
+	! grep -q '"cache_hit":true' "$(run_dir "$TMP/cache1")/traces.jsonl" || { fail "first run traced a hit"; return 1; }
+	# --no-cache asks the endpoint again
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/cache3" \
+		--scope patients --scope admissions --sample-size 0 --cache-dir "$cdir" --no-cache >/dev/null 2>&1 \
+		|| { fail "--no-cache run failed"; return 1; }
+	n3=$(grep -c '' "$LLM_REC")
+	[ "$n3" = $((n2 + 2)) ] || { fail "--no-cache run made $((n3 - n2)) requests, expected 2"; return 1; }
+	"$BIN" cache stats --cache-dir "$cdir" >"$TMP/cstats.out" 2>&1 || { fail "cache stats failed"; return 1; }
+	grep -q '^entries: 2$' "$TMP/cstats.out" || { fail "stats: $(cat "$TMP/cstats.out")"; return 1; }
+	grep -q '^hits: 2$' "$TMP/cstats.out" || { fail "stats hits: $(cat "$TMP/cstats.out")"; return 1; }
+	"$BIN" cache clear --cache-dir "$cdir" >"$TMP/cclear.out" 2>&1 || { fail "cache clear failed"; return 1; }
+	grep -q 'removed 2 cache entries' "$TMP/cclear.out" || { fail "clear: $(cat "$TMP/cclear.out")"; return 1; }
+	"$BIN" cache stats --cache-dir "$cdir" | grep -q '^entries: 0$' || { fail "cache not empty after clear"; return 1; }
+	"$BIN" cache frobnicate --cache-dir "$cdir" >/dev/null 2>&1; rc=$?
+	[ $rc = 2 ] || { fail "unknown cache action exit $rc, expected 2"; return 1; }
+}
+
+case_rate_limit_spaces_requests() {
+	local conn rc
+	start_llm rate || return 1
+	conn=$(sqlite_copy rate)
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/rate" \
+		--scope patients --scope admissions --scope services --no-cache \
+		--rate-limit-requests-per-minute 120 >/dev/null 2>"$TMP/rate.err"; rc=$?
+	[ $rc = 0 ] || { tail -5 "$TMP/rate.err" >&2; fail "exit $rc"; return 1; }
+	[ "$(grep -c '' "$LLM_REC")" = 3 ] || { fail "expected 3 requests"; return 1; }
+	# 3 requests at 2 per second: the last starts >= 1 s after the first
+	python3 - "$LLM_REC" <<'EOF' || return 1
+import json, sys
+t = sorted(json.loads(l)["time"] for l in open(sys.argv[1]))
+assert t[-1] - t[0] >= 0.95, f"requests {t[-1] - t[0]:.2f} s apart, expected >= 1 s"
+EOF
 }
 
 # --- runner ----------------------------------------------------------------
@@ -438,8 +497,11 @@ cases=$(declare -F | awk '{print $3}' | grep '^case_')
 passed=0; failed=0
 for c in $cases; do
 	start=$(date +%s%N)
-	# each case runs in a subshell: it stops its own test servers
-	if ( FAILED=0; trap 'for p in "${LLM_PIDS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
+	# each case runs in a subshell: it stops its own test servers, and
+	# gets its own LM answer cache (cases that count requests or script
+	# faults must not see another case's answers)
+	if ( FAILED=0; export METAGEN_CACHE_DIR=$TMP/cache-$c
+	     trap 'for p in "${LLM_PIDS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 	     $c; rc=$?; [ "$FAILED" = 0 ] && [ $rc = 0 ] ); then
 		passed=$((passed + 1)); status=ok
 	else
