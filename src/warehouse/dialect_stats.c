@@ -189,6 +189,9 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
 	return rc ? rc : mgen_buf_error(out);
 }
 
+/* Seed of every repeatable sample. */
+#define MGEN_SAMPLE_SEED 42
+
 /* Percent of rows to sample so that about 10x `limit` rows come back, or
  * 0 when the table is small or its size unknown (then ORDER BY random). */
 static double sample_percent(const mgen_table *t, size_t limit)
@@ -225,6 +228,9 @@ int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 	mgen_buf_puts(out, " FROM ");
 	mgen_dialect_table_name(d, t, out);
 	pct = sample_percent(t, limit);
+	/* Repeatable where the dialect allows: the same data gives the same
+	 * sample, so the same prompt, so a re-run is answered by the LM
+	 * cache. The order is a hash of the row, not a stored order. */
 	switch (d) {
 	case MGEN_DIALECT_SQLSERVER:
 		mgen_buf_puts(out, " ORDER BY NEWID()");
@@ -233,25 +239,41 @@ int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 		mgen_buf_printf(out, " SAMPLE (%zu ROWS)", limit);
 		break;
 	case MGEN_DIALECT_DUCKDB:
-		mgen_buf_printf(out, " USING SAMPLE %zu ROWS", limit);
+		mgen_buf_printf(out,
+				" USING SAMPLE reservoir(%zu ROWS) REPEATABLE "
+				"(%d)",
+				limit, MGEN_SAMPLE_SEED);
 		break;
 	case MGEN_DIALECT_MYSQL:
-		mgen_buf_printf(out, " ORDER BY RAND() LIMIT %zu", limit);
+		mgen_buf_printf(out, " ORDER BY RAND(%d) LIMIT %zu",
+				MGEN_SAMPLE_SEED, limit);
 		break;
 	case MGEN_DIALECT_DATABRICKS:
 		if (pct > 0)
-			mgen_buf_printf(out, " TABLESAMPLE (%.4g PERCENT)",
-					pct);
-		mgen_buf_printf(out, " ORDER BY rand() LIMIT %zu", limit);
+			mgen_buf_printf(out,
+					" TABLESAMPLE (%.4g PERCENT) "
+					"REPEATABLE (%d)",
+					pct, MGEN_SAMPLE_SEED);
+		mgen_buf_printf(out, " ORDER BY rand(%d) LIMIT %zu",
+				MGEN_SAMPLE_SEED, limit);
 		break;
 	case MGEN_DIALECT_POSTGRESQL:
+		mgen_buf_puts(out, " AS mgen_row");
 		if (pct > 0)
-			mgen_buf_printf(out, " TABLESAMPLE BERNOULLI (%.4g)",
-					pct);
-		mgen_buf_printf(out, " ORDER BY random() LIMIT %zu", limit);
+			mgen_buf_printf(out,
+					" TABLESAMPLE BERNOULLI (%.4g) "
+					"REPEATABLE (%d)",
+					pct, MGEN_SAMPLE_SEED);
+		mgen_buf_printf(out,
+				" ORDER BY md5(CAST(mgen_row AS text)) LIMIT "
+				"%zu",
+				limit);
 		break;
-	default:
-		mgen_buf_printf(out, " ORDER BY random() LIMIT %zu", limit);
+	default: /* SQLite: a multiplicative hash of the rowid */
+		mgen_buf_printf(out,
+				" ORDER BY (_rowid_ * 2654435761) %% "
+				"4294967291 LIMIT %zu",
+				limit);
 	}
 	return mgen_buf_error(out);
 }

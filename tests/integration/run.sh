@@ -430,10 +430,12 @@ for r in rows:
 assert (failed > 0) == (rc == 1), f"exit {rc} with {failed} failed"
 EOF
 	$CHECK agree "$run" --tables 26 >/dev/null || return 1
+}
+
 case_cache_rerun_makes_no_lm_calls() {
 	local conn cdir n1 n2 n3 rc
-	# --sample-size 0: sample rows are drawn at random per run (ORDER BY
-	# random()), which changes the prompt and so the cache key
+	# the sample is repeatable (the same rows each run), so the same
+	# prompt, so the same cache key: the default settings hit the cache
 	# one useless answer first: the re-ask must reach the server (the
 	# useless answer is not served from the cache) and not be replayed
 	cat > "$TMP/cache.json" <<'EOF'
@@ -442,13 +444,13 @@ EOF
 	start_llm cache --script "$TMP/cache.json" || return 1
 	conn=$(sqlite_copy cache); cdir=$TMP/cachedir
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/cache1" \
-		--scope patients --scope admissions --sample-size 0 --cache-dir "$cdir" >"$TMP/cache1.stdout" 2>"$TMP/cache1.err"; rc=$?
+		--scope patients --scope admissions --cache-dir "$cdir" >"$TMP/cache1.stdout" 2>"$TMP/cache1.err"; rc=$?
 	[ $rc = 0 ] || { tail -5 "$TMP/cache1.err" >&2; fail "first run exit $rc"; return 1; }
 	n1=$(grep -c '' "$LLM_REC")
 	[ "$n1" = 3 ] || { fail "first run made $n1 requests, expected 3 (garbage, re-ask, admissions)"; return 1; }
 	[ -s "$cdir/cache.sqlite" ] || { fail "no $cdir/cache.sqlite"; return 1; }
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/cache2" \
-		--scope patients --scope admissions --sample-size 0 --cache-dir "$cdir" >"$TMP/cache2.stdout" 2>"$TMP/cache2.err"; rc=$?
+		--scope patients --scope admissions --cache-dir "$cdir" >"$TMP/cache2.stdout" 2>"$TMP/cache2.err"; rc=$?
 	[ $rc = 0 ] || { tail -5 "$TMP/cache2.err" >&2; fail "second run exit $rc"; return 1; }
 	n2=$(grep -c '' "$LLM_REC")
 	[ "$n2" = "$n1" ] || { fail "second run made $((n2 - n1)) requests, expected 0"; return 1; }
@@ -460,7 +462,7 @@ EOF
 	! grep -q '"cache_hit":true' "$(run_dir "$TMP/cache1")/traces.jsonl" || { fail "first run traced a hit"; return 1; }
 	# --no-cache asks the endpoint again
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/cache3" \
-		--scope patients --scope admissions --sample-size 0 --cache-dir "$cdir" --no-cache >/dev/null 2>&1 \
+		--scope patients --scope admissions --cache-dir "$cdir" --no-cache >/dev/null 2>&1 \
 		|| { fail "--no-cache run failed"; return 1; }
 	n3=$(grep -c '' "$LLM_REC")
 	[ "$n3" = $((n2 + 2)) ] || { fail "--no-cache run made $((n3 - n2)) requests, expected 2"; return 1; }

@@ -393,16 +393,16 @@ static void test_dialect__sample_sql(void **state)
 		const char *want;
 	} g[] = {
 	    {SQLITE, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY "
-		     "random() LIMIT 20"},
-	    {PG, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" ORDER BY random() "
-		 "LIMIT 20"},
-	    {DBX, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY rand() "
+		     "(_rowid_ * 2654435761) % 4294967291 LIMIT 20"},
+	    {PG, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" AS mgen_row "
+		 "ORDER BY md5(CAST(mgen_row AS text)) LIMIT 20"},
+	    {DBX, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY rand(42) "
 		  "LIMIT 20"},
 	    {SNOW, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" SAMPLE "
 		   "(20 ROWS)"},
 	    {DUCK, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" USING "
-		   "SAMPLE 20 ROWS"},
-	    {MYSQL, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY RAND() "
+		   "SAMPLE reservoir(20 ROWS) REPEATABLE (42)"},
+	    {MYSQL, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY RAND(42) "
 		    "LIMIT 20"},
 	    {MSSQL, "SELECT TOP (20) [a], [b c] FROM [k].[s].[t] ORDER BY "
 		    "NEWID()"},
@@ -431,13 +431,14 @@ static void test_dialect__sample_sql(void **state)
 	assert_int_equal(mgen_dialect_sample_sql(DBX, &t, 20, &b), 0);
 	assert_string_equal(mgen_buf_str(&b),
 			    "SELECT `a`, `b c` FROM `k`.`s`.`t` TABLESAMPLE "
-			    "(0.002 PERCENT) ORDER BY rand() LIMIT 20");
+			    "(0.002 PERCENT) REPEATABLE (42) ORDER BY rand(42) "
+			    "LIMIT 20");
 	mgen_buf_reset(&b);
 	assert_int_equal(mgen_dialect_sample_sql(PG, &t, 20, &b), 0);
 	assert_string_equal(mgen_buf_str(&b),
-			    "SELECT \"a\", \"b c\" FROM \"s\".\"t\" "
-			    "TABLESAMPLE BERNOULLI (0.002) ORDER BY random() "
-			    "LIMIT 20");
+			    "SELECT \"a\", \"b c\" FROM \"s\".\"t\" AS mgen_row "
+			    "TABLESAMPLE BERNOULLI (0.002) REPEATABLE (42) "
+			    "ORDER BY md5(CAST(mgen_row AS text)) LIMIT 20");
 	mgen_table_release(&t);
 	mgen_buf_release(&b);
 }
