@@ -5,6 +5,9 @@
 #   make demo       the main job on the shipped demo SQLite database
 #   make DEV=1      strict warnings as errors
 #   make SANITIZE=address,undefined check
+#   make valgrind   unit tests under valgrind, with a private PostgreSQL
+#   make fuzz       libFuzzer targets (clang) in build-fuzz/
+#   make fuzz-smoke each fuzz target briefly on a copy of tests/fuzz/<name>
 #   make lint       clang-format check + banned libc calls
 #   make install    PREFIX=/usr/local
 
@@ -49,7 +52,8 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all check unit integration demo install clean lint valgrind bench deps
+.PHONY: all check unit integration demo install clean lint valgrind bench deps \
+	fuzz fuzz-smoke
 all: $(BUILD)/metagen
 
 $(BUILD)/libmetagen.a: $(LIB_OBJ)
@@ -91,10 +95,58 @@ integration: $(BUILD)/metagen
 check: all $(UNIT_BIN)
 	bash tests/run_all.sh $(UNIT_BIN)
 
+# unit tests under valgrind with PostgreSQL running (tests/valgrind.sh)
 valgrind: $(UNIT_BIN)
-	@fail=0; for t in $(UNIT_BIN); do \
-		valgrind -q --error-exitcode=9 --leak-check=full \
-			--errors-for-leak-kinds=definite $$t >/dev/null || fail=1; \
+	bash tests/valgrind.sh $(UNIT_BIN)
+
+# libFuzzer targets: clang, the library compiled again with the fuzzer's
+# instrumentation into a build dir of its own (never mixed with $(BUILD))
+FUZZ_CC    ?= clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME  ?= 20
+FUZZ_NAMES := answer config template program
+FUZZ_BIN   := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_SAN   := address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang: no -Wformat-truncation; -Wformat=2 flags mgen_buf_vprintf's va_list
+FUZZ_WARN := $(filter-out -Wno-format-truncation,$(WARN)) -Wno-format-nonliteral
+FUZZ_CFLAGS = -std=c11 -O1 -g $(FUZZ_WARN) -D_POSIX_C_SOURCE=200809L \
+	-D_DEFAULT_SOURCE -Iinclude -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) -pthread \
+	-MMD -MP
+FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/prompts_embedded.o
+
+fuzz: $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/libmetagen.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_BUILD)/gen/prompts_embedded.o: $(GEN_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libmetagen.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< \
+		$(FUZZ_BUILD)/libmetagen.a $(LDLIBS)
+
+# each target FUZZ_TIME seconds on a copy of its corpus (libFuzzer adds
+# inputs to the folder); any crash, leak, timeout or OOM fails
+fuzz-smoke: $(FUZZ_BIN)
+	@fail=0; for n in $(FUZZ_NAMES); do \
+		c=$(FUZZ_BUILD)/corpus-$$n; rm -rf $$c; cp -r tests/fuzz/$$n $$c; \
+		if $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_TIME) \
+			-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/$$n- $$c \
+			>$(FUZZ_BUILD)/fuzz_$$n.log 2>&1; then \
+			echo "fuzz_$$n: ok, $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+				$(FUZZ_BUILD)/fuzz_$$n.log) runs"; \
+		else \
+			fail=1; tail -60 $(FUZZ_BUILD)/fuzz_$$n.log; \
+			echo "fuzz_$$n: FAILED (log $(FUZZ_BUILD)/fuzz_$$n.log)"; \
+		fi; \
 	done; exit $$fail
 
 deps:
@@ -125,6 +177,6 @@ lint:
 		echo "clang-format: see $(BUILD)/lint.log (advisory)"; }; fi
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

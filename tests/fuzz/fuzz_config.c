@@ -1,10 +1,9 @@
 /*
  * fuzz_config.c - libFuzzer target for the YAML config loader and the
- * connection-string masker. Seeds: tests/fuzz/config/.
- * Build with clang -fsanitize=fuzzer,address,undefined -Iinclude -Isrc
- * from this file plus every .c of src/config and src/util, linked with
- * libcjson and yaml-0.1 (pkg-config), -pthread -lm; run it on a copy of
- * tests/fuzz/config (libFuzzer writes new inputs into the folder).
+ * connection-string masker. Seeds: tests/fuzz/config/. Built by `make
+ * fuzz` (clang -fsanitize=fuzzer,address,undefined, into build-fuzz/),
+ * run by `make fuzz-smoke` on a copy of the seeds (libFuzzer writes new
+ * inputs into the folder it is given).
  */
 #include <stdint.h>
 #include <stdlib.h>
