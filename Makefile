@@ -49,7 +49,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Debian 12 packages: build, test and run (`make deps` installs them)
 DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
-	libsqlite3-dev libcmocka-dev postgresql python3 valgrind
+	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang \
+	libclang-rt-14-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench deps \
@@ -104,7 +105,7 @@ valgrind: $(UNIT_BIN)
 FUZZ_CC    ?= clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 20
-FUZZ_NAMES := answer config template program
+FUZZ_NAMES := answer config template program adapter
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_SAN   := address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # clang: no -Wformat-truncation; -Wformat=2 flags mgen_buf_vprintf's va_list
