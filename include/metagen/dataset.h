@@ -23,16 +23,16 @@
 #include "model.h"
 
 /* One example; every string owned by the dataset. */
-typedef struct mgen_example {
+typedef struct mgen_gold_example {
 	char *table;         /* "schema.table", as written */
 	char *table_comment; /* NULL when absent or null */
 	mgen_kvlist columns; /* column -> gold comment, in file order */
 	char *extra;         /* other keys as a JSON object text, or NULL */
 	size_t line;         /* 1-based line in the file it came from */
-} mgen_example;
+} mgen_gold_example;
 
 typedef struct mgen_dataset {
-	mgen_example *items;
+	mgen_gold_example *items;
 	size_t n;
 	size_t cap;
 } mgen_dataset;

@@ -11,7 +11,7 @@
 #include "core/jsontree.h"
 #include "util/util.h"
 
-static void example_release(mgen_example *e)
+static void example_release(mgen_gold_example *e)
 {
 	free(e->table);
 	free(e->table_comment);
@@ -42,18 +42,18 @@ size_t mgen_dataset_column_count(const mgen_dataset *ds)
 }
 
 /* Appends a zeroed example; NULL on out of memory. */
-static mgen_example *push(mgen_dataset *ds)
+static mgen_gold_example *push(mgen_dataset *ds)
 {
 	if (ds->n == ds->cap) {
 		size_t cap = ds->cap ? ds->cap * 2 : 16;
-		mgen_example *a = realloc(ds->items, cap * sizeof(*a));
+		mgen_gold_example *a = realloc(ds->items, cap * sizeof(*a));
 
 		if (!a)
 			return NULL;
 		ds->items = a;
 		ds->cap = cap;
 	}
-	memset(&ds->items[ds->n], 0, sizeof(mgen_example));
+	memset(&ds->items[ds->n], 0, sizeof(mgen_gold_example));
 	return &ds->items[ds->n++];
 }
 
@@ -71,7 +71,7 @@ static int line_err(line_ctx *c, int code, const char *what, const char *name)
 	return mgen_err_set(c->err, code, "%s:%zu: %s", c->src, c->line, what);
 }
 
-static int take_columns(line_ctx *c, mgen_example *e, const mgen__jt *cols)
+static int take_columns(line_ctx *c, mgen_gold_example *e, const mgen__jt *cols)
 {
 	size_t i;
 
@@ -95,7 +95,7 @@ static int take_columns(line_ctx *c, mgen_example *e, const mgen__jt *cols)
 }
 
 /* Everything but table / table_comment / columns, as compact JSON. */
-static int take_extra(line_ctx *c, mgen_example *e, mgen__jt *root)
+static int take_extra(line_ctx *c, mgen_gold_example *e, mgen__jt *root)
 {
 	mgen_buf b = MGEN_BUF_INIT;
 
@@ -110,7 +110,7 @@ static int take_extra(line_ctx *c, mgen_example *e, mgen__jt *root)
 	return e->extra ? 0 : line_err(c, MGEN_ENOMEM, "out of memory", NULL);
 }
 
-static int take_example(line_ctx *c, mgen_example *e, mgen__jt *root)
+static int take_example(line_ctx *c, mgen_gold_example *e, mgen__jt *root)
 {
 	const mgen__jt *t = mgen__jt_get(root, "table");
 	const mgen__jt *tc = mgen__jt_get(root, "table_comment");
@@ -151,7 +151,7 @@ static int parse_line(line_ctx *c, const char *s, size_t n, mgen_dataset *ds)
 {
 	mgen_err local = MGEN_ERR_INIT;
 	mgen__jt *root = NULL;
-	mgen_example *e;
+	mgen_gold_example *e;
 	int rc;
 
 	rc = mgen__jt_parse(s, n, "", &root, &local);
@@ -245,9 +245,9 @@ static int rank_cmp(const void *a, const void *b)
 	return mgen__strcasecmp(x->name, y->name);
 }
 
-static int copy_example(mgen_dataset *dst, const mgen_example *s)
+static int copy_example(mgen_dataset *dst, const mgen_gold_example *s)
 {
-	mgen_example *e = push(dst);
+	mgen_gold_example *e = push(dst);
 	size_t i;
 
 	if (!e)
