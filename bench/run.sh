@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/metagen
 RUNS=${BENCH_RUNS:-3}
 TMP=$(mktemp -d /tmp/metagen-bench.XXXXXX)
-PGDIR=$TMP/pg
+PGDIR=$(mktemp -d /tmp/metagen-bench-pg.XXXXXX) # its own: initdb runs as postgres
 LLM_PID=
 cleanup() {
 	[ -n "$LLM_PID" ] && kill "$LLM_PID" 2>/dev/null
