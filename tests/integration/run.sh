@@ -588,6 +588,8 @@ for r in adm:
 tr = [json.loads(l) for l in open(run + "/traces.jsonl")]
 p = [t["path"] for t in tr if t["table"] == "main.patients"]
 assert p == ["optimized"] * 4 + ["legacy"], p
+m = json.load(open(run + "/manifest.json"))
+assert m["counts"]["optimized_fallbacks"] == len(pat), m["counts"]
 EOF
 	grep -q 'optimized path' "$TMP/ofb.out" || fail "no warning about the fallback"
 }
