@@ -77,11 +77,17 @@ void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt,
 
 /*
  * Fills the proposals of profiled table `t`: offline describer when
- * run->lm is NULL, else the legacy path (chunks of columns_per_call, up
- * to parse_retries re-asks for the columns still missing, a merge call
- * for chunked tables). Marks KEPT where an existing comment stays.
- * Returns 0 (the table's own statuses say whether it failed) or
- * MGEN_EAUTH / MGEN_ENOMEM, which stop the run.
+ * run->lm is NULL; else, for a table on the optimized route
+ * (mgen__use_optimized), the comment program first, then the legacy
+ * path for whatever it left unanswered (program load error, LM error,
+ * answers still invalid after the re-asks), with the reason "optimized
+ * path: <why>; legacy used" on those proposals; the legacy path itself
+ * chunks by columns_per_call, re-asks up to parse_retries times for the
+ * columns still missing, merges chunked tables' descriptions, and falls
+ * back to the offline describer on LM errors. Marks KEPT where an
+ * existing comment stays. Returns 0 (the table's own statuses say
+ * whether it failed) or MGEN_EAUTH / MGEN_ENOMEM / MGEN_ELIMIT, which
+ * stop the run.
  */
 int mgen__table_comments(mgen__run *run, mgen_table *t);
 
