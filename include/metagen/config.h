@@ -75,6 +75,11 @@ typedef struct mgen_config {
 	mgen_comment_style comment_style; /* comment_style: standard */
 	mgen_kvlist abbreviations; /* abbreviations: map abbr -> expansion */
 	char *prompts_dir;       /* prompts.dir: NULL = built-in templates */
+	char *prompts_optimized; /* prompts.optimized (--program): saved
+				    comment program file; NULL/"" = none */
+	mgen_strlist rollout_optimized; /* rollout.optimized: globs over
+					   catalog.schema.table */
+	char *path;              /* path: auto|optimized|legacy ("auto") */
 	/* outputs and apply */
 	char *out;               /* out: "out" (run folders go inside) */
 	int apply_ddl;           /* apply_ddl (--apply): false */

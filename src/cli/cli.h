@@ -48,5 +48,6 @@ void cli_print_flags(void);
 int cmd_generate(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+int cmd_harvest(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const command commands[] = {
 	 "profile the tables in scope and write comments for review"},
 	{"apply", cmd_apply,
 	 "apply a reviewed comments.tsv to the warehouse"},
+	{"harvest", cmd_harvest,
+	 "write the warehouse's human comments as a gold data set (JSONL)"},
 	{"cache", cmd_cache, "show (stats) or empty (clear) the LM answer cache"},
 	{NULL, NULL, NULL},
 };

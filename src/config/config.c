@@ -106,6 +106,17 @@ const mgen__config_spec mgen__config_specs[] = {
 	 "abbreviation -> expansion (flag/env form: k=v,k2=v2)"},
 	{"prompts.dir", CT(STRING), NULL, NULL, OFF(prompts_dir), 0, 0, 0,
 	 "folder of prompt templates; unset = built-in templates"},
+	{"prompts.optimized", CT(STRING), NULL, NULL, OFF(prompts_optimized),
+	 0, 0, 0,
+	 "saved comment program (DSPy JSON) for the optimized path (flag "
+	 "alias --program)"},
+	{"rollout.optimized", CT(LIST), NULL, NULL, OFF(rollout_optimized), 0,
+	 0, 0,
+	 "globs over catalog.schema.table that use the optimized path"},
+	{"path", CT(CHOICE), "auto|optimized|legacy", "auto", OFF(path), 0, 0,
+	 0,
+	 "comment path: auto = optimized for rollout tables when a program "
+	 "is set, else legacy"},
 	/* outputs and apply */
 	{"out", CT(STRING), NULL, "out", OFF(out), 0, 0, 0,
 	 "folder that holds the run folders"},
@@ -145,6 +156,7 @@ static const struct {
 	const char *key;
 } config_aliases[] = {
     {"apply", "apply_ddl"},
+    {"program", "prompts.optimized"},
 };
 
 /* Folds a name character: case, and '.', '-', '_' made equal. */

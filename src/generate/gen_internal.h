@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "metagen/answer.h"
+#include "metagen/comment_program.h"
 #include "metagen/config.h"
 #include "metagen/generate.h"
 #include "metagen/lm.h"
@@ -23,6 +25,12 @@ typedef struct mgen__run {
 	mgen_lm *lm;                /* NULL in offline mode */
 	mgen_prompt_set *prompts;   /* NULL in offline mode */
 	mgen_prompt_options popts;
+	mgen_comment_program *program; /* optimized path's program; NULL
+					  when none is used or it did not
+					  load (then program_error says
+					  why) */
+	char program_error[512];
+	int route;                  /* MGEN__ROUTE_* from cfg->path */
 	FILE *traces;               /* traces.jsonl, appended under lock */
 	pthread_mutex_t lock;
 	unsigned long worker_queries; /* statements run by the workers */
@@ -39,6 +47,9 @@ typedef struct mgen__run {
 	int fatal;                  /* a run-stopping error (EAUTH) was seen */
 	mgen_err fatal_err;
 } mgen__run;
+
+/* cfg->path */
+enum { MGEN__ROUTE_AUTO = 0, MGEN__ROUTE_OPTIMIZED, MGEN__ROUTE_LEGACY };
 
 /* One LM call's record for traces.jsonl. Strings borrowed. */
 typedef struct mgen__trace {
@@ -66,11 +77,17 @@ void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt,
 
 /*
  * Fills the proposals of profiled table `t`: offline describer when
- * run->lm is NULL, else the legacy path (chunks of columns_per_call, up
- * to parse_retries re-asks for the columns still missing, a merge call
- * for chunked tables). Marks KEPT where an existing comment stays.
- * Returns 0 (the table's own statuses say whether it failed) or
- * MGEN_EAUTH / MGEN_ENOMEM, which stop the run.
+ * run->lm is NULL; else, for a table on the optimized route
+ * (mgen__use_optimized), the comment program first, then the legacy
+ * path for whatever it left unanswered (program load error, LM error,
+ * answers still invalid after the re-asks), with the reason "optimized
+ * path: <why>; legacy used" on those proposals; the legacy path itself
+ * chunks by columns_per_call, re-asks up to parse_retries times for the
+ * columns still missing, merges chunked tables' descriptions, and falls
+ * back to the offline describer on LM errors. Marks KEPT where an
+ * existing comment stays. Returns 0 (the table's own statuses say
+ * whether it failed) or MGEN_EAUTH / MGEN_ENOMEM / MGEN_ELIMIT, which
+ * stop the run.
  */
 int mgen__table_comments(mgen__run *run, mgen_table *t);
 
@@ -87,14 +104,47 @@ double mgen__cost(const mgen_config *cfg, double prompt, double completion);
 int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
 		     unsigned long *queries, mgen_err *err);
 
+
+/* State of one chunk while its columns are asked for (table.c). */
+typedef struct mgen__chunk {
+	size_t *pending; /* column indexes still without a comment */
+	size_t npending;
+	char *table_comment;
+	char reason[512]; /* the last problem seen */
+	int lm_error;     /* the LM could not answer (after its retries) */
+	mgen_path path;   /* the path asking: LEGACY or OPTIMIZED */
+} mgen__chunk;
+
 /*
- * Profiles and comments every table of `tables` with cfg->concurrency
- * worker threads, each on its own warehouse connection (opened with the
- * dialect of run->wh). Adds the workers' statement count to *queries.
- * Returns 0 (tables' own statuses say what failed) or the first
- * run-stopping error (a worker cannot connect, MGEN_EAUTH, ENOMEM).
+ * One LM call with budget, tracing (kind "comment"|"merge", path
+ * "legacy"|"optimized") and usage accounting. Returns mgen_lm_chat's
+ * code or MGEN_ELIMIT (budget); on EAUTH marks the run fatal.
  */
-int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
-		     unsigned long *queries, mgen_err *err);
+int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
+	      const char *kind, const char *path, int chunk, int attempt,
+	      const mgen_chat *chat, mgen_lm_response *resp, mgen_err *e);
+
+/* Takes what an aligned answer gave (proposals on cs->path); keeps the
+ * rest pending; the alignment problem goes to cs->reason. 0 or ENOMEM. */
+int mgen__take_answer(mgen__run *run, mgen_table *t, mgen__chunk *cs,
+		      const mgen_answer *a, const char *fullname);
+
+/*
+ * One optimized-path attempt for the pending columns of `cs` (route.c):
+ * render with the ChatAdapter, ask, parse; on a parse error one more call
+ * rendered with the JSONAdapter; align what came back. Sets *stop when
+ * asking again is pointless (render error, LM error: cs->lm_error).
+ * Returns 0 or a run-stopping code (EAUTH, ENOMEM, ELIMIT).
+ */
+int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
+		      mgen__chunk *cs, int chunk, int attempt, int *stop);
+
+/* 1 when table `t` takes the optimized path (route, program, rollout). */
+int mgen__use_optimized(const mgen__run *run, const mgen_table *t);
+
+/* Loads the comment program for the run when the route can use it
+ * (route.c); a load error is kept in run->program_error, not returned.
+ * Returns 0 or MGEN_ENOMEM. */
+int mgen__load_program(mgen__run *run);
 
 #endif

@@ -258,6 +258,8 @@ static int open_lm(mgen__run *run, mgen_err *err)
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
 	set_prompt_options(run);
+	if (rc == 0 && mgen__load_program(run) != 0)
+		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	return rc;
 }
 
@@ -489,6 +491,7 @@ static void teardown(mgen__run *run)
 		fclose(run->checkpoint);
 	free(run->done);
 	mgen_prompt_set_free(run->prompts);
+	mgen_comment_program_free(run->program);
 	mgen_lm_free(run->lm);
 	mgen_wh_close(run->wh);
 	pthread_mutex_destroy(&run->lock);

@@ -1,7 +1,9 @@
 /*
- * table.c - one table's comments on the legacy path (or the offline
- * describer): chunk the columns, render, ask, parse, align BY NAME,
- * re-ask for what is still missing, merge the chunk table descriptions.
+ * table.c - one table's comments: the route (optimized -> legacy ->
+ * offline, DESIGN.md "fallback"), and per path the chunks of columns,
+ * render, ask, parse, align BY NAME, re-ask for what is still missing,
+ * merge the chunk table descriptions. The optimized path's own attempt
+ * (DSPy adapters) is in route.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,11 +137,9 @@ static void settle_budget(mgen__run *run, const reservation *reserved,
 	pthread_mutex_unlock(&run->lock);
 }
 
-/* One LM call with tracing and usage accounting. Returns mgen_lm_chat's
- * code; on EAUTH marks the run fatal. */
-static int ask(mgen__run *run, mgen_table *t, const char *fullname,
-	       const char *kind, int chunk, int attempt, const mgen_chat *chat,
-	       mgen_lm_response *resp, mgen_err *e)
+int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
+	      const char *kind, const char *path, int chunk, int attempt,
+	      const mgen_chat *chat, mgen_lm_response *resp, mgen_err *e)
 {
 	mgen__trace tr;
 	reservation reserved;
@@ -160,7 +160,7 @@ static int ask(mgen__run *run, mgen_table *t, const char *fullname,
 	memset(&tr, 0, sizeof(tr));
 	tr.table = fullname;
 	tr.kind = kind;
-	tr.path = "legacy";
+	tr.path = path;
 	tr.chunk = chunk;
 	tr.attempt = attempt;
 	tr.chat = chat;
@@ -176,18 +176,8 @@ static int ask(mgen__run *run, mgen_table *t, const char *fullname,
 	return rc;
 }
 
-/* State of one chunk while its columns are asked for. */
-typedef struct chunk_state {
-	size_t *pending; /* column indexes still without a comment */
-	size_t npending;
-	char *table_comment;
-	char reason[512]; /* the last problem seen */
-	int lm_error;     /* the LM could not answer (after its retries) */
-} chunk_state;
-
-/* Takes what an aligned answer gave; keeps the rest pending. */
-static int take_answer(mgen__run *run, mgen_table *t, chunk_state *cs,
-		       const mgen_answer *a, const char *fullname)
+int mgen__take_answer(mgen__run *run, mgen_table *t, mgen__chunk *cs,
+		      const mgen_answer *a, const char *fullname)
 {
 	const char **names = calloc(cs->npending + 1, sizeof(*names));
 	mgen_alignment al;
@@ -213,7 +203,7 @@ static int take_answer(mgen__run *run, mgen_table *t, chunk_state *cs,
 			continue;
 		}
 		rc = propose(run, &c->proposal, c->existing_comment,
-			     al.comments[i], MGEN_PATH_LEGACY);
+			     al.comments[i], cs->path);
 	}
 	if (rc == 0)
 		cs->npending = kept;
@@ -227,73 +217,90 @@ static int take_answer(mgen__run *run, mgen_table *t, chunk_state *cs,
 	return rc;
 }
 
-/* Asks for the columns of one chunk until all have comments or the
- * re-asks run out; failed columns get the last reason. */
-static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
-		     chunk_state *cs, int chunk)
+/* One legacy attempt for the pending columns of `cs` (see
+ * mgen__opt_attempt for the contract). */
+static int legacy_attempt(mgen__run *run, mgen_table *t, const char *fullname,
+			  mgen__chunk *cs, int chunk, int attempt, int *stop)
 {
-	int attempt, rc = 0, tries = run->cfg->parse_retries + 1;
+	mgen_chat chat;
+	mgen_lm_response resp;
+	mgen_answer a;
+	mgen_err e = MGEN_ERR_INIT;
+	size_t before = cs->npending;
+	int rc, truncated;
+
+	memset(&chat, 0, sizeof(chat));
+	memset(&resp, 0, sizeof(resp));
+	memset(&a, 0, sizeof(a));
+	rc = mgen_prompt_render_comment(run->prompts, t, cs->pending,
+					cs->npending, &run->popts, &chat, &e);
+	if (rc != 0) {
+		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+		*stop = 1;
+		return rc == MGEN_ENOMEM ? rc : 0;
+	}
+	rc = mgen__ask(run, t, fullname, "comment", "legacy", chunk, attempt,
+		       &chat, &resp, &e);
+	if (rc != 0) {
+		mgen_chat_release(&chat);
+		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+		mgen_lm_response_release(&resp);
+		*stop = 1;
+		if (rc == MGEN_ELIMIT)
+			return rc; /* budget: the table stays unfinished */
+		cs->lm_error = 1;
+		return (rc == MGEN_EAUTH || rc == MGEN_ENOMEM) ? rc : 0;
+	}
+	truncated = resp.finish_reason &&
+		    strcmp(resp.finish_reason, "length") == 0;
+	rc = mgen_answer_parse(resp.content ? resp.content : "", truncated, &a,
+			       &e);
+	mgen_lm_response_release(&resp);
+	if (rc == 0)
+		rc = mgen__take_answer(run, t, cs, &a, fullname);
+	else if (rc != MGEN_ENOMEM) {
+		snprintf(cs->reason, sizeof(cs->reason),
+			 "answer did not parse: %s", e.msg);
+		rc = 0;
+	}
+	mgen_answer_release(&a);
+	/* a useless answer must not come back from the cache for the
+	 * identical re-ask, nor on a re-run */
+	if (rc == 0 && cs->npending == before)
+		mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, NULL, &e);
+	mgen_chat_release(&chat);
+	return rc;
+}
+
+/* Asks for the columns of one chunk until all have comments or the
+ * re-asks run out. On the legacy path failed columns get the last
+ * reason; on the optimized path they are left unset for the legacy
+ * path to take over. */
+static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
+		     mgen__chunk *cs, int chunk)
+{
+	int attempt, rc = 0, stop = 0, tries = run->cfg->parse_retries + 1;
+	int opt = cs->path == MGEN_PATH_OPTIMIZED;
 	size_t i;
 
-	for (attempt = 1; attempt <= tries && cs->npending; attempt++) {
-		mgen_chat chat;
-		mgen_lm_response resp;
-		mgen_answer a;
-		mgen_err e = MGEN_ERR_INIT;
-		size_t before = cs->npending;
-		int truncated;
-
-		memset(&chat, 0, sizeof(chat));
-		memset(&resp, 0, sizeof(resp));
-		memset(&a, 0, sizeof(a));
-		rc = mgen_prompt_render_comment(run->prompts, t, cs->pending,
-						cs->npending, &run->popts,
-						&chat, &e);
-		if (rc != 0) {
-			snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
-			rc = rc == MGEN_ENOMEM ? rc : 0;
-			break;
-		}
-		rc = ask(run, t, fullname, "comment", chunk, attempt, &chat,
-			 &resp, &e);
-		if (rc != 0) {
-			mgen_chat_release(&chat);
-			snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
-			mgen_lm_response_release(&resp);
-			if (rc == MGEN_ELIMIT)
-				return rc; /* budget: the table stays unfinished */
-			cs->lm_error = 1;
-			rc = (rc == MGEN_EAUTH || rc == MGEN_ENOMEM) ? rc : 0;
-			break; /* the client already retried */
-		}
-		truncated = resp.finish_reason &&
-			    strcmp(resp.finish_reason, "length") == 0;
-		rc = mgen_answer_parse(resp.content ? resp.content : "",
-				       truncated, &a, &e);
-		mgen_lm_response_release(&resp);
-		if (rc == 0)
-			rc = take_answer(run, t, cs, &a, fullname);
-		else if (rc != MGEN_ENOMEM) {
-			snprintf(cs->reason, sizeof(cs->reason),
-				 "answer did not parse: %s", e.msg);
-			rc = 0;
-		}
-		mgen_answer_release(&a);
-		/* a useless answer must not come back from the cache for the
-		 * identical re-ask, nor on a re-run */
-		if (rc == 0 && cs->npending == before)
-			mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, NULL, &e);
-		mgen_chat_release(&chat);
+	for (attempt = 1; attempt <= tries && cs->npending && !stop;
+	     attempt++) {
+		rc = opt ? mgen__opt_attempt(run, t, fullname, cs, chunk,
+					     attempt, &stop)
+			 : legacy_attempt(run, t, fullname, cs, chunk, attempt,
+					  &stop);
 		if (rc)
-			break;
-		if (cs->npending)
+			return rc;
+		if (cs->npending && !stop)
 			mgen__log(run, MGEN_LOG_WARN,
-				  "%s: attempt %d left %zu column(s) without "
-				  "a comment: %s",
-				  fullname, attempt, cs->npending, cs->reason);
+				  "%s: %s attempt %d left %zu column(s) "
+				  "without a comment: %s",
+				  fullname, opt ? "optimized" : "legacy",
+				  attempt, cs->npending, cs->reason);
 	}
-	/* left unset when the offline describer will take them over */
-	if (cs->lm_error && run->cfg->offline_fallback)
+	/* left unset when the legacy path or the offline describer will
+	 * take them over */
+	if (opt || (cs->lm_error && run->cfg->offline_fallback))
 		return rc;
 	for (i = 0; rc == 0 && i < cs->npending; i++)
 		rc = mgen_proposal_set(&t->columns[cs->pending[i]].proposal,
@@ -344,7 +351,8 @@ static int fallback_offline(mgen__run *run, mgen_table *t, const char *why)
 
 /* Merges chunk descriptions into one table comment with one more call. */
 static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
-		       char **parts, size_t nparts, char **out)
+		       mgen_path path, char **parts, size_t nparts,
+		       char **out)
 {
 	mgen_chat chat;
 	mgen_lm_response resp;
@@ -360,7 +368,8 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 				      (const char *const *)parts, nparts,
 				      &run->popts, &chat, &e);
 	if (rc == 0)
-		rc = ask(run, t, fullname, "merge", 0, 1, &chat, &resp, &e);
+		rc = mgen__ask(run, t, fullname, "merge", mgen_path_name(path),
+			       0, 1, &chat, &resp, &e);
 	if (rc == MGEN_ELIMIT) {
 		mgen_chat_release(&chat);
 		return rc;
@@ -383,61 +392,89 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 	return rc == MGEN_EAUTH || rc == MGEN_ENOMEM ? rc : 0;
 }
 
-/* Sets the table's own proposal from the chunks' descriptions. */
+/* Sets the table's own proposal from the chunks' descriptions (left
+ * unset when another path or the offline describer will write it). */
 static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
-			  char **parts, size_t nparts, int lm_error)
+			  mgen_path path, char **parts, size_t nparts,
+			  int lm_error)
 {
 	char *merged = NULL;
 	int rc = 0;
 
-	if (nparts == 0 && lm_error && run->cfg->offline_fallback)
-		return 0; /* fallback_offline() writes it */
+	if (t->proposal.status != MGEN_STATUS_NONE)
+		return 0; /* the optimized path wrote it */
+	if (nparts == 0 && (path == MGEN_PATH_OPTIMIZED ||
+			    (lm_error && run->cfg->offline_fallback)))
+		return 0;
 	if (nparts == 0)
 		return mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_LEGACY,
 					 MGEN_STATUS_FAILED,
 					 "no table comment in any answer");
 	if (nparts > 1)
-		rc = merge_parts(run, t, fullname, parts, nparts, &merged);
+		rc = merge_parts(run, t, fullname, path, parts, nparts,
+				 &merged);
 	if (rc == 0)
 		rc = propose(run, &t->proposal, t->existing_comment,
-			     merged ? merged : parts[0], MGEN_PATH_LEGACY);
+			     merged ? merged : parts[0], path);
 	free(merged);
 	return rc;
 }
 
-static int describe_legacy(mgen__run *run, mgen_table *t)
+/* The columns of the chunk starting at `first` that still have no
+ * proposal into cs->pending. */
+static void fill_pending(const mgen_table *t, size_t first, size_t per,
+			 mgen__chunk *cs)
+{
+	size_t i;
+
+	cs->npending = 0;
+	for (i = first; i < t->ncolumns && i < first + per; i++)
+		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
+			cs->pending[cs->npending++] = i;
+	cs->reason[0] = '\0';
+	cs->lm_error = 0;
+}
+
+/* Comments every column still without a proposal on `path` (LEGACY or
+ * OPTIMIZED), chunk by chunk. `why` gets the first problem that left
+ * something unanswered. */
+static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
+			 char *why, size_t whysz)
 {
 	size_t per = (size_t)run->cfg->columns_per_call, first, i;
 	size_t nchunks = (t->ncolumns + per - 1) / per, nparts = 0;
 	char *fullname = mgen_table_fullname(t), **parts;
-	chunk_state cs;
-	char why[512] = "";
+	mgen__chunk cs;
 	int rc = 0, lm_error = 0;
 
 	parts = calloc(nchunks + 1, sizeof(*parts));
 	memset(&cs, 0, sizeof(cs));
+	cs.path = path;
 	cs.pending = calloc(per + 1, sizeof(*cs.pending));
 	if (fullname == NULL || parts == NULL || cs.pending == NULL) {
 		rc = MGEN_ENOMEM;
 		goto done;
 	}
 	for (first = 0; rc == 0 && first < t->ncolumns; first += per) {
-		cs.npending = 0;
-		for (i = first; i < t->ncolumns && i < first + per; i++)
-			cs.pending[cs.npending++] = i;
-		cs.reason[0] = '\0';
-		cs.lm_error = 0;
+		fill_pending(t, first, per, &cs);
+		if (cs.npending == 0)
+			continue;
 		rc = ask_chunk(run, t, fullname, &cs, (int)(first / per) + 1);
-		if (cs.lm_error && !lm_error)
-			snprintf(why, sizeof(why), "%s", cs.reason);
+		if (cs.npending && !why[0])
+			snprintf(why, whysz, "%s", cs.reason);
 		lm_error |= cs.lm_error;
 		if (cs.table_comment)
 			parts[nparts++] = cs.table_comment;
 		cs.table_comment = NULL;
 	}
 	if (rc == 0)
-		rc = table_proposal(run, t, fullname, parts, nparts, lm_error);
-	if (rc == 0 && lm_error && run->cfg->offline_fallback)
+		rc = table_proposal(run, t, fullname, path, parts, nparts,
+				    lm_error);
+	if (rc == 0 && path == MGEN_PATH_OPTIMIZED && !why[0] &&
+	    t->proposal.status == MGEN_STATUS_NONE)
+		snprintf(why, whysz, "no table comment in any answer");
+	if (rc == 0 && path == MGEN_PATH_LEGACY && lm_error &&
+	    run->cfg->offline_fallback)
 		rc = fallback_offline(run, t, why);
 done:
 	for (i = 0; parts && i < nparts; i++)
@@ -445,6 +482,61 @@ done:
 	free(parts);
 	free(cs.pending);
 	free(fullname);
+	return rc;
+}
+
+/* Prefixes the reason of every proposal the legacy path (or the offline
+ * describer after it) wrote with why the optimized path was left. */
+static int note_fallback(mgen_table *t, const char *why)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i <= t->ncolumns; i++) {
+		mgen_proposal *p = i < t->ncolumns ? &t->columns[i].proposal
+						   : &t->proposal;
+		if (p->path != MGEN_PATH_LEGACY && p->path != MGEN_PATH_OFFLINE)
+			continue;
+		mgen_buf_reset(&b);
+		mgen_buf_printf(&b, "optimized path: %s; legacy used", why);
+		if (p->reason && p->reason[0])
+			mgen_buf_printf(&b, "; %s", p->reason);
+		if (mgen_buf_error(&b))
+			rc = MGEN_ENOMEM;
+		else
+			rc = mgen_proposal_set(p, p->comment, p->path,
+					       p->status, mgen_buf_str(&b));
+	}
+	mgen_buf_release(&b);
+	return rc;
+}
+
+/* The chain for a table on the optimized route: optimized, then legacy
+ * (then offline) for whatever is still unanswered. */
+static int describe_routed(mgen__run *run, mgen_table *t)
+{
+	char why[512] = "";
+	int rc = 0;
+
+	if (run->program == NULL)
+		snprintf(why, sizeof(why), "%s",
+			 run->program_error[0] ? run->program_error
+					       : "no program loaded");
+	else
+		rc = describe_path(run, t, MGEN_PATH_OPTIMIZED, why,
+				   sizeof(why));
+	if (rc != 0 || !why[0])
+		return rc;
+	mgen__log(run, MGEN_LOG_WARN, "%s.%s: optimized path: %s; legacy used",
+		  t->schema ? t->schema : "", t->name, why);
+	{
+		char lwhy[512] = "";
+		rc = describe_path(run, t, MGEN_PATH_LEGACY, lwhy,
+				   sizeof(lwhy));
+	}
+	if (rc == 0)
+		rc = note_fallback(t, why);
 	return rc;
 }
 
@@ -494,5 +586,11 @@ int mgen__table_comments(mgen__run *run, mgen_table *t)
 		return run->lm ? estimate_legacy(run, t) : 0;
 	if (run->lm == NULL)
 		return describe_offline(run, t);
-	return describe_legacy(run, t);
+	if (mgen__use_optimized(run, t))
+		return describe_routed(run, t);
+	{
+		char why[512] = "";
+		return describe_path(run, t, MGEN_PATH_LEGACY, why,
+				     sizeof(why));
+	}
 }

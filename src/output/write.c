@@ -216,6 +216,7 @@ static int json_comments(const mgen_table *tables, size_t n, mgen_buf *out)
 typedef struct counts {
 	double tables, tables_failed, columns, proposed, kept, failed;
 	double by_path[4];
+	double fallbacks; /* left the optimized path (reason says why) */
 } counts;
 
 /* Counts one proposal; adds a failure entry when FAILED. */
@@ -236,6 +237,9 @@ static int count_proposal(counts *k, cJSON *failures, const mgen_table *t,
 	     p->status == MGEN_STATUS_APPLIED) &&
 	    (unsigned)p->path < 4)
 		k->by_path[p->path]++;
+	/* the generator's reason for a step down the path chain */
+	if (p->reason && strncmp(p->reason, "optimized path:", 15) == 0)
+		k->fallbacks++;
 	if (p->status != MGEN_STATUS_FAILED)
 		return 0;
 	k->failed++;
@@ -281,7 +285,8 @@ static int manifest_counts(cJSON *root, const mgen_table *tables, size_t n)
 	    !cJSON_AddNumberToObject(c, "columns", k.columns) ||
 	    !cJSON_AddNumberToObject(c, "comments_proposed", k.proposed) ||
 	    !cJSON_AddNumberToObject(c, "kept", k.kept) ||
-	    !cJSON_AddNumberToObject(c, "failed", k.failed))
+	    !cJSON_AddNumberToObject(c, "failed", k.failed) ||
+	    !cJSON_AddNumberToObject(c, "optimized_fallbacks", k.fallbacks))
 		goto fail;
 	bp = cJSON_AddObjectToObject(c, "by_path");
 	if (bp == NULL ||

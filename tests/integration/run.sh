@@ -493,6 +493,155 @@ assert t[-1] - t[0] >= 0.95, f"requests {t[-1] - t[0]:.2f} s apart, expected >= 
 EOF
 }
 
+# write_program FILE NFIELDS: a saved comment program in DSPy's layout
+# (predictor "comment", custom instructions, one demo); the comment
+# signature has 6 fields, so NFIELDS=5 gives a file that does not load.
+write_program() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+n = int(sys.argv[2])
+fields = [{"prefix": "P%d:" % i, "description": "D%d" % i} for i in range(n)]
+demo = {"augmented": True, "table_name": "demo.t",
+        "table_data": {"table_name": "demo.t", "columns": ["k"]},
+        "column_metadata": {}, "abbreviations": {}, "context": "",
+        "comments": {"table": "Demo table.", "columns": ["k"],
+                     "column_contents": ["Demo key."]}}
+prog = {"comment": {"traces": [], "train": [], "demos": [demo],
+                    "signature": {"instructions": "Custom rollout instructions.",
+                                  "fields": fields}, "lm": None},
+        "metadata": {"dependency_versions": {"python": "3.12", "dspy": "3.0.4",
+                                             "cloudpickle": "3.1"}}}
+open(sys.argv[1], "w").write(json.dumps(prog, indent=2) + "\n")
+EOF
+}
+
+# check_paths RUN_DIR OPT_TABLES...: every LM call and comment of the
+# named tables is on the optimized path, every other one on legacy.
+check_paths() {
+	python3 - "$@" <<'EOF'
+import json, sys
+run, opt = sys.argv[1], set(sys.argv[2:])
+tr = [json.loads(l) for l in open(run + "/traces.jsonl")]
+assert tr, "no traces"
+for t in tr:
+    want = "optimized" if t["table"] in opt else "legacy"
+    assert t["path"] == want, (t["table"], t["path"])
+    if want == "optimized":
+        assert "Custom rollout instructions." in t["messages"][0]["content"]
+rows = [l.split("\t") for l in open(run + "/comments.tsv", encoding="utf-8").read().split("\n")[1:] if l]
+seen = set()
+for r in rows:
+    name = ".".join(p for p in r[:3] if p)
+    seen.add(name)
+    want = "optimized" if name in opt else "legacy"
+    assert r[7] == want, (name, r[3], r[7])
+assert opt <= seen, "optimized tables missing from comments.tsv"
+EOF
+}
+
+case_rollout_optimized_only_for_matching_tables() {
+	local conn out rc
+	start_llm roll || return 1
+	conn=$(sqlite_copy roll); out=$TMP/roll
+	write_program "$TMP/roll.json" 6
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients,main.admissions,main.icustays' \
+		--program "$TMP/roll.json" --rollout-optimized 'main.patients' \
+		--out "$out" >"$TMP/roll.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/roll.out" >&2; fail "exit $rc"; return 1; }
+	check_paths "$(run_dir "$out")" main.patients || fail "paths"
+	# --path legacy turns the rollout off
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients' --program "$TMP/roll.json" \
+		--rollout-optimized 'main.*' --path legacy --no-cache \
+		--out "$TMP/roll2" >/dev/null 2>&1 || { fail "legacy run"; return 1; }
+	check_paths "$(run_dir "$TMP/roll2")" || fail "--path legacy"
+}
+
+case_optimized_garbage_falls_back_to_legacy() {
+	local conn out rc
+	# 2 attempts (parse_retries 1) x (chat + JSON adapter call) = 4
+	cat >"$TMP/ofb.json" <<'EOF'
+{"tables": {"main.patients": [{"fault": "garbage"}, {"fault": "garbage"},
+                              {"fault": "garbage"}, {"fault": "garbage"}]}}
+EOF
+	start_llm ofb --script "$TMP/ofb.json" || return 1
+	conn=$(sqlite_copy ofb); out=$TMP/ofb
+	write_program "$TMP/ofb.prog" 6
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients,main.admissions' --parse-retries 1 \
+		--program "$TMP/ofb.prog" --rollout-optimized 'main.*' \
+		--out "$out" >"$TMP/ofb.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/ofb.out" >&2; fail "exit $rc"; return 1; }
+	python3 - "$(run_dir "$out")" <<'EOF' || fail "fallback"
+import json, sys
+run = sys.argv[1]
+rows = [l.split("\t") for l in open(run + "/comments.tsv", encoding="utf-8").read().split("\n")[1:] if l]
+pat = [r for r in rows if r[2] == "patients"]
+adm = [r for r in rows if r[2] == "admissions"]
+assert pat and adm
+for r in pat:
+    assert r[7] == "legacy" and r[8] == "proposed", r
+    assert "optimized path:" in r[9] and "legacy used" in r[9], r[9]
+for r in adm:
+    assert r[7] == "optimized" and r[8] == "proposed", r
+tr = [json.loads(l) for l in open(run + "/traces.jsonl")]
+p = [t["path"] for t in tr if t["table"] == "main.patients"]
+assert p == ["optimized"] * 4 + ["legacy"], p
+m = json.load(open(run + "/manifest.json"))
+assert m["counts"]["optimized_fallbacks"] == len(pat), m["counts"]
+EOF
+	grep -q 'optimized path' "$TMP/ofb.out" || fail "no warning about the fallback"
+}
+
+case_program_load_error_uses_legacy() {
+	local conn out rc
+	start_llm badprog || return 1
+	conn=$(sqlite_copy badprog); out=$TMP/badprog
+	write_program "$TMP/bad.prog" 5
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients,main.admissions' \
+		--program "$TMP/bad.prog" --rollout-optimized 'main.patients' \
+		--out "$out" >"$TMP/badprog.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/badprog.out" >&2; fail "exit $rc"; return 1; }
+	python3 - "$(run_dir "$out")" <<'EOF' || fail "load error fallback"
+import json, sys
+run = sys.argv[1]
+rows = [l.split("\t") for l in open(run + "/comments.tsv", encoding="utf-8").read().split("\n")[1:] if l]
+for r in rows:
+    assert r[7] == "legacy" and r[8] == "proposed", r
+    if r[2] == "patients":
+        assert "program did not load" in r[9] and "5 fields" in r[9], r[9]
+    else:
+        assert "optimized path" not in r[9], r[9]
+assert all(json.loads(l)["path"] == "legacy" for l in open(run + "/traces.jsonl"))
+EOF
+}
+
+case_postgres_harvest_gold_comments() {
+	[ -n "${PGPORT:-}" ] || { fail "no PostgreSQL"; return 1; }
+	bash "$ROOT/tests/load_mimic_pg.sh" m3harv "$DATA" --comments || return 1
+	"$BIN" harvest --connection "$(pg_conn m3harv)" --scope 'mimiciii.*' \
+		--out "$TMP/harv.jsonl" >"$TMP/harv.out" 2>&1 || { cat "$TMP/harv.out" >&2; fail "harvest failed"; return 1; }
+	python3 - "$TMP/harv.jsonl" "$DATA/gold_comments.jsonl" <<'EOF' || fail "harvest output"
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+gold = {g["table"]: g for g in map(json.loads, open(sys.argv[2], encoding="utf-8"))}
+assert len(got) == 26, len(got)
+by = {g["table"]: g for g in got}
+for t in ["mimiciii.admissions", "mimiciii.patients", "mimiciii.icustays", "mimiciii.d_items"]:
+    assert by[t]["table_comment"] == gold[t]["table_comment"], t
+    assert by[t]["columns"] == gold[t]["columns"], t
+for g in got:
+    p = g["profile"]
+    assert p["table_name"].endswith(g["table"]) and p["context"] == ""
+    assert p["table_data"]["columns"] and "data" in p["table_data"]
+    # the answer is not among the inputs
+    assert "table_comment" not in p["table_data"]
+    assert all("existing_comment" not in m for m in p["column_metadata"].values())
+EOF
+}
+
 # --- runner ----------------------------------------------------------------
 cases=$(declare -F | awk '{print $3}' | grep '^case_')
 [ $# -gt 0 ] && cases="$*"

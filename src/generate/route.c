@@ -1,0 +1,148 @@
+/*
+ * route.c - the optimized path of a run (DESIGN.md "route: optimized or
+ * legacy"): which tables take it (path, prompts.optimized,
+ * rollout.optimized), loading the comment program once per run, and one
+ * attempt at a chunk through the DSPy adapters (ChatAdapter, then once
+ * the JSONAdapter when the answer does not parse).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_internal.h"
+#include "util/util.h"
+
+int mgen__use_optimized(const mgen__run *run, const mgen_table *t)
+{
+	const mgen_config *cfg = run->cfg;
+	size_t i;
+
+	if (run->route == MGEN__ROUTE_LEGACY)
+		return 0;
+	if (run->route == MGEN__ROUTE_OPTIMIZED)
+		return 1;
+	if (cfg->prompts_optimized == NULL || !cfg->prompts_optimized[0])
+		return 0;
+	for (i = 0; i < cfg->rollout_optimized.n; i++)
+		if (mgen__scope_match(cfg->rollout_optimized.items[i],
+				      t->catalog, t->schema, t->name))
+			return 1;
+	return 0;
+}
+
+int mgen__load_program(mgen__run *run)
+{
+	const mgen_config *cfg = run->cfg;
+	const char *file = cfg->prompts_optimized;
+	mgen_err e = MGEN_ERR_INIT;
+	int rc;
+
+	run->route = MGEN__ROUTE_AUTO;
+	if (cfg->path && strcmp(cfg->path, "optimized") == 0)
+		run->route = MGEN__ROUTE_OPTIMIZED;
+	else if (cfg->path && strcmp(cfg->path, "legacy") == 0)
+		run->route = MGEN__ROUTE_LEGACY;
+	run->program_error[0] = '\0';
+	if (run->lm == NULL || run->route == MGEN__ROUTE_LEGACY)
+		return 0;
+	if (file && file[0])
+		rc = mgen_comment_program_load(file, &run->program, &e);
+	else if (run->route == MGEN__ROUTE_OPTIMIZED)
+		rc = mgen_comment_program_new(&run->program, &e);
+	else
+		return 0;
+	if (rc == MGEN_ENOMEM)
+		return rc;
+	if (rc != 0) {
+		snprintf(run->program_error, sizeof(run->program_error),
+			 "program did not load: %s", e.msg);
+		mgen__log(run, MGEN_LOG_WARN, "%s; the legacy path is used",
+			  run->program_error);
+	}
+	return 0;
+}
+
+/* One call rendered with the ChatAdapter (json 0) or the JSONAdapter;
+ * *comments gets the parsed `comments` JSON, or stays NULL with the
+ * problem in cs->reason. */
+static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
+		    mgen__chunk *cs, const mgen_example *inputs, int json,
+		    int chunk, int attempt, char **comments, int *stop)
+{
+	mgen_sig_messages m = MGEN_SIG_MESSAGES_INIT;
+	mgen_chat chat;
+	mgen_lm_response resp;
+	mgen_err e = MGEN_ERR_INIT;
+	int rc;
+
+	memset(&chat, 0, sizeof(chat));
+	memset(&resp, 0, sizeof(resp));
+	rc = mgen_comment_program_render(run->program, inputs, json, &m, &e);
+	if (rc != 0) {
+		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+		*stop = 1;
+		return rc == MGEN_ENOMEM ? rc : 0;
+	}
+	chat.msgs = m.msgs;
+	chat.n = m.n;
+	rc = mgen__ask(run, t, fullname, "comment", "optimized", chunk,
+		       attempt, &chat, &resp, &e);
+	if (rc != 0) {
+		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+		*stop = 1;
+		if (rc != MGEN_ELIMIT)
+			cs->lm_error = 1;
+		rc = (rc == MGEN_EAUTH || rc == MGEN_ENOMEM ||
+		      rc == MGEN_ELIMIT) ? rc : 0;
+		goto done;
+	}
+	rc = mgen_comment_program_parse(run->program, resp.content, json,
+					comments, &e);
+	if (rc == MGEN_EPARSE) {
+		snprintf(cs->reason, sizeof(cs->reason),
+			 "answer did not parse: %s", e.msg);
+		/* not for the re-ask, nor for a re-run */
+		mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, NULL, NULL);
+		rc = 0;
+	}
+done:
+	mgen_lm_response_release(&resp);
+	mgen_sig_messages_release(&m);
+	return rc;
+}
+
+int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
+		      mgen__chunk *cs, int chunk, int attempt, int *stop)
+{
+	mgen_example *inputs = NULL;
+	mgen_answer a;
+	mgen_err e = MGEN_ERR_INIT;
+	char *comments = NULL;
+	size_t rows = run->popts.allow_data ? t->nsample_rows : 0;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = mgen_comment_inputs(t, cs->pending, cs->npending, &run->popts,
+				 rows, &inputs, &e);
+	if (rc != 0)
+		return rc;
+	rc = opt_call(run, t, fullname, cs, inputs, 0, chunk, attempt,
+		      &comments, stop);
+	if (rc == 0 && comments == NULL && !*stop) /* once, JSONAdapter */
+		rc = opt_call(run, t, fullname, cs, inputs, 1, chunk, attempt,
+			      &comments, stop);
+	mgen_example_free(inputs);
+	if (rc != 0 || comments == NULL)
+		goto done;
+	rc = mgen_answer_parse(comments, 0, &a, &e);
+	if (rc == 0)
+		rc = mgen__take_answer(run, t, cs, &a, fullname);
+	else if (rc != MGEN_ENOMEM) {
+		snprintf(cs->reason, sizeof(cs->reason),
+			 "answer did not parse: %s", e.msg);
+		rc = 0;
+	}
+done:
+	mgen_answer_release(&a);
+	free(comments);
+	return rc;
+}
