@@ -117,7 +117,7 @@ int mgen_evaluate(mgen_lm *lm, const mgen_signature *sig,
 		return 0;
 	out->scores = calloc(n, sizeof(*out->scores));
 	if (out->scores == NULL)
-		return mgen_err_set(err, MGEN_ENOMEM, "evaluate: out of memory");
+		return mgen_err_set(err, MGEN_ENOMEM, "evaluate: oom");
 	memset(&j, 0, sizeof(j));
 	j.lm = lm;
 	j.sig = sig;
@@ -136,7 +136,7 @@ int mgen_evaluate(mgen_lm *lm, const mgen_signature *sig,
 	pthread_mutex_destroy(&j.mu);
 	out->score = mgen_metric_evaluate_score(out->scores, n);
 	if (j.oom)
-		return mgen_err_set(err, MGEN_ENOMEM, "evaluate: out of memory");
+		return mgen_err_set(err, MGEN_ENOMEM, "evaluate: oom");
 	return 0;
 }
 

@@ -108,7 +108,7 @@ static int cand_init(const opt_ctx *c, opt_cand *out, mgen_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (mgen_signature_copy(c->sig, &out->sig) != 0)
-		return mgen_err_set(err, MGEN_ENOMEM, "optimize: out of memory");
+		return mgen_err_set(err, MGEN_ENOMEM, "optimize: oom");
 	return 0;
 }
 

@@ -228,7 +228,7 @@ static int eval_pair(opt_ctx *c, const mipro *m, size_t i, size_t d,
 }
 
 /* The value of one component to try next (see the head comment). */
-static size_t pick(opt_rng *r, const double *sum, const size_t *cnt,
+static size_t pick(const double *sum, const size_t *cnt,
 		   size_t n, int explore)
 {
 	size_t j, best = 0;
@@ -242,7 +242,6 @@ static size_t pick(opt_rng *r, const double *sum, const size_t *cnt,
 				  sum[best] / (double)cnt[best])
 			best = j;
 	}
-	(void)r;
 	return best;
 }
 
@@ -276,8 +275,8 @@ static int search(opt_ctx *c, mipro *m, opt_rng *r,
 		return mgen_err_set(err, MGEN_ENOMEM, "mipro: oom");
 	for (t = 0; rc == 0 && t < pl->trials; t++) {
 		explore = mgen__opt_rng_below(r, 4) == 0;
-		i = pick(r, m->isum, m->icnt, m->n, explore);
-		d = pick(r, m->dsum, m->dcnt, m->n, explore);
+		i = pick(m->isum, m->icnt, m->n, explore);
+		d = pick(m->dsum, m->dcnt, m->n, explore);
 		memcpy(mb, c->val, c->nval * sizeof(*mb));
 		mgen__opt_shuffle(r, mb, c->nval);
 		rc = eval_pair(c, m, i, d, mb, pl->minibatch, &s, err);

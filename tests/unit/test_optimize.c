@@ -368,8 +368,9 @@ static void test_optimize__evaluate_threads_exact_score(void **state)
 	mgen_lm *lm;
 
 	srv_start(s,
-		  "{\"rules\": [{\"when_all\": [\"GOODQ\"], \"content\": \"" GOOD
-		  "\"}, {\"when_all\": [\"FAILQ\"], \"fault\": \"400\"},"
+		  "{\"rules\": [{\"when_all\": [\"GOODQ\"], "
+		  "\"content\": \"" GOOD "\"}, "
+		  "{\"when_all\": [\"FAILQ\"], \"fault\": \"400\"},"
 		  " {\"content\": \"" BAD "\"}]}",
 		  NULL, NULL);
 	lm = new_lm(s);
