@@ -278,7 +278,12 @@ void mgen_mipro_plan_for(size_t ntrain, size_t nval,
  *     BOOTSTRAP with max_bootstrapped drawn uniformly in [1, max]. Each
  *     is evaluated on the valset; a candidate replaces the best only
  *     with a STRICTLY higher score (ties keep the earlier one).
- *   MIPRO: see opt_mipro.c's head comment.
+ *   MIPRO: see opt_mipro.c's head comment. Deviations: no TPE (an
+ *     epsilon-greedy search over per-component mean minibatch scores);
+ *     its demo sets use max_bootstrapped/max_labeled_demos from `opts`
+ *     (DSPy's MIPROv2 defaults both to 4: pass 4 and 4 to match); the
+ *     proposer gets the signature's string form where DSPy gives the
+ *     program's source code and an LM-written program description.
  * The program gets one predictor (opts->predictor_name) with the
  * winner's instructions, the fields of `sig` (prefix, description) and
  * its demos (mgen_example_to_json), lm null, and metadata

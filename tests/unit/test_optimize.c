@@ -514,6 +514,22 @@ static void test_optimize__labeled_few_shot(void **state)
 	mgen_lm_free(lm);
 }
 
+/* Requests sent at temperature 1.0. */
+static int count_hot(const srv *s)
+{
+	cJSON *rec = srv_records(s), *r, *t;
+	int n = 0;
+
+	cJSON_ArrayForEach(r, rec)
+	{
+		t = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "body"),
+					"temperature");
+		n += t && t->valuedouble == 1.0;
+	}
+	cJSON_Delete(rec);
+	return n;
+}
+
 static void test_optimize__bootstrap_few_shot(void **state)
 {
 	srv *s = *state;
@@ -552,6 +568,8 @@ static void test_optimize__bootstrap_few_shot(void **state)
 	}
 	assert_true(naug >= 1);
 	assert_non_null(strstr(mgen_program_demo(p, 0, 0), "MARKER"));
+	/* failed first rounds were retried at temperature 1.0 */
+	assert_true(count_hot(s) > 0);
 	/* save, load back into a declared program */
 	snprintf(path, sizeof(path), "%s/prog.json", s->dir);
 	assert_int_equal(mgen_program_save(p, path, &err), 0);
