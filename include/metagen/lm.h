@@ -142,6 +142,29 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		 const char *response_format_json, mgen_lm_response *out,
 		 mgen_err *err);
 
+/*
+ * Per-call overrides for mgen_lm_chat_ex (the optimizers' bootstrap
+ * rounds > 1 and instruction proposals ask at temperature 1.0 with a
+ * fresh rollout id, like DSPy's `lm.copy(rollout_id=..., temperature=
+ * 1.0)`, without a second client). Strings borrowed for the call.
+ */
+typedef struct mgen_lm_call_options {
+	double temperature;     /* < 0 = the client's temperature */
+	const char *rollout_id; /* NULL = the client's rollout id */
+} mgen_lm_call_options;
+
+#define MGEN_LM_CALL_OPTIONS_INIT {-1.0, NULL}
+
+/*
+ * mgen_lm_chat with `call` overriding the temperature sent (and keyed in
+ * the cache) and the rollout id keyed in the cache. `call` NULL is
+ * exactly mgen_lm_chat. Same returns, ownership and thread safety.
+ */
+int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		    const char *response_format_json,
+		    const mgen_lm_call_options *call, mgen_lm_response *out,
+		    mgen_err *err);
+
 /* Frees the response's strings and zeroes it. */
 void mgen_lm_response_release(mgen_lm_response *r);
 

@@ -301,8 +301,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
  * optional response_format, into *out (malloc'd). 0, MGEN_EINVAL (bad
  * response_format) or MGEN_ENOMEM. */
 static int build_body(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
-		      const char *response_format_json, char **out,
-		      mgen_err *err)
+		      const char *response_format_json, double temperature,
+		      char **out, mgen_err *err)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *m, *rf = NULL;
 	int rc = 0;
@@ -325,7 +325,7 @@ static int build_body(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 			m, "content", msgs[i].content ? msgs[i].content : ""))
 			goto oom;
 	}
-	if (!cJSON_AddNumberToObject(root, "temperature", lm->temperature) ||
+	if (!cJSON_AddNumberToObject(root, "temperature", temperature) ||
 	    !cJSON_AddNumberToObject(root, "max_tokens", lm->max_tokens))
 		goto oom;
 	if (response_format_json) {
@@ -572,7 +572,8 @@ static void pause_before_retry(mgen_lm *lm, CURLcode cc, long status,
 
 /* The cache key of a request to this client. */
 static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
-		  const char *response_format_json, char hex[65],
+		  const char *response_format_json,
+		  const mgen_lm_call_options *call, char hex[65],
 		  mgen_err *err)
 {
 	mgen_cache_request req;
@@ -580,10 +581,12 @@ static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 	req.model = lm->model_str;
 	req.msgs = msgs;
 	req.nmsgs = nmsgs;
-	req.temperature = lm->temperature;
+	req.temperature = call && call->temperature >= 0 ? call->temperature
+							 : lm->temperature;
 	req.max_tokens = lm->max_tokens;
 	req.response_format_json = response_format_json;
-	req.rollout_id = lm->rollout_id;
+	req.rollout_id = call && call->rollout_id ? call->rollout_id
+						  : lm->rollout_id;
 	return mgen_cache_key(&req, hex, err);
 }
 
@@ -704,15 +707,28 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		 const char *response_format_json, mgen_lm_response *out,
 		 mgen_err *err)
 {
+	return mgen_lm_chat_ex(lm, msgs, nmsgs, response_format_json, NULL,
+			       out, err);
+}
+
+int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+		    const char *response_format_json,
+		    const mgen_lm_call_options *call, mgen_lm_response *out,
+		    mgen_err *err)
+{
 	double t0 = mgen__now_ms();
 	char *body = NULL, key[65];
 	int rc;
 
 	assert(lm != NULL && out != NULL && (msgs != NULL || nmsgs == 0));
 	memset(out, 0, sizeof(*out));
-	rc = build_body(lm, msgs, nmsgs, response_format_json, &body, err);
+	rc = build_body(lm, msgs, nmsgs, response_format_json,
+			call && call->temperature >= 0 ? call->temperature
+						       : lm->temperature,
+			&body, err);
 	if (rc == 0 && lm->cache)
-		rc = lm_key(lm, msgs, nmsgs, response_format_json, key, err);
+		rc = lm_key(lm, msgs, nmsgs, response_format_json, call, key,
+			    err);
 	if (rc != 0)
 		goto done;
 	if (lm->cache && cache_lookup(lm, key, out))
@@ -751,7 +767,7 @@ int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 
 	if (lm->cache == NULL)
 		return 0;
-	rc = lm_key(lm, msgs, nmsgs, response_format_json, key, err);
+	rc = lm_key(lm, msgs, nmsgs, response_format_json, NULL, key, err);
 	if (rc == 0)
 		rc = mgen_cache_delete(lm->cache, key, err);
 	return rc;

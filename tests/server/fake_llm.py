@@ -96,6 +96,20 @@ SCRIPT (JSON file)
                         tool call (finish_reason "tool_calls")
     Any step may add "latency_ms".
 
+RULES (optional "rules" list in the SCRIPT, checked BEFORE the per-table
+steps and the AUTO answer)
+    {"rules": [{"when_all": ["text", ...], "when_none": ["text", ...],
+                "content": "...", "finish_reason": "stop"}, ...]}
+    The request's text is the concatenation, in order, of ALL its messages
+    (system, demo pairs, final user), joined with "\n". A rule matches when
+    every "when_all" string occurs in that text and no "when_none" string
+    does (both optional; plain substring tests, case-sensitive). The first
+    matching rule wins and is used as the step (so it may also carry
+    "answer", "fault" or "latency_ms" instead of "content"); rules have no
+    cursor and never run out. No rule matches -> the table's steps, then
+    AUTO. Lets tests answer well only when the prompt carries a given demo
+    or instruction (the optimizer tests).
+
 RECORD (JSON lines, appended under a lock and flushed per request)
     {"seq": 1, "time": <unix seconds>, "path": "/v1/chat/completions",
      "table": "t" | null, "kind": "comment" | "merge" | "other",
@@ -283,6 +297,7 @@ class Script:
         data = data or {}
         self.tables = list((data.get("tables") or {}).items())
         self.default = list(data.get("default") or [])
+        self.rules = list(data.get("rules") or [])
         self.cursor = {}
         self.lock = threading.Lock()
 
@@ -295,6 +310,19 @@ class Script:
                 if fnmatch.fnmatchcase(table, key):
                     return steps
         return self.default
+
+    def rule_step(self, body):
+        """The first rule matching all messages of body, or None."""
+        if not self.rules:
+            return None
+        msgs = body.get("messages")
+        text = "\n".join(message_text(m) for m in msgs or []
+                         if isinstance(msgs, list))
+        for rule in self.rules:
+            if all(w in text for w in rule.get("when_all") or []) and \
+               not any(w in text for w in rule.get("when_none") or []):
+                return rule
+        return None
 
     def next_step(self, table):
         steps = self.steps_for(table)
@@ -312,6 +340,7 @@ def check_script(script):
         raise SystemExit("fake_llm: the script must be a JSON object")
     lists = list((script.get("tables") or {}).values())
     lists.append(script.get("default") or [])
+    lists.append(script.get("rules") or [])
     for steps in lists:
         for step in steps:
             if not isinstance(step, dict):
@@ -439,7 +468,9 @@ class Handler(BaseHTTPRequestHandler):
             st.write_record(rec)
             self.send_error_json(401, "invalid api key", "auth")
             return
-        step = st.script.next_step(table)
+        step = st.script.rule_step(body)
+        if step is None:
+            step = st.script.next_step(table)
         if step is None:
             fault = st.random_fault()
             step = {"fault": fault} if fault else {}

@@ -189,6 +189,21 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual(faults, [None, None, None, "missing", "missing",
                                   "garbage"])
 
+    def test_rules_match_all_messages_before_steps(self):
+        s = self.start(script={
+            "rules": [
+                {"when_all": ["sys", "MARK"], "when_none": ["BAD"],
+                 "content": "good", "finish_reason": "stop"},
+                {"when_all": ["MARK"], "content": "marked"}],
+            "default": [{"content": "step one"}]})
+        # "sys" is the system message: rules see every message
+        self.assertEqual(s.chat("q MARK")[0], "good")
+        self.assertEqual(s.chat("q MARK BAD")[0], "marked")
+        # no rule: the steps, then AUTO; rules never ran out
+        self.assertEqual(s.chat("plain")[0], "step one")
+        self.assertEqual(s.chat("plain")[0], "Auto answer.")
+        self.assertEqual(s.chat("again MARK")[0], "good")
+
     def test_answer_faults(self):
         kinds = ["fence", "truncate", "reorder", "missing", "duplicate",
                  "unknown", "stringify", "chatter"]
