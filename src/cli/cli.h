@@ -49,5 +49,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_harvest(int argc, char **argv);
+int cmd_optimize(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
 
 #endif

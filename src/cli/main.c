@@ -20,6 +20,10 @@ static const command commands[] = {
 	 "apply a reviewed comments.tsv to the warehouse"},
 	{"harvest", cmd_harvest,
 	 "write the warehouse's human comments as a gold data set (JSONL)"},
+	{"optimize", cmd_optimize,
+	 "compile the comment program from gold examples (DSPy layout)"},
+	{"evaluate", cmd_evaluate,
+	 "score the legacy and optimized paths on gold examples"},
 	{"cache", cmd_cache, "show (stats) or empty (clear) the LM answer cache"},
 	{NULL, NULL, NULL},
 };

@@ -147,4 +147,13 @@ int mgen__use_optimized(const mgen__run *run, const mgen_table *t);
  * Returns 0 or MGEN_ENOMEM. */
 int mgen__load_program(mgen__run *run);
 
+/* The legacy prompt options a config asks for. */
+void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p);
+
+/* An LM client for a config: model, base, key, sampling, timeouts,
+ * retries, cache (<cache_dir>/cache.sqlite) and rate limits. Returns
+ * mgen_lm_new's code. */
+int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
+		  mgen_lm **out, mgen_err *err);
+
 #endif

@@ -205,11 +205,8 @@ static void iso_now(char *stamp, size_t sn)
 	strftime(stamp, sn, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void set_prompt_options(mgen__run *run)
+void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p)
 {
-	const mgen_config *cfg = run->cfg;
-	mgen_prompt_options *p = &run->popts;
-
 	memset(p, 0, sizeof(*p));
 	p->version = MGEN_PROMPT_OPTIONS_VERSION;
 	p->comment_style = (int)cfg->comment_style;
@@ -224,16 +221,14 @@ static void set_prompt_options(mgen__run *run)
 	p->max_prompt_words = (size_t)cfg->max_prompt_length;
 }
 
-/* Opens the LM client and templates unless the model is "offline". */
-static int open_lm(mgen__run *run, mgen_err *err)
+int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
+		  mgen_lm **out, mgen_err *err)
 {
-	const mgen_config *cfg = run->cfg;
 	mgen_lm_options lo = MGEN_LM_OPTIONS_INIT;
 	mgen_buf cache_path = MGEN_BUF_INIT;
 	int rc;
 
-	if (cfg->model == NULL || strcmp(cfg->model, "offline") == 0)
-		return 0;
+	*out = NULL;
 	if (cfg->cache) {
 		mgen_buf_printf(&cache_path, "%s/cache.sqlite",
 				cfg->cache_dir && cfg->cache_dir[0]
@@ -251,13 +246,26 @@ static int open_lm(mgen__run *run, mgen_err *err)
 	lo.max_tokens = cfg->max_tokens;
 	lo.timeout_ms = (long)cfg->timeout_seconds * 1000;
 	lo.max_retries = cfg->max_retries;
-	lo.log = run->opts->log;
-	lo.log_userdata = run->opts->log_userdata;
-	rc = mgen_lm_new(&lo, &run->lm, err);
+	lo.log = log;
+	lo.log_userdata = log_ud;
+	rc = mgen_lm_new(&lo, out, err);
 	mgen_buf_release(&cache_path);
+	return rc;
+}
+
+/* Opens the LM client and templates unless the model is "offline". */
+static int open_lm(mgen__run *run, mgen_err *err)
+{
+	const mgen_config *cfg = run->cfg;
+	int rc;
+
+	if (cfg->model == NULL || strcmp(cfg->model, "offline") == 0)
+		return 0;
+	rc = mgen__lm_open(cfg, run->opts->log, run->opts->log_userdata,
+			   &run->lm, err);
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
-	set_prompt_options(run);
+	mgen__prompt_options(cfg, &run->popts);
 	if (rc == 0 && mgen__load_program(run) != 0)
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	return rc;

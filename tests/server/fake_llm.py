@@ -237,6 +237,47 @@ def as_text(ans):
     return ans if isinstance(ans, str) else json.dumps(ans)
 
 
+CHAT_FIELDS = re.compile(r"Respond with the corresponding output fields,"
+                         r"(.*?)and then ending with the marker", re.S)
+JSON_FIELDS = re.compile(r"Respond with a JSON object in the following "
+                         r"order of fields: (.*?)\.\s*$", re.S)
+FIELD_MARK = re.compile(r"\[\[ ## (\w+) ## \]\]")
+
+
+def dspy_format(body, ans):
+    """The AUTO answer in the format a DSPy-style prompt asks for, as a
+    model following instructions would write it: ChatAdapter prompts
+    ("Respond with the corresponding output fields, starting with the
+    field `[[ ## a ## ]]` ...") get "[[ ## a ## ]]" sections ending with
+    "[[ ## completed ## ]]"; JSONAdapter prompts ("Respond with a JSON
+    object in the following order of fields: `a`, then `b`.") get one
+    JSON object. The field named "comments" (or the only field) carries
+    the answer; "reasoning" gets a sentence; others "Auto answer.".
+    Returns None for prompts of neither kind (then the raw answer)."""
+    msgs = body.get("messages") if isinstance(body, dict) else None
+    users = [m for m in msgs or [] if isinstance(m, dict)
+             and m.get("role") == "user"]
+    text = message_text(users[-1]) if users else ""
+    m = CHAT_FIELDS.search(text)
+    names = FIELD_MARK.findall(m.group(1)) if m else []
+    jm = None if names else JSON_FIELDS.search(text)
+    if jm:
+        names = re.findall(r"`(\w+)`", jm.group(1))
+    if not names:
+        return None
+
+    def value(name):
+        if name == "reasoning":
+            return "Auto reasoning."
+        if name == "comments" or len(names) == 1:
+            return ans
+        return "Auto answer."
+    if jm:
+        return json.dumps({n: value(n) for n in names})
+    parts = ["[[ ## %s ## ]]\n%s" % (n, as_text(value(n))) for n in names]
+    return "\n\n".join(parts) + "\n\n[[ ## completed ## ]]"
+
+
 def faulty_answer(kind, ans):
     """(content, finish_reason) of an answer-shaped fault applied to ans."""
     if kind == "garbage":
@@ -531,7 +572,9 @@ class Handler(BaseHTTPRequestHandler):
             content, finish = faulty_answer(fault,
                                             auto_answer(kind, table, cols))
         else:
-            content, finish = as_text(auto_answer(kind, table, cols)), "stop"
+            ans = auto_answer(kind, table, cols)
+            content = dspy_format(body, ans) or as_text(ans)
+            finish = "stop"
         rec["status"] = 200
         st.write_record(rec)
         self.send_body(200, completion(rec["seq"], body, content, finish))

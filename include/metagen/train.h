@@ -1,0 +1,68 @@
+/*
+ * train.h - what `metagen optimize` and `metagen evaluate` run on: gold
+ * examples (dataset.h, as written by `metagen harvest`) turned into the
+ * comment program's DSPy examples, the comment metric in DSPy's
+ * metric(example, prediction, trace) form, and a per-table comparison
+ * of the legacy and the optimized paths on a devset.
+ */
+#ifndef METAGEN_TRAIN_H
+#define METAGEN_TRAIN_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "dataset.h"
+#include "lm.h"
+#include "metagen.h"
+#include "signature.h"
+
+/*
+ * Turns each gold example of `ds` into a comment-program example: the
+ * inputs from its "profile" object (table_name, table_data,
+ * column_metadata, abbreviations, context; see harvest.h) and the gold
+ * output `comments` = {"table": gold table comment, "columns": [gold
+ * columns], "column_contents": [their comments]}. Columns without gold
+ * are left out of the output (and so of scoring). *out is an array of
+ * *n examples (free with mgen_train_examples_free). Returns 0,
+ * MGEN_EINVAL ("FILE:LINE: table T has no profile: write the file with
+ * metagen harvest") or MGEN_ENOMEM.
+ */
+int mgen_train_examples(const mgen_dataset *ds, const char *source,
+			mgen_example ***out, size_t *n, mgen_err *err);
+
+void mgen_train_examples_free(mgen_example **ex, size_t n);
+
+/*
+ * The comment metric as an mgen_metric_fn (optimize.h; `ud` unused):
+ * parses prediction's `comments` (mgen_answer_parse, so fences and
+ * chatter are forgiven) and scores it against example's gold with
+ * mgen_metric_comment (metric.h: validity gate x mean token F1 over the
+ * gold columns and the gold table comment). The asked columns are the
+ * "columns" of the example's table_data. Thread-safe.
+ */
+double mgen_train_metric(void *ud, const mgen_example *example,
+			 const mgen_example *prediction, int has_trace);
+
+/* One devset table's scores (0..1; -1 when that path was not run). */
+typedef struct mgen_train_score {
+	const char *table; /* borrowed from the example */
+	double legacy;
+	double optimized;
+} mgen_train_score;
+
+/*
+ * For each example of `dev`: the legacy path (the templates of
+ * cfg->prompts_dir rendered for a table rebuilt from the example's
+ * profile, one LM call, the answer parsed like `generate` does) and,
+ * when `sig` is not NULL, the optimized path (mgen_predict with `sig`
+ * and `demos`), each scored with mgen_train_metric. Fills scores[0..n)
+ * (caller's array). Returns 0 or a setup error (templates, ENOMEM); LM
+ * failures score 0 for that example.
+ */
+int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
+		       const mgen_signature *sig,
+		       const mgen_example *const *demos, size_t ndemos,
+		       mgen_example *const *dev, size_t n,
+		       mgen_train_score *scores, mgen_err *err);
+
+#endif

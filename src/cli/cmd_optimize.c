@@ -1,0 +1,302 @@
+/*
+ * cmd_optimize.c - `metagen optimize` and `metagen evaluate`: compile the
+ * comment program from gold examples (JSONL written by `metagen
+ * harvest`), and compare the legacy and optimized paths on a devset.
+ * Both print the LM calls they will make at most before starting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "generate/gen_internal.h"
+#include "metagen/comment_program.h"
+#include "metagen/optimize.h"
+#include "metagen/train.h"
+
+/* Options of these two commands that are not config keys. */
+typedef struct train_args {
+	const char *trainset, *devset, *optimizer, *out;
+	int argc;
+	char **argv; /* argv without them, for cli_parse (owned array) */
+} train_args;
+
+static int take_args(int argc, char **argv, train_args *ta)
+{
+	static const char *const names[] = {"--trainset", "--devset",
+					    "--optimizer", "--out"};
+	const char **slots[4];
+	int i, k;
+
+	memset(ta, 0, sizeof(*ta));
+	slots[0] = &ta->trainset;
+	slots[1] = &ta->devset;
+	slots[2] = &ta->optimizer;
+	slots[3] = &ta->out;
+	ta->argv = calloc((size_t)argc + 1, sizeof(char *));
+	if (ta->argv == NULL)
+		return EXIT_USAGE;
+	for (i = 0; i < argc; i++) {
+		for (k = 0; k < 4; k++)
+			if (strcmp(argv[i], names[k]) == 0)
+				break;
+		if (k == 4) {
+			ta->argv[ta->argc++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "metagen: %s needs a value\n", names[k]);
+			return EXIT_USAGE;
+		}
+		*slots[k] = argv[++i];
+	}
+	return 0;
+}
+
+static int parse_kind(const char *s, mgen_optimizer *k)
+{
+	static const struct {
+		const char *name;
+		mgen_optimizer kind;
+	} kinds[] = {{"labeled", MGEN_OPT_LABELED},
+		     {"bootstrap", MGEN_OPT_BOOTSTRAP},
+		     {"random-search", MGEN_OPT_RANDOM_SEARCH},
+		     {"mipro", MGEN_OPT_MIPRO}};
+	size_t i;
+
+	for (i = 0; s && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(s, kinds[i].name) == 0) {
+			*k = kinds[i].kind;
+			return 0;
+		}
+	fprintf(stderr, "metagen: --optimizer: expected labeled|bootstrap|"
+			"random-search|mipro, got '%s'\n",
+		s ? s : "");
+	return EXIT_USAGE;
+}
+
+/* Reads a JSONL file of gold examples into comment-program examples. */
+static int read_examples(const char *path, mgen_example ***ex, size_t *n)
+{
+	mgen_dataset ds = MGEN_DATASET_INIT;
+	mgen_err err = MGEN_ERR_INIT;
+	int rc = mgen_dataset_read(path, &ds, &err);
+
+	if (rc == 0)
+		rc = mgen_train_examples(&ds, path, ex, n, &err);
+	mgen_dataset_release(&ds);
+	if (rc)
+		fprintf(stderr, "metagen: %s\n", err.msg);
+	return rc ? EXIT_USAGE : 0;
+}
+
+/* Trainset and devset: --devset, or a split of the trainset by table. */
+static int load_sets(const train_args *ta, mgen_example ***train,
+		     size_t *ntrain, mgen_example ***dev, size_t *ndev)
+{
+	mgen_dataset all = MGEN_DATASET_INIT, tr = MGEN_DATASET_INIT,
+		     dv = MGEN_DATASET_INIT;
+	mgen_err err = MGEN_ERR_INIT;
+	int rc;
+
+	if (ta->devset) {
+		rc = read_examples(ta->trainset, train, ntrain);
+		return rc ? rc : read_examples(ta->devset, dev, ndev);
+	}
+	rc = mgen_dataset_read(ta->trainset, &all, &err);
+	if (rc == 0) /* no devset: 30% of the tables, never shared */
+		rc = mgen_dataset_split(&all, 0, 0.3, &tr, &dv, &err);
+	if (rc == 0)
+		rc = mgen_train_examples(&tr, ta->trainset, train, ntrain,
+					 &err);
+	if (rc == 0)
+		rc = mgen_train_examples(&dv, ta->trainset, dev, ndev, &err);
+	if (rc)
+		fprintf(stderr, "metagen: %s\n", err.msg);
+	mgen_dataset_release(&all);
+	mgen_dataset_release(&tr);
+	mgen_dataset_release(&dv);
+	return rc ? EXIT_USAGE : 0;
+}
+
+static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
+		   mgen_lm *lm)
+{
+	mgen_example **train = NULL, **dev = NULL;
+	size_t ntrain = 0, ndev = 0;
+	mgen_signature *sig = NULL;
+	mgen_program *prog = NULL;
+	mgen_optimize_options oo = MGEN_OPTIMIZE_OPTIONS_INIT;
+	mgen_optimize_result res;
+	mgen_err err = MGEN_ERR_INIT;
+	int rc = load_sets(ta, &train, &ntrain, &dev, &ndev);
+
+	if (rc == 0 && (rc = mgen_comment_signature(&sig, &err)) != 0)
+		fprintf(stderr, "metagen: %s\n", err.msg);
+	if (rc) {
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	oo.predictor_name = MGEN_COMMENT_PREDICTOR;
+	oo.threads = a->cfg.concurrency;
+	oo.log = cli_log;
+	oo.log_userdata = &a->quiet;
+	printf("metagen: %s on %zu training and %zu dev tables: at most "
+	       "%lld LM calls\n",
+	       mgen_optimizer_name(kind), ntrain, ndev,
+	       mgen_optimize_estimate(kind, ntrain, ndev, &oo));
+	fflush(stdout);
+	memset(&res, 0, sizeof(res));
+	rc = mgen_optimize(kind, lm, sig, (const mgen_example *const *)train,
+			   ntrain, (const mgen_example *const *)dev, ndev,
+			   mgen_train_metric, NULL, &oo, &prog, &res, &err);
+	if (rc == 0)
+		rc = mgen_program_save(prog, ta->out, &err);
+	if (rc) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		rc = EXIT_SOME_FAILED;
+		goto done;
+	}
+	printf("metagen: %s: %lld LM calls made (estimate %lld); dev score "
+	       "%.2f (zero-shot %.2f); %zu demos; saved %s\n",
+	       mgen_optimizer_name(kind), res.lm_calls_made,
+	       res.lm_calls_estimate, res.best_score, res.baseline_score,
+	       mgen_program_demo_count(prog, 0), ta->out);
+done:
+	mgen_program_free(prog);
+	mgen_signature_free(sig);
+	mgen_train_examples_free(train, ntrain);
+	mgen_train_examples_free(dev, ndev);
+	return rc;
+}
+
+/* Parses the rest of the command line into a config and opens the LM. */
+static int setup(int argc, char **argv, train_args *ta, cli_args *a,
+		 mgen_lm **lm)
+{
+	mgen_err err = MGEN_ERR_INIT;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	*lm = NULL;
+	rc = take_args(argc, argv, ta);
+	if (rc == 0)
+		rc = cli_parse(ta->argc, ta->argv, 2, a);
+	if (rc || a->help)
+		return rc;
+	if (a->cfg.model == NULL || strcmp(a->cfg.model, "offline") == 0) {
+		fprintf(stderr, "metagen: this command needs an LM: set --model "
+				"and --api-base (or a provider model string)\n");
+		return EXIT_USAGE;
+	}
+	if (mgen__lm_open(&a->cfg, cli_log, &a->quiet, lm, &err) != 0) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_optimize(int argc, char **argv)
+{
+	train_args ta;
+	cli_args a;
+	mgen_lm *lm = NULL;
+	mgen_optimizer kind = MGEN_OPT_BOOTSTRAP;
+	int rc = setup(argc, argv, &ta, &a, &lm);
+
+	if (rc == 0 && a.help)
+		printf("usage: metagen optimize --trainset F [--devset F] "
+		       "--optimizer labeled|bootstrap|random-search|mipro "
+		       "--out FILE [generate's LM options]\n\nCompiles the "
+		       "comment program (instructions + demos) from gold "
+		       "examples (JSONL from `metagen harvest`) and saves it "
+		       "in DSPy's saved-program layout. Without --devset, 30%% "
+		       "of the tables are held out.\n");
+	else if (rc == 0 && (ta.trainset == NULL || ta.out == NULL)) {
+		fprintf(stderr, "metagen: optimize needs --trainset and --out\n");
+		rc = EXIT_USAGE;
+	} else if (rc == 0 && (rc = parse_kind(ta.optimizer ? ta.optimizer
+							    : "bootstrap",
+					       &kind)) == 0)
+		rc = compile(&a, &ta, kind, lm);
+	mgen_lm_free(lm);
+	if (ta.argv)
+		cli_args_release(&a);
+	free(ta.argv);
+	return rc;
+}
+
+static int compare(cli_args *a, const train_args *ta, mgen_lm *lm)
+{
+	mgen_example **dev = NULL;
+	size_t ndev = 0, i;
+	mgen_comment_program *cp = NULL;
+	mgen_train_score *sc = NULL;
+	mgen_err err = MGEN_ERR_INIT;
+	double lsum = 0, osum = 0;
+	int rc = read_examples(ta->devset, &dev, &ndev);
+
+	if (rc == 0 && a->cfg.prompts_optimized &&
+	    mgen_comment_program_load(a->cfg.prompts_optimized, &cp, &err)) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		rc = EXIT_USAGE;
+	}
+	sc = rc ? NULL : calloc(ndev + 1, sizeof(*sc));
+	if (rc == 0 && sc == NULL)
+		rc = EXIT_USAGE;
+	if (rc == 0) {
+		printf("metagen: evaluating %zu dev tables: at most %zu LM "
+		       "calls\n", ndev, ndev * (cp ? 3 : 1));
+		fflush(stdout);
+	}
+	if (rc == 0 &&
+	    mgen_train_compare(lm, &a->cfg,
+			       cp ? mgen_comment_program_signature(cp) : NULL,
+			       cp ? mgen_comment_program_demos(cp) : NULL,
+			       cp ? mgen_comment_program_ndemos(cp) : 0, dev,
+			       ndev, sc, &err) != 0) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		rc = EXIT_USAGE;
+	}
+	for (i = 0; rc == 0 && i < ndev; i++) {
+		printf("%-40s legacy %6.2f  optimized %s%6.2f\n",
+		       sc[i].table ? sc[i].table : "?", 100 * sc[i].legacy,
+		       cp ? "" : "(none) ", cp ? 100 * sc[i].optimized : 0);
+		lsum += sc[i].legacy;
+		osum += cp ? sc[i].optimized : 0;
+	}
+	if (rc == 0)
+		printf("overall (%zu tables): legacy %.2f, optimized %s%.2f\n",
+		       ndev, ndev ? 100 * lsum / (double)ndev : 0,
+		       cp ? "" : "(no --program) ",
+		       ndev ? 100 * osum / (double)ndev : 0);
+	free(sc);
+	mgen_comment_program_free(cp);
+	mgen_train_examples_free(dev, ndev);
+	return rc;
+}
+
+int cmd_evaluate(int argc, char **argv)
+{
+	train_args ta;
+	cli_args a;
+	mgen_lm *lm = NULL;
+	int rc = setup(argc, argv, &ta, &a, &lm);
+
+	if (rc == 0 && a.help)
+		printf("usage: metagen evaluate --devset F [--program FILE] "
+		       "[generate's LM options]\n\nScores the legacy path and "
+		       "(with --program) the optimized path on gold examples, "
+		       "per table and overall (token F1 against the human "
+		       "comments, 0 when an answer fails validation).\n");
+	else if (rc == 0 && ta.devset == NULL) {
+		fprintf(stderr, "metagen: evaluate needs --devset\n");
+		rc = EXIT_USAGE;
+	} else if (rc == 0)
+		rc = compare(&a, &ta, lm);
+	mgen_lm_free(lm);
+	if (ta.argv)
+		cli_args_release(&a);
+	free(ta.argv);
+	return rc;
+}
