@@ -642,6 +642,53 @@ for g in got:
 EOF
 }
 
+case_harvest_optimize_evaluate_generate() {
+	[ -n "${PGPORT:-}" ] || { fail "no PostgreSQL"; return 1; }
+	bash "$ROOT/tests/load_mimic_pg.sh" m3opt "$DATA" --comments || return 1
+	start_llm opt || return 1
+	local gold=$TMP/opt-gold.jsonl prog=$TMP/opt-program.json rc
+	"$BIN" harvest --connection "$(pg_conn m3opt)" --out "$gold" >/dev/null 2>&1 \
+		|| { fail "harvest failed"; return 1; }
+	# train on the tables named a* to d*, evaluate on the others
+	python3 - "$gold" <<'EOF' || { fail "cannot split the gold file"; return 1; }
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 26, len(lines)
+tr = [l for l in lines if json.loads(l)["table"].split(".")[-1][0] in "abcd"]
+dv = [l for l in lines if l not in tr]
+open(sys.argv[1] + ".train", "w").write("\n".join(tr) + "\n")
+open(sys.argv[1] + ".dev", "w").write("\n".join(dv) + "\n")
+EOF
+	"$BIN" optimize --trainset "$gold.train" --devset "$gold.dev" --optimizer bootstrap \
+		--out "$prog" --model m --api-base "$LLM_URL" --no-cache >"$TMP/opt.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/opt.out" >&2; fail "optimize exit $rc"; return 1; }
+	python3 - "$TMP/opt.out" "$prog" <<'EOF' || { fail "optimize output or program file wrong"; return 1; }
+import json, re, sys
+out = open(sys.argv[1]).read()
+est = int(re.search(r"at most (\d+) LM calls", out).group(1))
+made = int(re.search(r"(\d+) LM calls made", out).group(1))
+assert 0 < made <= est, (made, est)
+p = json.load(open(sys.argv[2]))
+c = p["comment"]
+assert set(c) == {"traces", "train", "demos", "signature", "lm"}, set(c)
+assert len(c["signature"]["fields"]) == 6
+assert any(d.get("augmented") for d in c["demos"]), "no bootstrapped demo"
+assert p["metadata"]["metagen"]["lm_calls_made"] == made
+EOF
+	"$BIN" evaluate --devset "$gold.dev" --program "$prog" --model m --api-base "$LLM_URL" \
+		--no-cache >"$TMP/eval.out" 2>&1 || { cat "$TMP/eval.out" >&2; fail "evaluate failed"; return 1; }
+	grep -q '^overall ([0-9]* tables): legacy [0-9.]*, optimized [0-9.]*' "$TMP/eval.out" \
+		|| fail "no overall line: $(tail -2 "$TMP/eval.out")"
+	# the compiled program drives generate's optimized path
+	"$BIN" generate --connection "$(pg_conn m3opt)" --model m --api-base "$LLM_URL" --out "$TMP/optgen" \
+		--program "$prog" --rollout-optimized 'mimiciii.patients' --scope patients --scope services \
+		--overwrite >/dev/null 2>&1 || { fail "generate with the program failed"; return 1; }
+	local run; run=$(run_dir "$TMP/optgen")
+	[ "$($CHECK field "$run" patients gender path)" = optimized ] || fail "patients not optimized"
+	[ "$($CHECK field "$run" services curr_service path)" = legacy ] || fail "services not legacy"
+	$CHECK auto "$run" >/dev/null || return 1
+}
+
 # --- runner ----------------------------------------------------------------
 cases=$(declare -F | awk '{print $3}' | grep '^case_')
 [ $# -gt 0 ] && cases="$*"
