@@ -156,4 +156,9 @@ void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p);
 int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
 		  mgen_lm **out, mgen_err *err);
 
+/* 1 when the table matches some `scope` pattern (or there are none) and
+ * no `exclude` pattern (globs over catalog.schema.table, util.h). */
+int mgen__config_in_scope(const mgen_config *cfg, const char *catalog,
+			  const char *schema, const char *table);
+
 #endif

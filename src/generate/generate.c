@@ -158,13 +158,9 @@ bad:
 			    run->cfg->shard);
 }
 
-/* Scope filter for mgen_wh_list_tables: in some scope pattern (or no
- * patterns) and in no exclude pattern. */
-static int in_scope(void *ud, const char *catalog, const char *schema,
-		    const char *table)
+int mgen__config_in_scope(const mgen_config *cfg, const char *catalog,
+			  const char *schema, const char *table)
 {
-	const mgen__run *run = ud;
-	const mgen_config *cfg = run->cfg;
 	size_t i;
 	int hit = cfg->scope.n == 0;
 
@@ -175,6 +171,16 @@ static int in_scope(void *ud, const char *catalog, const char *schema,
 		if (mgen__scope_match(cfg->exclude.items[i], catalog, schema,
 				      table))
 			hit = 0;
+	return hit;
+}
+
+/* Scope filter for mgen_wh_list_tables: in scope and in this shard. */
+static int in_scope(void *ud, const char *catalog, const char *schema,
+		    const char *table)
+{
+	const mgen__run *run = ud;
+	int hit = mgen__config_in_scope(run->cfg, catalog, schema, table);
+
 	if (hit && run->shard_n)
 		hit = shard_of(catalog, schema, table, run->shard_n) ==
 		      run->shard_k;

@@ -12,6 +12,7 @@
 #include "metagen/harvest.h"
 #include "metagen/warehouse.h"
 #include "util/json.h"
+#include "gen_internal.h"
 #include "util/util.h"
 
 typedef struct scope_ctx {
@@ -21,18 +22,8 @@ typedef struct scope_ctx {
 static int harvest_in_scope(void *ud, const char *catalog, const char *schema,
 			    const char *table)
 {
-	const mgen_config *cfg = ((const scope_ctx *)ud)->cfg;
-	size_t i;
-	int hit = cfg->scope.n == 0;
-
-	for (i = 0; !hit && i < cfg->scope.n; i++)
-		hit = mgen__scope_match(cfg->scope.items[i], catalog, schema,
-					table);
-	for (i = 0; hit && i < cfg->exclude.n; i++)
-		if (mgen__scope_match(cfg->exclude.items[i], catalog, schema,
-				      table))
-			hit = 0;
-	return hit;
+	return mgen__config_in_scope(((const scope_ctx *)ud)->cfg, catalog,
+				     schema, table);
 }
 
 static int has_comment(const char *s)
@@ -40,19 +31,14 @@ static int has_comment(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
+/* generate's prompt options, but the existing table comment is the
+ * answer here, never an input. */
 static void harvest_prompt_options(const mgen_config *cfg,
 				   mgen_prompt_options *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->version = MGEN_PROMPT_OPTIONS_VERSION;
-	p->comment_style = (int)cfg->comment_style;
-	p->allow_data = cfg->allow_data;
-	p->allow_data_in_comments = cfg->allow_data_in_comments;
-	p->add_metadata = cfg->add_metadata;
-	p->include_existing_table_comment = 0; /* the answer: not an input */
-	p->include_minmax = cfg->include_possible_data_fields_in_metadata;
-	p->abbreviations = &cfg->abbreviations;
-	p->word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
+	mgen__prompt_options(cfg, p);
+	p->include_existing_table_comment = 0;
+	p->max_prompt_words = 0;
 }
 
 /* The "profile" object: the program's inputs for every column, built
