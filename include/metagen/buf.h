@@ -59,7 +59,8 @@ int mgen_buf_error(const mgen_buf *b);
 /* Empties the buffer (keeps the memory and clears the error). */
 void mgen_buf_reset(mgen_buf *b);
 
-/* Hands the text over to the caller (free() it) and empties the buffer.
+/* Hands the text over to the caller (free() it) and empties the buffer;
+ * spare capacity is given back, so a detached string costs its length.
  * Returns NULL when the buffer holds an error or allocation fails; an
  * empty buffer yields an allocated "". */
 char *mgen_buf_detach(mgen_buf *b);

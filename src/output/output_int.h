@@ -31,6 +31,17 @@ int mgen_output__dictionary(const mgen_run_info *info, const mgen_table *tables,
 int mgen_output__sql(const char *run_id, mgen_dialect dialect,
 		     const mgen_table *tables, size_t n, mgen_buf *out);
 
+/* The same three, one piece at a time: `head` (the first piece) adds the
+ * file's header; the dictionary also needs the `total` table count. */
+int mgen_output__tsv_part(const mgen_table *tables, size_t n, int head,
+			  mgen_buf *out);
+int mgen_output__dictionary_part(const mgen_run_info *info,
+				 const mgen_table *tables, size_t n,
+				 size_t total, int head, mgen_buf *out);
+int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
+			  const mgen_table *tables, size_t n, int head,
+			  mgen_buf *out);
+
 /* Appends "fullname" or "fullname.column" (column may be NULL). */
 int mgen_output__object_name(const mgen_table *t, const mgen_column *c,
 			     mgen_buf *out);

@@ -77,9 +77,16 @@ static void tsv_row(mgen_buf *out, const char *const f[TSV_NFIELDS])
 
 int mgen_output__tsv(const mgen_table *tables, size_t n, mgen_buf *out)
 {
+	return mgen_output__tsv_part(tables, n, 1, out);
+}
+
+int mgen_output__tsv_part(const mgen_table *tables, size_t n, int head,
+			  mgen_buf *out)
+{
 	size_t i, j;
 
-	mgen_buf_puts(out, MGEN_OUTPUT_TSV_HEADER "\n");
+	if (head)
+		mgen_buf_puts(out, MGEN_OUTPUT_TSV_HEADER "\n");
 	for (i = 0; i < n; i++) {
 		const mgen_table *t = &tables[i];
 		const char *f[TSV_NFIELDS] = {

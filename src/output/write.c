@@ -5,7 +5,9 @@
  * mgen_output_write_all, which writes those plus comments.tsv (tsv.c) and
  * dictionary.md (dictionary.c), each through a temp file and rename.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "output/output_int.h"
@@ -90,9 +92,18 @@ static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
 int mgen_output__sql(const char *run_id, mgen_dialect dialect,
 		     const mgen_table *tables, size_t n, mgen_buf *out)
 {
+	return mgen_output__sql_part(run_id, dialect, tables, n, 1, out);
+}
+
+int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
+			  const mgen_table *tables, size_t n, int head,
+			  mgen_buf *out)
+{
 	size_t i, j;
 	int rc = 0;
 
+	if (!head)
+		goto tables;
 	mgen_buf_puts(out, "-- metagen comments");
 	if (run_id) {
 		mgen_buf_puts(out, " for run ");
@@ -108,6 +119,7 @@ int mgen_output__sql(const char *run_id, mgen_dialect dialect,
 		rc = mgen_dialect_setup_ddl(dialect, out);
 		mgen_buf_putc(out, '\n');
 	}
+tables:
 	for (i = 0; i < n && rc == 0; i++) {
 		const mgen_table *t = &tables[i];
 		mgen_buf_puts(out, "\n-- ");
@@ -192,22 +204,26 @@ fail:
 /* Appends comments.json's text to `out`: {"tables": [...]} with one table
  * object a line, built one table at a time so memory stays at one table's
  * JSON tree however many tables the run has. */
-static int json_comments(const mgen_table *tables, size_t n, mgen_buf *out)
+static int json_comments(const mgen_table *tables, size_t n, int head,
+			 int tail, mgen_buf *out)
 {
 	size_t i;
 
-	mgen_buf_puts(out, "{\"tables\": [\n");
+	if (head)
+		mgen_buf_puts(out, "{\"tables\": [\n");
 	for (i = 0; i < n && !mgen_buf_error(out); i++) {
 		cJSON *t = json_table(&tables[i]);
 		char *text = t ? cJSON_PrintUnformatted(t) : NULL;
 		cJSON_Delete(t);
 		if (text == NULL)
 			return MGEN_ENOMEM;
+		if (!head || i > 0)
+			mgen_buf_puts(out, ",\n");
 		mgen_buf_puts(out, text);
-		mgen_buf_puts(out, i + 1 < n ? ",\n" : "\n");
 		free(text);
 	}
-	mgen_buf_puts(out, "]}\n");
+	if (tail)
+		mgen_buf_puts(out, "\n]}\n");
 	return mgen_buf_error(out);
 }
 
@@ -367,18 +383,71 @@ done:
 
 /* --- the run folder ----------------------------------------------------- */
 
-static int write_one(const char *dir, const char *file, const mgen_buf *b,
-		     mgen_err *err)
-{
-	mgen_buf path = MGEN_BUF_INIT;
-	int rc;
+/* Tables per piece of a file: a file is built and written a piece at a
+ * time, so memory holds one piece, not the whole file. */
+#define OUTPUT_PIECE 64
 
-	if (mgen_buf_printf(&path, "%s/%s", dir, file))
-		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	rc = mgen__write_file_atomic(mgen_buf_str(&path), mgen_buf_str(b),
-				     b->len);
+/* Appends piece [first, first + n) of file `which` (0..4, see files[]). */
+static int build_piece(int which, const mgen_run_info *info, mgen_dialect d,
+		       const mgen_table *tables, size_t total, size_t first,
+		       size_t n, mgen_buf *b)
+{
+	const mgen_table *t = tables + first;
+	int head = first == 0, tail = first + n >= total;
+
+	switch (which) {
+	case 0: return mgen_output__sql_part(info->run_id, d, t, n, head, b);
+	case 1: return mgen_output__tsv_part(t, n, head, b);
+	case 2: return json_comments(t, n, head, tail, b);
+	case 3:
+		return mgen_output__dictionary_part(info, t, n, total, head, b);
+	default: return head ? json_manifest(info, tables, total, b) : 0;
+	}
+}
+
+/* Writes file `which` to DIR/FILE.tmp.PID piece by piece, then renames
+ * it into place, so readers never see a half-written file. */
+static int write_file(int which, const char *file, const mgen_run_info *info,
+		      mgen_dialect d, const mgen_table *tables, size_t n,
+		      mgen_err *err)
+{
+	mgen_buf path = MGEN_BUF_INIT, tmp = MGEN_BUF_INIT, b = MGEN_BUF_INIT;
+	size_t first = 0;
+	FILE *f;
+	int rc = 0;
+
+	mgen_buf_printf(&path, "%s/%s", info->dir, file);
+	mgen_buf_printf(&tmp, "%s.tmp.%ld", mgen_buf_str(&path), (long)getpid());
+	f = mgen_buf_error(&tmp) ? NULL : fopen(mgen_buf_str(&tmp), "wb");
+	if (f == NULL) {
+		rc = mgen_err_set(err, MGEN_EIO, "cannot write %s",
+				  mgen_buf_str(&path));
+		goto done;
+	}
+	do {
+		size_t k = n - first < OUTPUT_PIECE ? n - first : OUTPUT_PIECE;
+		mgen_buf_reset(&b);
+		rc = build_piece(which, info, d, tables, n, first, k, &b);
+		if (rc)
+			mgen_err_set(err, rc, "cannot build %s: %s", file,
+				     mgen_strerror(rc));
+		else if (b.len && fwrite(b.data, 1, b.len, f) != b.len)
+			rc = mgen_err_set(err, MGEN_EIO, "cannot write %s",
+					  mgen_buf_str(&path));
+		first += k;
+	} while (rc == 0 && first < n);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = rc ? rc : mgen_err_set(err, MGEN_EIO, "cannot write %s",
+					   mgen_buf_str(&path));
+	fclose(f);
+	if (rc == 0 && rename(mgen_buf_str(&tmp), mgen_buf_str(&path)) != 0)
+		rc = mgen_err_set(err, MGEN_EIO, "cannot write %s",
+				  mgen_buf_str(&path));
 	if (rc)
-		mgen_err_set(err, rc, "cannot write %s", mgen_buf_str(&path));
+		remove(mgen_buf_str(&tmp));
+done:
+	mgen_buf_release(&b);
+	mgen_buf_release(&tmp);
 	mgen_buf_release(&path);
 	return rc;
 }
@@ -389,7 +458,6 @@ int mgen_output_write_all(const mgen_run_info *info, mgen_dialect dialect,
 	static const char *const files[5] = {"comments.sql", "comments.tsv",
 					     "comments.json", "dictionary.md",
 					     "manifest.json"};
-	mgen_buf b = MGEN_BUF_INIT;
 	int i, rc = 0;
 
 	if (info == NULL || info->dir == NULL)
@@ -397,32 +465,7 @@ int mgen_output_write_all(const mgen_run_info *info, mgen_dialect dialect,
 	if (mgen__mkdirs(info->dir))
 		return mgen_err_set(err, MGEN_EIO, "cannot create %s",
 				    info->dir);
-	for (i = 0; i < 5 && rc == 0; i++) {
-		mgen_buf_reset(&b);
-		switch (i) {
-		case 0:
-			rc = mgen_output__sql(info->run_id, dialect, tables, n,
-					      &b);
-			break;
-		case 1:
-			rc = mgen_output__tsv(tables, n, &b);
-			break;
-		case 2:
-			rc = json_comments(tables, n, &b);
-			break;
-		case 3:
-			rc = mgen_output__dictionary(info, tables, n, &b);
-			break;
-		default:
-			rc = json_manifest(info, tables, n, &b);
-			break;
-		}
-		if (rc)
-			mgen_err_set(err, rc, "cannot build %s: %s", files[i],
-				     mgen_strerror(rc));
-		else
-			rc = write_one(info->dir, files[i], &b, err);
-	}
-	mgen_buf_release(&b);
+	for (i = 0; i < 5 && rc == 0; i++)
+		rc = write_file(i, files[i], info, dialect, tables, n, err);
 	return rc;
 }

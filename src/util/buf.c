@@ -127,6 +127,10 @@ char *mgen_buf_detach(mgen_buf *b)
 		return NULL;
 	}
 	p = b->data ? b->data : calloc(1, 1);
+	if (b->data && b->cap - b->len > 32) { /* a kept string: shrink it */
+		char *q = realloc(p, b->len + 1);
+		p = q ? q : p;
+	}
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return p;
