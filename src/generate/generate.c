@@ -396,10 +396,16 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	return rc;
 }
 
-/* Counts statuses into the result. */
+/* Counts statuses and usage into the result (from zero, so it can be
+ * called again after apply changed statuses). */
 static void tally(mgen_run_result *res)
 {
 	size_t i, j;
+
+	res->tables = res->tables_failed = res->columns = 0;
+	res->comments_proposed = res->comments_kept = 0;
+	res->comments_failed = res->comments_applied = 0;
+	res->prompt_tokens = res->completion_tokens = res->lm_calls = 0;
 
 	for (i = 0; i < res->results.n; i++) {
 		const mgen_table *t = &res->results.items[i];

@@ -240,6 +240,8 @@ EOF
 	# every other table got its comments too
 	local n; n=$(psql -d m3apply -tAc "select count(*) from pg_description d join pg_class c on c.oid = d.objoid join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'mimiciii'")
 	[ "$n" = 350 ] || fail "$n comments in PostgreSQL, expected 26 + 324"
+	grep -q '26 tables (26 ok, 0 failed), 324 columns; comments: 0 proposed, 350 applied' "$TMP/exact.stdout" \
+		|| fail "summary after apply: $(cat "$TMP/exact.stdout")"
 }
 
 case_postgres_existing_comment_kept_unless_overwrite() {
