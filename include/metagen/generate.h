@@ -58,6 +58,7 @@ typedef struct mgen_run_result {
 	long long prompt_tokens;
 	long long completion_tokens;
 	long long lm_calls;
+	long long cache_hits;     /* answers taken from the LM cache */
 	unsigned long warehouse_queries;
 	double elapsed_ms;
 	char *dry_run_ddl;        /* the DDL when cfg->dry_run, else NULL */

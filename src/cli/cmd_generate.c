@@ -58,12 +58,14 @@ static void print_summary(const mgen_run_result *res, int applied)
 {
 	printf("metagen: %zu tables (%zu ok, %zu failed), %zu columns; "
 	       "comments: %zu proposed, %zu applied, %zu kept, %zu failed; "
-	       "%lld LM calls, %lld prompt + %lld completion tokens; "
+	       "%lld LM calls (%lld answers from the cache), %lld prompt + "
+	       "%lld completion tokens; "
 	       "%lu warehouse queries; %.1f s; %s\n",
 	       res->tables, res->tables - res->tables_failed,
 	       res->tables_failed, res->columns, res->comments_proposed,
 	       res->comments_applied, res->comments_kept,
-	       res->comments_failed, res->lm_calls, res->prompt_tokens,
+	       res->comments_failed, res->lm_calls, res->cache_hits,
+	       res->prompt_tokens,
 	       res->completion_tokens, res->warehouse_queries,
 	       res->elapsed_ms / 1000.0, res->run_dir ? res->run_dir : "");
 	(void)applied;

@@ -608,6 +608,7 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 		res->warehouse_queries =
 			mgen_wh_query_count(run.wh) + run.worker_queries;
 	res->budget_stopped = run.budget_hit;
+	res->cache_hits = run.lm ? mgen_lm_cache_hits(run.lm) : 0;
 	res->elapsed_ms = mgen__now_ms() - t0;
 	teardown(&run);
 	if (rc == 0 && run.budget_hit)
