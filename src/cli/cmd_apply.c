@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "generate/gen_internal.h"
 #include "metagen/output.h"
 #include "metagen/warehouse.h"
 
@@ -33,25 +34,14 @@ static int apply_file(cli_args *args, const char *path)
 	mgen_table_list tables;
 	mgen_buf ddl = MGEN_BUF_INIT;
 	mgen_err err = MGEN_ERR_INIT;
-	mgen_dialect d = MGEN_DIALECT_AUTO;
 	mgen_wh *wh = NULL;
 	int rc;
 
 	memset(&tables, 0, sizeof(tables));
 	memset(&sum, 0, sizeof(sum));
-	if (args->cfg.connection == NULL) {
-		fprintf(stderr, "metagen: no warehouse connection: set "
-				"--connection or METAGEN_CONNECTION\n");
-		return EXIT_USAGE;
-	}
-	if (args->cfg.dialect && mgen_dialect_parse(args->cfg.dialect, &d)) {
-		fprintf(stderr, "metagen: unknown dialect '%s'\n",
-			args->cfg.dialect);
-		return EXIT_USAGE;
-	}
 	rc = mgen_output_read_tsv(path, &tables, &err);
 	if (rc == 0)
-		rc = mgen_wh_connect(args->cfg.connection, d, &wh, &err);
+		rc = mgen__wh_open(&args->cfg, &wh, &err);
 	if (rc) {
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		mgen_table_list_release(&tables);

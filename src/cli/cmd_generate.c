@@ -54,7 +54,7 @@ static void print_failures(const mgen_run_result *res)
 			"comments.tsv)\n", shown - 50);
 }
 
-static void print_summary(const mgen_run_result *res, int applied)
+static void print_summary(const mgen_run_result *res)
 {
 	printf("metagen: %zu tables (%zu ok, %zu failed), %zu columns; "
 	       "comments: %zu proposed, %zu applied, %zu kept, %zu failed; "
@@ -68,7 +68,6 @@ static void print_summary(const mgen_run_result *res, int applied)
 	       res->prompt_tokens,
 	       res->completion_tokens, res->warehouse_queries,
 	       res->elapsed_ms / 1000.0, res->run_dir ? res->run_dir : "");
-	(void)applied;
 }
 
 static void print_estimate(const mgen_run_result *res)
@@ -138,7 +137,7 @@ int cmd_generate(int argc, char **argv)
 		fprintf(stderr, "metagen: %s\n",
 			err.msg[0] ? err.msg : mgen_strerror(rc));
 	if (res.tables || rc == 0 || rc == MGEN_EVALIDATE)
-		print_summary(&res, args.cfg.apply_ddl);
+		print_summary(&res);
 	mgen_run_result_release(&res);
 	cli_args_release(&args);
 	return exit_code(rc);

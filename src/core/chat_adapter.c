@@ -25,11 +25,7 @@ static void chat_structure(mgen_buf *b, const mgen_signature *sig)
 	mgen_buf_puts(&t, "\n\n");
 	mgen_sig__fields_with_values(&t, sig, sig->nin, sig->n, out, NULL);
 	mgen_buf_puts(&t, "\n\n[[ ## completed ## ]]\n");
-	mgen_sig__buf_strip(&t);
-	mgen_buf_puts(b, mgen_buf_str(&t));
-	if (t.error && !b->error)
-		b->error = t.error;
-	mgen_buf_release(&t);
+	mgen_sig__put_stripped(b, &t);
 	cJSON_Delete(in);
 	cJSON_Delete(out);
 }

@@ -30,11 +30,7 @@ static void json_structure(mgen_buf *b, const mgen_signature *sig)
 			  "following fields.\n\n");
 	if (out != NULL)
 		mgen_sig__pyjson(&t, out, 2);
-	mgen_sig__buf_strip(&t);
-	mgen_buf_puts(b, mgen_buf_str(&t));
-	if (t.error && !b->error)
-		b->error = t.error;
-	mgen_buf_release(&t);
+	mgen_sig__put_stripped(b, &t);
 	cJSON_Delete(in);
 	cJSON_Delete(out);
 }

@@ -49,6 +49,9 @@ size_t mgen_sig__space_before(const char *s, size_t len);
 const char *mgen_sig__strip(const char *s, size_t *len);
 /* Strips the buffer's text in place (Python str.strip()). */
 void mgen_sig__buf_strip(mgen_buf *b);
+/* Strips `part`, appends it to `b` (carrying over its error) and
+ * releases `part`. */
+void mgen_sig__put_stripped(mgen_buf *b, mgen_buf *part);
 
 /*
  * Python str.splitlines() step: the line starting at `pos` in s[0..len)

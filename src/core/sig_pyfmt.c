@@ -64,6 +64,15 @@ const char *mgen_sig__strip(const char *s, size_t *len)
 	return s;
 }
 
+void mgen_sig__put_stripped(mgen_buf *b, mgen_buf *part)
+{
+	mgen_sig__buf_strip(part);
+	mgen_buf_puts(b, mgen_buf_str(part));
+	if (part->error && !b->error)
+		b->error = part->error;
+	mgen_buf_release(part);
+}
+
 void mgen_sig__buf_strip(mgen_buf *b)
 {
 	size_t n;

@@ -37,11 +37,7 @@ static void field_list(mgen_buf *b, const mgen_signature *sig, size_t from,
 		mgen_buf_printf(&t, "%zu. `%s` (%s): %s", i - from + 1, r->name,
 				r->type, placeholder ? "" : r->desc);
 	}
-	mgen_sig__buf_strip(&t);
-	mgen_buf_puts(b, mgen_buf_str(&t));
-	if (t.error && !b->error)
-		b->error = t.error;
-	mgen_buf_release(&t);
+	mgen_sig__put_stripped(b, &t);
 }
 
 /* format_task_description: textwrap.dedent, then each line of
@@ -87,11 +83,7 @@ void mgen_sig__fields_with_values(mgen_buf *b, const mgen_signature *sig,
 		else
 			mgen_buf_puts(&t, missing);
 	}
-	mgen_sig__buf_strip(&t);
-	mgen_buf_puts(b, mgen_buf_str(&t));
-	if (t.error && !b->error)
-		b->error = t.error;
-	mgen_buf_release(&t);
+	mgen_sig__put_stripped(b, &t);
 }
 
 cJSON *mgen_sig__structure_values(const mgen_signature *sig, size_t from,

@@ -161,4 +161,18 @@ int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
 int mgen__config_in_scope(const mgen_config *cfg, const char *catalog,
 			  const char *schema, const char *table);
 
+/* Marks every object of `t` still without a status FAILED with
+ * `reason`; objects that already have one keep it. */
+void mgen__fail_unset(mgen_table *t, const char *reason);
+
+/* The profile options a config asks for (allow_data false: no sample). */
+mgen_profile_options mgen__profile_options(const mgen_config *cfg);
+
+/*
+ * Connects to cfg->connection with cfg->dialect (auto when unset).
+ * Returns 0, MGEN_ECONFIG (no connection, unknown dialect) or
+ * mgen_wh_connect's error, with the message in `err`.
+ */
+int mgen__wh_open(const mgen_config *cfg, mgen_wh **out, mgen_err *err);
+
 #endif

@@ -211,6 +211,46 @@ static void iso_now(char *stamp, size_t sn)
 	strftime(stamp, sn, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void mgen__fail_unset(mgen_table *t, const char *reason)
+{
+	size_t i;
+
+	if (t->proposal.status == MGEN_STATUS_NONE)
+		mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
+				  MGEN_STATUS_FAILED, reason);
+	for (i = 0; i < t->ncolumns; i++)
+		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
+			mgen_proposal_set(&t->columns[i].proposal, NULL,
+					  MGEN_PATH_NONE, MGEN_STATUS_FAILED,
+					  reason);
+}
+
+mgen_profile_options mgen__profile_options(const mgen_config *cfg)
+{
+	mgen_profile_options po = MGEN_PROFILE_OPTIONS_INIT;
+
+	po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
+	po.allow_data = cfg->allow_data;
+	po.word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
+	return po;
+}
+
+int mgen__wh_open(const mgen_config *cfg, mgen_wh **out, mgen_err *err)
+{
+	mgen_dialect d = MGEN_DIALECT_AUTO;
+
+	*out = NULL;
+	if (cfg->connection == NULL || cfg->connection[0] == '\0')
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "no warehouse connection: set --connection, "
+				    "METAGEN_CONNECTION or 'connection' in the "
+				    "config file");
+	if (cfg->dialect && mgen_dialect_parse(cfg->dialect, &d) != 0)
+		return mgen_err_set(err, MGEN_ECONFIG, "unknown dialect '%s'",
+				    cfg->dialect);
+	return mgen_wh_connect(cfg->connection, d, out, err);
+}
+
 void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -359,22 +399,13 @@ static int resume_from_checkpoint(mgen__run *run, mgen_run_result *res,
 static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 {
 	const mgen_config *cfg = run->cfg;
-	mgen_dialect d = MGEN_DIALECT_AUTO;
 	int rc;
 
-	if (cfg->connection == NULL || cfg->connection[0] == '\0')
-		return mgen_err_set(err, MGEN_ECONFIG,
-				   "no warehouse connection: set --connection, "
-				   "METAGEN_CONNECTION or 'connection' in the "
-				   "config file");
-	if (cfg->dialect && mgen_dialect_parse(cfg->dialect, &d) != 0)
-		return mgen_err_set(err, MGEN_ECONFIG, "unknown dialect '%s'",
-				    cfg->dialect);
 	rc = parse_shard(run, err);
 	if (rc == 0)
-		rc = open_lm(run, err);
+		rc = mgen__wh_open(cfg, &run->wh, err);
 	if (rc == 0)
-		rc = mgen_wh_connect(cfg->connection, d, &run->wh, err);
+		rc = open_lm(run, err);
 	if (rc == 0 &&
 	    mgen_wh_list_tables(run->wh, in_scope, run,
 				&res->results) != 0)
@@ -521,22 +552,12 @@ static void teardown(mgen__run *run)
  * how to finish them. */
 static void mark_unstarted(mgen_run_result *res)
 {
-	static const char why[] = "not started: the budget was reached "
-				  "(finish it with --resume and a larger "
-				  "budget)";
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < res->results.n; i++) {
-		mgen_table *t = &res->results.items[i];
-		if (t->proposal.status == MGEN_STATUS_NONE)
-			mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
-					  MGEN_STATUS_FAILED, why);
-		for (j = 0; j < t->ncolumns; j++)
-			if (t->columns[j].proposal.status == MGEN_STATUS_NONE)
-				mgen_proposal_set(&t->columns[j].proposal,
-						  NULL, MGEN_PATH_NONE,
-						  MGEN_STATUS_FAILED, why);
-	}
+	for (i = 0; i < res->results.n; i++)
+		mgen__fail_unset(&res->results.items[i],
+				 "not started: the budget was reached (finish "
+				 "it with --resume and a larger budget)");
 }
 
 /* Outputs, then --apply / --dry-run, then the outputs again with the

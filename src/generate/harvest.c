@@ -141,14 +141,11 @@ static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
 			  mgen_table_list *tl, mgen_buf *all, mgen_log_fn log,
 			  void *lud, mgen_harvest_result *res)
 {
-	mgen_profile_options po = MGEN_PROFILE_OPTIONS_INIT;
+	mgen_profile_options po = mgen__profile_options(cfg);
 	mgen_buf line = MGEN_BUF_INIT, msg = MGEN_BUF_INIT;
 	size_t i, n;
 	int rc = 0;
 
-	po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
-	po.allow_data = cfg->allow_data;
-	po.word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
 	for (i = 0; rc == 0 && i < tl->n; i++) {
 		mgen_table *t = &tl->items[i];
 		if (!table_has_comments(t))
@@ -182,7 +179,6 @@ int mgen_harvest(const mgen_config *cfg, const char *out_path,
 {
 	mgen_harvest_result local;
 	scope_ctx sc;
-	mgen_dialect d = MGEN_DIALECT_AUTO;
 	mgen_table_list tl;
 	mgen_buf all = MGEN_BUF_INIT;
 	mgen_wh *wh = NULL;
@@ -193,14 +189,7 @@ int mgen_harvest(const mgen_config *cfg, const char *out_path,
 		res = &local;
 	memset(res, 0, sizeof(*res));
 	memset(&tl, 0, sizeof(tl));
-	if (cfg->connection == NULL || cfg->connection[0] == '\0')
-		return mgen_err_set(err, MGEN_ECONFIG,
-				    "no warehouse connection: set "
-				    "--connection");
-	if (cfg->dialect && mgen_dialect_parse(cfg->dialect, &d) != 0)
-		return mgen_err_set(err, MGEN_ECONFIG, "unknown dialect '%s'",
-				    cfg->dialect);
-	rc = mgen_wh_connect(cfg->connection, d, &wh, err);
+	rc = mgen__wh_open(cfg, &wh, err);
 	if (rc == 0 && mgen_wh_list_tables(wh, harvest_in_scope, &sc, &tl) != 0)
 		rc = mgen_err_set(err, MGEN_EDB, "listing tables failed: %s",
 				  mgen_wh_errmsg(wh));

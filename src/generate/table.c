@@ -16,19 +16,25 @@
 static const char kept_reason[] =
 	"existing comment kept (use --overwrite to replace)";
 
-/* Sets a proposal from a new comment, honouring existing comments. */
+/* Sets a proposal from a new comment, honouring existing comments;
+ * `reason` (may be NULL) is recorded, else why a comment was kept. */
 static int propose(const mgen__run *run, mgen_proposal *p,
-		   const char *existing, const char *comment, mgen_path path)
+		   const char *existing, const char *comment, mgen_path path,
+		   const char *reason)
 {
 	int keep = existing && existing[0] && !run->cfg->overwrite;
 
 	return mgen_proposal_set(p, comment, path,
 				 keep ? MGEN_STATUS_KEPT
 				      : MGEN_STATUS_PROPOSED,
-				 keep ? kept_reason : NULL);
+				 reason ? reason : keep ? kept_reason : NULL);
 }
 
-static int describe_offline(mgen__run *run, mgen_table *t)
+/* Offline describer comments for every object of `t` still without a
+ * status: the whole table in offline mode, or what the LM could not
+ * answer (then `reason` says why; NULL otherwise). Existing comments are
+ * KEPT as everywhere else. */
+static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 {
 	char *tc = NULL, **cc = calloc(t->ncolumns + 1, sizeof(*cc));
 	size_t i;
@@ -40,13 +46,14 @@ static int describe_offline(mgen__run *run, mgen_table *t)
 				   run->cfg->allow_data &&
 					   run->cfg->allow_data_in_comments,
 				   &tc, cc);
-	if (rc == 0)
+	if (rc == 0 && t->proposal.status == MGEN_STATUS_NONE)
 		rc = propose(run, &t->proposal, t->existing_comment, tc,
-			     MGEN_PATH_OFFLINE);
+			     MGEN_PATH_OFFLINE, reason);
 	for (i = 0; rc == 0 && i < t->ncolumns; i++)
-		rc = propose(run, &t->columns[i].proposal,
-			     t->columns[i].existing_comment, cc[i],
-			     MGEN_PATH_OFFLINE);
+		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
+			rc = propose(run, &t->columns[i].proposal,
+				     t->columns[i].existing_comment, cc[i],
+				     MGEN_PATH_OFFLINE, reason);
 	for (i = 0; i < t->ncolumns; i++)
 		free(cc[i]);
 	free(cc);
@@ -203,7 +210,7 @@ int mgen__take_answer(mgen__run *run, mgen_table *t, mgen__chunk *cs,
 			continue;
 		}
 		rc = propose(run, &c->proposal, c->existing_comment,
-			     al.comments[i], cs->path);
+			     al.comments[i], cs->path, NULL);
 	}
 	if (rc == 0)
 		cs->npending = kept;
@@ -310,43 +317,14 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 }
 
 /* The last fallback: offline comments for every object the LM could not
- * answer (left without a status), with the LM's error as the reason. */
+ * answer, with the LM's error as the reason. */
 static int fallback_offline(mgen__run *run, mgen_table *t, const char *why)
 {
-	char *tc = NULL, **cc = calloc(t->ncolumns + 1, sizeof(*cc));
 	char reason[700];
-	size_t i;
-	int rc;
 
-	if (cc == NULL)
-		return MGEN_ENOMEM;
 	snprintf(reason, sizeof(reason),
 		 "LM could not answer (%s); offline describer used", why);
-	rc = mgen_offline_describe(t, &run->cfg->abbreviations,
-				   run->cfg->allow_data &&
-					   run->cfg->allow_data_in_comments,
-				   &tc, cc);
-	if (rc == 0 && t->proposal.status == MGEN_STATUS_NONE)
-		rc = mgen_proposal_set(&t->proposal, tc, MGEN_PATH_OFFLINE,
-				       MGEN_STATUS_PROPOSED, reason);
-	for (i = 0; rc == 0 && i < t->ncolumns; i++) {
-		mgen_column *c = &t->columns[i];
-		if (c->proposal.status != MGEN_STATUS_NONE)
-			continue;
-		rc = mgen_proposal_set(&c->proposal, cc[i], MGEN_PATH_OFFLINE,
-				       MGEN_STATUS_PROPOSED, reason);
-		if (rc == 0 && c->existing_comment && c->existing_comment[0] &&
-		    !run->cfg->overwrite)
-			c->proposal.status = MGEN_STATUS_KEPT;
-	}
-	if (rc == 0 && t->existing_comment && t->existing_comment[0] &&
-	    !run->cfg->overwrite && t->proposal.path == MGEN_PATH_OFFLINE)
-		t->proposal.status = MGEN_STATUS_KEPT;
-	for (i = 0; i < t->ncolumns; i++)
-		free(cc[i]);
-	free(cc);
-	free(tc);
-	return rc;
+	return describe_offline(run, t, reason);
 }
 
 /* Merges chunk descriptions into one table comment with one more call. */
@@ -415,7 +393,7 @@ static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 				 &merged);
 	if (rc == 0)
 		rc = propose(run, &t->proposal, t->existing_comment,
-			     merged ? merged : parts[0], path);
+			     merged ? merged : parts[0], path, NULL);
 	free(merged);
 	return rc;
 }
@@ -585,7 +563,7 @@ int mgen__table_comments(mgen__run *run, mgen_table *t)
 	if (run->estimate)
 		return run->lm ? estimate_legacy(run, t) : 0;
 	if (run->lm == NULL)
-		return describe_offline(run, t);
+		return describe_offline(run, t, NULL);
 	if (mgen__use_optimized(run, t))
 		return describe_routed(run, t);
 	{

@@ -26,21 +26,6 @@ typedef struct pool {
 	int rc;               /* first run-stopping error */
 } pool;
 
-/* Marks every object of `t` still without a status FAILED. */
-static void fail_table(mgen_table *t, const char *reason)
-{
-	size_t i;
-
-	if (t->proposal.status == MGEN_STATUS_NONE)
-		mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
-				  MGEN_STATUS_FAILED, reason);
-	for (i = 0; i < t->ncolumns; i++)
-		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
-			mgen_proposal_set(&t->columns[i].proposal, NULL,
-					  MGEN_PATH_NONE, MGEN_STATUS_FAILED,
-					  reason);
-}
-
 static void report(pool *p, mgen_progress_event ev, size_t done,
 		   const mgen_table *t)
 {
@@ -60,7 +45,7 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 		char reason[600];
 		snprintf(reason, sizeof(reason), "profile failed: %s",
 			 mgen_wh_errmsg(wh));
-		fail_table(t, reason);
+		mgen__fail_unset(t, reason);
 		mgen__log(p->run, MGEN_LOG_WARN, "%s.%s: %s",
 			  t->schema ? t->schema : "", t->name, reason);
 	} else {
@@ -109,7 +94,7 @@ static int settle(pool *p, mgen_table *t, int rc)
 	mgen__run *run = p->run;
 
 	if (rc == MGEN_ELIMIT) {
-		fail_table(t, "not finished: the budget was reached (finish "
+		mgen__fail_unset(t, "not finished: the budget was reached (finish "
 			      "it with --resume and a larger budget)");
 		return 0;
 	}
@@ -181,10 +166,7 @@ int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
 	p.tables = tables;
 	for (k = 0; run->done && k < tables->n; k++)
 		p.done += run->done[k]; /* restored by --resume */
-	p.po.version = MGEN_PROFILE_OPTIONS_VERSION;
-	p.po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
-	p.po.allow_data = cfg->allow_data;
-	p.po.word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
+	p.po = mgen__profile_options(cfg);
 	if (nworkers > tables->n)
 		nworkers = tables->n ? tables->n : 1;
 	tids = calloc(nworkers, sizeof(*tids));
