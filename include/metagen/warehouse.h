@@ -161,6 +161,41 @@ typedef int (*mgen_table_filter_fn)(void *userdata, const char *catalog,
 int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
 			void *userdata, mgen_table_list *out);
 
+/* What mgen_wh_list_table_names saw, for mgen_wh_load_columns. */
+typedef struct mgen_wh_listing {
+	size_t rows; /* user tables the tables query returned, kept or not */
+	int sidecar; /* SQLite: the _metagen_comments sidecar exists */
+} mgen_wh_listing;
+
+/*
+ * mgen_wh_list_tables in two steps, so a run over a big warehouse holds
+ * every table's names but only the columns of the tables it is working
+ * on. mgen_wh_list_table_names appends the kept tables with names and
+ * existing table comment (on SQLite that comment lives in the sidecar
+ * and comes with the columns) and no columns, in the dialect's listing
+ * order, with one query; the list's array is trimmed to its length;
+ * `info` says what the query saw. Returns 0, MGEN_ENOMEM or MGEN_EDB
+ * (message in mgen_wh_errmsg); on error `out` is left as it was.
+ */
+int mgen_wh_list_table_names(mgen_wh *wh, mgen_table_filter_fn filter,
+			     void *userdata, mgen_table_list *out,
+			     mgen_wh_listing *info);
+
+/*
+ * Reads the columns (ordinal order, data type, existing comment) of the
+ * `n` tables tables[] (borrowed pointers to tables listed by
+ * mgen_wh_list_table_names on any connection to the same warehouse, each
+ * still without columns), and on SQLite their comments from the sidecar
+ * when info->sidecar. One query when the n tables are every table the
+ * listing returned (n == info->rows), else one per 500 tables, each
+ * limited to their names (grouped by catalog and schema into IN lists).
+ * A table the warehouse no longer has keeps no columns. Returns 0,
+ * MGEN_ENOMEM or MGEN_EDB (message in mgen_wh_errmsg); on error every
+ * given table is left without columns.
+ */
+int mgen_wh_load_columns(mgen_wh *wh, mgen_table *const *tables, size_t n,
+			 const mgen_wh_listing *info);
+
 /*
  * Re-reads the CURRENT existing comments of one table already filled by
  * mgen_wh_list_tables (catalog/schema/name and column names set): replaces

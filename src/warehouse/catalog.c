@@ -8,6 +8,9 @@
  * filter runs on each row before any column is read), then one for the
  * columns of the kept tables (in chunks of KEYS_PER_QUERY tables when only
  * some were kept), then on SQLite one for the _metagen_comments sidecar.
+ * The run reads names first and columns a window of tables at a time
+ * (mgen_wh_list_table_names, mgen_wh_load_columns), so memory holds the
+ * columns of the tables in flight, not of the whole warehouse.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +19,7 @@
 #include "util/util.h"
 #include "warehouse/wh_internal.h"
 
-#define KEYS_PER_QUERY 200
+#define KEYS_PER_QUERY 500
 
 /* One dialect's listing SQL; the key expressions name the catalog (NULL
  * when the connection fixes it), schema (NULL: fixed) and table in both
@@ -124,29 +127,50 @@ static const listing *listing_of(mgen_dialect d)
 	return &listings[d];
 }
 
-/* " AND ((k = 'v' AND ...) OR ...)" for `nkeys` triples. */
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* 1 when keys a and b (triples) name the same catalog and schema, as far
+ * as the dialect's key expressions look at them. */
+static int same_group(const listing *l, const char *const *a,
+		      const char *const *b)
+{
+	return (l->kcat == NULL || strcmp(nz(a[0]), nz(b[0])) == 0) &&
+	       (l->ksch == NULL || strcmp(nz(a[1]), nz(b[1])) == 0);
+}
+
+/* " AND ((kcat = 'c' AND ksch = 's' AND ktab IN ('t1', 't2')) OR ...)"
+ * for `nkeys` triples: consecutive keys of one catalog and schema share
+ * one IN list, so a window of tables taken in listing order is one
+ * lookup for the planner instead of a chain of ORs it scans per row. */
 static void key_filter(mgen_dialect d, const listing *l,
 		       const char *const *keys, size_t nkeys, mgen_buf *out)
 {
-	const char *expr[3] = {l->kcat, l->ksch, l->ktab};
+	const char *expr[2] = {l->kcat, l->ksch};
 	size_t i;
-	int j, first;
+	int j;
 
 	mgen_buf_puts(out, " AND (");
 	for (i = 0; i < nkeys; i++) {
-		mgen_buf_puts(out, i ? " OR (" : "(");
-		for (j = 0, first = 1; j < 3; j++) {
-			if (expr[j] == NULL)
-				continue;
-			mgen_buf_printf(out, "%s%s = ", first ? "" : " AND ",
-					expr[j]);
-			mgen_dialect_string_literal(
-			    d, keys[3 * i + j] ? keys[3 * i + j] : "", out);
-			first = 0;
+		const char *const *k = keys + 3 * i;
+		if (i > 0 && same_group(l, k - 3, k)) {
+			mgen_buf_puts(out, ", ");
+		} else {
+			mgen_buf_puts(out, i ? ")) OR (" : "(");
+			for (j = 0; j < 2; j++) {
+				if (expr[j] == NULL)
+					continue;
+				mgen_buf_printf(out, "%s = ", expr[j]);
+				mgen_dialect_string_literal(d, nz(k[j]), out);
+				mgen_buf_puts(out, " AND ");
+			}
+			mgen_buf_printf(out, "%s IN (", l->ktab);
 		}
-		mgen_buf_putc(out, ')');
+		mgen_dialect_string_literal(d, nz(k[2]), out);
 	}
-	mgen_buf_putc(out, ')');
+	mgen_buf_puts(out, ")))");
 }
 
 static int build(mgen_dialect d, int columns, const char *const *keys,
@@ -213,11 +237,6 @@ static char *nonempty(char *s)
 		return NULL;
 	}
 	return s;
-}
-
-static const char *nz(const char *s)
-{
-	return s ? s : "";
 }
 
 static int cmp_key(const char *c, const char *s, const char *n,
@@ -291,9 +310,12 @@ static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
 			break;
 		if (mgen_wh_dialect(wh) == MGEN_DIALECT_SQLITE &&
 		    strcmp(nz(v[2]), MGEN_WH_SIDECAR) == 0) {
-			*sidecar = 1;
-		} else if (v[2] && (filter == NULL ||
-				    filter(ud, nz(v[0]), nz(v[1]), v[2]))) {
+			*sidecar = 1; /* metagen's own, not a table listed */
+			free_row(v, 4);
+			continue;
+		}
+		if (v[2] && (filter == NULL ||
+			     filter(ud, nz(v[0]), nz(v[1]), v[2]))) {
 			if ((rc = mgen_table_list_push(out, &t)) != 0)
 				break;
 			t->catalog = v[0] ? v[0] : mgen__strdup("");
@@ -358,10 +380,10 @@ static int read_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
 	return rc;
 }
 
-/* Reads SQLite's sidecar (only `table`'s rows when not NULL) into the
- * existing comments of the indexed tables. */
-static int read_sidecar(mgen_wh *wh, const char *table, mgen_table **idx,
-			size_t nidx)
+/* Reads SQLite's sidecar (only the rows of the `nnames` tables `names`
+ * when not NULL) into the existing comments of the indexed tables. */
+static int read_sidecar(mgen_wh *wh, const char *const *names, size_t nnames,
+			mgen_table **idx, size_t nidx)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
 	mgen_wh_stmt *st = NULL;
@@ -369,15 +391,18 @@ static int read_sidecar(mgen_wh *wh, const char *table, mgen_table **idx,
 	mgen_table *t;
 	mgen_column *c;
 	char **slot;
+	size_t i;
 	int rc;
 
 	mgen_buf_puts(
 	    &sql,
 	    "SELECT table_name, column_name, comment FROM " MGEN_WH_SIDECAR);
-	if (table) {
-		mgen_buf_puts(&sql, " WHERE table_name = ");
-		mgen_dialect_string_literal(MGEN_DIALECT_SQLITE, table, &sql);
+	for (i = 0; names && i < nnames; i++) {
+		mgen_buf_puts(&sql, i ? ", " : " WHERE table_name IN (");
+		mgen_dialect_string_literal(MGEN_DIALECT_SQLITE, names[i], &sql);
 	}
+	if (names && nnames)
+		mgen_buf_putc(&sql, ')');
 	rc = mgen_buf_error(&sql);
 	if (rc == 0)
 		rc = mgen_wh__query(wh, "cannot read " MGEN_WH_SIDECAR,
@@ -404,24 +429,43 @@ static int read_sidecar(mgen_wh *wh, const char *table, mgen_table **idx,
 	return rc;
 }
 
-/* Sorted pointers to tables [start, n) of `l`; NULL on out of memory. */
-static mgen_table **index_tables(mgen_table_list *l, size_t start)
+/* The sidecar rows of the indexed tables: all rows when `all`, else in
+ * chunks of KEYS_PER_QUERY names. */
+static int read_sidecar_of(mgen_wh *wh, mgen_table **idx, size_t n, int all)
 {
-	size_t i, n = l->n - start;
+	const char *names[KEYS_PER_QUERY];
+	size_t i, j, k;
+	int rc = 0;
+
+	if (all)
+		return read_sidecar(wh, NULL, 0, idx, n);
+	for (i = 0; i < n && rc == 0; i += k) {
+		k = n - i < KEYS_PER_QUERY ? n - i : KEYS_PER_QUERY;
+		for (j = 0; j < k; j++)
+			names[j] = idx[i + j]->name;
+		rc = read_sidecar(wh, names, k, idx, n);
+	}
+	return rc;
+}
+
+/* Sorted copy of the `n` table pointers; NULL on out of memory. */
+static mgen_table **index_tables(mgen_table *const *tables, size_t n)
+{
 	mgen_table **idx = malloc((n ? n : 1) * sizeof(*idx));
 
 	if (idx == NULL)
 		return NULL;
-	for (i = 0; i < n; i++)
-		idx[i] = &l->items[start + i];
+	if (n)
+		memcpy(idx, tables, n * sizeof(*idx));
 	qsort(idx, n, sizeof(*idx), cmp_tables);
 	return idx;
 }
 
 /* Reads the columns of the indexed tables: one query for all of them
- * when every listed table was kept, else chunks of KEYS_PER_QUERY. */
+ * when they are every table the listing returned, else chunks of
+ * KEYS_PER_QUERY. */
 static int read_all_columns(mgen_wh *wh, mgen_table **idx, size_t n,
-			    int all_kept)
+			    int all)
 {
 	const char *keys[3 * KEYS_PER_QUERY];
 	size_t i, j, k;
@@ -429,7 +473,7 @@ static int read_all_columns(mgen_wh *wh, mgen_table **idx, size_t n,
 
 	if (n == 0)
 		return 0;
-	if (all_kept)
+	if (all)
 		return read_columns(wh, NULL, 0, idx, n, 0);
 	for (i = 0; i < n && rc == 0; i += k) {
 		k = n - i < KEYS_PER_QUERY ? n - i : KEYS_PER_QUERY;
@@ -443,22 +487,38 @@ static int read_all_columns(mgen_wh *wh, mgen_table **idx, size_t n,
 	return rc;
 }
 
-int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
-			void *userdata, mgen_table_list *out)
+/* Frees the columns of `t` (and, on SQLite, the sidecar's table comment
+ * that came with them). */
+static void drop_columns(mgen_table *t)
 {
-	size_t start = out->n, nrows = 0, i;
-	mgen_table **idx = NULL;
-	int sidecar = 0, rc;
+	mgen_table tmp;
 
-	rc = read_tables(wh, filter, userdata, NULL, 0, out, &sidecar, &nrows);
-	if (rc == 0 && (idx = index_tables(out, start)) == NULL)
-		rc = MGEN_ENOMEM;
-	if (rc == 0)
-		rc = read_all_columns(wh, idx, out->n - start,
-				      nrows == out->n - start);
-	if (rc == 0 && sidecar && out->n > start)
-		rc = read_sidecar(wh, NULL, idx, out->n - start);
-	free(idx);
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.columns = t->columns;
+	tmp.ncolumns = t->ncolumns;
+	mgen_table_release(&tmp);
+	t->columns = NULL;
+	t->ncolumns = 0;
+}
+
+int mgen_wh_list_table_names(mgen_wh *wh, mgen_table_filter_fn filter,
+			     void *userdata, mgen_table_list *out,
+			     mgen_wh_listing *info)
+{
+	size_t start = out->n, i;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	rc = read_tables(wh, filter, userdata, NULL, 0, out, &info->sidecar,
+			 &info->rows);
+	if (rc == 0 && out->cap > out->n) { /* the list stays for the run */
+		mgen_table *p = realloc(out->items,
+					(out->n ? out->n : 1) * sizeof(*p));
+		if (p) {
+			out->items = p;
+			out->cap = out->n ? out->n : 1;
+		}
+	}
 	if (rc != 0) {
 		for (i = start; i < out->n; i++)
 			mgen_table_release(&out->items[i]);
@@ -468,6 +528,58 @@ int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
 		return rc == MGEN_ENOMEM ? rc : MGEN_EDB;
 	}
 	return 0;
+}
+
+int mgen_wh_load_columns(mgen_wh *wh, mgen_table *const *tables, size_t n,
+			 const mgen_wh_listing *info)
+{
+	mgen_table **idx;
+	size_t i;
+	int rc = 0, all = info && n == info->rows;
+
+	if (n == 0)
+		return 0;
+	if ((idx = index_tables(tables, n)) == NULL)
+		rc = MGEN_ENOMEM;
+	if (rc == 0)
+		rc = read_all_columns(wh, idx, n, all);
+	if (rc == 0 && info && info->sidecar)
+		rc = read_sidecar_of(wh, idx, n, all);
+	free(idx);
+	if (rc == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		drop_columns(tables[i]);
+	if (rc == MGEN_ENOMEM)
+		mgen_wh__set_error(wh, "out of memory listing columns");
+	return rc == MGEN_ENOMEM ? rc : MGEN_EDB;
+}
+
+int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
+			void *userdata, mgen_table_list *out)
+{
+	size_t start = out->n, i;
+	mgen_table **ptrs;
+	mgen_wh_listing info;
+	int rc;
+
+	rc = mgen_wh_list_table_names(wh, filter, userdata, out, &info);
+	if (rc != 0)
+		return rc;
+	ptrs = malloc((out->n - start + 1) * sizeof(*ptrs));
+	for (i = start; ptrs && i < out->n; i++)
+		ptrs[i - start] = &out->items[i];
+	rc = ptrs ? mgen_wh_load_columns(wh, ptrs, out->n - start, &info)
+		  : MGEN_ENOMEM;
+	free(ptrs);
+	if (rc != 0) {
+		for (i = start; i < out->n; i++)
+			mgen_table_release(&out->items[i]);
+		out->n = start;
+		if (rc == MGEN_ENOMEM)
+			mgen_wh__set_error(wh, "out of memory listing tables");
+	}
+	return rc;
 }
 
 /* 1 when SQLite's sidecar exists, 0 when not, or MGEN_EDB. */
@@ -523,7 +635,7 @@ int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t)
 	if (mgen_wh_dialect(wh) == MGEN_DIALECT_SQLITE) {
 		rc = have_sidecar(wh);
 		if (rc == 1)
-			rc = read_sidecar(wh, t->name, idx, 1);
+			rc = read_sidecar(wh, &key[2], 1, idx, 1);
 	} else {
 		rc = reread_table_comment(wh, t, key);
 		if (rc == 0)

@@ -519,8 +519,8 @@ static void test_dialect__listing_sql(void **state)
 	    "'system' AND table_schema <> 'information_schema' AND "
 	    "table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW') AND "
 	    "((table_catalog = 'main' AND table_schema = 's\\'x' AND "
-	    "table_name = 't1') OR (table_catalog = 'main' AND "
-	    "table_schema = 's' AND table_name = 't2')) ORDER BY "
+	    "table_name IN ('t1')) OR (table_catalog = 'main' AND "
+	    "table_schema = 's' AND table_name IN ('t2'))) ORDER BY "
 	    "table_catalog, table_schema, table_name");
 	mgen_buf_reset(&b);
 	/* PostgreSQL: the catalog is the connection's database */
@@ -529,8 +529,8 @@ static void test_dialect__listing_sql(void **state)
 			       "format_type(a.atttypid, a.atttypmod), "
 			       "col_description(a.attrelid, a.attnum)"));
 	assert_non_null(strstr(mgen_buf_str(&b),
-			       " AND ((n.nspname = 's''x' AND c.relname = "
-			       "'t1')) ORDER BY n.nspname, c.relname, "
+			       " AND ((n.nspname = 's''x' AND c.relname IN "
+			       "('t1'))) ORDER BY n.nspname, c.relname, "
 			       "a.attnum"));
 	mgen_buf_reset(&b);
 	assert_int_equal(mgen_wh__tables_sql(SQLITE, NULL, 0, &b), 0);
@@ -543,6 +543,22 @@ static void test_dialect__listing_sql(void **state)
 		mgen_buf_reset(&b);
 		assert_int_equal(mgen_wh__columns_sql(d, keys, 2, &b), 0);
 		assert_non_null(strstr(mgen_buf_str(&b), "'t2'"));
+	}
+	/* consecutive keys of one schema share an IN list */
+	{
+		const char *same[] = {"main", "s", "t1", "main", "s", "t2",
+				      "main", "u", "t3"};
+		mgen_buf_reset(&b);
+		assert_int_equal(mgen_wh__columns_sql(PG, same, 3, &b), 0);
+		assert_non_null(strstr(
+		    mgen_buf_str(&b),
+		    " AND ((n.nspname = 's' AND c.relname IN ('t1', 't2')) OR "
+		    "(n.nspname = 'u' AND c.relname IN ('t3'))) ORDER BY"));
+		mgen_buf_reset(&b);
+		assert_int_equal(mgen_wh__columns_sql(SQLITE, same, 3, &b), 0);
+		assert_non_null(strstr(mgen_buf_str(&b),
+				       " AND ((m.name IN ('t1', 't2', 't3')))"
+				       " ORDER BY m.name, p.cid"));
 	}
 	assert_int_equal(mgen_wh__tables_sql(MGEN_DIALECT_AUTO, NULL, 0, &b),
 			 MGEN_EUNSUPPORTED);
