@@ -70,10 +70,39 @@ typedef struct mgen_run_info {
  * dictionary.md: per table a "## name" heading, the comment in effect
  * (proposed/applied, else existing) and a column | type | comment |
  * source | status table.
- * Returns 0, MGEN_EIO (path in err), MGEN_ENOMEM.
+ * Returns 0, MGEN_EIO (path in err), MGEN_ENOMEM. The same as
+ * mgen_output_stream_open + _add(all) + _close.
  */
 int mgen_output_write_all(const mgen_run_info *info, mgen_dialect dialect,
 			  const mgen_table *tables, size_t n, mgen_err *err);
+
+/*
+ * The same files written while a run goes, a few tables at a time, so a
+ * run never holds every table's comments to write them at the end.
+ * mgen_output_stream_open creates info->dir when missing, opens the four
+ * comment files under temp names (FILE.tmp.PID) and writes their heads;
+ * `total` is the table count dictionary.md announces. info is borrowed for
+ * the call. mgen_output_stream_add appends tables[0..n), in the order
+ * given, to every file and counts them for the manifest; the tables can
+ * be released afterwards. mgen_output_stream_close writes the tails and
+ * manifest.json (run info from `info`, counts and failures of every table
+ * added), syncs each file and renames it into place, and frees `s`
+ * whatever happens. mgen_output_stream_abort removes the temp files and
+ * frees `s` (NULL is fine): a run that stops with an error leaves the
+ * files of an earlier write, if any, untouched. Each returns 0, MGEN_EIO
+ * (path in err), MGEN_ENOMEM or MGEN_EINVAL (no run folder); after an
+ * error only abort may follow.
+ */
+typedef struct mgen_output_stream mgen_output_stream;
+
+int mgen_output_stream_open(const mgen_run_info *info, mgen_dialect dialect,
+			    size_t total, mgen_output_stream **out,
+			    mgen_err *err);
+int mgen_output_stream_add(mgen_output_stream *s, const mgen_table *tables,
+			   size_t n, mgen_err *err);
+int mgen_output_stream_close(mgen_output_stream *s, const mgen_run_info *info,
+			     mgen_err *err);
+void mgen_output_stream_abort(mgen_output_stream *s);
 
 /* The comments.sql text alone, appended to `out` (also used by
  * --dry-run and `apply --dry-run`). */

@@ -203,9 +203,10 @@ fail:
 
 /* Appends comments.json's text to `out`: {"tables": [...]} with one table
  * object a line, built one table at a time so memory stays at one table's
- * JSON tree however many tables the run has. */
+ * JSON tree however many tables the run has. `*written` counts the table
+ * objects already in the file (for the commas between them). */
 static int json_comments(const mgen_table *tables, size_t n, int head,
-			 int tail, mgen_buf *out)
+			 int tail, size_t *written, mgen_buf *out)
 {
 	size_t i;
 
@@ -217,7 +218,7 @@ static int json_comments(const mgen_table *tables, size_t n, int head,
 		cJSON_Delete(t);
 		if (text == NULL)
 			return MGEN_ENOMEM;
-		if (!head || i > 0)
+		if ((*written)++ > 0)
 			mgen_buf_puts(out, ",\n");
 		mgen_buf_puts(out, text);
 		free(text);
@@ -272,29 +273,30 @@ static int count_proposal(counts *k, cJSON *failures, const mgen_table *t,
 	return rc;
 }
 
-static int manifest_counts(cJSON *root, const mgen_table *tables, size_t n)
+/* Counts table `t` and its columns into `k`, failures into `failures`. */
+static int count_table(counts *k, cJSON *failures, const mgen_table *t)
 {
-	cJSON *failures = cJSON_CreateArray();
-	cJSON *c, *bp;
-	counts k;
-	size_t i, j;
+	double before = k->failed;
+	size_t j;
 
-	memset(&k, 0, sizeof(k));
-	if (failures == NULL)
+	k->tables++;
+	k->columns += (double)t->ncolumns;
+	if (count_proposal(k, failures, t, NULL))
 		return MGEN_ENOMEM;
-	for (i = 0; i < n; i++) {
-		const mgen_table *t = &tables[i];
-		double before = k.failed;
-		k.tables++;
-		k.columns += (double)t->ncolumns;
-		if (count_proposal(&k, failures, t, NULL))
-			goto fail;
-		for (j = 0; j < t->ncolumns; j++)
-			if (count_proposal(&k, failures, t, &t->columns[j]))
-				goto fail;
-		if (k.failed > before)
-			k.tables_failed++;
-	}
+	for (j = 0; j < t->ncolumns; j++)
+		if (count_proposal(k, failures, t, &t->columns[j]))
+			return MGEN_ENOMEM;
+	if (k->failed > before)
+		k->tables_failed++;
+	return 0;
+}
+
+/* Adds "counts" and "failures" (taken: detached from the caller). */
+static int manifest_counts(cJSON *root, const counts *kp, cJSON *failures)
+{
+	cJSON *c, *bp;
+	counts k = *kp;
+
 	c = cJSON_AddObjectToObject(root, "counts");
 	if (c == NULL || !cJSON_AddNumberToObject(c, "tables", k.tables) ||
 	    !cJSON_AddNumberToObject(c, "tables_failed", k.tables_failed) ||
@@ -359,15 +361,19 @@ static int manifest_info(cJSON *root, const mgen_run_info *info)
 	return 0;
 }
 
-static int json_manifest(const mgen_run_info *info, const mgen_table *tables,
-			 size_t n, mgen_buf *out)
+/* manifest.json's text; takes `failures`. */
+static int json_manifest(const mgen_run_info *info, const counts *k,
+			 cJSON *failures, mgen_buf *out)
 {
 	cJSON *root = cJSON_CreateObject();
 	char *text = NULL;
 	int rc = MGEN_ENOMEM;
 
-	if (root == NULL || manifest_info(root, info) ||
-	    manifest_counts(root, tables, n))
+	if (root == NULL || manifest_info(root, info)) {
+		cJSON_Delete(failures);
+		goto done;
+	}
+	if (manifest_counts(root, k, failures))
 		goto done;
 	text = cJSON_Print(root);
 	if (text == NULL)
@@ -383,89 +389,215 @@ done:
 
 /* --- the run folder ----------------------------------------------------- */
 
-/* Tables per piece of a file: a file is built and written a piece at a
- * time, so memory holds one piece, not the whole file. */
+enum { F_SQL, F_TSV, F_JSON, F_DICT, F_MANIFEST, NFILES };
+
+static const char *const files[NFILES] = {"comments.sql", "comments.tsv",
+					  "comments.json", "dictionary.md",
+					  "manifest.json"};
+
+/* Tables per piece: a file is built and written a piece at a time, so
+ * memory holds one piece, not the whole file. */
 #define OUTPUT_PIECE 64
 
-/* Appends piece [first, first + n) of file `which` (0..4, see files[]). */
-static int build_piece(int which, const mgen_run_info *info, mgen_dialect d,
-		       const mgen_table *tables, size_t total, size_t first,
-		       size_t n, mgen_buf *b)
-{
-	const mgen_table *t = tables + first;
-	int head = first == 0, tail = first + n >= total;
+struct mgen_output_stream {
+	mgen_dialect dialect;
+	FILE *f[NFILES - 1];       /* temp files of the four comment files */
+	char *tmp[NFILES], *path[NFILES];
+	size_t json_written;       /* table objects in comments.json */
+	counts k;                  /* for the manifest */
+	cJSON *failures;
+	mgen_buf b;
+};
 
-	switch (which) {
-	case 0: return mgen_output__sql_part(info->run_id, d, t, n, head, b);
-	case 1: return mgen_output__tsv_part(t, n, head, b);
-	case 2: return json_comments(t, n, head, tail, b);
-	case 3:
-		return mgen_output__dictionary_part(info, t, n, total, head, b);
-	default: return head ? json_manifest(info, tables, total, b) : 0;
-	}
+static int io_error(mgen_err *err, const char *path)
+{
+	return mgen_err_set(err, MGEN_EIO, "cannot write %s", path);
 }
 
-/* Writes file `which` to DIR/FILE.tmp.PID piece by piece, then renames
- * it into place, so readers never see a half-written file. */
-static int write_file(int which, const char *file, const mgen_run_info *info,
-		      mgen_dialect d, const mgen_table *tables, size_t n,
-		      mgen_err *err)
+/* A builder's code, with the error's text set when it failed. */
+static int built(int rc, mgen_err *err)
 {
-	mgen_buf path = MGEN_BUF_INIT, tmp = MGEN_BUF_INIT, b = MGEN_BUF_INIT;
-	size_t first = 0;
-	FILE *f;
+	if (rc)
+		mgen_err_set(err, rc, "cannot build the run files: %s",
+			     mgen_strerror(rc));
+	return rc;
+}
+
+void mgen_output_stream_abort(mgen_output_stream *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < NFILES; i++) {
+		if (i < NFILES - 1 && s->f[i])
+			fclose(s->f[i]);
+		if (s->tmp[i])
+			remove(s->tmp[i]);
+		free(s->tmp[i]);
+		free(s->path[i]);
+	}
+	cJSON_Delete(s->failures);
+	mgen_buf_release(&s->b);
+	free(s);
+}
+
+/* Writes the buffer to file i and empties it. */
+static int put(mgen_output_stream *s, int i, mgen_err *err)
+{
+	if (s->b.len && fwrite(s->b.data, 1, s->b.len, s->f[i]) != s->b.len)
+		return io_error(err, s->path[i]);
+	mgen_buf_reset(&s->b);
+	return 0;
+}
+
+int mgen_output_stream_open(const mgen_run_info *info, mgen_dialect dialect,
+			    size_t total, mgen_output_stream **out,
+			    mgen_err *err)
+{
+	mgen_output_stream *s;
+	mgen_buf p = MGEN_BUF_INIT;
+	int i, rc = 0;
+
+	*out = NULL;
+	if (info == NULL || info->dir == NULL)
+		return mgen_err_set(err, MGEN_EINVAL, "no run folder given");
+	if (mgen__mkdirs(info->dir))
+		return mgen_err_set(err, MGEN_EIO, "cannot create %s",
+				    info->dir);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->failures = cJSON_CreateArray()) == NULL) {
+		free(s);
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	}
+	s->dialect = dialect;
+	for (i = 0; i < NFILES && rc == 0; i++) {
+		mgen_buf_reset(&p);
+		mgen_buf_printf(&p, "%s/%s", info->dir, files[i]);
+		s->path[i] = mgen__strdup(mgen_buf_str(&p));
+		mgen_buf_printf(&p, ".tmp.%ld", (long)getpid());
+		s->tmp[i] = mgen_buf_error(&p) ? NULL
+					       : mgen__strdup(mgen_buf_str(&p));
+		if (s->path[i] == NULL || s->tmp[i] == NULL)
+			rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		else if (i < NFILES - 1 &&
+			 (s->f[i] = fopen(s->tmp[i], "wb")) == NULL)
+			rc = io_error(err, s->path[i]);
+	}
+	mgen_buf_release(&p);
+	/* the heads: comments.sql's header, the TSV header row, "[" */
+	if (rc == 0)
+		rc = built(mgen_output__sql_part(info->run_id, dialect, NULL, 0,
+						 1, &s->b), err);
+	if (rc == 0 && (rc = put(s, F_SQL, err)) == 0)
+		rc = built(mgen_output__tsv_part(NULL, 0, 1, &s->b), err);
+	if (rc == 0 && (rc = put(s, F_TSV, err)) == 0)
+		rc = built(json_comments(NULL, 0, 1, 0, &s->json_written,
+					 &s->b), err);
+	if (rc == 0 && (rc = put(s, F_JSON, err)) == 0)
+		rc = built(mgen_output__dictionary_part(info, NULL, 0, total,
+							1, &s->b), err);
+	if (rc == 0)
+		rc = put(s, F_DICT, err);
+	if (rc) {
+		mgen_output_stream_abort(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int mgen_output_stream_add(mgen_output_stream *s, const mgen_table *tables,
+			   size_t n, mgen_err *err)
+{
+	size_t first, k, i;
 	int rc = 0;
 
-	mgen_buf_printf(&path, "%s/%s", info->dir, file);
-	mgen_buf_printf(&tmp, "%s.tmp.%ld", mgen_buf_str(&path), (long)getpid());
-	f = mgen_buf_error(&tmp) ? NULL : fopen(mgen_buf_str(&tmp), "wb");
-	if (f == NULL) {
-		rc = mgen_err_set(err, MGEN_EIO, "cannot write %s",
-				  mgen_buf_str(&path));
-		goto done;
+	for (first = 0; first < n && rc == 0; first += k) {
+		const mgen_table *t = tables + first;
+		k = n - first < OUTPUT_PIECE ? n - first : OUTPUT_PIECE;
+		rc = built(mgen_output__sql_part(NULL, s->dialect, t, k, 0,
+						 &s->b), err);
+		if (rc == 0 && (rc = put(s, F_SQL, err)) == 0)
+			rc = built(mgen_output__tsv_part(t, k, 0, &s->b), err);
+		if (rc == 0 && (rc = put(s, F_TSV, err)) == 0)
+			rc = built(json_comments(t, k, 0, 0, &s->json_written,
+						 &s->b), err);
+		if (rc == 0 && (rc = put(s, F_JSON, err)) == 0)
+			rc = built(mgen_output__dictionary_part(NULL, t, k, 0,
+								0, &s->b),
+				   err);
+		if (rc == 0)
+			rc = put(s, F_DICT, err);
+		for (i = 0; i < k && rc == 0; i++)
+			rc = built(count_table(&s->k, s->failures, &t[i]), err);
 	}
-	do {
-		size_t k = n - first < OUTPUT_PIECE ? n - first : OUTPUT_PIECE;
-		mgen_buf_reset(&b);
-		rc = build_piece(which, info, d, tables, n, first, k, &b);
-		if (rc)
-			mgen_err_set(err, rc, "cannot build %s: %s", file,
-				     mgen_strerror(rc));
-		else if (b.len && fwrite(b.data, 1, b.len, f) != b.len)
-			rc = mgen_err_set(err, MGEN_EIO, "cannot write %s",
-					  mgen_buf_str(&path));
-		first += k;
-	} while (rc == 0 && first < n);
+	mgen_buf_reset(&s->b);
+	return rc;
+}
+
+/* Flushes, syncs and closes file i, then renames it into place. */
+static int finish_file(mgen_output_stream *s, int i, FILE *f, mgen_err *err)
+{
+	int rc = 0;
+
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		rc = rc ? rc : mgen_err_set(err, MGEN_EIO, "cannot write %s",
-					   mgen_buf_str(&path));
-	fclose(f);
-	if (rc == 0 && rename(mgen_buf_str(&tmp), mgen_buf_str(&path)) != 0)
-		rc = mgen_err_set(err, MGEN_EIO, "cannot write %s",
-				  mgen_buf_str(&path));
-	if (rc)
-		remove(mgen_buf_str(&tmp));
-done:
-	mgen_buf_release(&b);
-	mgen_buf_release(&tmp);
-	mgen_buf_release(&path);
+		rc = io_error(err, s->path[i]);
+	if (fclose(f) != 0 && rc == 0)
+		rc = io_error(err, s->path[i]);
+	if (rc == 0 && rename(s->tmp[i], s->path[i]) != 0)
+		rc = io_error(err, s->path[i]);
+	if (rc == 0) { /* in place: nothing left to remove */
+		free(s->tmp[i]);
+		s->tmp[i] = NULL;
+	}
+	return rc;
+}
+
+int mgen_output_stream_close(mgen_output_stream *s, const mgen_run_info *info,
+			     mgen_err *err)
+{
+	cJSON *failures = s->failures;
+	FILE *f;
+	int i, rc;
+
+	rc = built(json_comments(NULL, 0, 0, 1, &s->json_written, &s->b),
+		   err);
+	if (rc == 0)
+		rc = put(s, F_JSON, err);
+	for (i = 0; i < NFILES - 1 && rc == 0; i++) {
+		f = s->f[i];
+		s->f[i] = NULL;
+		rc = finish_file(s, i, f, err);
+	}
+	s->failures = NULL;
+	if (rc == 0)
+		rc = built(json_manifest(info, &s->k, failures, &s->b), err);
+	else
+		cJSON_Delete(failures);
+	if (rc == 0 && (f = fopen(s->tmp[F_MANIFEST], "wb")) == NULL)
+		rc = io_error(err, s->path[F_MANIFEST]);
+	else if (rc == 0) {
+		if (fwrite(s->b.data, 1, s->b.len, f) != s->b.len)
+			rc = io_error(err, s->path[F_MANIFEST]);
+		i = finish_file(s, F_MANIFEST, f, err);
+		rc = rc ? rc : i;
+	}
+	mgen_output_stream_abort(s);
 	return rc;
 }
 
 int mgen_output_write_all(const mgen_run_info *info, mgen_dialect dialect,
 			  const mgen_table *tables, size_t n, mgen_err *err)
 {
-	static const char *const files[5] = {"comments.sql", "comments.tsv",
-					     "comments.json", "dictionary.md",
-					     "manifest.json"};
-	int i, rc = 0;
+	mgen_output_stream *s = NULL;
+	int rc;
 
-	if (info == NULL || info->dir == NULL)
-		return mgen_err_set(err, MGEN_EINVAL, "no run folder given");
-	if (mgen__mkdirs(info->dir))
-		return mgen_err_set(err, MGEN_EIO, "cannot create %s",
-				    info->dir);
-	for (i = 0; i < 5 && rc == 0; i++)
-		rc = write_file(i, files[i], info, dialect, tables, n, err);
+	rc = mgen_output_stream_open(info, dialect, n, &s, err);
+	if (rc == 0)
+		rc = mgen_output_stream_add(s, tables, n, err);
+	if (rc == 0)
+		return mgen_output_stream_close(s, info, err);
+	mgen_output_stream_abort(s);
 	return rc;
 }
