@@ -92,13 +92,15 @@ static int take_proposal(const cJSON *o, mgen_proposal *p)
 				 mgen__json_str(o, "reason"));
 }
 
-/* Copies the checkpointed results of table `o` into the listed `t`,
- * matching columns by name; a column the checkpoint lacks stays unset. */
+/* Fills listed table `t` (names set, no columns) from checkpoint entry
+ * `o`: existing comment, columns with their proposals, the table's
+ * proposal and usage. */
 static int restore(const cJSON *o, mgen_table *t)
 {
 	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(o, "columns");
 	const cJSON *c;
-	size_t i;
+	const char *s;
+	mgen_column *col;
 	int rc = take_proposal(cJSON_GetObjectItemCaseSensitive(o, "proposal"),
 			       &t->proposal);
 
@@ -108,48 +110,76 @@ static int restore(const cJSON *o, mgen_table *t)
 	t->lm_calls = (int)mgen__json_num(o, "lm_calls", 0);
 	t->elapsed_ms = mgen__json_num(o, "elapsed_ms", 0);
 	t->row_count = (long long)mgen__json_num(o, "row_count", -1);
+	free(t->existing_comment);
+	s = mgen__json_str(o, "existing_comment");
+	t->existing_comment = s ? mgen__strdup(s) : NULL;
+	if (s && t->existing_comment == NULL)
+		rc = MGEN_ENOMEM;
 	cJSON_ArrayForEach(c, cols)
 	{
 		const char *name = mgen__json_str(c, "name");
-		for (i = 0; rc == 0 && name && i < t->ncolumns; i++)
-			if (strcmp(t->columns[i].name, name) == 0)
-				rc = take_proposal(
-					cJSON_GetObjectItemCaseSensitive(
-						c, "proposal"),
-					&t->columns[i].proposal);
+		const char *type = mgen__json_str(c, "data_type");
+		const char *ex = mgen__json_str(c, "existing_comment");
+		if (rc || name == NULL)
+			continue;
+		rc = mgen_table_add_column(t, &col);
+		if (rc)
+			break;
+		col->name = mgen__strdup(name);
+		col->data_type = mgen__strdup(type ? type : "");
+		col->existing_comment = ex ? mgen__strdup(ex) : NULL;
+		if (col->name == NULL || col->data_type == NULL ||
+		    (ex && col->existing_comment == NULL))
+			rc = MGEN_ENOMEM;
+		else
+			rc = take_proposal(
+			    cJSON_GetObjectItemCaseSensitive(c, "proposal"),
+			    &col->proposal);
 	}
 	return rc;
 }
 
-static int same_name(const cJSON *o, const mgen_table *t)
+/* The listed table entry `o` names, or NULL. */
+static const mgen_table *find(mgen_table *const *idx, size_t n,
+			      const cJSON *o)
 {
-	const char *cat = mgen__json_str(o, "catalog");
-	const char *sch = mgen__json_str(o, "schema");
-	const char *tab = mgen__json_str(o, "table");
+	const char *name = mgen__json_str(o, "table");
 
-	return tab && strcmp(tab, t->name) == 0 &&
-	       strcmp(cat ? cat : "", t->catalog ? t->catalog : "") == 0 &&
-	       strcmp(sch ? sch : "", t->schema ? t->schema : "") == 0;
+	return name ? mgen__table_find(idx, n, mgen__json_str(o, "catalog"),
+				       mgen__json_str(o, "schema"), name)
+		    : NULL;
 }
 
-int mgen__checkpoint_restore(const char *path, mgen_table_list *tables,
-			     unsigned char *done, size_t *ndone, mgen_err *err)
+int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
+			   unsigned char *done, long *off, size_t *ndone,
+			   mgen_err *err)
 {
-	char *text = NULL, *line, *next;
-	size_t i, lineno = 0;
-	int rc;
+	mgen_table **idx;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, i;
+	ssize_t len;
+	long at;
+	FILE *f;
+	int rc = 0;
 
 	*ndone = 0;
-	rc = mgen__read_file(path, &text, NULL);
-	if (rc)
+	idx = malloc((tables->n + 1) * sizeof(*idx));
+	if (idx == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	for (i = 0; i < tables->n; i++)
+		idx[i] = &tables->items[i];
+	mgen__table_index_sort(idx, tables->n);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		free(idx);
 		return mgen_err_set(err, MGEN_EIO, "cannot read '%s'", path);
-	for (line = text; line && *line; line = next) {
+	}
+	while ((at = ftell(f)) >= 0 && (len = getline(&line, &cap, f)) > 0) {
+		const mgen_table *t;
 		cJSON *o;
-		next = strchr(line, '\n');
 		lineno++;
-		if (next == NULL)
+		if (line[len - 1] != '\n')
 			break; /* torn last line: the table is done again */
-		*next++ = '\0';
 		o = cJSON_Parse(line);
 		if (o == NULL) {
 			rc = mgen_err_set(err, MGEN_EPARSE,
@@ -157,21 +187,33 @@ int mgen__checkpoint_restore(const char *path, mgen_table_list *tables,
 					  lineno);
 			break;
 		}
-		for (i = 0; i < tables->n; i++) {
-			if (done[i] || !same_name(o, &tables->items[i]))
-				continue;
-			rc = restore(o, &tables->items[i]);
-			done[i] = rc == 0;
-			*ndone += rc == 0;
-			break;
-		}
+		t = find(idx, tables->n, o);
 		cJSON_Delete(o);
-		if (rc) {
-			mgen_err_set(err, rc, "%s:%zu: bad checkpoint entry",
-				     path, lineno);
-			break;
-		}
+		if (t == NULL)
+			continue; /* no longer in scope */
+		i = (size_t)(t - tables->items);
+		*ndone += !done[i];
+		done[i] = 1;
+		off[i] = at;
 	}
-	free(text);
+	if (rc == 0 && ferror(f))
+		rc = mgen_err_set(err, MGEN_EIO, "cannot read '%s'", path);
+	free(line);
+	fclose(f);
+	free(idx);
+	return rc;
+}
+
+int mgen__checkpoint_load(FILE *f, long off, mgen_table *t)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	cJSON *o = NULL;
+	int rc = MGEN_EIO;
+
+	if (fseek(f, off, SEEK_SET) == 0 && getline(&line, &cap, f) > 0)
+		rc = (o = cJSON_Parse(line)) ? restore(o, t) : MGEN_EPARSE;
+	cJSON_Delete(o);
+	free(line);
 	return rc;
 }

@@ -15,14 +15,27 @@
 int mgen__checkpoint_append(FILE *f, const mgen_table *t);
 
 /*
- * Reads checkpoint file `path` and restores the proposals and usage of
- * every listed table it names (matched by catalog, schema and table;
- * columns by name) into `tables`; sets done[i] for those and counts them
- * in *ndone. A torn last line is ignored. Returns 0, MGEN_EIO, or
- * MGEN_EPARSE with "FILE:LINE: ..." in `err`.
+ * Indexes checkpoint file `path` (read a line at a time) against the
+ * listed tables: for each line naming a table of `tables` (catalog,
+ * schema, table; found by binary search), done[i] = 1 and off[i] = the
+ * line's byte offset (a later line for the same table wins); *ndone
+ * counts the tables found. Lines naming no listed table are skipped (the
+ * table left the scope); a torn last line is ignored. `done` and `off`
+ * have tables->n entries. Returns 0, MGEN_EIO, MGEN_ENOMEM, or
+ * MGEN_EPARSE with "FILE:LINE: not a checkpoint line" in `err`.
  */
-int mgen__checkpoint_restore(const char *path, mgen_table_list *tables,
-			     unsigned char *done, size_t *ndone,
-			     mgen_err *err);
+int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
+			   unsigned char *done, long *off, size_t *ndone,
+			   mgen_err *err);
+
+/*
+ * Reads the checkpoint line at byte `off` of `f` (opened for reading)
+ * into listed table `t` (names set, no columns yet): its existing
+ * comment, columns (name, data type, existing comment, proposal), the
+ * table's proposal and usage, as the run that wrote it saw them. Not
+ * thread-safe (the caller holds the run lock). Returns 0, MGEN_EIO,
+ * MGEN_EPARSE or MGEN_ENOMEM.
+ */
+int mgen__checkpoint_load(FILE *f, long off, mgen_table *t);
 
 #endif

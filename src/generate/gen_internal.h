@@ -13,6 +13,7 @@
 #include "metagen/config.h"
 #include "metagen/generate.h"
 #include "metagen/lm.h"
+#include "metagen/output.h"
 #include "metagen/prompt.h"
 #include "metagen/warehouse.h"
 
@@ -35,7 +36,18 @@ typedef struct mgen__run {
 	pthread_mutex_t lock;
 	unsigned long worker_queries; /* statements run by the workers */
 	FILE *checkpoint;           /* checkpoint.jsonl, appended under lock */
-	unsigned char *done;        /* per table: restored by --resume */
+	unsigned char *tstate;      /* per table: MGEN__T_* bits */
+	long *ckpt_off;             /* --resume: each DONE table's line */
+	FILE *ckpt_in;              /* --resume: the checkpoint, to read */
+	mgen_wh_listing listing;    /* what the names listing saw */
+	unsigned char *wstate;      /* per window: MGEN__W_* */
+	char **werr;                /* per window: why loading failed */
+	pthread_cond_t wcond;       /* a window finished loading */
+	mgen_output_stream *out;    /* run files, written as tables
+					   settle; NULL for --estimate */
+	mgen_run_result *res;       /* counters grow as tables are written */
+	size_t written;             /* tables [0, written) are written */
+	int keep;                   /* keep written tables whole (apply) */
 	unsigned shard_k, shard_n;  /* --shard K/N (n = 0: no sharding) */
 	int estimate;               /* --estimate: count, never call the LM */
 	long long est_calls, est_prompt, est_completion;
@@ -47,6 +59,18 @@ typedef struct mgen__run {
 	int fatal;                  /* a run-stopping error (EAUTH) was seen */
 	mgen_err fatal_err;
 } mgen__run;
+
+/* Per-table state bits (run->tstate). */
+enum {
+	MGEN__T_DONE = 1,    /* restored from the checkpoint by --resume */
+	MGEN__T_SETTLED = 2, /* statuses final: ready to be written */
+	MGEN__T_WRITTEN = 4  /* in the run files (and counted) */
+};
+
+/* Columns are read a window of MGEN__WINDOW tables (in listing order) at
+ * a time, when a worker first takes a table of the window. */
+#define MGEN__WINDOW 500
+enum { MGEN__W_NONE = 0, MGEN__W_LOADING, MGEN__W_LOADED, MGEN__W_FAILED };
 
 /* cfg->path */
 enum { MGEN__ROUTE_AUTO = 0, MGEN__ROUTE_OPTIMIZED, MGEN__ROUTE_LEGACY };
@@ -103,6 +127,29 @@ double mgen__cost(const mgen_config *cfg, double prompt, double completion);
  */
 int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
 		     unsigned long *queries, mgen_err *err);
+
+/*
+ * Reads the columns of window `w` of `tables` through `wh`: the tables
+ * not restored from the checkpoint and still without columns. Called
+ * without the run lock, by the one worker that marked the window
+ * LOADING. Returns mgen_wh_load_columns' code (message in wh).
+ */
+int mgen__load_window(mgen__run *run, mgen_wh *wh, mgen_table_list *tables,
+		      size_t w);
+
+/*
+ * Writes the settled tables at the head of the unwritten ones, in
+ * listing order: a table restored by --resume is read back from the
+ * checkpoint first; each goes to the run files (run->out, when not
+ * --estimate), into run->res's counters, and unless run->keep or it
+ * failed, is slimmed to its names, table status and usage. Called with
+ * the run lock held. Returns 0 or the first write error (in `err`).
+ */
+int mgen__write_ready(mgen__run *run, mgen_table_list *tables,
+		      mgen_err *err);
+
+/* Adds table `t`'s statuses and usage to the result's counters. */
+void mgen__tally_table(mgen_run_result *res, const mgen_table *t);
 
 
 /* State of one chunk while its columns are asked for (table.c). */

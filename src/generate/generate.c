@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "checkpoint.h"
@@ -371,7 +372,8 @@ static int open_run_dir(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	return 0;
 }
 
-/* --resume: restores the tables its checkpoint holds; they are skipped. */
+/* --resume: finds the tables its checkpoint holds; they are skipped and
+ * read back from it when their turn to be written comes. */
 static int resume_from_checkpoint(mgen__run *run, mgen_run_result *res,
 				  mgen_err *err)
 {
@@ -379,20 +381,91 @@ static int resume_from_checkpoint(mgen__run *run, mgen_run_result *res,
 	struct stat st;
 	int rc = 0;
 
-	run->done = calloc(res->results.n + 1, 1);
-	if (run->done == NULL)
+	run->ckpt_off = calloc(res->results.n + 1, sizeof(*run->ckpt_off));
+	if (run->ckpt_off == NULL)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	mgen_buf_printf(&path, "%s/checkpoint.jsonl", res->run_dir);
-	if (stat(mgen_buf_str(&path), &st) == 0)
-		rc = mgen__checkpoint_restore(mgen_buf_str(&path),
-					      &res->results, run->done,
-					      &res->tables_restored, err);
+	if (stat(mgen_buf_str(&path), &st) == 0) {
+		unsigned char *done = calloc(res->results.n + 1, 1);
+		size_t i;
+		if (done == NULL)
+			rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		if (rc == 0)
+			rc = mgen__checkpoint_index(mgen_buf_str(&path),
+						    &res->results, done,
+						    run->ckpt_off,
+						    &res->tables_restored, err);
+		for (i = 0; rc == 0 && i < res->results.n; i++)
+			if (done[i])
+				run->tstate[i] |= MGEN__T_DONE;
+		free(done);
+		if (rc == 0 && res->tables_restored &&
+		    (run->ckpt_in = fopen(mgen_buf_str(&path), "r")) == NULL)
+			rc = mgen_err_set(err, MGEN_EIO, "cannot read '%s'",
+					  mgen_buf_str(&path));
+	}
 	mgen_buf_release(&path);
 	if (rc == 0)
 		mgen__log(run, MGEN_LOG_INFO,
 			  "resuming run %s: %zu of %zu table(s) already done",
 			  run->run_id, res->tables_restored, res->results.n);
 	return rc;
+}
+
+/* Per-table and per-window state for the listed tables. */
+static int alloc_state(mgen__run *run, size_t n, mgen_err *err)
+{
+	size_t nw = n / MGEN__WINDOW + 1;
+
+	run->tstate = calloc(n + 1, 1);
+	run->wstate = calloc(nw, 1);
+	run->werr = calloc(nw, sizeof(*run->werr));
+	if (run->tstate == NULL || run->wstate == NULL || run->werr == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Removes the temp files a killed run left in its folder (FILE.tmp.PID
+ * of the run files): a resumed run writes them again. */
+static void remove_stale_temps(const char *dir)
+{
+	static const char *const names[] = {
+	    "comments.sql.tmp.", "comments.tsv.tmp.", "comments.json.tmp.",
+	    "dictionary.md.tmp.", "manifest.json.tmp."};
+	mgen_buf path = MGEN_BUF_INIT;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	size_t i;
+
+	while (d && (e = readdir(d)) != NULL) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strncmp(e->d_name, names[i], strlen(names[i])))
+				continue;
+			mgen_buf_reset(&path);
+			mgen_buf_printf(&path, "%s/%s", dir, e->d_name);
+			if (!mgen_buf_error(&path))
+				remove(mgen_buf_str(&path));
+		}
+	}
+	if (d)
+		closedir(d);
+	mgen_buf_release(&path);
+}
+
+/* Opens the run files, written as tables finish. */
+static int open_outputs(mgen__run *run, mgen_run_result *res, mgen_err *err)
+{
+	mgen_run_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.version = MGEN_RUN_INFO_VERSION;
+	info.run_id = run->run_id;
+	info.dir = res->run_dir;
+	info.dialect = mgen_dialect_name(mgen_wh_dialect(run->wh));
+	if (run->cfg->resume)
+		remove_stale_temps(res->run_dir);
+	return mgen_output_stream_open(&info, mgen_wh_dialect(run->wh),
+				       res->results.n, &run->out, err);
 }
 
 /* Connects, lists the scope, opens the LM and the run folder. */
@@ -407,10 +480,12 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	if (rc == 0)
 		rc = open_lm(run, err);
 	if (rc == 0 &&
-	    mgen_wh_list_tables(run->wh, in_scope, run,
-				&res->results) != 0)
+	    mgen_wh_list_table_names(run->wh, in_scope, run, &res->results,
+				     &run->listing) != 0)
 		rc = mgen_err_set(err, MGEN_EDB, "listing tables failed: %s",
 				  mgen_wh_errmsg(run->wh));
+	if (rc == 0)
+		rc = alloc_state(run, res->results.n, err);
 	if (rc)
 		return rc;
 	if (run->estimate)
@@ -424,77 +499,88 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	if (rc == 0)
 		rc = open_run_file(res->run_dir, "traces.jsonl", &run->traces,
 				   err);
+	if (rc == 0)
+		rc = open_outputs(run, res, err);
 	return rc;
 }
 
-/* Counts statuses and usage into the result (from zero, so it can be
- * called again after apply changed statuses). */
+/* Counts statuses and usage into the result from zero (after apply
+ * changed statuses; the tables are whole then). */
 static void tally(mgen_run_result *res)
 {
-	size_t i, j;
+	size_t i;
 
 	res->tables = res->tables_failed = res->columns = 0;
 	res->comments_proposed = res->comments_kept = 0;
 	res->comments_failed = res->comments_applied = 0;
 	res->prompt_tokens = res->completion_tokens = res->lm_calls = 0;
-
-	for (i = 0; i < res->results.n; i++) {
-		const mgen_table *t = &res->results.items[i];
-		int failed = 0;
-		for (j = 0; j <= t->ncolumns; j++) {
-			const mgen_proposal *p = j < t->ncolumns
-							 ? &t->columns[j].proposal
-							 : &t->proposal;
-			switch (p->status) {
-			case MGEN_STATUS_PROPOSED: res->comments_proposed++; break;
-			case MGEN_STATUS_APPLIED: res->comments_applied++; break;
-			case MGEN_STATUS_KEPT: res->comments_kept++; break;
-			case MGEN_STATUS_FAILED:
-				res->comments_failed++;
-				failed = 1;
-				break;
-			default: break;
-			}
-		}
-		res->tables++;
-		res->tables_failed += (size_t)failed;
-		res->columns += t->ncolumns;
-		res->prompt_tokens += t->prompt_tokens;
-		res->completion_tokens += t->completion_tokens;
-		res->lm_calls += t->lm_calls;
-	}
+	for (i = 0; i < res->results.n; i++)
+		mgen__tally_table(res, &res->results.items[i]);
 }
 
+/* The manifest's run info; cfg_json and digest are the caller's. */
+static int run_info(mgen__run *run, mgen_run_result *res, const char *started,
+		    char *finished, size_t fn, mgen_run_info *info,
+		    char **cfg_json, char digest[65], mgen_err *err)
+{
+	*cfg_json = mgen_config_to_json(run->cfg);
+	if (*cfg_json == NULL)
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	mgen_sha256_hex(*cfg_json, strlen(*cfg_json), digest);
+	iso_now(finished, fn);
+	memset(info, 0, sizeof(*info));
+	info->version = MGEN_RUN_INFO_VERSION;
+	info->run_id = run->run_id;
+	info->dir = res->run_dir;
+	info->started_at = started;
+	info->finished_at = finished;
+	info->dialect = mgen_dialect_name(mgen_wh_dialect(run->wh));
+	info->model = run->lm ? mgen_lm_model(run->lm) : "offline";
+	info->config_json = *cfg_json;
+	info->config_digest = digest;
+	info->elapsed_ms = res->elapsed_ms;
+	info->prompt_tokens = res->prompt_tokens;
+	info->completion_tokens = res->completion_tokens;
+	info->lm_calls = res->lm_calls;
+	info->warehouse_queries =
+		mgen_wh_query_count(run->wh) + run->worker_queries;
+	return 0;
+}
+
+/* Writes every run file again from the (whole) tables. */
 static int write_outputs(mgen__run *run, mgen_run_result *res,
 			 const char *started, mgen_err *err)
 {
-	char *cfg_json = mgen_config_to_json(run->cfg), finished[32];
-	char digest[65] = "";
+	char *cfg_json = NULL, finished[32], digest[65] = "";
 	mgen_run_info info;
 	int rc;
 
-	if (cfg_json == NULL)
-		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	mgen_sha256_hex(cfg_json, strlen(cfg_json), digest);
-	iso_now(finished, sizeof(finished));
-	memset(&info, 0, sizeof(info));
-	info.version = MGEN_RUN_INFO_VERSION;
-	info.run_id = run->run_id;
-	info.dir = res->run_dir;
-	info.started_at = started;
-	info.finished_at = finished;
-	info.dialect = mgen_dialect_name(mgen_wh_dialect(run->wh));
-	info.model = run->lm ? mgen_lm_model(run->lm) : "offline";
-	info.config_json = cfg_json;
-	info.config_digest = digest;
-	info.elapsed_ms = res->elapsed_ms;
-	info.prompt_tokens = res->prompt_tokens;
-	info.completion_tokens = res->completion_tokens;
-	info.lm_calls = res->lm_calls;
-	info.warehouse_queries =
-		mgen_wh_query_count(run->wh) + run->worker_queries;
-	rc = mgen_output_write_all(&info, mgen_wh_dialect(run->wh),
-				   res->results.items, res->results.n, err);
+	rc = run_info(run, res, started, finished, sizeof(finished), &info,
+		      &cfg_json, digest, err);
+	if (rc == 0)
+		rc = mgen_output_write_all(&info, mgen_wh_dialect(run->wh),
+					   res->results.items, res->results.n,
+					   err);
+	free(cfg_json);
+	return rc;
+}
+
+/* Finishes the run files written during the run (manifest included). */
+static int close_outputs(mgen__run *run, mgen_run_result *res,
+			 const char *started, mgen_err *err)
+{
+	char *cfg_json = NULL, finished[32], digest[65] = "";
+	mgen_output_stream *out = run->out;
+	mgen_run_info info;
+	int rc;
+
+	run->out = NULL;
+	rc = run_info(run, res, started, finished, sizeof(finished), &info,
+		      &cfg_json, digest, err);
+	if (rc == 0)
+		rc = mgen_output_stream_close(out, &info, err);
+	else
+		mgen_output_stream_abort(out);
 	free(cfg_json);
 	return rc;
 }
@@ -534,42 +620,65 @@ static int apply_outputs(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	return rc;
 }
 
-static void teardown(mgen__run *run)
+static void teardown(mgen__run *run, size_t ntables)
 {
+	size_t i, nw = ntables / MGEN__WINDOW + 1;
+
 	if (run->traces)
 		fclose(run->traces);
 	if (run->checkpoint)
 		fclose(run->checkpoint);
-	free(run->done);
+	if (run->ckpt_in)
+		fclose(run->ckpt_in);
+	mgen_output_stream_abort(run->out); /* a run that stopped early */
+	free(run->tstate);
+	free(run->ckpt_off);
+	free(run->wstate);
+	for (i = 0; run->werr && i < nw; i++)
+		free(run->werr[i]);
+	free(run->werr);
 	mgen_prompt_set_free(run->prompts);
 	mgen_comment_program_free(run->program);
 	mgen_lm_free(run->lm);
 	mgen_wh_close(run->wh);
+	pthread_cond_destroy(&run->wcond);
 	pthread_mutex_destroy(&run->lock);
 }
 
-/* Tables a budget stop never started: FAILED with a reason that says
- * how to finish them. */
-static void mark_unstarted(mgen_run_result *res)
+/* Tables a budget stop never started: their columns are read (so the
+ * run files list what is left) and they are FAILED with a reason that
+ * says how to finish them; then everything is written. */
+static int finish_tables(mgen__run *run, mgen_run_result *res,
+			 mgen_err *err)
 {
-	size_t i;
+	mgen_table_list *l = &res->results;
+	size_t i, w;
 
-	for (i = 0; i < res->results.n; i++)
-		mgen__fail_unset(&res->results.items[i],
+	for (i = run->written; i < l->n; i++) {
+		if (run->tstate[i] & (MGEN__T_DONE | MGEN__T_SETTLED))
+			continue;
+		w = i / MGEN__WINDOW;
+		if (run->wstate[w] == MGEN__W_NONE)
+			run->wstate[w] = mgen__load_window(run, run->wh, l, w)
+						 ? MGEN__W_FAILED
+						 : MGEN__W_LOADED;
+		mgen__fail_unset(&l->items[i],
 				 "not started: the budget was reached (finish "
 				 "it with --resume and a larger budget)");
+		run->tstate[i] |= MGEN__T_SETTLED;
+	}
+	return mgen__write_ready(run, l, err);
 }
 
-/* Outputs, then --apply / --dry-run, then the outputs again with the
- * statuses apply set. */
+/* The run files, then --apply / --dry-run, then the files again with
+ * the statuses apply set. */
 static int finish_run(mgen__run *run, mgen_run_result *res,
 		      const char *started, double t0, mgen_err *err)
 {
 	int rc, arc;
 
-	tally(res);
 	res->elapsed_ms = mgen__now_ms() - t0;
-	rc = write_outputs(run, res, started, err);
+	rc = close_outputs(run, res, started, err);
 	if (rc != 0 || run->budget_hit)
 		return rc; /* a budget stop applies nothing */
 	arc = apply_outputs(run, res, err);
@@ -584,7 +693,6 @@ static int finish_run(mgen__run *run, mgen_run_result *res,
 
 static void take_estimate(const mgen__run *run, mgen_run_result *res)
 {
-	tally(res);
 	res->estimate_lm_calls = run->est_calls;
 	res->estimate_prompt_tokens = run->est_prompt;
 	res->estimate_completion_tokens = run->est_completion;
@@ -605,7 +713,10 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 	run.cfg = opts->cfg;
 	run.opts = opts;
 	run.estimate = opts->cfg->estimate;
+	run.res = res;
+	run.keep = opts->cfg->apply_ddl || opts->cfg->dry_run;
 	pthread_mutex_init(&run.lock, NULL);
+	pthread_cond_init(&run.wcond, NULL);
 	make_run_id(run.run_id, sizeof(run.run_id), started, sizeof(started));
 	res->run_id = mgen__strdup(run.run_id);
 	rc = setup(&run, res, err);
@@ -619,8 +730,8 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 		mgen_err_set(err, run.fatal_err.code, "%s", run.fatal_err.msg);
 		rc = run.fatal_err.code;
 	}
-	if (rc == 0 && run.budget_hit)
-		mark_unstarted(res);
+	if (rc == 0)
+		rc = finish_tables(&run, res, err);
 	if (rc == 0 && run.estimate)
 		take_estimate(&run, res);
 	else if (rc == 0)
@@ -631,7 +742,7 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 	res->budget_stopped = run.budget_hit;
 	res->cache_hits = run.lm ? mgen_lm_cache_hits(run.lm) : 0;
 	res->elapsed_ms = mgen__now_ms() - t0;
-	teardown(&run);
+	teardown(&run, res->results.n);
 	if (rc == 0 && run.budget_hit)
 		rc = mgen_err_set(err, MGEN_ELIMIT,
 				  "budget reached after %lld tokens (cost %.4f):"

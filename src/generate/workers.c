@@ -4,7 +4,10 @@
  * (statement handles are never shared between threads), profile it and
  * ask for its comments. Profiling of one table overlaps the LM calls of
  * the others, and at most `concurrency` LM requests are in flight. The
- * first worker reuses the connection that listed the tables.
+ * first worker reuses the connection that listed the tables. The first
+ * worker to reach a window of tables reads its columns (the others wait
+ * for it); each finished table is checkpointed and, once the tables
+ * before it are finished too, written to the run files (stream.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,15 +63,43 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
  * must stop. Called with the run lock held. */
 static int take(pool *p, size_t *i)
 {
-	const unsigned char *done = p->run->done;
+	const unsigned char *st = p->run->tstate;
 
-	while (done && p->next < p->tables->n && done[p->next])
+	while (p->next < p->tables->n && (st[p->next] & MGEN__T_DONE))
 		p->next++; /* restored from the checkpoint by --resume */
 	if (p->rc || p->run->fatal || p->run->budget_hit ||
 	    p->next >= p->tables->n)
 		return 0;
 	*i = p->next++;
 	return 1;
+}
+
+/* Makes sure the window of table i has its columns: reads them when no
+ * worker has, waits while another worker does. Called with the run lock
+ * held (released while reading). Returns the window's state. */
+static int window_ready(pool *p, mgen_wh *wh, size_t i)
+{
+	mgen__run *run = p->run;
+	size_t w = i / MGEN__WINDOW;
+	int rc;
+
+	while (run->wstate[w] == MGEN__W_LOADING)
+		pthread_cond_wait(&run->wcond, &run->lock);
+	if (run->wstate[w] != MGEN__W_NONE)
+		return run->wstate[w];
+	run->wstate[w] = MGEN__W_LOADING;
+	pthread_mutex_unlock(&run->lock);
+	rc = mgen__load_window(run, wh, p->tables, w);
+	pthread_mutex_lock(&run->lock);
+	if (rc) {
+		run->werr[w] = mgen__strdup(mgen_wh_errmsg(wh));
+		mgen__log(run, MGEN_LOG_WARN, "cannot read the columns of "
+			  "tables %zu-%zu: %s", w * MGEN__WINDOW + 1,
+			  (w + 1) * MGEN__WINDOW, mgen_wh_errmsg(wh));
+	}
+	run->wstate[w] = rc ? MGEN__W_FAILED : MGEN__W_LOADED;
+	pthread_cond_broadcast(&run->wcond);
+	return run->wstate[w];
 }
 
 /* 1 when every object of `t` has a status other than FAILED: the table
@@ -88,21 +119,34 @@ static int finished_ok(const mgen_table *t)
 	return 1;
 }
 
-/* After a table: checkpoint it, or mark what a budget stop left open. */
-static int settle(pool *p, mgen_table *t, int rc)
+/* After a table: checkpoint it, or mark what a budget stop left open;
+ * then write what is ready. Called with the run lock held. */
+static int settle(pool *p, size_t i, int rc)
 {
 	mgen__run *run = p->run;
+	mgen_table *t = &p->tables->items[i];
+	mgen_err e = MGEN_ERR_INIT;
 
 	if (rc == MGEN_ELIMIT) {
 		mgen__fail_unset(t, "not finished: the budget was reached (finish "
 			      "it with --resume and a larger budget)");
-		return 0;
-	}
-	if (rc == 0 && !run->estimate && run->checkpoint && finished_ok(t) &&
-	    mgen__checkpoint_append(run->checkpoint, t) != 0)
+		rc = 0;
+	} else if (rc == 0 && !run->estimate && run->checkpoint &&
+		   finished_ok(t) &&
+		   mgen__checkpoint_append(run->checkpoint, t) != 0) {
 		mgen__log(run, MGEN_LOG_WARN,
 			  "cannot write the checkpoint: --resume will redo "
 			  "%s", t->name);
+	}
+	if (rc)
+		return rc;
+	run->tstate[i] |= MGEN__T_SETTLED;
+	report(p, MGEN_PROGRESS_TABLE_DONE, p->done + 1, t);
+	rc = mgen__write_ready(run, p->tables, &e);
+	if (rc && !run->fatal) { /* the run files cannot be written */
+		run->fatal = 1;
+		run->fatal_err = e;
+	}
 	return rc;
 }
 
@@ -132,13 +176,23 @@ static void *worker(void *arg)
 	}
 	while (rc == 0 && take(p, &i)) {
 		mgen_table *t = &p->tables->items[i];
+		int ws = window_ready(p, wh, i);
 		report(p, MGEN_PROGRESS_TABLE_START, p->done, t);
 		pthread_mutex_unlock(&run->lock);
-		rc = one_table(p, wh, t);
+		if (ws == MGEN__W_LOADED) {
+			rc = one_table(p, wh, t);
+		} else {
+			char reason[600];
+			snprintf(reason, sizeof(reason),
+				 "cannot read its columns: %s",
+				 run->werr[i / MGEN__WINDOW]
+					 ? run->werr[i / MGEN__WINDOW]
+					 : "out of memory");
+			mgen__fail_unset(t, reason);
+		}
 		pthread_mutex_lock(&run->lock);
-		rc = settle(p, t, rc);
+		rc = settle(p, i, rc);
 		p->done++;
-		report(p, MGEN_PROGRESS_TABLE_DONE, p->done, t);
 		if (rc && !p->rc)
 			p->rc = rc;
 	}
@@ -164,8 +218,8 @@ int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
 	memset(&p, 0, sizeof(p));
 	p.run = run;
 	p.tables = tables;
-	for (k = 0; run->done && k < tables->n; k++)
-		p.done += run->done[k]; /* restored by --resume */
+	for (k = 0; k < tables->n; k++)
+		p.done += run->tstate[k] & MGEN__T_DONE; /* --resume */
 	p.po = mgen__profile_options(cfg);
 	if (nworkers > tables->n)
 		nworkers = tables->n ? tables->n : 1;

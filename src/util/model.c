@@ -222,3 +222,52 @@ void mgen_kvlist_release(mgen_kvlist *l)
 	free(l->items);
 	memset(l, 0, sizeof(*l));
 }
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static int cmp_key(const char *c, const char *s, const char *n,
+		   const mgen_table *t)
+{
+	int r = strcmp(nz(c), nz(t->catalog));
+
+	if (r == 0)
+		r = strcmp(nz(s), nz(t->schema));
+	return r ? r : strcmp(nz(n), nz(t->name));
+}
+
+static int cmp_tables(const void *a, const void *b)
+{
+	const mgen_table *x = *(const mgen_table *const *)a;
+
+	return cmp_key(x->catalog, x->schema, x->name,
+		       *(const mgen_table *const *)b);
+}
+
+void mgen__table_index_sort(mgen_table **idx, size_t n)
+{
+	if (n > 1)
+		qsort(idx, n, sizeof(*idx), cmp_tables);
+}
+
+mgen_table *mgen__table_find(mgen_table *const *idx, size_t n,
+			     const char *catalog, const char *schema,
+			     const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = cmp_key(catalog, schema, name, idx[mid]);
+
+		if (r == 0)
+			return idx[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}

@@ -8,6 +8,18 @@
 
 #include <stddef.h>
 
+struct mgen_table;
+
+/* Sorts `n` table pointers by (catalog, schema, name), bytewise, NULL as
+ * "", for mgen__table_find. */
+void mgen__table_index_sort(struct mgen_table **idx, size_t n);
+
+/* The table named (catalog, schema, name) (NULL as "") in an index
+ * sorted by mgen__table_index_sort, by binary search; or NULL. */
+struct mgen_table *mgen__table_find(struct mgen_table *const *idx, size_t n,
+				    const char *catalog, const char *schema,
+				    const char *name);
+
 /* malloc'd copy of `s` (NULL gives NULL). */
 char *mgen__strdup(const char *s);
 /* malloc'd copy of the first `n` bytes of `s`, NUL-terminated. */

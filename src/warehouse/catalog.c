@@ -239,44 +239,6 @@ static char *nonempty(char *s)
 	return s;
 }
 
-static int cmp_key(const char *c, const char *s, const char *n,
-		   const mgen_table *t)
-{
-	int r = strcmp(nz(c), nz(t->catalog));
-
-	if (r == 0)
-		r = strcmp(nz(s), nz(t->schema));
-	return r ? r : strcmp(nz(n), nz(t->name));
-}
-
-static int cmp_tables(const void *a, const void *b)
-{
-	const mgen_table *x = *(const mgen_table *const *)a;
-
-	return cmp_key(x->catalog, x->schema, x->name,
-		       *(const mgen_table *const *)b);
-}
-
-/* The table named (c, s, n) in the sorted index, or NULL. */
-static mgen_table *find_table(mgen_table **idx, size_t n, const char *c,
-			      const char *s, const char *name)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = cmp_key(c, s, name, idx[mid]);
-
-		if (r == 0)
-			return idx[mid];
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
 static mgen_column *find_column(mgen_table *t, const char *name)
 {
 	size_t i;
@@ -355,7 +317,7 @@ static int read_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
 	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
 		if ((rc = read_row(st, v, 7)) != 0)
 			break;
-		t = find_table(idx, nidx, v[0], v[1], v[2]);
+		t = mgen__table_find(idx, nidx, v[0], v[1], v[2]);
 		if (t && v[4] && update) {
 			if ((c = find_column(t, v[4])) != NULL) {
 				free(c->existing_comment);
@@ -410,7 +372,7 @@ static int read_sidecar(mgen_wh *wh, const char *const *names, size_t nnames,
 	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
 		if ((rc = read_row(st, v, 3)) != 0)
 			break;
-		t = find_table(idx, nidx, "", "main", v[0]);
+		t = mgen__table_find(idx, nidx, "", "main", v[0]);
 		slot = NULL;
 		if (t && (v[1] == NULL || v[1][0] == '\0'))
 			slot = &t->existing_comment;
@@ -457,7 +419,7 @@ static mgen_table **index_tables(mgen_table *const *tables, size_t n)
 		return NULL;
 	if (n)
 		memcpy(idx, tables, n * sizeof(*idx));
-	qsort(idx, n, sizeof(*idx), cmp_tables);
+	mgen__table_index_sort(idx, n);
 	return idx;
 }
 
