@@ -157,8 +157,13 @@ deps:
 demo: $(BUILD)/metagen
 	bash examples/demo.sh
 
-bench: $(BUILD)/metagen
-	@if [ -x bench/run.sh ]; then bash bench/run.sh; else echo "no benchmarks yet"; fi
+# measure: peak RSS and CPU of a command (a C program: see its comment)
+$(BUILD)/bench-measure: bench/measure.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra $(if $(DEV),-Werror) -o $@ $<
+
+bench: $(BUILD)/metagen $(BUILD)/bench-measure
+	bash bench/run.sh
 
 install: $(BUILD)/metagen
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/metagen \

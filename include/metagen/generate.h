@@ -3,7 +3,9 @@
  * the LM for comments (or the offline describer), validate the answers by
  * column name, write the run's outputs and optionally apply them.
  *
- * The flow follows ../shared/DESIGN.md "The data flow". A run writes
+ * The flow follows ../shared/DESIGN.md "The data flow". Tables are listed
+ * by name first; columns are read a window of 500 tables at a time, when
+ * the first worker reaches the window. A run writes
  * out/<run-id>/ (see output.h) plus checkpoint.jsonl (one line per finished
  * table: what --resume RUN restores instead of asking again; a torn last
  * line is ignored) and traces.jsonl, one JSON object per LM
@@ -70,7 +72,14 @@ typedef struct mgen_run_result {
 	long long estimate_prompt_tokens;
 	long long estimate_completion_tokens;
 	double estimate_cost;     /* at price.prompt_per_1k / completion */
-	mgen_table_list results;  /* every table with its proposals */
+	/* Every table in scope, in listing order. A run writes each table to
+	 * its files as soon as it and every table before it are finished,
+	 * then keeps only its names, usage and table status (columns and
+	 * comment texts are released: the files hold them), so memory holds
+	 * the tables in flight, not the scope. Tables that failed, and every
+	 * table of an apply_ddl or dry_run run (apply needs them), stay
+	 * whole. */
+	mgen_table_list results;
 } mgen_run_result;
 
 /*
