@@ -182,6 +182,21 @@ static int detect_dialect(mgen_wh *wh, mgen_err *err)
 	return 0;
 }
 
+/* SQLite: a 256 KiB page cache instead of the default 2 MB. metagen reads
+ * each table's pages once, so a bigger cache only holds pages it will not
+ * read again, once per worker connection. Best effort, not counted as a
+ * query (it reads no data). */
+static void sqlite_small_cache(mgen_wh *wh)
+{
+	SQLHSTMT h = SQL_NULL_HSTMT;
+
+	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, wh->dbc, &h)))
+		return;
+	(void)SQLExecDirect(h, (SQLCHAR *)(uintptr_t)"PRAGMA cache_size = -256",
+			    SQL_NTS);
+	SQLFreeHandle(SQL_HANDLE_STMT, h);
+}
+
 int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		    mgen_err *err)
 {
@@ -217,6 +232,8 @@ int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 	if (dialect == MGEN_DIALECT_AUTO &&
 	    (ret = detect_dialect(wh, err)) != 0)
 		goto fail;
+	if (wh->dialect == MGEN_DIALECT_SQLITE)
+		sqlite_small_cache(wh);
 	wh->errmsg[0] = '\0';
 	*out = wh;
 	return 0;
