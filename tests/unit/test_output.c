@@ -2,7 +2,8 @@
  * test_output.c - the run files: comments.sql (PostgreSQL escaping, the
  * SQLite sidecar statements executed for real through the sqlite3 API),
  * comments.tsv round trip and read errors, comments.json, manifest.json
- * and dictionary.md.
+ * and dictionary.md; the streaming writer (uneven adds give write_all's
+ * bytes, abort leaves nothing, zero tables).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -98,23 +100,19 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Removes the test's folder with whatever it holds (the stream tests
+ * write run folders inside it). */
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	static const char *const files[] = {
-	    "comments.sql",  "comments.tsv", "comments.json", "dictionary.md",
-	    "manifest.json", "bad.tsv",	     "x.db"};
-	char p[128];
-	size_t i;
+	char cmd[128];
+	int rc;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, files[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	rc = system(cmd);
 	mgen_table_list_release(&f->l);
 	free(f);
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 static void write_run(fixture *f, mgen_dialect d, const char *dialect)
@@ -548,6 +546,213 @@ static void test_output__write_all_bad_dir(void **state)
 	assert_non_null(strstr(err.msg, "/proc/no/such/dir"));
 }
 
+/* --- the streaming writer ----------------------------------------------- */
+
+static void run_info(mgen_run_info *info, const char *dir)
+{
+	memset(info, 0, sizeof(*info));
+	info->version = MGEN_RUN_INFO_VERSION;
+	info->run_id = "20261123-153000-st01";
+	info->dir = dir;
+	info->started_at = "2026-11-23T15:30:00Z";
+	info->dialect = "postgresql";
+	info->model = "m";
+	info->config_json = "{\"sample_size\":5}";
+	info->warehouse_queries = 42;
+}
+
+/* The three nasty tables, then `extra` more of 0-3 columns, every
+ * fifth one failed. */
+static void build_many(mgen_table_list *l, size_t extra)
+{
+	static const mgen_status st[] = {MGEN_STATUS_FAILED,
+					 MGEN_STATUS_PROPOSED};
+	char name[32];
+	size_t i, j;
+	mgen_table *t;
+
+	build_tables(l, "db", "public");
+	for (i = 0; i < extra; i++) {
+		snprintf(name, sizeof(name), "t%03zu", i);
+		t = add_table(l, "db", "public", name, NULL, "A table.",
+			      MGEN_PATH_LEGACY, st[i % 5 != 0],
+			      i % 5 ? NULL : "lm error");
+		for (j = 0; j < i % 4; j++) {
+			snprintf(name, sizeof(name), "c%zu", j);
+			add_col(t, name, "text", NULL, "A column.",
+				MGEN_PATH_OPTIMIZED, MGEN_STATUS_PROPOSED,
+				NULL);
+		}
+	}
+}
+
+/* Entries of `dir` other than . and ..; -1 when it cannot be read. */
+static int entries(const char *dir, const char *containing)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    (containing == NULL || strstr(e->d_name, containing)))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static char *slurp_in(const char *dir, const char *name)
+{
+	char p[160], *text = NULL;
+	size_t len;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(mgen__read_file(p, &text, &len), 0);
+	return text;
+}
+
+static const char *const run_files[] = {"comments.sql", "comments.tsv",
+					"comments.json", "dictionary.md",
+					"manifest.json"};
+
+/* Adds of 1, 0, 70 and the rest (past the writer's pieces) give the
+ * bytes write_all gives, in every file. */
+static void test_output__stream_same_bytes_as_write_all(void **state)
+{
+	fixture *f = *state;
+	mgen_output_stream *s = NULL;
+	mgen_err err = MGEN_ERR_INIT;
+	mgen_run_info info;
+	static const size_t cut[] = {0, 1, 1, 71};
+	char a[96], b[96], *x, *y;
+	size_t i, n;
+	cJSON *root, *tables;
+
+	build_many(&f->l, 147);
+	n = f->l.n;
+	snprintf(a, sizeof(a), "%s/all", f->dir);
+	snprintf(b, sizeof(b), "%s/stream", f->dir);
+	run_info(&info, a);
+	assert_int_equal(mgen_output_write_all(&info, MGEN_DIALECT_POSTGRESQL,
+					       f->l.items, n, &err),
+			 0);
+	run_info(&info, b);
+	assert_int_equal(mgen_output_stream_open(&info, MGEN_DIALECT_POSTGRESQL,
+						 n, &s, &err),
+			 0);
+	for (i = 0; i < 4; i++) /* adds of 1, 0, 70, the rest */
+		assert_int_equal(mgen_output_stream_add(s, f->l.items + cut[i],
+							(i < 3 ? cut[i + 1] : n)
+							    - cut[i],
+							&err),
+				 0);
+	assert_int_equal(mgen_output_stream_close(s, &info, &err), 0);
+	assert_int_equal(entries(b, ".tmp."), 0);
+	assert_int_equal(entries(b, NULL), 5);
+	for (i = 0; i < 5; i++) {
+		x = slurp_in(a, run_files[i]);
+		y = slurp_in(b, run_files[i]);
+		if (strcmp(x, y) != 0)
+			fail_msg("%s differs", run_files[i]);
+		free(x);
+		free(y);
+	}
+	/* comments.json: every table once, in order */
+	x = slurp_in(b, "comments.json");
+	root = cJSON_Parse(x);
+	free(x);
+	assert_non_null(root);
+	tables = cJSON_GetObjectItemCaseSensitive(root, "tables");
+	assert_int_equal(cJSON_GetArraySize(tables), n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(
+		    mgen__json_str(cJSON_GetArrayItem(tables, (int)i), "table"),
+		    f->l.items[i].name);
+	cJSON_Delete(root);
+}
+
+/* abort after some adds: a fresh folder stays empty; an earlier run's
+ * files stay as they were. */
+static void test_output__stream_abort_leaves_nothing(void **state)
+{
+	fixture *f = *state;
+	mgen_output_stream *s = NULL;
+	mgen_err err = MGEN_ERR_INIT;
+	mgen_run_info info;
+	char d[96], *before[5];
+	size_t i;
+
+	build_many(&f->l, 80);
+	snprintf(d, sizeof(d), "%s/fresh", f->dir);
+	run_info(&info, d);
+	assert_int_equal(mgen_output_stream_open(&info, MGEN_DIALECT_SQLITE,
+						 f->l.n, &s, &err),
+			 0);
+	assert_int_equal(entries(d, ".tmp."), 4); /* the comment files */
+	assert_int_equal(mgen_output_stream_add(s, f->l.items, 72, &err), 0);
+	mgen_output_stream_abort(s);
+	assert_int_equal(entries(d, NULL), 0);
+
+	assert_int_equal(mgen_output_write_all(&info, MGEN_DIALECT_SQLITE,
+					       f->l.items, 3, &err),
+			 0);
+	for (i = 0; i < 5; i++)
+		before[i] = slurp_in(d, run_files[i]);
+	assert_int_equal(mgen_output_stream_open(&info, MGEN_DIALECT_SQLITE,
+						 f->l.n, &s, &err),
+			 0);
+	assert_int_equal(
+	    mgen_output_stream_add(s, f->l.items + 3, f->l.n - 3, &err), 0);
+	mgen_output_stream_abort(s);
+	assert_int_equal(entries(d, NULL), 5);
+	for (i = 0; i < 5; i++) {
+		char *after = slurp_in(d, run_files[i]);
+		assert_string_equal(after, before[i]);
+		free(after);
+		free(before[i]);
+	}
+}
+
+/* Closed over zero tables: valid, empty files. */
+static void test_output__stream_zero_tables(void **state)
+{
+	fixture *f = *state;
+	mgen_output_stream *s = NULL;
+	mgen_err err = MGEN_ERR_INIT;
+	mgen_run_info info;
+	char d[96], *text;
+	cJSON *root, *tables;
+
+	snprintf(d, sizeof(d), "%s/zero", f->dir);
+	run_info(&info, d);
+	assert_int_equal(mgen_output_stream_open(&info, MGEN_DIALECT_SQLITE, 0,
+						 &s, &err),
+			 0);
+	assert_int_equal(mgen_output_stream_close(s, &info, &err), 0);
+	text = slurp_in(d, "comments.json");
+	root = cJSON_Parse(text);
+	free(text);
+	assert_non_null(root);
+	tables = cJSON_GetObjectItemCaseSensitive(root, "tables");
+	assert_true(cJSON_IsArray(tables));
+	assert_int_equal(cJSON_GetArraySize(tables), 0);
+	cJSON_Delete(root);
+	text = slurp_in(d, "comments.tsv");
+	assert_string_equal(text, MGEN_OUTPUT_TSV_HEADER "\n");
+	free(text);
+	text = slurp_in(d, "manifest.json");
+	root = cJSON_Parse(text);
+	free(text);
+	assert_non_null(root);
+	assert_true(num_at(cJSON_GetObjectItemCaseSensitive(root, "counts"),
+			   "tables", NULL) == 0);
+	assert_true(num_at(root, "warehouse_queries", NULL) == 42);
+	cJSON_Delete(root);
+	assert_int_equal(entries(d, ".tmp."), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +776,12 @@ int main(void)
 		test_output__sql_alone_matches_file_body, setup, teardown),
 	    cmocka_unit_test(test_output__write_all_bad_dir),
 	    cmocka_unit_test(test_output__tsv_missing_file),
+	    cmocka_unit_test_setup_teardown(
+		test_output__stream_same_bytes_as_write_all, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_output__stream_abort_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output__stream_zero_tables,
+					    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
