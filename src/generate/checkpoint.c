@@ -158,7 +158,7 @@ int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, i;
 	ssize_t len;
-	long at;
+	long at, torn = -1;
 	FILE *f;
 	int rc = 0;
 
@@ -178,8 +178,10 @@ int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
 		const mgen_table *t;
 		cJSON *o;
 		lineno++;
-		if (line[len - 1] != '\n')
-			break; /* torn last line: the table is done again */
+		if (line[len - 1] != '\n') {
+			torn = at; /* torn last line: the table is done again */
+			break;
+		}
 		o = cJSON_Parse(line);
 		if (o == NULL) {
 			rc = mgen_err_set(err, MGEN_EPARSE,
@@ -201,6 +203,9 @@ int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
 	free(line);
 	fclose(f);
 	free(idx);
+	/* cut the torn bytes, so the next line appended starts a line */
+	if (rc == 0 && torn >= 0 && truncate(path, (off_t)torn) != 0)
+		rc = mgen_err_set(err, MGEN_EIO, "cannot write '%s'", path);
 	return rc;
 }
 

@@ -20,7 +20,9 @@ int mgen__checkpoint_append(FILE *f, const mgen_table *t);
  * schema, table; found by binary search), done[i] = 1 and off[i] = the
  * line's byte offset (a later line for the same table wins); *ndone
  * counts the tables found. Lines naming no listed table are skipped (the
- * table left the scope); a torn last line is ignored. `done` and `off`
+ * table left the scope); a torn last line (the run died writing it) is
+ * cut from the file, so the lines a resumed run appends stay whole.
+ * `done` and `off`
  * have tables->n entries. Returns 0, MGEN_EIO, MGEN_ENOMEM, or
  * MGEN_EPARSE with "FILE:LINE: not a checkpoint line" in `err`.
  */

@@ -536,8 +536,8 @@ int mgen_output_stream_add(mgen_output_stream *s, const mgen_table *tables,
 	return rc;
 }
 
-/* Flushes, syncs and closes file i, then renames it into place. */
-static int finish_file(mgen_output_stream *s, int i, FILE *f, mgen_err *err)
+/* Flushes, syncs and closes file i. */
+static int sync_close(mgen_output_stream *s, int i, FILE *f, mgen_err *err)
 {
 	int rc = 0;
 
@@ -545,15 +545,27 @@ static int finish_file(mgen_output_stream *s, int i, FILE *f, mgen_err *err)
 		rc = io_error(err, s->path[i]);
 	if (fclose(f) != 0 && rc == 0)
 		rc = io_error(err, s->path[i]);
-	if (rc == 0 && rename(s->tmp[i], s->path[i]) != 0)
-		rc = io_error(err, s->path[i]);
-	if (rc == 0) { /* in place: nothing left to remove */
-		free(s->tmp[i]);
-		s->tmp[i] = NULL;
-	}
 	return rc;
 }
 
+/* Writes manifest.json's text (in s->b) to its temp file. */
+static int write_manifest(mgen_output_stream *s, mgen_err *err)
+{
+	FILE *f = fopen(s->tmp[F_MANIFEST], "wb");
+	int rc = 0;
+
+	if (f == NULL)
+		return io_error(err, s->path[F_MANIFEST]);
+	if (s->b.len && fwrite(s->b.data, 1, s->b.len, f) != s->b.len)
+		rc = io_error(err, s->path[F_MANIFEST]);
+	if (rc == 0)
+		return sync_close(s, F_MANIFEST, f, err);
+	fclose(f);
+	return rc;
+}
+
+/* Every file is complete and synced before the first rename, so an error
+ * leaves the earlier files as they were; the manifest goes last. */
 int mgen_output_stream_close(mgen_output_stream *s, const mgen_run_info *info,
 			     mgen_err *err)
 {
@@ -561,27 +573,32 @@ int mgen_output_stream_close(mgen_output_stream *s, const mgen_run_info *info,
 	FILE *f;
 	int i, rc;
 
+	s->failures = NULL;
 	rc = built(json_comments(NULL, 0, 0, 1, &s->json_written, &s->b),
 		   err);
 	if (rc == 0)
 		rc = put(s, F_JSON, err);
-	for (i = 0; i < NFILES - 1 && rc == 0; i++) {
+	for (i = 0; i < NFILES - 1; i++) {
 		f = s->f[i];
 		s->f[i] = NULL;
-		rc = finish_file(s, i, f, err);
+		if (rc == 0)
+			rc = sync_close(s, i, f, err);
+		else
+			fclose(f);
 	}
-	s->failures = NULL;
 	if (rc == 0)
 		rc = built(json_manifest(info, &s->k, failures, &s->b), err);
 	else
 		cJSON_Delete(failures);
-	if (rc == 0 && (f = fopen(s->tmp[F_MANIFEST], "wb")) == NULL)
-		rc = io_error(err, s->path[F_MANIFEST]);
-	else if (rc == 0) {
-		if (fwrite(s->b.data, 1, s->b.len, f) != s->b.len)
-			rc = io_error(err, s->path[F_MANIFEST]);
-		i = finish_file(s, F_MANIFEST, f, err);
-		rc = rc ? rc : i;
+	if (rc == 0)
+		rc = write_manifest(s, err);
+	for (i = 0; i < NFILES && rc == 0; i++) {
+		if (rename(s->tmp[i], s->path[i]) != 0)
+			rc = io_error(err, s->path[i]);
+		else { /* in place: nothing left to remove */
+			free(s->tmp[i]);
+			s->tmp[i] = NULL;
+		}
 	}
 	mgen_output_stream_abort(s);
 	return rc;

@@ -449,9 +449,9 @@ static int read_all_columns(mgen_wh *wh, mgen_table **idx, size_t n,
 	return rc;
 }
 
-/* Frees the columns of `t` (and, on SQLite, the sidecar's table comment
- * that came with them). */
-static void drop_columns(mgen_table *t)
+/* Frees the columns of `t` and the existing comment the SQLite sidecar
+ * gave it (on other dialects that comment comes with the listing). */
+static void drop_columns(mgen_table *t, int sidecar)
 {
 	mgen_table tmp;
 
@@ -461,6 +461,10 @@ static void drop_columns(mgen_table *t)
 	mgen_table_release(&tmp);
 	t->columns = NULL;
 	t->ncolumns = 0;
+	if (sidecar) {
+		free(t->existing_comment);
+		t->existing_comment = NULL;
+	}
 }
 
 int mgen_wh_list_table_names(mgen_wh *wh, mgen_table_filter_fn filter,
@@ -511,7 +515,7 @@ int mgen_wh_load_columns(mgen_wh *wh, mgen_table *const *tables, size_t n,
 	if (rc == 0)
 		return 0;
 	for (i = 0; i < n; i++)
-		drop_columns(tables[i]);
+		drop_columns(tables[i], info && info->sidecar);
 	if (rc == MGEN_ENOMEM)
 		mgen_wh__set_error(wh, "out of memory listing columns");
 	return rc == MGEN_ENOMEM ? rc : MGEN_EDB;
