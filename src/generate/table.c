@@ -518,30 +518,65 @@ static int describe_routed(mgen__run *run, mgen_table *t)
 	return rc;
 }
 
-/* --estimate: renders each chunk's prompt and counts, calls nothing. */
-static int estimate_legacy(mgen__run *run, mgen_table *t)
+/* The prompt of one chunk as the run would send it: the comment
+ * program's (ChatAdapter) when `optimized`, else the legacy template's.
+ * Returns 0 with *tokens set, or the renderer's code. */
+static int chunk_prompt_tokens(mgen__run *run, mgen_table *t,
+			       const size_t *cols, size_t n, int optimized,
+			       long long *tokens)
+{
+	mgen_sig_messages m = MGEN_SIG_MESSAGES_INIT;
+	mgen_example *inputs = NULL;
+	mgen_err e = MGEN_ERR_INIT;
+	mgen_chat chat;
+	size_t rows = run->popts.allow_data ? t->nsample_rows : 0;
+	int rc;
+
+	memset(&chat, 0, sizeof(chat));
+	if (!optimized) {
+		rc = mgen_prompt_render_comment(run->prompts, t, cols, n,
+						&run->popts, &chat, &e);
+		if (rc == 0)
+			*tokens = prompt_tokens_estimate(&chat);
+		mgen_chat_release(&chat);
+		return rc;
+	}
+	rc = mgen_comment_inputs(t, cols, n, &run->popts, rows, &inputs, &e);
+	if (rc == 0)
+		rc = mgen_comment_program_render(run->program, inputs, 0, &m,
+						 &e);
+	if (rc == 0) {
+		chat.msgs = m.msgs;
+		chat.n = m.n;
+		*tokens = prompt_tokens_estimate(&chat);
+	}
+	mgen_sig_messages_release(&m);
+	mgen_example_free(inputs);
+	return rc;
+}
+
+/* --estimate: renders each chunk's prompt on the path the table would
+ * take (the optimized route with its program, else legacy) and counts;
+ * calls nothing. */
+static int estimate_table(mgen__run *run, mgen_table *t)
 {
 	size_t per = (size_t)run->cfg->columns_per_call, first, i, n;
 	size_t *cols = calloc(per + 1, sizeof(*cols));
-	long long calls = 0, prompt = 0, completion = 0;
+	long long calls = 0, prompt = 0, completion = 0, tokens = 0;
 	int rc = 0;
+	int optimized = run->program != NULL && mgen__use_optimized(run, t);
 
 	if (cols == NULL)
 		return MGEN_ENOMEM;
 	for (first = 0; rc == 0 && first < t->ncolumns; first += per) {
-		mgen_chat chat;
-		mgen_err e = MGEN_ERR_INIT;
-		memset(&chat, 0, sizeof(chat));
 		for (n = 0, i = first; i < t->ncolumns && i < first + per; i++)
 			cols[n++] = i;
-		rc = mgen_prompt_render_comment(run->prompts, t, cols, n,
-						&run->popts, &chat, &e);
+		rc = chunk_prompt_tokens(run, t, cols, n, optimized, &tokens);
 		if (rc == 0) {
 			calls++;
-			prompt += prompt_tokens_estimate(&chat);
+			prompt += tokens;
 			completion += completion_estimate(n);
 		}
-		mgen_chat_release(&chat);
 		rc = rc == MGEN_ENOMEM ? rc : 0;
 	}
 	if (t->ncolumns > per) { /* the merge call */
@@ -561,7 +596,7 @@ static int estimate_legacy(mgen__run *run, mgen_table *t)
 int mgen__table_comments(mgen__run *run, mgen_table *t)
 {
 	if (run->estimate)
-		return run->lm ? estimate_legacy(run, t) : 0;
+		return run->lm ? estimate_table(run, t) : 0;
 	if (run->lm == NULL)
 		return describe_offline(run, t, NULL);
 	if (mgen__use_optimized(run, t))

@@ -379,6 +379,26 @@ case_estimate_calls_nothing() {
 	[ "$(grep -c '' "$LLM_REC")" = "$calls" ] || fail "estimated $calls calls, made $(grep -c '' "$LLM_REC")"
 }
 
+# --estimate renders the optimized path's prompts for the tables on the
+# optimized route: calls and prompt tokens match a real run's.
+case_estimate_follows_the_rollout() {
+	local conn flags calls est real
+	start_llm estroll || return 1
+	conn=$(sqlite_copy estroll)
+	write_program "$TMP/estroll.json" 6
+	flags=(--connection "$conn" --model m --api-base "$LLM_URL" --no-cache
+	       --scope 'main.patients,main.admissions,main.icustays'
+	       --program "$TMP/estroll.json" --rollout-optimized 'main.patients,main.icustays')
+	"$BIN" generate "${flags[@]}" --estimate >"$TMP/estroll.out" 2>/dev/null || { fail "estimate"; return 1; }
+	calls=$(sed -n 's/.* \([0-9]*\) LM calls.*/\1/p' "$TMP/estroll.out")
+	est=$(sed -n 's/.*calls, ~\([0-9]*\) prompt.*/\1/p' "$TMP/estroll.out")
+	"$BIN" generate "${flags[@]}" --out "$TMP/estroll" -q >/dev/null 2>&1 || { fail "run"; return 1; }
+	[ "$(grep -c '' "$LLM_REC")" = "$calls" ] || fail "estimated $calls calls, made $(grep -c '' "$LLM_REC")"
+	real=$(python3 -c "import json; print(json.load(open('$(run_dir "$TMP/estroll")/manifest.json'))['tokens']['prompt'])")
+	python3 -c "import sys; e, r = $est, $real; sys.exit(0 if abs(e - r) <= 0.05 * r else 1)" ||
+		fail "estimated ~$est prompt tokens, the run sent $real"
+}
+
 case_budget_stops_cleanly_then_resumes() {
 	local conn out run rc
 	start_llm budget || return 1
