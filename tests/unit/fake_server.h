@@ -128,4 +128,26 @@ static int srv_count(const srv *s)
 	return n;
 }
 
+/* cmocka fixture: a zeroed srv in *state (a test starts it)... */
+static int srv_setup(void **state)
+{
+	srv *s = calloc(1, sizeof(*s));
+
+	*state = s;
+	return s ? 0 : -1;
+}
+
+/* ...stopped even when the test failed half-way. */
+static int srv_teardown(void **state)
+{
+	srv *s = *state;
+
+	if (s->dir[0])
+		srv_stop(s);
+	free(s);
+	return 0;
+}
+
+#define SRV_TEST(f) cmocka_unit_test_setup_teardown(f, srv_setup, srv_teardown)
+
 #endif

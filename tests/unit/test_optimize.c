@@ -607,25 +607,7 @@ static void test_optimize__bad_arguments(void **state)
 	mgen_signature_free(sig);
 }
 
-static int setup(void **state)
-{
-	srv *s = calloc(1, sizeof(*s));
-
-	*state = s;
-	return s ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	srv *s = *state;
-
-	if (s->dir[0])
-		srv_stop(s);
-	free(s);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) SRV_TEST(f)
 
 int main(void)
 {
