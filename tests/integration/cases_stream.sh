@@ -176,3 +176,27 @@ for t in failed:
 assert all("not started" in tables[f"t{i:04d}"][0][9] for i in range(500, 510))
 EOF2
 }
+
+# A window whose columns cannot be read fails its tables with the
+# driver's reason; the run goes on, writes every table and exits 1.
+case_window_read_error_fails_its_tables() {
+	local conn out rc
+	conn=$(many_db winerr 30) || { fail "db"; return 1; }
+	# a sidecar without the columns metagen reads: its query fails
+	python3 -c "import sqlite3; d = sqlite3.connect('$TMP/winerr.sqlite'); d.execute('CREATE TABLE _metagen_comments (x)'); d.commit()"
+	out=$TMP/winerr
+	"$BIN" generate --connection "$conn" --model offline --out "$out" \
+		>"$TMP/winerr.stdout" 2>"$TMP/winerr.stderr"; rc=$?
+	[ $rc = 1 ] || { cat "$TMP/winerr.stderr" >&2; fail "exit $rc, want 1"; return 1; }
+	grep -q '30 tables (0 ok, 30 failed)' "$TMP/winerr.stdout" || fail "summary: $(cat "$TMP/winerr.stdout")"
+	grep -q 'cannot read the columns of tables' "$TMP/winerr.stderr" || fail "no warning about the window"
+	python3 - "$(run_dir "$out")" <<'EOF2' || fail "outputs"
+import sys
+rows = [l.split("\t") for l in open(sys.argv[1] + "/comments.tsv").read().split("\n")[1:] if l]
+assert len(rows) == 30, len(rows)
+assert [r[2] for r in rows] == sorted(r[2] for r in rows)
+assert all(r[8] == "failed" and r[9].startswith("cannot read its columns: ") and
+           "_metagen_comments" in r[9] for r in rows), rows[0]
+EOF2
+	[ "$(grep -c '' "$(run_dir "$out")/checkpoint.jsonl")" = 0 ] || fail "failed tables checkpointed"
+}
