@@ -64,20 +64,28 @@ static cJSON *table_json(const mgen_table *t)
 	return o;
 }
 
-int mgen__checkpoint_append(FILE *f, const mgen_table *t)
+char *mgen__checkpoint_line(const mgen_table *t)
 {
 	cJSON *o = table_json(t);
-	char *line = o ? cJSON_PrintUnformatted(o) : NULL;
-	int rc = 0;
+	char *json = o ? cJSON_PrintUnformatted(o) : NULL;
+	char *line = json ? malloc(strlen(json) + 2) : NULL;
 
 	cJSON_Delete(o);
-	if (line == NULL)
-		return MGEN_ENOMEM;
-	if (fputs(line, f) == EOF || fputc('\n', f) == EOF || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0)
-		rc = MGEN_EIO;
-	free(line);
-	return rc;
+	if (line) {
+		size_t n = strlen(json);
+		memcpy(line, json, n);
+		line[n] = '\n';
+		line[n + 1] = '\0';
+	}
+	free(json);
+	return line;
+}
+
+int mgen__checkpoint_write(FILE *f, const char *line)
+{
+	if (fputs(line, f) == EOF || fflush(f) != 0)
+		return MGEN_EIO;
+	return 0;
 }
 
 static int take_proposal(const cJSON *o, mgen_proposal *p)

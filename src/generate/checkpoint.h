@@ -9,10 +9,15 @@
 
 #include "metagen/model.h"
 
-/* Appends finished table `t` as one JSON line to `f`, flushed and
- * fsync'ed. Not thread-safe: the caller holds the run lock.
- * Returns 0, MGEN_EIO or MGEN_ENOMEM. */
-int mgen__checkpoint_append(FILE *f, const mgen_table *t);
+/* Finished table `t` as one checkpoint line: JSON (names, existing
+ * comments, proposals, usage) and '\n'; malloc'd, NULL on out of memory.
+ * Built outside the run lock. */
+char *mgen__checkpoint_line(const mgen_table *t);
+
+/* Appends `line` to `f` and flushes it to the kernel (the caller, holding
+ * the run lock, then fsyncs fileno(f) after releasing it, so one table's
+ * sync never stalls the other workers). Returns 0 or MGEN_EIO. */
+int mgen__checkpoint_write(FILE *f, const char *line);
 
 /*
  * Indexes checkpoint file `path` (read a line at a time) against the

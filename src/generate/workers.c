@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "gen_internal.h"
@@ -119,24 +120,26 @@ static int finished_ok(const mgen_table *t)
 	return 1;
 }
 
-/* After a table: checkpoint it, or mark what a budget stop left open;
- * then write what is ready. Called with the run lock held. */
-static int settle(pool *p, size_t i, int rc)
+/* After a table: checkpoint it (`line`, NULL when it is not finished for
+ * good; *sync says whether the caller must fsync), or mark what a budget
+ * stop left open; then write what is ready. Called with the run lock held. */
+static int settle(pool *p, size_t i, int rc, const char *line, int *sync)
 {
 	mgen__run *run = p->run;
 	mgen_table *t = &p->tables->items[i];
 	mgen_err e = MGEN_ERR_INIT;
 
+	*sync = 0;
 	if (rc == MGEN_ELIMIT) {
 		mgen__fail_unset(t, "not finished: the budget was reached (finish "
 			      "it with --resume and a larger budget)");
 		rc = 0;
-	} else if (rc == 0 && !run->estimate && run->checkpoint &&
-		   finished_ok(t) &&
-		   mgen__checkpoint_append(run->checkpoint, t) != 0) {
-		mgen__log(run, MGEN_LOG_WARN,
-			  "cannot write the checkpoint: --resume will redo "
-			  "%s", t->name);
+	} else if (rc == 0 && line) {
+		*sync = mgen__checkpoint_write(run->checkpoint, line) == 0;
+		if (!*sync)
+			mgen__log(run, MGEN_LOG_WARN,
+				  "cannot write the checkpoint: --resume will "
+				  "redo %s", t->name);
 	}
 	if (rc)
 		return rc;
@@ -157,7 +160,8 @@ static void *worker(void *arg)
 	mgen_wh *wh = NULL;
 	mgen_err e = MGEN_ERR_INIT;
 	size_t i;
-	int rc = 0, own = 1;
+	char *line;
+	int rc = 0, own = 1, sync;
 
 	pthread_mutex_lock(&run->lock);
 	if (!p->listing_taken) { /* saves a connection (and its caches) */
@@ -190,11 +194,23 @@ static void *worker(void *arg)
 					 : "out of memory");
 			mgen__fail_unset(t, reason);
 		}
+		line = rc == 0 && !run->estimate && run->checkpoint &&
+				       finished_ok(t)
+			       ? mgen__checkpoint_line(t)
+			       : NULL;
 		pthread_mutex_lock(&run->lock);
-		rc = settle(p, i, rc);
+		rc = settle(p, i, rc, line, &sync);
 		p->done++;
 		if (rc && !p->rc)
 			p->rc = rc;
+		free(line);
+		if (sync) { /* durable before this worker takes another */
+			pthread_mutex_unlock(&run->lock);
+			if (fsync(fileno(run->checkpoint)) != 0)
+				mgen__log(run, MGEN_LOG_WARN,
+					  "cannot sync the checkpoint");
+			pthread_mutex_lock(&run->lock);
+		}
 	}
 	if (own) {
 		p->queries += wh ? mgen_wh_query_count(wh) : 0;
