@@ -18,9 +18,9 @@
 
 #include "metagen/warehouse.h"
 
-static char tmpdir[256];
+#include "sqlite_fixture.h"
+
 static char dbpath[300];
-static char connstr[400];
 
 #define BIG_LEN 100000
 
@@ -99,36 +99,6 @@ static int setup(void **state)
 		 dbpath);
 	make_db();
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static mgen_wh *connect_sqlite(void)
-{
-	mgen_wh *wh = NULL;
-	mgen_err err = MGEN_ERR_INIT;
-
-	if (mgen_wh_connect(connstr, MGEN_DIALECT_AUTO, &wh, &err) != 0)
-		fail_msg("connect: %s", err.msg);
-	assert_int_equal(mgen_wh_dialect(wh), MGEN_DIALECT_SQLITE);
-	return wh;
-}
-
-static mgen_table *find(mgen_table_list *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].name, name) == 0)
-			return &l->items[i];
-	return NULL;
 }
 
 static void test_warehouse__sqlite_list(void **state)

@@ -20,8 +20,8 @@
 
 #include "metagen/warehouse.h"
 
-static char tmpdir[256];
-static char connstr[400];
+#include "sqlite_fixture.h"
+
 
 static void sql_ok(sqlite3 *db, const char *sql)
 {
@@ -36,36 +36,6 @@ static int setup(void **state)
 	(void)state;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mgen_whw_XXXXXX");
 	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static mgen_wh *connect_sqlite(void)
-{
-	mgen_wh *wh = NULL;
-	mgen_err err = MGEN_ERR_INIT;
-
-	if (mgen_wh_connect(connstr, MGEN_DIALECT_AUTO, &wh, &err) != 0)
-		fail_msg("connect: %s", err.msg);
-	assert_int_equal(mgen_wh_dialect(wh), MGEN_DIALECT_SQLITE);
-	return wh;
-}
-
-static mgen_table *find(mgen_table_list *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].name, name) == 0)
-			return &l->items[i];
-	return NULL;
 }
 
 /* Seven tables (names out of order, one with a quote) and a sidecar with
