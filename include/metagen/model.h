@@ -152,6 +152,11 @@ char *mgen_table_fullname(const mgen_table *t);
 /* Frees the sample cells and array; sets nsample_rows to 0. */
 void mgen_table_clear_sample(mgen_table *t);
 
+/* Frees the sample and every column (names, types, existing comments,
+ * statistics, proposals) and the array; sets ncolumns to 0. The table's
+ * own names, comment and proposal stay. */
+void mgen_table_clear_columns(mgen_table *t);
+
 /* Sets a proposal's fields, copying `comment` and `reason` (either may be
  * NULL) and freeing what it held. Returns 0 or MGEN_ENOMEM. */
 int mgen_proposal_set(mgen_proposal *p, const char *comment, mgen_path path,

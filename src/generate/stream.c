@@ -5,7 +5,6 @@
  * as every table before them is finished, then slimmed to their names.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "checkpoint.h"
 #include "gen_internal.h"
@@ -69,23 +68,11 @@ static int has_failure(const mgen_table *t)
  * the table's path and status and its usage stay. */
 static void slim(mgen_table *t)
 {
-	mgen_table tmp;
-
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.columns = t->columns;
-	tmp.ncolumns = t->ncolumns;
-	tmp.existing_comment = t->existing_comment;
-	tmp.sample = t->sample;
-	tmp.nsample_rows = t->nsample_rows;
-	mgen_table_release(&tmp); /* frees only what tmp holds */
-	t->columns = NULL;
-	t->ncolumns = 0;
-	t->existing_comment = NULL;
-	t->sample = NULL;
-	t->nsample_rows = 0;
+	mgen_table_clear_columns(t);
+	free(t->existing_comment);
 	free(t->proposal.comment);
 	free(t->proposal.reason);
-	t->proposal.comment = t->proposal.reason = NULL;
+	t->existing_comment = t->proposal.comment = t->proposal.reason = NULL;
 }
 
 int mgen__write_ready(mgen__run *run, mgen_table_list *tables, mgen_err *err)

@@ -84,12 +84,10 @@ void mgen_table_clear_sample(mgen_table *t)
 	t->nsample_rows = 0;
 }
 
-void mgen_table_release(mgen_table *t)
+void mgen_table_clear_columns(mgen_table *t)
 {
 	size_t i;
 
-	if (t == NULL)
-		return;
 	mgen_table_clear_sample(t);
 	for (i = 0; i < t->ncolumns; i++) {
 		mgen_column *c = &t->columns[i];
@@ -101,6 +99,15 @@ void mgen_table_release(mgen_table *t)
 		mgen_proposal_release(&c->proposal);
 	}
 	free(t->columns);
+	t->columns = NULL;
+	t->ncolumns = 0;
+}
+
+void mgen_table_release(mgen_table *t)
+{
+	if (t == NULL)
+		return;
+	mgen_table_clear_columns(t);
 	free(t->catalog);
 	free(t->schema);
 	free(t->name);

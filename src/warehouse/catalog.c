@@ -453,14 +453,7 @@ static int read_all_columns(mgen_wh *wh, mgen_table **idx, size_t n,
  * gave it (on other dialects that comment comes with the listing). */
 static void drop_columns(mgen_table *t, int sidecar)
 {
-	mgen_table tmp;
-
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.columns = t->columns;
-	tmp.ncolumns = t->ncolumns;
-	mgen_table_release(&tmp);
-	t->columns = NULL;
-	t->ncolumns = 0;
+	mgen_table_clear_columns(t);
 	if (sidecar) {
 		free(t->existing_comment);
 		t->existing_comment = NULL;
