@@ -93,10 +93,12 @@ static int window_ready(pool *p, mgen_wh *wh, size_t i)
 	rc = mgen__load_window(run, wh, p->tables, w);
 	pthread_mutex_lock(&run->lock);
 	if (rc) {
+		size_t end = (w + 1) * MGEN__WINDOW;
 		run->werr[w] = mgen__strdup(mgen_wh_errmsg(wh));
 		mgen__log(run, MGEN_LOG_WARN, "cannot read the columns of "
 			  "tables %zu-%zu: %s", w * MGEN__WINDOW + 1,
-			  (w + 1) * MGEN__WINDOW, mgen_wh_errmsg(wh));
+			  end < p->tables->n ? end : p->tables->n,
+			  mgen_wh_errmsg(wh));
 	}
 	run->wstate[w] = rc ? MGEN__W_FAILED : MGEN__W_LOADED;
 	pthread_cond_broadcast(&run->wcond);
