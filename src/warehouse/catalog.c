@@ -201,34 +201,6 @@ int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 
 /* --- reading ----------------------------------------------------------- */
 
-/* Reads `n` text columns of the current row into v[]; frees on error. */
-static int read_row(mgen_wh_stmt *st, char **v, int n)
-{
-	int i, rc;
-
-	for (i = 0; i < n; i++) {
-		rc = mgen_wh__get_text(st, i, 0, &v[i]);
-		if (rc != 0) {
-			while (i-- > 0) {
-				free(v[i]);
-				v[i] = NULL;
-			}
-			return rc;
-		}
-	}
-	return 0;
-}
-
-static void free_row(char **v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i]);
-		v[i] = NULL;
-	}
-}
-
 /* Takes ownership of `s`: NULL for NULL or "". */
 static char *nonempty(char *s)
 {
@@ -249,163 +221,221 @@ static mgen_column *find_column(mgen_table *t, const char *name)
 	return NULL;
 }
 
+/* One row's text cells (NULL for SQL NULL); a row function takes the
+ * cells it keeps by setting them to NULL. */
+#define MAX_CELLS 7
+typedef int (*row_fn)(void *ud, char **v);
+
+/*
+ * Runs `sql` (or MGEN_ENOMEM when the buffer failed) and calls `row` for
+ * each row with its first `n` (<= MAX_CELLS) columns as text; stops at
+ * the first error `row` returns. Returns 0, MGEN_ENOMEM or MGEN_EDB.
+ */
+static int each_row(mgen_wh *wh, const char *what, mgen_buf *sql, int n,
+		    row_fn row, void *ud)
+{
+	mgen_wh_stmt *st = NULL;
+	char *v[MAX_CELLS] = {NULL};
+	int i, rc = mgen_buf_error(sql);
+
+	if (rc == 0)
+		rc = mgen_wh__query(wh, what, mgen_buf_str(sql), &st);
+	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
+		for (i = 0, rc = 0; i < n && rc == 0; i++)
+			rc = mgen_wh__get_text(st, i, 0, &v[i]);
+		if (rc == 0)
+			rc = row(ud, v);
+		for (i = 0; i < n; i++) {
+			free(v[i]);
+			v[i] = NULL;
+		}
+	}
+	mgen_wh__stmt_free(st);
+	mgen_buf_release(sql);
+	return rc;
+}
+
+/* The tables query's rows: the kept tables go onto `out`. */
+typedef struct tables_ctx {
+	mgen_dialect dialect;
+	mgen_table_filter_fn filter;
+	void *ud;
+	mgen_table_list *out;
+	int *sidecar;
+	size_t *nrows;
+} tables_ctx;
+
+static int table_row(void *ud, char **v)
+{
+	tables_ctx *x = ud;
+	mgen_table *t;
+	int rc;
+
+	if (x->dialect == MGEN_DIALECT_SQLITE &&
+	    strcmp(nz(v[2]), MGEN_WH_SIDECAR) == 0) {
+		*x->sidecar = 1; /* metagen's own, not a table listed */
+		return 0;
+	}
+	(*x->nrows)++;
+	if (v[2] == NULL ||
+	    (x->filter && !x->filter(x->ud, nz(v[0]), nz(v[1]), v[2])))
+		return 0;
+	if ((rc = mgen_table_list_push(x->out, &t)) != 0)
+		return rc;
+	t->catalog = v[0] ? v[0] : mgen__strdup("");
+	t->schema = v[1] ? v[1] : mgen__strdup("");
+	t->name = v[2];
+	t->existing_comment = nonempty(v[3]);
+	t->row_count = -1;
+	v[0] = v[1] = v[2] = v[3] = NULL;
+	return t->catalog == NULL || t->schema == NULL ? MGEN_ENOMEM : 0;
+}
+
 /* Runs the tables query and pushes each kept table onto `out`. Sets
- * *sidecar when SQLite's _metagen_comments exists. */
+ * *sidecar when SQLite's _metagen_comments exists and *nrows to the user
+ * tables the query returned. */
 static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
 		       const char *const *keys, size_t nkeys,
 		       mgen_table_list *out, int *sidecar, size_t *nrows)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
-	mgen_wh_stmt *st = NULL;
-	char *v[4] = {NULL};
-	mgen_table *t;
+	tables_ctx x = {mgen_wh_dialect(wh), filter, ud, out, sidecar, nrows};
 	int rc;
 
 	*sidecar = 0;
 	*nrows = 0;
 	rc = mgen_wh__tables_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
-	if (rc == 0)
-		rc = mgen_wh__query(wh, "cannot list tables",
-				    mgen_buf_str(&sql), &st);
-	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
-		if ((rc = read_row(st, v, 4)) != 0)
-			break;
-		if (mgen_wh_dialect(wh) == MGEN_DIALECT_SQLITE &&
-		    strcmp(nz(v[2]), MGEN_WH_SIDECAR) == 0) {
-			*sidecar = 1; /* metagen's own, not a table listed */
-			free_row(v, 4);
-			continue;
-		}
-		if (v[2] && (filter == NULL ||
-			     filter(ud, nz(v[0]), nz(v[1]), v[2]))) {
-			if ((rc = mgen_table_list_push(out, &t)) != 0)
-				break;
-			t->catalog = v[0] ? v[0] : mgen__strdup("");
-			t->schema = v[1] ? v[1] : mgen__strdup("");
-			t->name = v[2];
-			t->existing_comment = nonempty(v[3]);
-			t->row_count = -1;
-			v[0] = v[1] = v[2] = v[3] = NULL;
-			if (t->catalog == NULL || t->schema == NULL)
-				rc = MGEN_ENOMEM;
-		}
-		free_row(v, 4);
-		(*nrows)++;
+	if (rc != 0) {
+		mgen_buf_release(&sql);
+		return rc;
 	}
-	free_row(v, 4);
-	mgen_wh__stmt_free(st);
-	rc = rc == 0 ? mgen_buf_error(&sql) : rc;
-	mgen_buf_release(&sql);
-	return rc;
+	return each_row(wh, "cannot list tables", &sql, 4, table_row, &x);
 }
 
-/* Runs one columns query and adds each row's column to its table. */
+/* The rows of a columns or sidecar query, matched to the indexed tables;
+ * `update` only replaces the existing comments of known columns. */
+typedef struct index_ctx {
+	mgen_table **idx;
+	size_t nidx;
+	int update;
+} index_ctx;
+
+static int column_row(void *ud, char **v)
+{
+	index_ctx *x = ud;
+	mgen_table *t = mgen__table_find(x->idx, x->nidx, v[0], v[1], v[2]);
+	mgen_column *c;
+	int rc;
+
+	if (t == NULL || v[4] == NULL)
+		return 0;
+	if (x->update) {
+		if ((c = find_column(t, v[4])) != NULL) {
+			free(c->existing_comment);
+			c->existing_comment = nonempty(v[6]);
+			v[6] = NULL;
+		}
+		return 0;
+	}
+	if ((rc = mgen_table_add_column(t, &c)) != 0)
+		return rc;
+	c->name = v[4];
+	c->data_type = v[5] ? v[5] : mgen__strdup("");
+	c->existing_comment = nonempty(v[6]);
+	v[4] = v[5] = v[6] = NULL;
+	return c->data_type == NULL ? MGEN_ENOMEM : 0;
+}
+
+/* Runs one columns query (for `keys`, or every table when NULL) and adds
+ * each row's column to its table (`update`: replaces existing comments of
+ * the columns the tables have). */
 static int read_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
 			mgen_table **idx, size_t nidx, int update)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
-	mgen_wh_stmt *st = NULL;
-	char *v[7] = {NULL};
-	mgen_table *t;
-	mgen_column *c;
-	int rc;
+	index_ctx x = {idx, nidx, update};
+	int rc = mgen_wh__columns_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
 
-	rc = mgen_wh__columns_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
-	if (rc == 0)
-		rc = mgen_wh__query(wh, "cannot list columns",
-				    mgen_buf_str(&sql), &st);
-	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
-		if ((rc = read_row(st, v, 7)) != 0)
-			break;
-		t = mgen__table_find(idx, nidx, v[0], v[1], v[2]);
-		if (t && v[4] && update) {
-			if ((c = find_column(t, v[4])) != NULL) {
-				free(c->existing_comment);
-				c->existing_comment = nonempty(v[6]);
-				v[6] = NULL;
-			}
-		} else if (t && v[4] &&
-			   (rc = mgen_table_add_column(t, &c)) == 0) {
-			c->name = v[4];
-			c->data_type = v[5] ? v[5] : mgen__strdup("");
-			c->existing_comment = nonempty(v[6]);
-			v[4] = v[5] = v[6] = NULL;
-			if (c->data_type == NULL)
-				rc = MGEN_ENOMEM;
-		}
-		free_row(v, 7);
+	if (rc != 0) {
+		mgen_buf_release(&sql);
+		return rc;
 	}
-	free_row(v, 7);
-	mgen_wh__stmt_free(st);
-	rc = rc == 0 ? mgen_buf_error(&sql) : rc;
-	mgen_buf_release(&sql);
-	return rc;
+	return each_row(wh, "cannot list columns", &sql, 7, column_row, &x);
 }
 
-/* Reads SQLite's sidecar (only the rows of the `nnames` tables `names`
- * when not NULL) into the existing comments of the indexed tables. */
-static int read_sidecar(mgen_wh *wh, const char *const *names, size_t nnames,
+static int sidecar_row(void *ud, char **v)
+{
+	index_ctx *x = ud;
+	mgen_table *t = mgen__table_find(x->idx, x->nidx, "", "main", v[0]);
+	mgen_column *c;
+	char **slot = NULL;
+
+	if (t && (v[1] == NULL || v[1][0] == '\0'))
+		slot = &t->existing_comment;
+	else if (t && (c = find_column(t, v[1])) != NULL)
+		slot = &c->existing_comment;
+	if (slot) {
+		free(*slot);
+		*slot = nonempty(v[2]);
+		v[2] = NULL;
+	}
+	return 0;
+}
+
+/* Reads SQLite's sidecar (only the rows of the tables named by `keys`,
+ * (catalog, schema, table) triples, when not NULL) into the existing
+ * comments of the indexed tables. */
+static int read_sidecar(mgen_wh *wh, const char *const *keys, size_t nkeys,
 			mgen_table **idx, size_t nidx)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
-	mgen_wh_stmt *st = NULL;
-	char *v[3] = {NULL};
-	mgen_table *t;
-	mgen_column *c;
-	char **slot;
+	index_ctx x = {idx, nidx, 1};
 	size_t i;
-	int rc;
 
 	mgen_buf_puts(
 	    &sql,
 	    "SELECT table_name, column_name, comment FROM " MGEN_WH_SIDECAR);
-	for (i = 0; names && i < nnames; i++) {
+	for (i = 0; keys && i < nkeys; i++) {
 		mgen_buf_puts(&sql, i ? ", " : " WHERE table_name IN (");
-		mgen_dialect_string_literal(MGEN_DIALECT_SQLITE, names[i], &sql);
+		mgen_dialect_string_literal(MGEN_DIALECT_SQLITE, keys[3 * i + 2],
+					    &sql);
 	}
-	if (names && nnames)
+	if (keys && nkeys)
 		mgen_buf_putc(&sql, ')');
-	rc = mgen_buf_error(&sql);
-	if (rc == 0)
-		rc = mgen_wh__query(wh, "cannot read " MGEN_WH_SIDECAR,
-				    mgen_buf_str(&sql), &st);
-	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
-		if ((rc = read_row(st, v, 3)) != 0)
-			break;
-		t = mgen__table_find(idx, nidx, "", "main", v[0]);
-		slot = NULL;
-		if (t && (v[1] == NULL || v[1][0] == '\0'))
-			slot = &t->existing_comment;
-		else if (t && (c = find_column(t, v[1])) != NULL)
-			slot = &c->existing_comment;
-		if (slot) {
-			free(*slot);
-			*slot = nonempty(v[2]);
-			v[2] = NULL;
-		}
-		free_row(v, 3);
-	}
-	free_row(v, 3);
-	mgen_wh__stmt_free(st);
-	mgen_buf_release(&sql);
-	return rc;
+	return each_row(wh, "cannot read " MGEN_WH_SIDECAR, &sql, 3,
+			sidecar_row, &x);
 }
 
-/* The sidecar rows of the indexed tables: all rows when `all`, else in
- * chunks of KEYS_PER_QUERY names. */
-static int read_sidecar_of(mgen_wh *wh, mgen_table **idx, size_t n, int all)
+/* read_columns adding columns (the reader read_keyed takes). */
+static int read_new_columns(mgen_wh *wh, const char *const *keys,
+			    size_t nkeys, mgen_table **idx, size_t nidx)
 {
-	const char *names[KEYS_PER_QUERY];
+	return read_columns(wh, keys, nkeys, idx, nidx, 0);
+}
+
+typedef int (*keyed_reader)(mgen_wh *wh, const char *const *keys,
+			    size_t nkeys, mgen_table **idx, size_t nidx);
+
+/* Runs `read` for the indexed tables: once for every row when `all`
+ * (they are every table the listing returned), else once per
+ * KEYS_PER_QUERY tables with their (catalog, schema, table) keys. */
+static int read_keyed(mgen_wh *wh, mgen_table **idx, size_t n, int all,
+		      keyed_reader read)
+{
+	const char *keys[3 * KEYS_PER_QUERY];
 	size_t i, j, k;
 	int rc = 0;
 
 	if (all)
-		return read_sidecar(wh, NULL, 0, idx, n);
+		return read(wh, NULL, 0, idx, n);
 	for (i = 0; i < n && rc == 0; i += k) {
 		k = n - i < KEYS_PER_QUERY ? n - i : KEYS_PER_QUERY;
-		for (j = 0; j < k; j++)
-			names[j] = idx[i + j]->name;
-		rc = read_sidecar(wh, names, k, idx, n);
+		for (j = 0; j < k; j++) {
+			keys[3 * j] = idx[i + j]->catalog;
+			keys[3 * j + 1] = idx[i + j]->schema;
+			keys[3 * j + 2] = idx[i + j]->name;
+		}
+		rc = read(wh, keys, k, idx, n);
 	}
 	return rc;
 }
@@ -423,68 +453,40 @@ static mgen_table **index_tables(mgen_table *const *tables, size_t n)
 	return idx;
 }
 
-/* Reads the columns of the indexed tables: one query for all of them
- * when they are every table the listing returned, else chunks of
- * KEYS_PER_QUERY. */
-static int read_all_columns(mgen_wh *wh, mgen_table **idx, size_t n,
-			    int all)
+/* After a failed listing: drops the tables it appended to `out` from
+ * `start` on and returns MGEN_ENOMEM (with a message) or MGEN_EDB. */
+static int unlist(mgen_wh *wh, mgen_table_list *out, size_t start, int rc)
 {
-	const char *keys[3 * KEYS_PER_QUERY];
-	size_t i, j, k;
-	int rc = 0;
+	size_t i;
 
-	if (n == 0)
-		return 0;
-	if (all)
-		return read_columns(wh, NULL, 0, idx, n, 0);
-	for (i = 0; i < n && rc == 0; i += k) {
-		k = n - i < KEYS_PER_QUERY ? n - i : KEYS_PER_QUERY;
-		for (j = 0; j < k; j++) {
-			keys[3 * j] = idx[i + j]->catalog;
-			keys[3 * j + 1] = idx[i + j]->schema;
-			keys[3 * j + 2] = idx[i + j]->name;
-		}
-		rc = read_columns(wh, keys, k, idx, n, 0);
-	}
+	for (i = start; i < out->n; i++)
+		mgen_table_release(&out->items[i]);
+	out->n = start;
+	if (rc != MGEN_ENOMEM)
+		return MGEN_EDB;
+	mgen_wh__set_error(wh, "out of memory listing tables");
 	return rc;
-}
-
-/* Frees the columns of `t` and the existing comment the SQLite sidecar
- * gave it (on other dialects that comment comes with the listing). */
-static void drop_columns(mgen_table *t, int sidecar)
-{
-	mgen_table_clear_columns(t);
-	if (sidecar) {
-		free(t->existing_comment);
-		t->existing_comment = NULL;
-	}
 }
 
 int mgen_wh_list_table_names(mgen_wh *wh, mgen_table_filter_fn filter,
 			     void *userdata, mgen_table_list *out,
 			     mgen_wh_listing *info)
 {
-	size_t start = out->n, i;
+	size_t start = out->n;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
 	rc = read_tables(wh, filter, userdata, NULL, 0, out, &info->sidecar,
 			 &info->rows);
-	if (rc == 0 && out->cap > out->n) { /* the list stays for the run */
+	if (rc != 0)
+		return unlist(wh, out, start, rc);
+	if (out->cap > out->n) { /* the list stays for the run */
 		mgen_table *p = realloc(out->items,
 					(out->n ? out->n : 1) * sizeof(*p));
 		if (p) {
 			out->items = p;
 			out->cap = out->n ? out->n : 1;
 		}
-	}
-	if (rc != 0) {
-		for (i = start; i < out->n; i++)
-			mgen_table_release(&out->items[i]);
-		out->n = start;
-		if (rc == MGEN_ENOMEM)
-			mgen_wh__set_error(wh, "out of memory listing tables");
-		return rc == MGEN_ENOMEM ? rc : MGEN_EDB;
 	}
 	return 0;
 }
@@ -495,20 +497,26 @@ int mgen_wh_load_columns(mgen_wh *wh, mgen_table *const *tables, size_t n,
 	mgen_table **idx;
 	size_t i;
 	int rc = 0, all = info && n == info->rows;
+	int sidecar = info && info->sidecar;
 
 	if (n == 0)
 		return 0;
 	if ((idx = index_tables(tables, n)) == NULL)
 		rc = MGEN_ENOMEM;
 	if (rc == 0)
-		rc = read_all_columns(wh, idx, n, all);
-	if (rc == 0 && info && info->sidecar)
-		rc = read_sidecar_of(wh, idx, n, all);
+		rc = read_keyed(wh, idx, n, all, read_new_columns);
+	if (rc == 0 && sidecar)
+		rc = read_keyed(wh, idx, n, all, read_sidecar);
 	free(idx);
 	if (rc == 0)
 		return 0;
-	for (i = 0; i < n; i++)
-		drop_columns(tables[i], info && info->sidecar);
+	for (i = 0; i < n; i++) { /* as if never loaded */
+		mgen_table_clear_columns(tables[i]);
+		if (sidecar) { /* that comment came from the sidecar */
+			free(tables[i]->existing_comment);
+			tables[i]->existing_comment = NULL;
+		}
+	}
 	if (rc == MGEN_ENOMEM)
 		mgen_wh__set_error(wh, "out of memory listing columns");
 	return rc == MGEN_ENOMEM ? rc : MGEN_EDB;
@@ -531,14 +539,7 @@ int mgen_wh_list_tables(mgen_wh *wh, mgen_table_filter_fn filter,
 	rc = ptrs ? mgen_wh_load_columns(wh, ptrs, out->n - start, &info)
 		  : MGEN_ENOMEM;
 	free(ptrs);
-	if (rc != 0) {
-		for (i = start; i < out->n; i++)
-			mgen_table_release(&out->items[i]);
-		out->n = start;
-		if (rc == MGEN_ENOMEM)
-			mgen_wh__set_error(wh, "out of memory listing tables");
-	}
-	return rc;
+	return rc ? unlist(wh, out, start, rc) : 0;
 }
 
 /* 1 when SQLite's sidecar exists, 0 when not, or MGEN_EDB. */
@@ -594,7 +595,7 @@ int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t)
 	if (mgen_wh_dialect(wh) == MGEN_DIALECT_SQLITE) {
 		rc = have_sidecar(wh);
 		if (rc == 1)
-			rc = read_sidecar(wh, &key[2], 1, idx, 1);
+			rc = read_sidecar(wh, key, 1, idx, 1);
 	} else {
 		rc = reread_table_comment(wh, t, key);
 		if (rc == 0)
