@@ -159,8 +159,8 @@ static const mgen_table *find(mgen_table *const *idx, size_t n,
 }
 
 int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
-			   unsigned char *done, long *off, size_t *ndone,
-			   mgen_err *err)
+			   unsigned char *state, unsigned char mark, long *off,
+			   size_t *ndone, mgen_err *err)
 {
 	mgen_table **idx;
 	char *line = NULL;
@@ -202,8 +202,8 @@ int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
 		if (t == NULL)
 			continue; /* no longer in scope */
 		i = (size_t)(t - tables->items);
-		*ndone += !done[i];
-		done[i] = 1;
+		*ndone += !(state[i] & mark);
+		state[i] |= mark;
 		off[i] = at;
 	}
 	if (rc == 0 && ferror(f))

@@ -22,18 +22,18 @@ int mgen__checkpoint_write(FILE *f, const char *line);
 /*
  * Indexes checkpoint file `path` (read a line at a time) against the
  * listed tables: for each line naming a table of `tables` (catalog,
- * schema, table; found by binary search), done[i] = 1 and off[i] = the
- * line's byte offset (a later line for the same table wins); *ndone
+ * schema, table; found by binary search), state[i] |= mark and off[i] =
+ * the line's byte offset (a later line for the same table wins); *ndone
  * counts the tables found. Lines naming no listed table are skipped (the
  * table left the scope); a torn last line (the run died writing it) is
  * cut from the file, so the lines a resumed run appends stay whole.
- * `done` and `off`
- * have tables->n entries. Returns 0, MGEN_EIO, MGEN_ENOMEM, or
- * MGEN_EPARSE with "FILE:LINE: not a checkpoint line" in `err`.
+ * `state` and `off` have tables->n entries. Returns 0, MGEN_EIO,
+ * MGEN_ENOMEM, or MGEN_EPARSE with "FILE:LINE: not a checkpoint line" in
+ * `err`.
  */
 int mgen__checkpoint_index(const char *path, const mgen_table_list *tables,
-			   unsigned char *done, long *off, size_t *ndone,
-			   mgen_err *err);
+			   unsigned char *state, unsigned char mark, long *off,
+			   size_t *ndone, mgen_err *err);
 
 /*
  * Reads the checkpoint line at byte `off` of `f` (opened for reading)

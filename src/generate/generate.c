@@ -386,19 +386,10 @@ static int resume_from_checkpoint(mgen__run *run, mgen_run_result *res,
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	mgen_buf_printf(&path, "%s/checkpoint.jsonl", res->run_dir);
 	if (stat(mgen_buf_str(&path), &st) == 0) {
-		unsigned char *done = calloc(res->results.n + 1, 1);
-		size_t i;
-		if (done == NULL)
-			rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-		if (rc == 0)
-			rc = mgen__checkpoint_index(mgen_buf_str(&path),
-						    &res->results, done,
-						    run->ckpt_off,
-						    &res->tables_restored, err);
-		for (i = 0; rc == 0 && i < res->results.n; i++)
-			if (done[i])
-				run->tstate[i] |= MGEN__T_DONE;
-		free(done);
+		rc = mgen__checkpoint_index(mgen_buf_str(&path),
+					    &res->results, run->tstate,
+					    MGEN__T_DONE, run->ckpt_off,
+					    &res->tables_restored, err);
 		if (rc == 0 && res->tables_restored &&
 		    (run->ckpt_in = fopen(mgen_buf_str(&path), "r")) == NULL)
 			rc = mgen_err_set(err, MGEN_EIO, "cannot read '%s'",
