@@ -93,6 +93,7 @@ size_t mgen_comment_program_ndemos(const mgen_comment_program *cp);
 const mgen_example *const *
 mgen_comment_program_demos(const mgen_comment_program *cp);
 
+/* Frees the program and everything it owns. NULL is harmless. */
 void mgen_comment_program_free(mgen_comment_program *cp);
 
 /*

@@ -168,6 +168,8 @@ typedef struct mgen_config_keyinfo {
 	const char *dflt;  /* as a user writes it; "" when unset/empty */
 	const char *help;  /* one line */
 } mgen_config_keyinfo;
+
+/* The key list above, in config file order (borrowed, static). */
 const mgen_config_keyinfo *mgen_config_keys(void);
 
 /*

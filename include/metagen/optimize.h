@@ -247,6 +247,8 @@ typedef struct mgen_mipro_plan {
 	size_t n, trials, minibatch, full_evals, summary_calls;
 } mgen_mipro_plan;
 
+/* Fills *out with the plan above for `ntrain` training and `nval`
+ * validation examples at opts->mipro_auto (NULL opts: the defaults). */
 void mgen_mipro_plan_for(size_t ntrain, size_t nval,
 			 const mgen_optimize_options *opts,
 			 mgen_mipro_plan *out);

@@ -142,6 +142,7 @@ int mgen_program_set_meta(mgen_program *prog, const char *optimizer,
 /* ---- reading (all strings borrowed from the program; an index out of
  * range is a programming error) ---- */
 
+/* Number of predictors in the program. */
 size_t mgen_program_count(const mgen_program *prog);
 /* Index of the predictor named `name` (exact match), or -1. */
 long mgen_program_find(const mgen_program *prog, const char *name);

@@ -95,6 +95,7 @@ typedef struct mgen_chat {
 	size_t sample_rows; /* sample rows actually included after shrinking */
 } mgen_chat;
 
+/* Frees the messages and zeroes `c` (harmless twice, NULL is fine). */
 void mgen_chat_release(mgen_chat *c);
 
 /*

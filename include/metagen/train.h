@@ -30,6 +30,8 @@
 int mgen_train_examples(const mgen_dataset *ds, const char *source,
 			mgen_example ***out, size_t *n, mgen_err *err);
 
+/* Frees the `n` examples and the array mgen_train_examples returned.
+ * NULL is fine. */
 void mgen_train_examples_free(mgen_example **ex, size_t n);
 
 /*

@@ -135,6 +135,7 @@ int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 /* Disconnects and frees. NULL is harmless. */
 void mgen_wh_close(mgen_wh *wh);
 
+/* The connection's dialect (the one given, or the one detected). */
 mgen_dialect mgen_wh_dialect(const mgen_wh *wh);
 
 /* The last error's one-line text for this connection ("" when none). */
