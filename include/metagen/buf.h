@@ -13,6 +13,10 @@
 
 #include "metagen.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Default upper bound of a buffer's length: 256 MiB. */
 #define MGEN_BUF_DEFAULT_MAX ((size_t)256 * 1024 * 1024)
 
@@ -48,7 +52,11 @@ int mgen_buf_printf(mgen_buf *b, const char *fmt, ...)
 	;
 
 /* va_list form of mgen_buf_printf. */
-int mgen_buf_vprintf(mgen_buf *b, const char *fmt, va_list ap);
+int mgen_buf_vprintf(mgen_buf *b, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 0)))
+#endif
+	;
 
 /* The text so far: never NULL ("" when empty); borrowed. */
 const char *mgen_buf_str(const mgen_buf *b);
@@ -67,5 +75,9 @@ char *mgen_buf_detach(mgen_buf *b);
 
 /* Frees the memory; the buffer is empty and reusable afterwards. */
 void mgen_buf_release(mgen_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
