@@ -15,6 +15,10 @@
 #include "metagen.h"
 #include "model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A parsed answer; every string owned. */
 typedef struct mgen_answer {
 	char *table_comment;  /* "table", or NULL when absent */
@@ -107,5 +111,9 @@ void mgen_alignment_release(mgen_alignment *al);
 int mgen_offline_describe(const mgen_table *t, const mgen_kvlist *abbrev,
 			  int allow_data, char **table_comment,
 			  char **column_comments);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -17,6 +17,10 @@
 #include "lm.h"
 #include "metagen.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mgen_cache mgen_cache;
 
 /* One cached answer; release with mgen_cache_entry_release. */
@@ -114,5 +118,9 @@ typedef struct mgen_cache_request {
  */
 int mgen_cache_key(const mgen_cache_request *req, char hex[65],
 		   mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -47,6 +47,10 @@
 #include "prompt.h"
 #include "signature.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Name of the comment program's only predictor. */
 #define MGEN_COMMENT_PREDICTOR "comment"
 
@@ -125,5 +129,9 @@ int mgen_comment_program_render(const mgen_comment_program *cp,
 int mgen_comment_program_parse(const mgen_comment_program *cp,
 			       const char *answer, int json_adapter,
 			       char **out, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,7 +4,7 @@
  * built-in default. config/metagen.yaml documents every key.
  *
  * Keys use dbxmetagen's names where the concept is the same
- * (../shared/reference/dbxmetagen.md). Nested YAML maps give dotted keys
+ * (docs/reference/dbxmetagen.md). Nested YAML maps give dotted keys
  * (prompts: {dir: x} is "prompts.dir"); the environment variable is
  * METAGEN_ + the key upper-cased with dots as underscores
  * (METAGEN_PROMPTS_DIR); the flag is -- + the key with dots and
@@ -17,6 +17,10 @@
 
 #include "metagen.h"
 #include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* A list of strings (scope patterns); owned by the config. */
 typedef struct mgen_strlist {
@@ -194,5 +198,9 @@ char *mgen_config_to_json(const mgen_config *cfg);
  * NULL for NULL or on out of memory.
  */
 char *mgen_config_mask_connection(const char *conn);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

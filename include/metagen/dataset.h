@@ -22,6 +22,10 @@
 #include "metagen.h"
 #include "model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* One example; every string owned by the dataset. */
 typedef struct mgen_gold_example {
 	char *table;         /* "schema.table", as written */
@@ -78,5 +82,9 @@ size_t mgen_dataset_column_count(const mgen_dataset *ds);
 int mgen_dataset_split(const mgen_dataset *ds, unsigned long long seed,
 		       double dev_fraction, mgen_dataset *train,
 		       mgen_dataset *dev, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -3,7 +3,7 @@
  * the LM for comments (or the offline describer), validate the answers by
  * column name, write the run's outputs and optionally apply them.
  *
- * The flow follows ../shared/DESIGN.md "The data flow". Tables are listed
+ * The flow follows docs/ARCHITECTURE.md "The data flow". Tables are listed
  * by name first; columns are read a window of 500 tables at a time, when
  * the first worker reaches the window. A run writes
  * out/<run-id>/ (see output.h) plus checkpoint.jsonl (one line per finished
@@ -22,6 +22,10 @@
 #include "config.h"
 #include "metagen.h"
 #include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Progress events, reported from the thread that runs the table. */
 typedef enum mgen_progress_event {
@@ -103,5 +107,9 @@ void mgen_run_result_release(mgen_run_result *res);
 /* SHA-256 (FIPS 180-4, via libcrypto) of `len` bytes as 64 lowercase hex
  * digits into `hex` (65 bytes with the NUL). Returns 0 or MGEN_ENOMEM. */
 int mgen_sha256_hex(const void *data, size_t len, char hex[65]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

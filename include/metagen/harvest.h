@@ -24,6 +24,10 @@
 #include "config.h"
 #include "metagen.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mgen_harvest_result {
 	size_t tables;      /* tables in scope */
 	size_t written;     /* lines written (tables with comments) */
@@ -43,5 +47,9 @@ typedef struct mgen_harvest_result {
 int mgen_harvest(const mgen_config *cfg, const char *out_path,
 		 mgen_log_fn log, void *log_userdata,
 		 mgen_harvest_result *res, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

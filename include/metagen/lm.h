@@ -1,6 +1,6 @@
 /*
  * lm.h - the LM client: OpenAI-compatible chat completions over HTTPS
- * (../shared/reference/llm-endpoints.md), with LiteLLM-style model strings,
+ * (docs/reference/llm-endpoints.md), with LiteLLM-style model strings,
  * timeouts, retries with exponential backoff and jitter honouring
  * Retry-After, and token usage summed across calls. Thread-safe: one
  * mgen_lm may be used from many threads at once.
@@ -11,6 +11,10 @@
 #include <stddef.h>
 
 #include "metagen.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct mgen_lm_options {
 	int version;           /* MGEN_LM_OPTIONS_VERSION */
@@ -187,5 +191,9 @@ long long mgen_lm_cache_hits(const mgen_lm *lm);
  */
 int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 		       const char *response_format_json, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MGEN_VERSION "0.1.0"
 
 /*
@@ -83,5 +87,9 @@ typedef enum mgen_log_level {
  */
 typedef void (*mgen_log_fn)(void *userdata, mgen_log_level level,
 			    const char *msg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -44,6 +44,10 @@
 
 #include "metagen.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum mgen_sim_kind {
 	MGEN_SIM_TOKEN_F1 = 0, /* the default */
 	MGEN_SIM_ROUGE_L = 1
@@ -105,5 +109,9 @@ int mgen_metric_comment(const mgen_metric_gold *gold,
  * binary value, ties to even). `n` = 0 gives 0.
  */
 double mgen_metric_evaluate_score(const double *scores, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

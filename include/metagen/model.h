@@ -16,6 +16,10 @@
 
 #include "metagen.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Which prompt path produced a comment (DESIGN.md: fallback chain). */
 typedef enum mgen_path {
 	MGEN_PATH_NONE = 0,
@@ -174,5 +178,9 @@ const char *mgen_kvlist_get(const mgen_kvlist *l, const char *key);
 
 /* Frees every pair and the array; zeroes the list. NULL is fine. */
 void mgen_kvlist_release(mgen_kvlist *l);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

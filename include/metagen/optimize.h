@@ -11,7 +11,7 @@
  * (dspy/predict/chain_of_thought.py); demos and predictions then carry
  * `reasoning`.
  *
- * Mirrors DSPy 3.x (../shared/reference/dspy.md "Predict /
+ * Mirrors DSPy 3.x (docs/reference/dspy.md "Predict /
  * ChainOfThought", "Optimizers", "Evaluate"):
  *   mgen_predict    dspy/predict/predict.py + dspy/adapters/chat_adapter.py
  *                   (__call__: ChatAdapter, on a parse error the whole
@@ -52,6 +52,10 @@
 #include "metagen.h"
 #include "program.h"
 #include "signature.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Predict                                                             */
@@ -302,5 +306,9 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 		  mgen_metric_fn metric, void *ud,
 		  const mgen_optimize_options *opts, mgen_program **out,
 		  mgen_optimize_result *res, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

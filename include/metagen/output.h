@@ -17,6 +17,10 @@
 #include "model.h"
 #include "warehouse.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What the manifest and summary need to know about a run. All borrowed. */
 typedef struct mgen_run_info {
 	int version;                  /* MGEN_RUN_INFO_VERSION */
@@ -172,5 +176,9 @@ typedef struct mgen_apply_summary {
 int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	       const mgen_apply_options *opts, mgen_buf *ddl,
 	       mgen_apply_summary *summary, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -68,6 +68,10 @@
 
 #include "metagen.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* dependency_versions written for a program not read from a file. */
 #define MGEN_PROGRAM_DSPY_COMPAT_PYTHON "3.12"
 #define MGEN_PROGRAM_DSPY_COMPAT_DSPY "3.0.4"
@@ -240,5 +244,9 @@ int mgen_program_load_json(mgen_program *prog, const char *text, size_t len,
 int mgen_program_read(const char *path,
 		      const mgen_program_load_options *opts,
 		      mgen_program **out, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

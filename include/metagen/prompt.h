@@ -28,6 +28,10 @@
 #include "metagen.h"
 #include "model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* --- the template engine ---------------------------------------------- */
 
 typedef struct mgen_template mgen_template;
@@ -150,5 +154,9 @@ int mgen_prompt_render_merge(const mgen_prompt_set *ps, const mgen_table *t,
 char *mgen_prompt_profile_json(const mgen_table *t, const size_t *cols,
 			       size_t ncols, const mgen_prompt_options *opts,
 			       size_t max_rows);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,7 +5,7 @@
  * back (DESIGN.md glossary: signature, demo, adapter).
  *
  * Behaviour mirrors DSPy 3.x (stanfordnlp/dspy, read at 3.0-3.3; see
- * ../shared/reference/dspy.md):
+ * docs/reference/dspy.md):
  *   - signatures: dspy/signatures/signature.py (infer_prefix, default
  *     instructions, string form), field.py (desc / prefix defaults);
  *   - ChatAdapter: dspy/adapters/chat_adapter.py + base.py (format,
@@ -42,6 +42,10 @@
 
 #include "lm.h"
 #include "metagen.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Signatures                                                          */
@@ -360,5 +364,9 @@ int mgen_json_adapter_parse(const mgen_signature *sig, const char *answer,
  */
 int mgen_json_adapter_response_format(const mgen_signature *sig, char **out,
 				      mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -16,6 +16,10 @@
 #include "metagen.h"
 #include "signature.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Turns each gold example of `ds` into a comment-program example: the
  * inputs from its "profile" object (table_name, table_data,
@@ -66,5 +70,9 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 		       const mgen_example *const *demos, size_t ndemos,
 		       mgen_example *const *dev, size_t n,
 		       mgen_train_score *scores, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

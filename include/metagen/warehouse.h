@@ -3,7 +3,7 @@
  * warehouse connection: list tables and columns with their existing
  * comments, profile a table, execute DDL in transactions.
  *
- * Facts behind the SQL: ../shared/reference/dialects.md (kept in the repo
+ * Facts behind the SQL: docs/reference/dialects.md (kept in the repo
  * as comments next to each dialect's code).
  */
 #ifndef METAGEN_WAREHOUSE_H
@@ -14,6 +14,10 @@
 #include "buf.h"
 #include "metagen.h"
 #include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum mgen_dialect {
 	MGEN_DIALECT_AUTO = 0, /* detect with SQLGetInfo(SQL_DBMS_NAME) */
@@ -247,5 +251,9 @@ int mgen_wh_exec(mgen_wh *wh, const char *sql);
 int mgen_wh_begin(mgen_wh *wh);
 int mgen_wh_commit(mgen_wh *wh);
 int mgen_wh_rollback(mgen_wh *wh);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
