@@ -3,7 +3,7 @@
  * with libcurl, one easy handle per call, retries with exponential backoff
  * and full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog,
  * 2015) honouring Retry-After (RFC 9110 10.2.3), usage summed under a
- * mutex. Request and answer shapes: ../shared/reference/llm-endpoints.md.
+ * mutex. Request and answer shapes: docs/reference/llm-endpoints.md.
  * Optional answer cache (cache.h) and request/token rate limits
  * (ratelimit.h) around the HTTP attempts. libcurl stays inside this file.
  */

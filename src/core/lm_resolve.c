@@ -2,7 +2,7 @@
  * lm_resolve.c - turns a LiteLLM-style model string ("databricks/X",
  * "openai/X", "ollama_chat/X", "hosted_vllm/X" or a bare model name), the
  * options and the environment into a base URL, a model name and a key
- * (../shared/reference/llm-endpoints.md).
+ * (docs/reference/llm-endpoints.md).
  *
  * Base URL: opts->api_base wins; else by provider: databricks ->
  * $DATABRICKS_HOST + "/serving-endpoints" (https:// added when the host
