@@ -12,7 +12,7 @@
 
 #include "metagen/buf.h"
 #include "metagen/cache.h"
-#include "metagen/generate.h"
+#include "util/hash.h"
 #include "util/json.h"
 
 static void put_string(mgen_buf *b, const char *s)
@@ -237,7 +237,7 @@ int mgen_cache_key(const mgen_cache_request *req, char hex[65],
 		return mgen_err_set(err, MGEN_EINVAL,
 				    "response_format nested too deeply");
 	if (rc == 0)
-		rc = mgen_sha256_hex(text, strlen(text), hex);
+		rc = mgen__sha256_hex(text, strlen(text), hex);
 	free(text);
 	if (rc != 0)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");

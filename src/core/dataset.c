@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/jsontree.h"
+#include "util/hash.h"
 #include "util/util.h"
 
 static void example_release(mgen_gold_example *e)
@@ -208,27 +209,13 @@ int mgen_dataset_read(const char *path, mgen_dataset *out, mgen_err *err)
 
 /* ---- split ---- */
 
-/* splitmix64's finaliser (Steele et al. 2014). */
-static unsigned long long mix(unsigned long long z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* FNV-1a of the lowercased name, mixed with the seed. */
+/* FNV-1a of the lowercased name, mixed with the seed by splitmix64. */
 static unsigned long long table_key(unsigned long long seed, const char *s)
 {
-	unsigned long long h = 0xcbf29ce484222325ULL;
+	uint64_t h = mgen__fnv1a64_lower(MGEN_FNV1A64_BASIS, s);
 
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (unsigned char)(ch - 'A' + 'a');
-		h = (h ^ ch) * 0x100000001b3ULL;
-	}
-	return mix(h ^ mix(seed + 0x9e3779b97f4a7c15ULL));
+	return mgen__splitmix64_mix(
+	    h ^ mgen__splitmix64_mix(seed + 0x9e3779b97f4a7c15ULL));
 }
 
 typedef struct table_rank {

@@ -22,6 +22,7 @@
 #include "core/ratelimit.h"
 #include "metagen/buf.h"
 #include "metagen/cache.h"
+#include "util/hash.h"
 #include "util/json.h"
 #include "util/util.h"
 
@@ -157,8 +158,7 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 	    opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 120000;
 	lm->log = opts->log;
 	lm->log_userdata = opts->log_userdata;
-	lm->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)lm ^
-		  0x9e3779b97f4a7c15ULL;
+	lm->rng = mgen__random_seed();
 	*out = lm;
 	return 0;
 }
@@ -211,7 +211,7 @@ void mgen_lm_response_release(mgen_lm_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Uniform random number in [0, n] (xorshift64*, under the mutex). */
+/* Uniform random number in [0, n] (splitmix64, under the mutex). */
 static long lm_random(mgen_lm *lm, long n)
 {
 	uint64_t x;
@@ -219,13 +219,8 @@ static long lm_random(mgen_lm *lm, long n)
 	if (n <= 0)
 		return 0;
 	pthread_mutex_lock(&lm->mu);
-	x = lm->rng;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	lm->rng = x;
+	x = mgen__splitmix64_next(&lm->rng);
 	pthread_mutex_unlock(&lm->mu);
-	x *= 0x2545F4914F6CDD1DULL;
 	return (long)((x >> 11) % ((uint64_t)n + 1));
 }
 

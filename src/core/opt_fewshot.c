@@ -11,14 +11,11 @@
 #include <string.h>
 
 #include "opt_internal.h"
+#include "util/hash.h"
 
 uint64_t mgen__opt_rng_next(opt_rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return mgen__splitmix64_next(&r->s);
 }
 
 size_t mgen__opt_rng_below(opt_rng *r, size_t n)

@@ -11,14 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include <dirent.h>
 #include <sys/stat.h>
 
 #include "checkpoint.h"
 #include "gen_internal.h"
 #include "metagen/output.h"
+#include "util/hash.h"
 #include "util/json.h"
 #include "util/util.h"
 
@@ -37,15 +36,7 @@ void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt, ...)
 
 int mgen_sha256_hex(const void *data, size_t len, char hex[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-
-	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32)
-		return MGEN_ENOMEM;
-	for (i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
-	return 0;
+	return mgen__sha256_hex(data, len, hex);
 }
 
 static void add_message(cJSON *arr, const mgen_message *m)
@@ -119,18 +110,11 @@ static unsigned shard_of(const char *catalog, const char *schema,
 			 const char *table, unsigned n)
 {
 	const char *parts[3] = {catalog, schema, table};
-	unsigned long long h = 1469598103934665603ULL;
-	const char *c;
+	uint64_t h = MGEN_FNV1A64_BASIS;
 	int i;
 
-	for (i = 0; i < 3; i++) {
-		for (c = parts[i] ? parts[i] : ""; *c; c++) {
-			h ^= (unsigned char)tolower((unsigned char)*c);
-			h *= 1099511628211ULL;
-		}
-		h ^= '.';
-		h *= 1099511628211ULL;
-	}
+	for (i = 0; i < 3; i++)
+		h = mgen__fnv1a64_byte(mgen__fnv1a64_lower(h, parts[i]), '.');
 	return (unsigned)(h % n);
 }
 
@@ -195,8 +179,7 @@ static void make_run_id(char *out, size_t n, char *stamp, size_t sn)
 	unsigned r;
 
 	gmtime_r(&now, &tm);
-	srand((unsigned)now ^ (unsigned)getpid());
-	r = (unsigned)rand() & 0xffff;
+	r = (unsigned)(mgen__random_seed() & 0xffff);
 	snprintf(out, n, "%04d%02d%02d-%02d%02d%02d-%04x", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 r);
