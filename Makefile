@@ -54,7 +54,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang \
-	libclang-rt-14-dev
+	libclang-rt-14-dev man-db g++
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench deps \
@@ -169,13 +169,19 @@ $(BUILD)/bench-measure: bench/measure.c
 bench: $(BUILD)/metagen $(BUILD)/bench-measure
 	bash bench/run.sh
 
+# the prompts are compiled into the binary (tools/embed.c), so none are
+# installed; prompts.dir points at a folder of your own
+VERSION = $(shell sed -n 's/^\#define MGEN_VERSION "\(.*\)"/\1/p' include/metagen/metagen.h)
 install: $(BUILD)/metagen
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/metagen \
-		$(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/metagen/prompts
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/metagen $(DESTDIR)$(PREFIX)/bin/metagen
 	install -m 644 $(BUILD)/libmetagen.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/metagen/*.h $(DESTDIR)$(PREFIX)/include/metagen/
-	install -m 644 prompts/*.txt $(DESTDIR)$(PREFIX)/share/metagen/prompts/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' metagen.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/metagen.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/metagen.pc
+	install -m 644 docs/metagen.1 $(DESTDIR)$(PREFIX)/share/man/man1/metagen.1
 
 lint:
 	@bad=$$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
