@@ -58,7 +58,7 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench deps \
-	fuzz fuzz-smoke
+	fuzz fuzz-smoke allocfail
 all: $(BUILD)/metagen
 
 $(BUILD)/libmetagen.a: $(LIB_OBJ)
@@ -96,9 +96,29 @@ unit: $(UNIT_BIN)
 integration: $(BUILD)/metagen
 	bash tests/integration/run.sh
 
+# the allocation-failure sweep (tests/allocfail/sweep.c): each fuzz
+# target's code with every allocation failing in turn, on its corpus
+ALLOC_NAMES := answer config template program adapter
+ALLOC_BIN := $(ALLOC_NAMES:%=$(BUILD)/allocfail/sweep_%)
+ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+$(BUILD)/allocfail/sweep_%: tests/allocfail/sweep.c tests/fuzz/fuzz_%.c \
+		$(BUILD)/libmetagen.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -o $@ tests/allocfail/sweep.c \
+		tests/fuzz/fuzz_$*.c $(BUILD)/libmetagen.a $(LDFLAGS) $(ALLOC_WRAP) \
+		$(CMOCKA_LIBS) $(LDLIBS)
+
+# the sweep alone: make allocfail
+allocfail: $(ALLOC_BIN)
+	@fail=0; for n in $(ALLOC_NAMES); do \
+		$(BUILD)/allocfail/sweep_$$n tests/fuzz/$$n/* || fail=1; \
+	done; exit $$fail
+
 # everything: unit + integration, with a private PostgreSQL cluster
-check: all $(UNIT_BIN)
-	bash tests/run_all.sh $(UNIT_BIN)
+# (the sweeps run as unit suites, each over its fuzz corpus)
+check: all $(UNIT_BIN) $(ALLOC_BIN)
+	bash tests/run_all.sh $(UNIT_BIN) $(ALLOC_BIN)
 
 # unit tests under valgrind with PostgreSQL running (tests/valgrind.sh)
 valgrind: $(UNIT_BIN)

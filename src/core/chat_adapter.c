@@ -90,6 +90,7 @@ static int close_section(const mgen_signature *sig, cJSON *fields,
 			 const char *name, size_t nlen, mgen_buf *text)
 {
 	size_t i;
+	int rc = 0;
 
 	mgen_sig__buf_strip(text);
 	if (mgen_buf_error(text))
@@ -100,9 +101,9 @@ static int close_section(const mgen_signature *sig, cJSON *fields,
 		if (strlen(f) != nlen || memcmp(f, name, nlen) != 0 ||
 		    cJSON_GetObjectItemCaseSensitive(fields, f) != NULL)
 			continue;
-		if (!cJSON_AddItemToObject(
-			fields, f, cJSON_CreateString(mgen_buf_str(text))))
-			return MGEN_ENOMEM;
+		if (mgen__json_add(&rc, fields, f,
+				   cJSON_CreateString(mgen_buf_str(text))))
+			return rc;
 	}
 	return 0;
 }

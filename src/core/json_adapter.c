@@ -175,53 +175,66 @@ static char *py_title(const char *name)
 
 /* DSPy enforce_required: every object lists all its properties as
  * required and forbids others; nested arrays and objects too. */
-static void enforce_required(cJSON *s)
+static int enforce_required(cJSON *s)
 {
 	const char *type = mgen__json_str(s, "type");
 	cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
 	cJSON *c, *req;
+	int err = 0;
 
 	if (type && strcmp(type, "object") == 0) {
 		if (props == NULL)
-			props = cJSON_AddObjectToObject(s, "properties");
+			props = mgen__json_add_object(&err, s, "properties");
 		cJSON_DeleteItemFromObjectCaseSensitive(s, "required");
 		cJSON_DeleteItemFromObjectCaseSensitive(s,
 							"additionalProperties");
-		req = cJSON_AddArrayToObject(s, "required");
-		for (c = props ? props->child : NULL; c; c = c->next) {
-			cJSON_AddItemToArray(req,
-					     cJSON_CreateString(c->string));
-			enforce_required(c);
+		req = mgen__json_add_array(&err, s, "required");
+		for (c = props ? props->child : NULL; c && !err; c = c->next) {
+			mgen__json_add(&err, req, NULL,
+				       cJSON_CreateString(c->string));
+			if (err == 0)
+				err = enforce_required(c);
 		}
-		cJSON_AddFalseToObject(s, "additionalProperties");
+		mgen__json_add(&err, s, "additionalProperties",
+			       cJSON_CreateFalse());
 	}
-	if (type && strcmp(type, "array") == 0)
-		enforce_required(cJSON_GetObjectItemCaseSensitive(s, "items"));
+	if (err == 0 && type && strcmp(type, "array") == 0)
+		err = enforce_required(
+		    cJSON_GetObjectItemCaseSensitive(s, "items"));
+	return err;
 }
 
 static cJSON *strict_schema(const mgen_signature *sig)
 {
 	cJSON *rf = cJSON_CreateObject(), *js, *schema, *props;
 	size_t i;
+	int err = rf == NULL ? MGEN_ENOMEM : 0;
 
-	cJSON_AddStringToObject(rf, "type", "json_schema");
-	js = cJSON_AddObjectToObject(rf, "json_schema");
-	cJSON_AddStringToObject(js, "name", "DSPyProgramOutputs");
-	cJSON_AddTrueToObject(js, "strict");
-	schema = cJSON_AddObjectToObject(js, "schema");
-	props = cJSON_AddObjectToObject(schema, "properties");
-	for (i = sig->nin; i < sig->n && props; i++) {
+	mgen__json_add(&err, rf, "type", cJSON_CreateString("json_schema"));
+	js = mgen__json_add_object(&err, rf, "json_schema");
+	mgen__json_add(&err, js, "name",
+		       cJSON_CreateString("DSPyProgramOutputs"));
+	mgen__json_add(&err, js, "strict", cJSON_CreateTrue());
+	schema = mgen__json_add_object(&err, js, "schema");
+	props = mgen__json_add_object(&err, schema, "properties");
+	for (i = sig->nin; i < sig->n && err == 0; i++) {
 		char *title = py_title(sig->f[i].name);
 
-		cJSON_AddItemToObject(
-		    props, sig->f[i].name,
-		    mgen_sig__type_schema(sig->f[i].type, title));
+		mgen__json_add(&err, props, sig->f[i].name,
+			       title ? mgen_sig__type_schema(sig->f[i].type,
+							     title)
+				     : NULL);
 		free(title);
 	}
-	cJSON_AddStringToObject(schema, "title", "DSPyProgramOutputs");
-	cJSON_AddStringToObject(schema, "type", "object");
-	if (schema)
-		enforce_required(schema);
+	mgen__json_add(&err, schema, "title",
+		       cJSON_CreateString("DSPyProgramOutputs"));
+	mgen__json_add(&err, schema, "type", cJSON_CreateString("object"));
+	if (err == 0)
+		err = enforce_required(schema);
+	if (err) {
+		cJSON_Delete(rf);
+		return NULL;
+	}
 	return rf;
 }
 

@@ -263,23 +263,26 @@ static void sort_keys(cJSON *o)
 		sorted->prev = prev; /* cJSON keeps the tail in child->prev */
 }
 
-static cJSON *schema_of(tspan t);
+static cJSON *schema_of(tspan t, int *err);
 
-static cJSON *typed(const char *json_type)
+/* {"type": json_type} ({} for NULL); NULL with *err set on failure. */
+static cJSON *typed(const char *json_type, int *err)
 {
 	cJSON *o = cJSON_CreateObject();
 
+	if (o == NULL && *err == 0)
+		*err = MGEN_ENOMEM;
 	if (o && json_type)
-		cJSON_AddStringToObject(o, "type", json_type);
+		mgen__json_add(err, o, "type", cJSON_CreateString(json_type));
 	return o;
 }
 
-static cJSON *schema_literal(const tspan *args, int n)
+static cJSON *schema_literal(const tspan *args, int n, int *err)
 {
-	cJSON *o = typed(NULL), *vals = cJSON_CreateArray();
+	cJSON *o = typed(NULL, err), *vals = cJSON_CreateArray();
 	int i, all_str = 1;
 
-	for (i = 0; i < n && o && vals; i++) {
+	for (i = 0; i < n && o && vals && *err == 0; i++) {
 		tspan l = lit_text(args[i]);
 		char *s = mgen__strndup(l.s, l.n);
 		cJSON *v = NULL;
@@ -291,26 +294,28 @@ static cJSON *schema_literal(const tspan *args, int n)
 		if (v == NULL)
 			v = cJSON_CreateString(s ? s : "");
 		free(s);
-		cJSON_AddItemToArray(vals, v);
+		mgen__json_add(err, vals, NULL, v);
 	}
-	if (o == NULL || vals == NULL) {
+	if (o == NULL || vals == NULL || *err) {
 		cJSON_Delete(o);
 		cJSON_Delete(vals);
+		if (*err == 0)
+			*err = MGEN_ENOMEM;
 		return NULL;
 	}
 	if (n == 1) {
-		cJSON_AddItemToObject(o, "const",
-				      cJSON_DetachItemFromArray(vals, 0));
+		mgen__json_add(err, o, "const",
+			       cJSON_DetachItemFromArray(vals, 0));
 		cJSON_Delete(vals);
 	} else {
-		cJSON_AddItemToObject(o, "enum", vals);
+		mgen__json_add(err, o, "enum", vals);
 	}
 	if (all_str)
-		cJSON_AddStringToObject(o, "type", "string");
+		mgen__json_add(err, o, "type", cJSON_CreateString("string"));
 	return o;
 }
 
-static cJSON *schema_generic(tspan name, const tspan *args, int n)
+static cJSON *schema_generic(tspan name, const tspan *args, int n, int *err)
 {
 	cJSON *o = NULL, *any;
 	int i;
@@ -318,43 +323,42 @@ static cJSON *schema_generic(tspan name, const tspan *args, int n)
 	if (span_is(name, "list") || span_is(name, "set") ||
 	    span_is(name, "frozenset") ||
 	    (span_is(name, "tuple") && n == 2 && span_is(args[1], "..."))) {
-		o = typed("array");
-		cJSON_AddItemToObject(o, "items",
-				      n ? schema_of(args[0]) : typed(NULL));
+		o = typed("array", err);
+		mgen__json_add(err, o, "items",
+			       n ? schema_of(args[0], err) : typed(NULL, err));
 		if (!span_is(name, "list") && !span_is(name, "tuple"))
-			cJSON_AddTrueToObject(o, "uniqueItems");
+			mgen__json_add(err, o, "uniqueItems", cJSON_CreateTrue());
 	} else if (span_is(name, "tuple")) {
-		cJSON *items = cJSON_CreateArray();
+		cJSON *items;
 
-		o = typed("array");
+		o = typed("array", err);
+		items = mgen__json_add_array(err, o, "prefixItems");
 		for (i = 0; i < n; i++)
-			cJSON_AddItemToArray(items, schema_of(args[i]));
-		cJSON_AddItemToObject(o, "prefixItems", items);
-		cJSON_AddNumberToObject(o, "maxItems", n);
-		cJSON_AddNumberToObject(o, "minItems", n);
+			mgen__json_add(err, items, NULL, schema_of(args[i], err));
+		mgen__json_add(err, o, "maxItems", cJSON_CreateNumber(n));
+		mgen__json_add(err, o, "minItems", cJSON_CreateNumber(n));
 	} else if (span_is(name, "dict")) {
-		o = typed("object");
-		if (n < 2 || span_is(args[1], "Any"))
-			cJSON_AddTrueToObject(o, "additionalProperties");
-		else
-			cJSON_AddItemToObject(o, "additionalProperties",
-					      schema_of(args[1]));
+		o = typed("object", err);
+		mgen__json_add(err, o, "additionalProperties",
+			       n < 2 || span_is(args[1], "Any")
+				   ? cJSON_CreateTrue()
+				   : schema_of(args[1], err));
 	} else if (span_is(name, "Optional") || span_is(name, "Union")) {
-		o = typed(NULL);
-		any = cJSON_AddArrayToObject(o, "anyOf");
+		o = typed(NULL, err);
+		any = mgen__json_add_array(err, o, "anyOf");
 		for (i = 0; i < n; i++)
-			cJSON_AddItemToArray(any, schema_of(args[i]));
+			mgen__json_add(err, any, NULL, schema_of(args[i], err));
 		if (span_is(name, "Optional"))
-			cJSON_AddItemToArray(any, typed("null"));
+			mgen__json_add(err, any, NULL, typed("null", err));
 	} else if (span_is(name, "Literal")) {
-		o = schema_literal(args, n);
+		o = schema_literal(args, n, err);
 	} else {
-		o = typed(NULL);
+		o = typed(NULL, err);
 	}
 	return o;
 }
 
-static cJSON *schema_of(tspan t)
+static cJSON *schema_of(tspan t, int *err)
 {
 	static const char *const simple[][2] = {
 	    {"str", "string"},	 {"int", "integer"},   {"float", "number"},
@@ -366,26 +370,32 @@ static cJSON *schema_of(tspan t)
 	cJSON *o;
 
 	if (n > 0)
-		return schema_generic(name, args, n);
+		return schema_generic(name, args, n, err);
 	for (i = 0; i < sizeof simple / sizeof simple[0]; i++) {
 		if (!span_is(t, simple[i][0]))
 			continue;
-		o = typed(simple[i][1]);
+		o = typed(simple[i][1], err);
 		if (o && i == 6)
-			cJSON_AddItemToObject(o, "items", typed(NULL));
+			mgen__json_add(err, o, "items", typed(NULL, err));
 		if (o && i == 7)
-			cJSON_AddTrueToObject(o, "additionalProperties");
+			mgen__json_add(err, o, "additionalProperties",
+				       cJSON_CreateTrue());
 		return o;
 	}
-	return typed(NULL); /* Any, or a name we cannot see into */
+	return typed(NULL, err); /* Any, or a name we cannot see into */
 }
 
 cJSON *mgen_sig__type_schema(const char *type, const char *title)
 {
-	cJSON *o = schema_of(tof(type ? type : "str"));
+	int err = 0;
+	cJSON *o = schema_of(tof(type ? type : "str"), &err);
 
 	if (o && title)
-		cJSON_AddStringToObject(o, "title", title);
+		mgen__json_add(&err, o, "title", cJSON_CreateString(title));
+	if (err) {
+		cJSON_Delete(o);
+		return NULL;
+	}
 	sort_keys(o);
 	return o;
 }
@@ -574,10 +584,8 @@ static int coerce_items(tspan t, const tspan *args, int n, const cJSON *v,
 
 		item = NULL;
 		rc = coerce(et, c, &item, why);
-		if (rc == 0 && obj)
-			cJSON_AddItemToObject(r, c->string, item);
-		else if (rc == 0)
-			cJSON_AddItemToArray(r, item);
+		if (rc == 0)
+			mgen__json_add(&rc, r, obj ? c->string : NULL, item);
 		i++;
 	}
 	if (r == NULL)

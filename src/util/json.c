@@ -1,6 +1,7 @@
 /*
  * json.c - typed getters over cJSON (see util/json.h).
  */
+#include "metagen/metagen.h"
 #include "util/json.h"
 
 const char *mgen__json_str(const cJSON *o, const char *key)
@@ -20,4 +21,33 @@ double mgen__json_num(const cJSON *o, const char *key, double dflt)
 char *mgen__json_print(const cJSON *item)
 {
 	return cJSON_PrintUnformatted(item);
+}
+
+int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item)
+{
+	cJSON_bool ok = 0;
+
+	if (*err == 0 && parent != NULL && item != NULL)
+		ok = key != NULL ? cJSON_AddItemToObject(parent, key, item)
+				 : cJSON_AddItemToArray(parent, item);
+	if (!ok) {
+		cJSON_Delete(item);
+		if (*err == 0)
+			*err = MGEN_ENOMEM;
+	}
+	return *err;
+}
+
+cJSON *mgen__json_add_object(int *err, cJSON *parent, const char *key)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	return mgen__json_add(err, parent, key, o) == 0 ? o : NULL;
+}
+
+cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	return mgen__json_add(err, parent, key, a) == 0 ? a : NULL;
 }

@@ -15,4 +15,22 @@ double mgen__json_num(const cJSON *o, const char *key, double dflt);
 /* Unformatted JSON text of `item`; caller frees; NULL on out of memory. */
 char *mgen__json_print(const cJSON *item);
 
+/*
+ * Checked builders. cJSON's add functions leave a created item with the
+ * caller when the add fails, and most callers ignore the result; these
+ * take ownership of `item` in every case and keep a sticky error, like
+ * mgen_buf: a run of adds is checked once at the end.
+ *
+ * Adds `item` to object `parent` under `key`, or appends it to array
+ * `parent` when `key` is NULL. When `*err` is already set, `parent` is
+ * NULL, `item` is NULL (a create that failed) or the add fails, `item`
+ * is deleted and `*err` becomes MGEN_ENOMEM (when it was 0). Returns *err.
+ */
+int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item);
+
+/* A new empty object (or array) added to `parent` under `key` (NULL:
+ * appended); NULL with *err set on failure (borrowed pointer). */
+cJSON *mgen__json_add_object(int *err, cJSON *parent, const char *key);
+cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key);
+
 #endif
