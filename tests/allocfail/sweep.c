@@ -13,7 +13,8 @@
  * blocks allocated than it found (a leak on the failure path). One cmocka
  * test per input file, so `make check` counts them.
  *
- *   sweep_<name> FILE...      (make check passes every file of tests/fuzz/<name>)
+ *   sweep_<name> [FILE...]   no FILE: every file of tests/fuzz/<name>/ under
+ *                            $METAGEN_SRCDIR (default: the current folder)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include <cJSON.h>
+#include <dirent.h>
 #include <cmocka.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -170,28 +172,76 @@ static void sweep_one(void **state)
 	__real_free(data);
 }
 
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int not_dot(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* The corpus of this binary (sweep_<name>): tests/fuzz/<name>/'s files,
+ * sorted; *n = 0 when the folder cannot be read (a failure, not a skip). */
+static char **default_inputs(const char *argv0, int *n)
+{
+	const char *base = strrchr(argv0, '/'), *src = getenv("METAGEN_SRCDIR");
+	const char *name;
+	struct dirent **ents = NULL;
+	char dir[4096], **paths;
+	int i, k;
+
+	base = base ? base + 1 : argv0;
+	name = strncmp(base, "sweep_", 6) == 0 ? base + 6 : base;
+	snprintf(dir, sizeof(dir), "%s/tests/fuzz/%s", src ? src : ".", name);
+	*n = 0;
+	k = scandir(dir, &ents, not_dot, by_name);
+	if (k <= 0) {
+		fprintf(stderr, "allocfail: no corpus in %s\n", dir);
+		return NULL;
+	}
+	paths = __real_calloc((size_t)k, sizeof(*paths));
+	for (i = 0; paths != NULL && i < k; i++) {
+		size_t len = strlen(dir) + strlen(ents[i]->d_name) + 2;
+
+		paths[i] = __real_malloc(len);
+		if (paths[i] != NULL)
+			snprintf(paths[i], len, "%s/%s", dir, ents[i]->d_name);
+	}
+	for (i = 0; i < k; i++)
+		__real_free(ents[i]); /* scandir's: libc's own blocks */
+	__real_free(ents);
+	*n = paths ? k : 0;
+	return paths;
+}
+
 int main(int argc, char **argv)
 {
 	struct CMUnitTest *tests;
 	cJSON_Hooks hooks = {json_malloc, json_free};
-	int i, rc, ninputs;
+	char **inputs = argv + 1, **owned = NULL;
+	int i, rc, ninputs = argc - 1;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s INPUT...\n", argv[0]);
-		return 2;
+	if (ninputs == 0) {
+		owned = inputs = default_inputs(argv[0], &ninputs);
+		if (ninputs == 0)
+			return 1;
 	}
 	cJSON_InitHooks(&hooks);
-	ninputs = argc - 1;
 	tests = __real_calloc((size_t)ninputs, sizeof(*tests));
 	if (tests == NULL)
 		return 1;
 	for (i = 0; i < ninputs; i++) {
-		tests[i].name = argv[i + 1];
+		tests[i].name = inputs[i];
 		tests[i].test_func = sweep_one;
-		tests[i].initial_state = argv[i + 1];
+		tests[i].initial_state = inputs[i];
 	}
 	rc = _cmocka_run_group_tests("allocfail", tests, (size_t)ninputs,
 				     NULL, NULL);
 	__real_free(tests);
+	for (i = 0; owned != NULL && i < ninputs; i++)
+		__real_free(owned[i]);
+	__real_free(owned);
 	return rc;
 }
