@@ -1,7 +1,8 @@
 # metagen - build, test, install.
 #   make            library + binary (build/libmetagen.a, build/metagen)
 #   make check      unit tests (cmocka) then integration tests (real ODBC
-#                   drivers, PostgreSQL, local OpenAI-compatible server)
+#                   drivers, PostgreSQL, local OpenAI-compatible server,
+#                   DuckDB through its npm package)
 #   make demo       the main job on the shipped demo SQLite database
 #   make DEV=1      strict warnings as errors
 #   make SANITIZE=address,undefined check
@@ -50,11 +51,16 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Node.js and npm run DuckDB for its dialect's tests (tests/duckdb/:
+# the npm package @duckdb/node-api, installed by `make deps` or on first
+# use). A nodejs that already brings npm (NodeSource's, which conflicts
+# with Debian's npm package) is kept.
+NODE_PKGS := $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 # Debian 12 packages: build, test and run (`make deps` installs them)
 DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang \
-	libclang-rt-14-dev man-db g++
+	libclang-rt-14-dev man-db g++ $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench deps \
@@ -177,6 +183,7 @@ fuzz-smoke: $(FUZZ_BIN)
 deps:
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(DEBIAN_PKGS)
+	bash tests/duckdb/duckdb.sh --install
 
 demo: $(BUILD)/metagen
 	bash examples/demo.sh
