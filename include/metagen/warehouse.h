@@ -57,13 +57,16 @@ int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
  * doubled, backslash literal. Databricks/MySQL/Snowflake: backslash
  * escapes are processed, so `\` -> `\\` first, then `'` -> `\'`, and
  * newline/CR/tab/NUL written as \n \r \t \0. SQL Server: N'...' with
- * doubled quotes.
+ * doubled quotes, and a backslash before a line break followed by a
+ * line continuation (backslash, newline) that T-SQL removes, since it
+ * would otherwise remove the text's own backslash and line break.
  */
 int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out);
 
 /* The table's qualified name with every non-empty part quoted, e.g.
  * `cat`.`sch`.`t`, "main"."t". PostgreSQL leaves the catalog (the
- * database) out: "sch"."t". */
+ * database) out: "sch"."t"; so does MySQL, whose names have at most two
+ * parts: `sch`.`t`. */
 int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t,
 			    mgen_buf *out);
 
@@ -106,7 +109,8 @@ int mgen_dialect_setup_ddl(mgen_dialect d, mgen_buf *out);
  */
 /* Text columns: AVG(LENGTH()) (PostgreSQL LENGTH(c::text), MySQL
  * CHAR_LENGTH, SQL Server LEN). SQLite types are declared loosely, so only
- * BLOB-like types lose MIN/MAX there. */
+ * BLOB-like types lose MIN/MAX there. SQL Server counts with COUNT_BIG
+ * (bigint; COUNT's int overflows past 2^31 - 1 rows). */
 int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
 			   int with_minmax, mgen_buf *out);
 

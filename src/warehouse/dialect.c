@@ -17,7 +17,11 @@
  *    model does not hold: unsupported here.
  *  - DuckDB: COMMENT ON (0.10+); standard strings.
  *  - SQL Server: sp_addextendedproperty / sp_updateextendedproperty
- *    MS_Description; [a]]b] identifiers; N'...' literals.
+ *    MS_Description, existence read from sys.extended_properties where
+ *    class = 1 (object or column); [a]]b] identifiers; N'...' literals,
+ *    in which a backslash before a line break is a line continuation
+ *    (learn.microsoft.com/en-us/sql/t-sql/language-elements/
+ *    sql-server-utilities-statements-backslash).
  */
 #include <ctype.h>
 #include <string.h>
@@ -136,6 +140,12 @@ int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out)
 			if (*p == '\'')
 				mgen_buf_putc(out, '\'');
 			mgen_buf_putc(out, *p);
+			if (d == MGEN_DIALECT_SQLSERVER && *p == '\\' &&
+			    (p[1] == '\n' || (p[1] == '\r' && p[2] == '\n')))
+				/* T-SQL drops a backslash and the line break
+				 * after it (line continuation): a continuation
+				 * of its own keeps both */
+				mgen_buf_puts(out, "\\\n");
 			continue;
 		}
 		switch (*p) {
@@ -171,8 +181,11 @@ int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t, mgen_buf *out)
 		return MGEN_EINVAL;
 	/* PostgreSQL: the catalog is the connection's database; a database
 	 * part is only accepted when it equals it, so it is left out and the
-	 * DDL stays valid on a restored copy under another name. */
-	parts[0] = d == MGEN_DIALECT_POSTGRESQL ? NULL : t->catalog;
+	 * DDL stays valid on a restored copy under another name. MySQL's
+	 * names have two parts (database.table): a third is ERROR 1064. */
+	parts[0] = d == MGEN_DIALECT_POSTGRESQL || d == MGEN_DIALECT_MYSQL
+		       ? NULL
+		       : t->catalog;
 	parts[1] = t->schema;
 	parts[2] = t->name;
 	for (i = 0; i < 3; i++) {
@@ -235,8 +248,9 @@ static int sqlserver_comment(const mgen_table *t, const char *column,
 		mgen_buf_puts(&args, ", @level2type=N'COLUMN', @level2name=");
 		mgen_dialect_string_literal(d, column, &args);
 	}
+	/* class 1: an object or column (other classes reuse major_id) */
 	mgen_buf_puts(out, "IF EXISTS (SELECT 1 FROM sys.extended_properties"
-			   " WHERE major_id = OBJECT_ID(");
+			   " WHERE class = 1 AND major_id = OBJECT_ID(");
 	mgen_dialect_string_literal(d, mgen_buf_str(&obj), out);
 	mgen_buf_puts(out, ") AND minor_id = ");
 	if (column) {

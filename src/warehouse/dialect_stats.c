@@ -93,6 +93,14 @@ static const char *text_type(mgen_dialect d)
 	}
 }
 
+/* The counting aggregate: SQL Server's COUNT returns int and fails past
+ * 2^31 - 1 rows (Msg 8115); COUNT_BIG returns bigint (learn.microsoft.com
+ * /en-us/sql/t-sql/functions/count-big-transact-sql). */
+static const char *count_fn(mgen_dialect d)
+{
+	return d == MGEN_DIALECT_SQLSERVER ? "COUNT_BIG" : "COUNT";
+}
+
 /* ", <distinct count of q>" */
 static void distinct_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
 			  mgen_buf *out)
@@ -118,7 +126,7 @@ static void distinct_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
 		mgen_buf_printf(out, ", APPROX_COUNT_DISTINCT(%s)", q);
 		break;
 	default:
-		mgen_buf_printf(out, ", COUNT(DISTINCT %s)", q);
+		mgen_buf_printf(out, ", %s(DISTINCT %s)", count_fn(d), q);
 	}
 }
 
@@ -170,7 +178,7 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
 		return MGEN_EINVAL;
 	if (d == MGEN_DIALECT_AUTO)
 		return MGEN_EUNSUPPORTED;
-	mgen_buf_puts(out, "SELECT COUNT(*)");
+	mgen_buf_printf(out, "SELECT %s(*)", count_fn(d));
 	for (i = 0; i < t->ncolumns; i++) {
 		const mgen_column *c = &t->columns[i];
 		mgen_wh_tclass k = mgen_wh__type_class(d, c->data_type);
@@ -178,7 +186,7 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
 		mgen_buf_reset(&q);
 		if (mgen_dialect_quote_ident(d, c->name ? c->name : "", &q))
 			break;
-		mgen_buf_printf(out, ", COUNT(%s)", mgen_buf_str(&q));
+		mgen_buf_printf(out, ", %s(%s)", count_fn(d), mgen_buf_str(&q));
 		distinct_expr(d, k, mgen_buf_str(&q), out);
 		minmax_expr(d, k, mgen_buf_str(&q), with_minmax, out);
 	}

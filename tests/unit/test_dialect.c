@@ -68,6 +68,8 @@ static void test_dialect__quote_ident(void **state)
 	check_ident(SQLITE, "order", "\"order\"");
 	check_ident(SNOW, "x\"", "\"x\"\"\"");
 	check_ident(DUCK, "Mixed Case", "\"Mixed Case\"");
+	/* docs.databricks.com/sql/language-manual/sql-ref-identifiers.html:
+	 * delimited by backticks, a backtick doubled */
 	check_ident(DBX, "a`b", "`a``b`");
 	check_ident(MYSQL, "`", "````");
 	check_ident(MSSQL, "a]b[c", "[a]]b[c]");
@@ -83,10 +85,18 @@ static void test_dialect__string_literal(void **state)
 	check_lit(PG, s, "'it''s a \\path\\\nnext\tend'");
 	check_lit(SQLITE, s, "'it''s a \\path\\\nnext\tend'");
 	check_lit(DUCK, s, "'it''s a \\path\\\nnext\tend'");
+	/* docs.databricks.com/sql/language-manual/data-types/string-type.html:
+	 * \' \\ \n \t are escapes, '' is two adjacent literals */
 	check_lit(DBX, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
 	check_lit(SNOW, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
 	check_lit(MYSQL, "a\\'b\r", "'a\\\\\\'b\\r'");
-	check_lit(MSSQL, s, "N'it''s a \\path\\\nnext\tend'");
+	/* learn.microsoft.com/en-us/sql/t-sql/language-elements/
+	 * sql-server-utilities-statements-backslash: a backslash before LF or
+	 * CR LF is a line continuation and both vanish, so the text's own
+	 * backslash-newline gets a continuation of its own after it */
+	check_lit(MSSQL, s, "N'it''s a \\path\\\\\n\nnext\tend'");
+	check_lit(MSSQL, "a\\\r\nb\\c\\", "N'a\\\\\n\r\nb\\c\\'");
+	check_lit(MSSQL, "\\\\\n", "N'\\\\\\\n\n'");
 	/* a quote after a backslash must not re-open the literal */
 	check_lit(DBX, "\\'", "'\\\\\\''");
 	check_lit(PG, "", "''");
@@ -113,6 +123,11 @@ static void test_dialect__table_name(void **state)
 	mgen_buf_reset(&b);
 	assert_int_equal(mgen_dialect_table_name(MSSQL, &t, &b), 0);
 	assert_string_equal(mgen_buf_str(&b), "[main_cat].[s`x].[t\"1]");
+	/* dev.mysql.com/doc/refman/8.0/en/identifier-qualifiers.html: at most
+	 * db_name.tbl_name; a third part is ERROR 1064 */
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_dialect_table_name(MYSQL, &t, &b), 0);
+	assert_string_equal(mgen_buf_str(&b), "`s``x`.`t\"1`");
 	mgen_table_release(&t);
 
 	make_table(&t, "", "main", "users", cols, types, 1);
@@ -137,6 +152,11 @@ static void test_dialect__comment_ddl(void **state)
 	    {PG, "COMMENT ON TABLE \"sales\".\"orders\" IS 'Bob''s \\total';",
 	     "COMMENT ON COLUMN \"sales\".\"orders\".\"amt\" IS "
 	     "'Bob''s \\total';"},
+	    /* docs.databricks.com/aws/en/sql/language-manual/
+	     * sql-ref-syntax-ddl-comment (TABLE relation_name IS comment);
+	     * docs.databricks.com/sql/language-manual/
+	     * sql-ref-syntax-ddl-alter-table-manage-column.html
+	     * (ALTER COLUMN column_identifier COMMENT comment) */
 	    {DBX,
 	     "COMMENT ON TABLE `shop`.`sales`.`orders` IS "
 	     "'Bob\\'s \\\\total';",
@@ -152,8 +172,9 @@ static void test_dialect__comment_ddl(void **state)
 	     "'Bob''s \\total';",
 	     "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
 	     "'Bob''s \\total';"},
+	    /* two-part name: the catalog is not a MySQL name part */
 	    {MYSQL,
-	     "ALTER TABLE `shop`.`sales`.`orders` COMMENT = "
+	     "ALTER TABLE `sales`.`orders` COMMENT = "
 	     "'Bob\\'s \\\\total';",
 	     NULL},
 	    {SQLITE,
@@ -215,10 +236,15 @@ static void test_dialect__sqlserver_ddl(void **state)
 	assert_int_equal(mgen_dialect_column_comment_ddl(
 			     MSSQL, &t, &t.columns[0], "x'y", &b),
 			 0);
+	/* learn.microsoft.com/en-us/sql/relational-databases/
+	 * system-catalog-views/extended-properties-catalog-views-sys-extended-
+	 * properties: major_id is an object_id only where class = 1;
+	 * learn.microsoft.com/en-us/sql/relational-databases/
+	 * system-stored-procedures/sp-updateextendedproperty-transact-sql */
 	assert_string_equal(
 	    mgen_buf_str(&b),
-	    "IF EXISTS (SELECT 1 FROM sys.extended_properties WHERE "
-	    "major_id = OBJECT_ID(N'[dbo].[orders]') AND minor_id = "
+	    "IF EXISTS (SELECT 1 FROM sys.extended_properties WHERE class = "
+	    "1 AND major_id = OBJECT_ID(N'[dbo].[orders]') AND minor_id = "
 	    "COLUMNPROPERTY(OBJECT_ID(N'[dbo].[orders]'), N'o''id', "
 	    "'ColumnId') AND name = N'MS_Description') EXEC "
 	    "sp_updateextendedproperty @value=N'x''y', "
@@ -236,6 +262,7 @@ static void test_dialect__sqlserver_ddl(void **state)
 	assert_non_null(strstr(mgen_buf_str(&b),
 			       "minor_id = 0 AND name = N'MS_Description') "
 			       "EXEC sp_dropextendedproperty @name="));
+	assert_non_null(strstr(mgen_buf_str(&b), "WHERE class = 1 AND "));
 	mgen_table_release(&t);
 	mgen_buf_release(&b);
 }
@@ -332,6 +359,10 @@ static void test_dialect__stats_sql_databricks(void **state)
 
 	(void)state;
 	make_table(&t, "main", "s", "t", st_cols, types, 5);
+	/* docs.databricks.com/sql/language-manual/functions/
+	 * approx_count_distinct.html: any type with equality (binary yes,
+	 * map no); min/max of any orderable type (boolean); CAST AS STRING;
+	 * length of a STRING */
 	assert_int_equal(mgen_dialect_stats_sql(DBX, &t, 1, &b), 0);
 	assert_string_equal(
 	    mgen_buf_str(&b),
@@ -360,9 +391,13 @@ static void test_dialect__stats_sql_others(void **state)
 
 	(void)state;
 	make_table(&t, NULL, "s", "t", cols, types, 1);
+	/* learn.microsoft.com/en-us/sql/t-sql/functions/
+	 * count-big-transact-sql: COUNT returns int (overflows past 2^31 - 1
+	 * rows), COUNT_BIG bigint */
 	assert_int_equal(mgen_dialect_stats_sql(MSSQL, &t, 1, &b), 0);
 	assert_string_equal(mgen_buf_str(&b),
-			    "SELECT COUNT(*), COUNT([c]), COUNT(DISTINCT [c]), "
+			    "SELECT COUNT_BIG(*), COUNT_BIG([c]), "
+			    "COUNT_BIG(DISTINCT [c]), "
 			    "CAST(MIN([c]) AS NVARCHAR(4000)), CAST(MAX([c]) "
 			    "AS NVARCHAR(4000)), AVG(CAST(LEN([c]) AS FLOAT)) "
 			    "FROM [s].[t]");
@@ -402,7 +437,7 @@ static void test_dialect__sample_sql(void **state)
 		   "(20 ROWS)"},
 	    {DUCK, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" USING "
 		   "SAMPLE reservoir(20 ROWS) REPEATABLE (42)"},
-	    {MYSQL, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY RAND(42) "
+	    {MYSQL, "SELECT `a`, `b c` FROM `s`.`t` ORDER BY RAND(42) "
 		    "LIMIT 20"},
 	    {MSSQL, "SELECT TOP (20) [a], [b c] FROM [k].[s].[t] ORDER BY "
 		    "NEWID()"},
@@ -425,7 +460,10 @@ static void test_dialect__sample_sql(void **state)
 			t.catalog = strdup("k");
 		}
 	}
-	/* large tables sample a fraction first: 10 x 20 rows of 10M */
+	/* large tables sample a fraction first: 10 x 20 rows of 10M.
+	 * docs.databricks.com/sql/language-manual/
+	 * sql-ref-syntax-qry-select-sampling.html: TABLESAMPLE (DECIMAL
+	 * constant PERCENT) REPEATABLE (INTEGER seed) */
 	t.row_count = 10000000;
 	mgen_buf_reset(&b);
 	assert_int_equal(mgen_dialect_sample_sql(DBX, &t, 20, &b), 0);
@@ -511,6 +549,10 @@ static void test_dialect__listing_sql(void **state)
 	mgen_dialect d;
 
 	(void)state;
+	/* docs.databricks.com/sql/language-manual/information-schema/
+	 * tables.html and columns.html: TABLE_CATALOG, TABLE_SCHEMA,
+	 * TABLE_NAME, TABLE_TYPE, COMMENT; ORDINAL_POSITION, FULL_DATA_TYPE;
+	 * system.information_schema spans every catalog */
 	assert_int_equal(mgen_wh__tables_sql(DBX, keys, 2, &b), 0);
 	assert_string_equal(
 	    mgen_buf_str(&b),

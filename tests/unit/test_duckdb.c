@@ -138,6 +138,7 @@ static const char *texts[] = {
     "",
     "   leading and trailing spaces   ",
     "\"double\" `back` [bracket]",
+    "backslash, newline \\\nand \\\r\n",
     NULL, /* long: group_setup */
 };
 #define NTEXT (sizeof(texts) / sizeof(texts[0]))
