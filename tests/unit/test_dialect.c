@@ -97,7 +97,8 @@ static void test_dialect__string_literal(void **state)
 	check_lit(MSSQL, s, "N'it''s a \\path\\\\\n\nnext\tend'");
 	check_lit(MSSQL, "a\\\r\nb\\c\\", "N'a\\\\\n\r\nb\\c\\'");
 	check_lit(MSSQL, "\\\\\n", "N'\\\\\\\n\n'");
-	/* a quote after a backslash must not re-open the literal */
+	/* a quote after a backslash must not re-open the literal (Databricks:
+	 * the string-type page above) */
 	check_lit(DBX, "\\'", "'\\\\\\''");
 	check_lit(PG, "", "''");
 	check_lit(DBX, "", "''");
@@ -115,6 +116,8 @@ static void test_dialect__table_name(void **state)
 
 	(void)state;
 	make_table(&t, "main_cat", "s`x", "t\"1", cols, types, 1);
+	/* Databricks: three-part catalog.schema.table, each part delimited
+	 * (docs.databricks.com/sql/language-manual/sql-ref-identifiers.html) */
 	assert_int_equal(mgen_dialect_table_name(DBX, &t, &b), 0);
 	assert_string_equal(mgen_buf_str(&b), "`main_cat`.`s``x`.`t\"1`");
 	mgen_buf_reset(&b);
@@ -431,6 +434,8 @@ static void test_dialect__sample_sql(void **state)
 		     "(_rowid_ * 2654435761) % 4294967291 LIMIT 20"},
 	    {PG, "SELECT \"a\", \"b c\" FROM \"s\".\"t\" AS mgen_row "
 		 "ORDER BY md5(CAST(mgen_row AS text)) LIMIT 20"},
+	    /* rand(INTEGER literal seed): docs.databricks.com/sql/
+	     * language-manual/functions/rand.html */
 	    {DBX, "SELECT `a`, `b c` FROM `k`.`s`.`t` ORDER BY rand(42) "
 		  "LIMIT 20"},
 	    {SNOW, "SELECT \"a\", \"b c\" FROM \"k\".\"s\".\"t\" SAMPLE "
