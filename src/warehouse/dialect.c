@@ -20,8 +20,9 @@
  *    MS_Description, existence read from sys.extended_properties where
  *    class = 1 (object or column); [a]]b] identifiers; N'...' literals,
  *    in which a backslash before a line break is a line continuation
- *    (learn.microsoft.com/en-us/sql/t-sql/language-elements/
- *    sql-server-utilities-statements-backslash).
+ *    that the server removes with the line break (learn.microsoft.com/
+ *    en-us/sql/t-sql/language-elements/sql-server-utilities-statements-
+ *    backslash; Microsoft KB 164291, whose workaround this follows).
  */
 #include <ctype.h>
 #include <string.h>

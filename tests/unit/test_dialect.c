@@ -92,8 +92,9 @@ static void test_dialect__string_literal(void **state)
 	check_lit(MYSQL, "a\\'b\r", "'a\\\\\\'b\\r'");
 	/* learn.microsoft.com/en-us/sql/t-sql/language-elements/
 	 * sql-server-utilities-statements-backslash: a backslash before LF or
-	 * CR LF is a line continuation and both vanish, so the text's own
-	 * backslash-newline gets a continuation of its own after it */
+	 * CR LF is a line continuation and both vanish (on the server:
+	 * Microsoft KB 164291), so the text's own backslash-newline gets a
+	 * continuation of its own after it */
 	check_lit(MSSQL, s, "N'it''s a \\path\\\\\n\nnext\tend'");
 	check_lit(MSSQL, "a\\\r\nb\\c\\", "N'a\\\\\n\r\nb\\c\\'");
 	check_lit(MSSQL, "\\\\\n", "N'\\\\\\\n\n'");
