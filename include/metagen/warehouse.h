@@ -53,15 +53,33 @@ int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
 			     mgen_buf *out);
 
 /*
- * A string literal holding `s` exactly. PostgreSQL/SQLite/DuckDB: quotes
- * doubled, backslash literal. Databricks/MySQL/Snowflake: backslash
- * escapes are processed, so `\` -> `\\` first, then `'` -> `\'`, and
- * newline/CR/tab/NUL written as \n \r \t \0. SQL Server: N'...' with
- * doubled quotes, and a backslash before a line break followed by a
- * line continuation (backslash, newline) that T-SQL removes, since it
- * would otherwise remove the text's own backslash and line break.
+ * A string literal holding `s` exactly, correct whatever the server's
+ * literal setting (rules and their sources in src/warehouse/dialect.c):
+ * PostgreSQL: '...' with quotes doubled, or E'...' (\ and ' doubled,
+ * LF/CR as \n \r) when `s` holds a backslash or line break.
+ * DuckDB the same. SQLite: quotes doubled, backslash literal, LF/CR outside
+ * the quotes as char(10)/char(13) joined with || (then an expression).
+ * Databricks/Snowflake:
+ * backslash escapes are processed, so `\` -> `\\` first, then `'` ->
+ * `\'`, LF/CR/tab as \n \r \t. MySQL/MariaDB: `'` -> `''`, `\` ->
+ * `\\` (the literal ends at the same quote with and without
+ * NO_BACKSLASH_ESCAPES; exact without it, as mgen_dialect_session_sql
+ * sets). SQL Server: N'...' with doubled quotes, and a backslash before
+ * a line break followed by a line continuation (backslash, newline) that
+ * T-SQL removes, since it would otherwise remove the text's own
+ * backslash and line break.
  */
 int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out);
+
+/*
+ * The statement (ending with ";") that puts a session into the rules the
+ * literals above are written for: PostgreSQL
+ * "SET standard_conforming_strings = on;", MySQL/MariaDB a SET of the
+ * session's sql_mode without NO_BACKSLASH_ESCAPES. Appends nothing for
+ * the other dialects. Run on every connection (mgen_wh_connect) and
+ * written at the top of comments.sql. 0 or a buffer error.
+ */
+int mgen_dialect_session_sql(mgen_dialect d, mgen_buf *out);
 
 /* The table's qualified name with every non-empty part quoted, e.g.
  * `cat`.`sch`.`t`, "main"."t". PostgreSQL leaves the catalog (the

@@ -46,6 +46,15 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 int mgen_output__object_name(const mgen_table *t, const mgen_column *c,
 			     mgen_buf *out);
 
+/*
+ * Appends `s` for an SQL "--" comment line: backslash as \\, LF CR tab as
+ * \n \r \t, other C0 controls, DEL and bytes that are not valid UTF-8 as
+ * \xNN, and U+0085, U+2028, U+2029 as \uNNNN, so no line break of any
+ * client or editor (psql ends a comment at LF or CR, sqlite3 at LF) can
+ * end the comment early. Reversible. NULL appends nothing.
+ */
+int mgen_output__sql_comment_text(const char *s, mgen_buf *out);
+
 /* Appends `s` with CR, LF and tab turned into spaces (for one-line SQL
  * comments and messages). NULL appends nothing. */
 int mgen_output__one_line(const char *s, mgen_buf *out);

@@ -1,7 +1,7 @@
 /*
  * write.c - the files of a run folder (DESIGN.md "Outputs of a run"):
- * comments.sql (the DDL apply would execute, with kept and failed objects
- * as comment lines), comments.json, manifest.json, and
+ * comments.sql (the comment DDL of the run's proposals, to review or run
+ * by hand, with kept and failed objects as escaped comment lines), comments.json, manifest.json, and
  * mgen_output_write_all, which writes those plus comments.tsv (tsv.c) and
  * dictionary.md (dictionary.c), each through a temp file and rename.
  */
@@ -21,6 +21,43 @@ int mgen_output__one_line(const char *s, mgen_buf *out)
 	for (p = s; p && *p; p++)
 		mgen_buf_putc(
 		    out, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
+	return mgen_buf_error(out);
+}
+
+int mgen_output__sql_comment_text(const char *s, mgen_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p ? p + strlen(s) : NULL;
+	size_t n;
+
+	while (p && *p) {
+		if (*p == '\\' || *p < 0x20 || *p == 0x7f) {
+			const char *e = *p == '\\'   ? "\\\\"
+					: *p == '\n' ? "\\n"
+					: *p == '\r' ? "\\r"
+					: *p == '\t' ? "\\t"
+						     : NULL;
+			if (e)
+				mgen_buf_puts(out, e);
+			else
+				mgen_buf_printf(out, "\\x%02x", *p);
+			p++;
+		} else if (*p < 0x80) {
+			mgen_buf_putc(out, (char)*p++);
+		} else if ((n = mgen__utf8_seq(p, (size_t)(end - p))) == 0) {
+			mgen_buf_printf(out, "\\x%02x", *p++);
+		} else if ((p[0] == 0xc2 && p[1] == 0x85) ||
+			   (p[0] == 0xe2 && p[1] == 0x80 &&
+			    (p[2] == 0xa8 || p[2] == 0xa9))) {
+			/* NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR */
+			mgen_buf_printf(out, "\\u%04x",
+					n == 2 ? 0x85u : 0x2028u + (p[2] - 0xa8u));
+			p += n;
+		} else {
+			mgen_buf_append(out, (const char *)p, n);
+			p += n;
+		}
+	}
 	return mgen_buf_error(out);
 }
 
@@ -60,7 +97,7 @@ static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
 			rc = mgen_output__object_name(t, c, &name);
 			mgen_buf_printf(out, "-- not supported by %s: ",
 					mgen_dialect_name(d));
-			mgen_output__one_line(mgen_buf_str(&name), out);
+			mgen_output__sql_comment_text(mgen_buf_str(&name), out);
 		}
 		mgen_buf_putc(out, '\n');
 		break;
@@ -72,14 +109,14 @@ static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
 		mgen_buf_puts(out, p->status == MGEN_STATUS_KEPT
 				       ? "-- kept existing comment on "
 				       : "-- failed: ");
-		mgen_output__one_line(mgen_buf_str(&name), out);
+		mgen_output__sql_comment_text(mgen_buf_str(&name), out);
 		if (p->status == MGEN_STATUS_KEPT) {
 			mgen_buf_puts(out, " (use --overwrite to replace)\n");
 			break;
 		}
 		mgen_buf_puts(out, ": ");
-		mgen_output__one_line(p->reason ? p->reason : "no reason given",
-				      out);
+		mgen_output__sql_comment_text(
+		    p->reason ? p->reason : "no reason given", out);
 		mgen_buf_putc(out, '\n');
 		break;
 	default:
@@ -99,6 +136,7 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 			  const mgen_table *tables, size_t n, int head,
 			  mgen_buf *out)
 {
+	mgen_buf name = MGEN_BUF_INIT;
 	size_t i, j;
 	int rc = 0;
 
@@ -107,12 +145,27 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 	mgen_buf_puts(out, "-- metagen comments");
 	if (run_id) {
 		mgen_buf_puts(out, " for run ");
-		mgen_output__one_line(run_id, out);
+		mgen_output__sql_comment_text(run_id, out);
 	}
 	mgen_buf_printf(out, "\n-- dialect: %s\n", mgen_dialect_name(dialect));
-	mgen_buf_puts(out, "-- review before applying: these statements are "
-			   "exactly what `metagen apply` executes\n");
-	if (dialect == MGEN_DIALECT_SQLITE) {
+	mgen_buf_puts(
+	    out,
+	    "-- The comment statements this run proposes, to review or to run "
+	    "by hand\n-- (psql -f, sqlite3 < file, ...). `metagen apply` does "
+	    "not read this file:\n-- it applies comments.tsv, re-reading each "
+	    "table's comments first and\n-- keeping an existing one unless "
+	    "--overwrite.\n-- Names and reasons in comment lines are escaped "
+	    "(\\n \\r \\t \\xNN \\uNNNN \\\\):\n-- "
+	    "nothing from the warehouse or the LM ends a line.\n");
+	if (dialect == MGEN_DIALECT_POSTGRESQL ||
+	    dialect == MGEN_DIALECT_MYSQL)
+		mgen_buf_puts(out, "-- The literals below mean the same under "
+				   "either string setting; this sets\n-- the "
+				   "one metagen itself uses.\n");
+	rc = mgen_dialect_session_sql(dialect, out);
+	if (out->len && out->data[out->len - 1] == ';')
+		mgen_buf_putc(out, '\n');
+	if (rc == 0 && dialect == MGEN_DIALECT_SQLITE) {
 		mgen_buf_puts(out, "-- SQLite has no COMMENT statement: "
 				   "comments are stored in the "
 				   "_metagen_comments table\n");
@@ -122,14 +175,17 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 tables:
 	for (i = 0; i < n && rc == 0; i++) {
 		const mgen_table *t = &tables[i];
+		mgen_buf_reset(&name);
+		rc = mgen_output__object_name(t, NULL, &name);
 		mgen_buf_puts(out, "\n-- ");
-		rc = mgen_output__object_name(t, NULL, out);
+		mgen_output__sql_comment_text(mgen_buf_str(&name), out);
 		mgen_buf_putc(out, '\n');
 		if (rc == 0)
 			rc = sql_object(dialect, t, NULL, out);
 		for (j = 0; j < t->ncolumns && rc == 0; j++)
 			rc = sql_object(dialect, t, &t->columns[j], out);
 	}
+	mgen_buf_release(&name);
 	return rc ? rc : mgen_buf_error(out);
 }
 

@@ -49,6 +49,11 @@ int mgen__scope_match(const char *pattern, const char *catalog,
  */
 size_t mgen__utf8_prefix(const char *s, size_t len, size_t max_bytes);
 
+/* Length (1-4) of the valid UTF-8 sequence at `s` (at most `avail`
+ * bytes), or 0 when it is not one (RFC 3629: no overlong forms,
+ * surrogates or code points past U+10FFFF). */
+size_t mgen__utf8_seq(const unsigned char *s, size_t avail);
+
 /* Number of UTF-8 code points in `s`. */
 size_t mgen__utf8_len(const char *s);
 

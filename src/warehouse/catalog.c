@@ -141,36 +141,54 @@ static int same_group(const listing *l, const char *const *a,
 	       (l->ksch == NULL || strcmp(nz(a[1]), nz(b[1])) == 0);
 }
 
-/* " AND ((kcat = 'c' AND ksch = 's' AND ktab IN ('t1', 't2')) OR ...)"
- * for `nkeys` triples: consecutive keys of one catalog and schema share
- * one IN list, so a window of tables taken in listing order is one
- * lookup for the planner instead of a chain of ORs it scans per row. */
-static void key_filter(mgen_dialect d, const listing *l,
-		       const char *const *keys, size_t nkeys, mgen_buf *out)
+/* Appends `s` to `out` when `out` is not NULL. */
+static void put(mgen_buf *out, const char *s)
+{
+	if (out)
+		mgen_buf_puts(out, s);
+}
+
+/*
+ * " AND ((kcat = ? AND ksch = ? AND ktab IN (?, ?)) OR ...)" for `nkeys`
+ * triples into `out` (when not NULL), and the value of each marker, in
+ * order, into `params` (when not NULL; room for 3 * nkeys). Consecutive
+ * keys of one catalog and schema share one IN list, so a window of tables
+ * taken in listing order is one lookup for the planner instead of a chain
+ * of ORs it scans per row. Names are bound, never spliced into the text.
+ * Returns the number of markers.
+ */
+static size_t key_filter(const listing *l, const char *const *keys,
+			 size_t nkeys, mgen_buf *out, const char **params)
 {
 	const char *expr[2] = {l->kcat, l->ksch};
-	size_t i;
+	size_t i, np = 0;
 	int j;
 
-	mgen_buf_puts(out, " AND (");
+	put(out, " AND (");
 	for (i = 0; i < nkeys; i++) {
 		const char *const *k = keys + 3 * i;
 		if (i > 0 && same_group(l, k - 3, k)) {
-			mgen_buf_puts(out, ", ");
+			put(out, ", ?");
 		} else {
-			mgen_buf_puts(out, i ? ")) OR (" : "(");
+			put(out, i ? ")) OR (" : "(");
 			for (j = 0; j < 2; j++) {
 				if (expr[j] == NULL)
 					continue;
-				mgen_buf_printf(out, "%s = ", expr[j]);
-				mgen_dialect_string_literal(d, nz(k[j]), out);
-				mgen_buf_puts(out, " AND ");
+				put(out, expr[j]);
+				put(out, " = ? AND ");
+				if (params)
+					params[np] = nz(k[j]);
+				np++;
 			}
-			mgen_buf_printf(out, "%s IN (", l->ktab);
+			put(out, l->ktab);
+			put(out, " IN (?");
 		}
-		mgen_dialect_string_literal(d, nz(k[2]), out);
+		if (params)
+			params[np] = nz(k[2]);
+		np++;
 	}
-	mgen_buf_puts(out, ")))");
+	put(out, ")))");
+	return np;
 }
 
 static int build(mgen_dialect d, int columns, const char *const *keys,
@@ -182,7 +200,7 @@ static int build(mgen_dialect d, int columns, const char *const *keys,
 		return MGEN_EUNSUPPORTED;
 	mgen_buf_puts(out, columns ? l->columns : l->tables);
 	if (keys && nkeys)
-		key_filter(d, l, keys, nkeys, out);
+		key_filter(l, keys, nkeys, out, NULL);
 	mgen_buf_puts(out, columns ? l->columns_order : l->tables_order);
 	return mgen_buf_error(out);
 }
@@ -197,6 +215,16 @@ int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 			 mgen_buf *out)
 {
 	return build(d, 1, keys, nkeys, out);
+}
+
+size_t mgen_wh__key_params(mgen_dialect d, const char *const *keys,
+			   size_t nkeys, const char **params)
+{
+	const listing *l = listing_of(d);
+
+	if (l == NULL || keys == NULL || nkeys == 0)
+		return 0;
+	return key_filter(l, keys, nkeys, NULL, params);
 }
 
 /* --- reading ----------------------------------------------------------- */
@@ -227,22 +255,25 @@ static mgen_column *find_column(mgen_table *t, const char *name)
 typedef int (*row_fn)(void *ud, char **v);
 
 /*
- * Runs `sql` (or MGEN_ENOMEM when the buffer failed) and calls `row` for
- * each row with its first `n` (<= MAX_CELLS) columns as text; stops at
- * the first error `row` returns. Returns 0, MGEN_ENOMEM or MGEN_EDB.
+ * Runs `sql` (or MGEN_ENOMEM when the buffer failed) with `np` bound
+ * text parameters and calls `row` for each row with its first `n` (<=
+ * MAX_CELLS) columns as text; stops at the first error `row` returns.
+ * Releases `sql`. Returns 0, MGEN_ENOMEM or MGEN_EDB.
  */
-static int each_row(mgen_wh *wh, const char *what, mgen_buf *sql, int n,
-		    row_fn row, void *ud)
+static int each_row(mgen_wh *wh, const char *what, mgen_buf *sql,
+		    const char *const *params, size_t np, int n, row_fn row,
+		    void *ud)
 {
 	mgen_wh_stmt *st = NULL;
 	char *v[MAX_CELLS] = {NULL};
 	int i, rc = mgen_buf_error(sql);
 
 	if (rc == 0)
-		rc = mgen_wh__query(wh, what, mgen_buf_str(sql), &st);
+		rc = mgen_wh__query_params(wh, what, mgen_buf_str(sql), params,
+					   np, &st);
 	while (rc == 0 && (rc = mgen_wh__fetch(st)) == 1) {
 		for (i = 0, rc = 0; i < n && rc == 0; i++)
-			rc = mgen_wh__get_text(st, i, 0, &v[i]);
+			rc = mgen_wh__get_name(st, i, &v[i]);
 		if (rc == 0)
 			rc = row(ud, v);
 		for (i = 0; i < n; i++) {
@@ -252,6 +283,30 @@ static int each_row(mgen_wh *wh, const char *what, mgen_buf *sql, int n,
 	}
 	mgen_wh__stmt_free(st);
 	mgen_buf_release(sql);
+	return rc;
+}
+
+/* each_row for a listing query built with `keys` (NULL: none), their
+ * names bound to its markers (mgen_wh__key_params). */
+static int each_keyed_row(mgen_wh *wh, const char *what, mgen_buf *sql,
+			  const char *const *keys, size_t nkeys, int n,
+			  row_fn row, void *ud)
+{
+	const char **params = NULL;
+	size_t np = 0;
+	int rc;
+
+	if (keys && nkeys) {
+		params = malloc(3 * nkeys * sizeof(*params));
+		if (params == NULL) {
+			mgen_buf_release(sql);
+			return MGEN_ENOMEM;
+		}
+		np = mgen_wh__key_params(mgen_wh_dialect(wh), keys, nkeys,
+					 params);
+	}
+	rc = each_row(wh, what, sql, params, np, n, row, ud);
+	free(params);
 	return rc;
 }
 
@@ -309,7 +364,8 @@ static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
 		mgen_buf_release(&sql);
 		return rc;
 	}
-	return each_row(wh, "cannot list tables", &sql, 4, table_row, &x);
+	return each_keyed_row(wh, "cannot list tables", &sql, keys, nkeys, 4,
+			      table_row, &x);
 }
 
 /* The rows of a columns or sidecar query, matched to the indexed tables;
@@ -360,7 +416,8 @@ static int read_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
 		mgen_buf_release(&sql);
 		return rc;
 	}
-	return each_row(wh, "cannot list columns", &sql, 7, column_row, &x);
+	return each_keyed_row(wh, "cannot list columns", &sql, keys, nkeys, 7,
+			      column_row, &x);
 }
 
 static int sidecar_row(void *ud, char **v)
@@ -390,20 +447,26 @@ static int read_sidecar(mgen_wh *wh, const char *const *keys, size_t nkeys,
 {
 	mgen_buf sql = MGEN_BUF_INIT;
 	index_ctx x = {idx, nidx, 1};
+	const char **names = NULL;
 	size_t i;
+	int rc;
 
+	if (keys && nkeys &&
+	    (names = malloc(nkeys * sizeof(*names))) == NULL)
+		return MGEN_ENOMEM;
 	mgen_buf_puts(
 	    &sql,
 	    "SELECT table_name, column_name, comment FROM " MGEN_WH_SIDECAR);
 	for (i = 0; keys && i < nkeys; i++) {
-		mgen_buf_puts(&sql, i ? ", " : " WHERE table_name IN (");
-		mgen_dialect_string_literal(MGEN_DIALECT_SQLITE, keys[3 * i + 2],
-					    &sql);
+		mgen_buf_puts(&sql, i ? ", ?" : " WHERE table_name IN (?");
+		names[i] = nz(keys[3 * i + 2]);
 	}
 	if (keys && nkeys)
 		mgen_buf_putc(&sql, ')');
-	return each_row(wh, "cannot read " MGEN_WH_SIDECAR, &sql, 3,
-			sidecar_row, &x);
+	rc = each_row(wh, "cannot read " MGEN_WH_SIDECAR, &sql, names,
+		      names ? nkeys : 0, 3, sidecar_row, &x);
+	free(names);
+	return rc;
 }
 
 /* read_columns adding columns (the reader read_keyed takes). */

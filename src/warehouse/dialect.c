@@ -1,28 +1,74 @@
 /*
  * dialect.c - the SQL text that differs per engine: names, identifier
- * quoting, string literals, comment DDL and the SQLite sidecar setup.
- * The statistics and sample queries are in dialect_stats.c.
+ * quoting, string literals, the session settings they rely on, comment
+ * DDL and the SQLite sidecar setup. The statistics and sample queries are
+ * in dialect_stats.c.
  *
- * Facts (../shared/reference/dialects.md):
- *  - PostgreSQL: COMMENT ON TABLE|COLUMN ... IS '...'; "a""b"; with
- *    standard_conforming_strings=on '' escapes a quote and \ is literal.
- *  - SQLite: no COMMENT ON; comments live in the _metagen_comments sidecar.
- *  - Databricks: backticks; string literals process backslash escapes and
- *    '' is NOT an escape (adjacent literals concatenate), so \ -> \\ first,
- *    then ' -> \'. Column comments by ALTER TABLE t ALTER COLUMN c COMMENT
- *    (all DBR versions).
- *  - Snowflake: COMMENT ON ...; backslash escapes processed.
- *  - MySQL/MariaDB: ALTER TABLE t COMMENT = '...'; a column comment needs
- *    the full column definition (MODIFY drops NOT NULL/DEFAULT), which the
- *    model does not hold: unsupported here.
- *  - DuckDB: COMMENT ON (0.10+); standard strings.
- *  - SQL Server: sp_addextendedproperty / sp_updateextendedproperty
+ * Quoting rules (every name and text from the warehouse or the LM goes
+ * through mgen_dialect_quote_ident or mgen_dialect_string_literal; the
+ * listing queries bind names as parameters instead, catalog.c). A C string
+ * cannot hold NUL, and catalog names with one are refused when read
+ * (mgen_wh__get_name). Sources are the vendors' pages named below.
+ *
+ *  - PostgreSQL (postgresql.org/docs/current/sql-syntax-lexical.html,
+ *    4.1.1 and 4.1.2.1-2; runtime-config-compatible.html
+ *    standard_conforming_strings; multibyte.html, client-only encodings):
+ *    identifiers "a""b" (any character but NUL; 63 bytes, NAMEDATALEN-1).
+ *    In '...' a backslash is an escape when standard_conforming_strings is
+ *    off, so text with a backslash or line break is written E'...' (\\,
+ *    '', \n, \r), which reads the same under both settings; other text
+ *    as '...' with '' (backslash-free, so the same under both). The
+ *    session sets standard_conforming_strings = on, and client encodings
+ *    where 0x5c can be a trailing byte (BIG5, GBK, SJIS ...) are refused.
+ *  - SQLite (sqlite.org/lang_expr.html "literal values", lang_keywords.html):
+ *    '...' with ''; no backslash escapes at all. "a""b". A line break is
+ *    written outside the quotes as char(10)/char(13) joined with ||: the
+ *    sqlite3 shell drops a CR that ends an input line, which would change
+ *    a literal spanning lines. No COMMENT ON: comments live in the
+ *    _metagen_comments sidecar.
+ *  - Databricks (docs.databricks.com/en/sql/language-manual/data-types/
+ *    string-type.html; sql-ref-identifiers.html): backslash escapes are
+ *    always processed and '' is NOT an escape (adjacent literals
+ *    concatenate), so \ -> \\ first, then ' -> \', LF/CR/tab -> \n
+ *    \r \t. The lexer pairs a backslash with the next character whatever
+ *    spark.sql.parser.escapedStringLiterals says, so the literal ends at
+ *    the same quote either way (with that legacy option on, the text
+ *    would keep its backslashes). `a``b`. Column comments by ALTER TABLE
+ *    t ALTER COLUMN c COMMENT (all DBR versions).
+ *  - Snowflake (docs.snowflake.com/en/sql-reference/data-types-text,
+ *    "Escape sequences in single-quoted string constants";
+ *    identifiers-syntax): backslash escapes always processed; no session
+ *    parameter turns them off. Same writing as Databricks. "a""b".
+ *  - MySQL/MariaDB (dev.mysql.com/doc/refman/8.0/en/string-literals.html,
+ *    sql-mode.html#sqlmode_no_backslash_escapes, identifiers.html;
+ *    mariadb.com/kb/en/string-literals): ALTER TABLE t COMMENT = '...'. A
+ *    backslash is an escape unless sql_mode has NO_BACKSLASH_ESCAPES, and
+ *    no single literal spells an arbitrary backslash the same way in both
+ *    modes. Choice: ' is always written '' (never \', which would end the
+ *    literal early under NO_BACKSLASH_ESCAPES) and \ as \\, so the literal
+ *    ends at the same quote in both modes and nothing can leave it; the
+ *    text is exact with backslash escapes on, which the session sets
+ *    (sql_mode without NO_BACKSLASH_ESCAPES; comments.sql starts with the
+ *    same SET), and only shows its backslashes doubled if run without.
+ *    Character sets big5, cp932, gbk, gb18030, sjis are refused (0x5c
+ *    can be a trailing byte). `a``b` (any character but NUL). A column
+ *    comment needs the full column definition (MODIFY drops NOT NULL/
+ *    DEFAULT), which the model does not hold: unsupported here.
+ *  - DuckDB (duckdb.org/docs/sql/data_types/literal_types "string
+ *    literals", "escape string literals"; sql/dialect/
+ *    keywords_and_identifiers): '...' with '', backslash literal (no
+ *    setting changes that); E'...' as PostgreSQL's, written the same way
+ *    (its CLI is the sqlite3 shell's, which drops a CR ending a line).
+ *    "a""b". COMMENT ON (0.10+).
+ *  - SQL Server (learn.microsoft.com/en-us/sql/t-sql/data-types/
+ *    constants-transact-sql; .../language-elements/sql-server-utilities-
+ *    statements-backslash; .../functions/quotename-transact-sql):
+ *    N'...' with ''; a backslash before LF or CR LF is a line continuation
+ *    (removed with the break), so such a backslash is written followed by
+ *    one more continuation (Microsoft KB 164291, whose workaround this
+ *    follows). [a]]b]. sp_addextendedproperty / sp_updateextendedproperty
  *    MS_Description, existence read from sys.extended_properties where
- *    class = 1 (object or column); [a]]b] identifiers; N'...' literals,
- *    in which a backslash before a line break is a line continuation
- *    that the server removes with the line break (learn.microsoft.com/
- *    en-us/sql/t-sql/language-elements/sql-server-utilities-statements-
- *    backslash; Microsoft KB 164291, whose workaround this follows).
+ *    class = 1 (object or column).
  */
 #include <ctype.h>
 #include <string.h>
@@ -120,36 +166,86 @@ int mgen_dialect_quote_ident(mgen_dialect d, const char *ident, mgen_buf *out)
 	return mgen_buf_error(out);
 }
 
-/* 1 when the dialect processes backslash escapes in string literals. */
-static int backslash_escapes(mgen_dialect d)
+/* Standard SQL: quotes doubled, everything else as is. */
+static void standard_literal(const char *s, mgen_buf *out)
 {
-	return d == MGEN_DIALECT_DATABRICKS || d == MGEN_DIALECT_MYSQL ||
-	       d == MGEN_DIALECT_SNOWFLAKE;
+	mgen_buf_putc(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			mgen_buf_putc(out, '\'');
+		mgen_buf_putc(out, *s);
+	}
+	mgen_buf_putc(out, '\'');
 }
 
-int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out)
+/* SQLite: standard, but each LF or CR outside the quotes as char(10) or
+ * char(13) joined with ||, so the statement stays on one line (the
+ * sqlite3 shell drops a CR before a line's LF). */
+static void sqlite_literal(const char *s, mgen_buf *out)
 {
-	const char *p;
-
-	if (s == NULL)
-		return MGEN_EINVAL;
-	if (d == MGEN_DIALECT_SQLSERVER)
-		mgen_buf_putc(out, 'N');
 	mgen_buf_putc(out, '\'');
-	for (p = s; *p; p++) {
-		if (!backslash_escapes(d)) {
-			if (*p == '\'')
-				mgen_buf_putc(out, '\'');
-			mgen_buf_putc(out, *p);
-			if (d == MGEN_DIALECT_SQLSERVER && *p == '\\' &&
-			    (p[1] == '\n' || (p[1] == '\r' && p[2] == '\n')))
-				/* T-SQL drops a backslash and the line break
-				 * after it (line continuation): a continuation
-				 * of its own keeps both */
-				mgen_buf_puts(out, "\\\n");
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\r') {
+			mgen_buf_printf(out, "' || char(%d) || '",
+					*s == '\n' ? 10 : 13);
 			continue;
 		}
-		switch (*p) {
+		if (*s == '\'')
+			mgen_buf_putc(out, '\'');
+		mgen_buf_putc(out, *s);
+	}
+	mgen_buf_putc(out, '\'');
+}
+
+/* PostgreSQL: standard when the text holds no backslash and no line
+ * break (the same under both standard_conforming_strings settings), else
+ * E'...' with \ doubled, ' doubled and LF/CR as \n and \r (an escape
+ * string reads the same under both settings, and stays on one line). */
+static void pg_literal(const char *s, mgen_buf *out)
+{
+	if (strpbrk(s, "\\\n\r") == NULL) {
+		standard_literal(s, out);
+		return;
+	}
+	mgen_buf_puts(out, "E'");
+	for (; *s; s++) {
+		if (*s == '\\')
+			mgen_buf_puts(out, "\\\\");
+		else if (*s == '\'')
+			mgen_buf_puts(out, "''");
+		else if (*s == '\n')
+			mgen_buf_puts(out, "\\n");
+		else if (*s == '\r')
+			mgen_buf_puts(out, "\\r");
+		else
+			mgen_buf_putc(out, *s);
+	}
+	mgen_buf_putc(out, '\'');
+}
+
+/* MySQL/MariaDB: ' doubled (never \'), \ doubled, all else as is. The
+ * literal ends at the same quote with and without NO_BACKSLASH_ESCAPES;
+ * its text is exact with backslash escapes on (the session's setting,
+ * mgen_dialect_session_sql), and only shows backslashes doubled without
+ * them. */
+static void mysql_literal(const char *s, mgen_buf *out)
+{
+	mgen_buf_putc(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			mgen_buf_putc(out, *s);
+		mgen_buf_putc(out, *s);
+	}
+	mgen_buf_putc(out, '\'');
+}
+
+/* Databricks, Snowflake: backslash escapes always processed: \ first,
+ * then ' as \', line breaks and tab as \n \r \t. */
+static void backslash_literal(const char *s, mgen_buf *out)
+{
+	mgen_buf_putc(out, '\'');
+	for (; *s; s++) {
+		switch (*s) {
 		case '\\':
 			mgen_buf_puts(out, "\\\\");
 			break;
@@ -166,11 +262,102 @@ int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out)
 			mgen_buf_puts(out, "\\t");
 			break;
 		default:
-			mgen_buf_putc(out, *p);
+			mgen_buf_putc(out, *s);
 		}
 	}
 	mgen_buf_putc(out, '\'');
+}
+
+/* SQL Server: N'...' with ' doubled. A backslash followed by LF or CR LF
+ * is a line continuation the server removes with the line break, so such
+ * a backslash is followed by one more continuation (\ LF) that is
+ * removed instead, leaving the text's own backslash and line break. */
+static void sqlserver_literal(const char *s, mgen_buf *out)
+{
+	mgen_buf_puts(out, "N'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			mgen_buf_putc(out, '\'');
+		mgen_buf_putc(out, *s);
+		if (*s == '\\' &&
+		    (s[1] == '\n' || (s[1] == '\r' && s[2] == '\n')))
+			mgen_buf_puts(out, "\\\n");
+	}
+	mgen_buf_putc(out, '\'');
+}
+
+int mgen_dialect_string_literal(mgen_dialect d, const char *s, mgen_buf *out)
+{
+	if (s == NULL)
+		return MGEN_EINVAL;
+	switch (d) {
+	case MGEN_DIALECT_POSTGRESQL:
+	case MGEN_DIALECT_DUCKDB:
+		pg_literal(s, out);
+		break;
+	case MGEN_DIALECT_SQLITE:
+		sqlite_literal(s, out);
+		break;
+	case MGEN_DIALECT_MYSQL:
+		mysql_literal(s, out);
+		break;
+	case MGEN_DIALECT_DATABRICKS:
+	case MGEN_DIALECT_SNOWFLAKE:
+		backslash_literal(s, out);
+		break;
+	case MGEN_DIALECT_SQLSERVER:
+		sqlserver_literal(s, out);
+		break;
+	default:
+		standard_literal(s, out);
+		break;
+	}
 	return mgen_buf_error(out);
+}
+
+int mgen_dialect_session_sql(mgen_dialect d, mgen_buf *out)
+{
+	switch (d) {
+	case MGEN_DIALECT_POSTGRESQL:
+		mgen_buf_puts(out, "SET standard_conforming_strings = on;");
+		break;
+	case MGEN_DIALECT_MYSQL:
+		mgen_buf_puts(out, "SET SESSION sql_mode = TRIM(BOTH ',' FROM "
+				   "REPLACE(CONCAT(',', @@SESSION.sql_mode, "
+				   "','), ',NO_BACKSLASH_ESCAPES,', ','));");
+		break;
+	default:
+		break;
+	}
+	return mgen_buf_error(out);
+}
+
+const char *mgen_wh__encoding_sql(mgen_dialect d)
+{
+	if (d == MGEN_DIALECT_POSTGRESQL)
+		return "SELECT current_setting('client_encoding')";
+	if (d == MGEN_DIALECT_MYSQL)
+		return "SELECT @@character_set_client";
+	return NULL;
+}
+
+int mgen_wh__unsafe_encoding(mgen_dialect d, const char *enc)
+{
+	/* PostgreSQL's client-only encodings; MySQL's character sets with
+	 * escape_with_backslash_is_dangerous (strings/ctype-*.c) */
+	static const char *const pg[] = {"BIG5", "GB18030", "GBK",
+					 "JOHAB", "SJIS", "SHIFT_JIS_2004",
+					 "UHC", NULL};
+	static const char *const my[] = {"big5", "cp932", "gbk", "gb18030",
+					 "sjis", NULL};
+	const char *const *l = d == MGEN_DIALECT_POSTGRESQL ? pg
+			       : d == MGEN_DIALECT_MYSQL    ? my
+							    : NULL;
+
+	for (; l && *l; l++)
+		if (mgen__strcasecmp(enc, *l) == 0)
+			return 1;
+	return 0;
 }
 
 int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t, mgen_buf *out)

@@ -182,6 +182,55 @@ static int detect_dialect(mgen_wh *wh, mgen_err *err)
 	return 0;
 }
 
+static int run(mgen_wh *wh, const char *what, const char *sql,
+	       const char *const *params, size_t n, int counted,
+	       mgen_wh_stmt **out);
+
+/*
+ * Puts the session into the rules the dialect's literals are written for
+ * (mgen_dialect_session_sql: PostgreSQL standard_conforming_strings = on,
+ * MySQL/MariaDB without NO_BACKSLASH_ESCAPES) and refuses a client
+ * encoding in which a backslash byte can be part of a multibyte character
+ * (mgen_wh__unsafe_encoding). Not counted: it reads no table data.
+ * 0 or MGEN_EDB with the reason in wh->errmsg.
+ */
+static int session_setup(mgen_wh *wh)
+{
+	mgen_buf sql = MGEN_BUF_INIT;
+	const char *enc_sql = mgen_wh__encoding_sql(wh->dialect);
+	mgen_wh_stmt *st = NULL;
+	char *enc = NULL;
+	int rc = mgen_dialect_session_sql(wh->dialect, &sql);
+
+	if (rc == 0 && sql.len)
+		rc = run(wh, "cannot set the session's string literal rules",
+			 mgen_buf_str(&sql), NULL, 0, 0, &st);
+	mgen_wh__stmt_free(st);
+	st = NULL;
+	mgen_buf_release(&sql);
+	if (rc == 0 && enc_sql) {
+		rc = run(wh, "cannot read the client encoding", enc_sql, NULL,
+			 0, 0, &st);
+		if (rc == 0 && (rc = mgen_wh__fetch(st)) == 1)
+			rc = mgen_wh__get_text(st, 0, 0, &enc);
+		if (rc == 0 && enc && mgen_wh__unsafe_encoding(wh->dialect,
+							       enc)) {
+			mgen_wh__set_error(
+			    wh,
+			    "client encoding '%s' is refused: a backslash "
+			    "byte can end one of its multibyte characters, so "
+			    "no string literal is safe; use UTF-8",
+			    enc);
+			rc = MGEN_EDB;
+		}
+	}
+	free(enc);
+	mgen_wh__stmt_free(st);
+	if (rc == MGEN_ENOMEM)
+		mgen_wh__set_error(wh, "out of memory setting up the session");
+	return rc ? MGEN_EDB : 0;
+}
+
 /* SQLite: a 256 KiB page cache instead of the default 2 MB. metagen reads
  * each table's pages once, so a bigger cache only holds pages it will not
  * read again, once per worker connection. Best effort, not counted as a
@@ -232,6 +281,10 @@ int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 	if (dialect == MGEN_DIALECT_AUTO &&
 	    (ret = detect_dialect(wh, err)) != 0)
 		goto fail;
+	if (session_setup(wh) != 0) {
+		ret = mgen_err_set(err, MGEN_EDB, "%s", wh->errmsg);
+		goto fail;
+	}
 	if (wh->dialect == MGEN_DIALECT_SQLITE)
 		sqlite_small_cache(wh);
 	wh->errmsg[0] = '\0';
@@ -263,33 +316,87 @@ unsigned long mgen_wh_query_count(const mgen_wh *wh)
 	return wh->nqueries;
 }
 
-int mgen_wh__query(mgen_wh *wh, const char *what, const char *sql,
-		   mgen_wh_stmt **out)
+/* Binds `n` text parameters (SQL_C_CHAR, UTF-8) to the statement;
+ * `lens` holds their lengths until the statement runs. 0 or MGEN_EDB. */
+static int bind_params(mgen_wh_stmt *st, const char *what,
+		       const char *const *params, size_t n, SQLLEN *lens)
 {
-	mgen_wh_stmt *st;
-	SQLSMALLINT nc = 0;
+	size_t i;
 	SQLRETURN rc;
 
-	*out = NULL;
-	st = calloc(1, sizeof(*st));
-	if (st == NULL)
-		return MGEN_ENOMEM;
-	st->wh = wh;
-	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, wh->dbc, &st->h))) {
-		free(st);
-		return diag(wh, SQL_HANDLE_DBC, wh->dbc, what);
+	for (i = 0; i < n; i++) {
+		const char *p = params[i] ? params[i] : "";
+		lens[i] = (SQLLEN)strlen(p);
+		rc = SQLBindParameter(st->h, (SQLUSMALLINT)(i + 1),
+				      SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
+				      (SQLULEN)(lens[i] ? lens[i] : 1), 0,
+				      (SQLPOINTER)(uintptr_t)p, lens[i],
+				      &lens[i]);
+		if (!SQL_SUCCEEDED(rc))
+			return diag(st->wh, SQL_HANDLE_STMT, st->h, what);
 	}
-	wh->nqueries++;
-	rc = SQLExecDirect(st->h, (SQLCHAR *)(uintptr_t)sql, SQL_NTS);
-	if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) {
-		diag(wh, SQL_HANDLE_STMT, st->h, what);
-		mgen_wh__stmt_free(st);
+	return 0;
+}
+
+/* Executes `sql` with `n` text parameters on a new statement, counted
+ * in the connection's queries when `counted`. */
+static int run(mgen_wh *wh, const char *what, const char *sql,
+	       const char *const *params, size_t n, int counted,
+	       mgen_wh_stmt **out)
+{
+	mgen_wh_stmt *st;
+	SQLLEN *lens = NULL;
+	SQLSMALLINT nc = 0;
+	SQLRETURN rc;
+	int ret = MGEN_ENOMEM;
+
+	*out = NULL;
+	if (n > 0xffff) {
+		mgen_wh__set_error(wh, "%s: %zu parameters (at most 65535)",
+				   what, n);
 		return MGEN_EDB;
 	}
+	st = calloc(1, sizeof(*st));
+	if (st == NULL || (n && (lens = calloc(n, sizeof(*lens))) == NULL))
+		goto fail;
+	st->wh = wh;
+	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, wh->dbc, &st->h))) {
+		ret = diag(wh, SQL_HANDLE_DBC, wh->dbc, what);
+		goto fail;
+	}
+	if ((ret = bind_params(st, what, params, n, lens)) != 0)
+		goto fail;
+	if (counted)
+		wh->nqueries++;
+	rc = SQLExecDirect(st->h, (SQLCHAR *)(uintptr_t)sql, SQL_NTS);
+	if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) {
+		ret = diag(wh, SQL_HANDLE_STMT, st->h, what);
+		goto fail;
+	}
+	/* the values are sent: the statement no longer reads them */
+	SQLFreeStmt(st->h, SQL_RESET_PARAMS);
+	free(lens);
 	if (SQL_SUCCEEDED(SQLNumResultCols(st->h, &nc)))
 		st->ncols = nc;
 	*out = st;
 	return 0;
+fail:
+	free(lens);
+	mgen_wh__stmt_free(st);
+	return ret;
+}
+
+int mgen_wh__query_params(mgen_wh *wh, const char *what, const char *sql,
+			  const char *const *params, size_t n,
+			  mgen_wh_stmt **out)
+{
+	return run(wh, what, sql, params, n, 1, out);
+}
+
+int mgen_wh__query(mgen_wh *wh, const char *what, const char *sql,
+		   mgen_wh_stmt **out)
+{
+	return run(wh, what, sql, NULL, 0, 1, out);
 }
 
 int mgen_wh__ncols(mgen_wh_stmt *st)
@@ -365,16 +472,15 @@ done:
 	return ret;
 }
 
-int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max, char **out)
+/* Reads column `i` as text, whole; a NUL byte in it is refused (MGEN_EDB)
+ * when `no_nul`, else the text ends at it. */
+static int get_chars(mgen_wh_stmt *st, int i, int no_nul, char **out)
 {
 	char chunk[8192];
 	mgen_buf b = MGEN_BUF_INIT;
 	SQLLEN ind;
 	SQLRETURN rc;
 
-	*out = NULL;
-	if (binary_max > 0)
-		return get_binary(st, i, binary_max, out);
 	for (;;) {
 		size_t n;
 
@@ -404,8 +510,29 @@ int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max, char **out)
 		mgen_buf_release(&b);
 		return MGEN_ENOMEM;
 	}
+	if (no_nul && b.len && memchr(b.data, '\0', b.len)) {
+		mgen_buf_release(&b);
+		mgen_wh__set_error(st->wh, "a catalog value holds a NUL byte "
+					   "(result column %d)",
+				   i + 1);
+		return MGEN_EDB;
+	}
 	*out = mgen_buf_detach(&b);
 	return *out ? 0 : MGEN_ENOMEM;
+}
+
+int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max, char **out)
+{
+	*out = NULL;
+	if (binary_max > 0)
+		return get_binary(st, i, binary_max, out);
+	return get_chars(st, i, 0, out);
+}
+
+int mgen_wh__get_name(mgen_wh_stmt *st, int i, char **out)
+{
+	*out = NULL;
+	return get_chars(st, i, 1, out);
 }
 
 void mgen_wh__stmt_free(mgen_wh_stmt *st)

@@ -36,13 +36,29 @@ mgen_wh_tclass mgen_wh__type_class(mgen_dialect d, const char *type);
  * column: catalog, schema, table, ordinal, column, type, comment, ordered
  * by table then ordinal. Both are limited to the tables named in `keys`
  * ((catalog, schema, table) triples, 3*nkeys strings; the catalog is
- * ignored where the connection fixes it) unless `keys` is NULL.
+ * ignored where the connection fixes it) unless `keys` is NULL, through
+ * `?` markers: the names are bound, never part of the text.
  * Return 0, a buffer error or MGEN_EUNSUPPORTED (AUTO).
  */
 int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 			mgen_buf *out);
 int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 			 mgen_buf *out);
+
+/* The names bound to the `?` markers of the queries above for the same
+ * `keys`, in order, into `params` (room for 3 * nkeys; borrowed from
+ * `keys`, NULL names as ""). Returns their number (0 for NULL keys). */
+size_t mgen_wh__key_params(mgen_dialect d, const char *const *keys,
+			   size_t nkeys, const char **params);
+
+/* The query that reads the session's client encoding (one row, one
+ * text cell), or NULL when the dialect has none to check (dialect.c). */
+const char *mgen_wh__encoding_sql(mgen_dialect d);
+
+/* 1 when client encoding `enc` (as the query above returns it) has
+ * multibyte characters whose later bytes can be 0x5c (a backslash), which
+ * no escaping of a literal can make safe; 0 otherwise. */
+int mgen_wh__unsafe_encoding(mgen_dialect d, const char *enc);
 
 /* --- odbc.c helpers for catalog.c and profile.c ------------------------ */
 
@@ -52,6 +68,17 @@ typedef struct mgen_wh_stmt mgen_wh_stmt;
  * the connection's errmsg, prefixed with `what`). */
 int mgen_wh__query(mgen_wh *wh, const char *what, const char *sql,
 		   mgen_wh_stmt **out);
+
+/*
+ * The same with `n` text parameters bound (SQLBindParameter, SQL_C_CHAR:
+ * UTF-8 bytes) to the `?` markers of `sql`, in order; a NULL parameter is
+ * "". The values are never part of the SQL text, so no name from the
+ * warehouse can change what the statement does. `params` need only live
+ * during the call. 0, MGEN_ENOMEM or MGEN_EDB.
+ */
+int mgen_wh__query_params(mgen_wh *wh, const char *what, const char *sql,
+			  const char *const *params, size_t n,
+			  mgen_wh_stmt **out);
 
 /* Number of result columns. */
 int mgen_wh__ncols(mgen_wh_stmt *st);
@@ -70,6 +97,10 @@ int mgen_wh__fetch(mgen_wh_stmt *st);
  * or MGEN_EDB.
  */
 int mgen_wh__get_text(mgen_wh_stmt *st, int i, size_t binary_max, char **out);
+
+/* mgen_wh__get_text for a catalog name or comment: a NUL byte in the
+ * value (which would silently cut the name) is MGEN_EDB. */
+int mgen_wh__get_name(mgen_wh_stmt *st, int i, char **out);
 
 /* Frees the statement. NULL is harmless. */
 void mgen_wh__stmt_free(mgen_wh_stmt *st);

@@ -82,14 +82,15 @@ static void test_dialect__string_literal(void **state)
 	const char *s = "it's a \\path\\\nnext\tend";
 
 	(void)state;
-	check_lit(PG, s, "'it''s a \\path\\\nnext\tend'");
-	check_lit(SQLITE, s, "'it''s a \\path\\\nnext\tend'");
-	check_lit(DUCK, s, "'it''s a \\path\\\nnext\tend'");
+	/* a backslash or line break: E'...' (the same under both settings) */
+	check_lit(PG, s, "E'it''s a \\\\path\\\\\\nnext\tend'");
+	check_lit(SQLITE, s, "'it''s a \\path\\' || char(10) || 'next\tend'");
+	check_lit(DUCK, s, "E'it''s a \\\\path\\\\\\nnext\tend'");
 	/* docs.databricks.com/sql/language-manual/data-types/string-type.html:
 	 * \' \\ \n \t are escapes, '' is two adjacent literals */
 	check_lit(DBX, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
 	check_lit(SNOW, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
-	check_lit(MYSQL, "a\\'b\r", "'a\\\\\\'b\\r'");
+	check_lit(MYSQL, "a\\'b\r", "'a\\\\''b\r'");
 	/* learn.microsoft.com/en-us/sql/t-sql/language-elements/
 	 * sql-server-utilities-statements-backslash: a backslash before LF or
 	 * CR LF is a line continuation and both vanish (on the server:
@@ -153,9 +154,10 @@ static void test_dialect__comment_ddl(void **state)
 		mgen_dialect d;
 		const char *table, *column;
 	} g[] = {
-	    {PG, "COMMENT ON TABLE \"sales\".\"orders\" IS 'Bob''s \\total';",
+	    {PG,
+	     "COMMENT ON TABLE \"sales\".\"orders\" IS E'Bob''s \\\\total';",
 	     "COMMENT ON COLUMN \"sales\".\"orders\".\"amt\" IS "
-	     "'Bob''s \\total';"},
+	     "E'Bob''s \\\\total';"},
 	    /* docs.databricks.com/aws/en/sql/language-manual/
 	     * sql-ref-syntax-ddl-comment (TABLE relation_name IS comment);
 	     * docs.databricks.com/sql/language-manual/
@@ -173,13 +175,13 @@ static void test_dialect__comment_ddl(void **state)
 	     "'Bob\\'s \\\\total';"},
 	    {DUCK,
 	     "COMMENT ON TABLE \"shop\".\"sales\".\"orders\" IS "
-	     "'Bob''s \\total';",
+	     "E'Bob''s \\\\total';",
 	     "COMMENT ON COLUMN \"shop\".\"sales\".\"orders\".\"amt\" IS "
-	     "'Bob''s \\total';"},
+	     "E'Bob''s \\\\total';"},
 	    /* two-part name: the catalog is not a MySQL name part */
 	    {MYSQL,
 	     "ALTER TABLE `sales`.`orders` COMMENT = "
-	     "'Bob\\'s \\\\total';",
+	     "'Bob''s \\\\total';",
 	     NULL},
 	    {SQLITE,
 	     "INSERT INTO _metagen_comments (table_name, column_name, "
@@ -566,10 +568,18 @@ static void test_dialect__listing_sql(void **state)
 	    "system.information_schema.tables WHERE table_catalog <> "
 	    "'system' AND table_schema <> 'information_schema' AND "
 	    "table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW') AND "
-	    "((table_catalog = 'main' AND table_schema = 's\\'x' AND "
-	    "table_name IN ('t1')) OR (table_catalog = 'main' AND "
-	    "table_schema = 's' AND table_name IN ('t2'))) ORDER BY "
+	    "((table_catalog = ? AND table_schema = ? AND "
+	    "table_name IN (?)) OR (table_catalog = ? AND "
+	    "table_schema = ? AND table_name IN (?))) ORDER BY "
 	    "table_catalog, table_schema, table_name");
+	/* the names are bound to the markers, in order, never spliced */
+	{
+		const char *p[6] = {NULL};
+		size_t i;
+		assert_int_equal(mgen_wh__key_params(DBX, keys, 2, p), 6);
+		for (i = 0; i < 6; i++)
+			assert_string_equal(p[i], keys[i]);
+	}
 	mgen_buf_reset(&b);
 	/* PostgreSQL: the catalog is the connection's database */
 	assert_int_equal(mgen_wh__columns_sql(PG, keys, 1, &b), 0);
@@ -577,8 +587,8 @@ static void test_dialect__listing_sql(void **state)
 			       "format_type(a.atttypid, a.atttypmod), "
 			       "col_description(a.attrelid, a.attnum)"));
 	assert_non_null(strstr(mgen_buf_str(&b),
-			       " AND ((n.nspname = 's''x' AND c.relname IN "
-			       "('t1'))) ORDER BY n.nspname, c.relname, "
+			       " AND ((n.nspname = ? AND c.relname IN "
+			       "(?))) ORDER BY n.nspname, c.relname, "
 			       "a.attnum"));
 	mgen_buf_reset(&b);
 	assert_int_equal(mgen_wh__tables_sql(SQLITE, NULL, 0, &b), 0);
@@ -590,7 +600,8 @@ static void test_dialect__listing_sql(void **state)
 	for (d = SQLITE; d <= MSSQL; d++) {
 		mgen_buf_reset(&b);
 		assert_int_equal(mgen_wh__columns_sql(d, keys, 2, &b), 0);
-		assert_non_null(strstr(mgen_buf_str(&b), "'t2'"));
+		assert_null(strstr(mgen_buf_str(&b), "t2"));
+		assert_non_null(strstr(mgen_buf_str(&b), "IN (?"));
 	}
 	/* consecutive keys of one schema share an IN list */
 	{
@@ -600,13 +611,25 @@ static void test_dialect__listing_sql(void **state)
 		assert_int_equal(mgen_wh__columns_sql(PG, same, 3, &b), 0);
 		assert_non_null(strstr(
 		    mgen_buf_str(&b),
-		    " AND ((n.nspname = 's' AND c.relname IN ('t1', 't2')) OR "
-		    "(n.nspname = 'u' AND c.relname IN ('t3'))) ORDER BY"));
+		    " AND ((n.nspname = ? AND c.relname IN (?, ?)) OR "
+		    "(n.nspname = ? AND c.relname IN (?))) ORDER BY"));
 		mgen_buf_reset(&b);
 		assert_int_equal(mgen_wh__columns_sql(SQLITE, same, 3, &b), 0);
 		assert_non_null(strstr(mgen_buf_str(&b),
-				       " AND ((m.name IN ('t1', 't2', 't3')))"
+				       " AND ((m.name IN (?, ?, ?)))"
 				       " ORDER BY m.name, p.cid"));
+		{
+			const char *p[9] = {NULL};
+			assert_int_equal(mgen_wh__key_params(PG, same, 3, p),
+					 5);
+			assert_string_equal(p[0], "s");
+			assert_string_equal(p[2], "t2");
+			assert_string_equal(p[3], "u");
+			assert_string_equal(p[4], "t3");
+			assert_int_equal(
+			    mgen_wh__key_params(SQLITE, same, 3, p), 3);
+			assert_string_equal(p[2], "t3");
+		}
 	}
 	assert_int_equal(mgen_wh__tables_sql(MGEN_DIALECT_AUTO, NULL, 0, &b),
 			 MGEN_EUNSUPPORTED);

@@ -160,15 +160,17 @@ static void test_output__sql_postgresql_escaping(void **state)
 	write_run(f, MGEN_DIALECT_POSTGRESQL, "postgresql");
 	sql = slurp(f, "comments.sql");
 	assert_non_null(strstr(sql, "20261123-153000-ab12"));
-	assert_non_null(strstr(sql, "review before applying"));
-	/* PostgreSQL: quotes doubled, backslash and newlines literal */
+	assert_non_null(strstr(sql, "`metagen apply` does not read this file"));
+	assert_non_null(strstr(sql, "\nSET standard_conforming_strings = on;\n"));
+	/* PostgreSQL: text with a backslash or line break is E'...' (\ and '
+	 * doubled, line breaks escaped), the same under both settings */
 	assert_non_null(strstr(sql, "COMMENT ON TABLE "));
 	assert_non_null(
-	    strstr(sql, "IS 'Orders: It''s a \"quoted\" \\back\\slash\ttab\n"
-			"new line\r\nCRLF é ü 日本';\n"));
+	    strstr(sql, "IS E'Orders: It''s a \"quoted\" \\\\back\\\\slash\ttab"
+			"\\nnew line\\r\\nCRLF é ü 日本';\n"));
 	assert_non_null(strstr(sql, "COMMENT ON COLUMN "));
 	assert_non_null(strstr(sql, "IS 'Primary key.';\n"));
-	assert_non_null(strstr(sql, "IS 'Customer''s name \\ ''x''';\n"));
+	assert_non_null(strstr(sql, "IS E'Customer''s name \\\\ ''x''';\n"));
 	/* kept and failed objects are comment lines, on one line each */
 	assert_non_null(strstr(sql, "-- kept existing comment on "
 				    "db.public.orders.note|x (use "
@@ -176,9 +178,9 @@ static void test_output__sql_postgresql_escaping(void **state)
 	assert_non_null(strstr(sql, "-- kept existing comment on "
 				    "db.public.customers (use"));
 	assert_non_null(strstr(sql, "-- failed: db.public.orders.amount: "
-				    "lm answer missing column\n"));
-	assert_non_null(strstr(sql, "-- failed: db.public.empty: no columns "
-				    "at all\n"));
+				    "lm answer\\nmissing column\n"));
+	assert_non_null(strstr(sql, "-- failed: db.public.empty: no columns"
+				    "\\tat all\n"));
 	assert_null(strstr(sql, "'The customers.'"));
 	/* table statement before its columns, columns in order */
 	assert_true(strstr(sql, "'Orders: ") < strstr(sql, "'Primary key.'"));
