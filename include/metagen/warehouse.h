@@ -48,7 +48,9 @@ int mgen_dialect_parse(const char *name, mgen_dialect *out);
  * MGEN_EUNSUPPORTED when the dialect has no such statement. */
 
 /* A quoted identifier: "a""b" (PostgreSQL, SQLite, Snowflake, DuckDB),
- * `a``b` (Databricks, MySQL), [a]]b] (SQL Server). */
+ * `a``b` (Databricks, MySQL), [a]]b] (SQL Server). PostgreSQL writes a
+ * name holding LF or CR as U&"..." with \ and " doubled and the breaks
+ * as \000A \000D (one line; the same under any setting). */
 int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
 			     mgen_buf *out);
 

@@ -157,11 +157,16 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 	    "--overwrite.\n-- Names and reasons in comment lines are escaped "
 	    "(\\n \\r \\t \\xNN \\uNNNN \\\\):\n-- "
 	    "nothing from the warehouse or the LM ends a line.\n");
-	if (dialect == MGEN_DIALECT_POSTGRESQL ||
-	    dialect == MGEN_DIALECT_MYSQL)
-		mgen_buf_puts(out, "-- The literals below mean the same under "
-				   "either string setting; this sets\n-- the "
-				   "one metagen itself uses.\n");
+	if (dialect == MGEN_DIALECT_POSTGRESQL)
+		mgen_buf_puts(out, "-- The literals below mean the same with "
+				   "standard_conforming_strings on or\n-- off; "
+				   "this SET is the setting metagen itself "
+				   "uses.\n");
+	else if (dialect == MGEN_DIALECT_MYSQL)
+		mgen_buf_puts(out, "-- The literals below end at the same quote "
+				   "with and without NO_BACKSLASH_ESCAPES;\n-- "
+				   "their text is exact without it, which this "
+				   "SET ensures (as metagen does).\n");
 	rc = mgen_dialect_session_sql(dialect, out);
 	if (out->len && out->data[out->len - 1] == ';')
 		mgen_buf_putc(out, '\n');

@@ -13,7 +13,9 @@
  *  - PostgreSQL (postgresql.org/docs/current/sql-syntax-lexical.html,
  *    4.1.1 and 4.1.2.1-2; runtime-config-compatible.html
  *    standard_conforming_strings; multibyte.html, client-only encodings):
- *    identifiers "a""b" (any character but NUL; 63 bytes, NAMEDATALEN-1).
+ *    identifiers "a""b" (any character but NUL; 63 bytes, NAMEDATALEN-1);
+ *    one with a line break as U&"..." (\\, "", \000A, \000D) so the
+ *    statement stays on one line.
  *    In '...' a backslash is an escape when standard_conforming_strings is
  *    off, so text with a backslash or line break is written E'...' (\\,
  *    '', \n, \r), which reads the same under both settings; other text
@@ -50,6 +52,11 @@
  *    text is exact with backslash escapes on, which the session sets
  *    (sql_mode without NO_BACKSLASH_ESCAPES; comments.sql starts with the
  *    same SET), and only shows its backslashes doubled if run without.
+ *    A CR is written \r: the mysql client drops a CR that ends an input
+ *    line (a literal spanning lines lost it, tried on MariaDB 10.11).
+ *    A name is written as is in backticks (no escape exists there): one
+ *    holding CR LF keeps its CR only through a client in binary mode
+ *    (mysql --binary-mode); ODBC sends it as is.
  *    Character sets big5, cp932, gbk, gb18030, sjis are refused (0x5c
  *    can be a trailing byte). `a``b` (any character but NUL). A column
  *    comment needs the full column definition (MODIFY drops NOT NULL/
@@ -148,6 +155,27 @@ static void quote_chars(mgen_dialect d, char *open, char *close)
 	}
 }
 
+/* PostgreSQL, a name with a line break: U&"..." with \ doubled, " doubled
+ * and LF/CR as \000A/\000D (4.1.1 "Unicode escapes"; read the same under
+ * either standard_conforming_strings), so the statement stays on one
+ * line for line-reading clients. */
+static void pg_unicode_ident(const char *ident, mgen_buf *out)
+{
+	const char *p;
+
+	mgen_buf_puts(out, "U&\"");
+	for (p = ident; *p; p++) {
+		if (*p == '\n' || *p == '\r') {
+			mgen_buf_puts(out, *p == '\n' ? "\\000A" : "\\000D");
+			continue;
+		}
+		if (*p == '\\' || *p == '"')
+			mgen_buf_putc(out, *p);
+		mgen_buf_putc(out, *p);
+	}
+	mgen_buf_putc(out, '"');
+}
+
 int mgen_dialect_quote_ident(mgen_dialect d, const char *ident, mgen_buf *out)
 {
 	char open, close;
@@ -155,6 +183,10 @@ int mgen_dialect_quote_ident(mgen_dialect d, const char *ident, mgen_buf *out)
 
 	if (ident == NULL)
 		return MGEN_EINVAL;
+	if (d == MGEN_DIALECT_POSTGRESQL && strpbrk(ident, "\n\r")) {
+		pg_unicode_ident(ident, out);
+		return mgen_buf_error(out);
+	}
 	quote_chars(d, &open, &close);
 	mgen_buf_putc(out, open);
 	for (p = ident; *p; p++) {
@@ -223,15 +255,19 @@ static void pg_literal(const char *s, mgen_buf *out)
 	mgen_buf_putc(out, '\'');
 }
 
-/* MySQL/MariaDB: ' doubled (never \'), \ doubled, all else as is. The
- * literal ends at the same quote with and without NO_BACKSLASH_ESCAPES;
- * its text is exact with backslash escapes on (the session's setting,
- * mgen_dialect_session_sql), and only shows backslashes doubled without
- * them. */
+/* MySQL/MariaDB: ' doubled (never \'), \ doubled, CR as \r, all else as
+ * is. The literal ends at the same quote with and without
+ * NO_BACKSLASH_ESCAPES; its text is exact with backslash escapes on (the
+ * session's setting, mgen_dialect_session_sql), and only shows
+ * backslashes doubled (and a CR as \r) without them. */
 static void mysql_literal(const char *s, mgen_buf *out)
 {
 	mgen_buf_putc(out, '\'');
 	for (; *s; s++) {
+		if (*s == '\r') {
+			mgen_buf_puts(out, "\\r");
+			continue;
+		}
 		if (*s == '\'' || *s == '\\')
 			mgen_buf_putc(out, *s);
 		mgen_buf_putc(out, *s);

@@ -90,7 +90,7 @@ static void test_dialect__string_literal(void **state)
 	 * \' \\ \n \t are escapes, '' is two adjacent literals */
 	check_lit(DBX, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
 	check_lit(SNOW, s, "'it\\'s a \\\\path\\\\\\nnext\\tend'");
-	check_lit(MYSQL, "a\\'b\r", "'a\\\\''b\r'");
+	check_lit(MYSQL, "a\\'b\r", "'a\\\\''b\\r'");
 	/* learn.microsoft.com/en-us/sql/t-sql/language-elements/
 	 * sql-server-utilities-statements-backslash: a backslash before LF or
 	 * CR LF is a line continuation and both vanish (on the server:
