@@ -81,37 +81,6 @@ static size_t read_pg(const char *s, int scs_on, mgen_buf *val)
 	return 0;
 }
 
-/* MySQL string-literals.html: '' is a quote; with backslash escapes on,
- * \0 \' \" \b \n \r \t \Z \\ are escapes, \% and \_ keep the backslash,
- * any other \c is c. */
-static size_t read_mysql(const char *s, int nbe, mgen_buf *val)
-{
-	size_t i = 0;
-
-	if (s[i++] != '\'')
-		return 0;
-	for (; s[i]; i++) {
-		if (s[i] == '\'' && s[i + 1] == '\'') {
-			mgen_buf_putc(val, '\'');
-			i++;
-		} else if (s[i] == '\'') {
-			return i + 1;
-		} else if (!nbe && s[i] == '\\' && s[i + 1]) {
-			const char *from = "0bnrtZ", *to = "\0\b\n\r\t\032";
-			const char *k = strchr(from, s[++i]);
-			if (s[i] == '%' || s[i] == '_')
-				mgen_buf_putc(val, '\\');
-			if (k)
-				mgen_buf_putc(val, to[k - from]);
-			else
-				mgen_buf_putc(val, s[i]);
-		} else {
-			mgen_buf_putc(val, s[i]);
-		}
-	}
-	return 0;
-}
-
 /* Databricks string-type.html (and Snowflake, where '' is also a quote):
  * the lexer pairs a backslash with the next character; with escapes
  * processed \0 \b \n \r \t \Z map, \% \_ keep the backslash, \c is c;
@@ -142,6 +111,13 @@ static size_t read_bs(const char *s, int raw, int dq, mgen_buf *val)
 		}
 	}
 	return 0;
+}
+
+/* MySQL string-literals.html: with backslash escapes on, the Databricks
+ * rules plus '' as a quote; with NO_BACKSLASH_ESCAPES standard SQL. */
+static size_t read_mysql(const char *s, int nbe, mgen_buf *val)
+{
+	return nbe ? read_pg(s, 1, val) : read_bs(s, 0, 1, val);
 }
 
 /* SQL Server: N'...', '' a quote, \ before LF or CR LF removed with it. */
@@ -306,37 +282,41 @@ static void test_dialect_quote__generated_read_back(void **state)
 	mgen_buf_release(&s);
 }
 
-static void check_lit(mgen_dialect d, const char *in, const char *want)
-{
-	mgen_buf b = MGEN_BUF_INIT;
-
-	assert_int_equal(mgen_dialect_string_literal(d, in, &b), 0);
-	assert_string_equal(mgen_buf_str(&b), want);
-	mgen_buf_release(&b);
-}
-
 /* The forms themselves, one attack per dialect. */
 static void test_dialect_quote__golden_literals(void **state)
 {
-	const char *a = "\\'; DROP TABLE x; --";
+	static const struct {
+		mgen_dialect d;
+		const char *in, *want;
+	} g[] = {
+	    {PG, "\\'; DROP TABLE x; --", "E'\\\\''; DROP TABLE x; --'"},
+	    {PG, "it's", "'it''s'"},
+	    {PG, "a\nb\rc", "E'a\\nb\\rc'"},
+	    {DUCK, "\\'; --", "E'\\\\''; --'"},
+	    {SQLITE, "\\'; --", "'\\''; --'"},
+	    {SQLITE, "a\r\nb", "'a' || char(13) || '' || char(10) || 'b'"},
+	    {MYSQL, "\\'; --", "'\\\\''; --'"},
+	    {MYSQL, "a\r\nb\\", "'a\\r\nb\\\\'"},
+	    {DBX, "\\'; --", "'\\\\\\'; --'"},
+	    {SNOW, "a\nb", "'a\\nb'"},
+	    {MSSQL, "\\'; --", "N'\\''; --'"},
+	    {MSSQL, "a\\\nb", "N'a\\\\\n\nb'"},
+	    {MSSQL, "a\\\r\nb", "N'a\\\\\n\r\nb'"},
+	    {MSSQL, "a\\\rb", "N'a\\\rb'"},
+	};
+	mgen_buf b = MGEN_BUF_INIT;
+	size_t i;
 
 	(void)state;
-	check_lit(PG, a, "E'\\\\''; DROP TABLE x; --'");
-	check_lit(PG, "it's", "'it''s'");
-	check_lit(PG, "a\nb\rc", "E'a\\nb\\rc'");
-	check_lit(DUCK, a, "E'\\\\''; DROP TABLE x; --'");
-	check_lit(SQLITE, a, "'\\''; DROP TABLE x; --'");
-	check_lit(SQLITE, "a\r\nb", "'a' || char(13) || '' || char(10) || 'b'");
-	check_lit(MYSQL, a, "'\\\\''; DROP TABLE x; --'");
-	check_lit(MYSQL, "a\r\nb\\", "'a\\r\nb\\\\'");
-	check_lit(DBX, a, "'\\\\\\'; DROP TABLE x; --'");
-	check_lit(SNOW, "a\nb", "'a\\nb'");
-	check_lit(MSSQL, a, "N'\\''; DROP TABLE x; --'");
-	check_lit(MSSQL, "a\\\nb", "N'a\\\\\n\nb'");
-	check_lit(MSSQL, "a\\\r\nb", "N'a\\\\\n\r\nb'");
-	check_lit(MSSQL, "a\\\rb", "N'a\\\rb'");
-	assert_int_equal(mgen_dialect_string_literal(PG, NULL, NULL),
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		mgen_buf_reset(&b);
+		assert_int_equal(mgen_dialect_string_literal(g[i].d, g[i].in, &b),
+				 0);
+		assert_string_equal(mgen_buf_str(&b), g[i].want);
+	}
+	assert_int_equal(mgen_dialect_string_literal(PG, NULL, &b),
 			 MGEN_EINVAL);
+	mgen_buf_release(&b);
 }
 
 /* PostgreSQL U&"..." (4.1.1): "" a quote, \\ a backslash, \XXXX a code
