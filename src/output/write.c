@@ -167,6 +167,9 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 				   "with and without NO_BACKSLASH_ESCAPES;\n-- "
 				   "their text is exact without it, which this "
 				   "SET ensures (as metagen does).\n");
+	else if (dialect == MGEN_DIALECT_SQLSERVER)
+		mgen_buf_puts(out, "-- Run it with sqlcmd -x: sqlcmd replaces "
+				   "$(name) even inside literals.\n");
 	rc = mgen_dialect_session_sql(dialect, out);
 	if (out->len && out->data[out->len - 1] == ';')
 		mgen_buf_putc(out, '\n');

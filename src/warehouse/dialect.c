@@ -65,7 +65,9 @@
  *    literals", "escape string literals"; sql/dialect/
  *    keywords_and_identifiers): '...' with '', backslash literal (no
  *    setting changes that); E'...' as PostgreSQL's, written the same way
- *    (its CLI is the sqlite3 shell's, which drops a CR ending a line).
+ *    (its CLI is the sqlite3 shell's, which drops a CR ending a line;
+ *    COMMENT ON and SELECT of such literals tried through DuckDB's Node
+ *    package).
  *    "a""b". COMMENT ON (0.10+).
  *  - SQL Server (learn.microsoft.com/en-us/sql/t-sql/data-types/
  *    constants-transact-sql; .../language-elements/sql-server-utilities-
@@ -73,9 +75,11 @@
  *    N'...' with ''; a backslash before LF or CR LF is a line continuation
  *    (removed with the break), so such a backslash is written followed by
  *    one more continuation (Microsoft KB 164291, whose workaround this
- *    follows). [a]]b]. sp_addextendedproperty / sp_updateextendedproperty
- *    MS_Description, existence read from sys.extended_properties where
- *    class = 1 (object or column).
+ *    follows; not run here: no SQL Server). sqlcmd replaces $(name)
+ *    inside literals too: comments.sql says to run it with -x. [a]]b].
+ *    sp_addextendedproperty / sp_updateextendedproperty MS_Description,
+ *    existence read from sys.extended_properties where class = 1 (object
+ *    or column).
  */
 #include <ctype.h>
 #include <string.h>

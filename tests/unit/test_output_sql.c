@@ -224,6 +224,10 @@ static void test_output_sql__header_is_true(void **state)
 	assert_int_equal(mgen_output_sql(MGEN_DIALECT_DATABRICKS, NULL, 0, &b),
 			 0);
 	assert_null(strstr(mgen_buf_str(&b), "\nSET "));
+	mgen_buf_reset(&b);
+	assert_int_equal(mgen_output_sql(MGEN_DIALECT_SQLSERVER, NULL, 0, &b),
+			 0);
+	assert_non_null(strstr(mgen_buf_str(&b), "sqlcmd -x"));
 	mgen_buf_release(&b);
 }
 
