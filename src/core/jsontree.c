@@ -294,7 +294,7 @@ static int parse_string(parser *ps, char **out)
 			continue;
 		}
 		n = mgen__utf8_seq((const unsigned char *)ps->p,
-			     (size_t)(ps->end - ps->p));
+				   (size_t)(ps->end - ps->p));
 		if (n == 0) {
 			rc = fail(ps, ps->p, "invalid UTF-8 in string");
 			goto done;

@@ -1,9 +1,10 @@
 /*
  * write.c - the files of a run folder (DESIGN.md "Outputs of a run"):
  * comments.sql (the comment DDL of the run's proposals, to review or run
- * by hand, with kept and failed objects as escaped comment lines), comments.json, manifest.json, and
- * mgen_output_write_all, which writes those plus comments.tsv (tsv.c) and
- * dictionary.md (dictionary.c), each through a temp file and rename.
+ * by hand, with kept and failed objects as escaped comment lines),
+ * comments.json, manifest.json, and mgen_output_write_all, which writes those
+ * plus comments.tsv (tsv.c) and dictionary.md (dictionary.c), each through a
+ * temp file and rename.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ int mgen_output__sql_comment_text(const char *s, mgen_buf *out)
 			    (p[2] == 0xa8 || p[2] == 0xa9))) {
 			/* NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR */
 			mgen_buf_printf(out, "\\u%04x",
-					n == 2 ? 0x85u : 0x2028u + (p[2] - 0xa8u));
+					n == 2 ? 0x85u
+					       : 0x2028u + (p[2] - 0xa8u));
 			p += n;
 		} else {
 			mgen_buf_append(out, (const char *)p, n);
@@ -132,16 +134,12 @@ int mgen_output__sql(const char *run_id, mgen_dialect dialect,
 	return mgen_output__sql_part(run_id, dialect, tables, n, 1, out);
 }
 
-int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
-			  const mgen_table *tables, size_t n, int head,
-			  mgen_buf *out)
+/* comments.sql's header: what the file is, how its comment lines are
+ * escaped, and the session setting its literals are written for. */
+static int sql_head(const char *run_id, mgen_dialect dialect, mgen_buf *out)
 {
-	mgen_buf name = MGEN_BUF_INIT;
-	size_t i, j;
-	int rc = 0;
+	int rc;
 
-	if (!head)
-		goto tables;
 	mgen_buf_puts(out, "-- metagen comments");
 	if (run_id) {
 		mgen_buf_puts(out, " for run ");
@@ -163,10 +161,11 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 				   "this SET is the setting metagen itself "
 				   "uses.\n");
 	else if (dialect == MGEN_DIALECT_MYSQL)
-		mgen_buf_puts(out, "-- The literals below end at the same quote "
-				   "with and without NO_BACKSLASH_ESCAPES;\n-- "
-				   "their text is exact without it, which this "
-				   "SET ensures (as metagen does).\n");
+		mgen_buf_puts(out,
+			      "-- The literals below end at the same quote "
+			      "with and without NO_BACKSLASH_ESCAPES;\n-- "
+			      "their text is exact without it, which this "
+			      "SET ensures (as metagen does).\n");
 	else if (dialect == MGEN_DIALECT_SQLSERVER)
 		mgen_buf_puts(out, "-- Run it with sqlcmd -x: sqlcmd replaces "
 				   "$(name) even inside literals.\n");
@@ -180,7 +179,17 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 		rc = mgen_dialect_setup_ddl(dialect, out);
 		mgen_buf_putc(out, '\n');
 	}
-tables:
+	return rc ? rc : mgen_buf_error(out);
+}
+
+int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
+			  const mgen_table *tables, size_t n, int head,
+			  mgen_buf *out)
+{
+	mgen_buf name = MGEN_BUF_INIT;
+	size_t i, j;
+	int rc = head ? sql_head(run_id, dialect, out) : 0;
+
 	for (i = 0; i < n && rc == 0; i++) {
 		const mgen_table *t = &tables[i];
 		mgen_buf_reset(&name);

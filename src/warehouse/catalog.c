@@ -451,8 +451,7 @@ static int read_sidecar(mgen_wh *wh, const char *const *keys, size_t nkeys,
 	size_t i;
 	int rc;
 
-	if (keys && nkeys &&
-	    (names = malloc(nkeys * sizeof(*names))) == NULL)
+	if (keys && nkeys && (names = malloc(nkeys * sizeof(*names))) == NULL)
 		return MGEN_ENOMEM;
 	mgen_buf_puts(
 	    &sql,

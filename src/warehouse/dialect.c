@@ -385,11 +385,11 @@ int mgen_wh__unsafe_encoding(mgen_dialect d, const char *enc)
 {
 	/* PostgreSQL's client-only encodings; MySQL's character sets with
 	 * escape_with_backslash_is_dangerous (strings/ctype-*.c) */
-	static const char *const pg[] = {"BIG5", "GB18030", "GBK",
-					 "JOHAB", "SJIS", "SHIFT_JIS_2004",
-					 "UHC", NULL};
-	static const char *const my[] = {"big5", "cp932", "gbk", "gb18030",
-					 "sjis", NULL};
+	static const char *const pg[] = {"BIG5",  "GB18030", "GBK",
+					 "JOHAB", "SJIS",    "SHIFT_JIS_2004",
+					 "UHC",	  NULL};
+	static const char *const my[] = {"big5",    "cp932", "gbk",
+					 "gb18030", "sjis",  NULL};
 	const char *const *l = d == MGEN_DIALECT_POSTGRESQL ? pg
 			       : d == MGEN_DIALECT_MYSQL    ? my
 							    : NULL;

@@ -213,8 +213,8 @@ static int session_setup(mgen_wh *wh)
 			 0, 0, &st);
 		if (rc == 0 && (rc = mgen_wh__fetch(st)) == 1)
 			rc = mgen_wh__get_text(st, 0, 0, &enc);
-		if (rc == 0 && enc && mgen_wh__unsafe_encoding(wh->dialect,
-							       enc)) {
+		if (rc == 0 && enc &&
+		    mgen_wh__unsafe_encoding(wh->dialect, enc)) {
 			mgen_wh__set_error(
 			    wh,
 			    "client encoding '%s' is refused: a backslash "
@@ -327,11 +327,10 @@ static int bind_params(mgen_wh_stmt *st, const char *what,
 	for (i = 0; i < n; i++) {
 		const char *p = params[i] ? params[i] : "";
 		lens[i] = (SQLLEN)strlen(p);
-		rc = SQLBindParameter(st->h, (SQLUSMALLINT)(i + 1),
-				      SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
-				      (SQLULEN)(lens[i] ? lens[i] : 1), 0,
-				      (SQLPOINTER)(uintptr_t)p, lens[i],
-				      &lens[i]);
+		rc = SQLBindParameter(
+		    st->h, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT, SQL_C_CHAR,
+		    SQL_VARCHAR, (SQLULEN)(lens[i] ? lens[i] : 1), 0,
+		    (SQLPOINTER)(uintptr_t)p, lens[i], &lens[i]);
 		if (!SQL_SUCCEEDED(rc))
 			return diag(st->wh, SQL_HANDLE_STMT, st->h, what);
 	}
@@ -512,8 +511,9 @@ static int get_chars(mgen_wh_stmt *st, int i, int no_nul, char **out)
 	}
 	if (no_nul && b.len && memchr(b.data, '\0', b.len)) {
 		mgen_buf_release(&b);
-		mgen_wh__set_error(st->wh, "a catalog value holds a NUL byte "
-					   "(result column %d)",
+		mgen_wh__set_error(st->wh,
+				   "a catalog value holds a NUL byte "
+				   "(result column %d)",
 				   i + 1);
 		return MGEN_EDB;
 	}

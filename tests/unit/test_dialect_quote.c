@@ -219,8 +219,8 @@ static void check_reads(const char *in)
 				break;
 			case DBX:
 			case SNOW:
-				len = read_bs(lit.data, mode, all[k] == SNOW,
-					      &v);
+				len =
+				    read_bs(lit.data, mode, all[k] == SNOW, &v);
 				if (mode) { /* raw: the text between quotes */
 					mgen_buf_reset(&w);
 					mgen_buf_append(&w, lit.data + 1,
@@ -234,8 +234,8 @@ static void check_reads(const char *in)
 				len = read_sqlite(lit.data, &v);
 				break;
 			}
-			if (len != lit.len || strcmp(mgen_buf_str(&v),
-						     mgen_buf_str(&w)) != 0)
+			if (len != lit.len ||
+			    strcmp(mgen_buf_str(&v), mgen_buf_str(&w)) != 0)
 				fail_msg("%s mode %d: %s -> %s ends at %zu of "
 					 "%zu, reads %s",
 					 mgen_dialect_name(all[k]), mode, in,
@@ -260,8 +260,9 @@ static void test_dialect_quote__attacks_read_back(void **state)
 static void test_dialect_quote__generated_read_back(void **state)
 {
 	static const char *const alphabet[] = {
-	    "'", "\\", "\"", "`", "]", "[", "\n", "\r", "\t", ";", "-", "/",
-	    "*", "$", "?", "{", "%", "_", "N", "E", "x", "0", "r", "é", " "};
+	    "'", "\\", "\"", "`", "]", "[", "\n", "\r", "\t",
+	    ";", "-",  "/",  "*", "$", "?", "{",  "%",	"_",
+	    "N", "E",  "x",  "0", "r", "é", " "};
 	const size_t na = sizeof(alphabet) / sizeof(alphabet[0]);
 	uint64_t seed = 88172645463325252ull;
 	mgen_buf s = MGEN_BUF_INIT;
@@ -310,8 +311,8 @@ static void test_dialect_quote__golden_literals(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
 		mgen_buf_reset(&b);
-		assert_int_equal(mgen_dialect_string_literal(g[i].d, g[i].in, &b),
-				 0);
+		assert_int_equal(
+		    mgen_dialect_string_literal(g[i].d, g[i].in, &b), 0);
 		assert_string_equal(mgen_buf_str(&b), g[i].want);
 	}
 	assert_int_equal(mgen_dialect_string_literal(PG, NULL, &b),
@@ -356,17 +357,26 @@ static void test_dialect_quote__identifiers(void **state)
 {
 	static const mgen_dialect all[] = {SQLITE, PG,	 DBX,  SNOW,
 					   MYSQL,  DUCK, MSSQL};
-	static const char *const names[] = {
-	    "a\"b", "a`b", "a]b", "[x]", "pwn\nDROP TABLE victim; --",
-	    "cr\rtab\t", "\\'; --", "\"", "``", "]]", "Größe 🩺", ""};
+	static const char *const names[] = {"a\"b",
+					    "a`b",
+					    "a]b",
+					    "[x]",
+					    "pwn\nDROP TABLE victim; --",
+					    "cr\rtab\t",
+					    "\\'; --",
+					    "\"",
+					    "``",
+					    "]]",
+					    "Größe 🩺",
+					    ""};
 	mgen_buf b = MGEN_BUF_INIT, v = MGEN_BUF_INIT;
 	size_t k, n, i;
 
 	(void)state;
 	for (k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
-		char close = all[k] == MSSQL				? ']'
+		char close = all[k] == MSSQL			? ']'
 			     : all[k] == DBX || all[k] == MYSQL ? '`'
-								 : '"';
+								: '"';
 		for (n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
 			mgen_buf_reset(&b);
 			mgen_buf_reset(&v);

@@ -24,13 +24,17 @@
 static const char *const hostile[] = {
     "pwn\nDROP TABLE victim; --",
     "cr\rDROP TABLE victim; --",
-    "ls\xe2\x80\xa8" "DROP TABLE victim; --",
-    "nel\xc2\x85" "DROP TABLE victim; --",
+    "ls\xe2\x80\xa8"
+    "DROP TABLE victim; --",
+    "nel\xc2\x85"
+    "DROP TABLE victim; --",
     "shell\n\\! touch /tmp/pwned",
     "dot\n.shell touch /tmp/pwned",
     "q'uote\"dq`bt]sq\\bs; /* -- */",
     "bad utf8 \xff\xfe\xc0\xaf end",
-    "vt\x0b" "ff\x0c" "esc\x1b[31m",
+    "vt\x0b"
+    "ff\x0c"
+    "esc\x1b[31m",
 };
 #define NH (sizeof(hostile) / sizeof(hostile[0]))
 
@@ -68,7 +72,8 @@ static void build(mgen_table_list *l)
 			c->name = dupe(hostile[j]);
 			c->data_type = dupe("text");
 			assert_int_equal(
-			    mgen_proposal_set(&c->proposal, hostile[(i + j) % NH],
+			    mgen_proposal_set(&c->proposal,
+					      hostile[(i + j) % NH],
 					      MGEN_PATH_LEGACY, st,
 					      hostile[(i + j + 1) % NH]),
 			    0);
@@ -80,8 +85,8 @@ static void build(mgen_table_list *l)
 static int is_statement(const char *line)
 {
 	static const char *const starts[] = {
-	    "COMMENT ON ", "INSERT INTO ", "ALTER TABLE ", "SET ",
-	    "CREATE TABLE ", "DELETE FROM ", "IF EXISTS ", NULL};
+	    "COMMENT ON ",   "INSERT INTO ", "ALTER TABLE ", "SET ",
+	    "CREATE TABLE ", "DELETE FROM ", "IF EXISTS ",   NULL};
 	size_t i, n = strlen(line);
 
 	for (i = 0; starts[i]; i++)
@@ -173,10 +178,9 @@ static void test_output_sql__comment_lines_of_every_dialect(void **state)
 			assert_null(memchr(p + 1, '\r', (size_t)(end - p)));
 			assert_null(memchr(p + 1, '\x0b', (size_t)(end - p)));
 		}
-		assert_non_null(strstr(mgen_buf_str(&b),
-				       "\n-- failed: "));
-		assert_non_null(strstr(mgen_buf_str(&b),
-				       "pwn\\nDROP TABLE victim; --"));
+		assert_non_null(strstr(mgen_buf_str(&b), "\n-- failed: "));
+		assert_non_null(
+		    strstr(mgen_buf_str(&b), "pwn\\nDROP TABLE victim; --"));
 	}
 	mgen_buf_release(&b);
 	mgen_table_list_release(&l);

@@ -21,7 +21,7 @@
 /* Names that break out of a '...' literal or a LIKE, or hide a statement. */
 static const char *const names[] = {
     "a'b", "c\\d", "x') OR 1=1 --", "e\"f", "pwn\nDROP TABLE victim; --",
-    "%_", "?", "Größe 数量", "plain"};
+    "%_",  "?",	   "Größe 数量",    "plain"};
 #define NN (sizeof(names) / sizeof(names[0]))
 
 static int setup(void **state)
@@ -84,8 +84,9 @@ static void test_warehouse_params__bound_bytes(void **state)
 	make_db();
 	wh = connect_sqlite();
 	q = mgen_wh_query_count(wh);
-	assert_int_equal(mgen_wh__query_params(wh, "bind", "SELECT ? || '|' || "
-							   "? || '|' || ?",
+	assert_int_equal(mgen_wh__query_params(wh, "bind",
+					       "SELECT ? || '|' || "
+					       "? || '|' || ?",
 					       p, 3, &st),
 			 0);
 	assert_int_equal(mgen_wh_query_count(wh), q + 1);
@@ -96,11 +97,12 @@ static void test_warehouse_params__bound_bytes(void **state)
 	mgen_wh__stmt_free(st);
 	/* a value is never SQL: the sentinel stays */
 	p[0] = "x'); DROP TABLE victim; --";
-	assert_int_equal(mgen_wh__query_params(
-			     wh, "bind", "SELECT COUNT(*) FROM victim WHERE "
-					 "CAST(v AS TEXT) = ?",
-			     p, 1, &st),
-			 0);
+	assert_int_equal(
+	    mgen_wh__query_params(wh, "bind",
+				  "SELECT COUNT(*) FROM victim WHERE "
+				  "CAST(v AS TEXT) = ?",
+				  p, 1, &st),
+	    0);
 	assert_int_equal(mgen_wh__fetch(st), 1);
 	mgen_wh__stmt_free(st);
 	/* a failure names the place */
