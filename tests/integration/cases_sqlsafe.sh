@@ -23,13 +23,14 @@ sqlsafe_pg() {
 }
 
 # sqlsafe_run NAME CONN CATALOG SCHEMA [generate args...]: a generate over
-# the hostile tables (sentinels excluded) answered by the scripted LM.
+# the hostile tables (sentinels excluded) answered by the scripted LM,
+# bounded to 300 s (the MariaDB apply hung before the literal fix).
 sqlsafe_run() {
 	local name=$1 conn=$2 catalog=$3 schema=$4 rc; shift 4
 	$SQLSAFE script "$TMP/$name.json" "$SQLSAFE_CANARY" "$catalog" "$schema" \
 		|| { fail "cannot write the LM script"; return 1; }
 	start_llm "$name" --script "$TMP/$name.json" || return 1
-	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+	timeout 300 "$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
 		--out "$TMP/$name" --no-offline-fallback --exclude '*victim' --exclude '*.x' \
 		"$@" >"$TMP/$name.stdout" 2>"$TMP/$name.stderr"; rc=$?
 	[ $rc = 0 ] || { tail -5 "$TMP/$name.stderr" >&2; fail "$name: generate exit $rc"; return 1; }
@@ -160,7 +161,7 @@ case_sqlsafe_mariadb_both_modes() {
 	# each), table comments are, exactly
 	$SQLSAFE script-bmp "$TMP/ssmy.json" "$SQLSAFE_CANARY" "" ssmy || { fail "cannot write the LM script"; return 1; }
 	start_llm ssmy --script "$TMP/ssmy.json" || return 1
-	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/ssmy" \
+	timeout 300 "$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/ssmy" \
 		--no-offline-fallback --exclude '*victim' --exclude '*.x' --apply \
 		>"$TMP/ssmy.stdout" 2>"$TMP/ssmy.stderr"; rc=$?
 	[ $rc -le 1 ] || { tail -5 "$TMP/ssmy.stderr" >&2; fail "generate exit $rc"; return 1; }

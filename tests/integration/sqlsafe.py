@@ -160,7 +160,11 @@ def sqlite_snap(path, out):
         for (c,) in db.execute("SELECT name FROM pragma_table_info(?)", (t,)):
             rows.append(["main", t, c, side.pop((t, c), None)])
     rows += [["sidecar-orphan", k[0], k[1], v] for k, v in side.items()]
-    rows.append(["victim", json.dumps(db.execute("SELECT * FROM victim").fetchall())])
+    try:
+        victim = json.dumps(db.execute("SELECT * FROM victim").fetchall())
+    except sqlite3.OperationalError as e:  # dropped: expect() names it
+        victim = f"gone: {e}"
+    rows.append(["victim", victim])
     with open(out, "w", encoding="utf-8") as f:
         json.dump(rows, f)
 
