@@ -17,6 +17,7 @@
 
 #include "core/lm_internal.h"
 #include "metagen/buf.h"
+#include "util/secret.h"
 #include "util/util.h"
 
 typedef struct provider {
@@ -117,6 +118,15 @@ int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 	key = opts->api_key ? opts->api_key : env("METAGEN_API_KEY");
 	if (key == NULL && p)
 		key = env(p->key_env);
+	if (mgen__has_line_break(key)) {
+		mgen_buf_release(&b);
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "the api key holds a line break (CR or LF),"
+				    " which would split its HTTP header: check "
+				    "api_key, api_key_file, METAGEN_API_KEY%s%s",
+				    p && p->key_env ? " and " : "",
+				    p && p->key_env ? p->key_env : "");
+	}
 	t->base = mgen_buf_detach(&b);
 	t->model = mgen__strdup(p ? model + strlen(p->prefix) : model);
 	t->key = key && *key ? mgen__strdup(key) : NULL;
@@ -144,4 +154,46 @@ void mgen_lm__target_release(mgen_lm_target *t)
 		free(t->key);
 	}
 	memset(t, 0, sizeof(*t));
+}
+
+int mgen_lm__endpoint(const mgen_lm_target *t, const char *suffix,
+		      mgen_lm_endpoint *e, mgen_err *err)
+{
+	char why[160] = "";
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (mgen__has_line_break(t->base))
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "api base holds a line break (CR or LF)");
+	rc = mgen__url_join(t->base, suffix, &e->url, why, sizeof(why));
+	if (rc == 0)
+		rc = mgen__secrets_add_from(&e->secrets, t->base);
+	if (rc == 0)
+		rc = mgen__secrets_add(&e->secrets, t->key);
+	if (rc == 0 && (e->shown = mgen__mask_secrets(e->url)) == NULL)
+		rc = MGEN_ENOMEM;
+	if (rc == 0)
+		return 0;
+	mgen_lm__endpoint_release(e);
+	if (rc == MGEN_ECONFIG) {
+		char *shown = mgen__mask_secrets(t->base);
+		rc = mgen_err_set(err, rc, "api base '%s' is not a usable url: "
+				  "%s", shown ? shown : "(hidden)", why);
+		free(shown);
+		return rc;
+	}
+	return mgen_err_set(err, rc, "out of memory");
+}
+
+void mgen_lm__endpoint_release(mgen_lm_endpoint *e)
+{
+	if (e == NULL)
+		return;
+	if (e->url)
+		memset(e->url, 0, strlen(e->url));
+	free(e->url);
+	free(e->shown);
+	mgen__secrets_release(&e->secrets);
+	memset(e, 0, sizeof(*e));
 }
