@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -287,12 +288,34 @@ static const char *value_end(const char *p, const char *stop,
 	return q;
 }
 
+/* [a, z) without surrounding blanks, braces taken off ("}}" -> "}"). */
+static char *unbrace(const char *a, const char *z)
+{
+	char *out, *o;
+
+	while (a < z && (*a == ' ' || *a == '\t'))
+		a++;
+	while (z > a && (z[-1] == ' ' || z[-1] == '\t'))
+		z--;
+	if (z - a < 2 || *a != '{' || z[-1] != '}')
+		return mgen__strndup(a, (size_t)(z - a));
+	out = malloc((size_t)(z - a));
+	if (out == NULL)
+		return NULL;
+	for (o = out, a++, z--; a < z; a++) {
+		*o++ = *a;
+		if (a[0] == '}' && a + 1 < z && a[1] == '}')
+			a++;
+	}
+	*o = '\0';
+	return out;
+}
+
 /* A secret value [v, end): masked, and its forms added. */
 static void secret_value(walk *w, const char *v, const char *end)
 {
 	const char *a = v, *z = end;
-	char *unq, *o;
-	const char *q;
+	char *unq;
 
 	if (w->b)
 		mgen_buf_puts(w->b, MASK);
@@ -305,18 +328,8 @@ static void secret_value(walk *w, const char *v, const char *end)
 		z--;
 	if (z - a < 2 || *a != '{' || z[-1] != '}')
 		return;
-	unq = malloc((size_t)(z - a));
-	if (unq == NULL) {
-		note(w, MGEN_ENOMEM);
-		return;
-	}
-	for (o = unq, q = a + 1; q < z - 1; q++) {
-		*o++ = *q;
-		if (q[0] == '}' && q + 1 < z - 1 && q[1] == '}')
-			q++; /* "}}" is one brace */
-	}
-	*o = '\0';
-	note(w, mgen__secrets_add(w->sv, unq));
+	unq = unbrace(a, z); /* "}}" is one brace */
+	note(w, unq ? mgen__secrets_add(w->sv, unq) : MGEN_ENOMEM);
 	free(unq);
 }
 
@@ -502,6 +515,45 @@ int mgen__secrets_add_from(mgen__secrets *s, const char *text)
 	if (text != NULL)
 		walk_text(&w, text);
 	return w.rc;
+}
+
+/* 1 when [p, eq) is `name`, blanks around it ignored, ASCII case
+ * folded. */
+static int name_is(const char *p, const char *eq, const char *name)
+{
+	while (p < eq && (*p == ' ' || *p == '\t'))
+		p++;
+	while (eq > p && (eq[-1] == ' ' || eq[-1] == '\t'))
+		eq--;
+	return (size_t)(eq - p) == strlen(name) &&
+	       strncasecmp(p, name, (size_t)(eq - p)) == 0;
+}
+
+int mgen__conn_attr(const char *conn, const char *name, char **out)
+{
+	const char *p = conn, *stop, *eq, *end;
+
+	*out = NULL;
+	if (conn == NULL)
+		return 0;
+	stop = conn + strlen(conn);
+	if (is_url(p, stop) || mgen__secret_name(name, strlen(name)))
+		return 0;
+	while (p < stop) {
+		for (eq = p; eq < stop && *eq != '=' && *eq != ';'; eq++)
+			;
+		if (eq == stop || *eq != '=') {
+			p = eq < stop ? eq + 1 : stop;
+			continue;
+		}
+		end = value_end(eq + 1, stop, ";", 1);
+		if (name_is(p, eq, name)) {
+			*out = unbrace(eq + 1, end);
+			return *out ? 0 : MGEN_ENOMEM;
+		}
+		p = end < stop ? end + 1 : stop;
+	}
+	return 0;
 }
 
 /* --- URLs ---------------------------------------------------------------- */

@@ -76,6 +76,15 @@ int mgen__secrets_scrub_str(const mgen__secrets *s, char **text);
 void mgen__secrets_release(mgen__secrets *s);
 
 /*
+ * The value of attribute `name` (ASCII case-insensitive) in ODBC
+ * connection string `conn`, blanks and braces taken off; the first
+ * occurrence wins, as SQLDriverConnect reads it. *out is malloc'd, or
+ * NULL when absent, when `conn` is a URL, or when `name` looks secret
+ * (a secret is never handed out). Returns 0 or MGEN_ENOMEM.
+ */
+int mgen__conn_attr(const char *conn, const char *name, char **out);
+
+/*
  * Joins base URL `base` and `suffix` ("/chat/completions") with
  * libcurl's URL API: the suffix goes at the end of the base's path
  * (a trailing '/' of the path dropped first); query and fragment are
