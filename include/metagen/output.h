@@ -69,8 +69,8 @@ typedef struct mgen_run_info {
  * "data_type", "comment", "path", "status", "reason",
  * "existing_comment"}]}]}; absent values and path/status NONE are null.
  * manifest.json: metagen ("run"), format_version
- * (MGEN_RUN_FORMAT_VERSION), run_id, started_at, finished_at, elapsed_ms, dialect,
- * model, config (config_json parsed; kept as a string when it does not
+ * (MGEN_RUN_FORMAT_VERSION), run_id, started_at, finished_at, elapsed_ms,
+ * dialect, model, config (config_json parsed; kept as a string when it does not
  * parse), config_digest, counts {tables, tables_failed, columns,
  * comments_proposed, kept, failed, by_path {optimized, legacy, offline}}
  * (by_path counts proposed, kept and applied comments; a table failed

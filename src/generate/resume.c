@@ -25,7 +25,7 @@
 #include "util/secret.h"
 #include "util/util.h"
 
-#define HEADER_MAX (1 << 20)	     /* longest header line read */
+#define HEADER_MAX (1 << 20)	  /* longest header line read */
 #define MANIFEST_MAX (256L << 20) /* largest manifest.json read */
 
 /* Adds the non-secret warehouse attributes that name the target. */
@@ -72,8 +72,8 @@ static cJSON *strlist(const mgen_strlist *l)
 
 static int add_str(cJSON *o, const char *k, const char *v)
 {
-	return cJSON_AddItemToObject(o, k, v ? cJSON_CreateString(v)
-					     : cJSON_CreateNull())
+	return cJSON_AddItemToObject(
+		   o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull())
 		   ? 0
 		   : MGEN_ENOMEM;
 }
@@ -120,8 +120,7 @@ static char *header_text(const char *run_id, const mgen_config *cfg,
 	    cJSON_AddNumberToObject(o, "format_version",
 				    MGEN_RUN_FORMAT_VERSION) &&
 	    cJSON_AddStringToObject(o, "run_id", run_id) &&
-	    (status == NULL ||
-	     cJSON_AddStringToObject(o, "status", status)) &&
+	    (status == NULL || cJSON_AddStringToObject(o, "status", status)) &&
 	    cJSON_AddItemToObject(o, "identity", id)) {
 		id = NULL;
 		text = cJSON_PrintUnformatted(o);
@@ -143,8 +142,10 @@ static int take_lock(int fd, const char *dir, mgen_err *err)
 				    "checkpoint.jsonl is locked); let it "
 				    "finish, or stop it first",
 				    dir);
-	return mgen_err_set(err, MGEN_EIO, "cannot lock '%s/checkpoint.jsonl':"
-			    " %s", dir, strerror(errno));
+	return mgen_err_set(err, MGEN_EIO,
+			    "cannot lock '%s/checkpoint.jsonl':"
+			    " %s",
+			    dir, strerror(errno));
 }
 
 int mgen__checkpoint_create(const char *dir, const char *run_id,
@@ -175,9 +176,10 @@ int mgen__checkpoint_create(const char *dir, const char *run_id,
 			0600);
 	if (fd < 0 || (rc = take_lock(fd, dir, err)) != 0 ||
 	    dprintf(fd, "%s\n", head) < 0 || (*out = fdopen(fd, "a")) == NULL)
-		rc = rc ? rc : mgen_err_set(err, MGEN_EIO,
-					    "cannot write '%s/checkpoint.jsonl'",
-					    dir);
+		rc = rc ? rc
+			: mgen_err_set(err, MGEN_EIO,
+				       "cannot write '%s/checkpoint.jsonl'",
+				       dir);
 done:
 	if (rc != 0 && fd >= 0)
 		close(fd);
@@ -231,13 +233,15 @@ static int ours(const cJSON *o, const char *what, const char *run_id)
 
 	m = mgen__json_str(o, "metagen");
 	if (id == NULL || id[0] == '\0' || strlen(id) > 63 ||
-	    mgen__json_num(o, "format_version", -1) != MGEN_RUN_FORMAT_VERSION ||
+	    mgen__json_num(o, "format_version", -1) !=
+		MGEN_RUN_FORMAT_VERSION ||
 	    (what && (m == NULL || strcmp(m, what) != 0)))
 		return 0;
 	for (i = 0; id[i]; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789-_.",
-			    id[i]))
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789-_.",
+			id[i]))
 			return 0;
 	return run_id == NULL || strcmp(id, run_id) == 0;
 }
@@ -261,8 +265,7 @@ static int same_run(const cJSON *was, const cJSON *now, mgen_err *err)
 				  "resume: %s differs from the run's (run: "
 				  "%.200s, now: %.200s); a resume must use the "
 				  "run's warehouse, scope, model and paths",
-				  b->string, sa ? sa : "absent",
-				  sb ? sb : "?");
+				  b->string, sa ? sa : "absent", sb ? sb : "?");
 		free(sa);
 		free(sb);
 		break;
@@ -286,8 +289,7 @@ static int check_run(const char *dir, const mgen_config *cfg, char *run_id,
 	mgen_buf_printf(&path, "%s/manifest.json", dir);
 	if (head && ours(head, "checkpoint", NULL) && !mgen_buf_error(&path))
 		man = read_object(mgen_buf_str(&path), 0, MANIFEST_MAX);
-	if (man == NULL ||
-	    !ours(man, NULL, mgen__json_str(head, "run_id"))) {
+	if (man == NULL || !ours(man, NULL, mgen__json_str(head, "run_id"))) {
 		rc = mgen_err_set(err, MGEN_ECONFIG,
 				  "resume: '%s' is not a metagen run folder "
 				  "(it needs the checkpoint.jsonl and "
@@ -300,8 +302,9 @@ static int check_run(const char *dir, const mgen_config *cfg, char *run_id,
 	if (now == NULL)
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	else
-		rc = same_run(cJSON_GetObjectItemCaseSensitive(head, "identity"),
-			      now, err);
+		rc =
+		    same_run(cJSON_GetObjectItemCaseSensitive(head, "identity"),
+			     now, err);
 	if (rc == 0)
 		snprintf(run_id, cap, "%s", mgen__json_str(head, "run_id"));
 done:
@@ -313,8 +316,7 @@ done:
 }
 
 int mgen__checkpoint_claim(const char *dir, const mgen_config *cfg,
-			   char *run_id, size_t cap, FILE **out,
-			   mgen_err *err)
+			   char *run_id, size_t cap, FILE **out, mgen_err *err)
 {
 	mgen_buf path = MGEN_BUF_INIT;
 	int fd = -1, rc;

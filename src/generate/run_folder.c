@@ -49,8 +49,8 @@ int mgen__run_folder_claim(mgen__run *run, mgen_run_result *res, mgen_err *err)
 		rc = mgen_err_set(err, MGEN_ECONFIG,
 				  "resume: no run folder '%s'", res->run_dir);
 	if (rc == 0)
-		rc = mgen__checkpoint_claim(res->run_dir, run->cfg,
-					    run->run_id, sizeof(run->run_id),
+		rc = mgen__checkpoint_claim(res->run_dir, run->cfg, run->run_id,
+					    sizeof(run->run_id),
 					    &run->checkpoint, err);
 	if (rc == 0) {
 		free(res->run_id);
@@ -67,9 +67,9 @@ int mgen__run_folder_create(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	int rc = run_dir_path(run, res, err);
 
 	if (rc == 0 && mgen__mkdirs(res->run_dir) != 0)
-		rc = mgen_err_set(err, MGEN_EIO,
-				  "cannot create run folder '%s'",
-				  res->run_dir);
+		rc =
+		    mgen_err_set(err, MGEN_EIO, "cannot create run folder '%s'",
+				 res->run_dir);
 	if (rc == 0)
 		rc = mgen__checkpoint_create(res->run_dir, run->run_id,
 					     run->cfg, &run->checkpoint, err);

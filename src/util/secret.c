@@ -41,7 +41,7 @@
 int mgen__secret_name(const char *name, size_t len)
 {
 	static const char *const words[] = {
-	    "pwd", "pass", "secret", "token", "key",
+	    "pwd",	  "pass",    "secret", "token",	 "key",
 	    "credential", "private", "cookie", "bearer", "signature"};
 	static const char *const names[] = {"auth", "sig", "code", "jwt"};
 	char low[64];
@@ -49,7 +49,8 @@ int mgen__secret_name(const char *name, size_t len)
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (c == '%' && i + 2 < len && isxdigit((unsigned char)name[i + 1]) &&
+		if (c == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)name[i + 1]) &&
 		    isxdigit((unsigned char)name[i + 2])) {
 			char hex[3] = {name[i + 1], name[i + 2], '\0'};
 			c = (unsigned char)strtol(hex, NULL, 16);
@@ -268,8 +269,8 @@ static void walk_url(walk *w, const char *p, const char *end);
 
 /* End of a value starting at `p`: a {braced} value (when `braces`) runs
  * to its closing brace ("}}" is a literal brace), then to a separator. */
-static const char *value_end(const char *p, const char *stop,
-			     const char *seps, int braces)
+static const char *value_end(const char *p, const char *stop, const char *seps,
+			     int braces)
 {
 	const char *q = p;
 
@@ -403,10 +404,10 @@ static void url_userinfo(walk *w, CURLU *u)
 		du = user ? pct_decode(user, user + strlen(user)) : NULL;
 		dp = pw ? pct_decode(pw, pw + strlen(pw)) : NULL;
 		mgen_buf_printf(&basic, "%s:%s", du ? du : "", dp ? dp : "");
-		b64 = mgen_buf_error(&basic)
-			  ? NULL
-			  : mgen__base64((unsigned char *)basic.data,
-					 basic.len);
+		b64 =
+		    mgen_buf_error(&basic)
+			? NULL
+			: mgen__base64((unsigned char *)basic.data, basic.len);
 		note(w, b64 ? mgen__secrets_add(w->sv, b64) : MGEN_ENOMEM);
 		if (user)
 			note(w, add_both(w->sv, user, user + strlen(user)));
@@ -558,8 +559,8 @@ int mgen__conn_attr(const char *conn, const char *name, char **out)
 
 /* --- URLs ---------------------------------------------------------------- */
 
-int mgen__url_join(const char *base, const char *suffix, char **out,
-		   char *why, size_t whylen)
+int mgen__url_join(const char *base, const char *suffix, char **out, char *why,
+		   size_t whylen)
 {
 	CURLU *u = curl_url();
 	char *path = NULL, *scheme = NULL, *url = NULL;
@@ -574,8 +575,8 @@ int mgen__url_join(const char *base, const char *suffix, char **out,
 	uc = curl_url_set(u, CURLUPART_URL, base, 0);
 	if (uc == CURLUE_OK)
 		uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-	if (uc != CURLUE_OK || (strcmp(scheme, "http") != 0 &&
-				strcmp(scheme, "https") != 0)) {
+	if (uc != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
 		snprintf(why, whylen, "%s",
 			 uc != CURLUE_OK ? curl_url_strerror(uc)
 					 : "not an http or https url");

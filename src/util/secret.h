@@ -44,7 +44,10 @@ typedef struct mgen__secrets {
 	size_t n;
 } mgen__secrets;
 
-#define MGEN__SECRETS_INIT {NULL, 0}
+#define MGEN__SECRETS_INIT                                                     \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
 
 /* Adds a copy of `value` (ignored when NULL or empty). 0 or
  * MGEN_ENOMEM. */
@@ -93,8 +96,8 @@ int mgen__conn_attr(const char *conn, const char *name, char **out);
  * malloc'd *out, MGEN_ENOMEM, or MGEN_ECONFIG when libcurl does not
  * accept `base` as a URL (the reason in `why`, `whylen` bytes).
  */
-int mgen__url_join(const char *base, const char *suffix, char **out,
-		   char *why, size_t whylen);
+int mgen__url_join(const char *base, const char *suffix, char **out, char *why,
+		   size_t whylen);
 
 /* 1 when `s` holds a CR or LF (a value that would split an HTTP header
  * or a line of a file). */

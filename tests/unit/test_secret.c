@@ -49,19 +49,58 @@ static int has_value(const mgen__secrets *s, const char *v)
 
 static void test_secret__names_any_case_and_spelling(void **state)
 {
-	static const char *const secret[] = {
-	    "PWD", "pwd", "Password", "PASSWORD", "password1", "Token",
-	    "AuthToken", "Auth_AccessToken", "AccessToken", "PrivateKey",
-	    "PRIV_KEY_FILE_PWD", "priv_key_file", "PRIV_KEY_BASE64",
-	    "Auth_Client_Secret", "client_secret", "KeyStoreSecret",
-	    "ProxyPWD", "TrustStorePwd", "api-key", "api_key", "APIKEY",
-	    "apiKey", "passcode", "X-Amz-Signature", "X-Amz-Credential",
-	    "sig", "code", "access_token", " pwd ", "api%2Dkey", "auth",
-	    "Auth_RefreshToken", "sslpassword", NULL};
-	static const char *const plain[] = {
-	    "Driver", "Server", "Host", "Port", "Database", "UID", "User",
-	    "HTTPPath", "SSL", "AuthMech", "ThriftTransport", "Schema",
-	    "Warehouse", "Role", "api-version", "sslmode", "DSN", NULL};
+	static const char *const secret[] = {"PWD",
+					     "pwd",
+					     "Password",
+					     "PASSWORD",
+					     "password1",
+					     "Token",
+					     "AuthToken",
+					     "Auth_AccessToken",
+					     "AccessToken",
+					     "PrivateKey",
+					     "PRIV_KEY_FILE_PWD",
+					     "priv_key_file",
+					     "PRIV_KEY_BASE64",
+					     "Auth_Client_Secret",
+					     "client_secret",
+					     "KeyStoreSecret",
+					     "ProxyPWD",
+					     "TrustStorePwd",
+					     "api-key",
+					     "api_key",
+					     "APIKEY",
+					     "apiKey",
+					     "passcode",
+					     "X-Amz-Signature",
+					     "X-Amz-Credential",
+					     "sig",
+					     "code",
+					     "access_token",
+					     " pwd ",
+					     "api%2Dkey",
+					     "auth",
+					     "Auth_RefreshToken",
+					     "sslpassword",
+					     NULL};
+	static const char *const plain[] = {"Driver",
+					    "Server",
+					    "Host",
+					    "Port",
+					    "Database",
+					    "UID",
+					    "User",
+					    "HTTPPath",
+					    "SSL",
+					    "AuthMech",
+					    "ThriftTransport",
+					    "Schema",
+					    "Warehouse",
+					    "Role",
+					    "api-version",
+					    "sslmode",
+					    "DSN",
+					    NULL};
 	char longname[200];
 	size_t i;
 
@@ -156,8 +195,7 @@ static void test_secret__collects_every_form(void **state)
 	assert_true(has_value(&s, "K+1"));
 	assert_true(has_value(&s, b64)); /* what HTTP Basic would send */
 	assert_int_equal(
-	    mgen__secrets_add_from(&s, "PWD={x;y}}z};Token=t1;Server=srv"),
-	    0);
+	    mgen__secrets_add_from(&s, "PWD={x;y}}z};Token=t1;Server=srv"), 0);
 	assert_true(has_value(&s, "x;y}z"));
 	assert_true(has_value(&s, "t1"));
 	assert_false(has_value(&s, "srv"));
@@ -245,13 +283,13 @@ static void test_secret__url_join_keeps_the_query(void **state)
 			 0);
 	assert_string_equal(u, "http://u:p@[::1]:8/v1/chat/completions?k=1#f");
 	free(u);
-	assert_int_equal(mgen__url_join("ftp://h/x", "/y", &u, why,
-					sizeof(why)),
-			 MGEN_ECONFIG);
+	assert_int_equal(
+	    mgen__url_join("ftp://h/x", "/y", &u, why, sizeof(why)),
+	    MGEN_ECONFIG);
 	assert_null(u);
-	assert_int_equal(mgen__url_join("not a url", "/y", &u, why,
-					sizeof(why)),
-			 MGEN_ECONFIG);
+	assert_int_equal(
+	    mgen__url_join("not a url", "/y", &u, why, sizeof(why)),
+	    MGEN_ECONFIG);
 	assert_int_equal(mgen__url_join("http://h/v1\r\nX-Evil: 1", "/y", &u,
 					why, sizeof(why)),
 			 MGEN_ECONFIG);
@@ -261,8 +299,7 @@ static void test_secret__url_join_keeps_the_query(void **state)
 	assert_false(mgen__has_line_break(NULL));
 }
 
-static void test_secret__config_json_masks_connection_and_api_base(
-    void **state)
+static void test_secret__config_json_masks_connection_and_api_base(void **state)
 {
 	mgen_config cfg;
 	mgen_err err = MGEN_ERR_INIT;
@@ -322,9 +359,8 @@ static void test_secret__api_key_file(void **state)
 	assert_non_null(strstr(err.msg, path));
 	assert_null(strstr(err.msg, "sk-1"));
 	/* api_key wins over the file */
-	assert_int_equal(mgen_config_set(&cfg, "api_key", "direct", 0, "t",
-					 &err),
-			 0);
+	assert_int_equal(
+	    mgen_config_set(&cfg, "api_key", "direct", 0, "t", &err), 0);
 	assert_int_equal(mgen_config_read_api_key(&cfg, &key, &err), 0);
 	assert_string_equal(key, "direct");
 	free(key);
