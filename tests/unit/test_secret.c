@@ -299,6 +299,34 @@ static void test_secret__url_join_keeps_the_query(void **state)
 	assert_false(mgen__has_line_break(NULL));
 }
 
+static void test_secret__conn_attr_reads_like_the_driver_manager(void **state)
+{
+	char *v = NULL;
+
+	(void)state;
+	/* the first occurrence wins; names fold case; braces come off */
+	assert_int_equal(
+	    mgen__conn_attr(" server = h1 ;SERVER=h2;Database={a;b}}c}",
+			    "Server", &v),
+	    0);
+	assert_string_equal(v, "h1");
+	free(v);
+	assert_int_equal(
+	    mgen__conn_attr("Server=h;DATABASE={a;b}}c}", "database", &v), 0);
+	assert_string_equal(v, "a;b}c");
+	free(v);
+	assert_int_equal(mgen__conn_attr("Server=h", "database", &v), 0);
+	assert_null(v);
+	/* a secret is never handed out, nor is anything of a URL */
+	assert_int_equal(mgen__conn_attr("PWD=x;Server=h", "PWD", &v), 0);
+	assert_null(v);
+	assert_int_equal(mgen__conn_attr("https://h/?server=x", "server", &v),
+			 0);
+	assert_null(v);
+	assert_int_equal(mgen__conn_attr(NULL, "server", &v), 0);
+	assert_null(v);
+}
+
 static void test_secret__config_json_masks_connection_and_api_base(void **state)
 {
 	mgen_config cfg;
@@ -384,6 +412,8 @@ int main(void)
 	    cmocka_unit_test(test_secret__scrub_str),
 	    cmocka_unit_test(test_secret__hostile_sizes),
 	    cmocka_unit_test(test_secret__url_join_keeps_the_query),
+	    cmocka_unit_test(
+		test_secret__conn_attr_reads_like_the_driver_manager),
 	    cmocka_unit_test(
 		test_secret__config_json_masks_connection_and_api_base),
 	    cmocka_unit_test(test_secret__api_key_file),
