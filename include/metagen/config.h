@@ -193,8 +193,8 @@ char *mgen_config_to_json(const mgen_config *cfg);
  * literal brace) or a URL ("scheme://user:pw@host/db?api-key=x"): the
  * value of every attribute or query parameter whose name looks secret
  * (folded: ASCII case, '_', '-', '.' ignored; it contains pwd, pass,
- * secret, token, key, credential, private, cookie, bearer or signature, or is
- * auth, sig, code or jwt: PWD, Password, AuthToken, PrivateKey,
+ * secret, token, key, credential, private, cookie, bearer or signature,
+ * or is auth, sig, code or jwt: PWD, Password, AuthToken, PrivateKey,
  * PRIV_KEY_FILE_PWD, Auth_Client_Secret, api-key...) becomes "***", and
  * a URL's user and password become "***" (URLs are parsed with libcurl's
  * URL API). Other text is kept. The one masking function of metagen
