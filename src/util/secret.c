@@ -81,7 +81,7 @@ int mgen__secrets_add(mgen__secrets *s, const char *value)
 	size_t i, len;
 	char **v;
 
-	if (value == NULL || *value == '\0')
+	if (value == NULL || strlen(value) < MGEN__SECRET_MIN)
 		return 0;
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->v[i], value) == 0)
@@ -409,7 +409,7 @@ static void url_userinfo(walk *w, CURLU *u)
 			? NULL
 			: mgen__base64((unsigned char *)basic.data, basic.len);
 		note(w, b64 ? mgen__secrets_add(w->sv, b64) : MGEN_ENOMEM);
-		if (user)
+		if (user && !pw) /* a bare userinfo is a token */
 			note(w, add_both(w->sv, user, user + strlen(user)));
 		if (pw)
 			note(w, add_both(w->sv, pw, pw + strlen(pw)));

@@ -44,22 +44,26 @@ typedef struct mgen__secrets {
 	size_t n;
 } mgen__secrets;
 
-#define MGEN__SECRETS_INIT                                                     \
-	{                                                                      \
-		NULL, 0                                                        \
-	}
+/* clang-format off */
+#define MGEN__SECRETS_INIT {NULL, 0}
+/* clang-format on */
 
-/* Adds a copy of `value` (ignored when NULL or empty). 0 or
- * MGEN_ENOMEM. */
+/* Values shorter than this are not scrubbed from text: "k" or "pw" would
+ * take every such letter out of a message or an answer (and out of the
+ * JSON around it). Masking by name (attributes, URLs) still hides them. */
+#define MGEN__SECRET_MIN 4
+
+/* Adds a copy of `value` (ignored when NULL or shorter than
+ * MGEN__SECRET_MIN). 0 or MGEN_ENOMEM. */
 int mgen__secrets_add(mgen__secrets *s, const char *value);
 
 /*
  * Adds every secret value of connection string or URL `text` (the same
  * parse as mgen__mask_secrets): secret attribute values (braced and
- * unbraced forms), a URL's user and password (as written and
- * percent-decoded) and base64 of "user:password" (what HTTP Basic
- * sends), secret query values (as written and decoded). 0 or
- * MGEN_ENOMEM.
+ * unbraced forms), a URL's password (as written and percent-decoded),
+ * its user too when there is no password (a bare userinfo is a token),
+ * base64 of "user:password" (what HTTP Basic sends), secret query
+ * values (as written and decoded). 0 or MGEN_ENOMEM.
  */
 int mgen__secrets_add_from(mgen__secrets *s, const char *text);
 

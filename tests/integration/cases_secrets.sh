@@ -104,6 +104,14 @@ EOF
 		--api-key-file "$TMP/sec.badkey" --out "$out" >"$io/7.out" 2>"$io/7.err"; rc=$?
 	[ $rc = 2 ] || fail "CR/LF key: exit $rc"
 	grep -q 'api_key_file' "$io/7.err" || fail "CR/LF key not named: $(cat "$io/7.err")"
+	METAGEN_API_KEY=$'sk-2\nX-Evil: 1' METAGEN_CONNECTION="$conn" "$BIN" generate --model m \
+		--api-base "$base" --out "$out" >"$io/8.out" 2>"$io/8.err"; rc=$?
+	[ $rc = 2 ] || fail "LF in METAGEN_API_KEY: exit $rc"
+	grep -q 'line break' "$io/8.err" || fail "LF key: $(cat "$io/8.err")"
+	METAGEN_API_KEY=$SEC_KEY METAGEN_CONNECTION="$conn" "$BIN" generate --model m \
+		--api-base "$base"$'\r\nX-Evil: 1' --out "$out" >"$io/9.out" 2>"$io/9.err"; rc=$?
+	[ $rc = 2 ] || fail "CR/LF in api_base: exit $rc"
+	grep -q 'line break' "$io/9.err" || fail "CR/LF base: $(cat "$io/9.err")"
 	# the cache was written (so it was checked), then: no secret anywhere
 	[ -s "$cache/cache.sqlite" ] || fail "no LM cache written"
 	[ "$(find "$out" -type f | wc -l)" -ge 7 ] || fail "too few run files: $(find "$out" -type f)"
