@@ -55,20 +55,34 @@ static const provider *find_provider(const char *model)
 	return NULL;
 }
 
-/* Builds the base URL into `b`: `url`, or for a host "https://" + host +
- * "/serving-endpoints"; trailing slashes dropped. */
-static int build_base(mgen_buf *b, const char *url, int is_host)
+/* Builds the base URL into `b`: `url` without trailing slashes, or for a
+ * host "https://" (when it names no scheme) + host, joined with
+ * "/serving-endpoints" by libcurl's URL API (a query stays last).
+ * Returns 0, MGEN_ENOMEM, or MGEN_ECONFIG with the reason in `err`. */
+static int build_base(mgen_buf *b, const char *url, int is_host,
+		      mgen_err *err)
 {
 	size_t n = strlen(url);
+	char *joined = NULL, why[160] = "";
+	int rc;
 
 	while (n > 0 && url[n - 1] == '/')
 		n--;
 	if (is_host && strstr(url, "://") == NULL)
 		mgen_buf_puts(b, "https://");
 	mgen_buf_append(b, url, n);
-	if (is_host)
-		mgen_buf_puts(b, "/serving-endpoints");
-	return mgen_buf_error(b);
+	if (!is_host || mgen_buf_error(b))
+		return mgen_buf_error(b);
+	rc = mgen__url_join(mgen_buf_str(b), "/serving-endpoints", &joined,
+			    why, sizeof(why));
+	mgen_buf_reset(b);
+	if (rc == MGEN_ECONFIG)
+		return mgen_err_set(err, rc, "DATABRICKS_HOST is not a usable "
+				    "host or url: %s", why);
+	if (rc == 0)
+		mgen_buf_puts(b, joined);
+	free(joined);
+	return rc ? rc : mgen_buf_error(b);
 }
 
 static int missing_base(const char *model, const provider *p, mgen_err *err)
@@ -112,7 +126,12 @@ int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 		base = p->base_dflt;
 	if (base == NULL)
 		return missing_base(model, p, err);
-	rc = build_base(&b, base, p && p->is_host && base != opts->api_base);
+	rc = build_base(&b, base, p && p->is_host && base != opts->api_base,
+			err);
+	if (rc == MGEN_ECONFIG) {
+		mgen_buf_release(&b);
+		return rc;
+	}
 	if (rc != 0)
 		goto done;
 	key = opts->api_key ? opts->api_key : env("METAGEN_API_KEY");
