@@ -46,6 +46,7 @@ typedef struct mgen_config {
 	char *model;             /* model: "offline" = no LM */
 	char *api_base;          /* api_base */
 	char *api_key;           /* api_key: SECRET, never printed */
+	char *api_key_file;      /* api_key_file: file holding the key */
 	double temperature;      /* temperature: 0.1 */
 	int max_tokens;          /* max_tokens: 8192 */
 	int timeout_seconds;     /* timeout_seconds: 120 */
@@ -189,15 +190,29 @@ char *mgen_config_to_json(const mgen_config *cfg);
 /*
  * Masks secrets in an ODBC connection string "k=v;k2=v2" (ODBC 3.x
  * SQLDriverConnect syntax: a value in {braces} may hold ';', "}}" is a
- * literal brace): the value of every attribute whose name contains pwd,
- * passw, token, secret, apikey or api_key (ASCII case-insensitive: PWD,
- * Password, Token, AuthToken, Auth_AccessToken, Secret...) becomes "***";
- * everything else is kept byte for byte. A URL without ';'
- * ("scheme://user:pw@host/db?password=x") has its user password and
- * secret query parameters masked the same way. Returns a malloc'd copy;
- * NULL for NULL or on out of memory.
+ * literal brace) or a URL ("scheme://user:pw@host/db?api-key=x"): the
+ * value of every attribute or query parameter whose name looks secret
+ * (folded: ASCII case, '_', '-', '.' ignored; it contains pwd, pass,
+ * secret, token, key, credential, private, cookie, bearer or signature,
+ * or is auth, sig, code or jwt: PWD, Password, AuthToken, PrivateKey,
+ * PRIV_KEY_FILE_PWD, Auth_Client_Secret, api-key...) becomes "***", and
+ * a URL's user and password become "***" (URLs are parsed with libcurl's
+ * URL API). Other text is kept. The one masking function of metagen
+ * (src/util/secret.c); returns a malloc'd copy; NULL for NULL or on out
+ * of memory.
  */
 char *mgen_config_mask_connection(const char *conn);
+
+/*
+ * The API key the settings give: api_key when set, else the first line
+ * of the file api_key_file names (a trailing "\n" or "\r\n" dropped),
+ * else none (*out NULL: the LM client then reads METAGEN_API_KEY or the
+ * provider's variable). *out is malloc'd; the caller zeroes and frees
+ * it. Returns 0, MGEN_ENOMEM, or MGEN_ECONFIG naming the file when it
+ * cannot be read, is empty, or holds more than one line or a NUL.
+ */
+int mgen_config_read_api_key(const mgen_config *cfg, char **out,
+			     mgen_err *err);
 
 #ifdef __cplusplus
 }

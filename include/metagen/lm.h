@@ -107,7 +107,9 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err);
 /* Frees the client. NULL is harmless. */
 void mgen_lm_free(mgen_lm *lm);
 
-/* The resolved base URL and model name (borrowed), for traces. */
+/* The resolved base URL and model name (borrowed), for traces. The base
+ * is as configured and may hold credentials (user:password@, ?api-key=):
+ * mask it with mgen_config_mask_connection before showing it. */
 const char *mgen_lm_api_base(const mgen_lm *lm);
 const char *mgen_lm_model(const mgen_lm *lm);
 

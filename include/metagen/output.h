@@ -41,6 +41,11 @@ typedef struct mgen_run_info {
 
 #define MGEN_RUN_INFO_VERSION 1
 
+/* The layout version of a run folder (manifest.json's and the
+ * checkpoint header's "format_version"); --resume takes only folders of
+ * this version. */
+#define MGEN_RUN_FORMAT_VERSION 1
+
 /*
  * Writes comments.sql, comments.tsv, comments.json, dictionary.md and
  * manifest.json into info->dir (created when missing) for
@@ -63,8 +68,9 @@ typedef struct mgen_run_info {
  * "path", "status", "reason", "existing_comment", "columns": [{"name",
  * "data_type", "comment", "path", "status", "reason",
  * "existing_comment"}]}]}; absent values and path/status NONE are null.
- * manifest.json: run_id, started_at, finished_at, elapsed_ms, dialect,
- * model, config (config_json parsed; kept as a string when it does not
+ * manifest.json: metagen ("run"), format_version
+ * (MGEN_RUN_FORMAT_VERSION), run_id, started_at, finished_at, elapsed_ms,
+ * dialect, model, config (config_json parsed; kept as a string when it does not
  * parse), config_digest, counts {tables, tables_failed, columns,
  * comments_proposed, kept, failed, by_path {optimized, legacy, offline}}
  * (by_path counts proposed, kept and applied comments; a table failed

@@ -47,10 +47,13 @@ const mgen__config_spec mgen__config_specs[] = {
 	/* LM */
 	{"model", CT(STRING), NULL, "offline", OFF(model), 0, 0, 0,
 	 "LM model name; offline = no LM, comments from names and stats"},
-	{"api_base", CT(STRING), NULL, NULL, OFF(api_base), 0, 0, 0,
-	 "base URL of the OpenAI-compatible endpoint"},
+	{"api_base", CT(STRING), NULL, NULL, OFF(api_base), 0, 0,
+	 MGEN__CF_CONNSTR, "base URL of the OpenAI-compatible endpoint"},
 	{"api_key", CT(STRING), NULL, NULL, OFF(api_key), 0, 0,
-	 MGEN__CF_SECRET, "API key (prefer METAGEN_API_KEY); never printed"},
+	 MGEN__CF_SECRET, "API key (prefer api_key_file or METAGEN_API_KEY); "
+	 "never printed"},
+	{"api_key_file", CT(STRING), NULL, NULL, OFF(api_key_file), 0, 0, 0,
+	 "file holding the API key (used when api_key is unset)"},
 	{"temperature", CT(NUMBER), NULL, "0.1", OFF(temperature), 0, 2, 0,
 	 "sampling temperature"},
 	{"max_tokens", CT(INT), NULL, "8192", OFF(max_tokens), 1, 1000000, 0,

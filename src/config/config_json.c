@@ -1,143 +1,21 @@
 /*
  * config_json.c - the settings as a JSON object for the run manifest
  * (mgen_config_to_json) and secret masking of connection strings
- * (mgen_config_mask_connection). Secrets never leave this file unmasked.
+ * (mgen_config_mask_connection, through util/secret.c, the one masking
+ * function). Secrets never leave this file unmasked.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
 #include "metagen/buf.h"
 #include "util/json.h"
+#include "util/secret.h"
 #include "util/util.h"
-
-/*
- * 1 when an attribute name holds a secret. Matches by substring, ASCII
- * case-insensitive, so PWD, Password, Token, AuthToken, Auth_AccessToken,
- * Secret, Auth_Client_Secret, PRIV_KEY_FILE_PWD are all caught.
- */
-static int secret_name(const char *name, size_t len)
-{
-	static const char *const words[] = {"pwd",    "passw",	"token",
-					    "secret", "apikey", "api_key"};
-	char low[64];
-	size_t i, w;
-
-	while (len > 0 && isspace((unsigned char)*name)) {
-		name++;
-		len--;
-	}
-	while (len > 0 && isspace((unsigned char)name[len - 1]))
-		len--;
-	if (len == 0)
-		return 0;
-	if (len >= sizeof(low))
-		return 1; /* an odd, long name: mask to be safe */
-	for (i = 0; i < len; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[len] = '\0';
-	for (w = 0; w < sizeof(words) / sizeof(words[0]); w++)
-		if (strstr(low, words[w]) != NULL)
-			return 1;
-	return 0;
-}
-
-/* End of an attribute value starting at `p`: a {braced} value runs to
- * its closing brace ("}}" is an escaped brace), then to `sep` or the end. */
-static const char *value_end(const char *p, char sep)
-{
-	const char *q = p;
-
-	while (*q == ' ' || *q == '\t')
-		q++;
-	if (*q == '{') {
-		for (q++; *q; q++) {
-			if (q[0] == '}' && q[1] == '}')
-				q++;
-			else if (*q == '}')
-				break;
-		}
-		if (*q == '\0')
-			return q;
-	}
-	while (*q && *q != sep)
-		q++;
-	return q;
-}
-
-/* Appends `s` (up to `stop` or the end) as name=value attributes split by
- * `sep`, with secret values as "***". */
-static void mask_attrs(mgen_buf *b, const char *s, const char *stop, char sep)
-{
-	const char *p = s, *eq, *end;
-
-	if (stop == NULL)
-		stop = s + strlen(s);
-	while (p < stop) {
-		for (eq = p; eq < stop && *eq != '=' && *eq != sep; eq++)
-			;
-		if (eq == stop || *eq == sep) {
-			mgen_buf_append(b, p, (size_t)(eq - p));
-			if (eq < stop)
-				mgen_buf_putc(b, sep);
-			p = eq < stop ? eq + 1 : stop;
-			continue;
-		}
-		end = value_end(eq + 1, sep);
-		if (end > stop)
-			end = stop;
-		mgen_buf_append(b, p, (size_t)(eq + 1 - p));
-		if (secret_name(p, (size_t)(eq - p)))
-			mgen_buf_puts(b, "***");
-		else
-			mgen_buf_append(b, eq + 1, (size_t)(end - eq - 1));
-		if (end < stop)
-			mgen_buf_putc(b, sep);
-		p = end < stop ? end + 1 : stop;
-	}
-}
-
-/* A URL ("scheme://user:password@host/db?password=x"): masks the
- * password of the user part and secret query parameters. */
-static void mask_url(mgen_buf *b, const char *s, const char *scheme_end)
-{
-	const char *auth = scheme_end + 3, *host_end, *at, *colon, *query;
-
-	host_end = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (colon = auth; colon < host_end; colon++)
-		if (*colon == '@')
-			at = colon;
-	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (colon != NULL) {
-		mgen_buf_append(b, s, (size_t)(colon + 1 - s));
-		mgen_buf_puts(b, "***");
-		s = at;
-	}
-	query = strchr(host_end, '?');
-	if (query == NULL) {
-		mgen_buf_puts(b, s);
-		return;
-	}
-	mgen_buf_append(b, s, (size_t)(query + 1 - s));
-	mask_attrs(b, query + 1, query + 1 + strcspn(query + 1, "#"), '&');
-	mgen_buf_puts(b, query + 1 + strcspn(query + 1, "#"));
-}
 
 char *mgen_config_mask_connection(const char *conn)
 {
-	mgen_buf b = MGEN_BUF_INIT;
-	const char *scheme;
-
-	if (conn == NULL)
-		return NULL;
-	scheme = strstr(conn, "://");
-	if (scheme != NULL && strchr(conn, ';') == NULL)
-		mask_url(&b, conn, scheme);
-	else
-		mask_attrs(&b, conn, NULL, ';');
-	return mgen_buf_detach(&b);
+	return mgen__mask_secrets(conn);
 }
 
 /* The `i`th choice of "a|b|c" as a new string, or NULL. */
@@ -241,4 +119,48 @@ char *mgen_config_to_json(const mgen_config *cfg)
 done:
 	cJSON_Delete(root);
 	return text;
+}
+
+/* The key in file `path`: its first line, without the line end; a
+ * second line, a NUL or nothing at all is refused. */
+static int key_from_file(const char *path, char **out, mgen_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = mgen__read_file(path, &text, &len);
+
+	if (rc == MGEN_ENOMEM)
+		return mgen_err_set(err, rc, "out of memory");
+	if (rc != 0)
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "api_key_file '%s': cannot read it", path);
+	if (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (len > 0 && text[len - 1] == '\r')
+		text[--len] = '\0';
+	if (len == 0 || strlen(text) != len || mgen__has_line_break(text)) {
+		memset(text, 0, len);
+		free(text);
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "api_key_file '%s': %s", path,
+				    len == 0 ? "the file is empty"
+					     : "the key must be one line "
+					       "without NUL, CR or LF");
+	}
+	*out = text;
+	return 0;
+}
+
+int mgen_config_read_api_key(const mgen_config *cfg, char **out,
+			     mgen_err *err)
+{
+	*out = NULL;
+	if (cfg->api_key && cfg->api_key[0]) {
+		*out = mgen__strdup(cfg->api_key);
+		return *out ? 0 : mgen_err_set(err, MGEN_ENOMEM,
+					       "out of memory");
+	}
+	if (cfg->api_key_file && cfg->api_key_file[0])
+		return key_from_file(cfg->api_key_file, out, err);
+	return 0;
 }

@@ -4,12 +4,14 @@
  * processes can read while one writes, busy_timeout for writers that
  * meet. SQLite stays inside this file.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "metagen/buf.h"
 #include "metagen/cache.h"
@@ -61,7 +63,7 @@ int mgen_cache_open(const char *path, mgen_cache **out, mgen_err *err)
 {
 	mgen_cache *c = NULL;
 	char *msg = NULL;
-	int rc;
+	int rc, fd;
 
 	*out = NULL;
 	if (path == NULL || path[0] == '\0')
@@ -70,6 +72,13 @@ int mgen_cache_open(const char *path, mgen_cache **out, mgen_err *err)
 	if (rc != 0)
 		return mgen_err_set(err, rc, "cache: cannot create the folder "
 				    "of '%s'", path);
+	/* created owner-only (answers quote sample values); SQLite gives its
+	 * journal and WAL files the database file's mode */
+	fd = path[0] == ':' || strncmp(path, "file:", 5) == 0
+		 ? -1 /* ":memory:", a URI: not a plain file */
+		 : open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || pthread_mutex_init(&c->mu, NULL) != 0) {
 		free(c);

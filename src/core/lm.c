@@ -32,7 +32,8 @@
 
 struct mgen_lm {
 	mgen_lm_target t;
-	char *url; /* base + "/chat/completions" */
+	mgen_lm_endpoint ep; /* base + "/chat/completions", masked form,
+				secrets to scrub */
 	double temperature;
 	int max_tokens;
 	long timeout_ms;
@@ -110,7 +111,6 @@ static int lm_open_extras(mgen_lm *lm, const mgen_lm_options *opts,
 int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 {
 	mgen_lm_options dflt = MGEN_LM_OPTIONS_INIT;
-	mgen_buf url = MGEN_BUF_INIT;
 	mgen_lm *lm = NULL;
 	int rc;
 
@@ -135,13 +135,13 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 		free(lm);
 		return rc;
 	}
-	mgen_buf_printf(&url, "%s/chat/completions", lm->t.base);
-	lm->url = mgen_buf_detach(&url);
-	if (lm->url == NULL || pthread_mutex_init(&lm->mu, NULL) != 0) {
+	rc = mgen_lm__endpoint(&lm->t, "/chat/completions", &lm->ep, err);
+	if (rc != 0 || pthread_mutex_init(&lm->mu, NULL) != 0) {
 		mgen_lm__target_release(&lm->t);
-		free(lm->url);
+		mgen_lm__endpoint_release(&lm->ep);
 		free(lm);
-		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		return rc ? rc : mgen_err_set(err, MGEN_ENOMEM,
+					      "out of memory");
 	}
 	rc = lm_open_extras(lm, opts, err);
 	if (rc != 0) {
@@ -168,7 +168,7 @@ void mgen_lm_free(mgen_lm *lm)
 	if (lm == NULL)
 		return;
 	mgen_lm__target_release(&lm->t);
-	free(lm->url);
+	mgen_lm__endpoint_release(&lm->ep);
 	free(lm->model_str);
 	free(lm->rollout_id);
 	mgen_cache_close(lm->cache);
@@ -360,15 +360,12 @@ static void one_line(char *s)
 /*
  * The endpoint's own words about a failure: error.message (or an "error"
  * string, or a top-level "message"), else the start of the body, on one
- * line, with the key blanked out should the endpoint echo it.
+ * line (the body was scrubbed of every secret when it arrived).
  */
-static void error_text(const mgen_lm *lm, const mgen_buf *body, char *out,
-		       size_t cap)
+static void error_text(const mgen_buf *body, char *out, size_t cap)
 {
 	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *e;
 	const char *msg = NULL;
-	char *p;
-	size_t klen;
 
 	e = cJSON_GetObjectItemCaseSensitive(root, "error");
 	if (cJSON_IsString(e))
@@ -382,11 +379,6 @@ static void error_text(const mgen_lm *lm, const mgen_buf *body, char *out,
 	snprintf(out, cap, "%.300s", msg);
 	cJSON_Delete(root);
 	one_line(out);
-	if (lm->t.key == NULL || (klen = strlen(lm->t.key)) < 4)
-		return;
-	while ((p = strstr(out, lm->t.key)) != NULL) {
-		memset(p, '*', klen);
-	}
 }
 
 /* Fills `out` from a 200 answer, or returns MGEN_EPARSE. */
@@ -485,7 +477,7 @@ static int setup_handle(const mgen_lm *lm, CURL *h, const char *body,
 	*hdrs = l;
 	if (l == NULL || rc != 0)
 		return MGEN_ENOMEM;
-	curl_easy_setopt(h, CURLOPT_URL, lm->url);
+	curl_easy_setopt(h, CURLOPT_URL, lm->ep.url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -517,15 +509,15 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm answer from %s is larger than %zu "
 				    "bytes",
-				    lm->url, LM_MAX_BODY);
+				    lm->ep.shown, LM_MAX_BODY);
 	if (cc != CURLE_OK)
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm request to %s failed after %d "
 				    "attempt(s): %s",
-				    lm->url, attempts,
+				    lm->ep.shown, attempts,
 				    errbuf[0] ? errbuf
 					      : curl_easy_strerror(cc));
-	error_text(lm, &ans->body, why, sizeof(why));
+	error_text(&ans->body, why, sizeof(why));
 	if (status == 401 || status == 403)
 		return mgen_err_set(err, MGEN_EAUTH,
 				    "endpoint refused the credentials (HTTP "
@@ -535,7 +527,7 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 	return mgen_err_set(err, MGEN_EHTTP,
 			    "lm endpoint %s answered HTTP %ld after %d "
 			    "attempt(s): %s",
-			    lm->url, status, attempts, why);
+			    lm->ep.shown, status, attempts, why);
 }
 
 static void add_usage(mgen_lm *lm, long requests, const mgen_lm_response *r)
@@ -665,6 +657,11 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 		cc = curl_easy_perform(h);
 		if (cc == CURLE_OK)
 			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		if (ans.body.data) { /* before any of it is cut or shown */
+			mgen__secrets_scrub(&lm->ep.secrets, ans.body.data,
+					    ans.body.cap);
+			ans.body.len = strlen(ans.body.data);
+		}
 		out->attempts = attempt + 1;
 		out->http_status = (int)status;
 		if (cc == CURLE_OK && status >= 200 && status < 300) {
@@ -695,6 +692,14 @@ done:
 		curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
 	mgen_buf_release(&ans.body);
+	/* an endpoint may echo the request (headers, URL) in an error or
+	 * an answer: no secret goes further than here */
+	if (rc != 0 && err)
+		mgen__secrets_scrub(&lm->ep.secrets, err->msg,
+				    sizeof(err->msg));
+	if (rc == 0 && mgen__secrets_scrub_str(&lm->ep.secrets,
+					       &out->content) != 0)
+		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	return rc;
 }
 

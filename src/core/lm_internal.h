@@ -7,6 +7,7 @@
 #define METAGEN_LM_INTERNAL_H
 
 #include "metagen/lm.h"
+#include "util/secret.h"
 
 /* What a model string and the environment resolve to; all owned. */
 typedef struct mgen_lm_target {
@@ -18,13 +19,35 @@ typedef struct mgen_lm_target {
 /*
  * Resolves opts->model, opts->api_base and opts->api_key against the
  * environment (read here, once; rules in lm.h and lm_resolve.c) into
- * `t`. Returns 0, MGEN_ECONFIG (message names the variable to set) or
- * MGEN_ENOMEM; on failure `t` holds nothing.
+ * `t`. Returns 0, MGEN_ECONFIG (message names the variable to set, or
+ * says the key holds CR/LF) or MGEN_ENOMEM; on failure `t` holds nothing.
  */
 int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 		     mgen_err *err);
 
 /* Frees the strings of `t` and zeroes it. */
 void mgen_lm__target_release(mgen_lm_target *t);
+
+/* Where requests go, and what must never be shown of it; all owned. */
+typedef struct mgen_lm_endpoint {
+	char *url;             /* base + suffix (curl URL API), sent */
+	char *shown;           /* url with credentials masked: messages */
+	mgen__secrets secrets; /* key, URL user/password, secret query
+				  values: scrubbed from error texts */
+} mgen_lm_endpoint;
+
+/*
+ * Builds `e` for target `t`: the URL of `suffix` ("/chat/completions")
+ * under t->base, joined by libcurl's URL API (a query such as
+ * "?api-version=..." stays at the end), its masked form, and the secret
+ * values to scrub. A base with CR/LF, or one libcurl does not take as an
+ * http(s) URL, is MGEN_ECONFIG naming the (masked) base; else 0 or
+ * MGEN_ENOMEM. On failure `e` holds nothing.
+ */
+int mgen_lm__endpoint(const mgen_lm_target *t, const char *suffix,
+		      mgen_lm_endpoint *e, mgen_err *err);
+
+/* Frees `e` (the URL zeroed first) and zeroes it. */
+void mgen_lm__endpoint_release(mgen_lm_endpoint *e);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "core/lm_internal.h"
 #include "metagen/buf.h"
+#include "util/secret.h"
 #include "util/util.h"
 
 typedef struct provider {
@@ -54,20 +55,34 @@ static const provider *find_provider(const char *model)
 	return NULL;
 }
 
-/* Builds the base URL into `b`: `url`, or for a host "https://" + host +
- * "/serving-endpoints"; trailing slashes dropped. */
-static int build_base(mgen_buf *b, const char *url, int is_host)
+/* Builds the base URL into `b`: `url` without trailing slashes, or for a
+ * host "https://" (when it names no scheme) + host, joined with
+ * "/serving-endpoints" by libcurl's URL API (a query stays last).
+ * Returns 0, MGEN_ENOMEM, or MGEN_ECONFIG with the reason in `err`. */
+static int build_base(mgen_buf *b, const char *url, int is_host,
+		      mgen_err *err)
 {
 	size_t n = strlen(url);
+	char *joined = NULL, why[160] = "";
+	int rc;
 
 	while (n > 0 && url[n - 1] == '/')
 		n--;
 	if (is_host && strstr(url, "://") == NULL)
 		mgen_buf_puts(b, "https://");
 	mgen_buf_append(b, url, n);
-	if (is_host)
-		mgen_buf_puts(b, "/serving-endpoints");
-	return mgen_buf_error(b);
+	if (!is_host || mgen_buf_error(b))
+		return mgen_buf_error(b);
+	rc = mgen__url_join(mgen_buf_str(b), "/serving-endpoints", &joined,
+			    why, sizeof(why));
+	mgen_buf_reset(b);
+	if (rc == MGEN_ECONFIG)
+		return mgen_err_set(err, rc, "DATABRICKS_HOST is not a usable "
+				    "host or url: %s", why);
+	if (rc == 0)
+		mgen_buf_puts(b, joined);
+	free(joined);
+	return rc ? rc : mgen_buf_error(b);
 }
 
 static int missing_base(const char *model, const provider *p, mgen_err *err)
@@ -111,12 +126,26 @@ int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 		base = p->base_dflt;
 	if (base == NULL)
 		return missing_base(model, p, err);
-	rc = build_base(&b, base, p && p->is_host && base != opts->api_base);
+	rc = build_base(&b, base, p && p->is_host && base != opts->api_base,
+			err);
+	if (rc == MGEN_ECONFIG) {
+		mgen_buf_release(&b);
+		return rc;
+	}
 	if (rc != 0)
 		goto done;
 	key = opts->api_key ? opts->api_key : env("METAGEN_API_KEY");
 	if (key == NULL && p)
 		key = env(p->key_env);
+	if (mgen__has_line_break(key)) {
+		mgen_buf_release(&b);
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "the api key holds a line break (CR or LF),"
+				    " which would split its HTTP header: check "
+				    "api_key, api_key_file, METAGEN_API_KEY%s%s",
+				    p && p->key_env ? " and " : "",
+				    p && p->key_env ? p->key_env : "");
+	}
 	t->base = mgen_buf_detach(&b);
 	t->model = mgen__strdup(p ? model + strlen(p->prefix) : model);
 	t->key = key && *key ? mgen__strdup(key) : NULL;
@@ -144,4 +173,46 @@ void mgen_lm__target_release(mgen_lm_target *t)
 		free(t->key);
 	}
 	memset(t, 0, sizeof(*t));
+}
+
+int mgen_lm__endpoint(const mgen_lm_target *t, const char *suffix,
+		      mgen_lm_endpoint *e, mgen_err *err)
+{
+	char why[160] = "";
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (mgen__has_line_break(t->base))
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "api base holds a line break (CR or LF)");
+	rc = mgen__url_join(t->base, suffix, &e->url, why, sizeof(why));
+	if (rc == 0)
+		rc = mgen__secrets_add_from(&e->secrets, t->base);
+	if (rc == 0)
+		rc = mgen__secrets_add(&e->secrets, t->key);
+	if (rc == 0 && (e->shown = mgen__mask_secrets(e->url)) == NULL)
+		rc = MGEN_ENOMEM;
+	if (rc == 0)
+		return 0;
+	mgen_lm__endpoint_release(e);
+	if (rc == MGEN_ECONFIG) {
+		char *shown = mgen__mask_secrets(t->base);
+		rc = mgen_err_set(err, rc, "api base '%s' is not a usable url: "
+				  "%s", shown ? shown : "(hidden)", why);
+		free(shown);
+		return rc;
+	}
+	return mgen_err_set(err, rc, "out of memory");
+}
+
+void mgen_lm__endpoint_release(mgen_lm_endpoint *e)
+{
+	if (e == NULL)
+		return;
+	if (e->url)
+		memset(e->url, 0, strlen(e->url));
+	free(e->url);
+	free(e->shown);
+	mgen__secrets_release(&e->secrets);
+	memset(e, 0, sizeof(*e));
 }

@@ -91,6 +91,21 @@ typedef struct mgen__trace {
  * not fatal: the comments matter more than their trace). */
 void mgen__trace_write(mgen__run *run, const mgen__trace *tr);
 
+/* --resume (run_folder.c): sets res->run_dir to the folder named (a path
+ * that exists, else <out>/<resume>), then takes it over with
+ * mgen__checkpoint_claim (run->checkpoint opened and locked, run->run_id
+ * and res->run_id the run's), writing nothing when it refuses. Returns
+ * 0 or the claim's error (MGEN_ECONFIG for a folder that is not this
+ * run, or is in use). */
+int mgen__run_folder_claim(mgen__run *run, mgen_run_result *res,
+			   mgen_err *err);
+
+/* A new run (run_folder.c): res->run_dir = <out>/<run id>, created 0700,
+ * with the first manifest and run->checkpoint created and locked
+ * (mgen__checkpoint_create). Returns 0, MGEN_EIO or MGEN_ENOMEM. */
+int mgen__run_folder_create(mgen__run *run, mgen_run_result *res,
+			    mgen_err *err);
+
 /* Logs through the run's callback with printf formatting. */
 void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt,
 	       ...)

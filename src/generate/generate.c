@@ -256,22 +256,28 @@ int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
 {
 	mgen_lm_options lo = MGEN_LM_OPTIONS_INIT;
 	mgen_buf cache_path = MGEN_BUF_INIT;
+	char *key = NULL;
 	int rc;
 
 	*out = NULL;
+	rc = mgen_config_read_api_key(cfg, &key, err);
+	if (rc != 0)
+		return rc;
 	if (cfg->cache) {
 		mgen_buf_printf(&cache_path, "%s/cache.sqlite",
 				cfg->cache_dir && cfg->cache_dir[0]
 					? cfg->cache_dir : ".metagen");
-		if (mgen_buf_error(&cache_path))
+		if (mgen_buf_error(&cache_path)) {
+			free(key);
 			return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		}
 		lo.cache_path = mgen_buf_str(&cache_path);
 	}
 	lo.requests_per_minute = cfg->requests_per_minute;
 	lo.tokens_per_minute = cfg->tokens_per_minute;
 	lo.model = cfg->model;
 	lo.api_base = cfg->api_base;
-	lo.api_key = cfg->api_key;
+	lo.api_key = key;
 	lo.temperature = cfg->temperature;
 	lo.max_tokens = cfg->max_tokens;
 	lo.timeout_ms = (long)cfg->timeout_seconds * 1000;
@@ -280,6 +286,9 @@ int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
 	lo.log_userdata = log_ud;
 	rc = mgen_lm_new(&lo, out, err);
 	mgen_buf_release(&cache_path);
+	if (key)
+		memset(key, 0, strlen(key));
+	free(key);
 	return rc;
 }
 
@@ -301,57 +310,21 @@ static int open_lm(mgen__run *run, mgen_err *err)
 	return rc;
 }
 
-/* Opens <dir>/<name> for appending (a resumed run keeps what it had). */
+/* Opens <dir>/<name> for appending (a resumed run keeps what it had);
+ * a new file is created 0600. */
 static int open_run_file(const char *dir, const char *name, FILE **f,
 			 mgen_err *err)
 {
 	mgen_buf path = MGEN_BUF_INIT;
 
 	mgen_buf_printf(&path, "%s/%s", dir, name);
-	*f = mgen_buf_error(&path) ? NULL : fopen(mgen_buf_str(&path), "a");
+	*f = mgen_buf_error(&path) ? NULL
+				   : mgen__fopen_private(mgen_buf_str(&path),
+							 "a");
 	mgen_buf_release(&path);
 	if (*f == NULL)
 		return mgen_err_set(err, MGEN_EIO, "cannot write '%s/%s'", dir,
 				    name);
-	return 0;
-}
-
-/* The run folder: out/<run-id>, or for --resume the folder named (a path
- * that exists, else out/<resume>); the run id is its last part. */
-static int open_run_dir(mgen__run *run, mgen_run_result *res, mgen_err *err)
-{
-	const mgen_config *cfg = run->cfg;
-	const char *out = cfg->out ? cfg->out : "out";
-	mgen_buf path = MGEN_BUF_INIT;
-	struct stat st;
-
-	if (cfg->resume && stat(cfg->resume, &st) == 0 && S_ISDIR(st.st_mode))
-		mgen_buf_puts(&path, cfg->resume);
-	else if (cfg->resume)
-		mgen_buf_printf(&path, "%s/%s", out, cfg->resume);
-	else
-		mgen_buf_printf(&path, "%s/%s", out, run->run_id);
-	res->run_dir = mgen_buf_detach(&path);
-	if (res->run_dir == NULL)
-		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	while (strlen(res->run_dir) > 1 &&
-	       res->run_dir[strlen(res->run_dir) - 1] == '/')
-		res->run_dir[strlen(res->run_dir) - 1] = '\0';
-	if (cfg->resume) {
-		const char *base = strrchr(res->run_dir, '/');
-		if (stat(res->run_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-			return mgen_err_set(err, MGEN_ECONFIG,
-					    "resume: no run folder '%s'",
-					    res->run_dir);
-		snprintf(run->run_id, sizeof(run->run_id), "%s",
-			 base ? base + 1 : res->run_dir);
-		free(res->run_id);
-		res->run_id = mgen__strdup(run->run_id);
-	}
-	if (mgen__mkdirs(res->run_dir) != 0)
-		return mgen_err_set(err, MGEN_EIO,
-				    "cannot create run folder '%s'",
-				    res->run_dir);
 	return 0;
 }
 
@@ -449,6 +422,8 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	int rc;
 
 	rc = parse_shard(run, err);
+	if (rc == 0 && cfg->resume && !run->estimate)
+		rc = mgen__run_folder_claim(run, res, err);
 	if (rc == 0)
 		rc = mgen__wh_open(cfg, &run->wh, err);
 	if (rc == 0)
@@ -464,12 +439,8 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 		return rc;
 	if (run->estimate)
 		return 0; /* --estimate writes no run folder */
-	rc = open_run_dir(run, res, err);
-	if (rc == 0 && cfg->resume)
-		rc = resume_from_checkpoint(run, res, err);
-	if (rc == 0)
-		rc = open_run_file(res->run_dir, "checkpoint.jsonl",
-				   &run->checkpoint, err);
+	rc = cfg->resume ? resume_from_checkpoint(run, res, err)
+			 : mgen__run_folder_create(run, res, err);
 	if (rc == 0)
 		rc = open_run_file(res->run_dir, "traces.jsonl", &run->traces,
 				   err);

@@ -401,7 +401,10 @@ static int manifest_info(cJSON *root, const mgen_run_info *info)
 {
 	cJSON *cfg = NULL, *tok;
 
-	if (json_str(root, "run_id", info->run_id) ||
+	if (json_str(root, "metagen", "run") ||
+	    !cJSON_AddNumberToObject(root, "format_version",
+				     MGEN_RUN_FORMAT_VERSION) ||
+	    json_str(root, "run_id", info->run_id) ||
 	    json_str(root, "started_at", info->started_at) ||
 	    json_str(root, "finished_at", info->finished_at) ||
 	    !cJSON_AddNumberToObject(root, "elapsed_ms", info->elapsed_ms) ||
@@ -554,7 +557,7 @@ int mgen_output_stream_open(const mgen_run_info *info, mgen_dialect dialect,
 		if (s->path[i] == NULL || s->tmp[i] == NULL)
 			rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 		else if (i < NFILES - 1 &&
-			 (s->f[i] = fopen(s->tmp[i], "wb")) == NULL)
+			 (s->f[i] = mgen__fopen_private(s->tmp[i], "wb")) == NULL)
 			rc = io_error(err, s->path[i]);
 	}
 	mgen_buf_release(&p);
@@ -624,7 +627,7 @@ static int sync_close(mgen_output_stream *s, int i, FILE *f, mgen_err *err)
 /* Writes manifest.json's text (in s->b) to its temp file. */
 static int write_manifest(mgen_output_stream *s, mgen_err *err)
 {
-	FILE *f = fopen(s->tmp[F_MANIFEST], "wb");
+	FILE *f = mgen__fopen_private(s->tmp[F_MANIFEST], "wb");
 	int rc = 0;
 
 	if (f == NULL)

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,21 @@ char *mgen__base64(const unsigned char *d, size_t n)
 	return out;
 }
 
+FILE *mgen__fopen_private(const char *path, const char *mode)
+{
+	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	FILE *f;
+
+	flags |= mode[0] == 'a' ? O_APPEND : O_TRUNC;
+	fd = open(path, flags, 0600);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, mode);
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
 int mgen__write_file_atomic(const char *path, const char *data, size_t len)
 {
 	mgen_buf tmp = MGEN_BUF_INIT;
@@ -250,7 +266,7 @@ int mgen__write_file_atomic(const char *path, const char *data, size_t len)
 
 	if (mgen_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
 		return MGEN_ENOMEM;
-	f = fopen(mgen_buf_str(&tmp), "wb");
+	f = mgen__fopen_private(mgen_buf_str(&tmp), "wb");
 	if (f == NULL)
 		goto done;
 	if (len && fwrite(data, 1, len, f) != len) {
@@ -311,7 +327,7 @@ int mgen__mkdirs(const char *path)
 		if (*q == '/' || *q == '\0') {
 			char c = *q;
 			*q = '\0';
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			if (mkdir(p, 0700) != 0 && errno != EEXIST) {
 				rc = MGEN_EIO;
 				break;
 			}

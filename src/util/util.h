@@ -7,6 +7,7 @@
 #define METAGEN_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct mgen_table;
 
@@ -66,14 +67,23 @@ void mgen__sleep_ms(long ms);
 /* Base64 (RFC 4648, with padding) of `n` bytes; caller frees. */
 char *mgen__base64(const unsigned char *data, size_t n);
 
-/* Writes `len` bytes to `path` through a temp file + rename, so readers
- * never see a half-written file. Returns 0 or MGEN_EIO. */
+/* fopen(path, mode) for writing ("w", "wb": truncate; "a", "ab":
+ * append) that creates a missing file with mode 0600 (owner only;
+ * the umask can only take more away): run files, traces, checkpoints and
+ * caches hold sample values. An existing file keeps its mode. NULL with
+ * errno set on failure. */
+FILE *mgen__fopen_private(const char *path, const char *mode);
+
+/* Writes `len` bytes to `path` through a temp file (created 0600) +
+ * rename, so readers never see a half-written file. Returns 0 or
+ * MGEN_EIO. */
 int mgen__write_file_atomic(const char *path, const char *data, size_t len);
 
 /* Reads a whole file; *out malloc'd and NUL-terminated. 0 or MGEN_EIO. */
 int mgen__read_file(const char *path, char **out, size_t *len);
 
-/* mkdir -p. Returns 0 or MGEN_EIO. */
+/* mkdir -p; the folders it creates are 0700 (owner only: run folders
+ * and the cache folder hold sample values). Returns 0 or MGEN_EIO. */
 int mgen__mkdirs(const char *path);
 
 #endif

@@ -8,7 +8,6 @@
  * Threads: a connection is used by one thread at a time; each worker
  * opens its own (dialects.md: one connection per thread works).
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <sqlext.h>
 
 #include "metagen/warehouse.h"
+#include "util/secret.h"
 #include "util/util.h"
 #include "warehouse/wh_internal.h"
 
@@ -28,7 +28,8 @@ struct mgen_wh {
 	int connected;
 	mgen_dialect dialect;
 	unsigned long nqueries;
-	char *secrets[8]; /* values to mask in messages (PWD, tokens) */
+	mgen__secrets secrets; /* values to mask in messages (PWD, tokens,
+				  URL credentials: util/secret.c) */
 	char errmsg[1024];
 };
 
@@ -38,80 +39,6 @@ struct mgen_wh_stmt {
 	int ncols;
 };
 
-/* Connection-string keys whose values are secrets. */
-static const char *const secret_keys[] = {
-    "pwd",	   "password",		 "token",	  "auth_accesstoken",
-    "accesstoken", "auth_client_secret", "client_secret", "privatekey",
-    NULL};
-
-/* Remembers the values of secret keys of `cs` ("K=V;K={V;V};..."). */
-static void collect_secrets(mgen_wh *wh, const char *cs)
-{
-	const char *p = cs;
-	size_t n = 0;
-
-	while (*p && n < sizeof(wh->secrets) / sizeof(wh->secrets[0])) {
-		const char *eq = strchr(p, '='), *v, *end;
-		char key[64];
-		size_t klen, i;
-
-		if (eq == NULL)
-			break;
-		klen = (size_t)(eq - p);
-		while (klen > 0 && p[klen - 1] == ' ')
-			klen--;
-		while (klen > 0 && *p == ' ')
-			p++, klen--;
-		v = eq + 1;
-		end = *v == '{' ? strchr(v, '}') : strchr(v, ';');
-		if (end == NULL)
-			end = v + strlen(v);
-		if (*v == '{')
-			v++;
-		if (klen < sizeof(key)) {
-			for (i = 0; i < klen; i++)
-				key[i] = (char)tolower((unsigned char)p[i]);
-			key[klen] = '\0';
-			for (i = 0; secret_keys[i]; i++)
-				if (strcmp(key, secret_keys[i]) == 0 && end > v)
-					wh->secrets[n++] =
-					    mgen__strndup(v, (size_t)(end - v));
-		}
-		p = *end == '}' ? end + 1 : end;
-		while (*p == ';' || *p == ' ')
-			p++;
-	}
-}
-
-/* Replaces every secret in wh->errmsg with "***". */
-static void mask_secrets(mgen_wh *wh)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(wh->secrets) / sizeof(wh->secrets[0]); i++) {
-		const char *s = wh->secrets[i], *p, *hit;
-		mgen_buf b = MGEN_BUF_INIT;
-		size_t sl;
-
-		if (s == NULL || (sl = strlen(s)) == 0 ||
-		    strstr(wh->errmsg, s) == NULL)
-			continue;
-		for (p = wh->errmsg; (hit = strstr(p, s)) != NULL;
-		     p = hit + sl) {
-			mgen_buf_append(&b, p, (size_t)(hit - p));
-			mgen_buf_puts(&b, "***");
-		}
-		mgen_buf_puts(&b, p);
-		if (mgen_buf_error(&b))
-			snprintf(wh->errmsg, sizeof(wh->errmsg),
-				 "error text hidden: it held a secret");
-		else
-			snprintf(wh->errmsg, sizeof(wh->errmsg), "%s",
-				 mgen_buf_str(&b));
-		mgen_buf_release(&b);
-	}
-}
-
 void mgen_wh__set_error(mgen_wh *wh, const char *fmt, ...)
 {
 	va_list ap;
@@ -119,7 +46,7 @@ void mgen_wh__set_error(mgen_wh *wh, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(wh->errmsg, sizeof(wh->errmsg), fmt, ap);
 	va_end(ap);
-	mask_secrets(wh);
+	mgen__secrets_scrub(&wh->secrets, wh->errmsg, sizeof(wh->errmsg));
 }
 
 /* Records "what: SQLSTATE: driver text" from the first diagnostic record
@@ -148,16 +75,13 @@ static int diag(mgen_wh *wh, SQLSMALLINT type, SQLHANDLE h, const char *what)
 
 static void wh_free(mgen_wh *wh)
 {
-	size_t i;
-
 	if (wh->connected)
 		SQLDisconnect(wh->dbc);
 	if (wh->dbc)
 		SQLFreeHandle(SQL_HANDLE_DBC, wh->dbc);
 	if (wh->env)
 		SQLFreeHandle(SQL_HANDLE_ENV, wh->env);
-	for (i = 0; i < sizeof(wh->secrets) / sizeof(wh->secrets[0]); i++)
-		free(wh->secrets[i]);
+	mgen__secrets_release(&wh->secrets);
 	free(wh);
 }
 
@@ -259,7 +183,10 @@ int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 	wh = calloc(1, sizeof(*wh));
 	if (wh == NULL)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	collect_secrets(wh, conn_str);
+	if (mgen__secrets_add_from(&wh->secrets, conn_str) != 0) {
+		wh_free(wh);
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	}
 	wh->dialect = dialect;
 	if (!SQL_SUCCEEDED(
 		SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &wh->env)) ||

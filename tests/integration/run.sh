@@ -329,7 +329,7 @@ case_kill9_then_resume_every_table_once() {
 	pid=$!
 	sleep 1.5; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 	run=$(run_dir "$out")
-	local before; before=$(grep -c '' "$run/checkpoint.jsonl")
+	local before; before=$(grep -c '"table":' "$run/checkpoint.jsonl")
 	[ "$before" -gt 0 ] && [ "$before" -lt 26 ] || fail "checkpoint has $before tables (kill came too early or late)"
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
 		--resume "$(basename "$run")" --apply >"$TMP/k9.stdout" 2>"$TMP/k9.stderr"; rc=$?
@@ -337,7 +337,7 @@ case_kill9_then_resume_every_table_once() {
 	grep -q "already done" "$TMP/k9.stderr" || fail "resume did not restore the checkpoint"
 	$CHECK agree "$run" --tables 26 --all-proposed >/dev/null || return 1
 	$CHECK auto "$run" >/dev/null || return 1
-	[ "$(grep -c '' "$run/checkpoint.jsonl")" = 26 ] || fail "checkpoint not 26 tables"
+	[ "$(grep -c '"table":' "$run/checkpoint.jsonl")" = 26 ] || fail "checkpoint not 26 tables"
 	# each object applied exactly once: one sidecar row each, all applied
 	[ "$(sqlite3 "$TMP/k9.sqlite" "select count(*) from _metagen_comments")" = 350 ] || fail "sidecar rows"
 	! grep -qP '\t(proposed|failed)\t' "$run/comments.tsv" || fail "not every comment applied"

@@ -94,6 +94,12 @@ SCRIPT (JSON file)
             "http_garbage"  200 whose body is not JSON at all
             "tool_calls"    200 whose message has content null and a
                         tool call (finish_reason "tool_calls")
+            "echo"      answers with the request echoed: its request line
+                        (path with the query string) and every header, as
+                        a proxy's or a debug endpoint's error page would.
+                        "status" (default 500) picks the status; with 200
+                        the echo is the answer's content, else it is the
+                        error message of an OpenAI-style error body.
     Any step may add "latency_ms".
 
 RULES (optional "rules" list in the SCRIPT, checked BEFORE the per-table
@@ -137,7 +143,7 @@ ANSWER_FAULTS = {
 }
 STATUS_FAULTS = {"429": 429, "500": 500, "503": 503, "400": 400, "401": 401}
 ALL_FAULTS = ANSWER_FAULTS | set(STATUS_FAULTS) | {
-    "hang", "http_garbage", "tool_calls"}
+    "hang", "http_garbage", "tool_calls", "echo"}
 DSPY_TABLE = re.compile(r"^\[\[ ## table_name ## \]\]\s*$", re.M)
 DSPY_DESCS = re.compile(r"^\[\[ ## table_descriptions ## \]\]\s*$", re.M)
 
@@ -549,6 +555,9 @@ class Handler(BaseHTTPRequestHandler):
                                               "type": "injected",
                                               "code": status}}, headers)
             return
+        if fault == "echo":
+            self.echo(rec, body, int(step.get("status", 500)))
+            return
         if fault == "http_garbage":
             rec["status"] = 200
             st.write_record(rec)
@@ -578,6 +587,21 @@ class Handler(BaseHTTPRequestHandler):
         rec["status"] = 200
         st.write_record(rec)
         self.send_body(200, completion(rec["seq"], body, content, finish))
+
+    def echo(self, rec, body, status):
+        """The request line and headers, sent back (the "echo" fault)."""
+        text = "%s %s %s\n%s" % (self.command, self.path,
+                                 self.request_version,
+                                 "".join("%s: %s\n" % kv
+                                         for kv in self.headers.items()))
+        rec["status"] = status
+        self.state.write_record(rec)
+        if status == 200:
+            self.send_body(200, completion(rec["seq"], body, text, "stop"))
+        else:
+            self.send_body(status, {"error": {"message": text,
+                                              "type": "echo",
+                                              "code": status}})
 
 
 def completion(seq, body, content, finish):

@@ -264,6 +264,27 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual([r["status"] for r in s.records()],
                          [429, 500, 503, 400, 401, 200, 200])
 
+    def test_echo_sends_the_request_back(self):
+        s = self.start(script={"default": [
+            {"fault": "echo"}, {"fault": "echo", "status": 401},
+            {"fault": "echo", "status": 200}]})
+        hdr = {"Authorization": "Bearer sk-echo-1"}
+        path = "/v1/chat/completions?api-key=q1"
+        status, _, body = s.post(user_msg("t", ["a"]), path=path,
+                                 headers=hdr)
+        self.assertEqual(status, 500)
+        msg = json.loads(body)["error"]["message"]
+        self.assertIn("POST " + path, msg)
+        self.assertIn("Authorization: Bearer sk-echo-1", msg)
+        status, _, body = s.post(user_msg("t", ["a"]), path=path,
+                                 headers=hdr)
+        self.assertEqual(status, 401)
+        self.assertIn("sk-echo-1", json.loads(body)["error"]["message"])
+        c, _, _ = s.chat(user_msg("t", ["a"]), path=path, headers=hdr)
+        self.assertIn("Bearer sk-echo-1", c)
+        self.assertEqual([r["status"] for r in s.records()],
+                         [500, 401, 200])
+
     def test_hang_closes_without_answer(self):
         s = self.start(script={"default": [{"fault": "hang",
                                             "seconds": 0.3}]})

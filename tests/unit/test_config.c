@@ -681,7 +681,9 @@ static void test_config__mask_connection(void **state)
 	check_mask("novalue;PWD=x", "novalue;PWD=***");
 	check_mask(
 	    "postgresql://u:pw@host:5432/db?sslmode=require&password=z",
-	    "postgresql://u:***@host:5432/db?sslmode=require&password=***");
+	    "postgresql://***:***@host:5432/db?sslmode=require&password=***");
+	/* the user goes too: a userinfo may be a bare token */
+	check_mask("https://ghp_tok@host/x", "https://***@host/x");
 	check_mask("postgresql://host/db", "postgresql://host/db");
 }
 

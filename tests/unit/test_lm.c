@@ -384,6 +384,20 @@ static void test_lm__resolution_without_server(void **state)
 			    "https://adb-123.azuredatabricks.net/"
 			    "serving-endpoints");
 	mgen_lm_free(lm);
+	/* a query on the host stays last (libcurl's URL API joins them) */
+	setenv("DATABRICKS_HOST", "https://adb-1.net/?o=123", 1);
+	assert_int_equal(mgen_lm_new(&o, &lm, &err), 0);
+	assert_string_equal(mgen_lm_api_base(lm),
+			    "https://adb-1.net/serving-endpoints?o=123");
+	mgen_lm_free(lm);
+	/* a key that would split its header is refused */
+	o.api_key = "sk-1\r\nX-Evil: 1";
+	assert_int_equal(mgen_lm_new(&o, &lm, &err), MGEN_ECONFIG);
+	assert_null(lm);
+	assert_non_null(strstr(err.msg, "line break"));
+	assert_null(strstr(err.msg, "sk-1"));
+	mgen_err_clear(&err);
+	o.api_key = NULL;
 	unsetenv("DATABRICKS_HOST");
 	o.model = "openai/gpt-4o-mini";
 	assert_int_equal(mgen_lm_new(&o, &lm, &err), 0);
