@@ -42,6 +42,9 @@ typedef struct mgen_config {
 	char *dialect;           /* dialect: auto|sqlite|postgresql|... */
 	mgen_strlist scope;      /* scope: globs over catalog.schema.table */
 	mgen_strlist exclude;    /* exclude: globs */
+	mgen_strlist object_types; /* object_types: tables, views,
+				      materialized_views, foreign_tables
+				      (default), partitions */
 	/* LM */
 	char *model;             /* model: "offline" = no LM */
 	char *api_base;          /* api_base */

@@ -56,6 +56,30 @@ const char *mgen_status_name(mgen_status s);
 /* Parses those names; -1 when unknown. */
 int mgen_status_from_name(const char *s);
 
+/*
+ * What kind of object a listed "table" is, as the warehouse's own catalog
+ * says (pg_class.relkind, information_schema TABLE_TYPE, sqlite_master
+ * type ...). The comment statement depends on it (PostgreSQL COMMENT ON
+ * VIEW, Databricks ALTER STREAMING TABLE ...) and some kinds take no
+ * comment at all on some engines (mgen_dialect_comment_support).
+ * TABLE (0) is also what a table built by hand or read from a file has.
+ */
+typedef enum mgen_object_kind {
+	MGEN_OBJECT_TABLE = 0,		   /* a base table */
+	MGEN_OBJECT_VIEW = 1,		   /* a view */
+	MGEN_OBJECT_MATERIALIZED_VIEW = 2, /* a materialized view */
+	MGEN_OBJECT_FOREIGN_TABLE = 3,	   /* a foreign / federated table */
+	MGEN_OBJECT_STREAMING_TABLE = 4,   /* a Databricks streaming table */
+	MGEN_OBJECT_PARTITIONED_TABLE = 5  /* the parent of partitions */
+} mgen_object_kind;
+
+/* "table", "view", "materialized_view", "foreign_table",
+ * "streaming_table", "partitioned_table"; "" when out of range. */
+const char *mgen_object_kind_name(mgen_object_kind k);
+/* Parses those names (case-insensitive; "" and NULL give TABLE); -1 when
+ * unknown. */
+int mgen_object_kind_from_name(const char *s);
+
 /* A proposed comment for a table or a column. */
 typedef struct mgen_proposal {
 	char *comment;      /* the proposed text, or NULL */
@@ -85,7 +109,8 @@ typedef struct mgen_column {
 } mgen_column;
 
 /*
- * One table. catalog/schema/name are the warehouse's three-level names
+ * One table, view or other table-like object (its `kind`).
+ * catalog/schema/name are the warehouse's three-level names
  * (DESIGN.md glossary): PostgreSQL maps database -> catalog; SQLite has
  * catalog "" and schema "main" (the attached database's name).
  */
@@ -94,6 +119,13 @@ typedef struct mgen_table {
 	char *schema;
 	char *name;
 	char *existing_comment; /* NULL when the table has none */
+	mgen_object_kind kind;  /* table, view, ... (listing sets it) */
+	int is_partition;       /* a partition of a partitioned table
+				   (PostgreSQL relispartition) */
+	int unreadable;         /* holds no data to read (a PostgreSQL
+				   materialized view never refreshed:
+				   relispopulated false): not profiled,
+				   described from names and types */
 	mgen_column *columns;   /* ncolumns entries, in ordinal order */
 	size_t ncolumns;
 

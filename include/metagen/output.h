@@ -157,8 +157,14 @@ typedef struct mgen_apply_summary {
 /*
  * Applies every PROPOSED comment (non-empty) of `tables` through `wh`.
  * The tables are first found in the warehouse with mgen_wh_list_tables
- * (an empty catalog in `tables` matches any catalog); a table or column
- * that no longer exists fails its table. Right before writing a table
+ * (an empty catalog in `tables` matches any catalog), with every object
+ * kind, partitions and database listed (this sets
+ * mgen_wh_set_object_types and mgen_wh_set_home_only(wh, 0) on `wh`); a
+ * table or column that no longer exists fails its table. Each table
+ * takes its kind (table, view, ...) from the warehouse, which chooses
+ * the statement; a proposal on an object the dialect cannot comment
+ * (mgen_dialect_comment_support) becomes SKIPPED with that reason,
+ * never a failure. Right before writing a table
  * its current comments are re-read (mgen_wh_table_comments); per object:
  * a current comment equal to the proposal -> SKIPPED (nothing to do); a
  * non-empty current comment -> KEPT unless opts->overwrite (so a comment

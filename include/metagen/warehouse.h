@@ -91,16 +91,32 @@ int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t,
 			    mgen_buf *out);
 
 /*
+ * Whether the dialect can store a comment on an object of kind `k` (its
+ * own comment when `column` is 0, one of its columns' when 1): NULL when
+ * it can, else a static one-line reason starting "not commentable: "
+ * (MySQL/MariaDB views, Databricks foreign tables ...). The rules and the
+ * vendor pages they follow are listed in dialect.c.
+ */
+const char *mgen_dialect_comment_support(mgen_dialect d, mgen_object_kind k,
+					 int column);
+
+/*
  * One statement (no trailing newline, ends with ";") that sets the
- * table's comment to `comment` (NULL removes it where the dialect can).
+ * table's comment to `comment` (NULL removes it where the dialect can),
+ * chosen by t->kind: COMMENT ON TABLE | VIEW | MATERIALIZED VIEW |
+ * FOREIGN TABLE (PostgreSQL; Snowflake and DuckDB the same without
+ * FOREIGN), COMMENT ON TABLE for every Databricks kind, sp_*extended-
+ * property with @level1type TABLE or VIEW (SQL Server).
  * SQLite: an upsert into the sidecar table _metagen_comments.
+ * MGEN_EUNSUPPORTED when mgen_dialect_comment_support gives a reason.
  */
 int mgen_dialect_table_comment_ddl(mgen_dialect d, const mgen_table *t,
 				   const char *comment, mgen_buf *out);
 
 /* The same for column `c` of `t`. Databricks uses
  * ALTER TABLE t ALTER COLUMN c COMMENT '...' (all DBR versions; NULL gives
- * ''). MySQL returns MGEN_EUNSUPPORTED: its column comment needs the full
+ * ''), ALTER MATERIALIZED VIEW / ALTER STREAMING TABLE for those kinds and
+ * COMMENT ON COLUMN for a view's columns. MySQL returns MGEN_EUNSUPPORTED: its column comment needs the full
  * column definition (MODIFY would drop NOT NULL and DEFAULT). SQL Server:
  * one IF EXISTS ... sp_updateextendedproperty ELSE sp_addextendedproperty
  * batch (sp_dropextendedproperty for NULL). SQLite NULL: deletes the
@@ -159,6 +175,42 @@ typedef struct mgen_wh mgen_wh;
  */
 int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		    mgen_err *err);
+
+/*
+ * The object kinds a listing returns: bit (1u << k) for each
+ * mgen_object_kind k, and MGEN_WH_KIND_PARTITIONS for the partitions of
+ * a partitioned table (PostgreSQL relispartition; every other engine
+ * keeps partitions inside their table). A partition is listed only when
+ * that bit and its own kind's bit are set. New connections list
+ * MGEN_WH_KINDS_DEFAULT: every kind, no partitions.
+ */
+#define MGEN_WH_KIND(k) (1u << (unsigned)(k))
+#define MGEN_WH_KIND_PARTITIONS (1u << 16)
+#define MGEN_WH_KINDS_ALL 0x3fu
+#define MGEN_WH_KINDS_DEFAULT MGEN_WH_KINDS_ALL
+void mgen_wh_set_object_types(mgen_wh *wh, unsigned kinds);
+
+/*
+ * `on` (the default): a listing keeps only the connection's own database
+ * where the server holds several and the connection names one (MySQL/
+ * MariaDB: DATABASE(), the Database= of the connection string; all
+ * databases when none is selected). 0: every user database. Lookups of
+ * named tables (mgen_wh_table_comments) are never limited.
+ */
+void mgen_wh_set_home_only(mgen_wh *wh, int on);
+
+/*
+ * Snowflake: the databases a listing reads, each through its own
+ * INFORMATION_SCHEMA (so no current database is needed): those whose
+ * names match one of the `n` globs (`*` `?`, ASCII case-insensitive;
+ * copied), plus the session's current database when `current`. Unset:
+ * the current database, or every one after mgen_wh_set_home_only(wh,
+ * 0). Whenever the current database is wanted and the session has none,
+ * every database but the shared SNOWFLAKE one is read. Other dialects
+ * ignore it. Returns 0 or MGEN_ENOMEM.
+ */
+int mgen_wh_set_databases(mgen_wh *wh, const char *const *globs, size_t n,
+			  int current);
 
 /* Disconnects and frees. NULL is harmless. */
 void mgen_wh_close(mgen_wh *wh);

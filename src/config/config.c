@@ -44,6 +44,12 @@ const mgen__config_spec mgen__config_specs[] = {
 	 "globs over catalog.schema.table naming the tables to describe"},
 	{"exclude", CT(LIST), NULL, NULL, OFF(exclude), 0, 0, 0,
 	 "globs naming tables to leave out"},
+	{"object_types", CT(LIST),
+	 "tables|views|materialized_views|foreign_tables|partitions",
+	 "tables,views,materialized_views,foreign_tables", OFF(object_types),
+	 0, 0, 0,
+	 "kinds of objects listed: tables|views|materialized_views|"
+	 "foreign_tables|partitions (partitions: of a partitioned table)"},
 	/* LM */
 	{"model", CT(STRING), NULL, "offline", OFF(model), 0, 0, 0,
 	 "LM model name; offline = no LM, comments from names and stats"},
@@ -532,14 +538,36 @@ static int next_item(const char **pp, const char **start, size_t *len)
 	return 1;
 }
 
+int mgen__config_list_check(const mgen__config_spec *s, const char *item,
+			    const char *where, mgen_err *err)
+{
+	if (s->choices == NULL || choice_index(s->choices, item) >= 0)
+		return 0;
+	return mgen_err_set(err, MGEN_ECONFIG,
+			    "%s: %s: expected items of %s, got '%.80s'", where,
+			    s->key, s->choices, item);
+}
+
 static int set_list(mgen_config *cfg, const mgen__config_spec *s,
-		    const char *value, int replace)
+		    const char *value, int replace, const char *where,
+		    mgen_err *err)
 {
 	const char *p = value, *item;
 	size_t len;
 	char *copy;
 	int rc;
 
+	while (s->choices && next_item(&p, &item, &len)) {
+		if (len == 0)
+			continue;
+		if ((copy = mgen__strndup(item, len)) == NULL)
+			return MGEN_ENOMEM;
+		rc = mgen__config_list_check(s, copy, where, err);
+		free(copy);
+		if (rc != 0)
+			return rc; /* a bad item changes nothing */
+	}
+	p = value;
 	if (replace)
 		clear_field(cfg, s);
 	while (next_item(&p, &item, &len)) {
@@ -633,7 +661,7 @@ static int apply(mgen_config *cfg, const mgen__config_spec *s,
 	case MGEN__CT_NUMBER:
 		return set_number(cfg, s, value, where, err);
 	case MGEN__CT_LIST:
-		return set_list(cfg, s, value, replace);
+		return set_list(cfg, s, value, replace, where, err);
 	case MGEN__CT_MAP:
 		return set_map(cfg, s, value, replace, where, err);
 	default:

@@ -31,7 +31,8 @@ typedef enum mgen__ctype {
 typedef struct mgen__config_spec {
 	const char *key; /* canonical dotted name: "prompts.dir" */
 	mgen__ctype type;
-	const char *choices; /* "a|b|c" for CHOICE and ENUM, else NULL */
+	const char *choices; /* "a|b|c" for CHOICE and ENUM, the words a LIST
+				takes (NULL: any), else NULL */
 	const char *dflt;    /* default as text; NULL = unset / empty */
 	size_t off;	     /* offsetof(mgen_config, field) */
 	double lo, hi;	     /* inclusive range for INT and NUMBER */
@@ -61,6 +62,11 @@ int mgen__config_reset(mgen_config *cfg, const mgen__config_spec *s);
 /* Appends one list item (no comma splitting) to a LIST key. */
 int mgen__config_list_add(mgen_config *cfg, const mgen__config_spec *s,
 			  const char *item);
+
+/* A LIST key with `choices` takes only those words (case-insensitive):
+ * 0, or MGEN_ECONFIG "WHERE: KEY: expected items of a|b, got 'x'". */
+int mgen__config_list_check(const mgen__config_spec *s, const char *item,
+			    const char *where, mgen_err *err);
 
 /* Adds or replaces one pair (no splitting) in a MAP key. An empty `k`
  * is MGEN_ECONFIG with "WHERE: KEY: ..." in `err`. */

@@ -117,15 +117,22 @@ static int walk_list(walk *w, const mgen__config_spec *s,
 	const char *text;
 	int rc;
 
-	rc = mgen__config_reset(w->cfg, s);
+	/* emptied, not reset: a default list (object_types) is replaced */
+	rc = mgen_config_set(w->cfg, s->key, "", 1, "config", w->err);
 	for (it = seq->data.sequence.items.start;
 	     rc == 0 && it < seq->data.sequence.items.top; it++) {
 		yaml_node_t *n = yaml_document_get_node(w->doc, *it);
 		text = scalar_text(w, n, line_of(n), "a list item", s->key);
 		if (text == NULL)
 			return MGEN_ECONFIG;
-		if (!is_null(n) && text[0] != '\0')
-			rc = mgen__config_list_add(w->cfg, s, text);
+		if (!is_null(n) && text[0] != '\0') {
+			char where[600];
+			snprintf(where, sizeof(where), "%s:%lu", w->name,
+				 line_of(n));
+			rc = mgen__config_list_check(s, text, where, w->err);
+			if (rc == 0)
+				rc = mgen__config_list_add(w->cfg, s, text);
+		}
 	}
 	return rc;
 }

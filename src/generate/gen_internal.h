@@ -218,6 +218,38 @@ void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p);
 int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
 		  mgen_lm **out, mgen_err *err);
 
+/* --- scope.c ----------------------------------------------------------- */
+
+/* The listing's kinds (mgen_wh_set_object_types bits) for the config's
+ * object_types words: tables (with partitioned and streaming tables),
+ * views, materialized_views, foreign_tables, partitions. */
+unsigned mgen__object_types(const mgen_config *cfg);
+
+/* 1 when a scope pattern names a database part (has a '.'), so the
+ * listing is not limited to the connection's own database. */
+int mgen__scope_names_databases(const mgen_config *cfg);
+
+/* Snowflake: the databases the scope names (the first part of each
+ * pattern with three parts), plus the current database when a pattern
+ * has fewer parts or there is none (mgen_wh_set_databases). 0 or
+ * MGEN_ENOMEM. */
+int mgen__scope_databases(const mgen_config *cfg, mgen_wh *wh);
+
+/* Proposals of `t` that dialect `d` cannot store (a MySQL view, a
+ * Databricks foreign table: mgen_dialect_comment_support) become
+ * SKIPPED with that reason; FAILED ones stay. 0 or MGEN_ENOMEM. */
+int mgen__mark_uncommentable(mgen_dialect d, mgen_table *t);
+
+/*
+ * Called when the scope kept no object: lists every object of the
+ * configured kinds the connection sees (all its databases), and returns
+ * MGEN_ECONFIG with a message giving the scope, exclude and object_types
+ * and the objects seen per catalog.schema by kind (at most 15 lines, the
+ * rest counted). Returns 0 when objects do match the scope but --shard
+ * gave them to other parts; MGEN_EDB when that listing fails.
+ */
+int mgen__scope_nothing(mgen_wh *wh, const mgen_config *cfg, mgen_err *err);
+
 /* 1 when the table matches some `scope` pattern (or there are none) and
  * no `exclude` pattern (globs over catalog.schema.table, util.h). */
 int mgen__config_in_scope(const mgen_config *cfg, const char *catalog,

@@ -428,11 +428,21 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 		rc = mgen__wh_open(cfg, &run->wh, err);
 	if (rc == 0)
 		rc = open_lm(run, err);
-	if (rc == 0 &&
-	    mgen_wh_list_table_names(run->wh, in_scope, run, &res->results,
-				     &run->listing) != 0)
-		rc = mgen_err_set(err, MGEN_EDB, "listing tables failed: %s",
-				  mgen_wh_errmsg(run->wh));
+	if (rc == 0) {
+		mgen_wh_set_object_types(run->wh, mgen__object_types(cfg));
+		mgen_wh_set_home_only(run->wh,
+				      !mgen__scope_names_databases(cfg));
+		rc = mgen__scope_databases(cfg, run->wh);
+		if (rc)
+			rc = mgen_err_set(err, rc, "out of memory");
+		else if (mgen_wh_list_table_names(run->wh, in_scope, run,
+					     &res->results, &run->listing))
+			rc = mgen_err_set(err, MGEN_EDB,
+					  "listing tables failed: %s",
+					  mgen_wh_errmsg(run->wh));
+	}
+	if (rc == 0 && res->results.n == 0)
+		rc = mgen__scope_nothing(run->wh, cfg, err);
 	if (rc == 0)
 		rc = alloc_state(run, res->results.n, err);
 	if (rc)

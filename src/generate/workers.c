@@ -45,7 +45,16 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 	double t0 = mgen__now_ms();
 	int rc = 0;
 
-	if (mgen_wh_profile(wh, t, &p->po) != 0) {
+	if (t->unreadable) { /* names and types only; the reason says */
+		rc = mgen__table_comments(p->run, t);
+		if (rc == 0 && t->proposal.reason == NULL &&
+		    t->proposal.status != MGEN_STATUS_NONE)
+			rc = mgen_proposal_set(
+			    &t->proposal, t->proposal.comment, t->proposal.path,
+			    t->proposal.status,
+			    "not profiled: the materialized view holds no data "
+			    "(never refreshed); described from names and types");
+	} else if (mgen_wh_profile(wh, t, &p->po) != 0) {
 		char reason[600];
 		snprintf(reason, sizeof(reason), "profile failed: %s",
 			 mgen_wh_errmsg(wh));
@@ -55,6 +64,8 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 	} else {
 		rc = mgen__table_comments(p->run, t);
 	}
+	if (rc == 0) /* e.g. a MySQL view: the rows say why */
+		rc = mgen__mark_uncommentable(mgen_wh_dialect(wh), t);
 	mgen_table_clear_sample(t); /* sample rows are not kept */
 	t->elapsed_ms = mgen__now_ms() - t0;
 	return rc;

@@ -19,7 +19,8 @@ typedef enum decision {
 	D_NONE = 0, /* not proposed */
 	D_WRITE,    /* execute its statement */
 	D_KEEP,	    /* a current comment is kept */
-	D_SAME	    /* the current comment already says this */
+	D_SAME,	    /* the current comment already says this */
+	D_CANNOT    /* the engine takes no comment on this object */
 } decision;
 
 typedef struct apply_ctx {
@@ -176,12 +177,18 @@ static long decide_table(apply_ctx *a, const mgen_table *t,
 	size_t j;
 
 	dec[0] = decide(a, &t->proposal, cur->existing_comment);
+	if (dec[0] != D_NONE &&
+	    mgen_dialect_comment_support(a->d, cur->kind, 0))
+		dec[0] = D_CANNOT;
 	writes += dec[0] == D_WRITE;
 	for (j = 0; j < t->ncolumns; j++) {
 		const mgen_column *c = &t->columns[j];
 		const mgen_column *cc = cur_column(cur, c);
 		dec[1 + j] =
 		    decide(a, &c->proposal, cc ? cc->existing_comment : NULL);
+		if (dec[1 + j] != D_NONE &&
+		    mgen_dialect_comment_support(a->d, cur->kind, 1))
+			dec[1 + j] = D_CANNOT;
 		if (dec[1 + j] == D_WRITE && cc == NULL) {
 			mgen_buf_printf(&a->msg,
 					"column \"%s\" not found in "
@@ -221,6 +228,15 @@ static int settle(apply_ctx *a, mgen_table *t, const decision *dec,
 				if (!dry)
 					p->status = MGEN_STATUS_APPLIED;
 			}
+			break;
+		case D_CANNOT: /* never a failure: the row says why */
+			a->s->skipped++;
+			if (!dry &&
+			    mgen_proposal_set(p, p->comment, p->path,
+					      MGEN_STATUS_SKIPPED,
+					      mgen_dialect_comment_support(
+						  a->d, t->kind, k > 0)))
+				rc = MGEN_ENOMEM;
 			break;
 		case D_KEEP:
 		case D_SAME:
@@ -355,8 +371,11 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 		return mgen_err_set(a->err, MGEN_ENOMEM, "out of memory");
 	mgen_buf_reset(&a->msg);
 	cur = reread(a, t);
-	if (cur)
+	if (cur) { /* the warehouse says what kind of object it is */
+		t->kind = cur->kind;
+		t->is_partition = cur->is_partition;
 		writes = decide_table(a, t, cur, dec);
+	}
 	if (a->msg.len) { /* every proposed object fails */
 		size_t k;
 		for (k = 0; k <= t->ncolumns; k++)
@@ -433,6 +452,11 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 			blank_to_skipped(&tables[i].columns[j].proposal);
 	}
 	rc = apply_setup(&a);
+	/* the rows name their objects: find each, whatever its kind or
+	 * database */
+	mgen_wh_set_object_types(wh, MGEN_WH_KINDS_ALL |
+					 MGEN_WH_KIND_PARTITIONS);
+	mgen_wh_set_home_only(wh, 0);
 	if (rc == 0 && mgen_wh_list_tables(wh, filter_wanted, &a, &a.listed))
 		rc = mgen_err_set(err, MGEN_EDB, "cannot list the tables: %s",
 				  mgen_wh_errmsg(wh));

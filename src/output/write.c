@@ -251,6 +251,7 @@ static cJSON *json_table(const mgen_table *t)
 	if (json_str(o, "catalog", t->catalog ? t->catalog : "") ||
 	    json_str(o, "schema", t->schema ? t->schema : "") ||
 	    json_str(o, "table", t->name) ||
+	    json_str(o, "kind", mgen_object_kind_name(t->kind)) ||
 	    json_proposal(o, &t->proposal, t->existing_comment))
 		goto fail;
 	for (j = 0; j < t->ncolumns; j++) {

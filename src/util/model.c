@@ -31,6 +31,28 @@ int mgen_path_from_name(const char *s)
 	return -1;
 }
 
+static const char *const kind_names[] = {
+    "table",	     "view",		"materialized_view",
+    "foreign_table", "streaming_table", "partitioned_table"};
+#define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
+
+const char *mgen_object_kind_name(mgen_object_kind k)
+{
+	return (unsigned)k < NKINDS ? kind_names[k] : "";
+}
+
+int mgen_object_kind_from_name(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return MGEN_OBJECT_TABLE;
+	for (i = 0; i < NKINDS; i++)
+		if (mgen__strcasecmp(s, kind_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *mgen_status_name(mgen_status s)
 {
 	return (unsigned)s < 6 ? status_names[s] : "";

@@ -23,34 +23,59 @@
 
 /* One dialect's listing SQL; the key expressions name the catalog (NULL
  * when the connection fixes it), schema (NULL: fixed) and table in both
- * queries' WHERE clauses. */
+ * queries' WHERE clauses. The tables query's rows are: catalog, schema,
+ * table, comment, kind (an mgen_object_kind name), 1 for a partition of
+ * a partitioned table, 1 for an object with no data to read (a
+ * materialized view never refreshed); `home` (or NULL) is the condition that keeps
+ * the connection's own database only (mgen_wh_set_home_only). */
 typedef struct listing {
 	const char *tables, *tables_order;
 	const char *columns, *columns_order;
 	const char *kcat, *ksch, *ktab;
+	const char *home;
 } listing;
 
+/* PostgreSQL: tables (r), partitioned tables (p), views (v),
+ * materialized views (m) and foreign tables (f); pg_class.relkind and
+ * relispartition per https://www.postgresql.org/docs/15/catalog-pg-class.html */
 #define PG_REL                                                                 \
-	"c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT "  \
+	"c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT "            \
 	"IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "      \
 	"'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+#define PG_KIND                                                                \
+	"CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN "                   \
+	"'materialized_view' WHEN 'f' THEN 'foreign_table' WHEN 'p' THEN "     \
+	"'partitioned_table' ELSE 'table' END, c.relispartition::int, "      \
+	"(NOT c.relispopulated)::int"
+/* SQLite: sqlite_master rows of type table and view; names starting
+ * sqlite_ are the engine's own (https://www.sqlite.org/fileformat2.html
+ * "Internal Schema Objects") */
 #define SQLITE_REL                                                             \
-	"m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+	"m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' "         \
+	"ESCAPE '\\'"
 #define MYSQL_SYS "('mysql', 'information_schema', 'performance_schema', 'sys')"
+/* Databricks information_schema.tables.table_type: MANAGED, EXTERNAL,
+ * VIEW, MATERIALIZED_VIEW, STREAMING_TABLE, FOREIGN, ... (https://docs.
+ * databricks.com/en/sql/language-manual/information-schema/tables.html) */
+#define DBX_KIND                                                               \
+	"CASE WHEN table_type = 'MATERIALIZED_VIEW' THEN 'materialized_view' " \
+	"WHEN table_type LIKE '%VIEW' THEN 'view' WHEN table_type = "          \
+	"'STREAMING_TABLE' THEN 'streaming_table' WHEN table_type = "          \
+	"'FOREIGN' THEN 'foreign_table' ELSE 'table' END, 0, 0"
 
 static const listing listings[] = {
     [MGEN_DIALECT_SQLITE] =
-	{"SELECT '', 'main', m.name, NULL FROM sqlite_master m "
+	{"SELECT '', 'main', m.name, NULL, m.type, 0, 0 FROM sqlite_master m "
 	 "WHERE " SQLITE_REL,
 	 " ORDER BY m.name",
 	 "SELECT '', 'main', m.name, p.cid + 1, p.name, p.type, NULL "
 	 "FROM sqlite_master m JOIN pragma_table_info(m.name) p "
 	 "WHERE " SQLITE_REL,
-	 " ORDER BY m.name, p.cid", NULL, NULL, "m.name"},
+	 " ORDER BY m.name, p.cid", NULL, NULL, "m.name", NULL},
     [MGEN_DIALECT_POSTGRESQL] =
 	{"SELECT current_database(), n.nspname, c.relname, "
-	 "obj_description(c.oid, 'pg_class') FROM pg_class c JOIN "
-	 "pg_namespace n ON n.oid = c.relnamespace WHERE " PG_REL,
+	 "obj_description(c.oid, 'pg_class'), " PG_KIND " FROM pg_class c "
+	 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " PG_REL,
 	 " ORDER BY n.nspname, c.relname",
 	 "SELECT current_database(), n.nspname, c.relname, a.attnum, "
 	 "a.attname, format_type(a.atttypid, a.atttypmod), "
@@ -59,12 +84,11 @@ static const listing listings[] = {
 	 "= c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped "
 	 "AND " PG_REL,
 	 " ORDER BY n.nspname, c.relname, a.attnum", NULL, "n.nspname",
-	 "c.relname"},
+	 "c.relname", NULL},
     [MGEN_DIALECT_DATABRICKS] =
-	{"SELECT table_catalog, table_schema, table_name, comment FROM "
-	 "system.information_schema.tables WHERE table_catalog <> "
-	 "'system' AND table_schema <> 'information_schema' AND "
-	 "table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW')",
+	{"SELECT table_catalog, table_schema, table_name, comment, " DBX_KIND
+	 " FROM system.information_schema.tables WHERE table_catalog <> "
+	 "'system' AND table_schema <> 'information_schema'",
 	 " ORDER BY table_catalog, table_schema, table_name",
 	 "SELECT table_catalog, table_schema, table_name, "
 	 "ordinal_position, column_name, full_data_type, comment FROM "
@@ -72,52 +96,82 @@ static const listing listings[] = {
 	 "'system' AND table_schema <> 'information_schema'",
 	 " ORDER BY table_catalog, table_schema, table_name, "
 	 "ordinal_position",
-	 "table_catalog", "table_schema", "table_name"},
+	 "table_catalog", "table_schema", "table_name", NULL},
+    /* TABLE_TYPE 'BASE TABLE', 'VIEW', 'MATERIALIZED VIEW' (https://docs.
+     * snowflake.com/en/sql-reference/info-schema/tables). Unqualified,
+     * information_schema is the current database's; with databases
+     * named, each is read through its own "DB".information_schema
+     * (build()) */
     [MGEN_DIALECT_SNOWFLAKE] =
-	{"SELECT table_catalog, table_schema, table_name, comment FROM "
-	 "information_schema.tables WHERE table_type = 'BASE TABLE' AND "
-	 "table_schema <> 'INFORMATION_SCHEMA'",
-	 " ORDER BY table_schema, table_name",
+	{"SELECT table_catalog, table_schema, table_name, comment, CASE "
+	 "table_type WHEN 'VIEW' THEN 'view' WHEN 'MATERIALIZED VIEW' THEN "
+	 "'materialized_view' ELSE 'table' END, 0, 0 FROM "
+	 "information_schema.tables WHERE table_type IN ('BASE TABLE', "
+	 "'VIEW', 'MATERIALIZED VIEW') AND table_schema <> "
+	 "'INFORMATION_SCHEMA'",
+	 " ORDER BY table_catalog, table_schema, table_name",
 	 "SELECT table_catalog, table_schema, table_name, "
 	 "ordinal_position, column_name, data_type, comment FROM "
 	 "information_schema.columns WHERE table_schema <> "
 	 "'INFORMATION_SCHEMA'",
-	 " ORDER BY table_schema, table_name, ordinal_position", NULL,
-	 "table_schema", "table_name"},
+	 " ORDER BY table_catalog, table_schema, table_name, "
+	 "ordinal_position",
+	 "table_catalog", "table_schema", "table_name", NULL},
+    /* TABLE_TYPE 'BASE TABLE', 'VIEW', 'SYSTEM VERSIONED' (MariaDB),
+     * 'SYSTEM VIEW'; a view's TABLE_COMMENT is the word VIEW, not a
+     * comment (https://mariadb.com/kb/en/information-schema-tables-table/,
+     * https://dev.mysql.com/doc/refman/8.0/en/information-schema-tables-table.html) */
     [MGEN_DIALECT_MYSQL] =
-	{"SELECT '', table_schema, table_name, NULLIF(table_comment, '') "
-	 "FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-	 "AND table_schema NOT IN " MYSQL_SYS,
+	{"SELECT '', table_schema, table_name, CASE WHEN table_type = "
+	 "'VIEW' THEN NULL ELSE NULLIF(table_comment, '') END, CASE "
+	 "table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END, 0, 0 "
+	 "FROM "
+	 "information_schema.tables WHERE table_type IN ('BASE TABLE', "
+	 "'SYSTEM VERSIONED', 'VIEW') AND table_schema NOT IN " MYSQL_SYS,
 	 " ORDER BY table_schema, table_name",
 	 "SELECT '', table_schema, table_name, ordinal_position, "
 	 "column_name, column_type, NULLIF(column_comment, '') FROM "
 	 "information_schema.columns WHERE table_schema NOT IN " MYSQL_SYS,
 	 " ORDER BY table_schema, table_name, ordinal_position", NULL,
-	 "table_schema", "table_name"},
+	 "table_schema", "table_name",
+	 " AND (DATABASE() IS NULL OR table_schema = DATABASE())"},
+    /* duckdb_tables() and duckdb_views() (https://duckdb.org/docs/sql/
+     * meta/duckdb_table_functions); one WHERE for both through a
+     * derived table */
     [MGEN_DIALECT_DUCKDB] =
-	{"SELECT database_name, schema_name, table_name, comment FROM "
-	 "duckdb_tables() WHERE NOT internal",
+	{"SELECT database_name, schema_name, table_name, comment, kind, 0, 0 "
+	 "FROM (SELECT database_name, schema_name, table_name, comment, "
+	 "'table' AS kind FROM duckdb_tables() WHERE NOT internal UNION ALL "
+	 "SELECT database_name, schema_name, view_name, comment, 'view' FROM "
+	 "duckdb_views() WHERE NOT internal) o WHERE true",
 	 " ORDER BY database_name, schema_name, table_name",
 	 "SELECT database_name, schema_name, table_name, column_index, "
 	 "column_name, data_type, comment FROM duckdb_columns() WHERE "
 	 "NOT internal",
 	 " ORDER BY database_name, schema_name, table_name, column_index",
-	 "database_name", "schema_name", "table_name"},
+	 "database_name", "schema_name", "table_name", NULL},
+    /* sys.objects type U (user table) and V (view) (https://learn.
+     * microsoft.com/en-us/sql/relational-databases/system-catalog-views/
+     * sys-objects-transact-sql) */
     [MGEN_DIALECT_SQLSERVER] =
 	{"SELECT DB_NAME(), s.name, t.name, CAST(ep.value AS "
-	 "NVARCHAR(4000)) FROM sys.tables t JOIN sys.schemas s ON "
-	 "s.schema_id = t.schema_id LEFT JOIN sys.extended_properties ep "
-	 "ON ep.class = 1 AND ep.major_id = t.object_id AND ep.minor_id "
-	 "= 0 AND ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
+	 "NVARCHAR(4000)), CASE t.type WHEN 'V' THEN 'view' ELSE 'table' "
+	 "END, 0, 0 FROM sys.objects t JOIN sys.schemas s ON s.schema_id = "
+	 "t.schema_id LEFT JOIN sys.extended_properties ep ON ep.class = 1 "
+	 "AND ep.major_id = t.object_id AND ep.minor_id = 0 AND ep.name = "
+	 "'MS_Description' WHERE t.type IN ('U', 'V') AND t.is_ms_shipped "
+	 "= 0",
 	 " ORDER BY s.name, t.name",
 	 "SELECT DB_NAME(), s.name, t.name, c.column_id, c.name, "
 	 "TYPE_NAME(c.user_type_id), CAST(ep.value AS NVARCHAR(4000)) "
-	 "FROM sys.columns c JOIN sys.tables t ON t.object_id = "
+	 "FROM sys.columns c JOIN sys.objects t ON t.object_id = "
 	 "c.object_id JOIN sys.schemas s ON s.schema_id = t.schema_id "
 	 "LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND "
 	 "ep.major_id = c.object_id AND ep.minor_id = c.column_id AND "
-	 "ep.name = 'MS_Description' WHERE t.is_ms_shipped = 0",
-	 " ORDER BY s.name, t.name, c.column_id", NULL, "s.name", "t.name"},
+	 "ep.name = 'MS_Description' WHERE t.type IN ('U', 'V') AND "
+	 "t.is_ms_shipped = 0",
+	 " ORDER BY s.name, t.name, c.column_id", NULL, "s.name", "t.name",
+	 NULL},
 };
 
 static const listing *listing_of(mgen_dialect d)
@@ -191,16 +245,59 @@ static size_t key_filter(const listing *l, const char *const *keys,
 	return np;
 }
 
-static int build(mgen_dialect d, int columns, const char *const *keys,
+/* Appends `base` with every "information_schema." qualified by the
+ * quoted database `db` (Snowflake: each database has its own, and the
+ * unqualified one needs a current database: https://docs.snowflake.com/
+ * en/sql-reference/info-schema "General usage notes"). */
+static void qualified(mgen_dialect d, const char *base, const char *db,
+		      mgen_buf *out)
+{
+	static const char is[] = "information_schema.";
+	const char *p = base, *hit;
+
+	while ((hit = strstr(p, is)) != NULL) {
+		mgen_buf_append(out, p, (size_t)(hit - p));
+		mgen_dialect_quote_ident(d, db, out);
+		mgen_buf_putc(out, '.');
+		mgen_buf_puts(out, is);
+		p = hit + sizeof(is) - 1;
+	}
+	mgen_buf_puts(out, p);
+}
+
+/*
+ * The listing query. `home`: add the condition that keeps the
+ * connection's own database (keys name their tables exactly, so they
+ * never need it). `dbs` (ndb names, or NULL): read each database's own
+ * information_schema, one UNION ALL branch each inside a derived table
+ * the key filter and the order apply to.
+ */
+static int build(mgen_dialect d, int columns, int home,
+		 const char *const *dbs, size_t ndb, const char *const *keys,
 		 size_t nkeys, mgen_buf *out)
 {
 	const listing *l = listing_of(d);
+	const char *base;
+	size_t i;
 
 	if (l == NULL)
 		return MGEN_EUNSUPPORTED;
-	mgen_buf_puts(out, columns ? l->columns : l->tables);
+	base = columns ? l->columns : l->tables;
+	if (dbs && ndb) {
+		mgen_buf_puts(out, "SELECT * FROM (");
+		for (i = 0; i < ndb; i++) {
+			if (i)
+				mgen_buf_puts(out, " UNION ALL ");
+			qualified(d, base, dbs[i], out);
+		}
+		mgen_buf_puts(out, ") o WHERE true");
+	} else {
+		mgen_buf_puts(out, base);
+	}
 	if (keys && nkeys)
 		key_filter(l, keys, nkeys, out, NULL);
+	else if (home && l->home)
+		mgen_buf_puts(out, l->home);
 	mgen_buf_puts(out, columns ? l->columns_order : l->tables_order);
 	return mgen_buf_error(out);
 }
@@ -208,13 +305,25 @@ static int build(mgen_dialect d, int columns, const char *const *keys,
 int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 			mgen_buf *out)
 {
-	return build(d, 0, keys, nkeys, out);
+	return build(d, 0, 1, NULL, 0, keys, nkeys, out);
+}
+
+int mgen_wh__tables_sql_all(mgen_dialect d, mgen_buf *out)
+{
+	return build(d, 0, 0, NULL, 0, NULL, 0, out);
+}
+
+int mgen_wh__listing_sql(mgen_dialect d, int columns,
+			 const char *const *dbs, size_t ndb,
+			 const char *const *keys, size_t nkeys, mgen_buf *out)
+{
+	return build(d, columns, 1, dbs, ndb, keys, nkeys, out);
 }
 
 int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 			 mgen_buf *out)
 {
-	return build(d, 1, keys, nkeys, out);
+	return build(d, 1, 1, NULL, 0, keys, nkeys, out);
 }
 
 size_t mgen_wh__key_params(mgen_dialect d, const char *const *keys,
@@ -318,19 +427,39 @@ typedef struct tables_ctx {
 	mgen_table_list *out;
 	int *sidecar;
 	size_t *nrows;
+	unsigned types; /* mgen_wh__object_types */
 } tables_ctx;
+
+/* 1 when the listing keeps an object of kind `v[4]` (partition: v[5])
+ * under the connection's object types; sets *kind. */
+static int kind_wanted(unsigned types, char **v, mgen_object_kind *kind)
+{
+	int k = mgen_object_kind_from_name(v[4]);
+	int partition = v[5] && strcmp(v[5], "0") != 0 &&
+			mgen__strcasecmp(v[5], "f") != 0 &&
+			mgen__strcasecmp(v[5], "false") != 0;
+
+	*kind = k < 0 ? MGEN_OBJECT_TABLE : (mgen_object_kind)k;
+	if (!(types & MGEN_WH_KIND(*kind)))
+		return 0;
+	return !partition || (types & MGEN_WH_KIND_PARTITIONS) ? 1 + partition
+							     : 0;
+}
 
 static int table_row(void *ud, char **v)
 {
 	tables_ctx *x = ud;
+	mgen_object_kind kind;
 	mgen_table *t;
-	int rc;
+	int rc, keep;
 
 	if (x->dialect == MGEN_DIALECT_SQLITE &&
 	    strcmp(nz(v[2]), MGEN_WH_SIDECAR) == 0) {
 		*x->sidecar = 1; /* metagen's own, not a table listed */
 		return 0;
 	}
+	if ((keep = kind_wanted(x->types, v, &kind)) == 0)
+		return 0;
 	(*x->nrows)++;
 	if (v[2] == NULL ||
 	    (x->filter && !x->filter(x->ud, nz(v[0]), nz(v[1]), v[2])))
@@ -341,6 +470,9 @@ static int table_row(void *ud, char **v)
 	t->schema = v[1] ? v[1] : mgen__strdup("");
 	t->name = v[2];
 	t->existing_comment = nonempty(v[3]);
+	t->kind = kind;
+	t->is_partition = keep == 2;
+	t->unreadable = v[6] && strcmp(v[6], "0") != 0;
 	t->row_count = -1;
 	v[0] = v[1] = v[2] = v[3] = NULL;
 	return t->catalog == NULL || t->schema == NULL ? MGEN_ENOMEM : 0;
@@ -348,23 +480,25 @@ static int table_row(void *ud, char **v)
 
 /* Runs the tables query and pushes each kept table onto `out`. Sets
  * *sidecar when SQLite's _metagen_comments exists and *nrows to the user
- * tables the query returned. */
+ * tables of the wanted kinds the query returned. */
 static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
 		       const char *const *keys, size_t nkeys,
 		       mgen_table_list *out, int *sidecar, size_t *nrows)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
-	tables_ctx x = {mgen_wh_dialect(wh), filter, ud, out, sidecar, nrows};
+	mgen_dialect d = mgen_wh_dialect(wh);
+	tables_ctx x = {d,   filter,  ud,    out,
+			sidecar, nrows, mgen_wh__object_types(wh)};
 	int rc;
 
 	*sidecar = 0;
 	*nrows = 0;
-	rc = mgen_wh__tables_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
+	rc = mgen_wh__listing_query(wh, 0, keys, nkeys, &sql);
 	if (rc != 0) {
 		mgen_buf_release(&sql);
-		return rc;
+		return rc == 1 ? 0 : rc; /* 1: nothing to read */
 	}
-	return each_keyed_row(wh, "cannot list tables", &sql, keys, nkeys, 4,
+	return each_keyed_row(wh, "cannot list tables", &sql, keys, nkeys, 7,
 			      table_row, &x);
 }
 
@@ -410,11 +544,11 @@ static int read_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
 {
 	mgen_buf sql = MGEN_BUF_INIT;
 	index_ctx x = {idx, nidx, update};
-	int rc = mgen_wh__columns_sql(mgen_wh_dialect(wh), keys, nkeys, &sql);
+	int rc = mgen_wh__listing_query(wh, 1, keys, nkeys, &sql);
 
 	if (rc != 0) {
 		mgen_buf_release(&sql);
-		return rc;
+		return rc == 1 ? 0 : rc; /* 1: nothing to read */
 	}
 	return each_keyed_row(wh, "cannot list columns", &sql, keys, nkeys, 7,
 			      column_row, &x);

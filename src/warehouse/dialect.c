@@ -470,7 +470,8 @@ static int sqlserver_comment(const mgen_table *t, const char *column,
 	mgen_buf_puts(&args, "@name=N'MS_Description', @level0type=N'SCHEMA'"
 			     ", @level0name=");
 	mgen_dialect_string_literal(d, schema, &args);
-	mgen_buf_puts(&args, ", @level1type=N'TABLE', @level1name=");
+	mgen_buf_printf(&args, ", @level1type=N'%s', @level1name=",
+			t->kind == MGEN_OBJECT_VIEW ? "VIEW" : "TABLE");
 	mgen_dialect_string_literal(d, t->name, &args);
 	if (column) {
 		mgen_buf_puts(&args, ", @level2type=N'COLUMN', @level2name=");
@@ -522,11 +523,84 @@ static int is_clause(mgen_dialect d, const char *comment, mgen_buf *out)
 	return mgen_buf_error(out);
 }
 
+/*
+ * Which objects take a comment, per dialect and object kind, with the
+ * vendor page each rule follows:
+ *  - PostgreSQL: COMMENT ON TABLE | VIEW | MATERIALIZED VIEW | FOREIGN
+ *    TABLE, and COMMENT ON COLUMN for the columns of each
+ *    (https://www.postgresql.org/docs/15/sql-comment.html); COMMENT ON
+ *    TABLE on a view fails ("is not a table"), so the keyword follows the
+ *    kind. A partitioned table is a TABLE.
+ *  - Snowflake: COMMENT ON TABLE | VIEW | MATERIALIZED VIEW, COMMENT ON
+ *    COLUMN for table and view columns
+ *    (https://docs.snowflake.com/en/sql-reference/sql/comment).
+ *  - DuckDB: COMMENT ON TABLE | VIEW | COLUMN
+ *    (https://duckdb.org/docs/sql/statements/comment_on).
+ *  - Databricks: COMMENT ON TABLE names tables, views, materialized views
+ *    and streaming tables
+ *    (https://docs.databricks.com/en/sql/language-manual/sql-ref-syntax-ddl-comment.html);
+ *    column comments: ALTER TABLE ... ALTER COLUMN on tables, COMMENT ON
+ *    COLUMN on views (DBR 16.1+), ALTER MATERIALIZED VIEW | ALTER
+ *    STREAMING TABLE ... ALTER COLUMN ... COMMENT on those
+ *    (sql-ref-syntax-ddl-alter-materialized-view.html,
+ *    sql-ref-syntax-ddl-alter-streaming-table.html). Foreign tables
+ *    (Lakehouse Federation) are read-only: no comment.
+ *  - MySQL/MariaDB: ALTER TABLE ... COMMENT on base tables; CREATE VIEW
+ *    has no COMMENT clause (https://dev.mysql.com/doc/refman/8.0/en/create-view.html,
+ *    https://mariadb.com/kb/en/create-view/), so a view takes none.
+ *  - SQL Server: MS_Description with @level1type TABLE or VIEW
+ *    (https://learn.microsoft.com/en-us/sql/relational-databases/system-stored-procedures/sp-addextendedproperty-transact-sql).
+ *  - SQLite: the sidecar holds comments of tables and views alike.
+ */
+const char *mgen_dialect_comment_support(mgen_dialect d, mgen_object_kind k,
+					 int column)
+{
+	(void)column;
+	if (d == MGEN_DIALECT_MYSQL && k == MGEN_OBJECT_VIEW)
+		return "not commentable: MySQL/MariaDB views take no comment "
+		       "(CREATE VIEW and ALTER VIEW have no COMMENT clause)";
+	if (d == MGEN_DIALECT_DATABRICKS && k == MGEN_OBJECT_FOREIGN_TABLE)
+		return "not commentable: Databricks foreign tables (Lakehouse "
+		       "Federation) are read-only and take no comment";
+	if (d == MGEN_DIALECT_DUCKDB && k != MGEN_OBJECT_TABLE &&
+	    k != MGEN_OBJECT_VIEW)
+		return "not commentable: DuckDB comments only tables, views "
+		       "and their columns";
+	if (d == MGEN_DIALECT_SQLSERVER && k != MGEN_OBJECT_TABLE &&
+	    k != MGEN_OBJECT_VIEW && k != MGEN_OBJECT_PARTITIONED_TABLE)
+		return "not commentable: SQL Server extended properties name "
+		       "tables and views only";
+	if (d == MGEN_DIALECT_AUTO)
+		return "not commentable: no dialect";
+	return NULL;
+}
+
+/* The object keyword of COMMENT ON for a kind: "TABLE", "VIEW",
+ * "MATERIALIZED VIEW", "FOREIGN TABLE" (PostgreSQL, Snowflake, DuckDB;
+ * Databricks says TABLE for all of its kinds). */
+static const char *comment_on_keyword(mgen_dialect d, mgen_object_kind k)
+{
+	if (d == MGEN_DIALECT_DATABRICKS)
+		return "TABLE";
+	switch (k) {
+	case MGEN_OBJECT_VIEW:
+		return "VIEW";
+	case MGEN_OBJECT_MATERIALIZED_VIEW:
+		return "MATERIALIZED VIEW";
+	case MGEN_OBJECT_FOREIGN_TABLE:
+		return d == MGEN_DIALECT_POSTGRESQL ? "FOREIGN TABLE" : "TABLE";
+	default:
+		return "TABLE";
+	}
+}
+
 int mgen_dialect_table_comment_ddl(mgen_dialect d, const mgen_table *t,
 				   const char *comment, mgen_buf *out)
 {
 	if (t == NULL || t->name == NULL)
 		return MGEN_EINVAL;
+	if (mgen_dialect_comment_support(d, t->kind, 0))
+		return MGEN_EUNSUPPORTED;
 	switch (d) {
 	case MGEN_DIALECT_SQLITE:
 		return sqlite_comment(t, "", comment, out);
@@ -540,13 +614,43 @@ int mgen_dialect_table_comment_ddl(mgen_dialect d, const mgen_table *t,
 		mgen_dialect_string_literal(d, comment ? comment : "", out);
 		mgen_buf_putc(out, ';');
 		return mgen_buf_error(out);
-	case MGEN_DIALECT_AUTO:
-		return MGEN_EUNSUPPORTED;
 	default:
-		mgen_buf_puts(out, "COMMENT ON TABLE ");
+		mgen_buf_printf(out, "COMMENT ON %s ",
+				comment_on_keyword(d, t->kind));
 		mgen_dialect_table_name(d, t, out);
 		return is_clause(d, comment, out);
 	}
+}
+
+/* Databricks: the statement that sets a column comment of `t`'s kind:
+ * ALTER TABLE | ALTER MATERIALIZED VIEW | ALTER STREAMING TABLE t ALTER
+ * COLUMN c COMMENT '...' ('' removes it), or for a view COMMENT ON
+ * COLUMN t.c IS '...'. */
+static int databricks_column_comment(const mgen_table *t, const mgen_column *c,
+				     const char *comment, mgen_buf *out)
+{
+	const mgen_dialect d = MGEN_DIALECT_DATABRICKS;
+	const char *verb = "ALTER TABLE ";
+
+	if (t->kind == MGEN_OBJECT_VIEW) {
+		mgen_buf_puts(out, "COMMENT ON COLUMN ");
+		mgen_dialect_table_name(d, t, out);
+		mgen_buf_putc(out, '.');
+		mgen_dialect_quote_ident(d, c->name, out);
+		return is_clause(d, comment, out);
+	}
+	if (t->kind == MGEN_OBJECT_MATERIALIZED_VIEW)
+		verb = "ALTER MATERIALIZED VIEW ";
+	else if (t->kind == MGEN_OBJECT_STREAMING_TABLE)
+		verb = "ALTER STREAMING TABLE ";
+	mgen_buf_puts(out, verb);
+	mgen_dialect_table_name(d, t, out);
+	mgen_buf_puts(out, " ALTER COLUMN ");
+	mgen_dialect_quote_ident(d, c->name, out);
+	mgen_buf_puts(out, " COMMENT ");
+	mgen_dialect_string_literal(d, comment ? comment : "", out);
+	mgen_buf_putc(out, ';');
+	return mgen_buf_error(out);
 }
 
 int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
@@ -555,25 +659,19 @@ int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
 {
 	if (t == NULL || t->name == NULL || c == NULL || c->name == NULL)
 		return MGEN_EINVAL;
+	if (mgen_dialect_comment_support(d, t->kind, 1))
+		return MGEN_EUNSUPPORTED;
 	switch (d) {
 	case MGEN_DIALECT_SQLITE:
 		return sqlite_comment(t, c->name, comment, out);
 	case MGEN_DIALECT_SQLSERVER:
 		return sqlserver_comment(t, c->name, comment, out);
 	case MGEN_DIALECT_MYSQL:
-	case MGEN_DIALECT_AUTO:
 		return MGEN_EUNSUPPORTED;
 	case MGEN_DIALECT_DATABRICKS:
 		/* ALTER COLUMN ... COMMENT works on every DBR version; an
 		 * empty comment is how it removes one. */
-		mgen_buf_puts(out, "ALTER TABLE ");
-		mgen_dialect_table_name(d, t, out);
-		mgen_buf_puts(out, " ALTER COLUMN ");
-		mgen_dialect_quote_ident(d, c->name, out);
-		mgen_buf_puts(out, " COMMENT ");
-		mgen_dialect_string_literal(d, comment ? comment : "", out);
-		mgen_buf_putc(out, ';');
-		return mgen_buf_error(out);
+		return databricks_column_comment(t, c, comment, out);
 	default:
 		mgen_buf_puts(out, "COMMENT ON COLUMN ");
 		mgen_dialect_table_name(d, t, out);

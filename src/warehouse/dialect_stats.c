@@ -206,7 +206,12 @@ static double sample_percent(const mgen_table *t, size_t limit)
 {
 	double p;
 
-	if (t->row_count < 100000)
+	/* TABLESAMPLE reads a stored relation: PostgreSQL refuses it on
+	 * views and foreign tables ("TABLESAMPLE clause can only be applied
+	 * to tables and materialized views",
+	 * https://www.postgresql.org/docs/15/sql-select.html) */
+	if (t->row_count < 100000 || t->kind == MGEN_OBJECT_VIEW ||
+	    t->kind == MGEN_OBJECT_FOREIGN_TABLE)
 		return 0;
 	p = 100.0 * 10.0 * (double)limit / (double)t->row_count;
 	if (p >= 50)
@@ -278,6 +283,10 @@ int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 				limit);
 		break;
 	default: /* SQLite: a multiplicative hash of the rowid */
+		if (t->kind == MGEN_OBJECT_VIEW) { /* a view has no rowid */
+			mgen_buf_printf(out, " LIMIT %zu", limit);
+			break;
+		}
 		mgen_buf_printf(out,
 				" ORDER BY (_rowid_ * 2654435761) %% "
 				"4294967291 LIMIT %zu",

@@ -30,6 +30,9 @@ struct mgen_wh {
 	unsigned long nqueries;
 	mgen__secrets secrets; /* values to mask in messages (PWD, tokens,
 				  URL credentials: util/secret.c) */
+	unsigned object_types; /* mgen_wh_set_object_types */
+	int all_databases;     /* mgen_wh_set_home_only(wh, 0) */
+	mgen_strglobs *databases; /* mgen_wh_set_databases, or NULL */
 	char errmsg[1024];
 };
 
@@ -82,6 +85,7 @@ static void wh_free(mgen_wh *wh)
 	if (wh->env)
 		SQLFreeHandle(SQL_HANDLE_ENV, wh->env);
 	mgen__secrets_release(&wh->secrets);
+	mgen_wh__globs_free(wh->databases);
 	free(wh);
 }
 
@@ -174,20 +178,30 @@ int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		    mgen_err *err)
 {
 	mgen_wh *wh;
+	char *guarded = NULL; /* conn_str with NoCreat=1 (SQLite) */
 	SQLRETURN rc;
 	int ret;
 
 	*out = NULL;
 	if (conn_str == NULL)
 		return mgen_err_set(err, MGEN_EINVAL, "no connection string");
+	ret = mgen_wh__sqlite_guard(conn_str, dialect, &guarded, err);
+	if (ret != 0)
+		return ret;
+	if (guarded)
+		conn_str = guarded;
 	wh = calloc(1, sizeof(*wh));
-	if (wh == NULL)
+	if (wh == NULL) {
+		free(guarded);
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	}
 	if (mgen__secrets_add_from(&wh->secrets, conn_str) != 0) {
 		wh_free(wh);
+		free(guarded);
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
 	wh->dialect = dialect;
+	wh->object_types = MGEN_WH_KINDS_DEFAULT;
 	if (!SQL_SUCCEEDED(
 		SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &wh->env)) ||
 	    !SQL_SUCCEEDED(SQLSetEnvAttr(wh->env, SQL_ATTR_ODBC_VERSION,
@@ -216,10 +230,37 @@ int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		sqlite_small_cache(wh);
 	wh->errmsg[0] = '\0';
 	*out = wh;
+	free(guarded);
 	return 0;
 fail:
 	wh_free(wh);
+	free(guarded);
 	return ret;
+}
+
+void mgen_wh_set_object_types(mgen_wh *wh, unsigned kinds)
+{
+	wh->object_types = kinds;
+}
+
+unsigned mgen_wh__object_types(const mgen_wh *wh)
+{
+	return wh->object_types;
+}
+
+void mgen_wh_set_home_only(mgen_wh *wh, int on)
+{
+	wh->all_databases = !on;
+}
+
+int mgen_wh__home_only(const mgen_wh *wh)
+{
+	return !wh->all_databases;
+}
+
+mgen_strglobs **mgen_wh__databases_slot(mgen_wh *wh)
+{
+	return &wh->databases;
 }
 
 void mgen_wh_close(mgen_wh *wh)

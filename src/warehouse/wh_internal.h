@@ -32,7 +32,10 @@ mgen_wh_tclass mgen_wh__type_class(mgen_dialect d, const char *type);
 
 /*
  * The listing SQL of a dialect (catalog.c). Tables query: one row per user
- * table: catalog, schema, table, comment. Columns query: one row per
+ * table or view: catalog, schema, table, comment, kind (an
+ * mgen_object_kind name), partition (1 for a partition of a partitioned
+ * table, else 0), unreadable (1 for a materialized view never refreshed,
+ * else 0). Columns query: one row per
  * column: catalog, schema, table, ordinal, column, type, comment, ordered
  * by table then ordinal. Both are limited to the tables named in `keys`
  * ((catalog, schema, table) triples, 3*nkeys strings; the catalog is
@@ -44,6 +47,77 @@ int mgen_wh__tables_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 			mgen_buf *out);
 int mgen_wh__columns_sql(mgen_dialect d, const char *const *keys, size_t nkeys,
 			 mgen_buf *out);
+/* The tables query with no keys, without the condition that keeps the
+ * connection's own database (MySQL DATABASE()): what the listing runs
+ * after mgen_wh_set_home_only(wh, 0). */
+int mgen_wh__tables_sql_all(mgen_dialect d, mgen_buf *out);
+
+/* --- connstr.c: connection strings ------------------------------------ */
+
+/*
+ * The value of attribute `key` (lower-case, matched ASCII
+ * case-insensitively) of ODBC connection string `cs`, braces undone, into
+ * *out (malloc'd). Returns 1 found, 0 not found (*out NULL), MGEN_ENOMEM.
+ */
+int mgen_wh__conn_attr(const char *cs, const char *key, char **out);
+
+/*
+ * Before connecting with `cs` (a SQLite driver named in Driver=, or `d`
+ * SQLITE): a Database= path that does not exist, or is a folder, is
+ * MGEN_EDB "cannot connect: sqlite database 'PATH' (Database=) does not
+ * exist: ..." in `err` (":memory:" and "file:" URIs are not checked);
+ * else *out is `cs` plus ";NoCreat=1" (the driver then refuses to create
+ * a file) unless `cs` sets NoCreat itself. *out stays NULL when nothing
+ * is to change (not SQLite, or NoCreat given). 0, MGEN_EDB, MGEN_ENOMEM.
+ */
+int mgen_wh__sqlite_guard(const char *cs, mgen_dialect d, char **out,
+			  mgen_err *err);
+
+/* The object kinds (bits 1u << mgen_object_kind, plus
+ * MGEN_WH_KIND_PARTITIONS) the connection lists. */
+unsigned mgen_wh__object_types(const mgen_wh *wh);
+
+/* 1 (the default) when the listing keeps the connection's own database
+ * only (mgen_wh_set_home_only). */
+int mgen_wh__home_only(const mgen_wh *wh);
+
+/* --- databases.c: which databases a listing reads ----------------------- */
+
+/* Globs over database names (mgen_wh_set_databases); owned. */
+typedef struct mgen_strglobs {
+	char **v;
+	size_t n;
+	int current; /* the session's current database too */
+} mgen_strglobs;
+
+/* The connection's slot for them (odbc.c; NULL until set). */
+mgen_strglobs **mgen_wh__databases_slot(mgen_wh *wh);
+
+/* 1 when `name` matches a glob of `g`, ASCII case-insensitively (an
+ * unquoted Snowflake name is stored upper case). */
+int mgen_wh__globs_match(const mgen_strglobs *g, const char *name);
+
+/* Frees `g` and its strings. NULL is harmless. */
+void mgen_wh__globs_free(mgen_strglobs *g);
+
+/*
+ * The listing query (tables, or `columns`) that `wh` runs for `keys`
+ * (NULL: every object): the dialect's SQL, limited to the connection's
+ * own database unless mgen_wh_set_home_only(wh, 0); on Snowflake one
+ * branch per database (the keys' catalogs, or the databases of
+ * mgen_wh_set_databases resolved with SELECT CURRENT_DATABASE() and SHOW
+ * DATABASES). Returns 0, 1 when there is no database to read (an empty
+ * listing: run nothing), a buffer error, MGEN_EUNSUPPORTED or MGEN_EDB.
+ */
+int mgen_wh__listing_query(mgen_wh *wh, int columns, const char *const *keys,
+			   size_t nkeys, mgen_buf *out);
+
+/* The listing SQL with each database `dbs` (ndb of them, or NULL: the
+ * unqualified one) read through its own information_schema (Snowflake),
+ * in a derived table the key filter and the order apply to. */
+int mgen_wh__listing_sql(mgen_dialect d, int columns,
+			 const char *const *dbs, size_t ndb,
+			 const char *const *keys, size_t nkeys, mgen_buf *out);
 
 /* The names bound to the `?` markers of the queries above for the same
  * `keys`, in order, into `params` (room for 3 * nkeys; borrowed from

@@ -564,10 +564,13 @@ static void test_dialect__listing_sql(void **state)
 	assert_int_equal(mgen_wh__tables_sql(DBX, keys, 2, &b), 0);
 	assert_string_equal(
 	    mgen_buf_str(&b),
-	    "SELECT table_catalog, table_schema, table_name, comment FROM "
+	    "SELECT table_catalog, table_schema, table_name, comment, CASE "
+	    "WHEN table_type = 'MATERIALIZED_VIEW' THEN 'materialized_view' "
+	    "WHEN table_type LIKE '%VIEW' THEN 'view' WHEN table_type = "
+	    "'STREAMING_TABLE' THEN 'streaming_table' WHEN table_type = "
+	    "'FOREIGN' THEN 'foreign_table' ELSE 'table' END, 0, 0 FROM "
 	    "system.information_schema.tables WHERE table_catalog <> "
 	    "'system' AND table_schema <> 'information_schema' AND "
-	    "table_type NOT IN ('VIEW', 'MATERIALIZED_VIEW') AND "
 	    "((table_catalog = ? AND table_schema = ? AND "
 	    "table_name IN (?)) OR (table_catalog = ? AND "
 	    "table_schema = ? AND table_name IN (?))) ORDER BY "
@@ -594,8 +597,8 @@ static void test_dialect__listing_sql(void **state)
 	assert_int_equal(mgen_wh__tables_sql(SQLITE, NULL, 0, &b), 0);
 	assert_string_equal(
 	    mgen_buf_str(&b),
-	    "SELECT '', 'main', m.name, NULL FROM sqlite_master "
-	    "m WHERE m.type = 'table' AND m.name NOT LIKE "
+	    "SELECT '', 'main', m.name, NULL, m.type, 0, 0 FROM sqlite_master "
+	    "m WHERE m.type IN ('table', 'view') AND m.name NOT LIKE "
 	    "'sqlite\\_%' ESCAPE '\\' ORDER BY m.name");
 	for (d = SQLITE; d <= MSSQL; d++) {
 		mgen_buf_reset(&b);

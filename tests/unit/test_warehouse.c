@@ -109,11 +109,17 @@ static void test_warehouse__sqlite_list(void **state)
 
 	(void)state;
 	assert_int_equal(mgen_wh_list_tables(wh, NULL, NULL, &l), 0);
-	assert_int_equal(l.n, 3);
+	assert_int_equal(l.n, 4);
 	assert_null(find(&l, "_metagen_comments"));
 	assert_null(find(&l, "sqlite_sequence"));
-	assert_null(find(&l, "v_people"));
+	/* views are listed (object_types' default), with their kind */
+	t = find(&l, "v_people");
+	assert_non_null(t);
+	assert_int_equal(t->kind, MGEN_OBJECT_VIEW);
+	assert_int_equal(t->ncolumns, 1);
+	assert_string_equal(t->columns[0].name, "name");
 	t = find(&l, "people");
+	assert_int_equal(t->kind, MGEN_OBJECT_TABLE);
 	assert_non_null(t);
 	assert_string_equal(t->catalog, "");
 	assert_string_equal(t->schema, "main");
@@ -153,7 +159,7 @@ static void test_warehouse__sqlite_filter(void **state)
 
 	(void)state;
 	assert_int_equal(mgen_wh_list_tables(wh, keep_only, calls, &l), 0);
-	assert_int_equal(calls[0], 3);
+	assert_int_equal(calls[0], 4);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.items[0].name, "sparse");
 	assert_int_equal(l.items[0].ncolumns, 4);
