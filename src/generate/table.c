@@ -260,8 +260,10 @@ static int legacy_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	}
 	truncated = resp.finish_reason &&
 		    strcmp(resp.finish_reason, "length") == 0;
-	rc = mgen_answer_parse(resp.content ? resp.content : "", truncated, &a,
-			       &e);
+	rc = mgen_answer_parse_capped(resp.content ? resp.content : "",
+				      truncated,
+				      mgen_answer_entry_cap(cs->npending), &a,
+				      &e);
 	mgen_lm_response_release(&resp);
 	if (rc == 0)
 		rc = mgen__take_answer(run, t, cs, &a, fullname);
@@ -353,8 +355,10 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 		return rc;
 	}
 	if (rc == 0)
-		rc = mgen_answer_parse(resp.content ? resp.content : "",
-				       0, &a, &e);
+		rc = mgen_answer_parse_capped(resp.content ? resp.content
+							    : "",
+					      0, mgen_answer_entry_cap(0), &a,
+					      &e);
 	if (rc == 0 && a.table_comment && a.table_comment[0])
 		*out = mgen__strdup(a.table_comment);
 	else if (resp.content) /* answered but useless: not for re-runs */
