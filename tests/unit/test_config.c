@@ -80,7 +80,7 @@ static void test_config__defaults(void **state)
 	assert_int_equal(cfg.parse_retries, 2);
 	assert_int_equal(cfg.sample_size, 5);
 	assert_int_equal(cfg.allow_data, 1);
-	assert_int_equal(cfg.allow_data_in_comments, 1);
+	assert_int_equal(cfg.allow_data_in_comments, 0);
 	assert_int_equal(cfg.add_metadata, 1);
 	assert_int_equal(cfg.include_existing_table_comment, 1);
 	assert_int_equal(cfg.include_possible_data_fields_in_metadata, 1);
