@@ -91,11 +91,14 @@ size_t mgen__utf8_fix(char **s)
 
 /* The escape for the byte(s) at u (k bytes of a valid sequence, or 0 for
  * an invalid byte) into piece; empty when the bytes are kept. */
-static void term_piece(const unsigned char *u, size_t k, char piece[12])
+static void term_piece(const unsigned char *u, size_t k, int keep_lines,
+		       char piece[12])
 {
 	piece[0] = '\0';
 	if (k == 0)
 		snprintf(piece, 12, "\\x%02x", u[0]);
+	else if (keep_lines && (u[0] == '\n' || u[0] == '\t' || u[0] == '\\'))
+		return;
 	else if (u[0] == '\\')
 		snprintf(piece, 12, "\\\\");
 	else if (u[0] == '\n')
@@ -110,7 +113,7 @@ static void term_piece(const unsigned char *u, size_t k, char piece[12])
 		snprintf(piece, 12, "\\u%04x", (unsigned)u[1]);
 }
 
-int mgen__term_safe(mgen_buf *b, const char *s)
+int mgen__term_safe(mgen_buf *b, const char *s, int keep_lines)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, k, len;
@@ -121,29 +124,11 @@ int mgen__term_safe(mgen_buf *b, const char *s)
 	len = strlen(s);
 	for (i = 0; i < len; i += k ? k : 1) {
 		k = mgen__utf8_seq(u + i, len - i);
-		term_piece(u + i, k, piece);
+		term_piece(u + i, k, keep_lines, piece);
 		if (piece[0])
 			mgen_buf_puts(b, piece);
 		else
 			mgen_buf_append(b, s + i, k);
 	}
 	return mgen_buf_error(b);
-}
-
-int mgen__term_unsafe(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i, k, len;
-	char piece[12];
-
-	if (s == NULL)
-		return 0;
-	len = strlen(s);
-	for (i = 0; i < len; i += k ? k : 1) {
-		k = mgen__utf8_seq(u + i, len - i);
-		term_piece(u + i, k, piece);
-		if (piece[0] && u[i] != '\\')
-			return 1;
-	}
-	return 0;
 }

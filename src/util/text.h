@@ -40,12 +40,11 @@ size_t mgen__utf8_fix(char **s);
  * and the C1 controls U+0080..U+009F are written as \t \n \r or \xNN
  * (for C1: \u0080..\u009f), invalid UTF-8 bytes as \xNN, and a
  * backslash as \\; everything else as is. So a name can neither move the
- * cursor, change colours nor start an escape sequence (ECMA-48). NULL
+ * cursor, change colours nor start an escape sequence (ECMA-48). With
+ * `keep_lines` LF and tab are kept and a backslash is not doubled (for
+ * multi-line text such as DDL, whose backslashes are its own). NULL
  * appends "(null)". Returns the buffer's error state.
  */
-int mgen__term_safe(mgen_buf *b, const char *s);
-
-/* 1 when `s` holds a byte the terminal neutraliser would escape. */
-int mgen__term_unsafe(const char *s);
+int mgen__term_safe(mgen_buf *b, const char *s, int keep_lines);
 
 #endif
