@@ -59,7 +59,8 @@ typedef struct mgen_message {
 
 /* The answer to one chat call; release with mgen_lm_response_release. */
 typedef struct mgen_lm_response {
-	char *content;        /* choices[0].message.content (owned) */
+	char *content;        /* choices[0].message.content (owned); invalid
+				 UTF-8 in it is replaced with U+FFFD */
 	char *finish_reason;  /* "stop", "length", ... (owned; may be NULL) */
 	long prompt_tokens;   /* usage, 0 when the endpoint gave none; a
 				 count that is not a whole number in

@@ -24,6 +24,7 @@
 #include "metagen/cache.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/text.h"
 #include "util/util.h"
 
 #define LM_MAX_BODY ((size_t)64 * 1024 * 1024) /* answer size bound */
@@ -383,7 +384,9 @@ static void error_text(const mgen_buf *body, char *out, size_t cap)
 
 /* Fills `out` from a 200 answer to a request of `request_bytes`, or
  * returns MGEN_EPARSE (a NUL in the body is refused: cJSON would cut
- * the content there). Usage numbers are checked (mgen_lm__usage). */
+ * the content there). Invalid UTF-8 in the content becomes U+FFFD here,
+ * where LM text enters, so no trace, cache or output sees it. Usage
+ * numbers are checked (mgen_lm__usage). */
 static int parse_answer(const mgen_lm *lm, const mgen_buf *body,
 			size_t request_bytes, mgen_lm_response *out,
 			mgen_err *err)
@@ -423,6 +426,10 @@ static int parse_answer(const mgen_lm *lm, const mgen_buf *body,
 	out->content = mgen__strdup(c->valuestring);
 	out->finish_reason = fr ? mgen__strdup(fr) : NULL;
 	if (out->content == NULL || (fr && out->finish_reason == NULL)) {
+		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (mgen__utf8_fix(&out->content) == (size_t)-1) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 		goto done;
 	}

@@ -28,9 +28,10 @@ static const char kept_reason[] =
 
 /* Sets a proposal from a new comment, honouring existing comments;
  * `reason` (may be NULL) is recorded, else why a comment was kept.
- * Invalid UTF-8 left in the comment is replaced with U+FFFD; that, or
- * `fixed` (the object's warehouse text was mended), adds a note to the
- * reason. */
+ * Invalid UTF-8 left in the comment is replaced with U+FFFD; a U+FFFD in
+ * the comment (the LM's text was mended where it entered, lm.c and
+ * answer.c), or `fixed` (the object's warehouse text was mended), adds
+ * a note to the reason. */
 static int propose(const mgen__run *run, mgen_proposal *p,
 		   const char *existing, const char *comment, mgen_path path,
 		   const char *reason, unsigned fixed)
@@ -45,9 +46,11 @@ static int propose(const mgen__run *run, mgen_proposal *p,
 		free(c);
 		return MGEN_ENOMEM;
 	}
+	if (!fixed && strstr(c ? c : "", "\xEF\xBF\xBD") != NULL)
+		bad = 1; /* mended where the LM's text entered (lm.c) */
 	if (bad > 0 || fixed) {
-		joined = mgen__join_reason(why, bad > 0 ? MGEN__LM_UTF8_NOTE
-						      : MGEN__UTF8_NOTE);
+		joined = mgen__join_reason(why, fixed ? MGEN__UTF8_NOTE
+						      : MGEN__LM_UTF8_NOTE);
 		if (joined == NULL) {
 			free(c);
 			return MGEN_ENOMEM;

@@ -3,7 +3,8 @@
  * (tests/server/fake_llm.py steps "usage_raw" and "content_hex"): usage
  * numbers that are not token counts (1e308, 1e999, -5, 1.5, "12") are
  * replaced by estimates with a logged reason and never wrap the totals;
- * a NUL in the answer is refused; a cut-off answer is not cached.
+ * a NUL in the answer is refused; invalid UTF-8 in it becomes U+FFFD;
+ * a cut-off answer is not cached.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -142,9 +143,9 @@ static void test_lm_hostile__nul_refused(void **state)
 	assert_int_equal(chat_table(lm, "t1", &r, &err), MGEN_EPARSE);
 	assert_non_null(strstr(err.msg, "NUL"));
 	mgen_err_clear(&err);
-	/* invalid UTF-8 alone is passed on for the answer parser to mend */
+	/* invalid UTF-8 is mended where it enters: U+FFFD */
 	assert_int_equal(chat_table(lm, "t1", &r, &err), 0);
-	assert_string_equal(r.content, "A\xff" "B");
+	assert_string_equal(r.content, "A\xEF\xBF\xBD" "B");
 	mgen_lm_response_release(&r);
 	mgen_lm_free(lm);
 }
