@@ -138,7 +138,8 @@ const char *mgen_lm_model(const mgen_lm *lm);
  * not parse),
  * MGEN_ENOMEM. On failure `out` has no strings, but attempts, http_status
  * (0 when no HTTP answer came) and latency_ms are set. `err` never
- * contains the key. Answers are capped at 64 MiB.
+ * contains the key. Answers are capped at 64 bytes per max_tokens, at
+ * least 4 MiB and at most 64 MiB (a bigger answer is MGEN_EHTTP).
  *
  * With a cache (opts->cache_path) the call first looks up the request's
  * key (mgen_cache_key: model string as configured, messages,

@@ -27,7 +27,7 @@
 #include "util/text.h"
 #include "util/util.h"
 
-#define LM_MAX_BODY ((size_t)64 * 1024 * 1024) /* answer size bound */
+
 #define LM_CONNECT_TIMEOUT_MS 30000L
 #define LM_EST_ANSWER_TOKENS 1024 /* answer guess for the token bucket */
 
@@ -525,7 +525,8 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm answer from %s is larger than %zu "
 				    "bytes",
-				    lm->ep.shown, LM_MAX_BODY);
+				    lm->ep.shown,
+				    mgen_lm__body_cap(lm->max_tokens));
 	if (cc != CURLE_OK)
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm request to %s failed after %d "
@@ -660,7 +661,7 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 	long status;
 	int attempt, rc = 0;
 
-	mgen_buf_init(&ans.body, LM_MAX_BODY);
+	mgen_buf_init(&ans.body, mgen_lm__body_cap(lm->max_tokens));
 	if (h == NULL || setup_handle(lm, h, body, &hdrs, &ans, errbuf)) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "cannot set up a request");
 		goto done;

@@ -69,4 +69,16 @@ void mgen_lm__endpoint_release(mgen_lm_endpoint *e);
 void mgen_lm__usage(const cJSON *root, size_t request_bytes,
 		    mgen_lm_response *out, char *why, size_t whysz);
 
+/* Answer body bounds: MGEN_LM_BODY_PER_TOKEN bytes per max_tokens (a
+ * token of ~10 characters, each JSON-escaped as \uXXXX), at least
+ * MGEN_LM_MIN_BODY, at most MGEN_LM_MAX_BODY. */
+#define MGEN_LM_MAX_BODY ((size_t)64 * 1024 * 1024)
+#define MGEN_LM_MIN_BODY ((size_t)4 * 1024 * 1024)
+#define MGEN_LM_BODY_PER_TOKEN 64
+
+/* The largest answer body read for a client with `max_tokens`, so that
+ * reading and parsing an answer stays within bounded time and memory
+ * whatever the endpoint sends. */
+size_t mgen_lm__body_cap(int max_tokens);
+
 #endif

@@ -4,6 +4,7 @@
  * a token count of 1e308 converted to an integer is undefined behaviour
  * (C11 6.3.1.4p1), and a negative or wrapped count would let a run pass
  * budget.max_tokens. Shape: llm-endpoints.md, "usage" of a completion.
+ * Also the size bound of an answer body (mgen_lm__body_cap).
  */
 #include <math.h>
 #include <stdio.h>
@@ -61,4 +62,13 @@ void mgen_lm__usage(const cJSON *root, size_t request_bytes,
 	out->prompt_tokens = one_count(u, "prompt_tokens", pe, why, whysz);
 	out->completion_tokens =
 		one_count(u, "completion_tokens", ce, why, whysz);
+}
+
+size_t mgen_lm__body_cap(int max_tokens)
+{
+	size_t want = max_tokens > 0 ? (size_t)max_tokens * MGEN_LM_BODY_PER_TOKEN
+				     : 0;
+
+	return want < MGEN_LM_MIN_BODY ? MGEN_LM_MIN_BODY
+	       : want > MGEN_LM_MAX_BODY ? MGEN_LM_MAX_BODY : want;
 }

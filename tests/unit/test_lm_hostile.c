@@ -182,12 +182,38 @@ static void test_lm_hostile__truncated_not_cached(void **state)
 	unlink(path);
 }
 
+/* An answer bigger than the body cap for max_tokens (at least 4 MiB) is
+ * refused while it is read, naming the bound. */
+static void test_lm_hostile__body_capped(void **state)
+{
+	srv *s = *state;
+	size_t n = (size_t)5 << 20, i;
+	mgen_buf script = MGEN_BUF_INIT;
+	mgen_lm *lm;
+	mgen_lm_response r;
+	mgen_err err = MGEN_ERR_INIT;
+
+	mgen_buf_puts(&script, "{\"tables\": {\"t1\": [{\"content\": \"");
+	for (i = 0; i < n; i++)
+		mgen_buf_putc(&script, 'x');
+	mgen_buf_puts(&script, "\"}]}}");
+	assert_int_equal(mgen_buf_error(&script), 0);
+	srv_start(s, mgen_buf_str(&script), NULL, NULL);
+	mgen_buf_release(&script);
+	lm = new_lm(s, NULL);
+	assert_int_equal(chat_table(lm, "t1", &r, &err), MGEN_EHTTP);
+	assert_non_null(strstr(err.msg, "larger than 4194304 bytes"));
+	assert_null(r.content);
+	mgen_lm_free(lm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SRV_TEST(test_lm_hostile__usage_validated),
 		SRV_TEST(test_lm_hostile__nul_refused),
 		SRV_TEST(test_lm_hostile__truncated_not_cached),
+		SRV_TEST(test_lm_hostile__body_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
