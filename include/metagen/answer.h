@@ -72,7 +72,9 @@ size_t mgen_answer_entry_cap(size_t nasked);
  * Hostile answers: the work is linear in the length of `text` (each
  * list is walked once; at most 32 candidate objects are scanned). More
  * than MGEN_ANSWER_MAX_ENTRIES entries in "columns" or
- * "column_contents" is MGEN_EVALIDATE. A NUL character (an escaped
+ * "column_contents" is MGEN_EVALIDATE; so is an object holding more than
+ * twice that + 64 values in its members, found by the scanner before
+ * any JSON tree is built. A NUL character (an escaped
  * \u0000, which the JSON library would cut short) is MGEN_EPARSE.
  * Invalid UTF-8 in any string (RFC 3629: overlong forms and surrogates
  * included) is replaced with U+FFFD and counted in `nfixed`.

@@ -30,7 +30,7 @@
 #define MAX_CANDIDATES 32
 #define EXCERPT_MAX 60
 
-enum { SCAN_DONE, SCAN_OPEN, SCAN_BAD };
+enum { SCAN_DONE, SCAN_OPEN, SCAN_BAD, SCAN_BIG };
 
 /* Sub-states of an open container. */
 enum {
@@ -51,6 +51,8 @@ typedef struct scan {
 	size_t safe_pos;
 	int safe_depth;
 	char safe_stack[SCAN_MAXDEPTH];
+	size_t values;     /* values seen inside the object's members */
+	size_t max_values; /* SCAN_BIG beyond this; 0 = no bound */
 } scan;
 
 static int is_ws(int c)
@@ -73,6 +75,8 @@ static void scan_value_done(scan *s, size_t pos)
 		s->st[s->depth - 1] = ST_AFTER;
 		scan_mark_safe(s, pos);
 	}
+	if (s->depth >= 2)
+		s->values++;
 }
 
 /* Handles one structural or scalar byte outside strings. */
@@ -130,14 +134,18 @@ static int scan_byte(scan *s, const char *t, size_t i)
 /*
  * Scans the object that opens at t[start] ('{'). Returns SCAN_DONE with
  * s->end set, SCAN_OPEN when the text ends first (s->safe_* says where to
- * cut), or SCAN_BAD (mismatched closer, nesting too deep).
+ * cut), SCAN_BAD (mismatched closer, nesting too deep) or SCAN_BIG (more
+ * than max_values values inside its members: refused before any JSON
+ * tree is built).
  */
-static int scan_object(const char *t, size_t len, size_t start, scan *s)
+static int scan_object(const char *t, size_t len, size_t start,
+		       size_t max_values, scan *s)
 {
 	size_t i;
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	s->max_values = max_values;
 	s->stack[0] = '{';
 	s->st[0] = ST_KEY;
 	s->depth = 1;
@@ -154,12 +162,17 @@ static int scan_object(const char *t, size_t len, size_t start, scan *s)
 					s->st[s->depth - 1] = ST_COLON;
 				else
 					scan_value_done(s, i + 1);
+				if (s->max_values &&
+				    s->values > s->max_values)
+					return SCAN_BIG;
 			}
 			continue;
 		}
 		r = scan_byte(s, t, i);
 		if (r != SCAN_OPEN)
 			return r;
+		if (s->max_values && s->values > s->max_values)
+			return SCAN_BIG;
 	}
 	return SCAN_OPEN;
 }
@@ -323,8 +336,8 @@ typedef struct found {
 
 /* Tries each plausible '{' in turn; the first balanced span that parses
  * into an object with answer keys wins. */
-static int locate_complete(const char *t, size_t len, found *f,
-			   size_t *first_open, scan *open_scan,
+static int locate_complete(const char *t, size_t len, size_t max_values,
+			   found *f, size_t *first_open, scan *open_scan,
 			   size_t *fail_off, size_t *bad_off, int *any_object)
 {
 	size_t i, tries = 0, a, b;
@@ -335,7 +348,11 @@ static int locate_complete(const char *t, size_t len, found *f,
 		if (t[i] != '{' || !looks_like_object(t, len, i))
 			continue;
 		tries++;
-		r = scan_object(t, len, i, &s);
+		r = scan_object(t, len, i, max_values, &s);
+		if (r == SCAN_BIG) {
+			*any_object = -1;
+			return 0;
+		}
 		if (r == SCAN_OPEN && *first_open == (size_t)-1) {
 			*first_open = i;
 			*open_scan = s;
@@ -365,16 +382,30 @@ static int locate_complete(const char *t, size_t len, found *f,
 	return 0;
 }
 
-static int locate(const char *t, int truncated, found *f, mgen_err *err)
+/* Values an answer about lists of at most `max_entries` entries may hold
+ * inside its members: two lists, and room for a wrapper; 0 = no bound. */
+static size_t max_values(size_t max_entries)
+{
+	return max_entries ? 2 * max_entries + 64 : 0;
+}
+
+static int locate(const char *t, int truncated, size_t max_entries, found *f,
+		  mgen_err *err)
 {
 	size_t len = strlen(t), first_open = (size_t)-1, fail_off = (size_t)-1;
 	size_t bad_off = (size_t)-1;
 	int any_object = 0;
 	scan s;
 
-	if (locate_complete(t, len, f, &first_open, &s, &fail_off, &bad_off,
-			    &any_object))
+	if (locate_complete(t, len, max_values(max_entries), f, &first_open,
+			    &s, &fail_off, &bad_off, &any_object))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (any_object == -1)
+		return mgen_err_set(err, MGEN_EVALIDATE,
+				    "answer lists hold more than %zu entries "
+				    "(at most %zu a list for the columns "
+				    "asked); answer not read",
+				    max_values(max_entries), max_entries);
 	if (f->obj != NULL)
 		return 0;
 	if (truncated && first_open != (size_t)-1) {
@@ -614,7 +645,7 @@ int mgen_answer_parse_capped(const char *text, int truncated,
 		text = "";
 	rc = refuse_nul(text, err);
 	if (rc == 0)
-		rc = locate(text, truncated, &f, err);
+		rc = locate(text, truncated, max_entries, &f, err);
 	if (rc)
 		goto done;
 	out->repaired = f.repaired;
