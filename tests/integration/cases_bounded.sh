@@ -296,3 +296,22 @@ case_bounded_yaml_caps() {
 	grep -q "dup.yaml:4: key 'sample-size' is given twice (first at line 2)" "$TMP/dup.err" ||
 		fail "dup: $(cat "$TMP/dup.err")"
 }
+
+# harvest: existing comments that are not UTF-8 (SQLite's sidecar) are
+# mended before they reach the gold JSON lines.
+case_bounded_harvest_invalid_utf8() {
+	local rc db=$TMP/hv.sqlite
+	printf '%s\n' "CREATE TABLE t (a INTEGER, b TEXT);" "INSERT INTO t VALUES (1, 'x');" \
+		"CREATE TABLE _metagen_comments (table_name TEXT NOT NULL, column_name TEXT NOT NULL DEFAULT '', comment TEXT, PRIMARY KEY (table_name, column_name));" \
+		"INSERT INTO _metagen_comments VALUES ('t', '', CAST(X'5461626C65C0AF' AS TEXT)), ('t', 'a', CAST(X'4964FF' AS TEXT)), ('t', 'b', 'Plain.');" |
+		sqlite3 "$db" || return 1
+	"$BIN" harvest --connection "Driver=SQLite3;Database=$db" --out "$TMP/hv.jsonl" \
+		>/dev/null 2>"$TMP/hv.err"; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/hv.err" >&2; fail "exit $rc"; return 1; }
+	python3 - "$TMP/hv.jsonl" <<'EOF2' || fail "gold file not strict UTF-8 JSON"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert rows[0]["table_comment"] == "Table\ufffd", rows[0]["table_comment"]
+assert rows[0]["columns"] == {"a": "Id\ufffd", "b": "Plain."}, rows[0]["columns"]
+EOF2
+}
