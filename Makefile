@@ -65,7 +65,7 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench deps \
-	fuzz fuzz-smoke allocfail
+	fuzz fuzz-smoke allocfail bench-answer
 all: $(BUILD)/metagen
 
 $(BUILD)/libmetagen.a: $(LIB_OBJ)
@@ -196,6 +196,14 @@ $(BUILD)/bench-measure: bench/measure.c
 
 bench: $(BUILD)/metagen $(BUILD)/bench-measure
 	bash bench/run.sh
+
+# the answer parser on a hostile answer of N entries (bench/answer_parse.c)
+$(BUILD)/bench-answer: bench/answer_parse.c $(BUILD)/libmetagen.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmetagen.a $(LDFLAGS) $(LDLIBS)
+
+bench-answer: $(BUILD)/bench-answer
+	@for n in 20000 200000; do $(BUILD)/bench-answer $$n 0; \
+		$(BUILD)/bench-answer $$n 26; done
 
 # the prompts are compiled into the binary (tools/embed.c), so none are
 # installed; prompts.dir points at a folder of your own

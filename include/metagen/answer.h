@@ -27,7 +27,26 @@ typedef struct mgen_answer {
 	size_t n;
 	int repaired;         /* 1 when fences, chatter, stringified arrays
 				 or truncation had to be repaired */
+	size_t nfixed;        /* strings (names, comments, the table
+				 comment) whose invalid UTF-8 was replaced
+				 with U+FFFD */
 } mgen_answer;
+
+/*
+ * Bounds on the entries of one answer. A well-formed answer names each
+ * asked column once; identical repeats and a few qualified or unknown
+ * names are tolerated, so an answer about `nasked` columns may hold up
+ * to MGEN_ANSWER_ENTRY_FACTOR * nasked + MGEN_ANSWER_ENTRY_SLACK
+ * entries (mgen_answer_entry_cap); more is not an answer about these
+ * columns and is refused before any entry is copied. Callers that do
+ * not know the asked columns get MGEN_ANSWER_MAX_ENTRIES.
+ */
+#define MGEN_ANSWER_ENTRY_FACTOR 2
+#define MGEN_ANSWER_ENTRY_SLACK 16
+#define MGEN_ANSWER_MAX_ENTRIES 65536
+
+/* The entry cap for an answer about `nasked` columns (see above). */
+size_t mgen_answer_entry_cap(size_t nasked);
 
 /*
  * Parses `text`: strips ``` fences and chatter before/after the first
@@ -49,9 +68,25 @@ typedef struct mgen_answer {
  * dropped, never kept half-written. A non-string name or comment is
  * MGEN_EVALIDATE ("column_contents[3] is not a string"). `text` NULL is
  * treated as "". On failure `out` is left zeroed.
+ *
+ * Hostile answers: the work is linear in the length of `text` (each
+ * list is walked once; at most 32 candidate objects are scanned). More
+ * than MGEN_ANSWER_MAX_ENTRIES entries in "columns" or
+ * "column_contents" is MGEN_EVALIDATE; so is an object holding more than
+ * twice that + 64 values in its members, found by the scanner before
+ * any JSON tree is built. A NUL character (an escaped
+ * \u0000, which the JSON library would cut short) is MGEN_EPARSE.
+ * Invalid UTF-8 in any string (RFC 3629: overlong forms and surrogates
+ * included) is replaced with U+FFFD and counted in `nfixed`.
  */
 int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
 		      mgen_err *err);
+
+/* mgen_answer_parse with the entry cap `max_entries` (0 = no cap; use
+ * mgen_answer_entry_cap(nasked) when the asked columns are known). */
+int mgen_answer_parse_capped(const char *text, int truncated,
+			     size_t max_entries, mgen_answer *out,
+			     mgen_err *err);
 
 /* Frees the answer's strings and zeroes it. */
 void mgen_answer_release(mgen_answer *a);

@@ -73,7 +73,7 @@ typedef struct mgen_config {
 	/* profile and prompt (dbxmetagen names) */
 	int sample_size;         /* sample_size: 5 */
 	int allow_data;          /* allow_data: true */
-	int allow_data_in_comments; /* allow_data_in_comments: true */
+	int allow_data_in_comments; /* allow_data_in_comments: false */
 	int add_metadata;        /* add_metadata: true */
 	int include_existing_table_comment; /* true */
 	int include_possible_data_fields_in_metadata; /* true (min/max) */

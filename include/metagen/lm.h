@@ -59,9 +59,14 @@ typedef struct mgen_message {
 
 /* The answer to one chat call; release with mgen_lm_response_release. */
 typedef struct mgen_lm_response {
-	char *content;        /* choices[0].message.content (owned) */
+	char *content;        /* choices[0].message.content (owned); invalid
+				 UTF-8 in it is replaced with U+FFFD */
 	char *finish_reason;  /* "stop", "length", ... (owned; may be NULL) */
-	long prompt_tokens;   /* usage, 0 when the endpoint gave none */
+	long prompt_tokens;   /* usage, 0 when the endpoint gave none; a
+				 count that is not a whole number in
+				 [0, 1e9] (1e308, -5, 1.5, a string) is
+				 replaced by an estimate from the text
+				 and logged at MGEN_LOG_WARN */
 	long completion_tokens;
 	int http_status;      /* of the last attempt */
 	int attempts;         /* HTTP requests made, retries included */
@@ -128,10 +133,13 @@ const char *mgen_lm_model(const mgen_lm *lm);
  * decides), or MGEN_EAUTH (401/403), MGEN_EHTTP (other failures, with the
  * status and the endpoint's error.message in `err`), MGEN_EPARSE (a 200
  * whose body is not a chat completion, or whose content is null, as with
- * tool calls), MGEN_EINVAL (response_format_json does not parse),
+ * tool calls, or that holds a NUL character, raw or as \u0000, which
+ * would cut the content short), MGEN_EINVAL (response_format_json does
+ * not parse),
  * MGEN_ENOMEM. On failure `out` has no strings, but attempts, http_status
  * (0 when no HTTP answer came) and latency_ms are set. `err` never
- * contains the key. Answers are capped at 64 MiB.
+ * contains the key. Answers are capped at 64 bytes per max_tokens, at
+ * least 4 MiB and at most 64 MiB (a bigger answer is MGEN_EHTTP).
  *
  * With a cache (opts->cache_path) the call first looks up the request's
  * key (mgen_cache_key: model string as configured, messages,
@@ -140,7 +148,8 @@ const char *mgen_lm_model(const mgen_lm *lm);
  * cache_hit 1, attempts 0, http_status 0 and no usage (prompt and
  * completion tokens 0, as DSPy reports hits) and makes no HTTP request.
  * A miss calls the endpoint and stores the answer when it is a success
- * with content and finish_reason "stop" or "length" (or none). Cache
+ * with content and finish_reason "stop" (or none); a cut-off answer
+ * ("length") is never stored, so a re-run asks again. Cache
  * read or write failures are logged at MGEN_LOG_WARN and the call goes
  * on without the cache.
  */

@@ -104,6 +104,11 @@ typedef struct mgen_column {
 	double avg_length;        /* mean length of text values in
 				     characters; -1 when not a text column */
 	int is_binary;            /* sample cells are base64 prefixes */
+	unsigned text_fixed;      /* 1 when this column's warehouse text
+				     (type, comment, min/max, sample cells)
+				     held invalid UTF-8, replaced with
+				     U+FFFD before use; the proposal's
+				     reason says so */
 
 	mgen_proposal proposal;
 } mgen_column;
@@ -136,6 +141,8 @@ typedef struct mgen_table {
 	size_t nsample_rows;
 
 	mgen_proposal proposal;  /* the table comment */
+	unsigned text_fixed;     /* the table's existing comment held
+				    invalid UTF-8 (see mgen_column) */
 	long long prompt_tokens; /* LM usage spent on this table */
 	long long completion_tokens;
 	int lm_calls;

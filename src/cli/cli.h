@@ -7,6 +7,7 @@
 #define METAGEN_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "metagen/config.h"
 #include "metagen/generate.h"
@@ -37,6 +38,23 @@ void cli_args_release(cli_args *args);
 
 /* Log callback: "metagen: warning: ..." on stderr (debug suppressed). */
 void cli_log(void *userdata, mgen_log_level level, const char *msg);
+
+/*
+ * Everything the CLI prints that holds outside text (warehouse names,
+ * comments, LM answers, error messages quoting them) goes through these:
+ * terminal control characters (C0, DEL, C1) and invalid UTF-8 are
+ * written as \xNN escapes (util/text.h mgen__term_safe), so a table
+ * named "t<ESC>]0;..." cannot drive the terminal.
+ * cli_say: "metagen: " + the formatted line (neutralised, LF included)
+ * + "\n" on stderr. cli_put_safe: `text` on `f` with LF and tab kept
+ * (the DDL of --dry-run).
+ */
+void cli_say(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void cli_put_safe(FILE *f, const char *text);
 
 /* Progress callback: a bar on a TTY, plain lines otherwise (stderr). */
 void cli_progress(void *userdata, mgen_progress_event ev, size_t done,

@@ -43,7 +43,7 @@ static int apply_file(cli_args *args, const char *path)
 	if (rc == 0)
 		rc = mgen__wh_open(&args->cfg, &wh, &err);
 	if (rc) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		mgen_table_list_release(&tables);
 		return EXIT_USAGE;
 	}
@@ -53,9 +53,9 @@ static int apply_file(cli_args *args, const char *path)
 	ao.log_userdata = &args->quiet;
 	rc = mgen_apply(wh, tables.items, tables.n, &ao, &ddl, &sum, &err);
 	if (args->cfg.dry_run)
-		fputs(mgen_buf_str(&ddl), stdout);
+		cli_put_safe(stdout, mgen_buf_str(&ddl));
 	if (rc)
-		fprintf(stderr, "metagen: %s\n",
+		cli_say("%s",
 			err.msg[0] ? err.msg : mgen_strerror(rc));
 	printf("metagen: %s%zu comments applied, %zu kept (existing), "
 	       "%zu skipped, %zu table(s) failed\n",

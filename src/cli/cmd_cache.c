@@ -45,7 +45,7 @@ static int show_stats(mgen_cache *c, const char *path)
 	char oldest[32], newest[32];
 
 	if (mgen_cache_stats_get(c, &st, &err) != 0) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		return EXIT_USAGE;
 	}
 	iso(st.oldest, oldest, sizeof(oldest));
@@ -67,7 +67,7 @@ static int clear(mgen_cache *c, const char *path)
 	long long removed = 0;
 
 	if (mgen_cache_clear(c, &removed, &err) != 0) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		return EXIT_USAGE;
 	}
 	printf("metagen: removed %lld cache entr%s from %s\n", removed,
@@ -101,7 +101,7 @@ static int run(cli_args *args, const char *what)
 		       mgen_buf_str(&path));
 		rc = EXIT_ALL_OK;
 	} else if (mgen_cache_open(mgen_buf_str(&path), &c, &err) != 0) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		rc = EXIT_USAGE;
 	} else if (strcmp(what, "stats") == 0) {
 		rc = show_stats(c, mgen_buf_str(&path));

@@ -42,7 +42,7 @@ static void print_failures(const mgen_run_result *res)
 			if (p->status != MGEN_STATUS_FAILED)
 				continue;
 			if (shown++ < 50)
-				fprintf(stderr, "metagen: failed: %s.%s%s%s: %s\n",
+				cli_say("failed: %s.%s%s%s: %s",
 					t->schema ? t->schema : "", t->name,
 					j < t->ncolumns ? "." : "",
 					j < t->ncolumns ? t->columns[j].name : "",
@@ -130,11 +130,11 @@ int cmd_generate(int argc, char **argv)
 		return EXIT_ALL_OK;
 	}
 	if (res.dry_run_ddl)
-		fputs(res.dry_run_ddl, stdout);
+		cli_put_safe(stdout, res.dry_run_ddl);
 	if (!res.budget_stopped)
 		print_failures(&res);
 	if (rc != 0 && rc != MGEN_EVALIDATE)
-		fprintf(stderr, "metagen: %s\n",
+		cli_say("%s",
 			err.msg[0] ? err.msg : mgen_strerror(rc));
 	if (res.tables || rc == 0 || rc == MGEN_EVALIDATE)
 		print_summary(&res);

@@ -86,7 +86,7 @@ static int read_examples(const char *path, mgen_example ***ex, size_t *n)
 		rc = mgen_train_examples(&ds, path, ex, n, &err);
 	mgen_dataset_release(&ds);
 	if (rc)
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 	return rc ? EXIT_USAGE : 0;
 }
 
@@ -112,7 +112,7 @@ static int load_sets(const train_args *ta, mgen_example ***train,
 	if (rc == 0)
 		rc = mgen_train_examples(&dv, ta->trainset, dev, ndev, &err);
 	if (rc)
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 	mgen_dataset_release(&all);
 	mgen_dataset_release(&tr);
 	mgen_dataset_release(&dv);
@@ -132,7 +132,7 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 	int rc = load_sets(ta, &train, &ntrain, &dev, &ndev);
 
 	if (rc == 0 && (rc = mgen_comment_signature(&sig, &err)) != 0)
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 	if (rc) {
 		rc = EXIT_USAGE;
 		goto done;
@@ -153,7 +153,7 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 	if (rc == 0)
 		rc = mgen_program_save(prog, ta->out, &err);
 	if (rc) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		rc = EXIT_SOME_FAILED;
 		goto done;
 	}
@@ -190,7 +190,7 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 		return EXIT_USAGE;
 	}
 	if (mgen__lm_open(&a->cfg, cli_log, &a->quiet, lm, &err) != 0) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -238,7 +238,7 @@ static int compare(cli_args *a, const train_args *ta, mgen_lm *lm)
 
 	if (rc == 0 && a->cfg.prompts_optimized &&
 	    mgen_comment_program_load(a->cfg.prompts_optimized, &cp, &err)) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		rc = EXIT_USAGE;
 	}
 	sc = rc ? NULL : calloc(ndev + 1, sizeof(*sc));
@@ -255,7 +255,7 @@ static int compare(cli_args *a, const train_args *ta, mgen_lm *lm)
 			       cp ? mgen_comment_program_demos(cp) : NULL,
 			       cp ? mgen_comment_program_ndemos(cp) : 0, dev,
 			       ndev, sc, &err) != 0) {
-		fprintf(stderr, "metagen: %s\n", err.msg);
+		cli_say("%s", err.msg);
 		rc = EXIT_USAGE;
 	}
 	for (i = 0; rc == 0 && i < ndev; i++) {

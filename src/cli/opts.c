@@ -21,7 +21,7 @@ typedef struct pending_flag {
 
 static void print_err(const mgen_err *e)
 {
-	fprintf(stderr, "metagen: %s\n",
+	cli_say("%s",
 		e->msg[0] ? e->msg : mgen_strerror(e->code));
 }
 

@@ -3,22 +3,63 @@
  * prefixed "metagen: ", and table progress on stderr (a redrawn bar on a
  * terminal, one plain line per table otherwise).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "metagen/buf.h"
+#include "util/text.h"
+
+/* Writes "metagen: " + `prefix` + neutralised `msg` + "\n" to stderr in
+ * one call (lines from worker threads do not interleave). */
+static void say_line(const char *prefix, const char *msg)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+
+	mgen_buf_printf(&b, "metagen: %s", prefix);
+	mgen__term_safe(&b, msg, 0);
+	mgen_buf_putc(&b, '\n');
+	fputs(mgen_buf_error(&b) ? "metagen: out of memory\n"
+				 : mgen_buf_str(&b),
+	      stderr);
+	mgen_buf_release(&b);
+}
+
+void cli_say(const char *fmt, ...)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	mgen_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	say_line("", mgen_buf_error(&b) ? "out of memory" : mgen_buf_str(&b));
+	mgen_buf_release(&b);
+}
+
+void cli_put_safe(FILE *f, const char *text)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+
+	mgen__term_safe(&b, text, 1);
+	fputs(mgen_buf_error(&b) ? "metagen: out of memory\n"
+				 : mgen_buf_str(&b),
+	      f);
+	mgen_buf_release(&b);
+}
 
 void cli_log(void *userdata, mgen_log_level level, const char *msg)
 {
-	static const char *const names[] = {"debug", "note", "warning",
-					    "error"};
+	static const char *const names[] = {"debug: ", "note: ", "warning: ",
+					    "error: "};
 	int quiet = userdata ? *(const int *)userdata : 0;
 
 	if (level == MGEN_LOG_DEBUG || (quiet && level < MGEN_LOG_WARN))
 		return;
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "metagen: %s: %s\n", names[level], msg);
+	say_line(names[level], msg);
 }
 
 /* "ok", "failed" or "kept" for a finished table. */
@@ -35,11 +76,14 @@ static const char *table_outcome(const mgen_table *t, size_t *failed)
 static void draw_bar(size_t done, size_t total, const char *name)
 {
 	int width = 30, fill = total ? (int)(done * (size_t)width / total) : 0;
+	mgen_buf safe = MGEN_BUF_INIT;
 
+	mgen__term_safe(&safe, name ? name : "", 0);
 	fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu %s", fill,
 		"==============================", width - fill, "", done, total,
-		name ? name : "");
+		mgen_buf_str(&safe));
 	fflush(stderr);
+	mgen_buf_release(&safe);
 }
 
 void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
@@ -48,6 +92,8 @@ void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
 	int tty = isatty(STDERR_FILENO);
 	int quiet = userdata ? *(const int *)userdata : 0;
 	size_t failed = 0;
+	const char *outcome;
+	char nfail[64];
 
 	if (quiet)
 		return;
@@ -66,12 +112,14 @@ void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
 				fputs("\n", stderr);
 			break;
 		}
-		fprintf(stderr, "metagen: [%zu/%zu] %s.%s: %zu column(s), %s",
-			done, total, t->schema ? t->schema : "", t->name,
-			t->ncolumns, table_outcome(t, &failed));
+		outcome = table_outcome(t, &failed);
+		nfail[0] = '\0';
 		if (failed)
-			fprintf(stderr, " (%zu comment(s) failed)", failed);
-		fprintf(stderr, " (%.1f s)\n", t->elapsed_ms / 1000.0);
+			snprintf(nfail, sizeof(nfail),
+				 " (%zu comment(s) failed)", failed);
+		cli_say("[%zu/%zu] %s.%s: %zu column(s), %s%s (%.1f s)", done,
+			total, t->schema ? t->schema : "", t->name,
+			t->ncolumns, outcome, nfail, t->elapsed_ms / 1000.0);
 		break;
 	case MGEN_PROGRESS_APPLYING:
 		fprintf(stderr, "metagen: applying comments\n");

@@ -92,9 +92,10 @@ const mgen__config_spec mgen__config_specs[] = {
 	 "sample rows per table shown to the LM (0 = none)"},
 	{"allow_data", CT(BOOL), NULL, "true", OFF(allow_data), 0, 0, 0,
 	 "false = no data values anywhere (no sample, no min/max)"},
-	{"allow_data_in_comments", CT(BOOL), NULL, "true",
+	{"allow_data_in_comments", CT(BOOL), NULL, "false",
 	 OFF(allow_data_in_comments), 0, 0, 0,
-	 "false = comments must not quote data values"},
+	 "false (default; dbxmetagen: true) = comments must not repeat a "
+	 "sample value, min or max"},
 	{"add_metadata", CT(BOOL), NULL, "true", OFF(add_metadata), 0, 0, 0,
 	 "show column statistics to the LM"},
 	{"include_existing_table_comment", CT(BOOL), NULL, "true",

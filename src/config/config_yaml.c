@@ -6,12 +6,19 @@
  * where = "FILE:LINE" (the line of the key, or of the list item or pair
  * that is wrong). A plain null value (empty, ~, null) restores the
  * default. YAML 1.1 via libyaml's document API (pyyaml.org/wiki/LibYAML).
+ *
+ * Hostile files: more than MAX_CONFIG_BYTES or collections nested deeper
+ * than MAX_NESTING are refused from libyaml's event stream, before the
+ * document is built; a key given twice in one mapping (compared with
+ * case, '-' and '_' folded, as the key table compares them) is an error
+ * naming both lines.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "config/config_internal.h"
@@ -20,6 +27,12 @@
 
 /* The deepest dotted key is two levels; this only stops runaway input. */
 #define MAX_DEPTH 8
+/* Bounds checked on the event stream before any document is built:
+ * libyaml's scanner is quadratic in flow nesting (100,000 nested '['
+ * take over a minute), so the nesting is checked while parsing, and a
+ * config file has no business being larger than 1 MiB. */
+#define MAX_NESTING 32
+#define MAX_CONFIG_BYTES ((size_t)1 << 20)
 
 typedef struct walk {
 	mgen_config *cfg;
@@ -106,6 +119,73 @@ static int is_prefix(const char *prefix)
 	return 0;
 }
 
+/* One key of a mapping, for the duplicate check. */
+typedef struct keyref {
+	const char *text;
+	unsigned long line;
+} keyref;
+
+/* strcmp with ASCII case, '-' and '_' folded. */
+static int fold_cmp(const char *pa, const char *pb)
+{
+	const unsigned char *a = (const unsigned char *)pa;
+	const unsigned char *b = (const unsigned char *)pb;
+	int x, y;
+
+	for (;; a++, b++) {
+		x = *a == '-' ? '_' : tolower(*a);
+		y = *b == '-' ? '_' : tolower(*b);
+		if (x != y || x == 0)
+			return x - y;
+	}
+}
+
+/* Orders keys by folded text, then by line. */
+static int key_cmp(const void *pa, const void *pb)
+{
+	const keyref *a = pa, *b = pb;
+	int c = fold_cmp(a->text, b->text);
+
+	if (c != 0)
+		return c;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* MGEN_ECONFIG naming both lines when a scalar key of `map` appears
+ * twice; O(n log n) in the number of keys. */
+static int check_duplicates(walk *w, const yaml_node_t *map)
+{
+	size_t n = (size_t)(map->data.mapping.pairs.top -
+			    map->data.mapping.pairs.start), k = 0, i;
+	keyref *keys;
+	yaml_node_pair_t *p;
+	int rc = 0;
+
+	if (n < 2)
+		return 0;
+	keys = calloc(n, sizeof(*keys));
+	if (keys == NULL)
+		return MGEN_ENOMEM;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *kn = yaml_document_get_node(w->doc, p->key);
+		if (kn == NULL || kn->type != YAML_SCALAR_NODE)
+			continue;
+		keys[k].text = (const char *)kn->data.scalar.value;
+		keys[k++].line = line_of(kn);
+	}
+	qsort(keys, k, sizeof(*keys), key_cmp);
+	for (i = 1; rc == 0 && i < k; i++)
+		if (fold_cmp(keys[i - 1].text, keys[i].text) == 0)
+			rc = mgen_err_set(w->err, MGEN_ECONFIG,
+					  "%s:%lu: key '%.200s' is given twice "
+					  "(first at line %lu)",
+					  w->name, keys[i].line, keys[i].text,
+					  keys[i - 1].line);
+	free(keys);
+	return rc;
+}
+
 static int walk_map(walk *w, const yaml_node_t *map, const char *prefix,
 		    int depth);
 
@@ -146,7 +226,9 @@ static int walk_pairs(walk *w, const mgen__config_spec *s,
 	char where[600];
 	int rc;
 
-	rc = mgen__config_reset(w->cfg, s);
+	rc = check_duplicates(w, map);
+	if (rc == 0)
+		rc = mgen__config_reset(w->cfg, s);
 	for (p = map->data.mapping.pairs.start;
 	     rc == 0 && p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(w->doc, p->key);
@@ -209,6 +291,7 @@ static int walk_map(walk *w, const yaml_node_t *map, const char *prefix,
 		return mgen_err_set(w->err, MGEN_ECONFIG,
 				    "%s:%lu: mappings nested too deep", w->name,
 				    line_of(map));
+	rc = check_duplicates(w, map);
 	for (p = map->data.mapping.pairs.start;
 	     rc == 0 && p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(w->doc, p->key);
@@ -267,6 +350,44 @@ static int walk_root(walk *w)
 	return walk_map(w, root, NULL, 0);
 }
 
+/* Reads the event stream once, before any document is built: refuses
+ * nesting deeper than MAX_NESTING at the event that opens it (so
+ * libyaml never scans a deep flow) and passes syntax errors on. */
+static int check_events(const char *name, const char *data, size_t len,
+			mgen_err *err)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, rc = 0, done = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return MGEN_ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	while (rc == 0 && !done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = syntax_error(&parser, name, err);
+			break;
+		}
+		if (ev.type == YAML_SEQUENCE_START_EVENT ||
+		    ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > MAX_NESTING)
+				rc = mgen_err_set(
+				    err, MGEN_ECONFIG,
+				    "%s:%lu:%lu: nested deeper than %d levels",
+				    name, (unsigned long)ev.start_mark.line + 1,
+				    (unsigned long)ev.start_mark.column + 1,
+				    MAX_NESTING);
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+			   ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 int mgen__config_load_yaml(mgen_config *cfg, const char *name, const char *data,
 			   size_t len, mgen_err *err)
 {
@@ -275,6 +396,14 @@ int mgen__config_load_yaml(mgen_config *cfg, const char *name, const char *data,
 	walk w = {cfg, &doc, name, err};
 	int rc;
 
+	if (len > MAX_CONFIG_BYTES)
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "%s: %zu bytes, more than the %zu a config "
+				    "file may have",
+				    name, len, MAX_CONFIG_BYTES);
+	rc = check_events(name, data, len, err);
+	if (rc != 0)
+		return rc;
 	if (!yaml_parser_initialize(&parser))
 		return MGEN_ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
@@ -306,11 +435,19 @@ int mgen__config_load_yaml(mgen_config *cfg, const char *name, const char *data,
 
 int mgen_config_load_file(mgen_config *cfg, const char *path, mgen_err *err)
 {
+	struct stat st;
 	char *data = NULL, *copy;
 	size_t len = 0;
 	int rc;
 
 	errno = 0;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size > MAX_CONFIG_BYTES)
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "%s: %lld bytes, more than the %zu a config "
+				    "file may have",
+				    path, (long long)st.st_size,
+				    MAX_CONFIG_BYTES);
 	rc = mgen__read_file(path, &data, &len);
 	if (rc == MGEN_ENOMEM)
 		return rc;

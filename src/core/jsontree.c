@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "util/util.h"
 
 typedef struct parser {
@@ -186,33 +187,6 @@ static int hex4(const char *s, unsigned *out)
 	return 0;
 }
 
-static void put_utf8(mgen_buf *b, unsigned cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	mgen_buf_append(b, u, n);
-}
-
 static int parse_escape(parser *ps, mgen_buf *b)
 {
 	const char *at = ps->p - 1;
@@ -257,8 +231,7 @@ static int parse_escape(parser *ps, mgen_buf *b)
 		ps->p += 6;
 		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 	}
-	put_utf8(b, cp);
-	return mgen_buf_error(b);
+	return mgen__utf8_put(b, cp);
 }
 
 /* Parses a string at ps->p (on the opening quote); *out malloc'd. */

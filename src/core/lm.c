@@ -24,9 +24,10 @@
 #include "metagen/cache.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/text.h"
 #include "util/util.h"
 
-#define LM_MAX_BODY ((size_t)64 * 1024 * 1024) /* answer size bound */
+
 #define LM_CONNECT_TIMEOUT_MS 30000L
 #define LM_EST_ANSWER_TOKENS 1024 /* answer guess for the token bucket */
 
@@ -381,15 +382,27 @@ static void error_text(const mgen_buf *body, char *out, size_t cap)
 	one_line(out);
 }
 
-/* Fills `out` from a 200 answer, or returns MGEN_EPARSE. */
-static int parse_answer(const mgen_buf *body, mgen_lm_response *out,
+/* Fills `out` from a 200 answer to a request of `request_bytes`, or
+ * returns MGEN_EPARSE (a NUL in the body is refused: cJSON would cut
+ * the content there). Invalid UTF-8 in the content becomes U+FFFD here,
+ * where LM text enters, so no trace, cache or output sees it. Usage
+ * numbers are checked (mgen_lm__usage). */
+static int parse_answer(const mgen_lm *lm, const mgen_buf *body,
+			size_t request_bytes, mgen_lm_response *out,
 			mgen_err *err)
 {
-	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *ch, *msg, *c, *u;
+	size_t nul = mgen__json_nul_escape(mgen_buf_str(body), body->len);
+	cJSON *root = NULL, *ch, *msg, *c;
 	const char *fr;
-	char start[81];
+	char start[81], why[200];
 	int rc = MGEN_EPARSE;
 
+	if (nul != (size_t)-1) {
+		mgen_err_set(err, rc, "lm answer holds a NUL character at "
+			     "byte %zu; refused", nul);
+		goto done;
+	}
+	root = cJSON_Parse(mgen_buf_str(body));
 	if (root == NULL) {
 		snprintf(start, sizeof(start), "%s", mgen_buf_str(body));
 		one_line(start);
@@ -416,10 +429,13 @@ static int parse_answer(const mgen_buf *body, mgen_lm_response *out,
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 		goto done;
 	}
-	u = cJSON_GetObjectItemCaseSensitive(root, "usage");
-	out->prompt_tokens = (long)mgen__json_num(u, "prompt_tokens", 0);
-	out->completion_tokens =
-	    (long)mgen__json_num(u, "completion_tokens", 0);
+	if (mgen__utf8_fix(&out->content) == (size_t)-1) {
+		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		goto done;
+	}
+	mgen_lm__usage(root, request_bytes, out, why, sizeof(why));
+	if (why[0])
+		lm_log(lm, MGEN_LOG_WARN, "%s", why);
 	rc = 0;
 done:
 	cJSON_Delete(root);
@@ -509,7 +525,8 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm answer from %s is larger than %zu "
 				    "bytes",
-				    lm->ep.shown, LM_MAX_BODY);
+				    lm->ep.shown,
+				    mgen_lm__body_cap(lm->max_tokens));
 	if (cc != CURLE_OK)
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm request to %s failed after %d "
@@ -606,9 +623,10 @@ static void cache_store(mgen_lm *lm, const char *key,
 	mgen_cache_entry e;
 	mgen_err err = MGEN_ERR_INIT;
 
+	/* a cut-off answer (finish_reason "length") is never stored: a
+	 * re-run must ask again rather than repeat the truncation */
 	if (r->content == NULL ||
-	    (r->finish_reason && strcmp(r->finish_reason, "stop") != 0 &&
-	     strcmp(r->finish_reason, "length") != 0))
+	    (r->finish_reason && strcmp(r->finish_reason, "stop") != 0))
 		return;
 	e.content = r->content;
 	e.finish_reason = r->finish_reason;
@@ -643,7 +661,7 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 	long status;
 	int attempt, rc = 0;
 
-	mgen_buf_init(&ans.body, LM_MAX_BODY);
+	mgen_buf_init(&ans.body, mgen_lm__body_cap(lm->max_tokens));
 	if (h == NULL || setup_handle(lm, h, body, &hdrs, &ans, errbuf)) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "cannot set up a request");
 		goto done;
@@ -665,7 +683,8 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 		out->attempts = attempt + 1;
 		out->http_status = (int)status;
 		if (cc == CURLE_OK && status >= 200 && status < 300) {
-			rc = parse_answer(&ans.body, out, err);
+			rc = parse_answer(lm, &ans.body, strlen(body), out,
+					  err);
 			add_usage(lm, 1, rc == 0 ? out : NULL);
 			mgen__ratelimit_settle(
 				&lm->rl, est,

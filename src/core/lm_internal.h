@@ -6,7 +6,10 @@
 #ifndef METAGEN_LM_INTERNAL_H
 #define METAGEN_LM_INTERNAL_H
 
+#include <stddef.h>
+
 #include "metagen/lm.h"
+#include "util/json.h"
 #include "util/secret.h"
 
 /* What a model string and the environment resolve to; all owned. */
@@ -49,5 +52,33 @@ int mgen_lm__endpoint(const mgen_lm_target *t, const char *suffix,
 
 /* Frees `e` (the URL zeroed first) and zeroes it. */
 void mgen_lm__endpoint_release(mgen_lm_endpoint *e);
+
+/* The largest token count accepted from an endpoint's usage (no model
+ * takes or writes a billion tokens in one call). */
+#define MGEN_LM_USAGE_MAX 1000000000L
+
+/*
+ * Sets out->prompt_tokens and out->completion_tokens from the "usage"
+ * object of the completion `root` (0 when absent or null). A count that
+ * is not a JSON number, not finite, negative, not whole or over
+ * MGEN_LM_USAGE_MAX is replaced by an estimate (request_bytes / 4 + 1
+ * for the prompt, the content's bytes / 4 + 1 for the completion) and
+ * `why` (whysz bytes) says which count and why; else `why` is "".
+ * out->content must be set first.
+ */
+void mgen_lm__usage(const cJSON *root, size_t request_bytes,
+		    mgen_lm_response *out, char *why, size_t whysz);
+
+/* Answer body bounds: MGEN_LM_BODY_PER_TOKEN bytes per max_tokens (a
+ * token of ~10 characters, each JSON-escaped as \uXXXX), at least
+ * MGEN_LM_MIN_BODY, at most MGEN_LM_MAX_BODY. */
+#define MGEN_LM_MAX_BODY ((size_t)64 * 1024 * 1024)
+#define MGEN_LM_MIN_BODY ((size_t)4 * 1024 * 1024)
+#define MGEN_LM_BODY_PER_TOKEN 64
+
+/* The largest answer body read for a client with `max_tokens`, so that
+ * reading and parsing an answer stays within bounded time and memory
+ * whatever the endpoint sends. */
+size_t mgen_lm__body_cap(int max_tokens);
 
 #endif

@@ -23,13 +23,14 @@
 #include "metagen/answer.h"
 #include "metagen/buf.h"
 #include "util/json.h"
+#include "util/text.h"
 #include "util/util.h"
 
 #define SCAN_MAXDEPTH 64
 #define MAX_CANDIDATES 32
 #define EXCERPT_MAX 60
 
-enum { SCAN_DONE, SCAN_OPEN, SCAN_BAD };
+enum { SCAN_DONE, SCAN_OPEN, SCAN_BAD, SCAN_BIG };
 
 /* Sub-states of an open container. */
 enum {
@@ -50,6 +51,8 @@ typedef struct scan {
 	size_t safe_pos;
 	int safe_depth;
 	char safe_stack[SCAN_MAXDEPTH];
+	size_t values;     /* values seen inside the object's members */
+	size_t max_values; /* SCAN_BIG beyond this; 0 = no bound */
 } scan;
 
 static int is_ws(int c)
@@ -72,6 +75,8 @@ static void scan_value_done(scan *s, size_t pos)
 		s->st[s->depth - 1] = ST_AFTER;
 		scan_mark_safe(s, pos);
 	}
+	if (s->depth >= 2)
+		s->values++;
 }
 
 /* Handles one structural or scalar byte outside strings. */
@@ -129,14 +134,18 @@ static int scan_byte(scan *s, const char *t, size_t i)
 /*
  * Scans the object that opens at t[start] ('{'). Returns SCAN_DONE with
  * s->end set, SCAN_OPEN when the text ends first (s->safe_* says where to
- * cut), or SCAN_BAD (mismatched closer, nesting too deep).
+ * cut), SCAN_BAD (mismatched closer, nesting too deep) or SCAN_BIG (more
+ * than max_values values inside its members: refused before any JSON
+ * tree is built).
  */
-static int scan_object(const char *t, size_t len, size_t start, scan *s)
+static int scan_object(const char *t, size_t len, size_t start,
+		       size_t max_values, scan *s)
 {
 	size_t i;
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	s->max_values = max_values;
 	s->stack[0] = '{';
 	s->st[0] = ST_KEY;
 	s->depth = 1;
@@ -153,12 +162,17 @@ static int scan_object(const char *t, size_t len, size_t start, scan *s)
 					s->st[s->depth - 1] = ST_COLON;
 				else
 					scan_value_done(s, i + 1);
+				if (s->max_values &&
+				    s->values > s->max_values)
+					return SCAN_BIG;
 			}
 			continue;
 		}
 		r = scan_byte(s, t, i);
 		if (r != SCAN_OPEN)
 			return r;
+		if (s->max_values && s->values > s->max_values)
+			return SCAN_BIG;
 	}
 	return SCAN_OPEN;
 }
@@ -169,27 +183,6 @@ static int looks_like_object(const char *t, size_t len, size_t i)
 	for (i++; i < len && is_ws(t[i]); i++)
 		;
 	return i < len && (t[i] == '"' || t[i] == '}');
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t k, need;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		need = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		need = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		need = 4;
-	else
-		return 0;
-	if (need > n)
-		return 0;
-	for (k = 1; k < need; k++)
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-	return need;
 }
 
 /* Writes at most EXCERPT_MAX bytes of t[off..) into out (EXCERPT_MAX+1
@@ -209,11 +202,11 @@ static void excerpt(const char *t, size_t len, size_t off, char *out)
 				 : u[i] == '\r' ? 'r' : (char)u[i];
 			piece[2] = 0;
 		} else if (u[i] < 0x20 || u[i] == 0x7F ||
-			   (u[i] >= 0x80 && utf8_seq(u + i, len - i) == 0)) {
+			   (u[i] >= 0x80 && mgen__utf8_seq(u + i, len - i) == 0)) {
 			snprintf(piece, sizeof(piece), "\\x%02x", u[i]);
 		} else {
 			if (u[i] >= 0x80)
-				k = utf8_seq(u + i, len - i);
+				k = mgen__utf8_seq(u + i, len - i);
 			memcpy(piece, t + i, k);
 			piece[k] = 0;
 		}
@@ -343,8 +336,8 @@ typedef struct found {
 
 /* Tries each plausible '{' in turn; the first balanced span that parses
  * into an object with answer keys wins. */
-static int locate_complete(const char *t, size_t len, found *f,
-			   size_t *first_open, scan *open_scan,
+static int locate_complete(const char *t, size_t len, size_t max_values,
+			   found *f, size_t *first_open, scan *open_scan,
 			   size_t *fail_off, size_t *bad_off, int *any_object)
 {
 	size_t i, tries = 0, a, b;
@@ -355,7 +348,11 @@ static int locate_complete(const char *t, size_t len, found *f,
 		if (t[i] != '{' || !looks_like_object(t, len, i))
 			continue;
 		tries++;
-		r = scan_object(t, len, i, &s);
+		r = scan_object(t, len, i, max_values, &s);
+		if (r == SCAN_BIG) {
+			*any_object = -1;
+			return 0;
+		}
 		if (r == SCAN_OPEN && *first_open == (size_t)-1) {
 			*first_open = i;
 			*open_scan = s;
@@ -385,16 +382,30 @@ static int locate_complete(const char *t, size_t len, found *f,
 	return 0;
 }
 
-static int locate(const char *t, int truncated, found *f, mgen_err *err)
+/* Values an answer about lists of at most `max_entries` entries may hold
+ * inside its members: two lists, and room for a wrapper; 0 = no bound. */
+static size_t max_values(size_t max_entries)
+{
+	return max_entries ? 2 * max_entries + 64 : 0;
+}
+
+static int locate(const char *t, int truncated, size_t max_entries, found *f,
+		  mgen_err *err)
 {
 	size_t len = strlen(t), first_open = (size_t)-1, fail_off = (size_t)-1;
 	size_t bad_off = (size_t)-1;
 	int any_object = 0;
 	scan s;
 
-	if (locate_complete(t, len, f, &first_open, &s, &fail_off, &bad_off,
-			    &any_object))
+	if (locate_complete(t, len, max_values(max_entries), f, &first_open,
+			    &s, &fail_off, &bad_off, &any_object))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (any_object == -1)
+		return mgen_err_set(err, MGEN_EVALIDATE,
+				    "answer lists hold more than %zu entries "
+				    "(at most %zu a list for the columns "
+				    "asked); answer not read",
+				    max_values(max_entries), max_entries);
 	if (f->obj != NULL)
 		return 0;
 	if (truncated && first_open != (size_t)-1) {
@@ -463,6 +474,18 @@ static int member_list(const cJSON *obj, const char *key, const char *alias,
 	return mgen_err_set(err, MGEN_EVALIDATE, "%s is not an array", used);
 }
 
+/* Number of items of a cJSON array or object, walking the list once
+ * (cJSON_GetArraySize and cJSON_GetArrayItem walk it per call). */
+static size_t count_items(const cJSON *list)
+{
+	const cJSON *c;
+	size_t n = 0;
+
+	for (c = list ? list->child : NULL; c != NULL; c = c->next)
+		n++;
+	return n;
+}
+
 static int alloc_pairs(mgen_answer *a, size_t n)
 {
 	a->n = 0;
@@ -473,21 +496,53 @@ static int alloc_pairs(mgen_answer *a, size_t n)
 	return a->columns != NULL && a->contents != NULL ? 0 : MGEN_ENOMEM;
 }
 
+/* A copy of `s` with invalid UTF-8 replaced by U+FFFD (counted in
+ * a->nfixed); NULL on out of memory. */
+static char *clean_copy(mgen_answer *a, const char *s)
+{
+	char *c = mgen__strdup(s);
+	size_t fixed = mgen__utf8_fix(&c);
+
+	if (fixed == (size_t)-1) {
+		free(c);
+		return NULL;
+	}
+	if (fixed > 0)
+		a->nfixed++;
+	return c;
+}
+
 /* Appends one pair, copying both strings. */
 static int add_pair(mgen_answer *a, const char *col, const char *text)
 {
-	a->columns[a->n] = mgen__strdup(col);
-	a->contents[a->n] = mgen__strdup(text);
+	a->columns[a->n] = clean_copy(a, col);
+	a->contents[a->n] = clean_copy(a, text);
 	a->n++;
 	return a->columns[a->n - 1] && a->contents[a->n - 1] ? 0 : MGEN_ENOMEM;
 }
 
-/* The object form: {"columns": {"c1": "comment", ...}}. */
-static int take_object_form(const cJSON *cols, mgen_answer *a, mgen_err *err)
+/* MGEN_EVALIDATE when `what` has more than max_entries entries. */
+static int over_cap(size_t n, size_t max_entries, const char *what,
+		    mgen_err *err)
 {
+	if (max_entries == 0 || n <= max_entries)
+		return 0;
+	return mgen_err_set(err, MGEN_EVALIDATE,
+			    "%s has %zu entries, more than the %zu accepted "
+			    "for the columns asked; answer not read",
+			    what, n, max_entries);
+}
+
+/* The object form: {"columns": {"c1": "comment", ...}}. */
+static int take_object_form(const cJSON *cols, size_t max_entries,
+			    mgen_answer *a, mgen_err *err)
+{
+	size_t n = count_items(cols);
 	const cJSON *c;
 
-	if (alloc_pairs(a, (size_t)cJSON_GetArraySize(cols)))
+	if (over_cap(n, max_entries, "columns", err))
+		return MGEN_EVALIDATE;
+	if (alloc_pairs(a, n))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	cJSON_ArrayForEach(c, cols) {
 		if (!cJSON_IsString(c))
@@ -500,13 +555,13 @@ static int take_object_form(const cJSON *cols, mgen_answer *a, mgen_err *err)
 	return 0;
 }
 
-/* The array form; `cols` and `conts` are arrays or NULL. */
+/* The array form; `cols` and `conts` are arrays or NULL. Walks both
+ * lists once, side by side (linear in the answer). */
 static int take_arrays(const cJSON *cols, const cJSON *conts, int truncated,
-		       mgen_answer *a, mgen_err *err)
+		       size_t max_entries, mgen_answer *a, mgen_err *err)
 {
-	int nc = cols ? cJSON_GetArraySize(cols) : 0;
-	int nt = conts ? cJSON_GetArraySize(conts) : 0;
-	int n = nc < nt ? nc : nt, i;
+	size_t nc = count_items(cols), nt = count_items(conts);
+	size_t n = nc < nt ? nc : nt, i;
 	const cJSON *c, *t;
 
 	if (cols != NULL && !cJSON_IsArray(cols))
@@ -515,25 +570,28 @@ static int take_arrays(const cJSON *cols, const cJSON *conts, int truncated,
 	if (conts != NULL && !cJSON_IsArray(conts))
 		return mgen_err_set(err, MGEN_EVALIDATE,
 				    "column_contents is not an array");
+	if (over_cap(nc, max_entries, "columns", err) ||
+	    over_cap(nt, max_entries, "column_contents", err))
+		return MGEN_EVALIDATE;
 	if (nc != nt) {
 		if (!truncated)
 			return mgen_err_set(err, MGEN_EVALIDATE,
-					    "columns has %d entries but "
-					    "column_contents has %d", nc, nt);
+					    "columns has %zu entries but "
+					    "column_contents has %zu", nc, nt);
 		a->repaired = 1;
 	}
-	if (alloc_pairs(a, (size_t)n))
+	if (alloc_pairs(a, n))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		c = cJSON_GetArrayItem(cols, i);
-		t = cJSON_GetArrayItem(conts, i);
+	c = cols ? cols->child : NULL;
+	t = conts ? conts->child : NULL;
+	for (i = 0; i < n; i++, c = c->next, t = t->next) {
 		if (!cJSON_IsString(c))
 			return mgen_err_set(err, MGEN_EVALIDATE,
-					    "columns[%d] is not a string", i);
+					    "columns[%zu] is not a string", i);
 		if (!cJSON_IsString(t))
 			return mgen_err_set(err, MGEN_EVALIDATE,
-					    "column_contents[%d] is not a string",
-					    i);
+					    "column_contents[%zu] is not a "
+					    "string", i);
 		if (add_pair(a, c->valuestring, t->valuestring))
 			return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
@@ -551,13 +609,31 @@ static int take_table(const cJSON *obj, mgen_answer *a, mgen_err *err)
 	if (!cJSON_IsString(v))
 		return mgen_err_set(err, MGEN_EVALIDATE,
 				    "table comment is not a string");
-	a->table_comment = mgen__strdup(v->valuestring);
+	a->table_comment = clean_copy(a, v->valuestring);
 	return a->table_comment ? 0 : mgen_err_set(err, MGEN_ENOMEM,
 						   "out of memory");
 }
 
-int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
-		      mgen_err *err)
+size_t mgen_answer_entry_cap(size_t nasked)
+{
+	return MGEN_ANSWER_ENTRY_FACTOR * nasked + MGEN_ANSWER_ENTRY_SLACK;
+}
+
+/* MGEN_EPARSE when the answer text holds a NUL character: an escaped
+ * \u0000 would be cut short silently by the JSON library. */
+static int refuse_nul(const char *text, mgen_err *err)
+{
+	size_t len = strlen(text), at = mgen__json_nul_escape(text, len);
+
+	if (at == (size_t)-1)
+		return 0;
+	return parse_error(text, len, at, err,
+			   "answer holds a NUL character (\\u0000); refused");
+}
+
+int mgen_answer_parse_capped(const char *text, int truncated,
+			     size_t max_entries, mgen_answer *out,
+			     mgen_err *err)
 {
 	found f = {NULL, NULL, 0};
 	const cJSON *cols = NULL, *conts = NULL;
@@ -567,7 +643,9 @@ int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
 	memset(out, 0, sizeof(*out));
 	if (text == NULL)
 		text = "";
-	rc = locate(text, truncated, &f, err);
+	rc = refuse_nul(text, err);
+	if (rc == 0)
+		rc = locate(text, truncated, max_entries, &f, err);
 	if (rc)
 		goto done;
 	out->repaired = f.repaired;
@@ -581,9 +659,10 @@ int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
 	if (rc)
 		goto done;
 	if (cJSON_IsObject(cols))
-		rc = take_object_form(cols, out, err);
+		rc = take_object_form(cols, max_entries, out, err);
 	else
-		rc = take_arrays(cols, conts, truncated, out, err);
+		rc = take_arrays(cols, conts, truncated, max_entries, out,
+				 err);
 done:
 	cJSON_Delete(own_cols);
 	cJSON_Delete(own_conts);
@@ -591,6 +670,13 @@ done:
 	if (rc)
 		mgen_answer_release(out);
 	return rc;
+}
+
+int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
+		      mgen_err *err)
+{
+	return mgen_answer_parse_capped(text, truncated,
+					MGEN_ANSWER_MAX_ENTRIES, out, err);
 }
 
 void mgen_answer_release(mgen_answer *a)

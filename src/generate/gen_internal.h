@@ -173,6 +173,8 @@ typedef struct mgen__chunk {
 	size_t npending;
 	char *table_comment;
 	char reason[512]; /* the last problem seen */
+	char table_reason[300]; /* why an answer's table comment was
+				   refused (repeats a value), or "" */
 	int lm_error;     /* the LM could not answer (after its retries) */
 	mgen_path path;   /* the path asking: LEGACY or OPTIMIZED */
 } mgen__chunk;
@@ -258,6 +260,10 @@ int mgen__config_in_scope(const mgen_config *cfg, const char *catalog,
 /* Marks every object of `t` still without a status FAILED with
  * `reason`; objects that already have one keep it. */
 void mgen__fail_unset(mgen_table *t, const char *reason);
+
+/* "`reason`; `note`" (just `note` when reason is NULL or ""); caller
+ * frees; NULL on out of memory. */
+char *mgen__join_reason(const char *reason, const char *note);
 
 /* The profile options a config asks for (allow_data false: no sample). */
 mgen_profile_options mgen__profile_options(const mgen_config *cfg);

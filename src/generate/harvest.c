@@ -13,6 +13,7 @@
 #include "metagen/warehouse.h"
 #include "util/json.h"
 #include "gen_internal.h"
+#include "generate/untrusted.h"
 #include "util/util.h"
 
 typedef struct scope_ctx {
@@ -143,23 +144,33 @@ static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
 {
 	mgen_profile_options po = mgen__profile_options(cfg);
 	mgen_buf line = MGEN_BUF_INIT, msg = MGEN_BUF_INIT;
+	char why[200];
 	size_t i, n;
-	int rc = 0;
+	int rc = 0, bad;
 
 	for (i = 0; rc == 0 && i < tl->n; i++) {
 		mgen_table *t = &tl->items[i];
 		if (!table_has_comments(t))
 			continue;
-		if (mgen_wh_profile(wh, t, &po) != 0) {
+		bad = mgen__untrusted_names(t, why, sizeof(why));
+		if (bad == -1) {
+			rc = MGEN_ENOMEM;
+			break;
+		}
+		if (bad || mgen_wh_profile(wh, t, &po) != 0) {
 			res->failed++;
 			mgen_buf_reset(&msg);
-			mgen_buf_printf(&msg, "%s: profile failed: %s",
-					t->name, mgen_wh_errmsg(wh));
+			mgen_buf_printf(&msg, "%s: %s%s", t->name,
+					bad ? "" : "profile failed: ",
+					bad ? why : mgen_wh_errmsg(wh));
 			if (log && !mgen_buf_error(&msg))
 				log(lud, MGEN_LOG_WARN, mgen_buf_str(&msg));
 			continue;
 		}
-		rc = harvest_line(cfg, t, &line, &n);
+		/* warehouse text that is not UTF-8 never reaches the JSON */
+		rc = mgen__untrusted_profile(t);
+		if (rc == 0)
+			rc = harvest_line(cfg, t, &line, &n);
 		if (rc == 0 && mgen_buf_puts(all, mgen_buf_str(&line)) != 0)
 			rc = MGEN_ENOMEM;
 		if (rc == 0) {

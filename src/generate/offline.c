@@ -17,6 +17,7 @@
 
 #include "metagen/answer.h"
 #include "metagen/buf.h"
+#include "util/text.h"
 #include "util/util.h"
 
 #define MAX_COMMENT 300 /* bytes, exclusive */
@@ -436,33 +437,24 @@ static void lead_phrase(mgen_buf *b, const mgen_column *c, const char *tw,
 	mgen_buf_release(&p);
 }
 
-/* Replaces control bytes with spaces and invalid UTF-8 with '?', in
- * place, so the text is one line of valid UTF-8. */
+/* Replaces control bytes with spaces and invalid UTF-8 (util/text.h's
+ * strict rule) with '?', in place, so the text is one line of valid
+ * UTF-8. */
 static void sanitize(char *s)
 {
 	unsigned char *u = (unsigned char *)s;
-	size_t i = 0, k, need;
+	size_t i = 0, len = strlen(s), k;
 
-	while (u[i]) {
+	while (i < len) {
 		if (u[i] < 0x20 || u[i] == 0x7F) {
 			u[i++] = ' ';
 			continue;
 		}
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		need = u[i] >= 0xC2 && u[i] <= 0xDF   ? 2
-		       : u[i] >= 0xE0 && u[i] <= 0xEF ? 3
-		       : u[i] >= 0xF0 && u[i] <= 0xF4 ? 4 : 0;
-		for (k = 1; k < need; k++)
-			if ((u[i + k] & 0xC0) != 0x80)
-				break;
-		if (need == 0 || k < need) {
+		k = mgen__utf8_seq(u + i, len - i);
+		if (k == 0)
 			u[i++] = '?';
-			continue;
-		}
-		i += need;
+		else
+			i += k;
 	}
 }
 

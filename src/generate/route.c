@@ -133,7 +133,9 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	mgen_example_free(inputs);
 	if (rc != 0 || comments == NULL)
 		goto done;
-	rc = mgen_answer_parse(comments, 0, &a, &e);
+	rc = mgen_answer_parse_capped(comments, 0,
+				      mgen_answer_entry_cap(cs->npending), &a,
+				      &e);
 	if (rc == 0)
 		rc = mgen__take_answer(run, t, cs, &a, fullname);
 	else if (rc != MGEN_ENOMEM) {

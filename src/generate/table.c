@@ -9,25 +9,84 @@
 #include <string.h>
 
 #include "gen_internal.h"
+#include "generate/privacy.h"
+#include "generate/untrusted.h"
 #include "metagen/answer.h"
+#include "util/text.h"
 #include "util/util.h"
+
+/* The start of the reason of a comment refused for repeating a value. */
+#define REPEAT_PREFIX                                                   \
+	"comment repeats a value shown to the LM verbatim "             \
+	"(allow_data_in_comments is false): "
+/* The note for a comment whose LM text held invalid UTF-8. */
+#define MGEN__LM_UTF8_NOTE "invalid UTF-8 in the answer replaced with U+FFFD"
 
 /* Reason text for a kept existing comment. */
 static const char kept_reason[] =
 	"existing comment kept (use --overwrite to replace)";
 
 /* Sets a proposal from a new comment, honouring existing comments;
- * `reason` (may be NULL) is recorded, else why a comment was kept. */
+ * `reason` (may be NULL) is recorded, else why a comment was kept.
+ * Invalid UTF-8 left in the comment is replaced with U+FFFD; a U+FFFD in
+ * the comment (the LM's text was mended where it entered, lm.c and
+ * answer.c), or `fixed` (the object's warehouse text was mended), adds
+ * a note to the reason. */
 static int propose(const mgen__run *run, mgen_proposal *p,
 		   const char *existing, const char *comment, mgen_path path,
-		   const char *reason)
+		   const char *reason, unsigned fixed)
 {
 	int keep = existing && existing[0] && !run->cfg->overwrite;
+	const char *why = reason ? reason : keep ? kept_reason : NULL;
+	char *c = mgen__strdup(comment), *joined = NULL;
+	size_t bad = mgen__utf8_fix(&c);
+	int rc;
 
-	return mgen_proposal_set(p, comment, path,
-				 keep ? MGEN_STATUS_KEPT
-				      : MGEN_STATUS_PROPOSED,
-				 reason ? reason : keep ? kept_reason : NULL);
+	if ((comment && c == NULL) || bad == (size_t)-1) {
+		free(c);
+		return MGEN_ENOMEM;
+	}
+	if (!fixed && strstr(c ? c : "", "\xEF\xBF\xBD") != NULL)
+		bad = 1; /* mended where the LM's text entered (lm.c) */
+	if (bad > 0 || fixed) {
+		joined = mgen__join_reason(why, fixed ? MGEN__UTF8_NOTE
+						      : MGEN__LM_UTF8_NOTE);
+		if (joined == NULL) {
+			free(c);
+			return MGEN_ENOMEM;
+		}
+		why = joined;
+	}
+	rc = mgen_proposal_set(p, c, path,
+			       keep ? MGEN_STATUS_KEPT : MGEN_STATUS_PROPOSED,
+			       why);
+	free(c);
+	free(joined);
+	return rc;
+}
+
+/* 1 when proposed comments must not repeat the values the prompt
+ * showed: allow_data_in_comments is false and values were read. */
+static int guard_values(const mgen__run *run)
+{
+	return !run->cfg->allow_data_in_comments && run->cfg->allow_data;
+}
+
+/* Fails `p` when `comment` repeats a value of the columns cols[0..n)
+ * (NULL: all) under guard_values; returns 1 then (0 when it does not,
+ * MGEN_ENOMEM on out of memory). */
+static int refuse_repeat(const mgen__run *run, const mgen_table *t,
+			 const size_t *cols, size_t n, const char *comment,
+			 mgen_proposal *p, mgen_path path)
+{
+	char why[300], reason[400];
+
+	if (!guard_values(run) ||
+	    !mgen__repeats_value(t, cols, n, comment, why, sizeof(why)))
+		return 0;
+	snprintf(reason, sizeof(reason), "%s%s", REPEAT_PREFIX, why);
+	return mgen_proposal_set(p, NULL, path, MGEN_STATUS_FAILED, reason)
+		       ? MGEN_ENOMEM : 1;
 }
 
 /* Offline describer comments for every object of `t` still without a
@@ -46,14 +105,23 @@ static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 				   run->cfg->allow_data &&
 					   run->cfg->allow_data_in_comments,
 				   &tc, cc);
-	if (rc == 0 && t->proposal.status == MGEN_STATUS_NONE)
+	if (rc == 0 && t->proposal.status == MGEN_STATUS_NONE &&
+	    (rc = refuse_repeat(run, t, NULL, 0, tc, &t->proposal,
+				MGEN_PATH_OFFLINE)) == 0)
 		rc = propose(run, &t->proposal, t->existing_comment, tc,
-			     MGEN_PATH_OFFLINE, reason);
-	for (i = 0; rc == 0 && i < t->ncolumns; i++)
-		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
-			rc = propose(run, &t->columns[i].proposal,
-				     t->columns[i].existing_comment, cc[i],
-				     MGEN_PATH_OFFLINE, reason);
+			     MGEN_PATH_OFFLINE, reason, t->text_fixed);
+	for (i = 0; rc >= 0 && i < t->ncolumns; i++) {
+		mgen_column *c = &t->columns[i];
+		if (c->proposal.status != MGEN_STATUS_NONE)
+			continue;
+		rc = refuse_repeat(run, t, &i, 1, cc[i], &c->proposal,
+				   MGEN_PATH_OFFLINE);
+		if (rc == 0)
+			rc = propose(run, &c->proposal, c->existing_comment,
+				     cc[i], MGEN_PATH_OFFLINE, reason,
+				     c->text_fixed);
+	}
+	rc = rc < 0 ? MGEN_ENOMEM : 0;
 	for (i = 0; i < t->ncolumns; i++)
 		free(cc[i]);
 	free(cc);
@@ -183,44 +251,75 @@ int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
 	return rc;
 }
 
+/* Keeps column `ci` pending when its comment repeats a value the prompt
+ * showed (columns shown[0..nshown)); the reason goes to cs->reason. */
+static int repeats(const mgen__run *run, const mgen_table *t,
+		   mgen__chunk *cs, const size_t *shown, size_t nshown,
+		   size_t ci, const char *comment, const char *fullname)
+{
+	char why[300];
+
+	if (!guard_values(run) ||
+	    !mgen__repeats_value(t, shown, nshown, comment, why, sizeof(why)))
+		return 0;
+	snprintf(cs->reason, sizeof(cs->reason), "%s.%s: %s%s", fullname,
+		 t->columns[ci].name, REPEAT_PREFIX, why);
+	return 1;
+}
+
 int mgen__take_answer(mgen__run *run, mgen_table *t, mgen__chunk *cs,
 		      const mgen_answer *a, const char *fullname)
 {
 	const char **names = calloc(cs->npending + 1, sizeof(*names));
+	size_t *shown = calloc(cs->npending + 1, sizeof(*shown));
+	size_t i, kept = 0, nshown = cs->npending;
 	mgen_alignment al;
 	mgen_err e = MGEN_ERR_INIT;
-	size_t i, kept = 0;
-	int rc;
+	int rc = 0;
 
-	if (names == NULL)
-		return MGEN_ENOMEM;
-	for (i = 0; i < cs->npending; i++)
+	if (names == NULL || shown == NULL) {
+		rc = MGEN_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < cs->npending; i++) {
 		names[i] = t->columns[cs->pending[i]].name;
+		shown[i] = cs->pending[i];
+	}
 	memset(&al, 0, sizeof(al));
 	rc = mgen_answer_align(a, fullname, names, cs->npending, &al, &e);
-	free(names);
 	if (rc == MGEN_ENOMEM)
-		return rc;
+		goto done;
 	if (rc != 0)
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 	for (i = 0, rc = 0; i < cs->npending && rc == 0; i++) {
 		mgen_column *c = &t->columns[cs->pending[i]];
-		if (al.comments[i] == NULL) {
+		if (al.comments[i] == NULL ||
+		    repeats(run, t, cs, shown, nshown, cs->pending[i],
+			    al.comments[i], fullname)) {
 			cs->pending[kept++] = cs->pending[i];
 			continue;
 		}
 		rc = propose(run, &c->proposal, c->existing_comment,
-			     al.comments[i], cs->path, NULL);
+			     al.comments[i], cs->path, NULL, c->text_fixed);
 	}
 	if (rc == 0)
 		cs->npending = kept;
 	if (rc == 0 && cs->table_comment == NULL && a->table_comment &&
 	    a->table_comment[0]) {
+		if (guard_values(run) &&
+		    mgen__repeats_value(t, shown, nshown, a->table_comment,
+					cs->table_reason,
+					sizeof(cs->table_reason)))
+			goto release;
 		cs->table_comment = mgen__strdup(a->table_comment);
 		if (cs->table_comment == NULL)
 			rc = MGEN_ENOMEM;
 	}
+release:
 	mgen_alignment_release(&al);
+done:
+	free(names);
+	free(shown);
 	return rc;
 }
 
@@ -260,8 +359,10 @@ static int legacy_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	}
 	truncated = resp.finish_reason &&
 		    strcmp(resp.finish_reason, "length") == 0;
-	rc = mgen_answer_parse(resp.content ? resp.content : "", truncated, &a,
-			       &e);
+	rc = mgen_answer_parse_capped(resp.content ? resp.content : "",
+				      truncated,
+				      mgen_answer_entry_cap(cs->npending), &a,
+				      &e);
 	mgen_lm_response_release(&resp);
 	if (rc == 0)
 		rc = mgen__take_answer(run, t, cs, &a, fullname);
@@ -353,8 +454,10 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 		return rc;
 	}
 	if (rc == 0)
-		rc = mgen_answer_parse(resp.content ? resp.content : "",
-				       0, &a, &e);
+		rc = mgen_answer_parse_capped(resp.content ? resp.content
+							    : "",
+					      0, mgen_answer_entry_cap(0), &a,
+					      &e);
 	if (rc == 0 && a.table_comment && a.table_comment[0])
 		*out = mgen__strdup(a.table_comment);
 	else if (resp.content) /* answered but useless: not for re-runs */
@@ -371,12 +474,14 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 }
 
 /* Sets the table's own proposal from the chunks' descriptions (left
- * unset when another path or the offline describer will write it). */
+ * unset when another path or the offline describer will write it).
+ * `repeat_why` (may be "") says why an answer's table comment was
+ * refused for repeating a value. */
 static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 			  mgen_path path, char **parts, size_t nparts,
-			  int lm_error)
+			  int lm_error, const char *repeat_why)
 {
-	char *merged = NULL;
+	char *merged = NULL, reason[400];
 	int rc = 0;
 
 	if (t->proposal.status != MGEN_STATUS_NONE)
@@ -384,16 +489,29 @@ static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 	if (nparts == 0 && (path == MGEN_PATH_OPTIMIZED ||
 			    (lm_error && run->cfg->offline_fallback)))
 		return 0;
-	if (nparts == 0)
+	if (nparts == 0) {
+		snprintf(reason, sizeof(reason), "%s%s",
+			 repeat_why[0] ? REPEAT_PREFIX : "",
+			 repeat_why[0] ? repeat_why
+				       : "no table comment in any answer");
 		return mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_LEGACY,
-					 MGEN_STATUS_FAILED,
-					 "no table comment in any answer");
+					 MGEN_STATUS_FAILED, reason);
+	}
 	if (nparts > 1)
 		rc = merge_parts(run, t, fullname, path, parts, nparts,
 				 &merged);
+	if (rc == 0 && merged && guard_values(run) &&
+	    mgen__repeats_value(t, NULL, 0, merged, reason, sizeof(reason))) {
+		mgen__log(run, MGEN_LOG_WARN,
+			  "%s: the merged table description repeats %s; the "
+			  "first chunk's is used", fullname, reason);
+		free(merged);
+		merged = NULL;
+	}
 	if (rc == 0)
 		rc = propose(run, &t->proposal, t->existing_comment,
-			     merged ? merged : parts[0], path, NULL);
+			     merged ? merged : parts[0], path, NULL,
+			     t->text_fixed);
 	free(merged);
 	return rc;
 }
@@ -447,7 +565,7 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 	}
 	if (rc == 0)
 		rc = table_proposal(run, t, fullname, path, parts, nparts,
-				    lm_error);
+				    lm_error, cs.table_reason);
 	if (rc == 0 && path == MGEN_PATH_OPTIMIZED && !why[0] &&
 	    t->proposal.status == MGEN_STATUS_NONE)
 		snprintf(why, whysz, "no table comment in any answer");

@@ -315,10 +315,12 @@ static double legacy_score(mgen_lm *lm, const mgen_prompt_set *ps,
 	    mgen_prompt_render_comment(ps, &t, idx, t.ncolumns, po, &chat,
 				       NULL) != 0 ||
 	    mgen_lm_chat(lm, chat.msgs, chat.n, NULL, &resp, NULL) != 0 ||
-	    mgen_answer_parse(resp.content ? resp.content : "",
-			      resp.finish_reason &&
-				      strcmp(resp.finish_reason, "length") == 0,
-			      &a, NULL) != 0)
+	    mgen_answer_parse_capped(resp.content ? resp.content : "",
+				     resp.finish_reason &&
+					     strcmp(resp.finish_reason,
+						    "length") == 0,
+				     mgen_answer_entry_cap(t.ncolumns), &a,
+				     NULL) != 0)
 		goto done;
 	for (i = 0; i < a.n; i++)
 		mgen_kvlist_add(&cols, a.columns[i], a.contents[i]);

@@ -16,6 +16,7 @@
 
 #include "checkpoint.h"
 #include "gen_internal.h"
+#include "generate/untrusted.h"
 #include "util/util.h"
 
 /* What the workers share. */
@@ -43,26 +44,32 @@ static void report(pool *p, mgen_progress_event ev, size_t done,
 static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 {
 	double t0 = mgen__now_ms();
-	int rc = 0;
+	char reason[600];
+	int rc = mgen__untrusted_names(t, reason, sizeof(reason));
 
-	if (t->unreadable) { /* names and types only; the reason says */
+	if (rc == 0 && !t->unreadable &&
+	    mgen_wh_profile(wh, t, &p->po) != 0) {
+		snprintf(reason, sizeof(reason), "profile failed: %s",
+			 mgen_wh_errmsg(wh));
+		rc = 1;
+	}
+	if (rc == -1 || mgen__untrusted_profile(t) != 0) {
+		rc = MGEN_ENOMEM;
+	} else if (rc == 1) {
+		mgen__fail_unset(t, reason);
+		mgen__log(p->run, MGEN_LOG_WARN, "%s.%s: %s",
+			  t->schema ? t->schema : "", t->name, reason);
+		rc = 0;
+	} else {
 		rc = mgen__table_comments(p->run, t);
-		if (rc == 0 && t->proposal.reason == NULL &&
+		/* names and types only: the reason says why */
+		if (rc == 0 && t->unreadable && t->proposal.reason == NULL &&
 		    t->proposal.status != MGEN_STATUS_NONE)
 			rc = mgen_proposal_set(
 			    &t->proposal, t->proposal.comment, t->proposal.path,
 			    t->proposal.status,
 			    "not profiled: the materialized view holds no data "
 			    "(never refreshed); described from names and types");
-	} else if (mgen_wh_profile(wh, t, &p->po) != 0) {
-		char reason[600];
-		snprintf(reason, sizeof(reason), "profile failed: %s",
-			 mgen_wh_errmsg(wh));
-		mgen__fail_unset(t, reason);
-		mgen__log(p->run, MGEN_LOG_WARN, "%s.%s: %s",
-			  t->schema ? t->schema : "", t->name, reason);
-	} else {
-		rc = mgen__table_comments(p->run, t);
 	}
 	if (rc == 0) /* e.g. a MySQL view: the rows say why */
 		rc = mgen__mark_uncommentable(mgen_wh_dialect(wh), t);

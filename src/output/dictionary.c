@@ -3,29 +3,90 @@
  * table a heading, the table's comment, then a Markdown (GitHub-flavoured)
  * table of column | type | comment | source | status. The comment shown
  * is the one that is (or will be) in effect: the proposed one when it is
- * proposed or applied, else the existing one (source "existing"). Cells
- * escape `\` and `|` with a backslash and write newlines as <br>.
+ * proposed or applied, else the existing one (source "existing").
+ *
+ * Names and comments come from the warehouse and the LM, so they are
+ * text, never markup (md_text): '&', '<' and '>' become entities (no raw
+ * HTML, no autolinks), the ASCII punctuation CommonMark and GitHub give
+ * a meaning inline (\ ` * _ [ ] ! | ~; escaped brackets leave no link
+ * or image, CommonMark 0.30 section 2.4) is backslash-escaped, control
+ * characters but tab become spaces; at the start of a line '#', '>',
+ * '-', '+', '=' and an ordered-list number's '.' or ')' are escaped too and leading blanks dropped, so no line starts a
+ * heading, quote, list or code block. Newlines are <br> in table cells,
+ * spaces in headings, and kept in the table's comment paragraph.
  */
 #include <string.h>
 
 #include "output/output_int.h"
 
+enum { MD_CELL, MD_LINE, MD_PARA };
+
+/* Escapes what a line start would make a block marker. */
+static const char *md_line_start(mgen_buf *out, const char *p)
+{
+	const char *q = p;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p && strchr("#>-+=", *p)) {
+		mgen_buf_putc(out, '\\');
+		mgen_buf_putc(out, *p++);
+		return p;
+	}
+	for (q = p; *q >= '0' && *q <= '9'; q++)
+		;
+	if (q > p && (*q == '.' || *q == ')')) {
+		mgen_buf_append(out, p, (size_t)(q - p));
+		mgen_buf_putc(out, '\\');
+		mgen_buf_putc(out, *q);
+		return q + 1;
+	}
+	return p;
+}
+
+/* Appends `s` as Markdown text (see the file comment); `mode` says what
+ * a newline becomes. */
+static void md_text(mgen_buf *out, const char *s, int mode)
+{
+	const char *p = s;
+	int bol = 1;
+
+	while (p && *p) {
+		unsigned char c = (unsigned char)*p;
+		if (bol) {
+			p = md_line_start(out, p);
+			bol = 0;
+			continue;
+		}
+		p++;
+		if (c == '&')
+			mgen_buf_puts(out, "&amp;");
+		else if (c == '<')
+			mgen_buf_puts(out, "&lt;");
+		else if (c == '>')
+			mgen_buf_puts(out, "&gt;");
+		else if (c == '\n' && mode == MD_CELL)
+			mgen_buf_puts(out, "<br>");
+		else if (c == '\n' && mode == MD_PARA) {
+			mgen_buf_putc(out, '\n');
+			bol = 1;
+		} else if (c == '\r')
+			continue;
+		else if ((c < 0x20 && c != '\t') || c == 0x7F)
+			mgen_buf_putc(out, ' ');
+		else {
+			if (strchr("\\`*_[]!|~", c))
+				mgen_buf_putc(out, '\\');
+			mgen_buf_putc(out, (char)c);
+		}
+	}
+}
+
 /* Appends `s` escaped for a Markdown table cell; NULL or "" gives " ". */
 static void md_cell(mgen_buf *out, const char *s)
 {
-	const char *p;
-
 	mgen_buf_putc(out, ' ');
-	for (p = s; p && *p; p++) {
-		if (*p == '\\' || *p == '|') {
-			mgen_buf_putc(out, '\\');
-			mgen_buf_putc(out, *p);
-		} else if (*p == '\n') {
-			mgen_buf_puts(out, "<br>");
-		} else if (*p != '\r') {
-			mgen_buf_putc(out, *p);
-		}
-	}
+	md_text(out, s, MD_CELL);
 	mgen_buf_puts(out, " |");
 }
 
@@ -43,21 +104,10 @@ static const char *md_effective(const mgen_proposal *p, const char *existing,
 	return existing;
 }
 
-/* Appends a table's comment as a paragraph: one line per comment line, a
- * leading '#', '>', '-', '+' or '|' escaped so it cannot start a block. */
+/* Appends a table's comment as a paragraph. */
 static void md_paragraph(mgen_buf *out, const char *s)
 {
-	int bol = 1;
-	const char *p;
-
-	for (p = s; *p; p++) {
-		if (*p == '\r')
-			continue;
-		if (bol && strchr("#>-+|*=", *p))
-			mgen_buf_putc(out, '\\');
-		mgen_buf_putc(out, *p);
-		bol = *p == '\n';
-	}
+	md_text(out, s, MD_PARA);
 	mgen_buf_puts(out, "\n\n");
 }
 
@@ -67,9 +117,13 @@ static void md_table(mgen_buf *out, const mgen_table *t)
 	const char *cm = md_effective(&t->proposal, t->existing_comment, &src);
 	size_t j;
 
+	mgen_buf name = MGEN_BUF_INIT;
+
+	mgen_output__object_name(t, NULL, &name);
 	mgen_buf_puts(out, "## ");
-	mgen_output__object_name(t, NULL, out);
+	md_text(out, mgen_buf_str(&name), MD_LINE);
 	mgen_buf_puts(out, "\n\n");
+	mgen_buf_release(&name);
 	if (cm && cm[0])
 		md_paragraph(out, cm);
 	else

@@ -1,6 +1,8 @@
 /*
  * json.c - typed getters over cJSON (see util/json.h).
  */
+#include <string.h>
+
 #include "metagen/metagen.h"
 #include "util/json.h"
 
@@ -50,4 +52,23 @@ cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key)
 	cJSON *a = cJSON_CreateArray();
 
 	return mgen__json_add(err, parent, key, a) == 0 ? a : NULL;
+}
+
+size_t mgen__json_nul_escape(const char *t, size_t len)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < len; i++) {
+		if (t[i] == '\0')
+			return i;
+		if (t[i] == '\\') {
+			run++;
+			continue;
+		}
+		if (run % 2 == 1 && t[i] == 'u' && len - i >= 5 &&
+		    memcmp(t + i + 1, "0000", 4) == 0)
+			return i - 1;
+		run = 0;
+	}
+	return (size_t)-1;
 }

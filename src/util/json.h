@@ -33,4 +33,13 @@ int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item);
 cJSON *mgen__json_add_object(int *err, cJSON *parent, const char *key);
 cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key);
 
+/*
+ * Offset of the first escaped NUL (\u0000, its backslash not itself
+ * escaped) in the JSON text t[0..len), or of the first raw NUL byte,
+ * whichever comes first; (size_t)-1 when there is none. cJSON decodes
+ * \u0000 into a C string and so cuts it there: callers refuse such text
+ * instead of losing the rest silently. Linear in `len`.
+ */
+size_t mgen__json_nul_escape(const char *t, size_t len);
+
 #endif

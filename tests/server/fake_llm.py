@@ -74,6 +74,15 @@ SCRIPT (JSON file)
             a well-formed answer with exactly these columns, in this order.
       {"content": "raw text", "finish_reason": "stop"}
             the given content verbatim.
+      {"content_hex": "41ff00", "finish_reason": "stop"}
+            content given as hex bytes, sent as they are inside the JSON
+            string of the body (so it may be invalid UTF-8: bytes >= 0x80
+            go out raw; '"', '\\' and bytes < 0x20 are escaped as \\u00XX,
+            so 00 becomes the escape \\u0000).
+      {"content": "...", "usage_raw": "{\"prompt_tokens\": 1e308}"}
+            any step may give "usage_raw": the raw JSON text of the
+            "usage" member of the completion (1e308, -5, 1.5, "12", 1e999
+            are all possible there), instead of the computed usage.
       {"fault": K, ...} with K one of
             "429"       429 with header Retry-After: "retry_after" (default 1)
             "500" "503" "400" "401"
@@ -575,6 +584,14 @@ class Handler(BaseHTTPRequestHandler):
                                              "arguments": "{}"}}]}
             self.send_body(200, ans)
             return
+        if "content_hex" in step:
+            rec["status"] = 200
+            st.write_record(rec)
+            raw = bytes.fromhex(step["content_hex"])
+            self.send_body(200, raw_completion(
+                rec["seq"], body, raw, step.get("finish_reason", "stop"),
+                step.get("usage_raw")))
+            return
         if "answer" in step or "content" in step:
             content, finish = step_answer(step)
         elif fault in ANSWER_FAULTS:
@@ -586,6 +603,11 @@ class Handler(BaseHTTPRequestHandler):
             finish = "stop"
         rec["status"] = 200
         st.write_record(rec)
+        if step.get("usage_raw") is not None:
+            self.send_body(200, raw_completion(
+                rec["seq"], body, content.encode("utf-8"), finish,
+                step["usage_raw"]))
+            return
         self.send_body(200, completion(rec["seq"], body, content, finish))
 
     def echo(self, rec, body, status):
@@ -614,6 +636,33 @@ def completion(seq, body, content, finish):
                                      "content": content}}],
             "usage": {"prompt_tokens": pt, "completion_tokens": ct,
                       "total_tokens": pt + ct}}
+
+
+def raw_string(data):
+    """JSON string literal (bytes) holding `data` as it is: only '"',
+    backslash and bytes below 0x20 are escaped; others go out raw."""
+    out = bytearray(b'"')
+    for b in data:
+        if b < 0x20 or b in (0x22, 0x5C):
+            out += b"\\u%04x" % b
+        else:
+            out.append(b)
+    return bytes(out + b'"')
+
+
+def raw_completion(seq, body, content, finish, usage_raw=None):
+    """A completion body (bytes) whose content is the raw bytes `content`
+    and whose usage member is the raw JSON text `usage_raw` (default: the
+    computed usage)."""
+    ans = completion(seq, body, "", finish)
+    if usage_raw is None:
+        usage_raw = json.dumps(dict(ans["usage"],
+                                    completion_tokens=len(content) // 4 + 1))
+    del ans["usage"]
+    ans["choices"][0]["message"]["content"] = "@CONTENT@"
+    text = json.dumps(ans).encode("utf-8")
+    text = text.replace(b'"@CONTENT@"', raw_string(content))
+    return text[:-1] + b', "usage": ' + usage_raw.encode("utf-8") + b"}"
 
 
 # ---------------------------------------------------------------- main

@@ -189,6 +189,25 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual(faults, [None, None, None, "missing", "missing",
                                   "garbage"])
 
+    def test_raw_content_bytes_and_usage(self):
+        s = self.start(script={"tables": {"t": [
+            {"content_hex": "41ff22005c", "finish_reason": "length"},
+            {"content": "ok", "usage_raw": '{"prompt_tokens": 1e308, '
+                                           '"completion_tokens": -5}'}]}})
+        status, _, body = s.post(user_msg("t", ["a"]))
+        self.assertEqual(status, 200)
+        self.assertIn(b'"A\xff\\u0022\\u0000\\u005c"', body)
+        self.assertIn(b'"finish_reason": "length"', body)
+        with self.assertRaises(UnicodeDecodeError):
+            body.decode("utf-8")
+        d = json.loads(body.decode("latin-1"))
+        self.assertIn("prompt_tokens", d["usage"])
+        status, _, body = s.post(user_msg("t", ["a"]))
+        self.assertIn(b'"usage": {"prompt_tokens": 1e308, '
+                      b'"completion_tokens": -5}}', body)
+        self.assertEqual(json.loads(body)["choices"][0]["message"]
+                         ["content"], "ok")
+
     def test_rules_match_all_messages_before_steps(self):
         s = self.start(script={
             "rules": [

@@ -6,11 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "metagen/answer.h"
+#include "metagen/buf.h"
 
 #define STD_JSON                                                          \
 	"{\"table\": \"Hospital admissions.\", \"columns\": [\"row_id\", " \
@@ -449,6 +451,126 @@ static void test_answer__parse_then_align(void **state)
 	mgen_answer_release(&a);
 }
 
+/* An answer with `n` column entries: columns c0..c(n-1), each with the
+ * comment "x"; caller frees. */
+static char *many_entries(size_t n)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+	size_t i;
+
+	mgen_buf_puts(&b, "{\"table\": \"T.\", \"columns\": [");
+	for (i = 0; i < n; i++)
+		mgen_buf_printf(&b, "%s\"c%zu\"", i ? "," : "", i);
+	mgen_buf_puts(&b, "], \"column_contents\": [");
+	for (i = 0; i < n; i++)
+		mgen_buf_printf(&b, "%s\"x\"", i ? "," : "");
+	mgen_buf_puts(&b, "]}");
+	return mgen_buf_detach(&b);
+}
+
+/* 200,000 entries for 5 asked columns: refused with a reason, before
+ * any entry is copied (the array walk was quadratic: > 120 s). */
+static void test_answer__huge_answer_refused(void **state)
+{
+	char *text = many_entries(200000);
+	mgen_answer a;
+	mgen_err err = MGEN_ERR_INIT;
+
+	(void)state;
+	assert_non_null(text);
+	assert_int_equal(mgen_answer_entry_cap(5),
+			 MGEN_ANSWER_ENTRY_FACTOR * 5 + MGEN_ANSWER_ENTRY_SLACK);
+	assert_int_equal(mgen_answer_parse_capped(text, 0,
+						  mgen_answer_entry_cap(5), &a,
+						  &err),
+			 MGEN_EVALIDATE);
+	assert_non_null(strstr(err.msg, "more than 116 entries (at most 26 a "
+				       "list"));
+	assert_null(a.columns);
+	assert_int_equal(a.n, 0);
+	mgen_err_clear(&err);
+	/* without asked columns, the absolute cap applies */
+	assert_int_equal(mgen_answer_parse(text, 0, &a, &err), MGEN_EVALIDATE);
+	assert_non_null(strstr(err.msg, "at most 65536 a list"));
+	mgen_err_clear(&err);
+	/* cut off (truncated) answers are held to the same cap */
+	text[strlen(text) / 2] = '\0';
+	assert_int_equal(mgen_answer_parse_capped(text, 1, 100, &a, &err),
+			 MGEN_EVALIDATE);
+	free(text);
+}
+
+/* Up to the cap every entry is kept, in order (one walk of each list). */
+static void test_answer__many_entries_kept_in_order(void **state)
+{
+	char *text = many_entries(50000);
+	mgen_answer a;
+	mgen_err err = MGEN_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(mgen_answer_parse_capped(text, 0, 50000, &a, &err),
+			 0);
+	assert_int_equal(a.n, 50000);
+	assert_pair(&a, 0, "c0", "x");
+	assert_pair(&a, 49999, "c49999", "x");
+	mgen_answer_release(&a);
+	assert_int_equal(mgen_answer_parse_capped(text, 0, 49999, &a, &err),
+			 MGEN_EVALIDATE);
+	assert_non_null(strstr(err.msg, "columns has 50000 entries, more than "
+				       "the 49999"));
+	free(text);
+}
+
+/* A NUL (escaped \u0000) is refused, not cut short silently; an escaped
+ * backslash before "u0000" is not a NUL. */
+static void test_answer__nul_refused(void **state)
+{
+	mgen_answer a;
+	mgen_err err = MGEN_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(
+	    mgen_answer_parse("{\"table\": \"Pat\\u0000ients\", "
+			      "\"columns\": [], \"column_contents\": []}",
+			      0, &a, &err),
+	    MGEN_EPARSE);
+	assert_non_null(strstr(err.msg, "NUL"));
+	mgen_err_clear(&err);
+	assert_int_equal(
+	    mgen_answer_parse("{\"columns\": [\"a\"], \"column_contents\":"
+			      " [\"x\\\\\\u0000\"]}", 0, &a, &err),
+	    MGEN_EPARSE);
+	mgen_err_clear(&err);
+	assert_int_equal(
+	    mgen_answer_parse("{\"columns\": [\"a\"], \"column_contents\":"
+			      " [\"C:\\\\u0000dir\"]}", 0, &a, &err),
+	    0);
+	assert_pair(&a, 0, "a", "C:\\u0000dir");
+	mgen_answer_release(&a);
+}
+
+/* Invalid UTF-8 (a stray byte, an overlong '/', a surrogate, a code
+ * point above U+10FFFF, a cut sequence) becomes U+FFFD and is counted. */
+static void test_answer__invalid_utf8_replaced(void **state)
+{
+	mgen_answer a;
+	mgen_err err = MGEN_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(
+	    mgen_answer_parse("{\"table\": \"ok \xC3\xA9\", \"columns\": "
+			      "[\"a\xFF\", \"b\"], \"column_contents\": "
+			      "[\"x\xC0\xAFy\", \"s\xED\xA0\x80 \xF4\x90"
+			      "\x80\x80 \xE2\x82\"]}", 0, &a, &err),
+	    0);
+	assert_string_equal(a.table_comment, "ok \xC3\xA9");
+	assert_pair(&a, 0, "a\xEF\xBF\xBD", "x\xEF\xBF\xBDy");
+	assert_pair(&a, 1, "b",
+		    "s\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD");
+	assert_int_equal(a.nfixed, 3);
+	mgen_answer_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +596,10 @@ int main(void)
 		cmocka_unit_test(test_answer__align_empty_comment),
 		cmocka_unit_test(test_answer__align_qualified),
 		cmocka_unit_test(test_answer__parse_then_align),
+		cmocka_unit_test(test_answer__huge_answer_refused),
+		cmocka_unit_test(test_answer__many_entries_kept_in_order),
+		cmocka_unit_test(test_answer__nul_refused),
+		cmocka_unit_test(test_answer__invalid_utf8_replaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
