@@ -54,6 +54,10 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 			  t->schema ? t->schema : "", t->name, reason);
 	} else {
 		rc = mgen__table_comments(p->run, t);
+		/* within the target's comment limits and character set,
+		 * the reason saying what was changed */
+		if (rc == 0)
+			rc = mgen_dialect_fit_table(mgen_wh_dialect(wh), t);
 	}
 	mgen_table_clear_sample(t); /* sample rows are not kept */
 	t->elapsed_ms = mgen__now_ms() - t0;
