@@ -149,6 +149,8 @@ typedef struct mgen_dialect_limits {
 	const char *charset_source; /* vendor page(s) for the charset */
 	const char *statements;     /* which statement comments each object */
 	const char *length_note;    /* the limit in words */
+	const char *prompt;         /* the limits as one sentence for the
+				       LM ("" when there are none) */
 } mgen_dialect_limits;
 
 /* The rules of dialect `d` (AUTO or an unknown value: no limits).

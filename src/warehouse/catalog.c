@@ -251,7 +251,7 @@ mgen_column *mgen_wh__find_column(mgen_table *t, const char *name)
 
 /* One row's text cells (NULL for SQL NULL); a row function takes the
  * cells it keeps by setting them to NULL. */
-#define MAX_CELLS 13
+#define MAX_CELLS 11
 typedef int (*row_fn)(void *ud, char **v);
 
 /*

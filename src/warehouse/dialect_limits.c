@@ -27,21 +27,22 @@
 	"#character_set_system"
 
 static const mgen_dialect_limits limits[] = {
-    [MGEN_DIALECT_AUTO] = {0, 0, MGEN_LEN_CHARS, 0, "", "", "", "", ""},
+    [MGEN_DIALECT_AUTO] = {0, 0, MGEN_LEN_CHARS, 0, "", "", "", "", "", ""},
     [MGEN_DIALECT_SQLITE] =
 	{0, 0, MGEN_LEN_UTF8_BYTES, 0, "UTF-8 (TEXT in the sidecar)",
 	 "https://www.sqlite.org/limits.html",
 	 "https://www.sqlite.org/datatype3.html",
 	 "no COMMENT statement: rows of the _metagen_comments sidecar",
 	 "SQLITE_MAX_LENGTH, 1,000,000,000 bytes by default, far above any "
-	 "comment"},
+	 "comment",
+	 ""},
     [MGEN_DIALECT_POSTGRESQL] =
 	{0, 0, MGEN_LEN_UTF8_BYTES, 0,
 	 "the database encoding (pg_description.description is text)",
 	 "https://www.postgresql.org/docs/15/sql-comment.html",
 	 "https://www.postgresql.org/docs/15/multibyte.html",
 	 "COMMENT ON TABLE / COMMENT ON COLUMN",
-	 "no limit of its own; a text value holds up to 1 GB"},
+	 "no limit of its own; a text value holds up to 1 GB", ""},
     [MGEN_DIALECT_DATABRICKS] =
 	{0, 0, MGEN_LEN_CHARS, 0, "UTF-8 (STRING)",
 	 "https://docs.databricks.com/en/sql/language-manual/"
@@ -49,25 +50,28 @@ static const mgen_dialect_limits limits[] = {
 	 "https://docs.databricks.com/en/sql/language-manual/data-types/"
 	 "string-type.html",
 	 "COMMENT ON TABLE; ALTER TABLE ... ALTER COLUMN ... COMMENT",
-	 "no limit documented"},
+	 "no limit documented", ""},
     [MGEN_DIALECT_SNOWFLAKE] =
 	{0, 0, MGEN_LEN_UTF8_BYTES, 0, "UTF-8 (VARCHAR)",
 	 "https://docs.snowflake.com/en/sql-reference/sql/comment",
 	 "https://docs.snowflake.com/en/sql-reference/data-types-text",
 	 "COMMENT ON TABLE / COMMENT ON COLUMN",
-	 "no limit documented for comments; a string holds 16 MB"},
+	 "no limit documented for comments; a string holds 16 MB", ""},
     [MGEN_DIALECT_MYSQL] =
 	{2048, 1024, MGEN_LEN_CHARS, 1,
 	 "utf8mb3 (character_set_system): no 4-byte UTF-8 such as emoji",
 	 MYSQL_CREATE " ; " MARIADB_CREATE, MYSQL_META " ; " MARIADB_SYS,
 	 "ALTER TABLE t COMMENT = '...'; ALTER TABLE t MODIFY COLUMN c "
 	 "<full definition> COMMENT '...'",
-	 "table 2,048 characters, column 1,024 characters"},
+	 "table 2,048 characters, column 1,024 characters",
+	 "The warehouse keeps at most 2,048 characters of a table comment and "
+	 "1,024 of a column comment, and cannot store emoji or other "
+	 "characters above U+FFFF: keep every comment within that."},
     [MGEN_DIALECT_DUCKDB] =
 	{0, 0, MGEN_LEN_UTF8_BYTES, 0, "UTF-8 (VARCHAR)",
 	 "https://duckdb.org/docs/sql/statements/comment_on",
 	 "https://duckdb.org/docs/sql/data_types/text",
-	 "COMMENT ON TABLE / COMMENT ON COLUMN", "no limit documented"},
+	 "COMMENT ON TABLE / COMMENT ON COLUMN", "no limit documented", ""},
     [MGEN_DIALECT_SQLSERVER] =
 	{7500, 7500, MGEN_LEN_UTF16_BYTES, 0,
 	 "UTF-16 (an nvarchar held in the sql_variant value)",
@@ -78,7 +82,9 @@ static const mgen_dialect_limits limits[] = {
 	 "sp_addextendedproperty / sp_updateextendedproperty "
 	 "MS_Description",
 	 "@value is sql_variant, at most 7,500 bytes: 3,750 UTF-16 code "
-	 "units"},
+	 "units",
+	 "The warehouse keeps at most 3,750 characters of a comment: keep "
+	 "every comment within that."},
 };
 
 const mgen_dialect_limits *mgen_dialect_limits_of(mgen_dialect d)

@@ -294,43 +294,138 @@ int mgen_wh__mysql_definition(const mgen_wh_mysql_col *c, int mode,
 /* --- reading the definitions ------------------------------------------- */
 
 /* The columns query's cells: schema, table, column, then the parts of
- * mgen_wh_mysql_col in its order. */
-#define MYSQL_COLS                                                             \
-	"SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, "  \
-	"c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA, c.CHARACTER_SET_NAME, "     \
-	"c.COLLATION_NAME, c.GENERATION_EXPRESSION, "
-#define MARIADB_EXTRA                                                          \
-	"(SELECT k.CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS k "  \
-	"WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = "       \
-	"c.TABLE_NAME AND k.CONSTRAINT_NAME = c.COLUMN_NAME AND k.LEVEL = "    \
-	"'Column' LIMIT 1), (SELECT g.SRID FROM "                              \
-	"information_schema.GEOMETRY_COLUMNS g WHERE g.G_TABLE_SCHEMA = "      \
-	"c.TABLE_SCHEMA AND g.G_TABLE_NAME = c.TABLE_NAME AND "                \
-	"g.G_GEOMETRY_COLUMN = c.COLUMN_NAME LIMIT 1), (SELECT t.TABLE_TYPE "  \
-	"FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = "             \
-	"c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME) "
-#define MYSQL_EXTRA "NULL, c.SRS_ID, NULL "
+ * mgen_wh_mysql_col in its order up to the SRID (MySQL's SRS_ID; MariaDB
+ * has none there). Flat queries only: MariaDB 10.11.19 crashed (SIGSEGV
+ * in get_all_tables) running information_schema subqueries correlated
+ * with COLUMNS through the ODBC driver's prepared statements. */
+#define COLS_SQL                                                               \
+	"SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, "          \
+	"IS_NULLABLE, COLUMN_DEFAULT, EXTRA, CHARACTER_SET_NAME, "             \
+	"COLLATION_NAME, GENERATION_EXPRESSION, "
+#define COLS_FROM                                                              \
+	" FROM information_schema.COLUMNS WHERE TABLE_SCHEMA NOT IN "          \
+	"('mysql', 'information_schema', 'performance_schema', 'sys')"
+
+/* MariaDB's other parts of a definition, one row each: kind ('c' column
+ * CHECK, 'g' SRID, 'v' system-versioned table), schema, table, column,
+ * value. */
+typedef struct extra_row {
+	char *cell[5];
+} extra_row;
 
 typedef struct defs_ctx {
 	mgen_table **idx;
 	size_t nidx;
 	int mode;
+	extra_row *extras;
+	size_t nextras, cap;
 	mgen_buf def, why;
 } defs_ctx;
+
+/* " AND (s, t) IN (('s1', 't1'), ...)" for the keys' schema and table. */
+static void keys_in(const char *s, const char *t, const char *const *keys,
+		    size_t nkeys, mgen_buf *sql)
+{
+	size_t i;
+
+	for (i = 0; keys && i < nkeys; i++) {
+		if (i == 0)
+			mgen_buf_printf(sql, " AND (%s, %s) IN ((", s, t);
+		else
+			mgen_buf_puts(sql, ", (");
+		mgen_dialect_string_literal(MGEN_DIALECT_MYSQL, keys[3 * i + 1],
+					    sql);
+		mgen_buf_puts(sql, ", ");
+		mgen_dialect_string_literal(MGEN_DIALECT_MYSQL, keys[3 * i + 2],
+					    sql);
+		mgen_buf_putc(sql, ')');
+	}
+	if (keys && nkeys)
+		mgen_buf_putc(sql, ')');
+}
+
+static int extra_row_fn(void *ud, char **v)
+{
+	defs_ctx *x = ud;
+	int i;
+
+	if (x->nextras == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 16;
+		extra_row *p = realloc(x->extras, cap * sizeof(*p));
+		if (p == NULL)
+			return MGEN_ENOMEM;
+		x->extras = p;
+		x->cap = cap;
+	}
+	for (i = 0; i < 5; i++) {
+		x->extras[x->nextras].cell[i] = v[i];
+		v[i] = NULL;
+	}
+	x->nextras++;
+	return 0;
+}
+
+/* The value of MariaDB's extra row of `kind` for (schema, table, column),
+ * or NULL (borrowed). */
+static const char *extra_of(const defs_ctx *x, char kind, const char *schema,
+			    const char *table, const char *column)
+{
+	size_t i;
+
+	for (i = 0; i < x->nextras; i++) {
+		char *const *c = x->extras[i].cell;
+		if (c[0] && c[0][0] == kind && c[1] && c[2] && c[3] &&
+		    strcmp(c[1], schema) == 0 && strcmp(c[2], table) == 0 &&
+		    strcmp(c[3], column) == 0)
+			return c[4];
+	}
+	return NULL;
+}
+
+/* MariaDB: reads the column CHECKs, SRIDs and system-versioned tables of
+ * the keyed tables into x->extras, in one flat query. */
+static int read_extras(mgen_wh *wh, defs_ctx *x, const char *const *keys,
+		       size_t nkeys)
+{
+	mgen_buf sql = MGEN_BUF_INIT;
+
+	mgen_buf_puts(&sql, "SELECT 'c', CONSTRAINT_SCHEMA, TABLE_NAME, "
+			    "CONSTRAINT_NAME, CHECK_CLAUSE FROM "
+			    "information_schema.CHECK_CONSTRAINTS WHERE LEVEL "
+			    "= 'Column'");
+	keys_in("CONSTRAINT_SCHEMA", "TABLE_NAME", keys, nkeys, &sql);
+	mgen_buf_puts(&sql, " UNION ALL SELECT 'g', G_TABLE_SCHEMA, "
+			    "G_TABLE_NAME, G_GEOMETRY_COLUMN, CAST(SRID AS "
+			    "CHAR) FROM information_schema.GEOMETRY_COLUMNS "
+			    "WHERE SRID <> 0");
+	keys_in("G_TABLE_SCHEMA", "G_TABLE_NAME", keys, nkeys, &sql);
+	mgen_buf_puts(&sql, " UNION ALL SELECT 'v', TABLE_SCHEMA, TABLE_NAME, "
+			    "'', TABLE_TYPE FROM information_schema.TABLES "
+			    "WHERE TABLE_TYPE = 'SYSTEM VERSIONED'");
+	keys_in("TABLE_SCHEMA", "TABLE_NAME", keys, nkeys, &sql);
+	return mgen_wh__each_row(wh, "cannot read the column checks", &sql, 5,
+				 extra_row_fn, x);
+}
 
 static int def_row(void *ud, char **v)
 {
 	defs_ctx *x = ud;
 	const char *cat = x->nidx ? x->idx[0]->catalog : "";
 	mgen_table *t = mgen__table_find(x->idx, x->nidx, cat, v[0], v[1]);
-	mgen_wh_mysql_col c = {v[3], v[4], v[5],  v[6], v[7],
-			       v[8], v[9], v[10], v[11]};
+	mgen_wh_mysql_col c = {v[3], v[4], v[5], v[6], v[7],
+			       v[8], v[9], NULL, v[10]};
 	mgen_column *col;
 	int rc;
 
-	if (t == NULL || v[2] == NULL ||
+	if (t == NULL || v[0] == NULL || v[1] == NULL || v[2] == NULL ||
 	    (col = mgen_wh__find_column(t, v[2])) == NULL)
 		return 0;
+	if (x->mode & MGEN_WH_MYSQL_MARIADB) {
+		c.check = extra_of(x, 'c', v[0], v[1], v[2]);
+		c.srid = extra_of(x, 'g', v[0], v[1], v[2]);
+		col->definition_keep_history =
+		    extra_of(x, 'v', v[0], v[1], "") != NULL;
+	}
 	mgen_buf_reset(&x->def);
 	mgen_buf_reset(&x->why);
 	free(col->definition);
@@ -338,9 +433,6 @@ static int def_row(void *ud, char **v)
 	col->definition = col->definition_error = NULL;
 	rc = mgen_wh__mysql_definition(&c, x->mode, &x->def,
 				       &col->definition_comment_at, &x->why);
-	col->definition_keep_history = (x->mode & MGEN_WH_MYSQL_MARIADB) &&
-				       v[12] &&
-				       strcmp(v[12], "SYSTEM VERSIONED") == 0;
 	if (rc == 0)
 		col->definition = mgen_buf_detach(&x->def);
 	else if (rc == MGEN_EUNSUPPORTED)
@@ -386,35 +478,27 @@ static int server_mode(mgen_wh *wh)
 int mgen_wh__mysql_definitions(mgen_wh *wh, const char *const *keys,
 			       size_t nkeys, mgen_table **idx, size_t nidx)
 {
-	defs_ctx x = {idx, nidx, 0, MGEN_BUF_INIT, MGEN_BUF_INIT};
+	defs_ctx x = {idx, nidx, 0, NULL, 0, 0, MGEN_BUF_INIT, MGEN_BUF_INIT};
 	mgen_buf sql = MGEN_BUF_INIT;
 	size_t i;
-	int rc;
+	int rc, j;
 
 	if ((x.mode = server_mode(wh)) < 0)
 		return x.mode;
-	mgen_buf_puts(&sql, MYSQL_COLS);
-	mgen_buf_puts(&sql, x.mode & MGEN_WH_MYSQL_MARIADB ? MARIADB_EXTRA
-							   : MYSQL_EXTRA);
-	mgen_buf_puts(&sql, "FROM information_schema.COLUMNS c WHERE "
-			    "c.TABLE_SCHEMA NOT IN ('mysql', "
-			    "'information_schema', 'performance_schema', "
-			    "'sys')");
-	for (i = 0; keys && i < nkeys; i++) {
-		mgen_buf_puts(&sql, i ? ", ("
-				      : " AND (c.TABLE_SCHEMA, "
-					"c.TABLE_NAME) IN ((");
-		mgen_dialect_string_literal(MGEN_DIALECT_MYSQL, keys[3 * i + 1],
-					    &sql);
-		mgen_buf_puts(&sql, ", ");
-		mgen_dialect_string_literal(MGEN_DIALECT_MYSQL, keys[3 * i + 2],
-					    &sql);
-		mgen_buf_putc(&sql, ')');
-	}
-	if (keys && nkeys)
-		mgen_buf_putc(&sql, ')');
-	rc = mgen_wh__each_row(wh, "cannot read the column definitions", &sql,
-			       13, def_row, &x);
+	rc = x.mode & MGEN_WH_MYSQL_MARIADB ? read_extras(wh, &x, keys, nkeys)
+					    : 0;
+	mgen_buf_puts(&sql, COLS_SQL);
+	mgen_buf_puts(&sql, x.mode & MGEN_WH_MYSQL_MARIADB ? "NULL" : "SRS_ID");
+	mgen_buf_puts(&sql, COLS_FROM);
+	keys_in("TABLE_SCHEMA", "TABLE_NAME", keys, nkeys, &sql);
+	if (rc == 0)
+		rc = mgen_wh__each_row(wh, "cannot read the column definitions",
+				       &sql, 11, def_row, &x);
+	mgen_buf_release(&sql);
+	for (i = 0; i < x.nextras; i++)
+		for (j = 0; j < 5; j++)
+			free(x.extras[i].cell[j]);
+	free(x.extras);
 	mgen_buf_release(&x.def);
 	mgen_buf_release(&x.why);
 	return rc;

@@ -89,8 +89,9 @@ int mgen_wh__mysql_definition(const mgen_wh_mysql_col *c, int mode,
  * Sets `definition` (or `definition_error`) of every column of the
  * indexed tables (sorted by mgen__table_index_sort) from
  * information_schema, for the tables named by `keys` ((catalog, schema,
- * table) triples) or all when `keys` is NULL. Two queries (the server's
- * version and sql_mode, then the columns). 0, MGEN_ENOMEM or MGEN_EDB.
+ * table) triples) or all when `keys` is NULL. Flat queries: the server's
+ * version and sql_mode; on MariaDB the column CHECKs, SRIDs and
+ * system-versioned tables; then the columns. 0, MGEN_ENOMEM or MGEN_EDB.
  */
 int mgen_wh__mysql_definitions(mgen_wh *wh, const char *const *keys,
 			       size_t nkeys, struct mgen_table **idx,
@@ -100,7 +101,7 @@ int mgen_wh__mysql_definitions(mgen_wh *wh, const char *const *keys,
 mgen_column *mgen_wh__find_column(mgen_table *t, const char *name);
 
 /* catalog.c's row loop: runs `sql` (released after) and calls `row` with
- * each row's first `n` (<= 13) cells as malloc'd text (NULL = SQL NULL;
+ * each row's first `n` (<= 11) cells as malloc'd text (NULL = SQL NULL;
  * `row` takes a cell by setting it to NULL). Stops at the first error
  * `row` returns. 0, that error, MGEN_ENOMEM or MGEN_EDB. */
 int mgen_wh__each_row(mgen_wh *wh, const char *what, mgen_buf *sql, int n,

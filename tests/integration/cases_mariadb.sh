@@ -205,27 +205,28 @@ EOF
 		|| { tail -5 "$TMP/myexact.stderr" >&2; fail "generate --apply failed"; return 1; }
 	grep -q '26 tables (26 ok, 0 failed), 324 columns; comments: 0 proposed, 350 applied' "$TMP/myexact.stdout" \
 		|| fail "summary after apply: $(cat "$TMP/myexact.stdout")"
-	my_comments my_m3 PATIENTS >"$TMP/myexact.got" || return 1
+	my_comments my_m3 patients >"$TMP/myexact.got" || return 1
 	local run; run=$(run_dir "$TMP/myexact")
-	python3 - "$TMP/myexact.json" "$TMP/myexact.got" "$run/comments.tsv" <<'EOF' || fail "patients read back"
+	python3 - "$TMP/myexact.json" "$TMP/myexact.got" "$run/comments.tsv" "$ROOT/tests/integration" <<'EOF' || fail "patients read back"
 import json, sys
 want = json.load(open(sys.argv[1]))["tables"]["*patients"][0]["answer"]
 got = json.loads(open(sys.argv[2], encoding="utf-8").read())
-rows = {r.split("\t")[3]: r.split("\t") for r in open(sys.argv[3], encoding="utf-8").read().split("\n")[1:-1]
-        if r.split("\t")[2] == "PATIENTS"}
+sys.path.insert(0, sys.argv[4])
+from check import read_tsv
+rows = {r["column"]: r for r in read_tsv(sys.argv[3]) if r["table"] == "patients"}
 assert got["table"] == want["table"], got["table"]
 for c, w in want["columns"].items():
     g = got["columns"][c]
     if c == "dob":   # utf8mb3: the emoji is replaced, the rest kept
         assert g == w.replace("🩺", "\ufffd"), repr(g)
-        assert "replaced with U+FFFD" in rows[c][9], rows[c][9]
+        assert "replaced with U+FFFD" in rows[c]["reason"], rows[c]["reason"]
     elif c == "dod":  # 9,015 characters: cut to the 1,024 limit
         assert len(g) <= 1024 and g.startswith("Long text xxx") and g.endswith("..."), len(g)
-        assert "shortened" in rows[c][9] and "1024" in rows[c][9], rows[c][9]
+        assert "shortened" in rows[c]["reason"] and "1024" in rows[c]["reason"], rows[c]["reason"]
     else:
         assert g == w, f"{c}: {g!r} != {w!r}"
-    assert rows[c][6] == g, f"{c}: comments.tsv holds another text than the warehouse"
-    assert rows[c][8] == "applied", rows[c][8]
+    assert rows[c]["proposed_comment"] == g, f"{c}: comments.tsv holds another text than the warehouse"
+    assert rows[c]["status"] == "applied", rows[c]["status"]
 EOF
 	local n; n=$(my_sql -e "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'my_m3' AND TABLE_COMMENT <> '') + (SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'my_m3' AND COLUMN_COMMENT <> '')")
 	[ "$n" = 350 ] || fail "$n comments in MariaDB, expected 26 + 324"
@@ -257,24 +258,26 @@ EOF
 		|| fail "summary: $(cat "$TMP/fit.stdout")"
 	my_comments my_fit t >"$TMP/fit.got" || return 1
 	local run; run=$(run_dir "$TMP/fit")
-	python3 - "$TMP/fit.json.want" "$TMP/fit.got" "$run/comments.tsv" <<'EOF' || fail "fitted comments"
+	python3 - "$TMP/fit.json.want" "$TMP/fit.got" "$run/comments.tsv" "$ROOT/tests/integration" <<'EOF' || fail "fitted comments"
 import json, sys
 want = json.load(open(sys.argv[1]))
 got = json.loads(open(sys.argv[2], encoding="utf-8").read())
-rows = {r.split("\t")[3]: r.split("\t") for r in open(sys.argv[3], encoding="utf-8").read().split("\n")[1:-1]}
+sys.path.insert(0, sys.argv[4])
+from check import read_tsv
+rows = {r["column"]: r for r in read_tsv(sys.argv[3])}
 t = got["table"]
 assert 2000 < len(t) <= 2048 and t.endswith("..."), len(t)
 assert want["table"].startswith(t[:-3]) and want["table"][len(t) - 3] == " ", "not cut at a word boundary"
-assert "shortened at a word boundary from 3000 to" in rows[""][9], rows[""][9]
+assert "shortened at a word boundary from 3000 to" in rows[""]["reason"], rows[""]["reason"]
 lab = got["columns"]["label"]
 assert 1000 < len(lab) <= 1024 and lab.endswith("ab...") and want["columns"]["label"].startswith(lab[:-3]), lab[-20:]
-assert "column comment limit: 1024 characters" in rows["label"][9], rows["label"][9]
+assert "column comment limit: 1024 characters" in rows["label"]["reason"], rows["label"]["reason"]
 assert got["columns"]["id"] == "Row id \ufffd and \ufffd two emoji.", got["columns"]["id"]
-assert "2 characters mysql cannot store" in rows["id"][9], rows["id"][9]
-assert got["columns"]["e"] == "Plain." and rows["e"][9] == "", rows["e"]
+assert "2 characters mysql cannot store" in rows["id"]["reason"], rows["id"]["reason"]
+assert got["columns"]["e"] == "Plain." and rows["e"]["reason"] == "", rows["e"]
 for k, r in rows.items():
-    assert r[8] == "applied", (k, r[8])
-    assert r[6] == (got["table"] if k == "" else got["columns"][k]), k
+    assert r["status"] == "applied", (k, r["status"])
+    assert r["proposed_comment"] == (got["table"] if k == "" else got["columns"][k]), k
 EOF
 }
 

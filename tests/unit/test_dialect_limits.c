@@ -10,11 +10,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "metagen/prompt.h"
 #include "metagen/warehouse.h"
 #include "warehouse/wh_internal.h"
 
@@ -64,6 +66,54 @@ static void test_dialect_limits__table_has_sources(void **state)
 	/* an out-of-range value gets no limits, not a crash */
 	assert_int_equal(
 	    mgen_dialect_limits_of((mgen_dialect)99)->table_comment_max, 0);
+}
+
+/* Every URL in `sources` (" ; "-separated) appears in `doc`. */
+static void check_cited(const char *doc, const char *sources)
+{
+	char url[512];
+	const char *p = sources, *end;
+	size_t n;
+
+	while ((p = strstr(p, "https://")) != NULL) {
+		end = p + strcspn(p, " ;");
+		n = (size_t)(end - p);
+		assert_true(n < sizeof(url));
+		memcpy(url, p, n);
+		url[n] = '\0';
+		if (strstr(doc, url) == NULL)
+			fail_msg("docs/dialects.md does not cite %s", url);
+		p = end;
+	}
+}
+
+/* docs/dialects.md shows the table with each source the code follows. */
+static void test_dialect_limits__docs_cite_sources(void **state)
+{
+	const char *src = getenv("METAGEN_SRCDIR");
+	char path[1024], *doc;
+	mgen_dialect d;
+	FILE *f;
+	long len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/dialects.md", src ? src : ".");
+	f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len > 0);
+	rewind(f);
+	doc = calloc(1, (size_t)len + 1);
+	assert_non_null(doc);
+	assert_int_equal(fread(doc, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	for (d = MGEN_DIALECT_SQLITE; d <= MGEN_DIALECT_SQLSERVER; d++) {
+		check_cited(doc, mgen_dialect_limits_of(d)->length_source);
+		check_cited(doc, mgen_dialect_limits_of(d)->charset_source);
+	}
+	free(doc);
 }
 
 static void test_dialect_limits__length_units(void **state)
@@ -219,6 +269,47 @@ static void test_dialect_limits__proposal_reason(void **state)
 	assert_string_equal(p.comment, s);
 	mgen_proposal_release(&p);
 	free(s);
+}
+
+/* The legacy prompt tells the LM the target's limits, and only where it
+ * has some (the prompt of a dialect without limits is unchanged). */
+static void test_dialect_limits__prompt_tells_limit(void **state)
+{
+	mgen_prompt_set *ps = NULL;
+	mgen_prompt_options o;
+	mgen_err err = MGEN_ERR_INIT;
+	mgen_chat with = {0}, without = {0};
+	mgen_table t;
+	mgen_column *c;
+	size_t col = 0;
+	const char *note = mgen_dialect_limits_of(MYSQL)->prompt;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	memset(&o, 0, sizeof(o));
+	o.version = MGEN_PROMPT_OPTIONS_VERSION;
+	t.schema = strdup("s");
+	t.name = strdup("t");
+	t.profiled = 1;
+	t.row_count = 0;
+	assert_int_equal(mgen_table_add_column(&t, &c), 0);
+	c->name = strdup("a");
+	c->data_type = strdup("int");
+	assert_int_equal(mgen_prompt_set_load(NULL, &ps, &err), 0);
+	assert_true(strlen(note) > 0);
+	assert_string_equal(mgen_dialect_limits_of(PG)->prompt, "");
+	assert_int_equal(
+	    mgen_prompt_render_comment(ps, &t, &col, 1, &o, &without, &err), 0);
+	o.comment_limits = note;
+	assert_int_equal(
+	    mgen_prompt_render_comment(ps, &t, &col, 1, &o, &with, &err), 0);
+	assert_null(strstr(without.msgs[without.n - 1].content, note));
+	assert_non_null(strstr(with.msgs[with.n - 1].content, note));
+	assert_non_null(strstr(note, "2,048"));
+	mgen_chat_release(&with);
+	mgen_chat_release(&without);
+	mgen_prompt_set_free(ps);
+	mgen_table_release(&t);
 }
 
 /* --- MySQL/MariaDB column definitions ---------------------------------- */
@@ -404,6 +495,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dialect_limits__table_has_sources),
+	    cmocka_unit_test(test_dialect_limits__docs_cite_sources),
 	    cmocka_unit_test(test_dialect_limits__length_units),
 	    cmocka_unit_test(test_dialect_limits__fits_unchanged),
 	    cmocka_unit_test(test_dialect_limits__shortened_at_word),
@@ -411,6 +503,7 @@ int main(void)
 	    cmocka_unit_test(test_dialect_limits__astral_replaced),
 	    cmocka_unit_test(test_dialect_limits__sqlserver_utf16_bytes),
 	    cmocka_unit_test(test_dialect_limits__proposal_reason),
+	    cmocka_unit_test(test_dialect_limits__prompt_tells_limit),
 	    cmocka_unit_test(test_dialect_limits__mariadb_definitions),
 	    cmocka_unit_test(test_dialect_limits__mysql_definitions),
 	    cmocka_unit_test(test_dialect_limits__definitions_refused),
