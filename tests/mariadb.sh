@@ -24,7 +24,7 @@ start)
   user=()
   if [ "$(id -u)" = 0 ]; then chown -R mysql "$dir"; user=(--user=mysql); fi
   mariadb-install-db --no-defaults "${user[@]}" --datadir="$dir/data" \
-      --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 \
+      --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
     || { cat "$dir/install.log" >&2; exit 1; }
   # --no-defaults: the system's my.cnf (its socket, port, datadir) is not read
   setsid "$MARIADBD" --no-defaults "${user[@]}" --datadir="$dir/data" \
