@@ -30,13 +30,17 @@ my_conn() { # ODBC string for database $1
 }
 
 # my_comments DB TABLE: one JSON object {"table": comment, "columns": {c: comment}}
+# (names travel as hex: any character works)
 my_comments() {
-	my_sql -e "SELECT JSON_OBJECT('table', (SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$1' AND TABLE_NAME = '$2'), 'columns', (SELECT JSON_OBJECTAGG(COLUMN_NAME, COLUMN_COMMENT) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '$1' AND TABLE_NAME = '$2'))"
+	local s t
+	s="CONVERT(UNHEX('$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')') USING utf8mb4)"
+	t="CONVERT(UNHEX('$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')') USING utf8mb4)"
+	my_sql -e "SELECT JSON_OBJECT('table', (SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = $s AND TABLE_NAME = $t), 'columns', (SELECT JSON_OBJECTAGG(COLUMN_NAME, COLUMN_COMMENT) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = $s AND TABLE_NAME = $t))"
 }
 
 # show_create DB TABLE OUT: SHOW CREATE TABLE's text into OUT
 show_create() {
-	my_sql -e "SHOW CREATE TABLE \`$1\`.\`$2\`" | sed '1s/^[^\t]*\t//' >"$3"
+	my_sql -e "SHOW CREATE TABLE \`${1//\`/\`\`}\`.\`${2//\`/\`\`}\`" | sed '1s/^[^\t]*\t//' >"$3"
 }
 
 # same_but_comments BEFORE AFTER: the two SHOW CREATE TABLE texts are equal
@@ -118,6 +122,7 @@ for c, w in want["columns"].items():
 EOF
 }
 
+ODD="o'dd \`n\` \\ t"
 ZOO_COLS='id,name,note,amount,created,created6,total,total_s,secret,kind,dflt_expr,nn_nodef,js,pt,we`ird "col"'
 
 # mariadb_round_trip NAME BACKSLASH: zoo + hostile answers, --apply, read back
@@ -125,16 +130,32 @@ mariadb_round_trip() {
 	local db=$1
 	my_sql -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` CHARACTER SET utf8mb4" || return 1
 	zoo_sql "$db" "$2" | my_sql || { fail "cannot create $db.zoo"; return 1; }
+	# a table and columns whose names hold quotes, backticks, a backslash
+	my_sql -e "CREATE TABLE \`$db\`.\`${ODD//\`/\`\`}\` (\`c'1\` INT NOT NULL DEFAULT 3, \`c\`\`2\` VARCHAR(9) NULL)" \
+		|| { fail "cannot create the odd table"; return 1; }
 	show_create "$db" zoo "$TMP/$db.before" || return 1
+	show_create "$db" "$ODD" "$TMP/$db.odd.before" || return 1
 	hostile_script "$TMP/$db.json" '*zoo' "$ZOO_COLS" || return 1
 	start_llm "$db" --script "$TMP/$db.json" || return 1
 	"$BIN" generate --connection "$(my_conn "$db")" --scope "$db.*" --model m --api-base "$LLM_URL" \
 		--out "$TMP/$db" --apply >"$TMP/$db.stdout" 2>"$TMP/$db.stderr" \
 		|| { tail -5 "$TMP/$db.stderr" >&2; fail "generate --apply failed on $db"; return 1; }
-	grep -q '1 table (1 ok, 0 failed)\|1 tables (1 ok, 0 failed)' "$TMP/$db.stdout" \
+	grep -q '2 tables (2 ok, 0 failed)' "$TMP/$db.stdout" \
 		|| fail "summary: $(cat "$TMP/$db.stdout")"
-	grep -q 'comments: 0 proposed, 16 applied' "$TMP/$db.stdout" \
-		|| fail "not 16 comments applied: $(cat "$TMP/$db.stdout")"
+	grep -q 'comments: 0 proposed, 19 applied' "$TMP/$db.stdout" \
+		|| fail "not 16 + 3 comments applied: $(cat "$TMP/$db.stdout")"
+	my_comments "$db" "$ODD" >"$TMP/$db.odd.got" || return 1
+	python3 - "$TMP/$db.odd.got" "$ODD" "$db" <<'EOF' || fail "odd names: comments not read back"
+import json, sys
+got = json.loads(open(sys.argv[1], encoding="utf-8").read())
+t = sys.argv[3] + "." + sys.argv[2]
+assert got["table"] == f"Auto comment for table {t}.", got["table"]
+assert set(got["columns"]) == {"c'1", "c`2"}, got["columns"]
+for c, v in got["columns"].items():
+    assert v == f"Auto comment for {t}.{c}.", v
+EOF
+	show_create "$db" "$ODD" "$TMP/$db.odd.after" || return 1
+	same_but_comments "$TMP/$db.odd.before" "$TMP/$db.odd.after" || fail "MODIFY changed an odd-named column"
 	my_comments "$db" zoo >"$TMP/$db.got" || return 1
 	check_exact "$TMP/$db.json.want" "$TMP/$db.got" || fail "comments read back differ"
 	show_create "$db" zoo "$TMP/$db.after" || return 1
