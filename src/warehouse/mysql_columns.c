@@ -470,6 +470,10 @@ static int server_mode(mgen_wh *wh)
 	       (v[1] && strstr(v[1], "NO_BACKSLASH_ESCAPES")
 		    ? MGEN_WH_MYSQL_NO_BACKSLASH
 		    : 0);
+	/* COLUMNS.SRS_ID is MySQL 8.0's; 5.x has no column SRIDs */
+	if (!(mode & MGEN_WH_MYSQL_MARIADB) && v[0] && v[0][0] >= '0' &&
+	    v[0][0] <= '7' && v[0][1] == '.')
+		mode |= MGEN_WH_MYSQL_NO_SRID;
 	free(v[0]);
 	free(v[1]);
 	return rc ? rc : mode;
@@ -488,7 +492,10 @@ int mgen_wh__mysql_definitions(mgen_wh *wh, const char *const *keys,
 	rc = x.mode & MGEN_WH_MYSQL_MARIADB ? read_extras(wh, &x, keys, nkeys)
 					    : 0;
 	mgen_buf_puts(&sql, COLS_SQL);
-	mgen_buf_puts(&sql, x.mode & MGEN_WH_MYSQL_MARIADB ? "NULL" : "SRS_ID");
+	mgen_buf_puts(&sql,
+		      x.mode & (MGEN_WH_MYSQL_MARIADB | MGEN_WH_MYSQL_NO_SRID)
+			  ? "NULL"
+			  : "SRS_ID");
 	mgen_buf_puts(&sql, COLS_FROM);
 	keys_in("TABLE_SCHEMA", "TABLE_NAME", keys, nkeys, &sql);
 	if (rc == 0)

@@ -72,6 +72,7 @@ typedef struct mgen_wh_mysql_col {
 
 #define MGEN_WH_MYSQL_MARIADB 1	    /* MariaDB's information_schema */
 #define MGEN_WH_MYSQL_NO_BACKSLASH 2 /* session sql_mode has it */
+#define MGEN_WH_MYSQL_NO_SRID 4	    /* MySQL 5.x: no COLUMNS.SRS_ID */
 
 /*
  * Appends the definition of column `c` without COMMENT (what ALTER TABLE
