@@ -182,8 +182,10 @@ int mgen_dialect_fit_comment(mgen_dialect d, int column, const char *comment,
  * Returns 0, MGEN_ENOMEM or MGEN_ELIMIT. */
 int mgen_dialect_fit_proposal(mgen_dialect d, int column, mgen_proposal *p);
 
-/* mgen_dialect_fit_proposal on the table's proposal and each column's.
- * Returns 0, MGEN_ENOMEM or MGEN_ELIMIT. */
+/* mgen_dialect_fit_proposal on the table's proposal and each column's;
+ * on MySQL a PROPOSED column comment whose definition_error is set also
+ * gets that reason ("apply cannot write it: ..."). Returns 0, MGEN_ENOMEM
+ * or MGEN_ELIMIT. */
 int mgen_dialect_fit_table(mgen_dialect d, mgen_table *t);
 
 /*

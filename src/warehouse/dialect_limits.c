@@ -259,12 +259,41 @@ int mgen_dialect_fit_proposal(mgen_dialect d, int column, mgen_proposal *p)
 	return rc;
 }
 
+/* MySQL: a proposed column comment whose definition could not be rebuilt
+ * says so in its reason (apply will refuse it unless a re-read succeeds). */
+static int note_no_definition(mgen_column *c)
+{
+	mgen_proposal *p = &c->proposal;
+	mgen_buf reason = MGEN_BUF_INIT;
+	int rc;
+
+	if (c->definition_error == NULL || p->status != MGEN_STATUS_PROPOSED ||
+	    (p->reason && strstr(p->reason, c->definition_error)))
+		return 0;
+	if (p->reason && p->reason[0])
+		mgen_buf_printf(&reason, "%s; ", p->reason);
+	mgen_buf_printf(&reason,
+			"apply cannot write it: the column's definition "
+			"cannot be rebuilt safely for ALTER TABLE ... MODIFY "
+			"(%s)",
+			c->definition_error);
+	rc = mgen_buf_error(&reason);
+	if (rc == 0)
+		rc = mgen_proposal_set(p, p->comment, p->path, p->status,
+				       mgen_buf_str(&reason));
+	mgen_buf_release(&reason);
+	return rc;
+}
+
 int mgen_dialect_fit_table(mgen_dialect d, mgen_table *t)
 {
 	size_t i;
 	int rc = mgen_dialect_fit_proposal(d, 0, &t->proposal);
 
-	for (i = 0; rc == 0 && i < t->ncolumns; i++)
+	for (i = 0; rc == 0 && i < t->ncolumns; i++) {
 		rc = mgen_dialect_fit_proposal(d, 1, &t->columns[i].proposal);
+		if (rc == 0 && d == MGEN_DIALECT_MYSQL)
+			rc = note_no_definition(&t->columns[i]);
+	}
 	return rc;
 }

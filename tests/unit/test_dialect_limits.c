@@ -312,6 +312,43 @@ static void test_dialect_limits__prompt_tells_limit(void **state)
 	mgen_table_release(&t);
 }
 
+/* A MySQL column whose definition could not be rebuilt: its proposal
+ * says apply will not write it (once, however often it is fitted). */
+static void test_dialect_limits__fit_table_notes_no_definition(void **state)
+{
+	mgen_table t;
+	mgen_column *c;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.name = strdup("t");
+	assert_int_equal(mgen_table_add_column(&t, &c), 0);
+	c->name = strdup("rs");
+	c->definition_error = strdup("a system-versioning ROW START/ROW END "
+				     "column cannot be modified");
+	assert_int_equal(mgen_proposal_set(&c->proposal, "Row start.",
+					   MGEN_PATH_LEGACY,
+					   MGEN_STATUS_PROPOSED, NULL),
+			 0);
+	assert_int_equal(mgen_dialect_fit_table(MYSQL, &t), 0);
+	assert_int_equal(mgen_dialect_fit_table(MYSQL, &t), 0);
+	assert_string_equal(c->proposal.reason,
+			    "apply cannot write it: the column's definition "
+			    "cannot be rebuilt safely for ALTER TABLE ... "
+			    "MODIFY (a system-versioning ROW START/ROW END "
+			    "column cannot be modified)");
+	assert_string_equal(c->proposal.comment, "Row start.");
+	assert_int_equal(c->proposal.status, MGEN_STATUS_PROPOSED);
+	/* other dialects never look at it */
+	mgen_proposal_release(&c->proposal);
+	assert_int_equal(mgen_proposal_set(&c->proposal, "x", MGEN_PATH_LEGACY,
+					   MGEN_STATUS_PROPOSED, NULL),
+			 0);
+	assert_int_equal(mgen_dialect_fit_table(PG, &t), 0);
+	assert_null(c->proposal.reason);
+	mgen_table_release(&t);
+}
+
 /* --- MySQL/MariaDB column definitions ---------------------------------- */
 
 /* prefix + MySQL's literal of `text` (as mgen_dialect_string_literal
@@ -522,6 +559,8 @@ int main(void)
 	    cmocka_unit_test(test_dialect_limits__sqlserver_utf16_bytes),
 	    cmocka_unit_test(test_dialect_limits__proposal_reason),
 	    cmocka_unit_test(test_dialect_limits__prompt_tells_limit),
+	    cmocka_unit_test(
+		test_dialect_limits__fit_table_notes_no_definition),
 	    cmocka_unit_test(test_dialect_limits__mariadb_definitions),
 	    cmocka_unit_test(test_dialect_limits__mysql_definitions),
 	    cmocka_unit_test(test_dialect_limits__definitions_refused),
