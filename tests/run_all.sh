@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # run_all.sh - everything `make check` runs: starts a private PostgreSQL
-# cluster (tests/pg.sh), runs every cmocka unit test binary given as an
-# argument, then the integration tests (tests/integration/run.sh), stops
-# the cluster, and ends with one line "check: N passed, N failed".
+# cluster (tests/pg.sh) and a private MariaDB server (tests/mariadb.sh),
+# runs every cmocka unit test binary given as an argument, then the
+# integration tests (tests/integration/run.sh), stops both servers, and
+# ends with one line "check: N passed, N failed".
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export METAGEN_SRCDIR=$ROOT
 PGDIR=$(mktemp -d /tmp/metagen-pg.XXXXXX)
-trap 'bash "$ROOT/tests/pg.sh" stop "$PGDIR"' EXIT
+MYDIR=$(mktemp -d /tmp/metagen-mariadb.XXXXXX)
+trap 'bash "$ROOT/tests/pg.sh" stop "$PGDIR"; bash "$ROOT/tests/mariadb.sh" stop "$MYDIR"' EXIT
 if bash tests/pg.sh start "$PGDIR" >/dev/null; then
 	. "$PGDIR/env"
 else
 	echo "run_all: PostgreSQL could not start: the PostgreSQL tests will fail" >&2
+fi
+# MariaDB: METAGEN_TEST_MARIADB unset makes every MariaDB case fail
+if bash tests/mariadb.sh start "$MYDIR" >/dev/null; then
+	. "$MYDIR/env"
+else
+	echo "run_all: MariaDB could not start: the MariaDB tests will fail" >&2
 fi
 
 passed=0; failed=0

@@ -94,6 +94,19 @@ typedef struct mgen_column {
 	char *data_type;        /* as the warehouse names it, e.g. "varchar(50)" */
 	char *existing_comment; /* NULL when the column has none */
 	int ordinal;            /* 1-based position in the table */
+	char *definition;       /* MySQL/MariaDB: the column's definition
+				   without its comment (type, charset,
+				   nullability, default, ON UPDATE, ...) as
+				   ALTER TABLE ... MODIFY needs it, rebuilt
+				   from information_schema; NULL elsewhere */
+	size_t definition_comment_at; /* where COMMENT goes in `definition`
+				   (byte offset): before a trailing
+				   column CHECK, else its length */
+	char *definition_error; /* MySQL/MariaDB: why `definition` could not
+				   be rebuilt safely (it is NULL); else NULL */
+	int definition_keep_history; /* MariaDB system-versioned table: the
+				   MODIFY runs under SET STATEMENT
+				   system_versioning_alter_history = KEEP */
 
 	/* Statistics: valid when the table's `profiled` is set. */
 	long long non_null_count; /* -1 unknown */

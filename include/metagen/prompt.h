@@ -86,6 +86,10 @@ typedef struct mgen_prompt_options {
 	const mgen_kvlist *abbreviations; /* may be NULL */
 	size_t word_limit_per_cell;
 	size_t max_prompt_words;      /* max_prompt_length; 0 = no limit */
+	const char *comment_limits;   /* the target's comment limits in one
+					 sentence for the prompt (template
+					 variable comment_limits), NULL or
+					 "" = none (borrowed) */
 } mgen_prompt_options;
 
 #define MGEN_PROMPT_OPTIONS_VERSION 1

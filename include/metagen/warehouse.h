@@ -116,8 +116,11 @@ int mgen_dialect_table_comment_ddl(mgen_dialect d, const mgen_table *t,
 /* The same for column `c` of `t`. Databricks uses
  * ALTER TABLE t ALTER COLUMN c COMMENT '...' (all DBR versions; NULL gives
  * ''), ALTER MATERIALIZED VIEW / ALTER STREAMING TABLE for those kinds and
- * COMMENT ON COLUMN for a view's columns. MySQL returns MGEN_EUNSUPPORTED: its column comment needs the full
- * column definition (MODIFY would drop NOT NULL and DEFAULT). SQL Server:
+ * COMMENT ON COLUMN for a view's columns. MySQL: ALTER TABLE t MODIFY
+ * COLUMN c <c->definition> COMMENT '...' (a column comment needs the full
+ * column definition: MODIFY would drop NOT NULL and DEFAULT),
+ * MGEN_EUNSUPPORTED when c->definition is NULL (not read, or not
+ * rebuildable: c->definition_error). SQL Server:
  * one IF EXISTS ... sp_updateextendedproperty ELSE sp_addextendedproperty
  * batch (sp_dropextendedproperty for NULL). SQLite NULL: deletes the
  * sidecar row. */
@@ -134,6 +137,73 @@ int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
  * Returns 0 or a buffer error.
  */
 int mgen_dialect_setup_ddl(mgen_dialect d, mgen_buf *out);
+
+/* --- what a dialect allows in a comment (dialect_limits.c) -------------- */
+
+/* The unit a comment length limit counts. */
+typedef enum mgen_length_unit {
+	MGEN_LEN_CHARS = 0,  /* Unicode characters (code points) */
+	MGEN_LEN_UTF8_BYTES, /* bytes of the UTF-8 text */
+	MGEN_LEN_UTF16_BYTES /* bytes of the UTF-16 text (2 per BMP
+				character, 4 above U+FFFF) */
+} mgen_length_unit;
+
+/*
+ * One dialect's comment rules, each with the vendor documentation page it
+ * follows (docs/dialects.md prints this table). Limits are in `unit`;
+ * 0 means no limit documented. `bmp_only`: the comment is stored in a
+ * character set without 4-byte UTF-8 (MySQL/MariaDB utf8mb3), so
+ * characters above U+FFFF (emoji) cannot be stored. All strings static.
+ */
+typedef struct mgen_dialect_limits {
+	size_t table_comment_max;
+	size_t column_comment_max;
+	mgen_length_unit unit;
+	int bmp_only;
+	const char *charset;        /* the character set comments are stored
+				       in, in words */
+	const char *length_source;  /* vendor page(s) for the limits */
+	const char *charset_source; /* vendor page(s) for the charset */
+	const char *statements;     /* which statement comments each object */
+	const char *length_note;    /* the limit in words */
+	const char *prompt;         /* the limits as one sentence for the
+				       LM ("" when there are none) */
+} mgen_dialect_limits;
+
+/* The rules of dialect `d` (AUTO or an unknown value: no limits).
+ * Borrowed, static. */
+const mgen_dialect_limits *mgen_dialect_limits_of(mgen_dialect d);
+
+/* Length of the UTF-8 text `s` in `unit` (an invalid byte counts as one
+ * character). */
+size_t mgen_dialect_comment_length(mgen_length_unit unit, const char *s);
+
+/*
+ * Fits `comment` to dialect `d`'s rules for a table (`column` 0) or a
+ * column comment: characters the target cannot store are replaced with
+ * U+FFFD; a comment over the limit is cut at the last word boundary in
+ * the allowed length's second half (else at a character boundary), with
+ * trailing separators dropped and "..." appended, so the result is within
+ * the limit. Sets *out to the new malloc'd text, or NULL when the comment
+ * fits as it is; appends one line saying what was changed to `note` (e.g.
+ * "shortened at a word boundary from 3000 to 2047 characters (mysql table
+ * comment limit: 2048 characters)"). Returns 0, MGEN_ENOMEM or
+ * MGEN_ELIMIT.
+ */
+int mgen_dialect_fit_comment(mgen_dialect d, int column, const char *comment,
+			     char **out, mgen_buf *note);
+
+/* mgen_dialect_fit_comment on a PROPOSED or KEPT proposal, in place: the
+ * comment is replaced and what was changed is appended to its reason
+ * ("; " after an existing reason). Other proposals are left alone.
+ * Returns 0, MGEN_ENOMEM or MGEN_ELIMIT. */
+int mgen_dialect_fit_proposal(mgen_dialect d, int column, mgen_proposal *p);
+
+/* mgen_dialect_fit_proposal on the table's proposal and each column's;
+ * on MySQL a PROPOSED column comment whose definition_error is set also
+ * gets that reason ("apply cannot write it: ..."). Returns 0, MGEN_ENOMEM
+ * or MGEN_ELIMIT. */
+int mgen_dialect_fit_table(mgen_dialect d, mgen_table *t);
 
 /*
  * The one statistics query for `t` (dialects.md "One statistics query per

@@ -305,6 +305,9 @@ static int open_lm(mgen__run *run, mgen_err *err)
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
 	mgen__prompt_options(cfg, &run->popts);
+	if (run->wh) /* tell the LM what the target keeps */
+		run->popts.comment_limits =
+		    mgen_dialect_limits_of(mgen_wh_dialect(run->wh))->prompt;
 	if (rc == 0 && mgen__load_program(run) != 0)
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	return rc;

@@ -70,6 +70,10 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 			    t->proposal.status,
 			    "not profiled: the materialized view holds no data "
 			    "(never refreshed); described from names and types");
+		/* within the target's comment limits and character set,
+		 * the reason saying what was changed */
+		if (rc == 0)
+			rc = mgen_dialect_fit_table(mgen_wh_dialect(wh), t);
 	}
 	if (rc == 0) /* e.g. a MySQL view: the rows say why */
 		rc = mgen__mark_uncommentable(mgen_wh_dialect(wh), t);

@@ -20,7 +20,8 @@ typedef enum decision {
 	D_WRITE,    /* execute its statement */
 	D_KEEP,	    /* a current comment is kept */
 	D_SAME,	    /* the current comment already says this */
-	D_CANNOT    /* the engine takes no comment on this object */
+	D_CANNOT,   /* the engine takes no comment on this object */
+	D_NODEF	    /* MySQL: the column's definition cannot be rebuilt */
 } decision;
 
 typedef struct apply_ctx {
@@ -196,6 +197,10 @@ static long decide_table(apply_ctx *a, const mgen_table *t,
 					c->name);
 			return -1;
 		}
+		if (dec[1 + j] == D_WRITE && a->d == MGEN_DIALECT_MYSQL &&
+		    cc->definition == NULL)
+			dec[1 + j] = D_NODEF; /* no MODIFY that would change
+						 the column: refuse_columns */
 		writes += dec[1 + j] == D_WRITE;
 	}
 	return writes;
@@ -260,16 +265,68 @@ static int settle(apply_ctx *a, mgen_table *t, const decision *dec,
 	return rc;
 }
 
-/* Builds decision k's statement into a->stmt. */
-static int build_stmt(apply_ctx *a, const mgen_table *t, size_t k)
+/* Builds decision k's statement into a->stmt; a column's definition
+ * (MySQL) is the one just re-read from the warehouse (`cur`). */
+static int build_stmt(apply_ctx *a, const mgen_table *t, const mgen_table *cur,
+		      size_t k)
 {
+	mgen_column c;
+	const mgen_column *cc;
+
 	mgen_buf_reset(&a->stmt);
 	if (k == 0)
 		return mgen_dialect_table_comment_ddl(
 		    a->d, t, t->proposal.comment, &a->stmt);
-	return mgen_dialect_column_comment_ddl(
-	    a->d, t, &t->columns[k - 1], t->columns[k - 1].proposal.comment,
-	    &a->stmt);
+	c = t->columns[k - 1];
+	cc = cur_column(cur, &c);
+	c.definition = cc ? cc->definition : NULL;
+	c.definition_comment_at = cc ? cc->definition_comment_at : 0;
+	c.definition_keep_history = cc ? cc->definition_keep_history : 0;
+	return mgen_dialect_column_comment_ddl(a->d, t, &c, c.proposal.comment,
+					       &a->stmt);
+}
+
+/* Marks each D_NODEF column of `t` FAILED with why its definition could
+ * not be rebuilt (from `cur`), logs it, and counts the table failed when
+ * it has such a column and did not fail otherwise (`failed`). */
+static int refuse_columns(apply_ctx *a, mgen_table *t, const mgen_table *cur,
+			  const decision *dec, int failed)
+{
+	mgen_buf why = MGEN_BUF_INIT;
+	size_t j, n = 0;
+	int rc = 0;
+
+	for (j = 0; j < t->ncolumns && rc == 0; j++) {
+		const mgen_column *cc;
+		if (dec[1 + j] != D_NODEF)
+			continue;
+		cc = cur_column(cur, &t->columns[j]);
+		mgen_buf_reset(&why);
+		mgen_buf_printf(&why,
+				"apply failed: the column's definition "
+				"cannot be rebuilt safely for ALTER TABLE ... "
+				"MODIFY (%s); nothing written to it",
+				cc && cc->definition_error
+				    ? cc->definition_error
+				    : "not read from the catalog");
+		mgen_buf_reset(&a->stmt);
+		mgen_output__object_name(t, &t->columns[j], &a->stmt);
+		mgen_buf_printf(&a->stmt, ": %s", mgen_buf_str(&why));
+		if (mgen_buf_error(&a->stmt) == 0)
+			apply_log(a, MGEN_LOG_WARN, mgen_buf_str(&a->stmt));
+		rc = mgen_buf_error(&why);
+		if (rc == 0 && !a->o->dry_run)
+			rc = mgen_proposal_set(&t->columns[j].proposal,
+					       t->columns[j].proposal.comment,
+					       t->columns[j].proposal.path,
+					       MGEN_STATUS_FAILED,
+					       mgen_buf_str(&why));
+		n++;
+	}
+	if (n && !failed)
+		a->s->failed_tables++;
+	mgen_buf_release(&why);
+	return rc;
 }
 
 /* Records why table `t` failed, logs it and counts it. */
@@ -291,7 +348,8 @@ static void table_failed(apply_ctx *a, const mgen_table *t, const char *why)
 
 /* Executes the writes of `t`; returns the index of the decision that
  * failed (or ncolumns + 1 when all went through); the message in a->msg. */
-static size_t execute(apply_ctx *a, mgen_table *t, const decision *dec)
+static size_t execute(apply_ctx *a, mgen_table *t, const mgen_table *cur,
+		      const decision *dec)
 {
 	size_t k;
 	int rc;
@@ -303,7 +361,7 @@ static size_t execute(apply_ctx *a, mgen_table *t, const decision *dec)
 	for (k = 0; k <= t->ncolumns; k++) {
 		if (dec[k] != D_WRITE)
 			continue;
-		rc = build_stmt(a, t, k);
+		rc = build_stmt(a, t, cur, k);
 		if (rc) {
 			mgen_buf_printf(&a->msg,
 					"cannot build the statement: "
@@ -370,6 +428,11 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 	if (dec == NULL)
 		return mgen_err_set(a->err, MGEN_ENOMEM, "out of memory");
 	mgen_buf_reset(&a->msg);
+	/* a reviewed TSV may hold what the target cannot take */
+	if (mgen_dialect_fit_table(a->d, t)) {
+		free(dec);
+		return mgen_err_set(a->err, MGEN_ENOMEM, "out of memory");
+	}
 	cur = reread(a, t);
 	if (cur) { /* the warehouse says what kind of object it is */
 		t->kind = cur->kind;
@@ -384,11 +447,13 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 			    NULL);
 		failed_at = 0;
 	} else if (writes > 0) {
-		failed_at = execute(a, t, dec);
+		failed_at = execute(a, t, cur, dec);
 	}
 	if (failed_at <= t->ncolumns)
 		why = failure_reason(a);
 	rc = settle(a, t, dec, failed_at, why);
+	if (rc == 0 && cur)
+		rc = refuse_columns(a, t, cur, dec, why != NULL);
 	if (why)
 		table_failed(
 		    a, t, a->msg.len ? mgen_buf_str(&a->msg) : "unknown error");

@@ -100,6 +100,12 @@ static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
 			mgen_buf_printf(out, "-- not supported by %s: ",
 					mgen_dialect_name(d));
 			mgen_output__sql_comment_text(mgen_buf_str(&name), out);
+			if (c && c->definition_error) { /* MySQL MODIFY */
+				mgen_buf_puts(out, ": its definition cannot be "
+						   "rebuilt safely: ");
+				mgen_output__sql_comment_text(
+				    c->definition_error, out);
+			}
 		}
 		mgen_buf_putc(out, '\n');
 		break;

@@ -291,7 +291,9 @@ static int ps_vars(const mgen_table *t, size_t ncols,
 	    mgen_kvlist_add(vars, "table_name", name) == 0 &&
 	    mgen_kvlist_add(vars, "abbreviations", abbr) == 0 &&
 	    mgen_kvlist_add(vars, "existing_table_comment", tc) == 0 &&
-	    mgen_kvlist_add(vars, "column_count", count) == 0)
+	    mgen_kvlist_add(vars, "column_count", count) == 0 &&
+	    mgen_kvlist_add(vars, "comment_limits",
+			    o->comment_limits ? o->comment_limits : "") == 0)
 		rc = 0;
 	free(name);
 	free(abbr);

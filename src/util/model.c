@@ -116,6 +116,8 @@ void mgen_table_clear_columns(mgen_table *t)
 		free(c->name);
 		free(c->data_type);
 		free(c->existing_comment);
+		free(c->definition);
+		free(c->definition_error);
 		free(c->min_value);
 		free(c->max_value);
 		mgen_proposal_release(&c->proposal);

@@ -348,7 +348,7 @@ static char *nonempty(char *s)
 	return s;
 }
 
-static mgen_column *find_column(mgen_table *t, const char *name)
+mgen_column *mgen_wh__find_column(mgen_table *t, const char *name)
 {
 	size_t i;
 
@@ -360,7 +360,7 @@ static mgen_column *find_column(mgen_table *t, const char *name)
 
 /* One row's text cells (NULL for SQL NULL); a row function takes the
  * cells it keeps by setting them to NULL. */
-#define MAX_CELLS 7
+#define MAX_CELLS 11
 typedef int (*row_fn)(void *ud, char **v);
 
 /*
@@ -417,6 +417,12 @@ static int each_keyed_row(mgen_wh *wh, const char *what, mgen_buf *sql,
 	rc = each_row(wh, what, sql, params, np, n, row, ud);
 	free(params);
 	return rc;
+}
+
+int mgen_wh__each_row(mgen_wh *wh, const char *what, mgen_buf *sql, int n,
+		      int (*row)(void *ud, char **cells), void *ud)
+{
+	return each_row(wh, what, sql, NULL, 0, n, row, ud);
 }
 
 /* The tables query's rows: the kept tables go onto `out`. */
@@ -520,7 +526,7 @@ static int column_row(void *ud, char **v)
 	if (t == NULL || v[4] == NULL)
 		return 0;
 	if (x->update) {
-		if ((c = find_column(t, v[4])) != NULL) {
+		if ((c = mgen_wh__find_column(t, v[4])) != NULL) {
 			free(c->existing_comment);
 			c->existing_comment = nonempty(v[6]);
 			v[6] = NULL;
@@ -563,7 +569,7 @@ static int sidecar_row(void *ud, char **v)
 
 	if (t && (v[1] == NULL || v[1][0] == '\0'))
 		slot = &t->existing_comment;
-	else if (t && (c = find_column(t, v[1])) != NULL)
+	else if (t && (c = mgen_wh__find_column(t, v[1])) != NULL)
 		slot = &c->existing_comment;
 	if (slot) {
 		free(*slot);
@@ -701,6 +707,8 @@ int mgen_wh_load_columns(mgen_wh *wh, mgen_table *const *tables, size_t n,
 		rc = MGEN_ENOMEM;
 	if (rc == 0)
 		rc = read_keyed(wh, idx, n, all, read_new_columns);
+	if (rc == 0 && mgen_wh_dialect(wh) == MGEN_DIALECT_MYSQL)
+		rc = read_keyed(wh, idx, n, all, mgen_wh__mysql_definitions);
 	if (rc == 0 && sidecar)
 		rc = read_keyed(wh, idx, n, all, read_sidecar);
 	free(idx);
@@ -796,6 +804,8 @@ int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t)
 		rc = reread_table_comment(wh, t, key);
 		if (rc == 0)
 			rc = read_columns(wh, key, 1, idx, 1, 1);
+		if (rc == 0 && mgen_wh_dialect(wh) == MGEN_DIALECT_MYSQL)
+			rc = mgen_wh__mysql_definitions(wh, key, 1, idx, 1);
 	}
 	if (rc == MGEN_ENOMEM)
 		mgen_wh__set_error(wh, "out of memory reading comments");

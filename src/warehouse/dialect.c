@@ -60,7 +60,9 @@
  *    Character sets big5, cp932, gbk, gb18030, sjis are refused (0x5c
  *    can be a trailing byte). `a``b` (any character but NUL). A column
  *    comment needs the full column definition (MODIFY drops NOT NULL/
- *    DEFAULT), which the model does not hold: unsupported here.
+ *    DEFAULT): ALTER TABLE t MODIFY COLUMN c <definition> COMMENT '...'
+ *    with the definition mysql_columns.c rebuilt from information_schema;
+ *    unsupported for a column without one.
  *  - DuckDB (duckdb.org/docs/sql/data_types/literal_types "string
  *    literals", "escape string literals"; sql/dialect/
  *    keywords_and_identifiers): '...' with '', backslash literal (no
@@ -511,6 +513,24 @@ done:
 	return rc ? rc : mgen_buf_error(out);
 }
 
+/* MySQL: " <definition> COMMENT 'text';", COMMENT placed where the
+ * definition says (before a trailing column CHECK). */
+static void mysql_modify_tail(const mgen_column *c, const char *comment,
+			      mgen_buf *out)
+{
+	size_t n = strlen(c->definition), at = c->definition_comment_at;
+
+	if (at == 0 || at > n) /* never before the type */
+		at = n;
+	mgen_buf_putc(out, ' ');
+	mgen_buf_append(out, c->definition, at);
+	mgen_buf_puts(out, " COMMENT ");
+	mgen_dialect_string_literal(MGEN_DIALECT_MYSQL, comment ? comment : "",
+				    out);
+	mgen_buf_puts(out, c->definition + at);
+	mgen_buf_putc(out, ';');
+}
+
 /* " IS 'text';" or " IS NULL;" */
 static int is_clause(mgen_dialect d, const char *comment, mgen_buf *out)
 {
@@ -667,6 +687,21 @@ int mgen_dialect_column_comment_ddl(mgen_dialect d, const mgen_table *t,
 	case MGEN_DIALECT_SQLSERVER:
 		return sqlserver_comment(t, c->name, comment, out);
 	case MGEN_DIALECT_MYSQL:
+		/* MODIFY with the full definition read from the catalog
+		 * (mysql_columns.c); '' removes the comment */
+		if (c->definition == NULL)
+			return MGEN_EUNSUPPORTED;
+		if (c->definition_keep_history) /* else ERROR 4119 */
+			mgen_buf_puts(out, "SET STATEMENT "
+					   "system_versioning_alter_history = "
+					   "KEEP FOR ");
+		mgen_buf_puts(out, "ALTER TABLE ");
+		mgen_dialect_table_name(d, t, out);
+		mgen_buf_puts(out, " MODIFY COLUMN ");
+		mgen_dialect_quote_ident(d, c->name, out);
+		mysql_modify_tail(c, comment, out);
+		return mgen_buf_error(out);
+	case MGEN_DIALECT_AUTO:
 		return MGEN_EUNSUPPORTED;
 	case MGEN_DIALECT_DATABRICKS:
 		/* ALTER COLUMN ... COMMENT works on every DBR version; an

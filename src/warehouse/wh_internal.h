@@ -134,6 +134,54 @@ const char *mgen_wh__encoding_sql(mgen_dialect d);
  * no escaping of a literal can make safe; 0 otherwise. */
 int mgen_wh__unsafe_encoding(mgen_dialect d, const char *enc);
 
+/* --- MySQL/MariaDB column definitions (mysql_columns.c) ---------------- */
+
+/* One column's parts as information_schema gives them (NULL = SQL NULL);
+ * all borrowed. check: MariaDB's column-level CHECK clause; srid:
+ * MariaDB GEOMETRY_COLUMNS.SRID or MySQL COLUMNS.SRS_ID. */
+typedef struct mgen_wh_mysql_col {
+	const char *type, *nullable, *deflt, *extra, *charset, *collation,
+	    *genexpr, *check, *srid;
+} mgen_wh_mysql_col;
+
+#define MGEN_WH_MYSQL_MARIADB 1	    /* MariaDB's information_schema */
+#define MGEN_WH_MYSQL_NO_BACKSLASH 2 /* session sql_mode has it */
+#define MGEN_WH_MYSQL_NO_SRID 4	    /* MySQL 5.x: no COLUMNS.SRS_ID */
+
+/*
+ * Appends the definition of column `c` without COMMENT (what ALTER TABLE
+ * ... MODIFY needs to keep the column as it is) to `out`, and sets
+ * *comment_at to the offset in `out` where COMMENT must go (MariaDB's
+ * grammar puts a column CHECK last). `mode`: the MGEN_WH_MYSQL_ bits.
+ * Returns 0; MGEN_EUNSUPPORTED with the reason appended to `why` when the
+ * definition cannot be rebuilt safely; or a buffer error.
+ */
+int mgen_wh__mysql_definition(const mgen_wh_mysql_col *c, int mode,
+			      mgen_buf *out, size_t *comment_at,
+			      mgen_buf *why);
+
+/*
+ * Sets `definition` (or `definition_error`) of every column of the
+ * indexed tables (sorted by mgen__table_index_sort) from
+ * information_schema, for the tables named by `keys` ((catalog, schema,
+ * table) triples) or all when `keys` is NULL. Flat queries: the server's
+ * version and sql_mode; on MariaDB the column CHECKs, SRIDs and
+ * system-versioned tables; then the columns. 0, MGEN_ENOMEM or MGEN_EDB.
+ */
+int mgen_wh__mysql_definitions(mgen_wh *wh, const char *const *keys,
+			       size_t nkeys, struct mgen_table **idx,
+			       size_t nidx);
+
+/* The column of `t` named exactly `name`, or NULL (catalog.c). */
+mgen_column *mgen_wh__find_column(mgen_table *t, const char *name);
+
+/* catalog.c's row loop: runs `sql` (released after) and calls `row` with
+ * each row's first `n` (<= 11) cells as malloc'd text (NULL = SQL NULL;
+ * `row` takes a cell by setting it to NULL). Stops at the first error
+ * `row` returns. 0, that error, MGEN_ENOMEM or MGEN_EDB. */
+int mgen_wh__each_row(mgen_wh *wh, const char *what, mgen_buf *sql, int n,
+		      int (*row)(void *ud, char **cells), void *ud);
+
 /* --- odbc.c helpers for catalog.c and profile.c ------------------------ */
 
 typedef struct mgen_wh_stmt mgen_wh_stmt;
