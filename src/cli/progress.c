@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,12 +13,24 @@
 #include "util/text.h"
 
 /* Writes "metagen: " + `prefix` + neutralised `msg` + "\n" to stderr in
- * one call (lines from worker threads do not interleave). */
+ * one call (lines from worker threads do not interleave). A message of
+ * several lines (the library's listings, e.g. what a connection sees)
+ * keeps its line breaks; every line is neutralised on its own, and names
+ * inside such listings are escaped by the library. */
 static void say_line(const char *prefix, const char *msg)
 {
-	mgen_buf b = MGEN_BUF_INIT;
+	mgen_buf b = MGEN_BUF_INIT, line = MGEN_BUF_INIT;
+	const char *nl;
 
 	mgen_buf_printf(&b, "metagen: %s", prefix);
+	while ((nl = strchr(msg, '\n')) != NULL) {
+		mgen_buf_reset(&line);
+		mgen_buf_append(&line, msg, (size_t)(nl - msg));
+		mgen__term_safe(&b, mgen_buf_str(&line), 0);
+		mgen_buf_putc(&b, '\n');
+		msg = nl + 1;
+	}
+	mgen_buf_release(&line);
 	mgen__term_safe(&b, msg, 0);
 	mgen_buf_putc(&b, '\n');
 	fputs(mgen_buf_error(&b) ? "metagen: out of memory\n"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen_internal.h"
+#include "util/text.h"
 #include "util/util.h"
 
 /* object_types words and the kinds each one lists. */
@@ -187,7 +188,10 @@ static void group_line(const group *g, mgen_buf *out)
 	size_t k;
 	int first = 1;
 
-	mgen_buf_printf(out, "\n  %s: ", g->name);
+	/* a warehouse name: no raw line break or terminal control in it */
+	mgen_buf_puts(out, "\n  ");
+	mgen__term_safe(out, g->name, 0);
+	mgen_buf_puts(out, ": ");
 	for (k = 0; k < 6; k++) {
 		if (g->n[k] == 0)
 			continue;
