@@ -61,7 +61,7 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang \
 	libclang-rt-14-dev man-db g++ sqlite3 mariadb-server mariadb-client \
-	odbc-mariadb $(NODE_PKGS)
+	odbc-mariadb curl jq $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench deps \

@@ -16,7 +16,7 @@
 #include "metagen/dataset.h"
 #include "util/util.h"
 
-#define GOLD "/work/shared/datasets/mimic3_demo/gold_comments.jsonl"
+#include "test_data.h"
 
 static void test_dataset__reads_mimic_gold_comments(void **st)
 {
@@ -24,11 +24,12 @@ static void test_dataset__reads_mimic_gold_comments(void **st)
 	mgen_err err = MGEN_ERR_INIT;
 
 	(void)st;
-	if (access(GOLD, R_OK) != 0) {
-		skip();
-		return;
-	}
-	assert_int_equal(mgen_dataset_read(GOLD, &ds, &err), 0);
+	char gold[512];
+
+	mimic_path(gold, sizeof(gold), "gold_comments.jsonl");
+	if (access(gold, R_OK) != 0)
+		fail_msg("dataset missing: %s (METAGEN_TEST_DATASETS)", gold);
+	assert_int_equal(mgen_dataset_read(gold, &ds, &err), 0);
 	assert_int_equal(ds.n, 26);
 	assert_int_equal(mgen_dataset_column_count(&ds), 295);
 	assert_string_equal(ds.items[0].table, "mimiciii.admissions");

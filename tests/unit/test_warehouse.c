@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_data.h"
 #include <sqlite3.h>
 
 #include "metagen/warehouse.h"
@@ -392,9 +394,10 @@ static void test_warehouse__bad_connection(void **state)
 
 static void test_warehouse__mimic3_demo(void **state)
 {
+	char srcbuf[512];
 	const char *src =
-	    "/work/shared/datasets/mimic3_demo/mimic3_demo.sqlite";
-	char cmd[700], cs[400];
+	    mimic_path(srcbuf, sizeof(srcbuf), "mimic3_demo.sqlite");
+	char cmd[1200], cs[400];
 	mgen_wh *wh = NULL;
 	mgen_err err = MGEN_ERR_INIT;
 	mgen_table_list l = {NULL, 0, 0};
@@ -402,7 +405,7 @@ static void test_warehouse__mimic3_demo(void **state)
 
 	(void)state;
 	if (access(src, R_OK) != 0)
-		skip();
+		fail_msg("dataset missing: %s (METAGEN_TEST_DATASETS)", src);
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/mimic.sqlite'", src, tmpdir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cs, sizeof(cs), "Driver=SQLite3;Database=%s/mimic.sqlite",
