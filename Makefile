@@ -15,7 +15,7 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3 libcrypto
+PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3 libcrypto libxml-2.0
 # deferred (=), not immediate (:=): `make deps demo` on a fresh machine
 # installs the packages before the first compile asks pkg-config
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -59,7 +59,7 @@ NODE_PKGS := $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 # Debian 12 packages: build, test and run (`make deps` installs them)
 DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
-	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang \
+	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang libxml2-dev \
 	libclang-rt-14-dev man-db g++ sqlite3 mariadb-server mariadb-client \
 	odbc-mariadb $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
