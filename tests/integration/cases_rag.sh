@@ -75,3 +75,75 @@ PY
 	[ -e "$TMP/none.sqlite" ] && fail "stats created an index"
 	return 0
 }
+
+# ctx_requests REC PATH_MARKER: the request messages (JSON) of the
+# comment calls in a fake_llm record, one line per request, sorted.
+ctx_requests() {
+	python3 - "$1" <<'PY'
+import json, sys
+out = []
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["kind"] == "comment":
+        out.append(json.dumps([r["table"], r["body"]["messages"]], sort_keys=True))
+print("\n".join(sorted(out)))
+PY
+}
+
+# ctx_rerun CONN INDEX OUT: the two-table run of the case below with
+# another index, printing its comment requests (ctx_requests).
+ctx_rerun() {
+	: >"$LLM_REC"
+	"$BIN" generate --connection "$1" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients,main.admissions' --program "$TMP/ctx.json" \
+		--rollout-optimized 'main.patients' --rag-index "$2" --no-cache \
+		--out "$3" >/dev/null 2>&1 || return 1
+	ctx_requests "$LLM_REC"
+}
+
+case_rag_glossary_reaches_both_prompt_paths() {
+	local conn out rc idx=$TMP/ctx.sqlite
+	start_llm ctx || return 1
+	conn=$(sqlite_copy ctx); out=$TMP/ctxout
+	write_program "$TMP/ctx.json" 6
+	printf 'term,definition\nexpire_flag,"ZQXW marker: 1 when the patient died, from the hospital or social security record"\nhadm_id,"KRPL marker: one hospital admission"\nunrelated_term,never retrieved NVRX\n' >"$TMP/gloss.csv"
+	"$BIN" index add "$TMP/gloss.csv" --rag-index "$idx" >/dev/null || { fail "index add"; return 1; }
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients,main.admissions' --program "$TMP/ctx.json" \
+		--rollout-optimized 'main.patients' --rag-index "$idx" --no-cache \
+		--out "$out" >"$TMP/ctx.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/ctx.out" >&2; fail "exit $rc"; return 1; }
+	check_paths "$(run_dir "$out")" main.patients || fail "paths"
+	python3 - "$LLM_REC" "$(run_dir "$out")" <<'PY' || fail "context in requests and traces"
+import json, sys
+rec = [json.loads(l) for l in open(sys.argv[1])]
+text = {}
+for r in rec:
+    if r["kind"] == "comment":
+        text.setdefault(r["table"], "")
+        text[r["table"]] += "\n".join(m["content"] for m in r["body"]["messages"])
+# optimized path (patients): the signature's context input; legacy
+# (admissions): the template's context section
+assert "ZQXW marker" in text["main.patients"], "optimized request lacks the glossary"
+assert "Context from the team's documents" in text["main.admissions"]
+assert "KRPL marker" in text["main.admissions"], "legacy request lacks the glossary"
+assert "NVRX" not in text["main.patients"] + text["main.admissions"]
+tr = [json.loads(l) for l in open(sys.argv[2] + "/traces.jsonl")]
+for t in tr:
+    if t["kind"] != "comment":
+        continue
+    ctx = t.get("context")
+    assert ctx and all(isinstance(c["id"], (int, float)) and "score" in c for c in ctx), t
+    assert ctx[0]["glossary"] is True
+PY
+	# an index with nothing relevant: the prompts are those of no index
+	printf 'zebra giraffe savanna\n' >"$TMP/zoo.txt"
+	"$BIN" index add "$TMP/zoo.txt" --rag-index "$TMP/zoo.sqlite" >/dev/null || { fail "zoo index"; return 1; }
+	ctx_rerun "$conn" "$TMP/zoo.sqlite" "$TMP/ctx2" >"$TMP/zoo.req" || { fail "zoo run"; return 1; }
+	ctx_rerun "$conn" "$TMP/absent.sqlite" "$TMP/ctx3" >"$TMP/none.req" || { fail "no-index run"; return 1; }
+	[ -s "$TMP/none.req" ] || fail "no requests recorded"
+	cmp -s "$TMP/zoo.req" "$TMP/none.req" || fail "an index without hits changed the prompts"
+	[ -e "$TMP/absent.sqlite" ] && fail "generate created an index"
+	grep -q '"context"' "$(run_dir "$TMP/ctx3")/traces.jsonl" && fail "traces without an index name a context"
+	return 0
+}
