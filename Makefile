@@ -15,7 +15,7 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3 libcrypto
+PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3 libcrypto libxml-2.0
 # deferred (=), not immediate (:=): `make deps demo` on a fresh machine
 # installs the packages before the first compile asks pkg-config
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -59,12 +59,12 @@ NODE_PKGS := $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 # Debian 12 packages: build, test and run (`make deps` installs them)
 DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
-	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang \
+	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang libxml2-dev \
 	libclang-rt-14-dev man-db g++ sqlite3 mariadb-server mariadb-client \
 	odbc-mariadb curl jq $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all check unit integration demo install clean lint valgrind bench deps \
+.PHONY: all check unit integration demo install clean lint valgrind bench bench-rag deps \
 	fuzz fuzz-smoke allocfail bench-answer
 all: $(BUILD)/metagen
 
@@ -194,8 +194,18 @@ $(BUILD)/bench-measure: bench/measure.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra $(if $(DEV),-Werror) -o $@ $<
 
-bench: $(BUILD)/metagen $(BUILD)/bench-measure
+# BM25 latency of the retrieval index (bench/rag.sh)
+$(BUILD)/bench-rag-query: bench/rag_query.c $(BUILD)/libmetagen.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmetagen.a $(LDFLAGS) $(LDLIBS)
+
+bench: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query
 	bash bench/run.sh
+	bash bench/rag.sh
+
+# the retrieval figures alone (BENCH_RAG_CHUNKS, default 1,000,000)
+bench-rag: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query
+	bash bench/rag.sh
 
 # the answer parser on a hostile answer of N entries (bench/answer_parse.c)
 $(BUILD)/bench-answer: bench/answer_parse.c $(BUILD)/libmetagen.a

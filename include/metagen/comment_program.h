@@ -31,7 +31,8 @@
  *                    profile ({} when add_metadata is 0; min/max only
  *                    with allow_data && include_minmax)
  *   abbreviations    {abbr: expansion} from the options ({} when none)
- *   context          "" (filled by retrieval later)
+ *   context          opts->context: chunks retrieved for the table
+ *                    (rag.h; "" when none)
  *
  * Ownership as in metagen.h: `**out` constructors, free functions accept
  * NULL, borrowed pointers live as long as their owner.

@@ -102,6 +102,15 @@ typedef struct mgen_config {
 	double budget_max_cost;  /* budget.max_cost: 0 = no limit */
 	double price_prompt_per_1k;     /* price.prompt_per_1k: 0 */
 	double price_completion_per_1k; /* price.completion_per_1k: 0 */
+	/* retrieval (include/metagen/rag.h) */
+	char *rag_index;         /* rag.index: ".metagen/rag.sqlite"; used by
+				    generate only when the file exists */
+	int rag_chunk_tokens;    /* rag.chunk_tokens: 200 (words) */
+	int rag_chunk_overlap;   /* rag.chunk_overlap: 40 (words) */
+	int rag_top_k;           /* rag.top_k: 5 (chunks per table) */
+	int rag_max_context_tokens; /* rag.max_context_tokens: 400 (words) */
+	int rag_max_file_mb;     /* rag.max_file_mb: 32 (larger files are
+				    refused) */
 	/* where the config came from, for messages and the manifest */
 	char *config_path;       /* NULL when no file was read */
 } mgen_config;

@@ -90,6 +90,11 @@ typedef struct mgen_prompt_options {
 					 sentence for the prompt (template
 					 variable comment_limits), NULL or
 					 "" = none (borrowed) */
+	const char *context;          /* retrieved context (rag.h) for the
+					 template variable `context` and the
+					 signature input `context`; borrowed;
+					 NULL or "" = none, and then the
+					 prompt is what it was without */
 } mgen_prompt_options;
 
 #define MGEN_PROMPT_OPTIONS_VERSION 1

@@ -63,7 +63,27 @@ void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
 /* Prints the config keys as flags for --help. */
 void cli_print_flags(void);
 
+/* A flag of one subcommand (not a config key): `value` NULL = a switch
+ * that sets *on; otherwise it takes the next argument (borrowed). */
+typedef struct cli_local {
+	const char *name; /* "--prune" */
+	int *on;
+	const char **value;
+} cli_local;
+
+/* Takes the `flags` (table ending in {NULL}) out of argv; the rest goes
+ * to *nargv (a new array, free() it; the strings borrowed). Prints and
+ * returns EXIT_USAGE when a flag lacks its value. */
+int cli_take_local(int argc, char **argv, const cli_local *flags,
+		   int *nargc, char ***nargv);
+
+/* The name a file is indexed under: its realpath, or (when it no longer
+ * exists) the path made absolute. malloc'd; NULL on out of memory. */
+char *cli_doc_path(const char *path);
+
 int cmd_generate(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_harvest(int argc, char **argv);

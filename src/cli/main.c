@@ -24,6 +24,10 @@ static const command commands[] = {
 	 "compile the comment program from gold examples (DSPy layout)"},
 	{"evaluate", cmd_evaluate,
 	 "score the legacy and optimized paths on gold examples"},
+	{"index", cmd_index,
+	 "add documents to the retrieval index, remove them, or show stats"},
+	{"search", cmd_search,
+	 "search the retrieval index (or --eval on a BEIR set)"},
 	{"cache", cmd_cache, "show (stats) or empty (clear) the LM answer cache"},
 	{NULL, NULL, NULL},
 };

@@ -155,6 +155,21 @@ const mgen__config_spec mgen__config_specs[] = {
 	{"price.completion_per_1k", CT(NUMBER), NULL, "0",
 	 OFF(price_completion_per_1k), 0, 1e6, 0,
 	 "price of 1000 completion tokens"},
+	/* retrieval: metagen index / search, context in the prompts */
+	{"rag.index", CT(STRING), NULL, ".metagen/rag.sqlite", OFF(rag_index),
+	 0, 0, 0,
+	 "retrieval index file (SQLite FTS5); generate uses it when it exists"},
+	{"rag.chunk_tokens", CT(INT), NULL, "200", OFF(rag_chunk_tokens), 8,
+	 100000, 0, "words per indexed chunk"},
+	{"rag.chunk_overlap", CT(INT), NULL, "40", OFF(rag_chunk_overlap), 0,
+	 49999, 0, "words shared by neighbouring chunks (< chunk_tokens/2)"},
+	{"rag.top_k", CT(INT), NULL, "5", OFF(rag_top_k), 0, 100, 0,
+	 "chunks retrieved per table as prompt context (0 = none)"},
+	{"rag.max_context_tokens", CT(INT), NULL, "400",
+	 OFF(rag_max_context_tokens), 0, 100000, 0,
+	 "most words of retrieved context per prompt"},
+	{"rag.max_file_mb", CT(INT), NULL, "32", OFF(rag_max_file_mb), 1, 4096,
+	 0, "larger files are refused by metagen index add"},
 };
 /* clang-format on */
 const size_t mgen__config_nspecs =

@@ -15,6 +15,7 @@
 #include "metagen/lm.h"
 #include "metagen/output.h"
 #include "metagen/prompt.h"
+#include "metagen/rag.h"
 #include "metagen/warehouse.h"
 
 /* Everything one run needs; built by generate.c, read by table.c. */
@@ -57,6 +58,9 @@ typedef struct mgen__run {
 	double reserved_cost;
 	int budget_hit;             /* budget reached: stop taking tables */
 	int fatal;                  /* a run-stopping error (EAUTH) was seen */
+	mgen_rag *rag;              /* rag.index when the file exists, else
+				       NULL (nothing retrieved) */
+	pthread_mutex_t rag_lock;   /* one SQLite handle for all workers */
 	mgen_err fatal_err;
 } mgen__run;
 
@@ -84,6 +88,9 @@ typedef struct mgen__trace {
 	int attempt;
 	const mgen_chat *chat;
 	const mgen_lm_response *resp; /* NULL when the call failed */
+	const char *context;          /* JSON array of the chunks in the
+					 prompt (id, score, source, title,
+					 glossary); NULL = none */
 	const char *error;            /* NULL on success */
 } mgen__trace;
 
@@ -177,7 +184,16 @@ typedef struct mgen__chunk {
 				   refused (repeats a value), or "" */
 	int lm_error;     /* the LM could not answer (after its retries) */
 	mgen_path path;   /* the path asking: LEGACY or OPTIMIZED */
+	const mgen_prompt_options *popts; /* the run's, with this table's
+					     retrieved context */
+	const char *context_trace; /* JSON of that context, or NULL */
 } mgen__chunk;
+
+/* The retrieved context of table `t` (context.c): *ctx the text for the
+ * prompt, *trace the JSON array of its chunks; both NULL when nothing
+ * was retrieved (no index, top_k 0, no hit). Caller frees both. */
+int mgen__table_context(mgen__run *run, const mgen_table *t, char **ctx,
+			char **trace, mgen_err *err);
 
 /*
  * One LM call with budget, tracing (kind "comment"|"merge", path
@@ -186,7 +202,8 @@ typedef struct mgen__chunk {
  */
 int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
 	      const char *kind, const char *path, int chunk, int attempt,
-	      const mgen_chat *chat, mgen_lm_response *resp, mgen_err *e);
+	      const mgen_chat *chat, const char *context_trace,
+	      mgen_lm_response *resp, mgen_err *e);
 
 /* Takes what an aligned answer gave (proposals on cs->path); keeps the
  * rest pending; the alignment problem goes to cs->reason. 0 or ENOMEM. */

@@ -90,6 +90,8 @@ void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
 	}
 	cJSON_AddBoolToObject(o, "cache_hit",
 			      tr->resp != NULL && tr->resp->cache_hit);
+	if (tr->context) /* only with an index: traces stay as they were */
+		cJSON_AddItemToObject(o, "context", cJSON_Parse(tr->context));
 	line = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (line == NULL)
@@ -310,6 +312,8 @@ static int open_lm(mgen__run *run, mgen_err *err)
 		    mgen_dialect_limits_of(mgen_wh_dialect(run->wh))->prompt;
 	if (rc == 0 && mgen__load_program(run) != 0)
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (rc == 0) /* rag.index, when its file exists */
+		rc = mgen_rag_open_config(cfg, 0, &run->rag, err);
 	return rc;
 }
 
@@ -601,6 +605,8 @@ static void teardown(mgen__run *run, size_t ntables)
 	mgen_wh_close(run->wh);
 	pthread_cond_destroy(&run->wcond);
 	pthread_mutex_destroy(&run->lock);
+	pthread_mutex_destroy(&run->rag_lock);
+	mgen_rag_close(run->rag);
 }
 
 /* Tables a budget stop never started: their columns are read (so the
@@ -674,6 +680,7 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 	run.res = res;
 	run.keep = opts->cfg->apply_ddl || opts->cfg->dry_run;
 	pthread_mutex_init(&run.lock, NULL);
+	pthread_mutex_init(&run.rag_lock, NULL);
 	pthread_cond_init(&run.wcond, NULL);
 	make_run_id(run.run_id, sizeof(run.run_id), started, sizeof(started));
 	res->run_id = mgen__strdup(run.run_id);

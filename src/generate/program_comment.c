@@ -306,7 +306,8 @@ int mgen_comment_inputs(const mgen_table *t, const size_t *cols,
 	if (rc == 0)
 		rc = mgen_example_set_json(ex, "abbreviations", abbr, err);
 	if (rc == 0)
-		rc = mgen_example_set_str(ex, "context", "");
+		rc = mgen_example_set_str(ex, "context",
+					  opts->context ? opts->context : "");
 done:
 	if (rc == MGEN_ENOMEM)
 		mgen_err_set(err, rc, "out of memory");

@@ -85,7 +85,7 @@ static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
 	chat.msgs = m.msgs;
 	chat.n = m.n;
 	rc = mgen__ask(run, t, fullname, "comment", "optimized", chunk,
-		       attempt, &chat, &resp, &e);
+		       attempt, &chat, cs->context_trace, &resp, &e);
 	if (rc != 0) {
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 		*stop = 1;
@@ -121,7 +121,7 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	rc = mgen_comment_inputs(t, cs->pending, cs->npending, &run->popts,
+	rc = mgen_comment_inputs(t, cs->pending, cs->npending, cs->popts,
 				 rows, &inputs, &e);
 	if (rc != 0)
 		return rc;

@@ -214,7 +214,8 @@ static void settle_budget(mgen__run *run, const reservation *reserved,
 
 int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
 	      const char *kind, const char *path, int chunk, int attempt,
-	      const mgen_chat *chat, mgen_lm_response *resp, mgen_err *e)
+	      const mgen_chat *chat, const char *context_trace,
+	      mgen_lm_response *resp, mgen_err *e)
 {
 	mgen__trace tr;
 	reservation reserved;
@@ -239,6 +240,7 @@ int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
 	tr.chunk = chunk;
 	tr.attempt = attempt;
 	tr.chat = chat;
+	tr.context = context_trace;
 	tr.resp = rc == 0 ? resp : NULL;
 	tr.error = rc == 0 ? NULL : e->msg;
 	mgen__trace_write(run, &tr);
@@ -339,14 +341,14 @@ static int legacy_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	memset(&resp, 0, sizeof(resp));
 	memset(&a, 0, sizeof(a));
 	rc = mgen_prompt_render_comment(run->prompts, t, cs->pending,
-					cs->npending, &run->popts, &chat, &e);
+					cs->npending, cs->popts, &chat, &e);
 	if (rc != 0) {
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 		*stop = 1;
 		return rc == MGEN_ENOMEM ? rc : 0;
 	}
 	rc = mgen__ask(run, t, fullname, "comment", "legacy", chunk, attempt,
-		       &chat, &resp, &e);
+		       &chat, cs->context_trace, &resp, &e);
 	if (rc != 0) {
 		mgen_chat_release(&chat);
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
@@ -448,7 +450,7 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 				      &run->popts, &chat, &e);
 	if (rc == 0)
 		rc = mgen__ask(run, t, fullname, "merge", mgen_path_name(path),
-			       0, 1, &chat, &resp, &e);
+			       0, 1, &chat, NULL, &resp, &e);
 	if (rc == MGEN_ELIMIT) {
 		mgen_chat_release(&chat);
 		return rc;
@@ -540,6 +542,9 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 	size_t per = (size_t)run->cfg->columns_per_call, first, i;
 	size_t nchunks = (t->ncolumns + per - 1) / per, nparts = 0;
 	char *fullname = mgen_table_fullname(t), **parts;
+	char *ctx = NULL, *ctx_trace = NULL;
+	mgen_prompt_options po = run->popts;
+	mgen_err e = MGEN_ERR_INIT;
 	mgen__chunk cs;
 	int rc = 0, lm_error = 0;
 
@@ -551,6 +556,14 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 		rc = MGEN_ENOMEM;
 		goto done;
 	}
+	if (mgen__table_context(run, t, &ctx, &ctx_trace, &e) != 0) {
+		/* the table is still described, without its context */
+		mgen__log(run, MGEN_LOG_WARN, "%s: no retrieved context: %s",
+			  fullname, e.msg);
+	}
+	po.context = ctx;
+	cs.popts = &po;
+	cs.context_trace = ctx_trace;
 	for (first = 0; rc == 0 && first < t->ncolumns; first += per) {
 		fill_pending(t, first, per, &cs);
 		if (cs.npending == 0)
@@ -578,6 +591,8 @@ done:
 	free(parts);
 	free(cs.pending);
 	free(fullname);
+	free(ctx);
+	free(ctx_trace);
 	return rc;
 }
 

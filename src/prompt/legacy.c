@@ -293,7 +293,8 @@ static int ps_vars(const mgen_table *t, size_t ncols,
 	    mgen_kvlist_add(vars, "existing_table_comment", tc) == 0 &&
 	    mgen_kvlist_add(vars, "column_count", count) == 0 &&
 	    mgen_kvlist_add(vars, "comment_limits",
-			    o->comment_limits ? o->comment_limits : "") == 0)
+			    o->comment_limits ? o->comment_limits : "") == 0 &&
+	    mgen_kvlist_add(vars, "context", o->context ? o->context : "") == 0)
 		rc = 0;
 	free(name);
 	free(abbr);

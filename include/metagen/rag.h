@@ -1,0 +1,217 @@
+/*
+ * rag.h - the retrieval store: files chunked into token windows and
+ * indexed for BM25 search in one SQLite file (FTS5).
+ *
+ * The file holds three tables: documents (path, SHA-256 of the content,
+ * mtime, kind), chunks (id, document, ref, title, token count, glossary
+ * flag) and an FTS5 table chunks_fts(title, text) with
+ * tokenize = 'porter unicode61' (SQLite FTS5, https://sqlite.org/fts5.html,
+ * sections 4.3 and 5.1). A chunk's FTS5 rowid is its id.
+ *
+ * Tokens. A "token" here is a word: a maximal run of bytes that are not
+ * ASCII whitespace. Chunk sizes and context budgets count words; a word
+ * is never split, and since text is valid UTF-8 before it is cut (see
+ * below) no UTF-8 sequence is split either.
+ *
+ * Files (the kind is chosen by the name's extension, case-insensitive):
+ *   .md .markdown   split on ATX headings ("#" to "######" outside ```
+ *                   fences) first; each section's chunks carry the heading
+ *                   path "Top > Sub > Leaf" as their title
+ *   .csv .tsv       glossary: one chunk per row "term,definition" (more
+ *                   cells are appended to the definition); title and ref
+ *                   are the term; a first row "term,definition" (any
+ *                   case) is a header and skipped. CSV as RFC 4180
+ *                   (quoted cells, "" inside quotes); TSV splits on tabs.
+ *   .jsonl          one object per line in BEIR's corpus shape
+ *                   {"_id", "title", "text"} (Thakur et al., BEIR, 2021);
+ *                   ref = _id; a line that is not such an object is
+ *                   counted in `skipped`
+ *   .html .htm      text through libxml2's HTML parser (script and style
+ *                   dropped, <title> as the title)
+ *   anything else   plain text (title = the file's base name)
+ * Hostile input: bytes that are not valid UTF-8 become U+FFFD, NUL and
+ * other C0 control bytes (but tab, newline, carriage return, form feed)
+ * become spaces. A file whose first 64 KiB hold more than 1% NUL/control
+ * bytes (and at least 4) is binary and refused (MGEN_EINVAL, "FILE: binary file, not
+ * indexed"), whatever its name. A file larger than max_file_bytes is
+ * refused (MGEN_ELIMIT, naming the file and the limit): files are read
+ * whole, so memory is bounded by that cap (default 32 MiB).
+ *
+ * Ownership: handles from mgen_rag_open are freed by mgen_rag_close
+ * (NULL is harmless); hit arrays by mgen_rag_hits_free. Errors: every
+ * function returns 0 or a negative mgen_error_code and writes one line
+ * into `err` (SQLite's own errmsg kept for MGEN_EDB). A handle is used by
+ * one thread at a time.
+ */
+#ifndef METAGEN_RAG_H
+#define METAGEN_RAG_H
+
+#include <stddef.h>
+
+#include "metagen.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mgen_rag mgen_rag;
+
+/* Chunking and limits. Defaults: 200 words per chunk, 40 words shared by
+ * neighbouring chunks, files up to 32 MiB. */
+typedef struct mgen_rag_options {
+	int version;           /* MGEN_RAG_OPTIONS_VERSION */
+	int chunk_tokens;      /* words per chunk, >= 8 */
+	int chunk_overlap;     /* words repeated from the previous chunk,
+				  0 <= overlap < chunk_tokens / 2 */
+	size_t max_file_bytes; /* larger files are refused */
+} mgen_rag_options;
+
+#define MGEN_RAG_OPTIONS_VERSION 1
+#define MGEN_RAG_CHUNK_TOKENS 200
+#define MGEN_RAG_CHUNK_OVERLAP 40
+#define MGEN_RAG_MAX_FILE_BYTES ((size_t)32 * 1024 * 1024)
+#define MGEN_RAG_OPTIONS_INIT                                               \
+	{MGEN_RAG_OPTIONS_VERSION, MGEN_RAG_CHUNK_TOKENS,                   \
+	 MGEN_RAG_CHUNK_OVERLAP, MGEN_RAG_MAX_FILE_BYTES}
+
+/*
+ * Opens (creating when `create` is nonzero, with its folder) the index
+ * file at `path`. `opt` NULL = the defaults. Returns 0, MGEN_EINVAL (bad
+ * options), MGEN_ENOTFOUND (no file and !create), MGEN_EDB (SQLite, FTS5
+ * missing or a file that is not a metagen index) or MGEN_ENOMEM.
+ */
+int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
+		  mgen_rag **out, mgen_err *err);
+
+struct mgen_config;
+
+/* The options named by cfg's rag.chunk_tokens, rag.chunk_overlap and
+ * rag.max_file_mb (config.h). */
+void mgen_rag_options_from_config(const struct mgen_config *cfg,
+				  mgen_rag_options *o);
+
+/* Opens cfg's rag.index with those options. With `create` 0, an unset
+ * rag.index or a missing file is not an error: 0 with *out = NULL (no
+ * index configured). Errors as mgen_rag_open. */
+int mgen_rag_open_config(const struct mgen_config *cfg, int create,
+			 mgen_rag **out, mgen_err *err);
+
+/* Closes the file and frees the handle; NULL is harmless. */
+void mgen_rag_close(mgen_rag *rag);
+
+/* What adding one file did. */
+typedef enum mgen_rag_status {
+	MGEN_RAG_ADDED = 0,     /* new document */
+	MGEN_RAG_UNCHANGED = 1, /* same content hash: nothing written */
+	MGEN_RAG_REPLACED = 2,  /* content changed: its chunks replaced */
+	MGEN_RAG_REFUSED = 3    /* not indexed; the reason is in `err` */
+} mgen_rag_status;
+
+/* Called once per file by mgen_rag_add_path. `chunks` is the number of
+ * chunks written (0 when unchanged or refused), `skipped` the glossary
+ * rows / JSONL lines that could not be read, `reason` the refusal (NULL
+ * otherwise). */
+typedef void (*mgen_rag_report_fn)(void *userdata, const char *path,
+				   mgen_rag_status status, long long chunks,
+				   long long skipped, const char *reason);
+
+/*
+ * Indexes one file, or every regular file under a folder (recursively;
+ * names starting with '.' skipped, symbolic links not followed), in one
+ * transaction per file. Documents are keyed by the path as given joined
+ * to nothing: pass the same spelling to find them again (the CLI passes
+ * realpath()s). A refused file (binary, too large, unreadable, not a
+ * regular file) is reported and the walk goes on; the return value is
+ * then MGEN_EINVAL and `err` holds the first refusal. Other failures
+ * (SQLite, memory) stop at once.
+ */
+int mgen_rag_add_path(mgen_rag *rag, const char *path, mgen_rag_report_fn fn,
+		      void *userdata, mgen_err *err);
+
+/* Indexes `len` bytes of `data` as the document `path` of the given kind
+ * (by extension as above, from `path`). For tests and callers that hold
+ * the text. `*status` receives what happened. */
+int mgen_rag_add_memory(mgen_rag *rag, const char *path, const char *data,
+			size_t len, mgen_rag_status *status, long long *chunks,
+			mgen_err *err);
+
+/* Drops the document `path` and its chunks; `*removed` = 1 or 0 (was not
+ * indexed). Returns 0 or MGEN_EDB. */
+int mgen_rag_remove(mgen_rag *rag, const char *path, long long *removed,
+		    mgen_err *err);
+
+/* Drops every document whose file no longer exists; `*removed` counts
+ * them. */
+int mgen_rag_prune(mgen_rag *rag, long long *removed, mgen_err *err);
+
+/* Counts for `metagen index stats`. */
+typedef struct mgen_rag_stats {
+	long long documents;
+	long long chunks;
+	long long tokens;   /* words over all chunks */
+	long long glossary; /* glossary chunks */
+	long long embedded; /* chunks with a vector (always 0: no dense
+			       vectors yet) */
+	long long file_bytes; /* size of the index file on disk */
+} mgen_rag_stats;
+
+int mgen_rag_stats_get(mgen_rag *rag, mgen_rag_stats *st, mgen_err *err);
+
+/* One search result; every string is owned by the hit array. */
+typedef struct mgen_rag_hit {
+	long long id;  /* chunk id (stable until its document changes) */
+	char *source;  /* document path */
+	char *ref;     /* BEIR _id or glossary term; "" for other chunks */
+	char *title;
+	char *text;
+	int glossary;  /* 1 for a glossary entry */
+	int tokens;    /* words in text */
+	double score;  /* BM25 (higher is better; -bm25() of FTS5) */
+} mgen_rag_hit;
+
+/*
+ * BM25 search. Any `query` is safe: it is cut into words (runs of
+ * letters, digits and bytes >= 0x80) and each word becomes one quoted
+ * FTS5 string, OR-ed, so FTS5 operators, quotes, column filters and
+ * parentheses in the text are plain words; a query with no word gives
+ * no hits. Words of Lucene's English stop set (the, of, and, ...) are
+ * left out unless the query has no other word. Ranked by FTS5 bm25() with the title weighted 2.0 and the
+ * text 1.0 (k1 = 1.2, b = 0.75: FTS5's constants). At most `top_k`
+ * (1..10000) hits into `*out` (NULL when none), `*n` their number.
+ */
+int mgen_rag_search(mgen_rag *rag, const char *query, size_t top_k,
+		    mgen_rag_hit **out, size_t *n, mgen_err *err);
+
+/* Glossary chunks whose term equals `term` (ASCII case-insensitive), at
+ * most `max`; same ownership as mgen_rag_search, score 0. */
+int mgen_rag_glossary_lookup(mgen_rag *rag, const char *term, size_t max,
+			     mgen_rag_hit **out, size_t *n, mgen_err *err);
+
+/* Frees `n` hits and the array; NULL is harmless. */
+void mgen_rag_hits_free(mgen_rag_hit *hits, size_t n);
+
+/* Retrieval quality on a BEIR-format set. */
+typedef struct mgen_rag_eval {
+	size_t queries;   /* queries with at least one relevant document */
+	double ndcg10;    /* mean nDCG@10 (graded gains, log2 discount) */
+	double recall100; /* mean recall@100 */
+	double ms;        /* wall time of the searches, in milliseconds */
+} mgen_rag_eval;
+
+/*
+ * Reads `queries` (BEIR queries.jsonl: {"_id","text"} per line) and
+ * `qrels` (TSV "query-id corpus-id score", a header line, CRLF allowed),
+ * searches each query that has a relevant document (score > 0) with
+ * top_k 100 over chunks, ranks documents by their best chunk (ref = the
+ * corpus _id), and averages nDCG@10 (Jarvelin & Kekalainen 2002, the
+ * BEIR/pytrec_eval formula: gain = score, discount log2(rank + 1)) and
+ * recall@100. MGEN_EIO / MGEN_EPARSE naming the file and line.
+ */
+int mgen_rag_evaluate(mgen_rag *rag, const char *queries, const char *qrels,
+		      mgen_rag_eval *out, mgen_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * rag_config.c - the index named by a config (rag.* keys).
+ */
+#include <unistd.h>
+
+#include "metagen/config.h"
+#include "metagen/rag.h"
+
+void mgen_rag_options_from_config(const mgen_config *cfg, mgen_rag_options *o)
+{
+	mgen_rag_options d = MGEN_RAG_OPTIONS_INIT;
+
+	*o = d;
+	o->chunk_tokens = cfg->rag_chunk_tokens;
+	o->chunk_overlap = cfg->rag_chunk_overlap;
+	o->max_file_bytes = (size_t)cfg->rag_max_file_mb * 1024 * 1024;
+}
+
+int mgen_rag_open_config(const mgen_config *cfg, int create, mgen_rag **out,
+			 mgen_err *err)
+{
+	mgen_rag_options o;
+
+	*out = NULL;
+	mgen_rag_options_from_config(cfg, &o);
+	if (!create && (cfg->rag_index == NULL || cfg->rag_index[0] == '\0' ||
+			access(cfg->rag_index, F_OK) != 0))
+		return 0;
+	return mgen_rag_open(cfg->rag_index, create, &o, out, err);
+}

@@ -1,0 +1,79 @@
+/*
+ * rag_internal.h - what the files of src/rag share: the chunk list a
+ * parser fills (rag_chunk.c, rag_parse.c) and the store writes
+ * (rag_store.c).
+ */
+#ifndef METAGEN_RAG_INTERNAL_H
+#define METAGEN_RAG_INTERNAL_H
+
+#include <stddef.h>
+
+#include "metagen/rag.h"
+
+/* One chunk before it is stored; strings owned. */
+typedef struct mgen__rag_chunk {
+	char *title;
+	char *ref;
+	char *text;
+	int tokens;
+	int glossary;
+} mgen__rag_chunk;
+
+/* The chunks of one document, and what could not be read. */
+typedef struct mgen__rag_chunks {
+	mgen__rag_chunk *v;
+	size_t n, cap;
+	long long skipped;
+} mgen__rag_chunks;
+
+/* Document kinds, from the file name's extension. */
+typedef enum mgen__rag_kind {
+	MGEN__RAG_TEXT = 0,
+	MGEN__RAG_MARKDOWN,
+	MGEN__RAG_CSV,
+	MGEN__RAG_TSV,
+	MGEN__RAG_JSONL,
+	MGEN__RAG_HTML
+} mgen__rag_kind;
+
+mgen__rag_kind mgen__rag_kind_of(const char *path);
+
+/* Copy of `s` (`len` bytes) as valid UTF-8: invalid sequences become
+ * U+FFFD, NUL and C0 controls other than \t \n \r \f become spaces.
+ * NULL on out of memory. */
+char *mgen__rag_sanitize(const char *s, size_t len, size_t *outlen);
+
+/* 1 when the first 64 KiB of `s` hold at least 4 NUL/control bytes and
+ * more than 1% of them. */
+int mgen__rag_is_binary(const char *s, size_t len);
+
+/* Appends one chunk (copies the strings; `ref` NULL = ""). MGEN_ENOMEM. */
+int mgen__rag_push(mgen__rag_chunks *c, const char *title, const char *ref,
+		   const char *text, size_t len, int tokens, int glossary);
+
+/* Cuts `len` bytes of sanitized text into windows of `size` words that
+ * share `overlap` words, each titled `title`. */
+int mgen__rag_windows(mgen__rag_chunks *c, const char *title, const char *ref,
+		      const char *text, size_t len, int size, int overlap);
+
+/* Words in `len` bytes of text. */
+int mgen__rag_count_words(const char *s, size_t len);
+
+/* The parsers: sanitized text of a whole file into chunks. */
+int mgen__rag_parse_markdown(mgen__rag_chunks *c, const char *text,
+			     size_t len, const char *name,
+			     const mgen_rag_options *o);
+int mgen__rag_parse_table(mgen__rag_chunks *c, const char *text, size_t len,
+			  char sep);
+int mgen__rag_parse_jsonl(mgen__rag_chunks *c, const char *text, size_t len,
+			  const mgen_rag_options *o);
+int mgen__rag_parse_html(mgen__rag_chunks *c, const char *text, size_t len,
+			 const char *name, const mgen_rag_options *o);
+
+/* Runs the parser for `kind`. */
+int mgen__rag_parse(mgen__rag_chunks *c, mgen__rag_kind kind, const char *text,
+		    size_t len, const char *name, const mgen_rag_options *o);
+
+void mgen__rag_chunks_release(mgen__rag_chunks *c);
+
+#endif
