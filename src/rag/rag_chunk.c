@@ -15,33 +15,6 @@ static int is_space(unsigned char c)
 	       c == '\v';
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, <= U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
-	    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return len;
-}
-
 static int is_control(unsigned char c)
 {
 	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
@@ -60,7 +33,7 @@ char *mgen__rag_sanitize(const char *s, size_t len, size_t *outlen)
 			i++;
 			continue;
 		}
-		k = u[i] < 0x80 ? 0 : utf8_seq(u + i, len - i);
+		k = u[i] < 0x80 ? 0 : mgen__utf8_seq(u + i, len - i);
 		if (k > 0) {
 			i += k;
 			continue;
