@@ -23,7 +23,7 @@ else
 	echo "run_all: MariaDB could not start: the MariaDB tests will fail" >&2
 fi
 
-passed=0; failed=0
+passed=0; failed=0; names=""
 for t in "$@"; do
 	out=$("$t" 2>&1); rc=$?
 	p=$(printf '%s\n' "$out" | sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
@@ -34,6 +34,7 @@ for t in "$@"; do
 	if [ $rc != 0 ]; then
 		printf '%s\n' "$out" | grep -E 'FAILED|ERROR|error|Assert|Sanitizer' | head -20
 		echo "unit: $(basename "$t"): FAILED (exit $rc)"
+		names="$names $(basename "$t")"
 	else
 		echo "unit: $(basename "$t"): $p passed"
 	fi
@@ -44,5 +45,10 @@ printf '%s\n' "$out" | grep -v '^integration:'
 ip=$(printf '%s\n' "$out" | sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 ifail=$(printf '%s\n' "$out" | sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 passed=$((passed + ${ip:-0})); failed=$((failed + ${ifail:-1}))
+names="$names $(printf '%s\n' "$out" | awk '$2 == "FAILED" {printf " %s", $1}')"
+[ -z "${ip:-}" ] && names="$names integration(no summary line, exit $rc)"
+# the failures named last, so the tail of a CI log says what failed
+names=$(echo $names)
+[ -n "$names" ] && echo "check: failed: $names"
 echo "check: $passed passed, $failed failed"
 [ $failed = 0 ]
