@@ -327,7 +327,13 @@ case_kill9_then_resume_every_table_once() {
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
 		--concurrency 2 --apply -q >/dev/null 2>&1 &
 	pid=$!
-	sleep 1.5; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+	# killed as soon as the first table is in the checkpoint (a fixed sleep
+	# came too early on a loaded machine)
+	for _ in $(seq 600); do
+		grep -qs '"table":' "$(ls -d "$out"/*/ 2>/dev/null | tail -1)checkpoint.jsonl" && break
+		sleep 0.05
+	done
+	kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 	run=$(run_dir "$out")
 	local before; before=$(grep -c '"table":' "$run/checkpoint.jsonl")
 	[ "$before" -gt 0 ] && [ "$before" -lt 26 ] || fail "checkpoint has $before tables (kill came too early or late)"
@@ -504,14 +510,16 @@ case_rate_limit_spaces_requests() {
 	conn=$(sqlite_copy rate)
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/rate" \
 		--scope patients --scope admissions --scope services --no-cache \
-		--rate-limit-requests-per-minute 120 >/dev/null 2>"$TMP/rate.err"; rc=$?
+		--rate-limit-requests-per-minute 60 >/dev/null 2>"$TMP/rate.err"; rc=$?
 	[ $rc = 0 ] || { tail -5 "$TMP/rate.err" >&2; fail "exit $rc"; return 1; }
 	[ "$(grep -c '' "$LLM_REC")" = 3 ] || { fail "expected 3 requests"; return 1; }
-	# 3 requests at 2 per second: the last starts >= 1 s after the first
-	python3 - "$LLM_REC" <<'EOF' || return 1
+	# 3 requests at 1 per second: the last starts 2 s after the first (the
+	# server's clock: its reading of the first may lag on a loaded machine,
+	# so 1.7 s; unlimited, they come milliseconds apart)
+	python3 - "$LLM_REC" <<'EOF' || fail "requests not spaced"
 import json, sys
 t = sorted(json.loads(l)["time"] for l in open(sys.argv[1]))
-assert t[-1] - t[0] >= 0.95, f"requests {t[-1] - t[0]:.2f} s apart, expected >= 1 s"
+assert t[-1] - t[0] >= 1.7, f"requests {t[-1] - t[0]:.2f} s apart, expected 2 s"
 EOF
 }
 

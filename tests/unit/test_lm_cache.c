@@ -224,7 +224,8 @@ static void test_lm__requests_per_minute(void **state)
 		mgen_lm_response_release(&r);
 	}
 	assert_true(mgen__now_ms() - t0 >= 1950.0);
-	assert_true(mgen__now_ms() - t0 < 4000.0);
+	/* not a minute's wait (loose: valgrind and a loaded machine) */
+	assert_true(mgen__now_ms() - t0 < 10000.0);
 	assert_int_equal(srv_count(s), 5);
 	mgen_lm_free(lm);
 }
