@@ -253,9 +253,11 @@ case_resume_refuses_concurrent() {
 	[ $rc = 0 ] || fail "the first resume failed ($rc): $(tail -2 "$TMP/conc2.err")"
 	[ "$(grep -c '"table":' "$run/checkpoint.jsonl")" = 26 ] || fail "checkpoint not 26 tables"
 	# a lock held by another process (flock(1)): refused, nothing written
-	flock -n "$run/checkpoint.jsonl" -c 'sleep 20' &
+	rm -f "$TMP/conc.locked"
+	flock -n "$run/checkpoint.jsonl" -c "touch '$TMP/conc.locked'; sleep 20" &
 	pid=$!
-	sleep 0.3
+	for _ in $(seq 200); do [ -e "$TMP/conc.locked" ] && break; sleep 0.05; done
+	[ -e "$TMP/conc.locked" ] || { kill $pid 2>/dev/null; fail "flock(1) did not take the lock"; return 1; }
 	before=$(sec_snap "$out")
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
 		--resume "$(basename "$run")" >/dev/null 2>"$TMP/conc4.err"; rc=$?

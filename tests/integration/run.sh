@@ -32,7 +32,7 @@ start_llm() {
 	python3 "${METAGEN_TEST_FAKE_LLM:-$ROOT/tests/server/fake_llm.py}" --port-file "$TMP/$name.port" \
 		--record "$LLM_REC" "$@" >"$TMP/$name.log" 2>&1 &
 	LLM_PIDS+=($!)
-	for _ in $(seq 100); do [ -s "$TMP/$name.port" ] && break; sleep 0.05; done
+	for _ in $(seq 300); do [ -s "$TMP/$name.port" ] && break; sleep 0.05; done
 	[ -s "$TMP/$name.port" ] || { cat "$TMP/$name.log" >&2; return 1; }
 	LLM_URL="http://127.0.0.1:$(cat "$TMP/$name.port")/v1"
 }
