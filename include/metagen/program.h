@@ -38,23 +38,23 @@
  *     },
  *     ...
  *     "metadata": {
- *       "dependency_versions": {"python": "3.12", "dspy": "3.0.4",
- *                               "cloudpickle": "3.1"},
+ *       "dependency_versions": {},
  *       "metagen": {"version": "0.1.0", "optimizer": "...",
  *                   "lm_calls_estimate": 120, "lm_calls_made": 97}
  *     }
  *   }
- * dependency_versions: DSPy's load reads it and looks each key up in its
- * own environment (older 3.x versions index it directly, so any other key
- * would raise KeyError): we therefore write exactly the three keys DSPy
- * writes, as strings in DSPy's form (python "major.minor", dspy the full
- * version, cloudpickle "major.minor"). A program loaded from a file keeps
- * the file's values; a new program carries MGEN_PROGRAM_DSPY_COMPAT_*,
- * the versions whose layout this module mirrors. A mismatch only makes
- * DSPy log a warning. The "metagen" member is written only when the
- * program has metagen metadata (set, or read from a file); DSPy ignores
- * every metadata member but dependency_versions, so a file written by
- * DSPy round-trips byte for byte.
+ * dependency_versions: DSPy's load requires the member and compares each
+ * key in it with its own environment, warning on every mismatch (older
+ * 3.x versions index its own table by the key, so an unknown key would
+ * raise KeyError). A program metagen builds writes it EMPTY: no Python,
+ * DSPy or cloudpickle produced the file, and an empty object loads
+ * without a warning in every DSPy that reads it. A program loaded from a
+ * file keeps the file's values. "metagen" says what wrote the file
+ * (version; optimizer and LM-call counts, null when unknown); it is
+ * written for every program metagen builds, and left out only for a
+ * program read from a file that had none (a file DSPy wrote round-trips
+ * byte for byte); DSPy ignores every metadata member but
+ * dependency_versions.
  *
  * Numbers inside demos and lm keep their literal text (`1.0` stays
  * `1.0`), so save -> load -> save is byte-identical.
@@ -67,15 +67,11 @@
 #include <stddef.h>
 
 #include "metagen.h"
+#include "signature.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* dependency_versions written for a program not read from a file. */
-#define MGEN_PROGRAM_DSPY_COMPAT_PYTHON "3.12"
-#define MGEN_PROGRAM_DSPY_COMPAT_DSPY "3.0.4"
-#define MGEN_PROGRAM_DSPY_COMPAT_CLOUDPICKLE "3.1"
 
 typedef struct mgen_program mgen_program;
 
@@ -238,12 +234,50 @@ int mgen_program_load_json(mgen_program *prog, const char *text, size_t len,
  * Reads every predictor of the file at `path`, in file order, with no
  * declaration (inspection, `metagen program show`, conversions): each
  * top-level key other than "metadata" whose value is an object holding a
- * "signature" object is a predictor; other keys are ignored. Same checks
- * and errors as mgen_program_load, minus the count check.
+ * "signature" object is a predictor; other keys are ignored. A file whose
+ * top level itself holds a "signature" object is a dspy.Predict saved
+ * flat (Predict.save): one predictor named "self". Same checks and errors
+ * as mgen_program_load, minus the count check.
  */
 int mgen_program_read(const char *path,
 		      const mgen_program_load_options *opts,
 		      mgen_program **out, mgen_err *err);
+
+/*
+ * The predictor a program declaring one predictor `name` takes from a
+ * file read by mgen_program_read: the one called `name`, else the only
+ * predictor whatever its name (a flat dspy.Predict is "self", a
+ * ChainOfThought saved alone "predict", inside a module "<attr>.predict").
+ * Returns its index, or -1 with MGEN_EINVAL in `err` naming the
+ * predictors found when there are none or several and none is `name`.
+ */
+long mgen_program_pick(const mgen_program *prog, const char *name,
+		       mgen_err *err);
+
+/* mgen_program_match_fields' mark of a ChainOfThought reasoning field. */
+#define MGEN_PROGRAM_FIELD_REASONING (-3L)
+
+/*
+ * Maps the saved fields of predictor `p` (prefix and description only) to
+ * the fields of `sig` BY NAME: *map (caller frees; one entry per saved
+ * field) gets the index of the declared field in `sig`, or
+ * MGEN_PROGRAM_FIELD_REASONING for dspy.ChainOfThought's `reasoning`
+ * output when `sig` has no field of that name. A saved field is field
+ * `x` of `sig` when its description is the placeholder "${x}", or its
+ * prefix (blanks and trailing ':' ignored, ASCII case ignored) is DSPy's
+ * infer_prefix(x) ("Table Name"), `x` itself, or x's declared prefix; it
+ * is the reasoning field when its description is "${reasoning}" or its
+ * prefix starts with "Reasoning". Fields named by none of these take
+ * their position only when that is unambiguous: the non-reasoning saved
+ * fields are as many as the declared ones and every identified one is at
+ * its own position. Errors (MGEN_EINVAL, naming predictor and field): a
+ * field that matches nothing; two fields naming the same one; a declared
+ * field the file lacks; a reasoning field twice or among the inputs.
+ * MGEN_ENOMEM.
+ */
+int mgen_program_match_fields(const mgen_program *prog, size_t p,
+			      const mgen_signature *sig, long **map,
+			      mgen_err *err);
 
 #ifdef __cplusplus
 }

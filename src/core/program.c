@@ -58,21 +58,9 @@ void mgen_program_free(mgen_program *prog)
 
 static mgen__jt *default_depver(void)
 {
-	static const char *const kv[][2] = {
-	    {"python", MGEN_PROGRAM_DSPY_COMPAT_PYTHON},
-	    {"dspy", MGEN_PROGRAM_DSPY_COMPAT_DSPY},
-	    {"cloudpickle", MGEN_PROGRAM_DSPY_COMPAT_CLOUDPICKLE}};
-	mgen__jt *o = mgen__jt_new(MGEN__JT_OBJECT, NULL);
-	size_t i;
-
-	for (i = 0; o && i < sizeof(kv) / sizeof(kv[0]); i++) {
-		if (mgen__jt_add(o, kv[i][0],
-				 mgen__jt_new(MGEN__JT_STRING, kv[i][1]))) {
-			mgen__jt_free(o);
-			o = NULL;
-		}
-	}
-	return o;
+	/* empty: no Python, DSPy or cloudpickle produced the file, and
+	 * DSPy's load compares each key present with its own versions */
+	return mgen__jt_new(MGEN__JT_OBJECT, NULL);
 }
 
 int mgen_program_new(mgen_program **out)
@@ -435,6 +423,7 @@ int mgen_program_copy(const mgen_program *src, mgen_program **out)
 	if (!c->depver)
 		goto fail;
 	c->has_meta = src->has_meta;
+	c->foreign = src->foreign;
 	c->est = src->est;
 	c->made = src->made;
 	if (src->optimizer && !(c->optimizer = mgen__strdup(src->optimizer)))

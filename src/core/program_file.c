@@ -108,8 +108,8 @@ static mgen__jt *metadata_tree(const mgen_program *prog)
 	if (!m ||
 	    mgen__jt_add(m, "dependency_versions", mgen__jt_dup(prog->depver)))
 		goto fail;
-	if (!prog->has_meta)
-		return m;
+	if (!prog->has_meta && prog->foreign)
+		return m; /* a file DSPy wrote round-trips unchanged */
 	g = mgen__jt_new(MGEN__JT_OBJECT, NULL);
 	if (!g || add_str(g, "version", MGEN_VERSION) ||
 	    add_str(g, "optimizer", prog->optimizer) ||
@@ -345,6 +345,7 @@ static int take_metadata(load_ctx *c, mgen_program *prog, const mgen__jt *root)
 		mgen__jt_free(prog->depver);
 		prog->depver = copy;
 	}
+	prog->foreign = !(g && g->type == MGEN__JT_OBJECT);
 	if (g && g->type == MGEN__JT_OBJECT) {
 		const mgen__jt *opt = mgen__jt_get(g, "optimizer");
 
@@ -440,11 +441,24 @@ int mgen_program_load(mgen_program *prog, const char *path,
 	return rc;
 }
 
+/* A dspy.Predict saved by its own save(): its state at the top level. */
+static int read_flat(load_ctx *c, mgen_program *prog, const mgen__jt *root)
+{
+	int rc = mgen_program_add_predictor(prog, "self", NULL, c->err);
+
+	if (rc == 0)
+		rc = take_predictor(c, &prog->preds[0], root, 0);
+	return rc ? rc : take_metadata(c, prog, root);
+}
+
 static int read_all(load_ctx *c, mgen_program *prog, const mgen__jt *root)
 {
+	const mgen__jt *flat = mgen__jt_get(root, "signature");
 	size_t i;
 	int rc;
 
+	if (flat && flat->type == MGEN__JT_OBJECT)
+		return read_flat(c, prog, root);
 	for (i = 0; i < root->n; i++) {
 		const mgen__jt *obj = root->kids[i];
 		const mgen__jt *sig = mgen__jt_get(obj, "signature");

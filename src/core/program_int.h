@@ -30,6 +30,7 @@ struct mgen_program {
 	size_t n, cap;
 	mgen__jt *depver; /* metadata.dependency_versions (an object) */
 	int has_meta;
+	int foreign; /* read from a file without metadata.metagen */
 	char *optimizer;
 	long long est, made;
 };

@@ -224,9 +224,12 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 int mgen__use_optimized(const mgen__run *run, const mgen_table *t);
 
 /* Loads the comment program for the run when the route can use it
- * (route.c); a load error is kept in run->program_error, not returned.
- * Returns 0 or MGEN_ENOMEM. */
-int mgen__load_program(mgen__run *run);
+ * (route.c). A program that does not load is a configuration error
+ * (MGEN_EINVAL in `err`, naming the file and the problem) when the run
+ * must use it (--path optimized, or rollout.optimized names tables);
+ * otherwise the error is kept in run->program_error and logged, and the
+ * legacy path is used. Returns 0, MGEN_EINVAL or MGEN_ENOMEM. */
+int mgen__load_program(mgen__run *run, mgen_err *err);
 
 /* The legacy prompt options a config asks for. */
 void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p);

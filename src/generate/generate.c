@@ -310,8 +310,8 @@ static int open_lm(mgen__run *run, mgen_err *err)
 	if (run->wh) /* tell the LM what the target keeps */
 		run->popts.comment_limits =
 		    mgen_dialect_limits_of(mgen_wh_dialect(run->wh))->prompt;
-	if (rc == 0 && mgen__load_program(run) != 0)
-		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = mgen__load_program(run, err);
 	if (rc == 0) /* rag.index, when its file exists */
 		rc = mgen_rag_open_config(cfg, 0, &run->rag, err);
 	return rc;

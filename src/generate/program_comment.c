@@ -134,30 +134,79 @@ void mgen_comment_program_free(mgen_comment_program *cp)
 	free(cp);
 }
 
+/* Makes cp->sig a ChainOfThought signature when the file has a
+ * reasoning field. */
+static int take_reasoning(mgen_comment_program *cp, const long *map,
+			  size_t n, mgen_err *err)
+{
+	mgen_signature *cot = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n && map[i] != MGEN_PROGRAM_FIELD_REASONING; i++)
+		;
+	if (i == n)
+		return 0;
+	rc = mgen_signature_chain_of_thought(cp->sig, &cot, err);
+	if (rc != 0)
+		return rc;
+	mgen_signature_free(cp->sig);
+	cp->sig = cot;
+	return 0;
+}
+
+/* Overlays the saved fields of predictor `p` onto cp->sig, matched BY
+ * NAME (mgen_program_match_fields). */
+static int overlay_fields(mgen_comment_program *cp, const mgen_program *prog,
+			  size_t p, mgen_err *err)
+{
+	size_t i, n = mgen_program_field_count(prog, p);
+	char **names = calloc(n ? n : 1, sizeof(*names));
+	long *map = NULL;
+	mgen_sig_field f;
+	int rc = names ? 0 : MGEN_ENOMEM;
+
+	if (rc == 0)
+		rc = mgen_program_match_fields(prog, p, cp->sig, &map, err);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (map[i] != MGEN_PROGRAM_FIELD_REASONING)
+			mgen_signature_field(cp->sig, (size_t)map[i], &f);
+		names[i] = mgen__strdup(map[i] == MGEN_PROGRAM_FIELD_REASONING
+						? "reasoning"
+						: f.name);
+		if (names[i] == NULL)
+			rc = MGEN_ENOMEM;
+	}
+	if (rc == 0)
+		rc = take_reasoning(cp, map, n, err);
+	for (i = 0; rc == 0 && i < n; i++) {
+		long k = mgen_signature_find(cp->sig, names[i]);
+
+		rc = mgen_signature_set_field_prefix(
+			cp->sig, (size_t)k, mgen_program_field_prefix(prog, p, i));
+		if (rc == 0)
+			rc = mgen_signature_set_field_desc(
+				cp->sig, (size_t)k,
+				mgen_program_field_description(prog, p, i));
+	}
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	free(map);
+	return rc;
+}
+
 /* Overlays predictor `p` of `prog` (instructions, field texts, demos) onto
  * the default signature. */
 static int overlay(mgen_comment_program *cp, const mgen_program *prog,
 		   size_t p, mgen_err *err)
 {
-	size_t i, n = mgen_program_field_count(prog, p);
-	int rc = 0;
+	size_t i, n;
+	int rc = overlay_fields(cp, prog, p, err);
 
-	if (n != mgen_signature_n_fields(cp->sig))
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "predictor '%s': %zu fields, the comment "
-				    "signature declares %zu",
-				    MGEN_COMMENT_PREDICTOR, n,
-				    mgen_signature_n_fields(cp->sig));
-	rc = mgen_signature_set_instructions(
-		cp->sig, mgen_program_instructions(prog, p));
-	for (i = 0; rc == 0 && i < n; i++) {
-		rc = mgen_signature_set_field_prefix(
-			cp->sig, i, mgen_program_field_prefix(prog, p, i));
-		if (rc == 0)
-			rc = mgen_signature_set_field_desc(
-				cp->sig, i,
-				mgen_program_field_description(prog, p, i));
-	}
+	if (rc == 0)
+		rc = mgen_signature_set_instructions(
+			cp->sig, mgen_program_instructions(prog, p));
 	n = mgen_program_demo_count(prog, p);
 	if (rc == 0 && n > 0) {
 		cp->demos = calloc(n, sizeof(*cp->demos));
@@ -179,17 +228,18 @@ int mgen_comment_program_from(const mgen_program *prog,
 			      mgen_comment_program **out, mgen_err *err)
 {
 	mgen_comment_program *cp = calloc(1, sizeof(*cp));
-	long p = prog ? mgen_program_find(prog, MGEN_COMMENT_PREDICTOR) : -1;
+	long p = -1;
 	int rc;
 
 	*out = NULL;
 	if (cp == NULL)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	rc = mgen_comment_signature(&cp->sig, err);
-	if (rc == 0 && prog != NULL && p < 0)
-		rc = mgen_err_set(err, MGEN_EINVAL,
-				  "the program has no predictor '%s'",
-				  MGEN_COMMENT_PREDICTOR);
+	if (rc == 0 && prog != NULL) {
+		p = mgen_program_pick(prog, MGEN_COMMENT_PREDICTOR, err);
+		if (p < 0)
+			rc = MGEN_EINVAL;
+	}
 	if (rc == 0 && prog != NULL)
 		rc = overlay(cp, prog, (size_t)p, err);
 	if (rc != 0) {
@@ -212,11 +262,14 @@ int mgen_comment_program_load(const char *path, mgen_comment_program **out,
 	int rc;
 
 	*out = NULL;
-	rc = mgen_comment_program_declare(&prog, err);
-	if (rc == 0)
-		rc = mgen_program_load(prog, path, NULL, err);
-	if (rc == 0)
-		rc = mgen_comment_program_from(prog, out, err);
+	rc = mgen_program_read(path, NULL, &prog, err);
+	if (rc == 0) {
+		mgen_err fe = MGEN_ERR_INIT; /* to name the file */
+
+		rc = mgen_comment_program_from(prog, out, &fe);
+		if (rc != 0)
+			mgen_err_set(err, rc, "%s: %s", path, fe.msg);
+	}
 	mgen_program_free(prog);
 	return rc;
 }

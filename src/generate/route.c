@@ -29,7 +29,7 @@ int mgen__use_optimized(const mgen__run *run, const mgen_table *t)
 	return 0;
 }
 
-int mgen__load_program(mgen__run *run)
+int mgen__load_program(mgen__run *run, mgen_err *err)
 {
 	const mgen_config *cfg = run->cfg;
 	const char *file = cfg->prompts_optimized;
@@ -51,13 +51,22 @@ int mgen__load_program(mgen__run *run)
 	else
 		return 0;
 	if (rc == MGEN_ENOMEM)
-		return rc;
-	if (rc != 0) {
-		snprintf(run->program_error, sizeof(run->program_error),
-			 "program did not load: %s", e.msg);
-		mgen__log(run, MGEN_LOG_WARN, "%s; the legacy path is used",
-			  run->program_error);
-	}
+		return mgen_err_set(err, rc, "out of memory");
+	if (rc == 0)
+		return 0;
+	/* a program the run was told to use is a configuration error */
+	if (run->route == MGEN__ROUTE_OPTIMIZED || cfg->rollout_optimized.n)
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "the program for the optimized path "
+				    "(%s) did not load: %s",
+				    run->route == MGEN__ROUTE_OPTIMIZED
+					? "--path optimized"
+					: "rollout.optimized",
+				    e.msg);
+	snprintf(run->program_error, sizeof(run->program_error),
+		 "program did not load: %s", e.msg);
+	mgen__log(run, MGEN_LOG_WARN, "%s; the legacy path is used",
+		  run->program_error);
 	return 0;
 }
 
