@@ -74,20 +74,27 @@ int mgen_comment_program_declare(mgen_program **out, mgen_err *err);
 int mgen_comment_program_new(mgen_comment_program **out, mgen_err *err);
 
 /*
- * The comment program from a saved program file (program.h layout): the
- * file's "comment" predictor overlays the default by mgen_program_load
- * (instructions; prefixes and descriptions BY POSITION, the field count
- * must be 6; api_base & co. in its lm are dropped), and each demo (a JSON
- * object) becomes an mgen_example demo. Returns 0, or mgen_program_load's
- * errors (MGEN_EIO, MGEN_EPARSE, MGEN_EINVAL "PATH: predictor 'comment':
- * file has 5 fields, the signature declares 6", ...) or MGEN_EPARSE for a
- * demo that is not an object.
+ * The comment program from a saved program file in any layout Python
+ * DSPy writes (mgen_program_read): {"comment": {...}}, a dspy.Predict
+ * saved flat, a ChainOfThought under "<name>.predict", or a module with
+ * one predictor under another name (mgen_program_pick). The predictor's
+ * instructions replace the default; its fields are matched to the
+ * signature BY NAME (mgen_program_match_fields: "${name}" placeholder,
+ * DSPy's infer_prefix of the name, position only when unambiguous) and
+ * their prefixes and descriptions overlaid; a reasoning field makes the
+ * signature dspy.ChainOfThought's (the `reasoning` output before
+ * `comments`); each demo (a JSON object) becomes an mgen_example demo;
+ * api_base & co. in its lm are dropped. Returns 0, or MGEN_EIO,
+ * MGEN_EPARSE, MGEN_EINVAL with a message starting "PATH: " and naming the
+ * predictor and the field ("PATH: predictor 'comment': the file has no
+ * field 'context'"), MGEN_ENOMEM.
  */
 int mgen_comment_program_load(const char *path, mgen_comment_program **out,
 			      mgen_err *err);
 
-/* The program built from an already loaded/optimized mgen_program whose
- * predictor "comment" follows the declaration (same errors). */
+/* The program built from an already loaded/optimized mgen_program: its
+ * predictor "comment", else its only predictor, fitted as above (same
+ * errors without the path). */
 int mgen_comment_program_from(const mgen_program *prog,
 			      mgen_comment_program **out, mgen_err *err);
 
