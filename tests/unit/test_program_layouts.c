@@ -73,28 +73,35 @@ static const char meta[] =
 	"\"metadata\": {\"dependency_versions\": {\"python\": \"3.12\", "
 	"\"dspy\": \"3.3.1\", \"cloudpickle\": \"3.1\"}}";
 
-/* Writes a program file: `key` NULL = the flat layout. */
-static char *write_file(const char *key, const int *order, size_t n,
-			const char *extra)
+/* Writes `b`'s text to a new temporary file; releases `b`. */
+static char *temp_file(mgen_buf *b)
 {
 	char path[] = "/tmp/mgen_layout_XXXXXX";
-	mgen_buf b = MGEN_BUF_INIT;
 	int fd = mkstemp(path);
 	FILE *f;
 
 	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(mgen_buf_str(b), f);
+	fclose(f);
+	mgen_buf_release(b);
+	return mgen__strdup(path);
+}
+
+/* Writes a program file: `key` NULL = the flat layout. */
+static char *write_file(const char *key, const int *order, size_t n,
+			const char *extra)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+
 	mgen_buf_puts(&b, "{");
 	if (key)
 		mgen_buf_printf(&b, "\"%s\": {", key);
 	put_state(&b, order, n);
 	mgen_buf_printf(&b, "%s, %s%s}\n", key ? "}" : "", extra ? extra : "",
 			meta);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(mgen_buf_str(&b), f);
-	fclose(f);
-	mgen_buf_release(&b);
-	return mgen__strdup(path);
+	return temp_file(&b);
 }
 
 static const int straight[6] = {0, 1, 2, 3, 4, 5};
@@ -267,13 +274,9 @@ static void test_layouts__misfits_refused_naming_the_field(void **st)
  * "d0", "d1", ...). */
 static char *write_prefixes(const char *const *pre, size_t n)
 {
-	char path[] = "/tmp/mgen_layout_XXXXXX";
 	mgen_buf b = MGEN_BUF_INIT;
-	int fd = mkstemp(path);
-	FILE *fp;
 	size_t i;
 
-	assert_true(fd >= 0);
 	mgen_buf_puts(&b, "{\"comment\": {\"signature\": {\"instructions\": "
 			  "\"I\", \"fields\": [");
 	for (i = 0; i < n; i++)
@@ -281,12 +284,7 @@ static char *write_prefixes(const char *const *pre, size_t n)
 				    "\"d%zu\"}",
 				i ? ", " : "", pre[i], i);
 	mgen_buf_puts(&b, "]}}, \"metadata\": {\"dependency_versions\": {}}}");
-	fp = fdopen(fd, "w");
-	assert_non_null(fp);
-	fputs(mgen_buf_str(&b), fp);
-	fclose(fp);
-	mgen_buf_release(&b);
-	return mgen__strdup(path);
+	return temp_file(&b);
 }
 
 static void test_layouts__unnamed_fields_only_by_unambiguous_position(
