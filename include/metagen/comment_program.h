@@ -127,6 +127,17 @@ int mgen_comment_program_render(const mgen_comment_program *cp,
 				mgen_sig_messages *out, mgen_err *err);
 
 /*
+ * The whole request of one call, as optimize's mgen_predict builds it
+ * (mgen_adapter_request): the messages of mgen_comment_program_render and
+ * *response_format (NULL for the ChatAdapter; the JSONAdapter's
+ * {"type": "json_object"} for this signature; caller frees).
+ */
+int mgen_comment_program_request(const mgen_comment_program *cp,
+				 const mgen_example *inputs, int json_adapter,
+				 mgen_sig_messages *out, char **response_format,
+				 mgen_err *err);
+
+/*
  * Parses an LM answer with the adapter used for the call and returns the
  * `comments` value as JSON object text (*out, caller frees), ready for
  * mgen_answer_parse. Deviation from DSPy: when the adapter cannot parse

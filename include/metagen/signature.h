@@ -365,6 +365,20 @@ int mgen_json_adapter_parse(const mgen_signature *sig, const char *answer,
 int mgen_json_adapter_response_format(const mgen_signature *sig, char **out,
 				      mgen_err *err);
 
+/*
+ * The request of one Predict call, built in one place for every caller
+ * (optimize, evaluate, generate's optimized path): *msgs as
+ * mgen_chat_adapter_render (json 0) or mgen_json_adapter_render (json 1)
+ * gives them, and *response_format NULL for the ChatAdapter, else
+ * mgen_json_adapter_response_format's text (caller frees). On error
+ * *msgs is released and *response_format NULL. Errors as the renderers.
+ */
+int mgen_adapter_request(const mgen_signature *sig,
+			 const mgen_example *const *demos, size_t ndemos,
+			 const mgen_example *inputs, int json,
+			 mgen_sig_messages *msgs, char **response_format,
+			 mgen_err *err);
+
 #ifdef __cplusplus
 }
 #endif

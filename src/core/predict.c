@@ -9,9 +9,6 @@
 
 #include "metagen/optimize.h"
 
-typedef int (*render_fn)(const mgen_signature *, const mgen_example *const *,
-			 size_t, const mgen_example *, mgen_sig_messages *,
-			 mgen_err *);
 typedef int (*parse_fn)(const mgen_signature *, const char *,
 			mgen_example **, mgen_err *);
 
@@ -23,8 +20,6 @@ static int predict_once(mgen_lm *lm, const mgen_signature *sig,
 			mgen_example **outputs, mgen_predict_info *info,
 			int *parse_failed, mgen_err *err)
 {
-	render_fn render = json ? mgen_json_adapter_render
-				: mgen_chat_adapter_render;
 	parse_fn parse = json ? mgen_json_adapter_parse
 			      : mgen_chat_adapter_parse;
 	mgen_sig_messages m = MGEN_SIG_MESSAGES_INIT;
@@ -34,9 +29,8 @@ static int predict_once(mgen_lm *lm, const mgen_signature *sig,
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = render(sig, demos, ndemos, inputs, &m, err);
-	if (rc == 0 && json)
-		rc = mgen_json_adapter_response_format(sig, &rf, err);
+	rc = mgen_adapter_request(sig, demos, ndemos, inputs, json, &m, &rf,
+				  err);
 	if (rc != 0)
 		goto done;
 	call.temperature = o->temperature;

@@ -204,6 +204,13 @@ int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
 	      const char *kind, const char *path, int chunk, int attempt,
 	      const mgen_chat *chat, const char *context_trace,
 	      mgen_lm_response *resp, mgen_err *e);
+/* mgen__ask with a response_format (JSON text, NULL none): the request
+ * mgen_comment_program_request built for the optimized path. */
+int mgen__ask_rf(mgen__run *run, mgen_table *t, const char *fullname,
+		 const char *kind, const char *path, int chunk, int attempt,
+		 const mgen_chat *chat, const char *context_trace,
+		 const char *response_format, mgen_lm_response *resp,
+		 mgen_err *e);
 
 /* Takes what an aligned answer gave (proposals on cs->path); keeps the
  * rest pending; the alignment problem goes to cs->reason. 0 or ENOMEM. */

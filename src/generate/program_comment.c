@@ -378,13 +378,22 @@ int mgen_comment_program_render(const mgen_comment_program *cp,
 				const mgen_example *inputs, int json_adapter,
 				mgen_sig_messages *out, mgen_err *err)
 {
-	const mgen_example *const *demos = mgen_comment_program_demos(cp);
+	char *rf = NULL;
+	int rc = mgen_comment_program_request(cp, inputs, json_adapter, out,
+					      &rf, err);
 
-	if (json_adapter)
-		return mgen_json_adapter_render(cp->sig, demos, cp->ndemos,
-						inputs, out, err);
-	return mgen_chat_adapter_render(cp->sig, demos, cp->ndemos, inputs,
-					out, err);
+	free(rf);
+	return rc;
+}
+
+int mgen_comment_program_request(const mgen_comment_program *cp,
+				 const mgen_example *inputs, int json_adapter,
+				 mgen_sig_messages *out, char **response_format,
+				 mgen_err *err)
+{
+	return mgen_adapter_request(cp->sig, mgen_comment_program_demos(cp),
+				    cp->ndemos, inputs, json_adapter, out,
+				    response_format, err);
 }
 
 int mgen_comment_program_parse(const mgen_comment_program *cp,

@@ -81,11 +81,14 @@ static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
 	mgen_chat chat;
 	mgen_lm_response resp;
 	mgen_err e = MGEN_ERR_INIT;
+	char *rf = NULL;
 	int rc;
 
 	memset(&chat, 0, sizeof(chat));
 	memset(&resp, 0, sizeof(resp));
-	rc = mgen_comment_program_render(run->program, inputs, json, &m, &e);
+	/* the request optimize and evaluate send for the same inputs */
+	rc = mgen_comment_program_request(run->program, inputs, json, &m, &rf,
+					  &e);
 	if (rc != 0) {
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 		*stop = 1;
@@ -93,8 +96,8 @@ static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
 	}
 	chat.msgs = m.msgs;
 	chat.n = m.n;
-	rc = mgen__ask(run, t, fullname, "comment", "optimized", chunk,
-		       attempt, &chat, cs->context_trace, &resp, &e);
+	rc = mgen__ask_rf(run, t, fullname, "comment", "optimized", chunk,
+			  attempt, &chat, cs->context_trace, rf, &resp, &e);
 	if (rc != 0) {
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 		*stop = 1;
@@ -110,12 +113,13 @@ static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
 		snprintf(cs->reason, sizeof(cs->reason),
 			 "answer did not parse: %s", e.msg);
 		/* not for the re-ask, nor for a re-run */
-		mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, NULL, NULL);
+		mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, rf, NULL);
 		rc = 0;
 	}
 done:
 	mgen_lm_response_release(&resp);
 	mgen_sig_messages_release(&m);
+	free(rf);
 	return rc;
 }
 

@@ -217,6 +217,16 @@ int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
 	      const mgen_chat *chat, const char *context_trace,
 	      mgen_lm_response *resp, mgen_err *e)
 {
+	return mgen__ask_rf(run, t, fullname, kind, path, chunk, attempt, chat,
+			    context_trace, NULL, resp, e);
+}
+
+int mgen__ask_rf(mgen__run *run, mgen_table *t, const char *fullname,
+		 const char *kind, const char *path, int chunk, int attempt,
+		 const mgen_chat *chat, const char *context_trace,
+		 const char *response_format, mgen_lm_response *resp,
+		 mgen_err *e)
+{
 	mgen__trace tr;
 	reservation reserved;
 	int rc;
@@ -225,7 +235,8 @@ int mgen__ask(mgen__run *run, mgen_table *t, const char *fullname,
 		mgen_err_set(e, MGEN_ELIMIT, "budget reached");
 		return MGEN_ELIMIT;
 	}
-	rc = mgen_lm_chat(run->lm, chat->msgs, chat->n, NULL, resp, e);
+	rc = mgen_lm_chat(run->lm, chat->msgs, chat->n, response_format, resp,
+			  e);
 	settle_budget(run, &reserved, resp, rc == 0);
 	if (rc != 0 || !resp->cache_hit)
 		t->lm_calls++; /* answers from the cache cost no call */

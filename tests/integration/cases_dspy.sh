@@ -1,0 +1,53 @@
+# cases_dspy.sh - DSPy depth (issue 13): one request path.
+# shellcheck shell=bash
+
+# The JSONAdapter fallback of generate's optimized path sends the request
+# evaluate (mgen_predict, as optimize) sends for the same table: same
+# messages, same response_format ({"type": "json_object"}), captured by
+# the test server. Every ChatAdapter request is answered with garbage, so
+# both fall back.
+case_fallback_request_equals_evaluate_request() {
+	[ -n "${PGPORT:-}" ] || { fail "no PostgreSQL"; return 1; }
+	bash "$ROOT/tests/load_mimic_pg.sh" m3req "$DATA" --comments || return 1
+	cat >"$TMP/req.json" <<'EOF2'
+{"rules": [{"when_all": ["Respond with the corresponding output fields"],
+            "fault": "garbage"}]}
+EOF2
+	start_llm req --script "$TMP/req.json" || return 1
+	local gold=$TMP/req-gold.jsonl prog=$TMP/req-prog.json rc
+	"$BIN" harvest --connection "$(pg_conn m3req)" --scope 'mimiciii.patients' \
+		--out "$gold" >"$TMP/req-harv.out" 2>&1 || { cat "$TMP/req-harv.out" >&2; fail "harvest failed"; return 1; }
+	write_program "$prog" 6
+	"$BIN" evaluate --devset "$gold" --program "$prog" --model m --api-base "$LLM_URL" \
+		--no-cache >"$TMP/req-eval.out" 2>&1 || { cat "$TMP/req-eval.out" >&2; fail "evaluate failed"; return 1; }
+	cp "$LLM_REC" "$TMP/req-eval.rec"
+	: >"$LLM_REC"
+	# the same table without its comments (the gold is not an input)
+	psql -q -At -v ON_ERROR_STOP=1 -d m3req -c "SELECT 'COMMENT ON TABLE mimiciii.patients IS NULL;' UNION ALL
+		SELECT format('COMMENT ON COLUMN mimiciii.patients.%I IS NULL;', attname) FROM pg_attribute
+		WHERE attrelid = 'mimiciii.patients'::regclass AND attnum > 0 AND NOT attisdropped" \
+		| psql -q -v ON_ERROR_STOP=1 -d m3req >/dev/null || { fail "cannot drop the comments"; return 1; }
+	"$BIN" generate --connection "$(pg_conn m3req)" --model m --api-base "$LLM_URL" \
+		--out "$TMP/reqgen" --program "$prog" --path optimized --scope patients \
+		--no-cache --overwrite >"$TMP/req-gen.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/req-gen.out" >&2; fail "generate exit $rc"; return 1; }
+	python3 - "$TMP/req-eval.rec" "$LLM_REC" <<'EOF2' || fail "requests differ"
+import json, sys
+def fallback(path):
+    reqs = [json.loads(l)["body"] for l in open(path) if l.strip()]
+    js = [r for r in reqs if "response_format" in r or
+          "Respond with a JSON object" in r["messages"][-1]["content"]]
+    assert js, "no JSONAdapter request in " + path
+    return js[0]
+ev, gen = fallback(sys.argv[1]), fallback(sys.argv[2])
+assert gen.get("response_format") == {"type": "json_object"}, gen.get("response_format")
+assert ev.get("response_format") == gen.get("response_format")
+for a, b in zip(ev["messages"], gen["messages"]):
+    for x, y in zip(a["content"].split("[[ ## "), b["content"].split("[[ ## ")):
+        if x != y:
+            i = next(k for k in range(min(len(x), len(y))) if x[k] != y[k])
+            print("evaluate: ..." + x[max(0, i - 80):i + 80])
+            print("generate: ..." + y[max(0, i - 80):i + 80])
+assert ev["messages"] == gen["messages"], "messages differ"
+EOF2
+}
