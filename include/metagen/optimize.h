@@ -208,10 +208,9 @@ typedef struct mgen_optimize_options {
 typedef struct mgen_optimize_result {
 	long long lm_calls_estimate; /* = mgen_optimize_estimate() */
 	long long lm_calls_made;     /* <= lm_calls_estimate */
-	double best_score;     /* valset score of the winner (search
-				  optimizers; -1 when not evaluated) */
-	double baseline_score; /* zero-shot valset score (search
-				  optimizers; -1 when not evaluated) */
+	double best_score;     /* valset score of the winner (every
+				  optimizer given a valset; -1 without) */
+	double baseline_score; /* zero-shot valset score (the same) */
 	size_t candidates_evaluated; /* full valset evaluations */
 } mgen_optimize_result;
 
@@ -222,9 +221,11 @@ const char *mgen_optimizer_name(mgen_optimizer kind);
  * The most LM calls mgen_optimize(kind, ..., ntrain, nval, opts) can
  * make; P = 2 per prediction (1 with no_json_fallback), R = max_rounds,
  * C = num_candidate_programs, n = MIPRO's 6/12/18:
- *   LABELED        0
+ *   LABELED        2 * P * nval              (zero-shot and the program
+ *                                             scored on the valset)
  *   BOOTSTRAP      P * ntrain * R            (one teacher run per
- *                                             example and round)
+ *                  + 2 * P * nval             example and round; the
+ *                                             same two scores)
  *   RANDOM_SEARCH  (C + 1) * P * ntrain * R  (seed -1 and seeds 0..C-1
  *                  + (C + 3) * P * nval       bootstrap; every candidate
  *                                             is evaluated)

@@ -444,10 +444,10 @@ long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
 	mgen_mipro_plan m;
 
 	switch (kind) {
-	case MGEN_OPT_LABELED:
-		return 0;
+	case MGEN_OPT_LABELED: /* + zero-shot and the program on the valset */
+		return 2 * p * v;
 	case MGEN_OPT_BOOTSTRAP:
-		return p * t * r;
+		return p * t * r + 2 * p * v;
 	case MGEN_OPT_RANDOM_SEARCH:
 		return (cn + 1) * p * t * r + (cn + 3) * p * v;
 	case MGEN_OPT_MIPRO:

@@ -45,6 +45,25 @@ static int random_search(opt_ctx *c, opt_cand *best,
 	return rc;
 }
 
+/* LabeledFewShot and BootstrapFewShot select nothing on a valset, but
+ * when one is given the compiled program and zero-shot are scored on it,
+ * so every optimizer reports its dev score (2 evaluations). */
+static int score_on_val(opt_ctx *c, const opt_cand *best,
+			mgen_optimize_result *res, mgen_err *err)
+{
+	opt_cand zero;
+	int rc = mgen__opt_demo_candidate(c, -3, &zero, err);
+
+	if (rc == 0)
+		rc = mgen__opt_eval(c, &zero, c->val, c->nval,
+				    &res->baseline_score, err);
+	mgen__opt_cand_release(&zero);
+	if (rc == 0)
+		rc = mgen__opt_eval(c, best, c->val, c->nval, &res->best_score,
+				    err);
+	return rc;
+}
+
 int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 		  const mgen_example *const *trainset, size_t ntrain,
 		  const mgen_example *const *valset, size_t nval,
@@ -114,6 +133,8 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 	default:
 		rc = mgen_err_set(err, MGEN_EINVAL, "optimize: unknown kind");
 	}
+	if (rc == 0 && !search && nval > 0)
+		rc = score_on_val(&c, &best, res, err);
 	res->lm_calls_made = c.made;
 	res->candidates_evaluated = c.full_evals;
 	if (rc == 0)

@@ -702,6 +702,9 @@ out = open(sys.argv[1]).read()
 est = int(re.search(r"at most (\d+) LM calls", out).group(1))
 made = int(re.search(r"(\d+) LM calls made", out).group(1))
 assert 0 < made <= est, (made, est)
+# --devset is honoured by bootstrap too: a real dev score, not -1.00
+dev = re.search(r"dev score (-?[\d.]+) \(zero-shot (-?[\d.]+)\)", out)
+assert dev and float(dev.group(1)) >= 0 and float(dev.group(2)) >= 0, out
 p = json.load(open(sys.argv[2]))
 c = p["comment"]
 assert set(c) == {"traces", "train", "demos", "signature", "lm"}, set(c)

@@ -309,8 +309,13 @@ static mgen_program *compile_and_check(srv *s, mgen_lm *lm,
 	assert_true(res.lm_calls_estimate == est);
 	assert_true(res.lm_calls_made <= est);
 	assert_true(res.lm_calls_made == srv_count(s) - before);
-	printf("# %s: estimate %lld, made %lld\n", mgen_optimizer_name(kind),
-	       est, res.lm_calls_made);
+	printf("# %s: estimate %lld, made %lld; dev %.2f, zero-shot %.2f\n",
+	       mgen_optimizer_name(kind), est, res.lm_calls_made,
+	       res.best_score, res.baseline_score);
+	/* every optimizer given a valset reports both scores on it */
+	if (nd > 0)
+		assert_true(res.best_score > res.baseline_score &&
+			    res.baseline_score >= 0);
 	assert_int_equal(mgen_program_meta(prog, &name, &e2, &m2), 1);
 	assert_string_equal(name, mgen_optimizer_name(kind));
 	assert_true(e2 == est && m2 == res.lm_calls_made);
@@ -594,9 +599,17 @@ static void test_optimize__bad_arguments(void **state)
 			 MGEN_EINVAL);
 	assert_null(p);
 	assert_non_null(strstr(err.msg, "valset"));
-	assert_int_equal(mgen_optimize_estimate(MGEN_OPT_LABELED, 10, 10,
+	/* a valset costs the two scores (zero-shot, program) in every
+	 * optimizer */
+	assert_int_equal(mgen_optimize_estimate(MGEN_OPT_LABELED, 10, 0,
 						NULL),
 			 0);
+	assert_int_equal(mgen_optimize_estimate(MGEN_OPT_LABELED, 10, 10,
+						NULL),
+			 2 * 2 * 10);
+	assert_int_equal(mgen_optimize_estimate(MGEN_OPT_BOOTSTRAP, 10, 5,
+						NULL),
+			 20 + 2 * 2 * 5);
 	assert_int_equal(mgen_optimize_estimate(MGEN_OPT_BOOTSTRAP, 10, 0,
 						NULL),
 			 20);
