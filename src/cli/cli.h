@@ -11,6 +11,7 @@
 
 #include "metagen/config.h"
 #include "metagen/generate.h"
+#include "metagen/optimize.h"
 
 /* Exit codes: every table fine / some tables failed / usage, config,
  * connection or authentication error. */
@@ -88,6 +89,16 @@ int cmd_apply(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_harvest(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
+
+/* Takes `metagen optimize`'s optimizer settings (--seed, --k,
+ * --max-bootstrapped-demos, --max-labeled-demos, --max-rounds,
+ * --metric-threshold, --num-candidate-programs, --auto,
+ * --minibatch-size, --full-eval-every) out of argv[0..*argc) into `o`
+ * (other arguments kept in order, *argc updated, argv[*argc] = NULL).
+ * Returns 0, or EXIT_USAGE after printing the flag and the bad value. */
+int optimize_settings_take(int *argc, char **argv, mgen_optimize_options *o);
+/* Prints the settings with DSPy's defaults (for --help). */
+void optimize_settings_help(void);
 int cmd_evaluate(int argc, char **argv);
 
 #endif

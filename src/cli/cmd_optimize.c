@@ -17,6 +17,7 @@
 /* Options of these two commands that are not config keys. */
 typedef struct train_args {
 	const char *trainset, *devset, *optimizer, *out;
+	mgen_optimize_options opts; /* optimizer settings from the flags */
 	int argc;
 	char **argv; /* argv without them, for cli_parse (owned array) */
 } train_args;
@@ -29,6 +30,7 @@ static int take_args(int argc, char **argv, train_args *ta)
 	int i, k;
 
 	memset(ta, 0, sizeof(*ta));
+	ta->opts = (mgen_optimize_options)MGEN_OPTIMIZE_OPTIONS_INIT;
 	slots[0] = &ta->trainset;
 	slots[1] = &ta->devset;
 	slots[2] = &ta->optimizer;
@@ -50,7 +52,7 @@ static int take_args(int argc, char **argv, train_args *ta)
 		}
 		*slots[k] = argv[++i];
 	}
-	return 0;
+	return optimize_settings_take(&ta->argc, ta->argv, &ta->opts);
 }
 
 static int parse_kind(const char *s, mgen_optimizer *k)
@@ -126,7 +128,7 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 	size_t ntrain = 0, ndev = 0;
 	mgen_signature *sig = NULL;
 	mgen_program *prog = NULL;
-	mgen_optimize_options oo = MGEN_OPTIMIZE_OPTIONS_INIT;
+	mgen_optimize_options oo = ta->opts;
 	mgen_optimize_result res;
 	mgen_err err = MGEN_ERR_INIT;
 	int rc = load_sets(ta, &train, &ntrain, &dev, &ndev);
@@ -212,6 +214,8 @@ int cmd_optimize(int argc, char **argv)
 		       "examples (JSONL from `metagen harvest`) and saves it "
 		       "in DSPy's saved-program layout. Without --devset, 30%% "
 		       "of the tables are held out.\n");
+	if (rc == 0 && a.help)
+		optimize_settings_help();
 	else if (rc == 0 && (ta.trainset == NULL || ta.out == NULL)) {
 		fprintf(stderr, "metagen: optimize needs --trainset and --out\n");
 		rc = EXIT_USAGE;

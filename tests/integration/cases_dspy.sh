@@ -51,3 +51,41 @@ for a, b in zip(ev["messages"], gen["messages"]):
 assert ev["messages"] == gen["messages"], "messages differ"
 EOF2
 }
+
+# optimize's settings reach the optimizer: LabeledFewShot --k/--seed (same
+# seed, same demos), BootstrapFewShot's demo caps; calls made <= the
+# printed bound; a bad value is a usage error naming the flag.
+case_optimize_settings_reach_the_optimizer() {
+	[ -n "${PGPORT:-}" ] || { fail "no PostgreSQL"; return 1; }
+	bash "$ROOT/tests/load_mimic_pg.sh" m3set "$DATA" --comments || return 1
+	start_llm oset || return 1
+	local gold=$TMP/oset-gold.jsonl rc o
+	"$BIN" harvest --connection "$(pg_conn m3set)" --out "$gold" >"$TMP/oset-h.out" 2>&1 \
+		|| { cat "$TMP/oset-h.out" >&2; fail "harvest failed"; return 1; }
+	for o in a b; do
+		"$BIN" optimize --trainset "$gold" --optimizer labeled --k 3 --seed 5 \
+			--out "$TMP/oset-$o.json" --model m --api-base "$LLM_URL" \
+			>"$TMP/oset-$o.out" 2>&1 || { cat "$TMP/oset-$o.out" >&2; fail "labeled exit"; return 1; }
+	done
+	"$BIN" optimize --trainset "$gold" --optimizer bootstrap --max-bootstrapped-demos 1 \
+		--max-labeled-demos 2 --out "$TMP/oset-c.json" --model m --api-base "$LLM_URL" \
+		>"$TMP/oset-c.out" 2>&1 || { cat "$TMP/oset-c.out" >&2; fail "bootstrap exit"; return 1; }
+	python3 - "$TMP" <<'EOF2' || fail "settings not applied"
+import json, re, sys
+t = sys.argv[1]
+demos = lambda o: json.load(open("%s/oset-%s.json" % (t, o)))["comment"]["demos"]
+a, b, c = demos("a"), demos("b"), demos("c")
+assert len(a) == 3 and a == b, (len(a), len(b))
+assert 1 <= len(c) <= 2 and sum(1 for d in c if d.get("augmented")) <= 1, c
+for o in "abc":
+    out = open("%s/oset-%s.out" % (t, o)).read()
+    est = int(re.search(r"at most (\d+) LM calls", out).group(1))
+    made = int(re.search(r"(\d+) LM calls made", out).group(1))
+    assert made <= est, (o, made, est)
+    print("    %s: %d LM calls made, bound %d" % (o, made, est))
+EOF2
+	"$BIN" optimize --trainset "$gold" --out "$TMP/x.json" --model m --api-base "$LLM_URL" \
+		--max-rounds -1 >"$TMP/oset-bad.out" 2>&1; rc=$?
+	[ $rc = 2 ] || fail "bad --max-rounds: exit $rc"
+	grep -q -- "--max-rounds: expected a whole number" "$TMP/oset-bad.out" || fail "no message naming --max-rounds"
+}
