@@ -323,7 +323,10 @@ static int set_profile(mgen_example *ex, const char *profile, mgen_err *err)
 							"column_metadata");
 	if (meta == NULL)
 		meta = cJSON_CreateObject();
-	mtext = meta ? mgen__json_print(meta) : NULL;
+	/* avg_length is a mean (a float): spelled as Python prints it */
+	mtext = meta && mgen__json_py_floats(meta, "avg_length") == 0
+			? mgen__json_print(meta)
+			: NULL;
 	cJSON_Delete(meta);
 	data = mgen__json_print(root);
 	if (data == NULL || mtext == NULL)

@@ -1,10 +1,57 @@
 /*
  * json.c - typed getters over cJSON (see util/json.h).
  */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "metagen/metagen.h"
 #include "util/json.h"
+
+/* Python's repr of the finite float `d` into buf (shortest text that
+ * reads back as d; fixed notation for decimal exponents -4..15, with
+ * ".0" when whole; else %g's exponent form): 4.0, 2.35, 1e-05, 1e+16. */
+static void py_float(double d, char *buf, size_t size)
+{
+	char e[40];
+	int p, x;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(e, sizeof(e), "%.*e", p - 1, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", p - 1, d);
+	x = (int)strtol(strchr(e, 'e') + 1, NULL, 10);
+	if (x < -4 || x >= 16) {
+		snprintf(buf, size, "%.*g", p, d);
+		return;
+	}
+	snprintf(buf, size, "%.*f", p - 1 - x > 0 ? p - 1 - x : 0, d);
+	if (strchr(buf, '.') == NULL)
+		snprintf(buf + strlen(buf), size - strlen(buf), ".0");
+}
+
+int mgen__json_py_floats(cJSON *parent, const char *key)
+{
+	cJSON *child, *v, *raw;
+	char text[40];
+
+	cJSON_ArrayForEach(child, parent) {
+		v = cJSON_GetObjectItemCaseSensitive(child, key);
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+			continue;
+		py_float(v->valuedouble, text, sizeof(text));
+		raw = cJSON_CreateRaw(text);
+		if (raw == NULL ||
+		    !cJSON_ReplaceItemInObjectCaseSensitive(child, key, raw)) {
+			cJSON_Delete(raw);
+			return MGEN_ENOMEM;
+		}
+	}
+	return 0;
+}
 
 const char *mgen__json_str(const cJSON *o, const char *key)
 {

@@ -15,6 +15,13 @@ double mgen__json_num(const cJSON *o, const char *key, double dflt);
 /* Unformatted JSON text of `item`; caller frees; NULL on out of memory. */
 char *mgen__json_print(const cJSON *item);
 
+/* In each object member of `parent`, a finite number member `key` is
+ * re-spelled as Python prints a float (repr: 4.0, 2.5, 1e-05), for
+ * values that are floats in the Python the text is compared with (a
+ * mean; DSPy renders dicts with json.dumps). cJSON alone would write a
+ * whole double as 4. Returns 0 or MGEN_ENOMEM. */
+int mgen__json_py_floats(cJSON *parent, const char *key);
+
 /*
  * Checked builders. cJSON's add functions leave a created item with the
  * caller when the add fails, and most callers ignore the result; these

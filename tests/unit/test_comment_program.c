@@ -112,6 +112,34 @@ static void test_comment_program__inputs_hold_asked_columns_only(void **st)
 	mgen_table_release(&t);
 }
 
+/* avg_length (a mean, a float) is spelled as Python prints a float, as
+ * DSPy renders the same dict: 4.0, 2.5, 0.0; counts stay integers. */
+static void test_comment_program__float_stats_keep_python_spelling(void **st)
+{
+	mgen_table t;
+	mgen_prompt_options o = opts_with(1);
+	mgen_example *ex = NULL;
+	size_t cols[] = {0, 1, 2};
+	char *meta = NULL;
+
+	(void)st;
+	make_table(&t);
+	t.columns[0].avg_length = 4;
+	t.columns[1].avg_length = 2.5;
+	t.columns[2].avg_length = 0;
+	assert_int_equal(mgen_comment_inputs(&t, cols, 3, &o, 5, &ex, NULL), 0);
+	assert_int_equal(mgen_example_get_json(ex, "column_metadata", &meta),
+			 0);
+	assert_non_null(strstr(meta, "\"avg_length\": 4.0"));
+	assert_non_null(strstr(meta, "\"avg_length\": 2.5"));
+	assert_non_null(strstr(meta, "\"avg_length\": 0.0"));
+	assert_non_null(strstr(meta, "\"row_count\": 2,"));
+	assert_null(strstr(meta, "\"row_count\": 2.0"));
+	free(meta);
+	mgen_example_free(ex);
+	mgen_table_release(&t);
+}
+
 static void test_comment_program__no_data_leaves_no_values(void **st)
 {
 	mgen_table t;
@@ -279,6 +307,8 @@ int main(void)
 		cmocka_unit_test(
 			test_comment_program__wrong_field_count_rejected),
 		cmocka_unit_test(test_comment_program__parse_both_adapters),
+		cmocka_unit_test(
+			test_comment_program__float_stats_keep_python_spelling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
