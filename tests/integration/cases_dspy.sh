@@ -89,3 +89,41 @@ EOF2
 	[ $rc = 2 ] || fail "bad --max-rounds: exit $rc"
 	grep -q -- "--max-rounds: expected a whole number" "$TMP/oset-bad.out" || fail "no message naming --max-rounds"
 }
+
+# The JSONAdapter fallback of the optimized path is built by the one
+# request builder from the same inputs as the ChatAdapter call, so it
+# carries the table's retrieved context (the signature's context input)
+# and its trace names the chunks, as the legacy path's request and trace
+# do. Every ChatAdapter request is answered with garbage.
+case_fallback_request_carries_retrieved_context() {
+	local conn out rc idx=$TMP/fbctx.sqlite
+	cat >"$TMP/fbctx.json" <<'EOF2'
+{"rules": [{"when_all": ["Respond with the corresponding output fields"],
+            "fault": "garbage"}]}
+EOF2
+	start_llm fbctx --script "$TMP/fbctx.json" || return 1
+	conn=$(sqlite_copy fbctx); out=$TMP/fbctxout
+	write_program "$TMP/fbctx.prog" 6
+	printf 'term,definition\nexpire_flag,"ZQXW marker: 1 when the patient died"\nunrelated_term,never retrieved NVRX\n' >"$TMP/fbctx.csv"
+	"$BIN" index add "$TMP/fbctx.csv" --rag-index "$idx" >/dev/null || { fail "index add"; return 1; }
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients' --program "$TMP/fbctx.prog" --path optimized \
+		--rag-index "$idx" --no-cache --out "$out" >"$TMP/fbctx.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/fbctx.out" >&2; fail "exit $rc"; return 1; }
+	python3 - "$LLM_REC" "$(run_dir "$out")" <<'PY' || fail "fallback without its context"
+import json, sys
+reqs = [json.loads(l)["body"] for l in open(sys.argv[1]) if l.strip()]
+chat = [r for r in reqs if "response_format" not in r]
+js = [r for r in reqs if r.get("response_format") == {"type": "json_object"}]
+assert chat and js, (len(chat), len(js))
+for r in chat + js:
+    text = "\n".join(m["content"] for m in r["messages"])
+    assert "ZQXW marker" in text and "NVRX" not in text, text[-300:]
+tr = [json.loads(l) for l in open(sys.argv[2] + "/traces.jsonl")]
+opt = [t for t in tr if t["kind"] == "comment" and t["path"] == "optimized"]
+assert len(opt) == len(chat) + len(js), (len(opt), len(chat), len(js))
+for t in opt:
+    ctx = t.get("context")
+    assert ctx and ctx[0]["glossary"] is True, (t["attempt"], ctx)
+PY
+}
