@@ -242,7 +242,7 @@ case_resume_refuses_concurrent() {
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
 		--concurrency 1 --no-cache --resume "$(basename "$run")" >/dev/null 2>"$TMP/conc2.err" &
 	pid2=$!
-	for _ in $(seq 100); do grep -q 'resuming run' "$TMP/conc2.err" && break; sleep 0.1; done
+	for _ in $(seq 100); do grep -qs 'resuming run' "$TMP/conc2.err" && break; sleep 0.1; done
 	grep -q 'resuming run' "$TMP/conc2.err" || fail "the first resume did not start: $(cat "$TMP/conc2.err")"
 	# ...and a second one is refused while it does
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
