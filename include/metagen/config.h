@@ -111,6 +111,11 @@ typedef struct mgen_config {
 	int rag_max_context_tokens; /* rag.max_context_tokens: 400 (words) */
 	int rag_max_file_mb;     /* rag.max_file_mb: 32 (larger files are
 				    refused) */
+	/* conversation memory (include/metagen/memory.h) */
+	char *memory_connection; /* memory.connection: SQLite file; NULL =
+				    <cache_dir>/memory.sqlite */
+	int memory_history_messages; /* memory.history_messages: 20 */
+	int memory_retention_days;   /* memory.retention_days: 0 = keep */
 	/* where the config came from, for messages and the manifest */
 	char *config_path;       /* NULL when no file was read */
 } mgen_config;

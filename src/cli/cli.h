@@ -61,6 +61,10 @@ void cli_put_safe(FILE *f, const char *text);
 void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
 		  size_t total, const mgen_table *table);
 
+/* Unix time `t` (seconds) as "2024-05-01T12:00:00Z" in `out` (n >= 21
+ * bytes), or "-" for 0 or less. */
+void cli_iso_time(long long t, char *out, size_t n);
+
 /* Prints the config keys as flags for --help. */
 void cli_print_flags(void);
 
@@ -100,5 +104,6 @@ int optimize_settings_take(int *argc, char **argv, mgen_optimize_options *o);
 /* Prints the settings with DSPy's defaults (for --help). */
 void optimize_settings_help(void);
 int cmd_evaluate(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
 
 #endif

@@ -25,8 +25,7 @@ static void help(void)
 	       "  --config FILE      YAML config (cache_dir)\n");
 }
 
-/* "2024-05-01T12:00:00Z", or "-" for 0. */
-static void iso(long long t, char *out, size_t n)
+void cli_iso_time(long long t, char *out, size_t n)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -48,8 +47,8 @@ static int show_stats(mgen_cache *c, const char *path)
 		cli_say("%s", err.msg);
 		return EXIT_USAGE;
 	}
-	iso(st.oldest, oldest, sizeof(oldest));
-	iso(st.newest, newest, sizeof(newest));
+	cli_iso_time(st.oldest, oldest, sizeof(oldest));
+	cli_iso_time(st.newest, newest, sizeof(newest));
 	printf("cache: %s\n"
 	       "entries: %lld\n"
 	       "size: %lld bytes of answers, %lld bytes on disk\n"

@@ -42,43 +42,21 @@ static int db_err(mgen_cache *c, const char *what, mgen_err *err)
 			    sqlite3_errmsg(c->db));
 }
 
-/* The folder part of `path` created (mkdir -p). */
-static int make_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int rc;
-
-	if (slash == NULL || slash == path)
-		return 0;
-	dir = mgen__strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		return MGEN_ENOMEM;
-	rc = mgen__mkdirs(dir);
-	free(dir);
-	return rc;
-}
-
 int mgen_cache_open(const char *path, mgen_cache **out, mgen_err *err)
 {
 	mgen_cache *c = NULL;
 	char *msg = NULL;
-	int rc, fd;
+	int rc;
 
 	*out = NULL;
 	if (path == NULL || path[0] == '\0')
 		return mgen_err_set(err, MGEN_EINVAL, "cache: no file name");
-	rc = make_parent(path);
+	/* created owner-only (answers quote sample values); SQLite gives its
+	 * journal and WAL files the database file's mode */
+	rc = mgen__prepare_private_db(path);
 	if (rc != 0)
 		return mgen_err_set(err, rc, "cache: cannot create the folder "
 				    "of '%s'", path);
-	/* created owner-only (answers quote sample values); SQLite gives its
-	 * journal and WAL files the database file's mode */
-	fd = path[0] == ':' || strncmp(path, "file:", 5) == 0
-		 ? -1 /* ":memory:", a URI: not a plain file */
-		 : open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || pthread_mutex_init(&c->mu, NULL) != 0) {
 		free(c);

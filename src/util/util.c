@@ -339,3 +339,26 @@ int mgen__mkdirs(const char *path)
 	free(p);
 	return rc;
 }
+
+int mgen__prepare_private_db(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int rc, fd;
+
+	if (path[0] == ':' || strncmp(path, "file:", 5) == 0)
+		return 0;
+	if (slash != NULL && slash != path) {
+		dir = mgen__strndup(path, (size_t)(slash - path));
+		if (dir == NULL)
+			return MGEN_ENOMEM;
+		rc = mgen__mkdirs(dir);
+		free(dir);
+		if (rc != 0)
+			return rc;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}

@@ -86,4 +86,10 @@ int mgen__read_file(const char *path, char **out, size_t *len);
  * and the cache folder hold sample values). Returns 0 or MGEN_EIO. */
 int mgen__mkdirs(const char *path);
 
+/* Before a SQLite store is opened at `path`: its folders made (0700) and
+ * the file created owner-only (0600) when missing, so SQLite's journal
+ * and WAL files get that mode too. ":memory:" and "file:" URIs are left
+ * alone. Returns 0, MGEN_ENOMEM or MGEN_EIO (folders not created). */
+int mgen__prepare_private_db(const char *path);
+
 #endif
