@@ -15,7 +15,7 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3 libcrypto libxml-2.0
+PKGS    := libcurl libcjson odbc yaml-0.1 sqlite3 libcrypto libxml-2.0 libmicrohttpd
 # deferred (=), not immediate (:=): `make deps demo` on a fresh machine
 # installs the packages before the first compile asks pkg-config
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -61,7 +61,7 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang libxml2-dev \
 	libclang-rt-14-dev man-db g++ sqlite3 mariadb-server mariadb-client \
-	odbc-mariadb curl jq $(NODE_PKGS)
+	odbc-mariadb libmicrohttpd-dev curl jq $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench bench-rag deps \

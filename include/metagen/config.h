@@ -116,6 +116,15 @@ typedef struct mgen_config {
 				    <cache_dir>/memory.sqlite */
 	int memory_history_messages; /* memory.history_messages: 20 */
 	int memory_retention_days;   /* memory.retention_days: 0 = keep */
+	/* metagen serve (include/metagen/serve.h) */
+	char *serve_host;        /* serve.host: "127.0.0.1" */
+	int serve_port;          /* serve.port: 8080 */
+	char *serve_token;       /* serve.token: SECRET, never printed */
+	char *serve_token_file;  /* serve.token_file */
+	int serve_max_body_bytes; /* serve.max_body_bytes: 1048576 */
+	int serve_max_inflight;  /* serve.max_inflight: 64 */
+	int serve_timeout_seconds; /* serve.timeout_seconds: 30 */
+	char *serve_trace;       /* serve.trace: JSONL trace file; NULL = none */
 	/* where the config came from, for messages and the manifest */
 	char *config_path;       /* NULL when no file was read */
 } mgen_config;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "metagen/buf.h"
 #include "metagen/config.h"
 #include "metagen/generate.h"
 #include "metagen/optimize.h"
@@ -65,6 +66,10 @@ void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
  * bytes), or "-" for 0 or less. */
 void cli_iso_time(long long t, char *out, size_t n);
 
+/* The memory store of `cfg` in `out`: memory.connection, else
+ * <cache_dir>/memory.sqlite. Returns 0, or -1 when out of memory. */
+int cli_memory_path(const mgen_config *cfg, mgen_buf *out);
+
 /* Prints the config keys as flags for --help. */
 void cli_print_flags(void);
 
@@ -105,5 +110,6 @@ int optimize_settings_take(int *argc, char **argv, mgen_optimize_options *o);
 void optimize_settings_help(void);
 int cmd_evaluate(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -134,6 +134,17 @@ fail:
 	return EXIT_USAGE;
 }
 
+int cli_memory_path(const mgen_config *cfg, mgen_buf *out)
+{
+	if (cfg->memory_connection && cfg->memory_connection[0])
+		mgen_buf_puts(out, cfg->memory_connection);
+	else
+		mgen_buf_printf(out, "%s/memory.sqlite",
+				cfg->cache_dir && cfg->cache_dir[0]
+					? cfg->cache_dir : ".metagen");
+	return mgen_buf_error(out) ? -1 : 0;
+}
+
 static int run(cli_args *a)
 {
 	const char *what = a->positional[0];
@@ -151,13 +162,7 @@ static int run(cli_args *a)
 				"ID or prune\n");
 		return EXIT_USAGE;
 	}
-	if (a->cfg.memory_connection && a->cfg.memory_connection[0])
-		mgen_buf_puts(&path, a->cfg.memory_connection);
-	else
-		mgen_buf_printf(&path, "%s/memory.sqlite",
-				a->cfg.cache_dir && a->cfg.cache_dir[0]
-					? a->cfg.cache_dir : ".metagen");
-	if (mgen_buf_error(&path)) {
+	if (cli_memory_path(&a->cfg, &path) != 0) {
 		rc = EXIT_USAGE;
 		fprintf(stderr, "metagen: out of memory\n");
 	} else if (access(mgen_buf_str(&path), F_OK) != 0 &&

@@ -28,6 +28,8 @@ static const command commands[] = {
 	 "add documents to the retrieval index, remove them, or show stats"},
 	{"search", cmd_search,
 	 "search the retrieval index (or --eval on a BEIR set)"},
+	{"serve", cmd_serve,
+	 "serve health, version and metrics over HTTP (more to come)"},
 	{"sessions", cmd_sessions,
 	 "list, show, delete or prune the conversation memory's sessions"},
 	{"cache", cmd_cache, "show (stats) or empty (clear) the LM answer cache"},

@@ -49,3 +49,91 @@ PY
 	grep -q 'Sekr1tPw' "$TMP/s3.out" && fail "password printed"
 	return 0
 }
+
+# start_serve NAME [flags...]: `metagen serve` on a free port; sets
+# SERVE_PID and SERVE_URL. The token (when any) comes from the caller's
+# environment or flags.
+start_serve() {
+	local name=$1; shift
+	rm -f "$TMP/$name.port"
+	"$BIN" serve --serve-port 0 --port-file "$TMP/$name.port" --cache-dir "$TMP/$name.c" \
+		--serve-trace "$TMP/$name.trace.jsonl" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	SERVE_PID=$!
+	for _ in $(seq 100); do [ -s "$TMP/$name.port" ] && break; sleep 0.05; done
+	[ -s "$TMP/$name.port" ] || { cat "$TMP/$name.err" >&2; fail "serve did not start"; return 1; }
+	SERVE_URL="http://127.0.0.1:$(cat "$TMP/$name.port")"
+}
+
+# stop_serve: SIGTERM, exit 0 within 5 s.
+stop_serve() {
+	local rc
+	kill -TERM "$SERVE_PID"
+	for _ in $(seq 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$SERVE_PID" 2>/dev/null && { kill -KILL "$SERVE_PID"; fail "serve ignored SIGTERM"; }
+	wait "$SERVE_PID"; rc=$?
+	[ $rc = 0 ] || fail "serve exit $rc after SIGTERM"
+}
+
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+# Routes, the request id, the 413 limit, metrics and the trace, without
+# a token on loopback.
+case_serve_routes_limits_metrics() {
+	command -v curl >/dev/null || { fail "curl missing"; return 1; }
+	start_serve sr --serve-max-body-bytes 1000 || return 1
+	[ "$(curl -s "$SERVE_URL/ping")" = pong ] || fail "ping"
+	curl -s "$SERVE_URL/version" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["name"]=="metagen" and d["version"][0].isdigit(), d' || fail "version"
+	curl -s "$SERVE_URL/health" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d=={"status":"ok","memory":"ok"}, d' || fail "health"
+	[ "$(code "$SERVE_URL/nope")" = 404 ] || fail "unknown route not 404"
+	[ "$(code -X POST -d x "$SERVE_URL/version")" = 405 ] || fail "POST /version not 405"
+	[ "$(code -X POST --data-binary @<(head -c 5000 /dev/zero) "$SERVE_URL/version")" = 413 ] || fail "5000-byte body not 413"
+	[ "$(code -X POST --data-binary @<(head -c 900 /dev/zero) "$SERVE_URL/version")" = 405 ] || fail "900-byte body refused as too large"
+	curl -s -D - -o /dev/null -H 'X-Request-Id: abc-123_X' "$SERVE_URL/ping" | tr -d '\r' | grep -qx 'X-Request-Id: abc-123_X' || fail "request id not echoed"
+	curl -s -D - -o /dev/null -H 'X-Request-Id: a"b{}' "$SERVE_URL/ping" | tr -d '\r' | grep -E '^X-Request-Id: ' | grep -q '[{"]' && fail "hostile request id echoed"
+	curl -s "$SERVE_URL/metrics" >"$TMP/sr.metrics" || fail "metrics"
+	grep -qx 'metagen_http_requests_total{route="/ping",status="200"} 3' "$TMP/sr.metrics" || fail "ping count: $(grep ping "$TMP/sr.metrics" | head -3)"
+	grep -qx 'metagen_http_requests_total{route="/version",status="413"} 1' "$TMP/sr.metrics" || fail "413 not counted"
+	grep -qx 'metagen_http_requests_total{route="other",status="404"} 1' "$TMP/sr.metrics" || fail "404 not counted"
+	grep -qx 'metagen_http_request_duration_seconds_count{route="/ping"} 3' "$TMP/sr.metrics" || fail "histogram count"
+	grep -q '^# TYPE metagen_http_request_duration_seconds histogram' "$TMP/sr.metrics" || fail "histogram type"
+	stop_serve
+	python3 - "$TMP/sr.trace.jsonl" <<'PY' || fail "trace"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 10, len(rows)
+assert any(r["request_id"] == "abc-123_X" for r in rows)
+assert {r["status"] for r in rows} >= {200, 404, 405, 413}, rows
+PY
+}
+
+# Bearer auth: from METAGEN_SERVE_TOKEN, from serve.token_file; wrong,
+# missing, prefix and longer tokens get 401; /ping stays open; the
+# token is in no output or trace; a non-loopback host without a token
+# is refused before listening.
+case_serve_auth() {
+	local tok=Tok-8fQ2xZ19pLm
+	command -v curl >/dev/null || { fail "curl missing"; return 1; }
+	METAGEN_SERVE_TOKEN=$tok start_serve sa || return 1
+	[ "$(code "$SERVE_URL/version")" = 401 ] || fail "no token not 401"
+	[ "$(code -H "Authorization: Bearer wrong" "$SERVE_URL/version")" = 401 ] || fail "wrong token"
+	[ "$(code -H "Authorization: Bearer ${tok%?}" "$SERVE_URL/version")" = 401 ] || fail "prefix token"
+	[ "$(code -H "Authorization: Bearer ${tok}x" "$SERVE_URL/version")" = 401 ] || fail "longer token"
+	[ "$(code -H "Authorization: Basic $tok" "$SERVE_URL/version")" = 401 ] || fail "basic scheme"
+	[ "$(code -H "Authorization: Bearer $tok" "$SERVE_URL/version")" = 200 ] || fail "right token"
+	[ "$(code -H "Authorization: Bearer $tok" "$SERVE_URL/metrics")" = 200 ] || fail "metrics with token"
+	[ "$(code "$SERVE_URL/metrics")" = 401 ] || fail "metrics without token"
+	[ "$(code "$SERVE_URL/ping")" = 200 ] || fail "ping needs no token"
+	stop_serve
+	grep -rlF "$tok" "$TMP"/sa.* && fail "token in output or trace"
+	printf '%s\n' "$tok" > "$TMP/tokfile"
+	start_serve sb --serve-token-file "$TMP/tokfile" || return 1
+	[ "$(code -H "Authorization: Bearer $tok" "$SERVE_URL/health")" = 200 ] || fail "token file"
+	[ "$(code "$SERVE_URL/health")" = 401 ] || fail "token file: no token"
+	stop_serve
+	"$BIN" serve --serve-host 0.0.0.0 --serve-port 0 >/dev/null 2>"$TMP/sc.err"; [ $? = 2 ] || fail "0.0.0.0 without token started"
+	grep -q 'without a token' "$TMP/sc.err" || fail "refusal reason: $(cat "$TMP/sc.err")"
+	"$BIN" serve --serve-host 'not-an-ip' --serve-port 0 >/dev/null 2>&1; [ $? = 2 ] || fail "bad host"
+	: > "$TMP/empty"
+	"$BIN" serve --serve-token-file "$TMP/empty" --serve-port 0 >/dev/null 2>&1; [ $? = 2 ] || fail "empty token file"
+	return 0
+}

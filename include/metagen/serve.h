@@ -1,0 +1,67 @@
+/*
+ * serve.h - `metagen serve`: the HTTP server (libmicrohttpd) in front of
+ * metagen's programs. Routes so far: GET /ping (no auth), GET /health
+ * (the memory store checked; JSON), GET /version, GET /metrics
+ * (Prometheus text format 0.0.4: requests by route and status, latency
+ * histograms by route, requests in flight). POST /invocations and the
+ * agent routes are not served yet (404).
+ *
+ * Every response carries X-Request-Id (the client's when it is 1-64
+ * characters of A-Z a-z 0-9 _ -, else a new one); every request is
+ * traced as one JSON line (request id, method, route, status, ms) to
+ * opts->trace_path when set. Neither holds a header value, a query
+ * string or a body, so no token reaches a log.
+ */
+#ifndef METAGEN_SERVE_H
+#define METAGEN_SERVE_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "metagen.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Server settings; strings borrowed for the duration of the call. */
+typedef struct mgen_serve_options {
+	const char *host;   /* IPv4 address to bind ("127.0.0.1") */
+	int port;           /* TCP port; 0 = any free port */
+	const char *token;  /* bearer token; NULL/"" = no auth (loopback
+			       only: a non-loopback host without a token is
+			       refused) */
+	const char *memory_path; /* memory store for /health; NULL = none */
+	size_t max_body_bytes;   /* larger bodies get 413 */
+	int timeout_seconds;     /* idle connection timeout */
+	int max_inflight;        /* requests at once; more get 503 with
+				    Retry-After */
+	const char *trace_path;  /* JSONL trace file (appended, 0600);
+				    NULL = none */
+	const char *port_file;   /* when set, the bound port is written there
+				    once listening (for tests and scripts) */
+} mgen_serve_options;
+
+/*
+ * Listens on opts->host:opts->port and serves until *stop becomes
+ * non-zero (a SIGTERM/SIGINT handler sets it), then stops accepting,
+ * waits up to 30 s for the requests in flight to finish, and returns 0.
+ * A bad host, a refused bind or a missing token on a non-loopback host is
+ * MGEN_EINVAL / MGEN_EIO with the reason in `err`, before anything is
+ * served.
+ */
+int mgen_serve_run(const mgen_serve_options *opts,
+		   volatile sig_atomic_t *stop, mgen_err *err);
+
+/*
+ * 1 when `given` equals `expected`: both are hashed (SHA-256) and the
+ * digests compared without an early exit, so the time does not depend on
+ * where they differ or on the expected length. NULL is never equal.
+ */
+int mgen_serve_token_equal(const char *given, const char *expected);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * cmd_serve.c - `metagen serve`: the HTTP server (include/metagen/serve.h)
+ * with the settings of the serve.* keys; SIGTERM or SIGINT drains the
+ * requests in flight and exits 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "metagen/buf.h"
+#include "metagen/serve.h"
+#include "util/util.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void help(void)
+{
+	printf("usage: metagen serve [options]\n\n"
+	       "Serves GET /ping, /health, /version and /metrics over HTTP "
+	       "(default\n127.0.0.1:8080). With a token set, every route but "
+	       "/ping needs\n'Authorization: Bearer TOKEN'; a non-loopback "
+	       "host needs a token.\nSIGTERM drains the requests in flight, "
+	       "then exits.\n\noptions:\n"
+	       "  --serve-host ADDR        IPv4 address (127.0.0.1)\n"
+	       "  --serve-port N           TCP port (8080; 0 = any)\n"
+	       "  --serve-token-file FILE  file holding the token "
+	       "(or METAGEN_SERVE_TOKEN)\n"
+	       "  --serve-trace FILE       JSONL trace, one span per request\n"
+	       "  --port-file FILE         write the bound port there\n"
+	       "  --config FILE            YAML config (serve.*)\n");
+}
+
+/* The token: serve.token (flag, env METAGEN_SERVE_TOKEN, file), else the
+ * first line of serve.token_file. *owned is what to free. */
+static int token_of(const mgen_config *cfg, char **owned, const char **tok)
+{
+	size_t len = 0;
+
+	*owned = NULL;
+	*tok = cfg->serve_token;
+	if ((*tok && (*tok)[0]) || cfg->serve_token_file == NULL ||
+	    cfg->serve_token_file[0] == '\0')
+		return 0;
+	if (mgen__read_file(cfg->serve_token_file, owned, &len) != 0) {
+		fprintf(stderr, "metagen: serve.token_file: cannot read '%s'\n",
+			cfg->serve_token_file);
+		return EXIT_USAGE;
+	}
+	(*owned)[strcspn(*owned, "\r\n")] = '\0';
+	if ((*owned)[0] == '\0') {
+		fprintf(stderr, "metagen: serve.token_file: '%s' is empty\n",
+			cfg->serve_token_file);
+		return EXIT_USAGE;
+	}
+	*tok = *owned;
+	return 0;
+}
+
+static int run(cli_args *a, const char *port_file)
+{
+	mgen_serve_options o;
+	mgen_buf mem = MGEN_BUF_INIT;
+	mgen_err err = MGEN_ERR_INIT;
+	struct sigaction sa;
+	char *owned = NULL;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = token_of(&a->cfg, &owned, &o.token);
+	if (rc != 0)
+		return rc;
+	o.host = a->cfg.serve_host;
+	o.port = a->cfg.serve_port;
+	o.memory_path = cli_memory_path(&a->cfg, &mem) != 0
+				? NULL : mgen_buf_str(&mem);
+	o.max_body_bytes = (size_t)a->cfg.serve_max_body_bytes;
+	o.timeout_seconds = a->cfg.serve_timeout_seconds;
+	o.max_inflight = a->cfg.serve_max_inflight;
+	o.trace_path = a->cfg.serve_trace;
+	o.port_file = port_file;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (mgen_serve_run(&o, &stop_flag, &err) != 0) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		rc = EXIT_USAGE;
+	}
+	free(owned);
+	mgen_buf_release(&mem);
+	return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	cli_args args;
+	const char *port_file = NULL;
+	int i, rc;
+
+	/* --port-file is the command's own flag, not a config key */
+	for (i = 2; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--port-file") == 0) {
+			port_file = argv[i + 1];
+			memmove(&argv[i], &argv[i + 2],
+				(size_t)(argc - i - 2) * sizeof(*argv));
+			argc -= 2;
+			break;
+		}
+	rc = cli_parse(argc, argv, 2, &args);
+	if (rc == 0 && args.help)
+		help();
+	else if (rc == 0 && args.npositional != 0) {
+		fprintf(stderr, "metagen: serve takes no arguments\n");
+		rc = EXIT_USAGE;
+	} else if (rc == 0)
+		rc = run(&args, port_file);
+	cli_args_release(&args);
+	return rc;
+}

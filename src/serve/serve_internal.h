@@ -1,0 +1,41 @@
+/*
+ * serve_internal.h - what the server's files share: the route table
+ * index, the metrics (metrics.c) and the trace writer.
+ */
+#ifndef METAGEN_SERVE_INTERNAL_H
+#define METAGEN_SERVE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "metagen/buf.h"
+
+/* Routes counted in /metrics; anything else is "other". */
+enum { R_PING, R_HEALTH, R_VERSION, R_METRICS, R_OTHER, R_COUNT };
+#define SERVE_BUCKETS 10
+#define SERVE_STATUSES 8 /* distinct statuses kept per route */
+
+typedef struct serve_metrics {
+	pthread_mutex_t mu;
+	struct {
+		int status[SERVE_STATUSES];
+		long long count[SERVE_STATUSES];
+		long long bucket[SERVE_BUCKETS]; /* cumulative at render */
+		long long n;
+		double sum_s;
+	} route[R_COUNT];
+	long long inflight;
+	FILE *trace;
+} serve_metrics;
+
+/* The route's name ("/ping", ..., "other"). */
+const char *mgen__serve_route_name(int route);
+
+/* Counts one finished request and writes its trace line. */
+void mgen__serve_record(serve_metrics *m, int route, const char *method,
+			int status, double seconds, const char *request_id);
+
+/* The Prometheus text exposition of `m` appended to `out`. */
+int mgen__serve_metrics_text(serve_metrics *m, mgen_buf *out);
+
+#endif
