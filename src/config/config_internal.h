@@ -1,7 +1,8 @@
 /*
  * config_internal.h - the key table shared by the config module's files
- * (config.c: table, set, env; config_json.c: JSON and masking;
- * config_yaml.c: the YAML loader). Internal: not part of the public API.
+ * (config_keys.c: the table; config.c: lookup and set; config_env.c: the
+ * environment; config_json.c: JSON and masking; config_yaml.c: the YAML
+ * loader). Internal: not part of the public API.
  */
 #ifndef METAGEN_CONFIG_INTERNAL_H
 #define METAGEN_CONFIG_INTERNAL_H
@@ -26,8 +27,8 @@ typedef enum mgen__ctype {
 #define MGEN__CF_SECRET 1u  /* value printed as "***" (api_key) */
 #define MGEN__CF_CONNSTR 2u /* masked by mgen_config_mask_connection */
 
-/* One row of the key table (see the comment above the table in config.c
- * for how to add a key). */
+/* One row of the key table (see the comment above the table in
+ * config_keys.c for how to add a key). */
 typedef struct mgen__config_spec {
 	const char *key; /* canonical dotted name: "prompts.dir" */
 	mgen__ctype type;
