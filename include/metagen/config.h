@@ -240,6 +240,18 @@ char *mgen_config_mask_connection(const char *conn);
 int mgen_config_read_api_key(const mgen_config *cfg, char **out,
 			     mgen_err *err);
 
+/*
+ * The bearer token of metagen serve, by the same rules as
+ * mgen_config_read_api_key: serve.token when set (flag, config or
+ * METAGEN_SERVE_TOKEN), else the first line of the file serve.token_file
+ * names, else none (*out NULL: no token). *out is malloc'd; the caller
+ * zeroes and frees it. Returns 0, MGEN_ENOMEM, or MGEN_ECONFIG naming
+ * serve.token_file when the file cannot be read, is empty, or holds
+ * more than one line or a NUL.
+ */
+int mgen_config_read_serve_token(const mgen_config *cfg, char **out,
+				 mgen_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,6 @@
 #include "cli.h"
 #include "metagen/buf.h"
 #include "metagen/serve.h"
-#include "util/util.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -38,45 +37,21 @@ static void help(void)
 	       "  --config FILE            YAML config (serve.*)\n");
 }
 
-/* The token: serve.token (flag, env METAGEN_SERVE_TOKEN, file), else the
- * first line of serve.token_file. *owned is what to free. */
-static int token_of(const mgen_config *cfg, char **owned, const char **tok)
-{
-	size_t len = 0;
-
-	*owned = NULL;
-	*tok = cfg->serve_token;
-	if ((*tok && (*tok)[0]) || cfg->serve_token_file == NULL ||
-	    cfg->serve_token_file[0] == '\0')
-		return 0;
-	if (mgen__read_file(cfg->serve_token_file, owned, &len) != 0) {
-		fprintf(stderr, "metagen: serve.token_file: cannot read '%s'\n",
-			cfg->serve_token_file);
-		return EXIT_USAGE;
-	}
-	(*owned)[strcspn(*owned, "\r\n")] = '\0';
-	if ((*owned)[0] == '\0') {
-		fprintf(stderr, "metagen: serve.token_file: '%s' is empty\n",
-			cfg->serve_token_file);
-		return EXIT_USAGE;
-	}
-	*tok = *owned;
-	return 0;
-}
-
 static int run(cli_args *a, const char *port_file)
 {
 	mgen_serve_options o;
 	mgen_buf mem = MGEN_BUF_INIT;
 	mgen_err err = MGEN_ERR_INIT;
 	struct sigaction sa;
-	char *owned = NULL;
-	int rc;
+	char *token = NULL;
+	int rc = 0;
 
 	memset(&o, 0, sizeof(o));
-	rc = token_of(&a->cfg, &owned, &o.token);
-	if (rc != 0)
-		return rc;
+	if (mgen_config_read_serve_token(&a->cfg, &token, &err) != 0) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	o.token = token;
 	o.host = a->cfg.serve_host;
 	o.port = a->cfg.serve_port;
 	o.memory_path = cli_memory_path(&a->cfg, &mem) != 0
@@ -95,7 +70,10 @@ static int run(cli_args *a, const char *port_file)
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		rc = EXIT_USAGE;
 	}
-	free(owned);
+	if (token != NULL) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
 	mgen_buf_release(&mem);
 	return rc;
 }

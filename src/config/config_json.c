@@ -121,9 +121,11 @@ done:
 	return text;
 }
 
-/* The key in file `path`: its first line, without the line end; a
- * second line, a NUL or nothing at all is refused. */
-static int key_from_file(const char *path, char **out, mgen_err *err)
+/* The secret in file `path` (named by the key `what` in messages): its
+ * first line, without the line end; a second line, a NUL or nothing at
+ * all is refused. */
+static int secret_from_file(const char *what, const char *path, char **out,
+			    mgen_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -133,7 +135,7 @@ static int key_from_file(const char *path, char **out, mgen_err *err)
 		return mgen_err_set(err, rc, "out of memory");
 	if (rc != 0)
 		return mgen_err_set(err, MGEN_ECONFIG,
-				    "api_key_file '%s': cannot read it", path);
+				    "%s '%s': cannot read it", what, path);
 	if (len > 0 && text[len - 1] == '\n')
 		text[--len] = '\0';
 	if (len > 0 && text[len - 1] == '\r')
@@ -142,25 +144,40 @@ static int key_from_file(const char *path, char **out, mgen_err *err)
 		memset(text, 0, len);
 		free(text);
 		return mgen_err_set(err, MGEN_ECONFIG,
-				    "api_key_file '%s': %s", path,
+				    "%s '%s': %s", what, path,
 				    len == 0 ? "the file is empty"
-					     : "the key must be one line "
+					     : "the secret must be one line "
 					       "without NUL, CR or LF");
 	}
 	*out = text;
 	return 0;
 }
 
-int mgen_config_read_api_key(const mgen_config *cfg, char **out,
-			     mgen_err *err)
+/* `value` when set, else the secret in `file` (key `what`), else none. */
+static int read_secret(const char *value, const char *what,
+		       const char *file, char **out, mgen_err *err)
 {
 	*out = NULL;
-	if (cfg->api_key && cfg->api_key[0]) {
-		*out = mgen__strdup(cfg->api_key);
+	if (value && value[0]) {
+		*out = mgen__strdup(value);
 		return *out ? 0 : mgen_err_set(err, MGEN_ENOMEM,
 					       "out of memory");
 	}
-	if (cfg->api_key_file && cfg->api_key_file[0])
-		return key_from_file(cfg->api_key_file, out, err);
+	if (file && file[0])
+		return secret_from_file(what, file, out, err);
 	return 0;
+}
+
+int mgen_config_read_api_key(const mgen_config *cfg, char **out,
+			     mgen_err *err)
+{
+	return read_secret(cfg->api_key, "api_key_file", cfg->api_key_file,
+			   out, err);
+}
+
+int mgen_config_read_serve_token(const mgen_config *cfg, char **out,
+				 mgen_err *err)
+{
+	return read_secret(cfg->serve_token, "serve.token_file",
+			   cfg->serve_token_file, out, err);
 }

@@ -135,5 +135,11 @@ case_serve_auth() {
 	"$BIN" serve --serve-host 'not-an-ip' --serve-port 0 >/dev/null 2>&1; [ $? = 2 ] || fail "bad host"
 	: > "$TMP/empty"
 	"$BIN" serve --serve-token-file "$TMP/empty" --serve-port 0 >/dev/null 2>&1; [ $? = 2 ] || fail "empty token file"
+	# a second line is refused (the API key's rules), naming the key, not the token
+	printf '%s\nsecond-line\n' "$tok" > "$TMP/tok2"
+	timeout 20 "$BIN" serve --serve-token-file "$TMP/tok2" --serve-port 0 >"$TMP/sd.out" 2>"$TMP/sd.err"; [ $? = 2 ] || fail "two-line token file started"
+	grep -q 'serve.token_file' "$TMP/sd.err" || fail "two-line token file not named: $(cat "$TMP/sd.err")"
+	grep -qF -e "$tok" -e second-line "$TMP/sd.out" "$TMP/sd.err" && fail "token file's content printed"
+	timeout 20 "$BIN" serve --serve-token-file "$TMP/no-such-file" --serve-port 0 >/dev/null 2>&1; [ $? = 2 ] || fail "missing token file"
 	return 0
 }
