@@ -230,6 +230,18 @@ char *mgen_config_to_json(const mgen_config *cfg);
 char *mgen_config_mask_connection(const char *conn);
 
 /*
+ * 1 when catalog.schema.table matches some `scope` pattern of `cfg` (or
+ * there are none) and no `exclude` pattern; else 0. A pattern matches
+ * when it globs "catalog.schema.table" or a dot-suffix of it
+ * ("schema.table", "table"; NULL or empty parts left out), ASCII
+ * case-insensitively, with "*", "?" and "[set]" as in fnmatch(3) without
+ * FNM_PATHNAME ("*" also crosses dots). Pure: no I/O, no allocation
+ * beyond a temporary name.
+ */
+int mgen_config_in_scope(const mgen_config *cfg, const char *catalog,
+			 const char *schema, const char *table);
+
+/*
  * The API key the settings give: api_key when set, else the first line
  * of the file api_key_file names (a trailing "\n" or "\r\n" dropped),
  * else none (*out NULL: the LM client then reads METAGEN_API_KEY or the

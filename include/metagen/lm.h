@@ -109,6 +109,23 @@ typedef struct mgen_lm_response {
  */
 int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err);
 
+struct mgen_config;
+
+/*
+ * An LM client for a config (include/metagen/config.h): model, api_base,
+ * the API key (mgen_config_read_api_key: api_key, else api_key_file,
+ * else the environment as mgen_lm_new reads it), temperature,
+ * max_tokens, timeout_seconds (per attempt, converted to ms),
+ * max_retries, requests/tokens per minute, and, when cfg->cache, the
+ * answer cache at <cache_dir>/cache.sqlite (cache_dir NULL or "":
+ * ".metagen"). `log`/`log_ud` receive the client's log lines (may be
+ * NULL). The key is zeroed and freed before returning. Returns 0 with
+ * *out set (free with mgen_lm_free), or MGEN_ECONFIG / MGEN_ENOMEM /
+ * mgen_lm_new's error with the message in `err` (*out NULL).
+ */
+int mgen_lm_new_from_config(const struct mgen_config *cfg, mgen_log_fn log,
+			    void *log_ud, mgen_lm **out, mgen_err *err);
+
 /* Frees the client. NULL is harmless. */
 void mgen_lm_free(mgen_lm *lm);
 

@@ -99,6 +99,16 @@ typedef struct mgen_prompt_options {
 
 #define MGEN_PROMPT_OPTIONS_VERSION 1
 
+struct mgen_config;
+
+/* Fills `*p` (zeroed first, version set) with the legacy prompt options a
+ * config asks for: comment style, allow_data / allow_data_in_comments,
+ * add_metadata, include_existing_table_comment, min/max fields,
+ * abbreviations (borrowed: p->abbreviations points into `cfg`, which must
+ * outlive `*p`), the per-cell word limit and max_prompt_length. Pure. */
+void mgen_prompt_options_from_config(const struct mgen_config *cfg,
+				     mgen_prompt_options *p);
+
 /* The messages of one call; owns the content strings (roles are static
  * literals). Release with mgen_chat_release (harmless twice). */
 typedef struct mgen_chat {

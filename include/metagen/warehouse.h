@@ -246,6 +246,20 @@ typedef struct mgen_wh mgen_wh;
 int mgen_wh_connect(const char *conn_str, mgen_dialect dialect, mgen_wh **out,
 		    mgen_err *err);
 
+struct mgen_config;
+
+/*
+ * Connects to the warehouse a config names (include/metagen/config.h):
+ * cfg->connection with cfg->dialect (NULL or "auto": detected as
+ * mgen_wh_connect does). Returns 0, MGEN_ECONFIG when no connection is
+ * set (the message says where one can be given) or the dialect is
+ * unknown, or mgen_wh_connect's error; the message is in `err`, with
+ * secrets masked. *out is NULL on failure; close it with
+ * mgen_wh_close.
+ */
+int mgen_wh_open_config(const struct mgen_config *cfg, mgen_wh **out,
+			mgen_err *err);
+
 /*
  * The object kinds a listing returns: bit (1u << k) for each
  * mgen_object_kind k, and MGEN_WH_KIND_PARTITIONS for the partitions of
@@ -371,6 +385,12 @@ typedef struct mgen_profile_options {
 
 #define MGEN_PROFILE_OPTIONS_VERSION 1
 #define MGEN_PROFILE_OPTIONS_INIT {MGEN_PROFILE_OPTIONS_VERSION, 5, 1, 200}
+
+/* The profile options a config asks for: sample_size rows when
+ * allow_data (else no sample at all), word_limit_per_cell words per
+ * sampled cell. Pure. */
+mgen_profile_options
+mgen_profile_options_from_config(const struct mgen_config *cfg);
 
 /*
  * Profiles `t` with at most two queries: the statistics query and (when

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "generate/gen_internal.h"
 #include "metagen/output.h"
 #include "metagen/warehouse.h"
 
@@ -41,7 +40,7 @@ static int apply_file(cli_args *args, const char *path)
 	memset(&sum, 0, sizeof(sum));
 	rc = mgen_output_read_tsv(path, &tables, &err);
 	if (rc == 0)
-		rc = mgen__wh_open(&args->cfg, &wh, &err);
+		rc = mgen_wh_open_config(&args->cfg, &wh, &err);
 	if (rc) {
 		cli_say("%s", err.msg);
 		mgen_table_list_release(&tables);

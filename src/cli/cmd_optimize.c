@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "generate/gen_internal.h"
 #include "metagen/comment_program.h"
 #include "metagen/optimize.h"
 #include "metagen/train.h"
@@ -191,7 +190,7 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 				"and --api-base (or a provider model string)\n");
 		return EXIT_USAGE;
 	}
-	if (mgen__lm_open(&a->cfg, cli_log, &a->quiet, lm, &err) != 0) {
+	if (mgen_lm_new_from_config(&a->cfg, cli_log, &a->quiet, lm, &err) != 0) {
 		cli_say("%s", err.msg);
 		return EXIT_USAGE;
 	}

@@ -238,15 +238,6 @@ int mgen__use_optimized(const mgen__run *run, const mgen_table *t);
  * legacy path is used. Returns 0, MGEN_EINVAL or MGEN_ENOMEM. */
 int mgen__load_program(mgen__run *run, mgen_err *err);
 
-/* The legacy prompt options a config asks for. */
-void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p);
-
-/* An LM client for a config: model, base, key, sampling, timeouts,
- * retries, cache (<cache_dir>/cache.sqlite) and rate limits. Returns
- * mgen_lm_new's code. */
-int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
-		  mgen_lm **out, mgen_err *err);
-
 /* --- scope.c ----------------------------------------------------------- */
 
 /* The listing's kinds (mgen_wh_set_object_types bits) for the config's
@@ -279,11 +270,6 @@ int mgen__mark_uncommentable(mgen_dialect d, mgen_table *t);
  */
 int mgen__scope_nothing(mgen_wh *wh, const mgen_config *cfg, mgen_err *err);
 
-/* 1 when the table matches some `scope` pattern (or there are none) and
- * no `exclude` pattern (globs over catalog.schema.table, util.h). */
-int mgen__config_in_scope(const mgen_config *cfg, const char *catalog,
-			  const char *schema, const char *table);
-
 /* Marks every object of `t` still without a status FAILED with
  * `reason`; objects that already have one keep it. */
 void mgen__fail_unset(mgen_table *t, const char *reason);
@@ -291,15 +277,5 @@ void mgen__fail_unset(mgen_table *t, const char *reason);
 /* "`reason`; `note`" (just `note` when reason is NULL or ""); caller
  * frees; NULL on out of memory. */
 char *mgen__join_reason(const char *reason, const char *note);
-
-/* The profile options a config asks for (allow_data false: no sample). */
-mgen_profile_options mgen__profile_options(const mgen_config *cfg);
-
-/*
- * Connects to cfg->connection with cfg->dialect (auto when unset).
- * Returns 0, MGEN_ECONFIG (no connection, unknown dialect) or
- * mgen_wh_connect's error, with the message in `err`.
- */
-int mgen__wh_open(const mgen_config *cfg, mgen_wh **out, mgen_err *err);
 
 #endif

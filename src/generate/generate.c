@@ -145,28 +145,12 @@ bad:
 			    run->cfg->shard);
 }
 
-int mgen__config_in_scope(const mgen_config *cfg, const char *catalog,
-			  const char *schema, const char *table)
-{
-	size_t i;
-	int hit = cfg->scope.n == 0;
-
-	for (i = 0; !hit && i < cfg->scope.n; i++)
-		hit = mgen__scope_match(cfg->scope.items[i], catalog, schema,
-					table);
-	for (i = 0; hit && i < cfg->exclude.n; i++)
-		if (mgen__scope_match(cfg->exclude.items[i], catalog, schema,
-				      table))
-			hit = 0;
-	return hit;
-}
-
 /* Scope filter for mgen_wh_list_tables: in scope and in this shard. */
 static int in_scope(void *ud, const char *catalog, const char *schema,
 		    const char *table)
 {
 	const mgen__run *run = ud;
-	int hit = mgen__config_in_scope(run->cfg, catalog, schema, table);
+	int hit = mgen_config_in_scope(run->cfg, catalog, schema, table);
 
 	if (hit && run->shard_n)
 		hit = shard_of(catalog, schema, table, run->shard_n) ==
@@ -211,89 +195,6 @@ void mgen__fail_unset(mgen_table *t, const char *reason)
 					  reason);
 }
 
-mgen_profile_options mgen__profile_options(const mgen_config *cfg)
-{
-	mgen_profile_options po = MGEN_PROFILE_OPTIONS_INIT;
-
-	po.sample_size = cfg->allow_data ? (size_t)cfg->sample_size : 0;
-	po.allow_data = cfg->allow_data;
-	po.word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
-	return po;
-}
-
-int mgen__wh_open(const mgen_config *cfg, mgen_wh **out, mgen_err *err)
-{
-	mgen_dialect d = MGEN_DIALECT_AUTO;
-
-	*out = NULL;
-	if (cfg->connection == NULL || cfg->connection[0] == '\0')
-		return mgen_err_set(err, MGEN_ECONFIG,
-				    "no warehouse connection: set --connection, "
-				    "METAGEN_CONNECTION or 'connection' in the "
-				    "config file");
-	if (cfg->dialect && mgen_dialect_parse(cfg->dialect, &d) != 0)
-		return mgen_err_set(err, MGEN_ECONFIG, "unknown dialect '%s'",
-				    cfg->dialect);
-	return mgen_wh_connect(cfg->connection, d, out, err);
-}
-
-void mgen__prompt_options(const mgen_config *cfg, mgen_prompt_options *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->version = MGEN_PROMPT_OPTIONS_VERSION;
-	p->comment_style = (int)cfg->comment_style;
-	p->allow_data = cfg->allow_data;
-	p->allow_data_in_comments = cfg->allow_data_in_comments;
-	p->add_metadata = cfg->add_metadata;
-	p->include_existing_table_comment =
-		cfg->include_existing_table_comment;
-	p->include_minmax = cfg->include_possible_data_fields_in_metadata;
-	p->abbreviations = &cfg->abbreviations;
-	p->word_limit_per_cell = (size_t)cfg->word_limit_per_cell;
-	p->max_prompt_words = (size_t)cfg->max_prompt_length;
-}
-
-int mgen__lm_open(const mgen_config *cfg, mgen_log_fn log, void *log_ud,
-		  mgen_lm **out, mgen_err *err)
-{
-	mgen_lm_options lo = MGEN_LM_OPTIONS_INIT;
-	mgen_buf cache_path = MGEN_BUF_INIT;
-	char *key = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = mgen_config_read_api_key(cfg, &key, err);
-	if (rc != 0)
-		return rc;
-	if (cfg->cache) {
-		mgen_buf_printf(&cache_path, "%s/cache.sqlite",
-				cfg->cache_dir && cfg->cache_dir[0]
-					? cfg->cache_dir : ".metagen");
-		if (mgen_buf_error(&cache_path)) {
-			free(key);
-			return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-		}
-		lo.cache_path = mgen_buf_str(&cache_path);
-	}
-	lo.requests_per_minute = cfg->requests_per_minute;
-	lo.tokens_per_minute = cfg->tokens_per_minute;
-	lo.model = cfg->model;
-	lo.api_base = cfg->api_base;
-	lo.api_key = key;
-	lo.temperature = cfg->temperature;
-	lo.max_tokens = cfg->max_tokens;
-	lo.timeout_ms = (long)cfg->timeout_seconds * 1000;
-	lo.max_retries = cfg->max_retries;
-	lo.log = log;
-	lo.log_userdata = log_ud;
-	rc = mgen_lm_new(&lo, out, err);
-	mgen_buf_release(&cache_path);
-	if (key)
-		memset(key, 0, strlen(key));
-	free(key);
-	return rc;
-}
-
 /* Opens the LM client and templates unless the model is "offline". */
 static int open_lm(mgen__run *run, mgen_err *err)
 {
@@ -302,11 +203,11 @@ static int open_lm(mgen__run *run, mgen_err *err)
 
 	if (cfg->model == NULL || strcmp(cfg->model, "offline") == 0)
 		return 0;
-	rc = mgen__lm_open(cfg, run->opts->log, run->opts->log_userdata,
+	rc = mgen_lm_new_from_config(cfg, run->opts->log, run->opts->log_userdata,
 			   &run->lm, err);
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
-	mgen__prompt_options(cfg, &run->popts);
+	mgen_prompt_options_from_config(cfg, &run->popts);
 	if (run->wh) /* tell the LM what the target keeps */
 		run->popts.comment_limits =
 		    mgen_dialect_limits_of(mgen_wh_dialect(run->wh))->prompt;
@@ -432,7 +333,7 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	if (rc == 0 && cfg->resume && !run->estimate)
 		rc = mgen__run_folder_claim(run, res, err);
 	if (rc == 0)
-		rc = mgen__wh_open(cfg, &run->wh, err);
+		rc = mgen_wh_open_config(cfg, &run->wh, err);
 	if (rc == 0)
 		rc = open_lm(run, err);
 	if (rc == 0) {

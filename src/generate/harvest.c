@@ -23,7 +23,7 @@ typedef struct scope_ctx {
 static int harvest_in_scope(void *ud, const char *catalog, const char *schema,
 			    const char *table)
 {
-	return mgen__config_in_scope(((const scope_ctx *)ud)->cfg, catalog,
+	return mgen_config_in_scope(((const scope_ctx *)ud)->cfg, catalog,
 				     schema, table);
 }
 
@@ -37,7 +37,7 @@ static int has_comment(const char *s)
 static void harvest_prompt_options(const mgen_config *cfg,
 				   mgen_prompt_options *p)
 {
-	mgen__prompt_options(cfg, p);
+	mgen_prompt_options_from_config(cfg, p);
 	p->include_existing_table_comment = 0;
 	p->max_prompt_words = 0;
 }
@@ -142,7 +142,7 @@ static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
 			  mgen_table_list *tl, mgen_buf *all, mgen_log_fn log,
 			  void *lud, mgen_harvest_result *res)
 {
-	mgen_profile_options po = mgen__profile_options(cfg);
+	mgen_profile_options po = mgen_profile_options_from_config(cfg);
 	mgen_buf line = MGEN_BUF_INIT, msg = MGEN_BUF_INIT;
 	char why[200];
 	size_t i, n;
@@ -200,7 +200,7 @@ int mgen_harvest(const mgen_config *cfg, const char *out_path,
 		res = &local;
 	memset(res, 0, sizeof(*res));
 	memset(&tl, 0, sizeof(tl));
-	rc = mgen__wh_open(cfg, &wh, err);
+	rc = mgen_wh_open_config(cfg, &wh, err);
 	if (rc == 0 && mgen_wh_list_tables(wh, harvest_in_scope, &sc, &tl) != 0)
 		rc = mgen_err_set(err, MGEN_EDB, "listing tables failed: %s",
 				  mgen_wh_errmsg(wh));

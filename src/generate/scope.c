@@ -125,7 +125,7 @@ static int count_row(void *ud, const char *catalog, const char *schema,
 	seen *s = ud;
 
 	s->matched +=
-	    (size_t)mgen__config_in_scope(s->cfg, catalog, schema, table);
+	    (size_t)mgen_config_in_scope(s->cfg, catalog, schema, table);
 	return 1; /* kept: its kind is counted from the list */
 }
 

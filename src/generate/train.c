@@ -358,7 +358,7 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 	rc = mgen_prompt_set_load(cfg->prompts_dir, &ps, err);
 	if (rc)
 		return rc;
-	mgen__prompt_options(cfg, &po);
+	mgen_prompt_options_from_config(cfg, &po);
 	for (i = 0; i < n; i++) {
 		mgen_example *out = NULL;
 		scores[i].table = mgen_example_get_str(dev[i], "table_name");

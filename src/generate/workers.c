@@ -260,7 +260,7 @@ int mgen__run_tables(mgen__run *run, mgen_table_list *tables,
 	p.tables = tables;
 	for (k = 0; k < tables->n; k++)
 		p.done += run->tstate[k] & MGEN__T_DONE; /* --resume */
-	p.po = mgen__profile_options(cfg);
+	p.po = mgen_profile_options_from_config(cfg);
 	if (nworkers > tables->n)
 		nworkers = tables->n ? tables->n : 1;
 	tids = calloc(nworkers, sizeof(*tids));
