@@ -15,51 +15,59 @@
 #include "util/json.h"
 #include "util/util.h"
 
-static void add_str(cJSON *o, const char *k, const char *v)
+/* Every add is checked (util/json.h): on the first failure *err is set,
+ * the rest are no-ops and the caller throws the whole record away, so a
+ * line is written complete or not at all. */
+static void add_str(int *err, cJSON *o, const char *k, const char *v)
 {
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
+	mgen__json_add(err, o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
-static cJSON *proposal_json(const mgen_proposal *p)
+static void add_num(int *err, cJSON *o, const char *k, double v)
 {
-	cJSON *o = cJSON_CreateObject();
-
-	add_str(o, "comment", p->comment);
-	cJSON_AddStringToObject(o, "path", mgen_path_name(p->path));
-	cJSON_AddStringToObject(o, "status", mgen_status_name(p->status));
-	add_str(o, "reason", p->reason);
-	return o;
+	mgen__json_add(err, o, k, cJSON_CreateNumber(v));
 }
 
+static void add_proposal(int *err, cJSON *parent, const mgen_proposal *p)
+{
+	cJSON *o = mgen__json_add_object(err, parent, "proposal");
+
+	add_str(err, o, "comment", p->comment);
+	add_str(err, o, "path", mgen_path_name(p->path));
+	add_str(err, o, "status", mgen_status_name(p->status));
+	add_str(err, o, "reason", p->reason);
+}
+
+/* The table's record; NULL on out of memory (nothing half-built
+ * escapes). */
 static cJSON *table_json(const mgen_table *t)
 {
 	cJSON *o = cJSON_CreateObject(), *cols;
+	int err = o ? 0 : MGEN_ENOMEM;
 	size_t i;
 
-	add_str(o, "catalog", t->catalog);
-	add_str(o, "schema", t->schema);
-	add_str(o, "table", t->name);
-	add_str(o, "existing_comment", t->existing_comment);
-	cJSON_AddNumberToObject(o, "row_count", (double)t->row_count);
-	cJSON_AddItemToObject(o, "proposal", proposal_json(&t->proposal));
-	cJSON_AddNumberToObject(o, "prompt_tokens", (double)t->prompt_tokens);
-	cJSON_AddNumberToObject(o, "completion_tokens",
-				(double)t->completion_tokens);
-	cJSON_AddNumberToObject(o, "lm_calls", t->lm_calls);
-	cJSON_AddNumberToObject(o, "elapsed_ms", t->elapsed_ms);
-	cols = cJSON_AddArrayToObject(o, "columns");
-	for (i = 0; i < t->ncolumns; i++) {
+	add_str(&err, o, "catalog", t->catalog);
+	add_str(&err, o, "schema", t->schema);
+	add_str(&err, o, "table", t->name);
+	add_str(&err, o, "existing_comment", t->existing_comment);
+	add_num(&err, o, "row_count", (double)t->row_count);
+	add_proposal(&err, o, &t->proposal);
+	add_num(&err, o, "prompt_tokens", (double)t->prompt_tokens);
+	add_num(&err, o, "completion_tokens", (double)t->completion_tokens);
+	add_num(&err, o, "lm_calls", t->lm_calls);
+	add_num(&err, o, "elapsed_ms", t->elapsed_ms);
+	cols = mgen__json_add_array(&err, o, "columns");
+	for (i = 0; err == 0 && i < t->ncolumns; i++) {
 		const mgen_column *c = &t->columns[i];
-		cJSON *co = cJSON_CreateObject();
-		add_str(co, "name", c->name);
-		add_str(co, "data_type", c->data_type);
-		add_str(co, "existing_comment", c->existing_comment);
-		cJSON_AddItemToObject(co, "proposal",
-				      proposal_json(&c->proposal));
-		cJSON_AddItemToArray(cols, co);
+		cJSON *co = mgen__json_add_object(&err, cols, NULL);
+		add_str(&err, co, "name", c->name);
+		add_str(&err, co, "data_type", c->data_type);
+		add_str(&err, co, "existing_comment", c->existing_comment);
+		add_proposal(&err, co, &c->proposal);
+	}
+	if (err != 0) {
+		cJSON_Delete(o);
+		return NULL;
 	}
 	return o;
 }
