@@ -244,13 +244,16 @@ EOF
 
 # 3,000-character table answer, 1,500-character column answer, emoji: in
 # strict mode (where MariaDB refuses them: ERROR 1628/1629) they end ok
-case_mariadb_long_and_emoji_comments_fit() {
-	have_mariadb || return 1
-	my_sql -e "DROP DATABASE IF EXISTS my_fit; CREATE DATABASE my_fit CHARACTER SET utf8mb4;
-		CREATE TABLE my_fit.t (id INT NOT NULL PRIMARY KEY, label VARCHAR(20) DEFAULT 'x', e TEXT);
-		INSERT INTO my_fit.t VALUES (1, 'a', 'b'), (2, 'c', NULL)" || return 1
+# mariadb_fit DB: a 3,000-character table comment, a 1,500-character
+# column comment and emoji applied to database DB, each fitted to MySQL's
+# limits and charset with the reason said
+mariadb_fit() {
+	local db=$1
+	my_sql -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4;
+		CREATE TABLE $db.t (id INT NOT NULL PRIMARY KEY, label VARCHAR(20) DEFAULT 'x', e TEXT);
+		INSERT INTO $db.t VALUES (1, 'a', 'b'), (2, 'c', NULL)" || return 1
 	my_sql -e 'SELECT @@GLOBAL.sql_mode' | grep -q STRICT_TRANS_TABLES || { fail "server not in strict mode"; return 1; }
-	python3 - "$TMP/fit.json" <<'EOF'
+	python3 - "$TMP/$db.json" <<'EOF'
 import json, sys
 table = " ".join(f"word{i:03d}" for i in range(400))[:3000]          # 3,000 characters
 label = ("Labels " + "ab, " * 400)[:1500]                              # 1,500 characters
@@ -260,15 +263,15 @@ assert len(table) == 3000 and len(label) == 1500
 json.dump({"tables": {"*.t": [{"answer": answer}]}}, open(sys.argv[1], "w"))
 json.dump(answer, open(sys.argv[1] + ".want", "w"))
 EOF
-	start_llm fit --script "$TMP/fit.json" || return 1
-	"$BIN" generate --connection "$(my_conn my_fit)" --scope 'my_fit.*' --model m --api-base "$LLM_URL" \
-		--out "$TMP/fit" --apply >"$TMP/fit.stdout" 2>"$TMP/fit.stderr" \
-		|| { tail -5 "$TMP/fit.stderr" >&2; fail "generate --apply failed"; return 1; }
-	grep -q '(1 ok, 0 failed), 3 columns; comments: 0 proposed, 4 applied' "$TMP/fit.stdout" \
-		|| fail "summary: $(cat "$TMP/fit.stdout")"
-	my_comments my_fit t >"$TMP/fit.got" || return 1
-	local run; run=$(run_dir "$TMP/fit")
-	python3 - "$TMP/fit.json.want" "$TMP/fit.got" "$run/comments.tsv" "$ROOT/tests/integration" <<'EOF' || fail "fitted comments"
+	start_llm "$db" --script "$TMP/$db.json" || return 1
+	"$BIN" generate --connection "$(my_conn "$db")" --scope "$db.*" --model m --api-base "$LLM_URL" \
+		--out "$TMP/$db" --apply >"$TMP/$db.stdout" 2>"$TMP/$db.stderr" \
+		|| { tail -5 "$TMP/$db.stderr" >&2; fail "generate --apply failed"; return 1; }
+	grep -q '(1 ok, 0 failed), 3 columns; comments: 0 proposed, 4 applied' "$TMP/$db.stdout" \
+		|| fail "summary: $(cat "$TMP/$db.stdout")"
+	my_comments "$db" t >"$TMP/$db.got" || return 1
+	local run; run=$(run_dir "$TMP/$db")
+	python3 - "$TMP/$db.json.want" "$TMP/$db.got" "$run/comments.tsv" "$ROOT/tests/integration" <<'EOF' || fail "fitted comments"
 import json, sys
 want = json.load(open(sys.argv[1]))
 got = json.loads(open(sys.argv[2], encoding="utf-8").read())
@@ -289,4 +292,21 @@ for k, r in rows.items():
     assert r["status"] == "applied", (k, r["status"])
     assert r["proposed_comment"] == (got["table"] if k == "" else got["columns"][k]), k
 EOF
+}
+
+case_mariadb_long_and_emoji_comments_fit() {
+	have_mariadb || return 1
+	mariadb_fit my_fit
+}
+
+# the same with NO_BACKSLASH_ESCAPES in every new session's sql_mode
+case_mariadb_long_and_emoji_comments_fit_nbe() {
+	have_mariadb || return 1
+	local mode rc=0
+	mode=$(my_sql -e 'SELECT @@GLOBAL.sql_mode') || return 1
+	my_sql -e "SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',NO_BACKSLASH_ESCAPES')" || return 1
+	mariadb_fit my_fit_nbe || rc=1
+	my_sql -e "SET GLOBAL sql_mode = '$mode'"
+	[ "$(my_sql -e 'SELECT @@GLOBAL.sql_mode')" = "$mode" ] || fail "sql_mode not restored"
+	return $rc
 }
