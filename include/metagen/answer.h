@@ -115,7 +115,9 @@ typedef struct mgen_alignment {
  * "table.column: <problem>" using `table_name`), or MGEN_ENOMEM. Unknown
  * extra names are counted but are not an error by themselves.
  * Names compare after trimming blanks, stripping surrounding double
- * quotes, backticks and [brackets], ASCII case folded; an answer name
+ * quotes, backticks and [brackets]: exactly first, then ASCII case
+ * folded only when that names exactly one asked column (asked "Id",
+ * "ID", "id": "ID" is the second, "iD" is unknown); an answer name
  * "t.col" / "schema.t.col" that matches nothing whole matches by its last
  * part when exactly one asked column has that name. Comments are trimmed
  * of surrounding blanks (inner newlines kept). `table_name` may be NULL.

@@ -3,8 +3,10 @@
  * asked about, BY NAME and never by position (dbxmetagen issue #194: its
  * zip() shifted every later comment when one entry was dropped).
  *
- * A name is compared after trimming blanks, stripping surrounding double
- * quotes, backticks and square brackets, ASCII case folded. A qualified
+ * A name is compared after trimming blanks and stripping surrounding
+ * double quotes, backticks and square brackets: exactly first, then ASCII
+ * case folded only when that names one asked column (a table may have
+ * columns `Id`, `ID` and `id`: "ID" is the second, "iD" none). A qualified
  * answer name ("t.col", "schema.t.col", "`t`.`col`") that matches no asked
  * column as a whole is matched by its last part when exactly one asked
  * column has that name.
@@ -55,15 +57,16 @@ static void strip(const char **a, const char **b)
 	}
 }
 
-/* The normalised name of [a, b): stripped and lower-cased; caller frees. */
-static char *norm_range(const char *a, const char *b)
+/* The normalised name of [a, b): stripped, and lower-cased when `fold`;
+ * caller frees. */
+static char *norm_range(const char *a, const char *b, int fold)
 {
 	char *s;
 	size_t i;
 
 	strip(&a, &b);
 	s = mgen__strndup(a, (size_t)(b - a));
-	if (s != NULL)
+	if (s != NULL && fold)
 		for (i = 0; s[i]; i++)
 			s[i] = (char)lower((unsigned char)s[i]);
 	return s;
@@ -107,30 +110,45 @@ static long find_key(char *const *keys, size_t n, const char *k)
 	return hit;
 }
 
-/* Which asked column answer name `name` names; -1 when none. */
-static int match_name(char *const *keys, size_t n, const char *name,
-		      long *idx)
-{
-	const char *lp;
-	char *k = norm_range(name, name + strlen(name));
+/* The asked names: as given (stripped) and case folded. */
+typedef struct askeys {
+	char **exact, **folded;
+} askeys;
 
-	if (k == NULL)
+/* The asked column [a, b) names: exactly when one asked name is equal,
+ * else case folded when one is; -1 none, -2 several. */
+static int match_range(const askeys *k, size_t n, const char *a,
+		       const char *b, long *idx)
+{
+	char *s = norm_range(a, b, 0);
+
+	if (s == NULL)
 		return MGEN_ENOMEM;
-	*idx = find_key(keys, n, k);
-	free(k);
+	*idx = find_key(k->exact, n, s);
+	free(s);
 	if (*idx != -1)
 		return 0;
-	lp = last_part(name);
-	if (lp == NULL)
-		return 0;
-	k = norm_range(lp, lp + strlen(lp));
-	if (k == NULL)
+	if ((s = norm_range(a, b, 1)) == NULL)
 		return MGEN_ENOMEM;
-	*idx = find_key(keys, n, k);
-	free(k);
+	*idx = find_key(k->folded, n, s);
+	free(s);
+	return 0;
+}
+
+/* Which asked column answer name `name` names; -1 when none. */
+static int match_name(const askeys *k, size_t n, const char *name, long *idx)
+{
+	const char *lp;
+	int rc = match_range(k, n, name, name + strlen(name), idx);
+
+	if (rc != 0 || *idx != -1)
+		return rc;
+	lp = last_part(name);
+	if (lp != NULL)
+		rc = match_range(k, n, lp, lp + strlen(lp), idx);
 	if (*idx < 0)
 		*idx = -1;
-	return 0;
+	return rc;
 }
 
 /* Copy of `s` with surrounding blanks trimmed. */
@@ -211,23 +229,42 @@ static size_t settle(mgen_alignment *al, const int *dup, int *oom)
 
 /* Allocates the parallel arrays and the asked keys. */
 static int setup(mgen_alignment *al, const char *const *asked, size_t n,
-		 char ***keys, int **dup)
+		 askeys *keys, int **dup)
 {
 	size_t i;
+	const char *a;
 
 	al->nasked = n;
 	al->comments = calloc(n ? n : 1, sizeof(char *));
 	al->problems = calloc(n ? n : 1, sizeof(char *));
-	*keys = calloc(n ? n : 1, sizeof(char *));
+	keys->exact = calloc(n ? n : 1, sizeof(char *));
+	keys->folded = calloc(n ? n : 1, sizeof(char *));
 	*dup = calloc(n ? n : 1, sizeof(int));
-	if (!al->comments || !al->problems || !*keys || !*dup)
+	if (!al->comments || !al->problems || !keys->exact || !keys->folded ||
+	    !*dup)
 		return MGEN_ENOMEM;
 	for (i = 0; i < n; i++) {
-		(*keys)[i] = norm_range(asked[i], asked[i] + strlen(asked[i]));
-		if ((*keys)[i] == NULL)
+		a = asked[i];
+		keys->exact[i] = norm_range(a, a + strlen(a), 0);
+		keys->folded[i] = norm_range(a, a + strlen(a), 1);
+		if (keys->exact[i] == NULL || keys->folded[i] == NULL)
 			return MGEN_ENOMEM;
 	}
 	return 0;
+}
+
+static void askeys_free(askeys *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (k->exact)
+			free(k->exact[i]);
+		if (k->folded)
+			free(k->folded[i]);
+	}
+	free(k->exact);
+	free(k->folded);
 }
 
 int mgen_answer_align(const mgen_answer *a, const char *table_name,
@@ -235,7 +272,7 @@ int mgen_answer_align(const mgen_answer *a, const char *table_name,
 		      mgen_alignment *out, mgen_err *err)
 {
 	mgen_buf u = MGEN_BUF_INIT;
-	char **keys = NULL;
+	askeys keys = {NULL, NULL};
 	int *dup = NULL, oom = 0, rc;
 	size_t j, first = 0;
 	long idx;
@@ -243,7 +280,7 @@ int mgen_answer_align(const mgen_answer *a, const char *table_name,
 	memset(out, 0, sizeof(*out));
 	rc = setup(out, asked, nasked, &keys, &dup);
 	for (j = 0; rc == 0 && j < a->n; j++) {
-		rc = match_name(keys, nasked, a->columns[j], &idx);
+		rc = match_name(&keys, nasked, a->columns[j], &idx);
 		if (rc == 0 && idx >= 0)
 			rc = take(out, dup, (size_t)idx, a->contents[j]);
 		else if (rc == 0)
@@ -262,9 +299,7 @@ int mgen_answer_align(const mgen_answer *a, const char *table_name,
 				  table_name ? table_name : "",
 				  table_name ? "." : "", asked[first],
 				  out->problems[first]);
-	for (j = 0; keys != NULL && j < nasked; j++)
-		free(keys[j]);
-	free(keys);
+	askeys_free(&keys, nasked);
 	free(dup);
 	mgen_buf_release(&u);
 	if (rc == MGEN_ENOMEM)
