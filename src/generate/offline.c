@@ -362,8 +362,8 @@ static enum kind column_kind(const name_toks *nt, const char *tw,
 	}
 	if ((tw && strcmp(tw, "Boolean") == 0) ||
 	    (nt->n > 1 && is_any(nt->t[0].low, flag_first, NELEM(flag_first))) ||
-	    (profiled && c->distinct_count == 2 && tw &&
-	     strcmp(tw, "Integer") == 0)) {
+	    (profiled && c->distinct_count == 2 && !c->distinct_approx &&
+	     tw && strcmp(tw, "Integer") == 0)) {
 		return K_FLAG;
 	}
 	if (timeish || dateish)
@@ -486,6 +486,8 @@ static void column_facts(mgen_buf *f, const mgen_table *t,
 		mgen_buf_puts(f, "no rows profiled");
 		return;
 	}
+	if (dc >= 0 && c->distinct_approx) /* an estimate, not a fact */
+		mgen_buf_puts(f, "about ");
 	if (dc >= 0 && rows > 0)
 		mgen_buf_printf(f, "%lld distinct value%s in %lld row%s", dc,
 				dc == 1 ? "" : "s", rows, rows == 1 ? "" : "s");

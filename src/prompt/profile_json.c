@@ -6,7 +6,9 @@
  *   {"table_name": "c.s.t", "columns": ["a", ...], "index": [0, 1, ...],
  *    "data": [["cell", null, ...], ...],
  *    "column_metadata": {"a": {"data_type", "row_count", "non_null_count",
- *        "distinct_count", "min", "max", "avg_length", "existing_comment"}},
+ *        "distinct_count", "distinct_count_approximate" (true, only when
+ *        the count is an estimate), "min", "max", "avg_length",
+ *        "existing_comment"}},
  *    "table_comment": "..."}
  *
  * Keys appear in exactly this order (a local test server relies on it).
@@ -228,6 +230,10 @@ static int pj_column_meta(cJSON *meta, const mgen_table *t,
 		if (pj_num(m, "row_count", (double)t->row_count) != 0 ||
 		    pj_num(m, "non_null_count", (double)c->non_null_count) ||
 		    pj_num(m, "distinct_count", (double)c->distinct_count))
+			return -1;
+		if (c->distinct_approx && /* an HLL estimate */
+		    cJSON_AddTrueToObject(m, "distinct_count_approximate") ==
+			NULL)
 			return -1;
 		if (minmax && c->min_value != NULL &&
 		    pj_add_cut(m, "min", c->min_value, lim) != 0)

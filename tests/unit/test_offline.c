@@ -256,11 +256,36 @@ static void test_offline__long_values_capped(void **state)
 	mgen_table_release(&t);
 }
 
+/* An approximate distinct count (HLL) is not printed as a fact, and two
+ * approximate values do not make a flag. */
+static void test_offline__approximate_distinct(void **state)
+{
+	mgen_table t;
+	described d;
+
+	(void)state;
+	admissions(&t);
+	col(&t, "grade", "integer", 129, 2, "1", "2");
+	d = describe(&t, NULL, 1);
+	assert_true(mgen__startswith(d.cols[9], "Flag"));
+	described_free(&d);
+	t.columns[3].distinct_approx = 1;
+	t.columns[9].distinct_approx = 1;
+	d = describe(&t, NULL, 1);
+	assert_non_null(strstr(d.cols[3], "about 40 distinct values in 129 "
+					  "rows"));
+	assert_non_null(strstr(d.cols[2], "; 129 distinct values"));
+	assert_false(mgen__startswith(d.cols[9], "Flag"));
+	described_free(&d);
+	mgen_table_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offline__names_and_abbreviations),
 		cmocka_unit_test(test_offline__stats_phrasing),
+		cmocka_unit_test(test_offline__approximate_distinct),
 		cmocka_unit_test(test_offline__no_data_without_allow_data),
 		cmocka_unit_test(test_offline__deterministic),
 		cmocka_unit_test(test_offline__unknown_stats_and_odd_names),
