@@ -110,8 +110,10 @@ typedef struct mgen_column {
 
 	/* Statistics: valid when the table's `profiled` is set. */
 	long long non_null_count; /* -1 unknown */
-	long long distinct_count; /* -1 unknown; approximate where the
-				     dialect uses approx_count_distinct */
+	long long distinct_count; /* -1 unknown; at most non_null_count */
+	int distinct_approx;      /* distinct_count is an estimate (the
+				     dialect counts with approx_count_distinct
+				     or APPROX_COUNT_DISTINCT, HLL) */
 	char *min_value;          /* as text; NULL when not computed */
 	char *max_value;          /* as text; NULL when not computed */
 	double avg_length;        /* mean length of text values in
@@ -122,6 +124,11 @@ typedef struct mgen_column {
 				     held invalid UTF-8, replaced with
 				     U+FFFD before use; the proposal's
 				     reason says so */
+	unsigned stats;           /* warehouse layer: what the statistics
+				     query computes for this type, decided
+				     from the engine's catalog when listed
+				     (MGEN_STATS_* of warehouse.h); 0 = not
+				     decided yet (from data_type then) */
 
 	mgen_proposal proposal;
 } mgen_column;
@@ -152,6 +159,12 @@ typedef struct mgen_table {
 	char **sample;           /* nsample_rows * ncolumns cells, row-major;
 				    NULL cell = SQL NULL */
 	size_t nsample_rows;
+	int no_rowid;            /* SQLite: WITHOUT ROWID or virtual table
+				    (no _rowid_ to sample by); from the
+				    listing */
+	char *profile_note;      /* what profiling left out and why (a
+				    statistics expression the engine refused),
+				    or NULL; owned */
 
 	mgen_proposal proposal;  /* the table comment */
 	unsigned text_fixed;     /* the table's existing comment held

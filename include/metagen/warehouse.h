@@ -205,18 +205,42 @@ int mgen_dialect_fit_proposal(mgen_dialect d, int column, mgen_proposal *p);
  * or MGEN_ELIMIT. */
 int mgen_dialect_fit_table(mgen_dialect d, mgen_table *t);
 
+/* What the statistics query computes for a column (mgen_column.stats). */
+#define MGEN_STATS_KNOWN 0x01u    /* decided (else from data_type) */
+#define MGEN_STATS_MINMAX 0x02u   /* MIN/MAX aggregates */
+#define MGEN_STATS_ORDERED 0x04u  /* min/max by percentile_disc(0 and 1)
+				     WITHIN GROUP: an order, no min() */
+#define MGEN_STATS_DISTINCT 0x08u /* COUNT(DISTINCT c) or approximate */
+#define MGEN_STATS_DISTINCT_TEXT 0x10u /* COUNT(DISTINCT CAST(c AS text)) */
+#define MGEN_STATS_AVGLEN 0x20u   /* AVG(LENGTH(c)): a string type */
+#define MGEN_STATS_BINARY 0x40u   /* binary: no min/max, base64 sample */
+#define MGEN_STATS_INT_CAST 0x80u /* MIN/MAX through CAST(c AS int) */
+
+/*
+ * Decides MGEN_STATS_* for a column of dialect `d` from `facts`, the
+ * columns query's type-facts cell (PostgreSQL: letters m o d t l b the
+ * query computed from pg_type/pg_opclass/pg_aggregate, see stat_caps.c;
+ * MySQL: DATA_TYPE; SQL Server: the system type; others: the catalog's
+ * data type), or from `data_type` when `facts` is NULL or "" (PostgreSQL
+ * then: a distinct count through text only). SQLite follows its affinity
+ * rules. Always has MGEN_STATS_KNOWN.
+ */
+unsigned mgen_dialect_column_stats(mgen_dialect d, const char *data_type,
+				   const char *facts);
+
 /*
  * The one statistics query for `t` (dialects.md "One statistics query per
- * table"): COUNT(*), then per column COUNT(c), COUNT(DISTINCT c) (or
- * approx_count_distinct), and when `with_minmax` MIN/MAX cast to text and
- * AVG(LENGTH(c)) for text columns; types without MIN/MAX (boolean, json,
- * binary, arrays, maps...) get NULL placeholders so the result layout is
- * always: n, then 5 values per column (nn, nd, min, max, avglen).
+ * table"): COUNT(*), then per column COUNT(c), a distinct count
+ * (COUNT(DISTINCT c), approx_count_distinct on Databricks/DuckDB/
+ * Snowflake, through text where only that has equality) and, when
+ * `with_minmax`, MIN/MAX cast to text and the average length of string
+ * types, each only where the column's MGEN_STATS_* allow it (columns not
+ * listed: decided from data_type); NULL placeholders elsewhere, so the
+ * result layout is always: n, then 5 values per column (nn, nd, min,
+ * max, avglen). SQL Server counts with COUNT_BIG (bigint; COUNT's int
+ * overflows past 2^31 - 1 rows). The profiler splits a
+ * table wider than the dialect's select list into several such queries.
  */
-/* Text columns: AVG(LENGTH()) (PostgreSQL LENGTH(c::text), MySQL
- * CHAR_LENGTH, SQL Server LEN). SQLite types are declared loosely, so only
- * BLOB-like types lose MIN/MAX there. SQL Server counts with COUNT_BIG
- * (bigint; COUNT's int overflows past 2^31 - 1 rows). */
 int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
 			   int with_minmax, mgen_buf *out);
 
@@ -224,7 +248,8 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
  * where the dialect allows: SQLite/PostgreSQL ORDER BY random() LIMIT n,
  * Databricks ORDER BY rand() LIMIT n, Snowflake SAMPLE (n ROWS), DuckDB
  * USING SAMPLE n ROWS, MySQL ORDER BY RAND(), SQL Server TOP (n) ... ORDER
- * BY NEWID(). When t->row_count >= 100000 (known from the statistics
+ * BY NEWID(). SQLite tables without a rowid (t->no_rowid) give their first
+ * `limit` rows in stored order. When t->row_count >= 100000 (known from the statistics
  * query), Databricks adds TABLESAMPLE (p PERCENT) and PostgreSQL
  * TABLESAMPLE BERNOULLI (p) with p sized for about 10 x `limit` rows, so
  * big tables are not sorted whole. MGEN_EINVAL when `t` has no columns. */

@@ -40,6 +40,22 @@ static void report(pool *p, mgen_progress_event ev, size_t done,
 		o->progress(o->progress_userdata, ev, done, p->tables->n, t);
 }
 
+/* Adds the profile note (statistics the engine refused) to the table's
+ * reason, after any reason generation gave. */
+static void note_profile(mgen_table *t)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+	char *r;
+
+	if (t->proposal.reason && t->proposal.reason[0])
+		mgen_buf_printf(&b, "%s; ", t->proposal.reason);
+	mgen_buf_puts(&b, t->profile_note);
+	if ((r = mgen_buf_detach(&b)) == NULL)
+		return; /* out of memory: the reason stays as it was */
+	free(t->proposal.reason);
+	t->proposal.reason = r;
+}
+
 /* Profiles and comments one table on connection `wh`. */
 static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 {
@@ -70,6 +86,8 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 			    t->proposal.status,
 			    "not profiled: the materialized view holds no data "
 			    "(never refreshed); described from names and types");
+		if (rc == 0 && t->profile_note)
+			note_profile(t);
 		/* within the target's comment limits and character set,
 		 * the reason saying what was changed */
 		if (rc == 0)

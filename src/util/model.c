@@ -136,6 +136,7 @@ void mgen_table_release(mgen_table *t)
 	free(t->schema);
 	free(t->name);
 	free(t->existing_comment);
+	free(t->profile_note);
 	mgen_proposal_release(&t->proposal);
 	memset(t, 0, sizeof(*t));
 }

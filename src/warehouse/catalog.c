@@ -47,12 +47,46 @@ typedef struct listing {
 	"'materialized_view' WHEN 'f' THEN 'foreign_table' WHEN 'p' THEN "     \
 	"'partitioned_table' ELSE 'table' END, c.relispartition::int, "      \
 	"(NOT c.relispopulated)::int"
+/* The PostgreSQL column's type facts (stat_caps.c): walks domains
+ * (typbasetype, recursively) and array elements; b = the first type that
+ * is not a domain, l = the element under every domain and array. */
+#define PG_FACTS                                                               \
+	"(WITH RECURSIVE w(t, top) AS (SELECT a.atttypid, true UNION ALL "     \
+	"SELECT CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE "            \
+	"y.typelem END, w.top AND y.typtype = 'd' FROM w JOIN pg_type y ON "   \
+	"y.oid = w.t WHERE y.typtype = 'd' OR (y.typcategory = 'A' AND "       \
+	"y.typelem <> 0)) SELECT CASE WHEN o.btree THEN CASE WHEN EXISTS "     \
+	"(SELECT 1 FROM pg_proc p JOIN pg_aggregate g ON g.aggfnoid = p.oid "  \
+	"WHERE p.proname = 'min' AND p.pronamespace = "                        \
+	"'pg_catalog'::regnamespace AND p.pronargs = 1 AND (p.proargtypes[0] " \
+	"= b.oid OR (p.proargtypes[0] = 'anyarray'::regtype AND "              \
+	"b.typcategory = 'A') OR (p.proargtypes[0] = 'anyenum'::regtype AND "  \
+	"b.typtype = 'e') OR p.proargtypes[0] IN (SELECT k.casttarget FROM "   \
+	"pg_cast k WHERE k.castsource = b.oid AND k.castmethod = 'b' AND "     \
+	"k.castcontext = 'i'))) THEN 'md' ELSE 'od' END WHEN o.hash OR "       \
+	"l.typtype = 'c' THEN 't' ELSE '' END || CASE WHEN b.typcategory = "   \
+	"'S' THEN 'l' ELSE '' END || CASE WHEN b.oid = 'bytea'::regtype THEN " \
+	"'b' ELSE '' END FROM w JOIN pg_type b ON b.oid = w.t AND w.top AND "  \
+	"b.typtype <> 'd' JOIN w e ON true JOIN pg_type l ON l.oid = e.t AND " \
+	"l.typtype <> 'd' AND NOT (l.typcategory = 'A' AND l.typelem <> 0) "   \
+	"CROSS JOIN LATERAL (SELECT COALESCE(bool_or(m.amname = 'btree'), "    \
+	"false) AS btree, COALESCE(bool_or(m.amname = 'hash'), false) AS "     \
+	"hash FROM pg_opclass c JOIN pg_am m ON m.oid = c.opcmethod WHERE "    \
+	"c.opcdefault AND l.typtype <> 'c' AND (c.opcintype = l.oid OR "       \
+	"(c.opcintype = 'anyenum'::regtype AND l.typtype = 'e') OR "           \
+	"(c.opcintype = 'anyrange'::regtype AND l.typtype = 'r') OR "          \
+	"(c.opcintype = 'anymultirange'::regtype AND l.typtype = 'm') OR "     \
+	"c.opcintype IN (SELECT k.casttarget FROM pg_cast k WHERE "            \
+	"k.castsource = l.oid AND k.castmethod = 'b' AND k.castcontext = "     \
+	"'i'))) o LIMIT 1)"
 /* SQLite: sqlite_master rows of type table and view; names starting
  * sqlite_ are the engine's own (https://www.sqlite.org/fileformat2.html
- * "Internal Schema Objects") */
+ * "Internal Schema Objects"); shadow tables of FTS3/4/5 and R*Tree
+ * (pragma_table_list type 'shadow') are the virtual tables' storage */
 #define SQLITE_REL                                                             \
 	"m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' "         \
-	"ESCAPE '\\'"
+	"ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM pragma_table_list(m.name) "   \
+	"l WHERE l.schema = 'main' AND l.type = 'shadow')"
 #define MYSQL_SYS "('mysql', 'information_schema', 'performance_schema', 'sys')"
 /* Databricks information_schema.tables.table_type: MANAGED, EXTERNAL,
  * VIEW, MATERIALIZED_VIEW, STREAMING_TABLE, FOREIGN, ... (https://docs.
@@ -68,8 +102,9 @@ static const listing listings[] = {
 	{"SELECT '', 'main', m.name, NULL, m.type, 0, 0 FROM sqlite_master m "
 	 "WHERE " SQLITE_REL,
 	 " ORDER BY m.name",
-	 "SELECT '', 'main', m.name, p.cid + 1, p.name, p.type, NULL "
-	 "FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+	 "SELECT '', 'main', m.name, p.cid + 1, p.name, p.type, NULL, "
+	 "(SELECT l.type || ':' || l.wr FROM pragma_table_list(m.name) l "
+	 "WHERE l.schema = 'main') FROM sqlite_master m JOIN pragma_table_info(m.name) p "
 	 "WHERE " SQLITE_REL,
 	 " ORDER BY m.name, p.cid", NULL, NULL, "m.name", NULL},
     [MGEN_DIALECT_POSTGRESQL] =
@@ -79,7 +114,8 @@ static const listing listings[] = {
 	 " ORDER BY n.nspname, c.relname",
 	 "SELECT current_database(), n.nspname, c.relname, a.attnum, "
 	 "a.attname, format_type(a.atttypid, a.atttypmod), "
-	 "col_description(a.attrelid, a.attnum) FROM pg_attribute a JOIN "
+	 "col_description(a.attrelid, a.attnum), " PG_FACTS
+	 " FROM pg_attribute a JOIN "
 	 "pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid "
 	 "= c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped "
 	 "AND " PG_REL,
@@ -91,7 +127,8 @@ static const listing listings[] = {
 	 "'system' AND table_schema <> 'information_schema'",
 	 " ORDER BY table_catalog, table_schema, table_name",
 	 "SELECT table_catalog, table_schema, table_name, "
-	 "ordinal_position, column_name, full_data_type, comment FROM "
+	 "ordinal_position, column_name, full_data_type, comment, "
+	 "full_data_type FROM "
 	 "system.information_schema.columns WHERE table_catalog <> "
 	 "'system' AND table_schema <> 'information_schema'",
 	 " ORDER BY table_catalog, table_schema, table_name, "
@@ -111,8 +148,8 @@ static const listing listings[] = {
 	 "'INFORMATION_SCHEMA'",
 	 " ORDER BY table_catalog, table_schema, table_name",
 	 "SELECT table_catalog, table_schema, table_name, "
-	 "ordinal_position, column_name, data_type, comment FROM "
-	 "information_schema.columns WHERE table_schema <> "
+	 "ordinal_position, column_name, data_type, comment, data_type "
+	 "FROM information_schema.columns WHERE table_schema <> "
 	 "'INFORMATION_SCHEMA'",
 	 " ORDER BY table_catalog, table_schema, table_name, "
 	 "ordinal_position",
@@ -130,7 +167,7 @@ static const listing listings[] = {
 	 "'SYSTEM VERSIONED', 'VIEW') AND table_schema NOT IN " MYSQL_SYS,
 	 " ORDER BY table_schema, table_name",
 	 "SELECT '', table_schema, table_name, ordinal_position, "
-	 "column_name, column_type, NULLIF(column_comment, '') FROM "
+	 "column_name, column_type, NULLIF(column_comment, ''), data_type FROM "
 	 "information_schema.columns WHERE table_schema NOT IN " MYSQL_SYS,
 	 " ORDER BY table_schema, table_name, ordinal_position", NULL,
 	 "table_schema", "table_name",
@@ -146,7 +183,8 @@ static const listing listings[] = {
 	 "duckdb_views() WHERE NOT internal) o WHERE true",
 	 " ORDER BY database_name, schema_name, table_name",
 	 "SELECT database_name, schema_name, table_name, column_index, "
-	 "column_name, data_type, comment FROM duckdb_columns() WHERE "
+	 "column_name, data_type, comment, data_type FROM duckdb_columns() "
+	 "WHERE "
 	 "NOT internal",
 	 " ORDER BY database_name, schema_name, table_name, column_index",
 	 "database_name", "schema_name", "table_name", NULL},
@@ -163,8 +201,10 @@ static const listing listings[] = {
 	 "= 0",
 	 " ORDER BY s.name, t.name",
 	 "SELECT DB_NAME(), s.name, t.name, c.column_id, c.name, "
-	 "TYPE_NAME(c.user_type_id), CAST(ep.value AS NVARCHAR(4000)) "
-	 "FROM sys.columns c JOIN sys.objects t ON t.object_id = "
+	 "TYPE_NAME(c.user_type_id), CAST(ep.value AS NVARCHAR(4000)), "
+	 "TYPE_NAME(CASE WHEN c.system_type_id = 240 THEN c.user_type_id "
+	 "ELSE c.system_type_id END) FROM sys.columns c JOIN sys.objects t "
+	 "ON t.object_id = "
 	 "c.object_id JOIN sys.schemas s ON s.schema_id = t.schema_id "
 	 "LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND "
 	 "ep.major_id = c.object_id AND ep.minor_id = c.column_id AND "
@@ -511,6 +551,7 @@ static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
 /* The rows of a columns or sidecar query, matched to the indexed tables;
  * `update` only replaces the existing comments of known columns. */
 typedef struct index_ctx {
+	mgen_dialect dialect;
 	mgen_table **idx;
 	size_t nidx;
 	int update;
@@ -536,6 +577,13 @@ static int column_row(void *ud, char **v)
 	if ((rc = mgen_table_add_column(t, &c)) != 0)
 		return rc;
 	c->name = v[4];
+	if (x->dialect == MGEN_DIALECT_SQLITE) { /* v[7]: the table's kind */
+		c->stats = mgen_dialect_column_stats(x->dialect, v[5], NULL);
+		if (v[7] && strcmp(v[7], "table:0") != 0)
+			t->no_rowid = 1; /* virtual, or WITHOUT ROWID */
+	} else {
+		c->stats = mgen_dialect_column_stats(x->dialect, v[5], v[7]);
+	}
 	c->data_type = v[5] ? v[5] : mgen__strdup("");
 	c->existing_comment = nonempty(v[6]);
 	v[4] = v[5] = v[6] = NULL;
@@ -549,14 +597,14 @@ static int read_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
 			mgen_table **idx, size_t nidx, int update)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
-	index_ctx x = {idx, nidx, update};
+	index_ctx x = {mgen_wh_dialect(wh), idx, nidx, update};
 	int rc = mgen_wh__listing_query(wh, 1, keys, nkeys, &sql);
 
 	if (rc != 0) {
 		mgen_buf_release(&sql);
 		return rc == 1 ? 0 : rc; /* 1: nothing to read */
 	}
-	return each_keyed_row(wh, "cannot list columns", &sql, keys, nkeys, 7,
+	return each_keyed_row(wh, "cannot list columns", &sql, keys, nkeys, 8,
 			      column_row, &x);
 }
 
@@ -586,7 +634,7 @@ static int read_sidecar(mgen_wh *wh, const char *const *keys, size_t nkeys,
 			mgen_table **idx, size_t nidx)
 {
 	mgen_buf sql = MGEN_BUF_INIT;
-	index_ctx x = {idx, nidx, 1};
+	index_ctx x = {MGEN_DIALECT_SQLITE, idx, nidx, 1};
 	const char **names = NULL;
 	size_t i;
 	int rc;

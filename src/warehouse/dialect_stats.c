@@ -5,74 +5,17 @@
  * Statistics layout: COUNT(*), then per column five values: non-null
  * count, distinct count, MIN and MAX cast to text, average text length.
  * Values a type or the settings do not allow are NULL placeholders so the
- * layout never changes. PostgreSQL cannot MIN/MAX boolean or jsonb
- * (42883): booleans go through ::int, json/xml/arrays/geometry get NULL
- * and their distinct count goes through ::text (json has no equality).
+ * layout never changes; what each type allows comes from the engine's
+ * catalog (stat_caps.c). A table wider than the engine's select list is
+ * asked in column ranges (mgen_wh__stats_sql, mgen_wh__max_select).
  * Databricks, Snowflake and DuckDB count distinct values approximately
- * (approx_count_distinct, HLL++).
+ * (approx_count_distinct, HLL++); SQL Server counts with COUNT_BIG.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "metagen/warehouse.h"
 #include "util/util.h"
 #include "warehouse/wh_internal.h"
-
-/* Lower-cased copy of `type` up to its first '(' or '<', trimmed. */
-static void base_type(const char *type, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*type && isspace((unsigned char)*type))
-		type++;
-	for (; *type && *type != '(' && n + 1 < cap; type++)
-		out[n++] = (char)tolower((unsigned char)*type);
-	while (n > 0 && isspace((unsigned char)out[n - 1]))
-		n--;
-	out[n] = '\0';
-}
-
-static int in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
-mgen_wh_tclass mgen_wh__type_class(mgen_dialect d, const char *type)
-{
-	static const char *const noorder[] = {
-	    "json",	"jsonb",       "xml",	      "point",	 "line",
-	    "lseg",	"box",	       "path",	      "polygon", "circle",
-	    "geometry", "geography",   "variant",     "object",	 "tsvector",
-	    "tsquery",	"sql_variant", "hierarchyid", "image",	 "ntext",
-	    NULL};
-	static const char *const binary[] = {
-	    "bytea",  "blob",	   "tinyblob", "mediumblob",	 "longblob",
-	    "binary", "varbinary", "bytes",    "binary varying", NULL};
-	char b[64];
-	size_t len;
-
-	if (type == NULL || type[0] == '\0')
-		return MGEN_WH_T_OTHER;
-	len = strlen(type);
-	base_type(type, b, sizeof(b));
-	if ((len >= 2 && strcmp(type + len - 2, "[]") == 0) ||
-	    mgen__startswith(b, "array") || mgen__startswith(b, "map<") ||
-	    mgen__startswith(b, "struct<") || in_list(b, noorder))
-		return MGEN_WH_T_NOORDER;
-	if (in_list(b, binary))
-		return MGEN_WH_T_BINARY;
-	if (strcmp(b, "boolean") == 0 || strcmp(b, "bool") == 0 ||
-	    (d == MGEN_DIALECT_SQLSERVER && strcmp(b, "bit") == 0))
-		return MGEN_WH_T_BOOL;
-	if (strstr(b, "char") || strstr(b, "text") || strstr(b, "clob") ||
-	    strcmp(b, "string") == 0 || strcmp(b, "name") == 0 ||
-	    strcmp(b, "citext") == 0)
-		return MGEN_WH_T_TEXT;
-	return MGEN_WH_T_OTHER;
-}
 
 /* The type MIN/MAX are cast to, so every value is fetched as text. */
 static const char *text_type(mgen_dialect d)
@@ -102,18 +45,15 @@ static const char *count_fn(mgen_dialect d)
 }
 
 /* ", <distinct count of q>" */
-static void distinct_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
+static void distinct_expr(mgen_dialect d, unsigned k, const char *q,
 			  mgen_buf *out)
 {
-	if (k == MGEN_WH_T_NOORDER && d == MGEN_DIALECT_POSTGRESQL) {
-		mgen_buf_printf(out, ", COUNT(DISTINCT %s::text)", q);
+	if (k & MGEN_STATS_DISTINCT_TEXT) {
+		mgen_buf_printf(out, ", COUNT(DISTINCT CAST(%s AS %s))", q,
+				text_type(d));
 		return;
 	}
-	if (k == MGEN_WH_T_NOORDER && d != MGEN_DIALECT_SQLITE) {
-		mgen_buf_puts(out, ", NULL");
-		return;
-	}
-	if (k == MGEN_WH_T_BINARY && d == MGEN_DIALECT_SQLSERVER) {
+	if (!(k & MGEN_STATS_DISTINCT)) {
 		mgen_buf_puts(out, ", NULL");
 		return;
 	}
@@ -130,32 +70,11 @@ static void distinct_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
 	}
 }
 
-/* ", <min>, <max>, <avg length>" */
-static void minmax_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
-			int with_minmax, mgen_buf *out)
+/* ", <avg length>" */
+static void avglen_expr(mgen_dialect d, unsigned k, const char *q,
+			mgen_buf *out)
 {
-	const char *tt = text_type(d);
-	const char *fn[2] = {"MIN", "MAX"};
-	int i;
-
-	if (!with_minmax || k == MGEN_WH_T_BINARY ||
-	    (k == MGEN_WH_T_NOORDER && d != MGEN_DIALECT_SQLITE)) {
-		mgen_buf_puts(out, ", NULL, NULL, NULL");
-		return;
-	}
-	for (i = 0; i < 2; i++) {
-		if (k == MGEN_WH_T_BOOL && d == MGEN_DIALECT_POSTGRESQL)
-			mgen_buf_printf(out, ", CAST(%s(%s::int) AS %s)", fn[i],
-					q, tt);
-		else if (k == MGEN_WH_T_BOOL && d == MGEN_DIALECT_SQLSERVER)
-			mgen_buf_printf(out,
-					", CAST(%s(CAST(%s AS int)) AS %s)",
-					fn[i], q, tt);
-		else
-			mgen_buf_printf(out, ", CAST(%s(%s) AS %s)", fn[i], q,
-					tt);
-	}
-	if (k != MGEN_WH_T_TEXT)
+	if (!(k & MGEN_STATS_AVGLEN))
 		mgen_buf_puts(out, ", NULL");
 	else if (d == MGEN_DIALECT_POSTGRESQL)
 		mgen_buf_printf(out, ", AVG(LENGTH(%s::text))", q);
@@ -167,22 +86,58 @@ static void minmax_expr(mgen_dialect d, mgen_wh_tclass k, const char *q,
 		mgen_buf_printf(out, ", AVG(LENGTH(%s))", q);
 }
 
-int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
-			   mgen_buf *out)
+/* ", <min>, <max>, <avg length>" */
+static void minmax_expr(mgen_dialect d, unsigned k, const char *q,
+			int with_minmax, mgen_buf *out)
+{
+	const char *tt = text_type(d);
+	const char *fn[2] = {"MIN", "MAX"};
+	int i;
+
+	if (!with_minmax) {
+		mgen_buf_puts(out, ", NULL, NULL, NULL");
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		if (k & MGEN_STATS_BINARY)
+			mgen_buf_puts(out, ", NULL");
+		else if (k & MGEN_STATS_ORDERED) /* a btree order, no min() */
+			mgen_buf_printf(out,
+					", CAST(percentile_disc(%d) WITHIN "
+					"GROUP (ORDER BY %s) AS %s)",
+					i, q, tt);
+		else if (!(k & MGEN_STATS_MINMAX))
+			mgen_buf_puts(out, ", NULL");
+		else if (k & MGEN_STATS_INT_CAST)
+			mgen_buf_printf(out,
+					", CAST(%s(CAST(%s AS int)) AS %s)",
+					fn[i], q, tt);
+		else
+			mgen_buf_printf(out, ", CAST(%s(%s) AS %s)", fn[i], q,
+					tt);
+	}
+	avglen_expr(d, k, q, out);
+}
+
+int mgen_wh__stats_sql(mgen_dialect d, const mgen_table *t, size_t lo,
+		       size_t hi, int with_minmax, const unsigned char *drop,
+		       mgen_buf *out)
 {
 	mgen_buf q = MGEN_BUF_INIT;
 	size_t i;
 	int rc;
 
-	if (t == NULL || t->name == NULL)
+	if (t == NULL || t->name == NULL || lo > hi || hi > t->ncolumns)
 		return MGEN_EINVAL;
 	if (d == MGEN_DIALECT_AUTO)
 		return MGEN_EUNSUPPORTED;
 	mgen_buf_printf(out, "SELECT %s(*)", count_fn(d));
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = lo; i < hi; i++) {
 		const mgen_column *c = &t->columns[i];
-		mgen_wh_tclass k = mgen_wh__type_class(d, c->data_type);
+		unsigned k = mgen_wh__column_stats(d, c);
 
+		if (drop && drop[i])
+			k = 0;
 		mgen_buf_reset(&q);
 		if (mgen_dialect_quote_ident(d, c->name ? c->name : "", &q))
 			break;
@@ -195,6 +150,31 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
 	rc = mgen_buf_error(&q);
 	mgen_buf_release(&q);
 	return rc ? rc : mgen_buf_error(out);
+}
+
+int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
+			   mgen_buf *out)
+{
+	if (t == NULL)
+		return MGEN_EINVAL;
+	return mgen_wh__stats_sql(d, t, 0, t->ncolumns, with_minmax, NULL,
+				  out);
+}
+
+size_t mgen_wh__max_select(mgen_dialect d)
+{
+	switch (d) {
+	case MGEN_DIALECT_POSTGRESQL:
+		return 1664; /* "target lists can have at most 1664 entries"
+				(MaxTupleAttributeNumber, htup_details.h) */
+	case MGEN_DIALECT_SQLITE:
+		return 2000; /* SQLITE_MAX_COLUMN default: result columns of
+				a SELECT (sqlite.org/limits.html) */
+	default:
+		return 4096; /* MySQL columns per table, SQL Server columns
+				per SELECT (Maximum capacity specifications);
+				Snowflake, Databricks, DuckDB document none */
+	}
 }
 
 /* Seed of every repeatable sample. */
@@ -283,7 +263,9 @@ int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 				limit);
 		break;
 	default: /* SQLite: a multiplicative hash of the rowid */
-		if (t->kind == MGEN_OBJECT_VIEW) { /* a view has no rowid */
+		if (t->kind == MGEN_OBJECT_VIEW || t->no_rowid) {
+			/* a view, WITHOUT ROWID or virtual: no rowid, stored
+			 * order */
 			mgen_buf_printf(out, " LIMIT %zu", limit);
 			break;
 		}

@@ -16,19 +16,24 @@
 /* The name of the SQLite sidecar table that holds comments. */
 #define MGEN_WH_SIDECAR "_metagen_comments"
 
-/* What a column's declared type allows in the statistics query. */
-typedef enum mgen_wh_tclass {
-	MGEN_WH_T_OTHER = 0, /* numbers, dates...: MIN/MAX, no avg length */
-	MGEN_WH_T_TEXT,	     /* MIN/MAX and AVG(LENGTH()) */
-	MGEN_WH_T_BOOL,	     /* MIN/MAX through an int cast where needed */
-	MGEN_WH_T_BINARY,    /* no MIN/MAX; sample cells are base64 */
-	MGEN_WH_T_NOORDER    /* json, xml, arrays, maps, geometry: no MIN/MAX;
-				distinct through ::text (PostgreSQL) or none */
-} mgen_wh_tclass;
+/* What the statistics query computes for column `c` (MGEN_STATS_*):
+ * c->stats when the listing decided it, else decided from c->data_type
+ * (stat_caps.c). */
+unsigned mgen_wh__column_stats(mgen_dialect d, const mgen_column *c);
 
-/* Classifies a declared type name ("character varying(20)", "jsonb",
- * "BLOB", "array<string>", "integer[]"); NULL or "" is OTHER. */
-mgen_wh_tclass mgen_wh__type_class(mgen_dialect d, const char *type);
+/*
+ * The statistics query of columns [lo, hi) of `t`: COUNT(*), then five
+ * values per column as mgen_dialect_stats_sql. A column with drop[i] set
+ * (drop may be NULL) gets its non-null count only (then four NULLs).
+ * 0, a buffer error, MGEN_EINVAL (bad range) or MGEN_EUNSUPPORTED (AUTO).
+ */
+int mgen_wh__stats_sql(mgen_dialect d, const mgen_table *t, size_t lo,
+		       size_t hi, int with_minmax, const unsigned char *drop,
+		       mgen_buf *out);
+
+/* The most expressions one select list of dialect `d` may hold (sources
+ * in dialect_stats.c). */
+size_t mgen_wh__max_select(mgen_dialect d);
 
 /*
  * The listing SQL of a dialect (catalog.c). Tables query: one row per user

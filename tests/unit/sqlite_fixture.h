@@ -2,7 +2,8 @@
  * sqlite_fixture.h - what the SQLite warehouse tests (test_warehouse.c,
  * test_warehouse_window.c) share: the temp folder and connection string
  * of the database a test builds, removing the folder after each test,
- * connecting, and finding a listed table by name. Included once per test
+ * running SQL on it with the sqlite3 C API, connecting, and finding a
+ * listed table by name. Included once per test
  * file (static definitions).
  */
 #ifndef METAGEN_TEST_SQLITE_FIXTURE_H
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "metagen/warehouse.h"
 
@@ -24,6 +27,15 @@ static int teardown(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Runs `sql` on `db` or fails the test naming it. */
+static inline void sql_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("sqlite: %s: %s", sql, msg ? msg : "?");
 }
 
 static mgen_wh *connect_sqlite(void)

@@ -23,14 +23,6 @@
 #include "sqlite_fixture.h"
 
 
-static void sql_ok(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("sqlite: %s: %s", sql, msg ? msg : "?");
-}
-
 static int setup(void **state)
 {
 	(void)state;
