@@ -249,10 +249,10 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
  * Databricks ORDER BY rand() LIMIT n, Snowflake SAMPLE (n ROWS), DuckDB
  * USING SAMPLE n ROWS, MySQL ORDER BY RAND(), SQL Server TOP (n) ... ORDER
  * BY NEWID(). SQLite tables without a rowid (t->no_rowid) give their first
- * `limit` rows in stored order. When t->row_count >= 100000 (known from the statistics
- * query), Databricks adds TABLESAMPLE (p PERCENT) and PostgreSQL
- * TABLESAMPLE BERNOULLI (p) with p sized for about 10 x `limit` rows, so
- * big tables are not sorted whole. MGEN_EINVAL when `t` has no columns. */
+ * `limit` rows in stored order. When t->row_count >= 100000 (known from
+ * the statistics query), Databricks adds TABLESAMPLE (p PERCENT) and
+ * PostgreSQL TABLESAMPLE BERNOULLI (p) with p sized for about 10 x
+ * `limit` rows, so big tables are not sorted whole. MGEN_EINVAL when `t` has no columns. */
 int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 			    mgen_buf *out);
 

@@ -117,8 +117,8 @@ typedef struct askeys {
 
 /* The asked column [a, b) names: exactly when one asked name is equal,
  * else case folded when one is; -1 none, -2 several. */
-static int match_range(const askeys *k, size_t n, const char *a,
-		       const char *b, long *idx)
+static int match_range(const askeys *k, size_t n, const char *a, const char *b,
+		       long *idx)
 {
 	char *s = norm_range(a, b, 0);
 

@@ -104,7 +104,8 @@ static const listing listings[] = {
 	 " ORDER BY m.name",
 	 "SELECT '', 'main', m.name, p.cid + 1, p.name, p.type, NULL, "
 	 "(SELECT l.type || ':' || l.wr FROM pragma_table_list(m.name) l "
-	 "WHERE l.schema = 'main') FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+	 "WHERE l.schema = 'main') FROM sqlite_master m JOIN "
+	 "pragma_table_info(m.name) p "
 	 "WHERE " SQLITE_REL,
 	 " ORDER BY m.name, p.cid", NULL, NULL, "m.name", NULL},
     [MGEN_DIALECT_POSTGRESQL] =

@@ -100,7 +100,7 @@ static int set_stats(mgen_column *c, char **v, int approx,
 
 /* The columns whose statistics one query asks for, and how. */
 typedef struct range {
-	size_t lo, hi;		    /* columns [lo, hi) */
+	size_t lo, hi;		   /* columns [lo, hi) */
 	const unsigned char *drop; /* counts only where set */
 } range;
 
@@ -132,8 +132,8 @@ static int stats_range(mgen_wh *wh, mgen_table *t,
 		mgen_column *c = &t->columns[i];
 
 		for (j = 0; rc == 0 && j < 5; j++)
-			rc = mgen_wh__get_text(st, (int)(1 + 5 * (i - r.lo)) + j,
-					       0, &v[j]);
+			rc = mgen_wh__get_text(
+			    st, (int)(1 + 5 * (i - r.lo)) + j, 0, &v[j]);
 		approx = approx_distinct(d) && !(r.drop && r.drop[i]) &&
 			 (mgen_wh__column_stats(d, c) & MGEN_STATS_DISTINCT);
 		if (rc == 0)
@@ -189,8 +189,7 @@ static int note_dropped(mgen_table *t, const unsigned char *drop,
 		return 0;
 	if (n > 10)
 		mgen_buf_printf(&b, " and %zu more", n - 10);
-	mgen_buf_printf(&b, ": statistics other than counts dropped (%s)",
-			why);
+	mgen_buf_printf(&b, ": statistics other than counts dropped (%s)", why);
 	free(t->profile_note);
 	t->profile_note = mgen_buf_detach(&b);
 	return t->profile_note ? 0 : MGEN_ENOMEM;

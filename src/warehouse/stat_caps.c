@@ -108,16 +108,17 @@ static unsigned pg_caps(const char *facts)
 static unsigned mysql_caps(const char *b)
 {
 	static const char *const spatial[] = {
-	    "geometry",	       "point",		    "linestring",
-	    "polygon",	       "multipoint",	    "multilinestring",
-	    "multipolygon",    "geometrycollection", "geomcollection",
-	    NULL};
-	static const char *const bin[] = {"binary",	"varbinary", "tinyblob",
-					  "blob",	"mediumblob", "longblob",
+	    "geometry",	      "point",
+	    "linestring",     "polygon",
+	    "multipoint",     "multilinestring",
+	    "multipolygon",   "geometrycollection",
+	    "geomcollection", NULL};
+	static const char *const bin[] = {"binary", "varbinary",  "tinyblob",
+					  "blob",   "mediumblob", "longblob",
 					  NULL};
-	static const char *const text[] = {
-	    "char",	"varchar", "tinytext", "text", "mediumtext",
-	    "longtext", "enum",	   "set",      NULL};
+	static const char *const text[] = {"char", "varchar",	 "tinytext",
+					   "text", "mediumtext", "longtext",
+					   "enum", "set",	 NULL};
 
 	if (in_list(b, spatial))
 		return 0;
@@ -135,19 +136,30 @@ static unsigned mysql_caps(const char *b)
  * but do not cast to text plainly; bit goes through int. */
 static unsigned sqlserver_caps(const char *b)
 {
-	static const char *const none[] = {"text",	"ntext",     "image",
-					   "xml",	"geography", "geometry",
-					   NULL};
+	static const char *const none[] = {
+	    "text", "ntext", "image", "xml", "geography", "geometry", NULL};
 	static const char *const bin[] = {"binary", "varbinary", "timestamp",
 					  "rowversion", NULL};
-	static const char *const text[] = {"char",  "varchar", "nchar",
+	static const char *const text[] = {"char",     "varchar", "nchar",
 					   "nvarchar", "sysname", NULL};
-	static const char *const known[] = {
-	    "bigint",	     "int",	     "smallint",       "tinyint",
-	    "decimal",	     "numeric",	     "money",	       "smallmoney",
-	    "float",	     "real",	     "date",	       "time",
-	    "datetime",	     "datetime2",    "smalldatetime",  "datetimeoffset",
-	    "uniqueidentifier", NULL};
+	static const char *const known[] = {"bigint",
+					    "int",
+					    "smallint",
+					    "tinyint",
+					    "decimal",
+					    "numeric",
+					    "money",
+					    "smallmoney",
+					    "float",
+					    "real",
+					    "date",
+					    "time",
+					    "datetime",
+					    "datetime2",
+					    "smalldatetime",
+					    "datetimeoffset",
+					    "uniqueidentifier",
+					    NULL};
 
 	if (in_list(b, none))
 		return 0;
@@ -165,10 +177,10 @@ static unsigned sqlserver_caps(const char *b)
 /* Snowflake semi-structured, geospatial and vector types: counts only. */
 static unsigned snowflake_caps(const char *b)
 {
-	static const char *const none[] = {"variant",  "object",   "array",
+	static const char *const none[] = {"variant",	"object",   "array",
 					   "geography", "geometry", "vector",
 					   NULL};
-	static const char *const text[] = {"text", "varchar", "char",
+	static const char *const text[] = {"text",   "varchar",	  "char",
 					   "string", "character", NULL};
 
 	if (in_list(b, none))
@@ -181,7 +193,7 @@ static unsigned snowflake_caps(const char *b)
 /* Databricks complex types (STRUCT, MAP, ARRAY, VARIANT): counts only. */
 static unsigned databricks_caps(const char *b)
 {
-	static const char *const none[] = {"struct", "map", "array",
+	static const char *const none[] = {"struct",  "map",	"array",
 					   "variant", "object", NULL};
 	static const char *const text[] = {"string", "varchar", "char", NULL};
 
@@ -195,10 +207,10 @@ static unsigned databricks_caps(const char *b)
 /* DuckDB nested types (STRUCT, MAP, UNION, LIST "T[]", ARRAY "T[n]"). */
 static unsigned duckdb_caps(const char *type, const char *b)
 {
-	static const char *const none[] = {"struct", "map", "union", "list",
-					   "variant", NULL};
-	static const char *const text[] = {"varchar", "text", "string",
-					   "char", "bpchar", NULL};
+	static const char *const none[] = {"struct", "map",	"union",
+					   "list",   "variant", NULL};
+	static const char *const text[] = {"varchar", "text",	"string",
+					   "char",    "bpchar", NULL};
 	size_t n = strlen(type);
 
 	while (n > 0 && isspace((unsigned char)type[n - 1]))
