@@ -47,11 +47,11 @@ typedef struct listing {
 	"'materialized_view' WHEN 'f' THEN 'foreign_table' WHEN 'p' THEN "     \
 	"'partitioned_table' ELSE 'table' END, c.relispartition::int, "      \
 	"(NOT c.relispopulated)::int"
-/* The PostgreSQL column's type facts (stat_caps.c): walks domains
+/* The PostgreSQL type facts of type u.t (stat_caps.c): walks domains
  * (typbasetype, recursively) and array elements; b = the first type that
  * is not a domain, l = the element under every domain and array. */
-#define PG_FACTS                                                               \
-	"(WITH RECURSIVE w(t, top) AS (SELECT a.atttypid, true UNION ALL "     \
+#define PG_TYPE_FACTS                                                          \
+	"(WITH RECURSIVE w(t, top) AS (SELECT u.t, true UNION ALL "            \
 	"SELECT CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE "            \
 	"y.typelem END, w.top AND y.typtype = 'd' FROM w JOIN pg_type y ON "   \
 	"y.oid = w.t WHERE y.typtype = 'd' OR (y.typcategory = 'A' AND "       \
@@ -79,6 +79,14 @@ typedef struct listing {
 	"c.opcintype IN (SELECT k.casttarget FROM pg_cast k WHERE "            \
 	"k.castsource = l.oid AND k.castmethod = 'b' AND k.castcontext = "     \
 	"'i'))) o LIMIT 1)"
+
+/* The column's type facts: worked out once per query for each type any
+ * column has (an uncorrelated subquery: one evaluation, not one per
+ * column) and looked up by the column's type. */
+#define PG_FACTS                                                               \
+	"((SELECT jsonb_object_agg(u.t::text, " PG_TYPE_FACTS ") FROM "        \
+	"(SELECT DISTINCT atttypid AS t FROM pg_attribute WHERE attnum > 0 "   \
+	"AND NOT attisdropped) u) ->> a.atttypid::text)"
 /* SQLite: sqlite_master rows of type table and view; names starting
  * sqlite_ are the engine's own (https://www.sqlite.org/fileformat2.html
  * "Internal Schema Objects"); shadow tables of FTS3/4/5 and R*Tree
