@@ -69,6 +69,9 @@ int mgen__untrusted_profile(mgen_table *t)
 	if (mend(&t->existing_comment, &fixed))
 		return MGEN_ENOMEM;
 	t->text_fixed |= fixed;
+	/* names the columns and quotes the engine's error: both outside */
+	if (mend(&t->profile_note, &fixed))
+		return MGEN_ENOMEM;
 	for (i = 0; i < t->ncolumns; i++) {
 		rc = mend_column(t, i);
 		if (rc)

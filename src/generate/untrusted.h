@@ -28,7 +28,7 @@ int mgen__untrusted_names(mgen_table *t, char *why, size_t whysz);
 
 /*
  * Mends a profiled table's column names, data types, existing comments
- * (table and columns), min/max and sample cells. A column whose name
+ * (table and columns), profile note, min/max and sample cells. A column whose name
  * was mended is FAILED ("column name is not valid UTF-8 ..."); other
  * mended text sets `text_fixed` on its column or table. Returns 0 or
  * MGEN_ENOMEM.

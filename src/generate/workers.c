@@ -44,13 +44,9 @@ static void report(pool *p, mgen_progress_event ev, size_t done,
  * reason, after any reason generation gave. */
 static void note_profile(mgen_table *t)
 {
-	mgen_buf b = MGEN_BUF_INIT;
-	char *r;
+	char *r = mgen__join_reason(t->proposal.reason, t->profile_note);
 
-	if (t->proposal.reason && t->proposal.reason[0])
-		mgen_buf_printf(&b, "%s; ", t->proposal.reason);
-	mgen_buf_puts(&b, t->profile_note);
-	if ((r = mgen_buf_detach(&b)) == NULL)
+	if (r == NULL)
 		return; /* out of memory: the reason stays as it was */
 	free(t->proposal.reason);
 	t->proposal.reason = r;
