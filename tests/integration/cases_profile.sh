@@ -2,7 +2,8 @@
 # run.sh (its helpers and variables are in scope): a PostgreSQL type zoo
 # built from the server's pg_type, a statistic the engine refuses, SQLite
 # affinities / WITHOUT ROWID / FTS and R*Tree virtual tables / a
-# 1,000-column table, pagila end to end, and columns named Id, ID and id.
+# 1,000-column table, pagila end to end, columns named Id, ID and id, and
+# a MariaDB table of every spatial type beside JSON/BIT/SET/ENUM/YEAR.
 
 PROFILE_DATA=$ROOT/tests/integration/data
 PAGILA=${METAGEN_TEST_PAGILA:-$DATA/../pagila}
@@ -56,7 +57,10 @@ case_profile_pg_type_zoo() {
 	[ "$(psql -d zoo -tAc "SELECT relnatts FROM pg_class WHERE relname = 'zoo_wide'")" = 1600 ] \
 		|| fail "zoo_wide is not 1600 columns"
 	conn=$(pg_conn zoo)
-	gen_all_ok zoo_off "$conn" "$TMP/zoo_off" --model offline || return 1
+	# values in comments allowed (off by default since the privacy
+	# rules): the offline comments then show the min/max computed
+	gen_all_ok zoo_off "$conn" "$TMP/zoo_off" --model offline \
+		--allow-data-in-comments true || return 1
 	grep -q '^metagen: 5 tables (5 ok, 0 failed)' "$TMP/zoo_off.summary" \
 		|| fail "offline: $(cat "$TMP/zoo_off.summary")"
 	run=$(run_dir "$TMP/zoo_off")
@@ -103,6 +107,7 @@ CREATE TABLE refuses (id int, p point, name text, q point[]);
 INSERT INTO refuses VALUES (1, '(1,2)', 'a', '{"(1,1)"}'), (2, '(3,4)', 'b', '{"(2,2)"}');
 EOF
 	"$BIN" generate --connection "$(pg_conn zbad)" --model offline --out "$TMP/zbad" \
+		--allow-data-in-comments true \
 		>"$TMP/zbad.stdout" 2>&1 || { tail -3 "$TMP/zbad.stdout" >&2; fail "exit $?"; return 1; }
 	run=$(run_dir "$TMP/zbad")
 	$CHECK agree "$run" --all-proposed >/dev/null || return 1
@@ -155,7 +160,8 @@ case_profile_sqlite_zoo() {
 	local conn run q
 	sqlite_zoo "$TMP/szoo.sqlite" || { fail "sqlite zoo"; return 1; }
 	conn="Driver=SQLite3;Database=$TMP/szoo.sqlite"
-	gen_all_ok szoo_off "$conn" "$TMP/szoo_off" --model offline || return 1
+	gen_all_ok szoo_off "$conn" "$TMP/szoo_off" --model offline \
+		--allow-data-in-comments true || return 1
 	run=$(run_dir "$TMP/szoo_off")
 	# the shadow tables of docs, docs4 and box are not listed; tables
 	# that only look like shadows are
@@ -223,4 +229,88 @@ EOF
 	$CHECK auto "$run" >/dev/null || fail "answers not aligned to their own columns"
 	[ "$($CHECK field "$run" Casey ID proposed_comment)" = "Auto comment for casey.public.Casey.ID." ] \
 		|| fail "ID: $($CHECK field "$run" Casey ID proposed_comment)"
+}
+
+# MariaDB: a table of every spatial type beside JSON, BIT, SET, ENUM,
+# YEAR, INET6, UUID and an odd name; an empty copy of it; a table of
+# spatial columns only. MariaDB refuses CAST(... AS CHAR), MIN/MAX and
+# COUNT(DISTINCT) on most spatial types (ERROR 4079: "Illegal parameter
+# data type linestring for operation 'cast_as_char'"), which used to fail
+# the whole table's statistics: every column is now profiled, the spatial
+# ones with their counts, the others with every statistic.
+case_profile_mariadb_type_zoo() {
+	have_mariadb || return 1
+	my_sql <<'EOF' || { fail "cannot create my_types"; return 1; }
+DROP DATABASE IF EXISTS my_types; CREATE DATABASE my_types CHARACTER SET utf8mb4;
+CREATE TABLE my_types.mixed (
+ id INT NOT NULL PRIMARY KEY,
+ g GEOMETRY, p POINT REF_SYSTEM_ID=4326 NOT NULL, l LINESTRING, pg POLYGON,
+ mp MULTIPOINT, ml MULTILINESTRING, mpg MULTIPOLYGON, gc GEOMETRYCOLLECTION,
+ js JSON, b1 BIT(1), b12 BIT(12), b64 BIT(64),
+ st SET('a','b''c','d;e'), en ENUM('x','y''z','') NOT NULL DEFAULT 'x', yr YEAR,
+ ip INET6, u UUID, `we``ird` VARCHAR(5),
+ SPATIAL INDEX(p));
+INSERT INTO my_types.mixed VALUES
+ (1, ST_GeomFromText('POINT(1 1)'), ST_GeomFromText('POINT(1 2)', 4326),
+  ST_GeomFromText('LINESTRING(0 0,1 1)'), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'),
+  ST_GeomFromText('MULTIPOINT(0 0,1 1)'), ST_GeomFromText('MULTILINESTRING((0 0,1 1))'),
+  ST_GeomFromText('MULTIPOLYGON(((0 0,1 0,1 1,0 0)))'), ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 1))'),
+  '{"k": 1}', b'1', b'101010111100', b'1111111111111111111111111111111111111111111111111111111111111111',
+  'a,b''c', 'y''z', 1999, '::1', '123e4567-e89b-12d3-a456-426614174000', 'q'),
+ (2, NULL, ST_GeomFromText('POINT(5 5)', 4326), NULL, NULL, NULL, NULL, NULL, NULL,
+  '[1, 2]', b'0', b'1', b'0', '', '', NULL, NULL, NULL, NULL),
+ (3, NULL, ST_GeomFromText('POINT(6 6)', 4326), NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, NULL, 'd;e', 'x', 2155, 'ffff::2', '00000000-0000-0000-0000-000000000000', 'r');
+CREATE TABLE my_types.mixed_empty LIKE my_types.mixed;
+CREATE TABLE my_types.shapes_only (l LINESTRING, gc GEOMETRYCOLLECTION NOT NULL);
+INSERT INTO my_types.shapes_only VALUES (NULL, ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 1))')),
+ (ST_GeomFromText('LINESTRING(0 0,2 2)'), ST_GeomFromText('GEOMETRYCOLLECTION EMPTY'));
+EOF
+	local conn run
+	conn=$(my_conn my_types)
+	gen_all_ok mytypes_off "$conn" "$TMP/mytypes_off" --scope 'my_types.*' --model offline || return 1
+	grep -q '^metagen: 3 tables (3 ok, 0 failed), 40 columns' "$TMP/mytypes_off.summary" \
+		|| fail "offline: $(cat "$TMP/mytypes_off.summary")"
+	start_llm mytypes || return 1
+	gen_all_ok mytypes_llm "$conn" "$TMP/mytypes_llm" --scope 'my_types.*' --model test-model \
+		--api-base "$LLM_URL" || return 1
+	run=$(run_dir "$TMP/mytypes_llm")
+	$CHECK auto "$run" >/dev/null || fail "answers not aligned"
+	# the statistics each column reached the LM with: counts for every
+	# column, distinct counts and min/max wherever the type has them
+	python3 - "$LLM_REC" <<'EOF' || fail "my_types statistics"
+import json, sys
+prof = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    msg = json.loads(line)["body"]["messages"][-1]["content"]
+    for l in msg.split("\n"):
+        if l.startswith("Table profile: "):
+            p = json.loads(l[len("Table profile: "):])
+            prof[p["table_name"]] = p["column_metadata"]
+assert set(prof) == {"my_types.mixed", "my_types.mixed_empty", "my_types.shapes_only"}, sorted(prof)
+spatial = ["g", "p", "l", "pg", "mp", "ml", "mpg", "gc"]
+nonnull = dict(id=3, g=1, p=3, l=1, pg=1, mp=1, ml=1, mpg=1, gc=1, js=2, b1=2, b12=2, b64=2,
+               st=3, en=3, yr=2, ip=2, u=2, **{"we`ird": 2})
+m = prof["my_types.mixed"]
+assert list(m) == list(nonnull), list(m)
+for c, n in nonnull.items():
+    assert m[c]["row_count"] == 3 and m[c]["non_null_count"] == n, (c, m[c])
+    if c in spatial:
+        assert "distinct_count" not in m[c] and "min" not in m[c], (c, m[c])
+    else:
+        assert m[c]["distinct_count"] == n, (c, m[c])
+        assert "min" in m[c] and "max" in m[c], (c, m[c])
+want = {"id": ("1", "3"), "b1": ("0", "1"), "b12": ("1", "2748"), "b64": ("0", "18446744073709551615"),
+        "en": ("", "y'z"), "st": ("", "d;e"), "yr": ("1999", "2155"), "ip": ("::1", "ffff::2"),
+        "we`ird": ("q", "r")}
+for c, (lo, hi) in want.items():
+    assert (m[c]["min"], m[c]["max"]) == (lo, hi), (c, m[c])
+e = prof["my_types.mixed_empty"]
+assert list(e) == list(nonnull), list(e)
+for c in nonnull:
+    assert e[c]["row_count"] == 0 and e[c]["non_null_count"] == 0, (c, e[c])
+s = prof["my_types.shapes_only"]
+assert (s["l"]["non_null_count"], s["gc"]["non_null_count"]) == (1, 2), s
+assert all("distinct_count" not in v for v in s.values()), s
+EOF
 }
