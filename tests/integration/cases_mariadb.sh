@@ -9,9 +9,8 @@
 # TABLE ... MODIFY leave every other part of the column as it was (SHOW
 # CREATE TABLE before/after); comments over MySQL's limits (2,048 / 1,024
 # characters) and 4-byte characters (utf8mb3) end ok, fitted, the reason
-# saying so; the same with NO_BACKSLASH_ESCAPES in the server's sql_mode.
-# (The every-spatial-type case is on branch mariadb-pending: it passes once
-# the per-column spatial statistics are merged.)
+# saying so; the same with NO_BACKSLASH_ESCAPES in the server's sql_mode;
+# a table with every spatial type.
 
 # have_mariadb: fails the case when the harness has no server
 have_mariadb() {
@@ -299,14 +298,57 @@ case_mariadb_long_and_emoji_comments_fit() {
 	mariadb_fit my_fit
 }
 
-# the same with NO_BACKSLASH_ESCAPES in every new session's sql_mode
-case_mariadb_long_and_emoji_comments_fit_nbe() {
-	have_mariadb || return 1
+# with_nbe CMD...: runs CMD with NO_BACKSLASH_ESCAPES in the sql_mode of
+# every new session (the server's global mode), then restores the mode
+with_nbe() {
 	local mode rc=0
 	mode=$(my_sql -e 'SELECT @@GLOBAL.sql_mode') || return 1
 	my_sql -e "SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',NO_BACKSLASH_ESCAPES')" || return 1
-	mariadb_fit my_fit_nbe || rc=1
+	my_sql -e 'SELECT @@SESSION.sql_mode' | grep -q NO_BACKSLASH_ESCAPES || { fail "global mode not in new sessions"; rc=1; }
+	[ $rc = 0 ] && { "$@" || rc=1; }
 	my_sql -e "SET GLOBAL sql_mode = '$mode'"
 	[ "$(my_sql -e 'SELECT @@GLOBAL.sql_mode')" = "$mode" ] || fail "sql_mode not restored"
 	return $rc
+}
+
+# the same with NO_BACKSLASH_ESCAPES in every new session's sql_mode
+case_mariadb_long_and_emoji_comments_fit_nbe() {
+	have_mariadb || return 1
+	with_nbe mariadb_fit my_fit_nbe
+}
+
+# a MariaDB table with every spatial type (ERROR 4079 / cast_as_char
+# used to fail the whole table's statistics)
+mariadb_spatial() {
+	local db=$1
+	my_sql -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db;
+	CREATE TABLE $db.shapes (id INT PRIMARY KEY, g GEOMETRY, p POINT REF_SYSTEM_ID=4326 NOT NULL,
+	  l LINESTRING, pg POLYGON, mp MULTIPOINT, ml MULTILINESTRING, mpg MULTIPOLYGON,
+	  gc GEOMETRYCOLLECTION, SPATIAL INDEX(p));
+	INSERT INTO $db.shapes VALUES (1, ST_GeomFromText('POINT(1 1)'), ST_GeomFromText('POINT(1 2)', 4326),
+	  ST_GeomFromText('LINESTRING(0 0,1 1)'), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'),
+	  ST_GeomFromText('MULTIPOINT(0 0,1 1)'), ST_GeomFromText('MULTILINESTRING((0 0,1 1))'),
+	  ST_GeomFromText('MULTIPOLYGON(((0 0,1 0,1 1,0 0)))'), ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 1))')),
+	  (2, NULL, ST_GeomFromText('POINT(5 5)', 4326), NULL, NULL, NULL, NULL, NULL, NULL)" || return 1
+	show_create $db shapes "$TMP/$db.before"
+	start_llm "$db" || return 1
+	"$BIN" generate --connection "$(my_conn $db)" --scope "$db.*" --model m --api-base "$LLM_URL" \
+		--out "$TMP/$db" --apply >"$TMP/$db.stdout" 2>"$TMP/$db.stderr" \
+		|| { tail -5 "$TMP/$db.stderr" >&2; fail "generate --apply failed on every spatial type"; return 1; }
+	grep -q '(1 ok, 0 failed), 9 columns; comments: 0 proposed, 10 applied' "$TMP/$db.stdout" \
+		|| fail "summary: $(cat "$TMP/$db.stdout")"
+	show_create $db shapes "$TMP/$db.after"
+	same_but_comments "$TMP/$db.before" "$TMP/$db.after" || fail "MODIFY changed a spatial column"
+	my_sql -e "SELECT SRID FROM information_schema.GEOMETRY_COLUMNS WHERE G_TABLE_SCHEMA = '$db' AND G_GEOMETRY_COLUMN = 'p'" \
+		| grep -qx 4326 || fail "the POINT column lost its SRID"
+}
+
+case_mariadb_spatial_types_ok() {
+	have_mariadb || return 1
+	mariadb_spatial my_geo
+}
+
+case_mariadb_spatial_types_ok_nbe() {
+	have_mariadb || return 1
+	with_nbe mariadb_spatial my_geo_nbe
 }
