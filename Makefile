@@ -56,7 +56,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # use). A nodejs that already brings npm (NodeSource's, which conflicts
 # with Debian's npm package) is kept.
 NODE_PKGS := $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
-# Debian 12 packages: build, test and run (`make deps` installs them)
+# Debian 12 packages: build, test and run (`make deps` installs them; .ci/run
+# installs the same list; tests/tools_check.sh checks that every command the
+# tests call comes from one of them, or from an Essential/required package)
 DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang libxml2-dev \
@@ -186,8 +188,10 @@ deps:
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(DEBIAN_PKGS)
 	bash tests/duckdb/duckdb.sh --install
 
+# `make demo ARGS=--apply`: ARGS go to `metagen generate` (examples/demo.sh
+# works on a copy of the demo database, out/demo.sqlite)
 demo: $(BUILD)/metagen
-	bash examples/demo.sh
+	bash examples/demo.sh $(ARGS)
 
 # measure: peak RSS and CPU of a command (a C program: see its comment)
 $(BUILD)/bench-measure: bench/measure.c
