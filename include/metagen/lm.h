@@ -129,6 +129,28 @@ int mgen_lm_new_from_config(const struct mgen_config *cfg, mgen_log_fn log,
 /* Frees the client. NULL is harmless. */
 void mgen_lm_free(mgen_lm *lm);
 
+/*
+ * Checks, before a run spends anything, that the endpoint can answer:
+ * 1. a provider that needs a key ("databricks/X", "openai/X" on its own
+ *    base URL) has one: else MGEN_ECONFIG naming the provider's variable
+ *    ("set OPENAI_API_KEY (or METAGEN_API_KEY)");
+ * 2. GET {base}/models (OpenAI's model list, {"data": [{"id": ...}]}):
+ *    no HTTP answer is MGEN_EHTTP ("lm endpoint URL is not reachable:
+ *    <libcurl's text>"); 401/403 is MGEN_EAUTH (the status, the provider's
+ *    message and the variable to check); a list that names the model is
+ *    success;
+ * 3. otherwise (no /models route, as on Databricks serving endpoints; a
+ *    list without the model, as when a server lists aliases; any other
+ *    status) one chat request with max_tokens 1, never cached: a 2xx
+ *    chat completion is success; 401/403 MGEN_EAUTH; anything else
+ *    MGEN_EHTTP "model 'M' is not available at URL: HTTP S: <provider's
+ *    message>" (plus the models the list named, when it named others).
+ * One attempt each, within the client's timeout; no retry. Neither
+ * request counts in mgen_lm_usage. `err` never holds the key. Returns
+ * 0, those codes, or MGEN_ENOMEM.
+ */
+int mgen_lm_preflight(mgen_lm *lm, mgen_err *err);
+
 /* The resolved base URL and model name (borrowed), for traces. The base
  * is as configured and may hold credentials (user:password@, ?api-key=):
  * mask it with mgen_config_mask_connection before showing it. */

@@ -5,7 +5,8 @@
  * 2015) honouring Retry-After (RFC 9110 10.2.3), usage summed under a
  * mutex. Request and answer shapes: docs/reference/llm-endpoints.md.
  * Optional answer cache (cache.h) and request/token rate limits
- * (ratelimit.h) around the HTTP attempts. libcurl stays inside this file.
+ * (ratelimit.h) around the HTTP attempts. libcurl stays inside the LM
+ * client's files (this one and lm_preflight.c).
  */
 #include <assert.h>
 #include <curl/curl.h>
@@ -54,12 +55,6 @@ struct mgen_lm {
 	long long cache_hits;
 	uint64_t rng;
 };
-
-/* One HTTP attempt's answer. */
-typedef struct lm_http {
-	mgen_buf body;
-	long retry_after_ms; /* -1 when absent */
-} lm_http;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -188,6 +183,16 @@ const char *mgen_lm_model(const mgen_lm *lm)
 	return lm->t.model;
 }
 
+const mgen_lm_target *mgen_lm__target(const mgen_lm *lm)
+{
+	return &lm->t;
+}
+
+long mgen_lm__timeout_ms(const mgen_lm *lm)
+{
+	return lm->timeout_ms;
+}
+
 void mgen_lm_usage(const mgen_lm *lm, long long *prompt_tokens,
 		   long long *completion_tokens, long long *requests)
 {
@@ -247,7 +252,7 @@ static long backoff_ms(mgen_lm *lm, int attempt, long retry_after_ms)
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
-	lm_http *h = ud;
+	mgen_lm_http *h = ud;
 
 	if (mgen_buf_append(&h->body, data, size * n) != 0)
 		return 0; /* too large or out of memory: abort the transfer */
@@ -255,7 +260,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 }
 
 /* Parses "Retry-After: <seconds>" or an HTTP-date into milliseconds. */
-static void parse_retry_after(lm_http *h, const char *v, size_t n)
+static void parse_retry_after(mgen_lm_http *h, const char *v, size_t n)
 {
 	char tmp[128];
 	char *end;
@@ -363,7 +368,7 @@ static void one_line(char *s)
  * string, or a top-level "message"), else the start of the body, on one
  * line (the body was scrubbed of every secret when it arrived).
  */
-static void error_text(const mgen_buf *body, char *out, size_t cap)
+void mgen_lm__error_text(const mgen_buf *body, char *out, size_t cap)
 {
 	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *e;
 	const char *msg = NULL;
@@ -384,9 +389,10 @@ static void error_text(const mgen_buf *body, char *out, size_t cap)
 
 /* Fills `out` from a 200 answer to a request of `request_bytes`, or
  * returns MGEN_EPARSE (a NUL in the body is refused: cJSON would cut
- * the content there). Invalid UTF-8 in the content becomes U+FFFD here,
- * where LM text enters, so no trace, cache or output sees it. Usage
- * numbers are checked (mgen_lm__usage). */
+ * the content there), or MGEN_EHTTP with the provider's message when the
+ * body is an {"error": ...}. Invalid UTF-8 in the content becomes U+FFFD
+ * here, where LM text enters, so no trace, cache or output sees it.
+ * Usage numbers are checked (mgen_lm__usage). */
 static int parse_answer(const mgen_lm *lm, const mgen_buf *body,
 			size_t request_bytes, mgen_lm_response *out,
 			mgen_err *err)
@@ -407,6 +413,15 @@ static int parse_answer(const mgen_lm *lm, const mgen_buf *body,
 		snprintf(start, sizeof(start), "%s", mgen_buf_str(body));
 		one_line(start);
 		mgen_err_set(err, rc, "lm answer is not json: %s", start);
+		goto done;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(root, "error") &&
+	    !cJSON_GetObjectItemCaseSensitive(root, "choices")) {
+		char perr[400]; /* a 200 that carries the provider's error */
+		mgen_lm__error_text(body, perr, sizeof(perr));
+		rc = mgen_err_set(err, MGEN_EHTTP,
+				  "lm endpoint %s answered HTTP 200 with an "
+				  "error: %s", lm->ep.shown, perr);
 		goto done;
 	}
 	ch = cJSON_GetArrayItem(
@@ -466,10 +481,11 @@ static int retryable_curl(CURLcode c)
 	}
 }
 
-/* Sets up the easy handle for every attempt of one call. */
-static int setup_handle(const mgen_lm *lm, CURL *h, const char *body,
-			struct curl_slist **hdrs, lm_http *ans, char *errbuf)
+int mgen_lm__setup_handle(const mgen_lm *lm, void *handle, const char *url,
+			  const char *body, struct curl_slist **hdrs,
+			  mgen_lm_http *ans, char *errbuf)
 {
+	CURL *h = handle;
 	mgen_buf auth = MGEN_BUF_INIT;
 	struct curl_slist *l = NULL, *t;
 	int rc = 0;
@@ -493,11 +509,15 @@ static int setup_handle(const mgen_lm *lm, CURL *h, const char *body,
 	*hdrs = l;
 	if (l == NULL || rc != 0)
 		return MGEN_ENOMEM;
-	curl_easy_setopt(h, CURLOPT_URL, lm->ep.url);
+	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)strlen(body));
+	if (body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)strlen(body));
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, ans);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -516,7 +536,7 @@ static int setup_handle(const mgen_lm *lm, CURL *h, const char *body,
 
 /* The final failure of a call, after `attempts` HTTP requests. */
 static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
-		       const lm_http *ans, const char *errbuf, int attempts,
+		       const mgen_lm_http *ans, const char *errbuf, int attempts,
 		       mgen_err *err)
 {
 	char why[400];
@@ -534,7 +554,7 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 				    lm->ep.shown, attempts,
 				    errbuf[0] ? errbuf
 					      : curl_easy_strerror(cc));
-	error_text(&ans->body, why, sizeof(why));
+	mgen_lm__error_text(&ans->body, why, sizeof(why));
 	if (status == 401 || status == 403)
 		return mgen_err_set(err, MGEN_EAUTH,
 				    "endpoint refused the credentials (HTTP "
@@ -560,7 +580,7 @@ static void add_usage(mgen_lm *lm, long requests, const mgen_lm_response *r)
 
 /* Waits before the next attempt and says so in the log. */
 static void pause_before_retry(mgen_lm *lm, CURLcode cc, long status,
-			       const lm_http *ans, int attempt)
+			       const mgen_lm_http *ans, int attempt)
 {
 	long delay = backoff_ms(lm, attempt, ans->retry_after_ms);
 	char why[160];
@@ -655,14 +675,15 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
-	lm_http ans;
+	mgen_lm_http ans;
 	CURL *h = curl_easy_init();
 	CURLcode cc;
 	long status;
 	int attempt, rc = 0;
 
 	mgen_buf_init(&ans.body, mgen_lm__body_cap(lm->max_tokens));
-	if (h == NULL || setup_handle(lm, h, body, &hdrs, &ans, errbuf)) {
+	if (h == NULL ||
+	    mgen_lm__setup_handle(lm, h, lm->ep.url, body, &hdrs, &ans, errbuf)) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "cannot set up a request");
 		goto done;
 	}

@@ -8,16 +8,30 @@
 
 #include <stddef.h>
 
+#include "metagen/buf.h"
 #include "metagen/lm.h"
 #include "util/json.h"
 #include "util/secret.h"
+
+struct curl_slist;
 
 /* What a model string and the environment resolve to; all owned. */
 typedef struct mgen_lm_target {
 	char *base;  /* base URL without trailing '/', e.g. ".../v1" */
 	char *model; /* the model name sent in the request body */
 	char *key;   /* bearer key, or NULL when none was found */
+	const char *key_env; /* the provider's key variable
+				("DATABRICKS_TOKEN", "OPENAI_API_KEY"; static),
+				NULL for a provider without one */
+	int base_from_provider; /* 1 when the base came from the provider
+				   (its variable or default), not api_base */
 } mgen_lm_target;
+
+/* One HTTP attempt's answer (lm.c's write and header callbacks fill it). */
+typedef struct mgen_lm_http {
+	mgen_buf body;	     /* capped at the client's answer bound */
+	long retry_after_ms; /* -1 when absent */
+} mgen_lm_http;
 
 /*
  * Resolves opts->model, opts->api_base and opts->api_key against the
@@ -80,5 +94,30 @@ void mgen_lm__usage(const cJSON *root, size_t request_bytes,
  * reading and parsing an answer stays within bounded time and memory
  * whatever the endpoint sends. */
 size_t mgen_lm__body_cap(int max_tokens);
+
+/* The client's resolved target and per-attempt timeout (borrowed). */
+const mgen_lm_target *mgen_lm__target(const mgen_lm *lm);
+long mgen_lm__timeout_ms(const mgen_lm *lm);
+
+/*
+ * Sets up the libcurl easy handle `handle` (a CURL *) for requests to
+ * `url` with the client's headers (JSON, Authorization: Bearer key when
+ * there is one), timeouts and user agent: a POST of `body`, or a GET
+ * when `body` is NULL (borrowed: it must outlive the transfers). The
+ * answer goes into ans->body (ans->body must be initialised with its
+ * bound), Retry-After into ans->retry_after_ms, libcurl's error text into
+ * `errbuf` (CURL_ERROR_SIZE bytes). *hdrs receives the header list
+ * (caller frees with curl_slist_free_all, also on failure). Returns 0 or
+ * MGEN_ENOMEM.
+ */
+int mgen_lm__setup_handle(const mgen_lm *lm, void *handle, const char *url,
+			  const char *body, struct curl_slist **hdrs,
+			  mgen_lm_http *ans, char *errbuf);
+
+/* The endpoint's own words about a failure in `body` (error.message, an
+ * "error" string or a top-level "message", else the start of the body),
+ * on one line, at most 300 bytes, into `out` (lm.c's write callback
+ * scrubbed the body of every secret as it arrived). */
+void mgen_lm__error_text(const mgen_buf *body, char *out, size_t cap);
 
 #endif

@@ -149,6 +149,8 @@ int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 	t->base = mgen_buf_detach(&b);
 	t->model = mgen__strdup(p ? model + strlen(p->prefix) : model);
 	t->key = key && *key ? mgen__strdup(key) : NULL;
+	t->key_env = p ? p->key_env : NULL;
+	t->base_from_provider = base != opts->api_base;
 	if (!t->base || !t->model || (key && *key && !t->key))
 		rc = MGEN_ENOMEM;
 done:

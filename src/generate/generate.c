@@ -195,7 +195,8 @@ void mgen__fail_unset(mgen_table *t, const char *reason)
 					  reason);
 }
 
-/* Opens the LM client and templates unless the model is "offline". */
+/* Opens the LM client (checked by mgen_lm_preflight: reachable, key
+ * taken, model served) and templates unless the model is "offline". */
 static int open_lm(mgen__run *run, mgen_err *err)
 {
 	const mgen_config *cfg = run->cfg;
@@ -205,6 +206,8 @@ static int open_lm(mgen__run *run, mgen_err *err)
 		return 0;
 	rc = mgen_lm_new_from_config(cfg, run->opts->log, run->opts->log_userdata,
 			   &run->lm, err);
+	if (rc == 0 && !run->estimate) /* --estimate calls no LM */
+		rc = mgen_lm_preflight(run->lm, err);
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
 	mgen_prompt_options_from_config(cfg, &run->popts);

@@ -9,6 +9,7 @@ USAGE
         [--script SCRIPT.json] [--record REC.jsonl] [--latency-ms N]
         [--fault-rate R] [--fault-kinds 429,500,garbage,...] [--seed S]
         [--require-key KEY] [--hang-seconds S] [--verbose]
+        [--models ID,..] [--models-fault K]
 
     --port-file FILE   written (tmp file + rename) with the real port once the
                        server listens; wait for it to appear.
@@ -25,6 +26,14 @@ USAGE
                                   "type": "auth", "code": 401}}
     --hang-seconds S   how long a "hang" fault sleeps when the step gives no
                        "seconds" (default 600).
+    --models ID,..     the model ids GET <anything>/models lists (default
+                       "m,test-model", the names metagen's tests use). Chat
+                       requests are answered whatever model they name.
+    --models-fault K   GET .../models answers with fault K instead: "401",
+                       "403", "404" (no such route, as Databricks serving
+                       endpoints), "500", "hang" (sleeps --hang-seconds,
+                       then closes), "http_garbage" (200, not JSON),
+                       "error200" (200 whose body is {"error": {...}}).
     --verbose          log requests to stderr.
     --detach           keep running when the parent process exits. Without
                        it the server stops within ~0.5 s of its parent's
@@ -35,6 +44,10 @@ USAGE
 
 ROUTES
     GET  /health                   200 "ok"
+    GET  <anything>/models         {"object": "list", "data": [{"id": ID,
+                                    "object": "model", "owned_by": "fake"}]}
+                                   (after --require-key's check; see
+                                   --models, --models-fault). Not recorded.
     POST <anything>/chat/completions
                                    an OpenAI chat completion, e.g.
                                    /v1/chat/completions or
@@ -85,8 +98,11 @@ SCRIPT (JSON file)
             are all possible there), instead of the computed usage.
       {"fault": K, ...} with K one of
             "429"       429 with header Retry-After: "retry_after" (default 1)
-            "500" "503" "400" "401"
-                        that status with an OpenAI-style error body
+            "500" "503" "400" "401" "404"
+                        that status with an OpenAI-style error body (404:
+                        "The model `M` does not exist")
+            "error200"  200 whose body is {"error": {"message": "upstream
+                        provider failed (injected)", ...}}, no choices
             "hang"      sleep "seconds" (default --hang-seconds) then close the
                         connection without an answer
             "garbage"   200, content is prose, not JSON
@@ -150,9 +166,14 @@ ANSWER_FAULTS = {
     "garbage", "fence", "truncate", "reorder", "missing", "duplicate",
     "unknown", "stringify", "chatter",
 }
-STATUS_FAULTS = {"429": 429, "500": 500, "503": 503, "400": 400, "401": 401}
+STATUS_FAULTS = {"429": 429, "500": 500, "503": 503, "400": 400, "401": 401,
+                 "404": 404}
 ALL_FAULTS = ANSWER_FAULTS | set(STATUS_FAULTS) | {
-    "hang", "http_garbage", "tool_calls", "echo"}
+    "hang", "http_garbage", "tool_calls", "echo", "error200"}
+MODELS_FAULTS = {"401", "403", "404", "500", "hang", "http_garbage",
+                 "error200"}
+ERROR200 = {"error": {"message": "upstream provider failed (injected)",
+                      "type": "upstream_error", "code": 502}}
 DSPY_TABLE = re.compile(r"^\[\[ ## table_name ## \]\]\s*$", re.M)
 DSPY_DESCS = re.compile(r"^\[\[ ## table_descriptions ## \]\]\s*$", re.M)
 
@@ -478,11 +499,40 @@ class Handler(BaseHTTPRequestHandler):
                                           "code": status}})
 
     def do_GET(self):
-        if self.path.split("?")[0] == "/health":
+        path = self.path.split("?")[0]
+        if path == "/health":
             self.send_body(200, b"ok", ctype="text/plain")
+        elif path.endswith("/models"):
+            self.models()
         else:
             self.send_error_json(404, "no route for GET " + self.path,
                                  "not_found")
+
+    def models(self):
+        """GET .../models: the --models list, or --models-fault."""
+        args = self.state.args
+        if args.require_key is not None and \
+                self.headers.get("Authorization") != "Bearer " + args.require_key:
+            self.send_error_json(401, "invalid api key", "auth")
+            return
+        fault = args.models_fault
+        if fault == "hang":
+            self.pause(args.hang_seconds * 1000.0)
+            self.close_connection = True
+        elif fault in ("401", "403", "404", "500"):
+            msg = {"401": "invalid api key", "403": "forbidden (injected)",
+                   "404": "no route for GET " + self.path,
+                   "500": "internal server error (injected)"}[fault]
+            self.send_error_json(int(fault), msg, "injected")
+        elif fault == "http_garbage":
+            self.send_body(200, b"<html>proxy</html>", ctype="text/html")
+        elif fault == "error200":
+            self.send_body(200, ERROR200)
+        else:
+            ids = [m for m in args.models.split(",") if m]
+            self.send_body(200, {"object": "list", "data": [
+                {"id": m, "object": "model", "owned_by": "fake"}
+                for m in ids]})
 
     def read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -559,13 +609,20 @@ class Handler(BaseHTTPRequestHandler):
                    500: "internal server error (injected)",
                    503: "service unavailable (injected)",
                    400: "bad request (injected)",
-                   401: "invalid api key"}[status]
+                   401: "invalid api key",
+                   404: "The model `%s` does not exist" % body.get("model")
+                   }[status]
             self.send_body(status, {"error": {"message": msg,
                                               "type": "injected",
                                               "code": status}}, headers)
             return
         if fault == "echo":
             self.echo(rec, body, int(step.get("status", 500)))
+            return
+        if fault == "error200":
+            rec["status"] = 200
+            st.write_record(rec)
+            self.send_body(200, ERROR200)
             return
         if fault == "http_garbage":
             rec["status"] = 200
@@ -687,7 +744,13 @@ def parse_args(argv):
     p.add_argument("--hang-seconds", type=float, default=600.0)
     p.add_argument("--verbose", action="store_true")
     p.add_argument("--detach", action="store_true")
-    return p.parse_args(argv)
+    p.add_argument("--models", default="m,test-model")
+    p.add_argument("--models-fault")
+    args = p.parse_args(argv)
+    if args.models_fault is not None and \
+            args.models_fault not in MODELS_FAULTS:
+        p.error("unknown --models-fault %r" % args.models_fault)
+    return args
 
 
 def main(argv=None):
