@@ -55,11 +55,15 @@ typedef struct mgen_config {
 	int timeout_seconds;     /* timeout_seconds: 120 */
 	int max_retries;         /* max_retries: 3 (LM errors) */
 	int parse_retries;       /* parse_retries: 2 (bad answers) */
-	int offline_fallback;    /* offline_fallback: true; the offline
-				    describer writes the comments of a table
-				    the LM cannot answer (endpoint errors after
-				    retries); never used for answers that fail
+	int offline_fallback;    /* offline_fallback: false; when true the
+				    offline describer writes the comments of a
+				    table the LM cannot answer (endpoint errors
+				    after retries), with status FALLBACK (the run
+				    exits 1); never used for answers that fail
 				    validation: those are reported failed */
+	int apply_offline;       /* apply_offline: false; true lets --apply
+				    and `metagen apply` write FALLBACK
+				    comments too */
 	int cache;               /* cache: true (LM answers in
 				    <cache_dir>/cache.sqlite; --no-cache) */
 	char *cache_dir;         /* cache_dir: ".metagen" */

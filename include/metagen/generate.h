@@ -61,6 +61,10 @@ typedef struct mgen_run_result {
 	size_t comments_kept;     /* existing comment kept */
 	size_t comments_failed;
 	size_t comments_applied;
+	size_t comments_fallback; /* written by the offline describer because
+				     the LM could not answer (status FALLBACK
+				     before any apply) */
+	size_t tables_fallback;   /* tables with such comments */
 	long long prompt_tokens;
 	long long completion_tokens;
 	long long lm_calls;
@@ -89,7 +93,8 @@ typedef struct mgen_run_result {
 /*
  * Runs the main job with `opts->cfg`. Returns 0 when every table got its
  * comments (and, with apply_ddl, applied), MGEN_EVALIDATE when some
- * tables failed (each named with its reason in the outputs and result),
+ * tables failed (each named with its reason in the outputs and result)
+ * or got offline fallback comments (offline_fallback; comments_fallback),
  * MGEN_ELIMIT when budget.max_tokens / max_cost stopped the run cleanly
  * (outputs and checkpoint written, nothing applied; --resume finishes it),
  * or a setup error that stops the run before any table is written:

@@ -41,6 +41,9 @@ int mgen_path_from_name(const char *s);
  * FAILED:   no acceptable comment; `reason` says why.
  * APPLIED:  written to the warehouse by apply.
  * SKIPPED:  the reviewer blanked the comment or the row needs no change.
+ * FALLBACK: the LM could not answer and the offline describer wrote it
+ *           (config offline_fallback); `reason` says why. Applied only
+ *           with apply_offline (path is OFFLINE).
  */
 typedef enum mgen_status {
 	MGEN_STATUS_NONE = 0,
@@ -48,10 +51,11 @@ typedef enum mgen_status {
 	MGEN_STATUS_KEPT = 2,
 	MGEN_STATUS_FAILED = 3,
 	MGEN_STATUS_APPLIED = 4,
-	MGEN_STATUS_SKIPPED = 5
+	MGEN_STATUS_SKIPPED = 5,
+	MGEN_STATUS_FALLBACK = 6
 } mgen_status;
 
-/* "proposed", "kept", "failed", "applied", "skipped" or "". */
+/* "proposed", "kept", "failed", "applied", "skipped", "fallback" or "". */
 const char *mgen_status_name(mgen_status s);
 /* Parses those names; -1 when unknown. */
 int mgen_status_from_name(const char *s);

@@ -141,10 +141,14 @@ typedef struct mgen_apply_options {
 	int dry_run;      /* build the DDL into `ddl` but execute nothing */
 	mgen_log_fn log;  /* optional progress/warnings */
 	void *log_userdata;
+	int apply_offline; /* also apply FALLBACK comments (the offline
+			      describer's, written when the LM could not
+			      answer); 0 leaves them as they are */
 } mgen_apply_options;
 
 #define MGEN_APPLY_OPTIONS_VERSION 1
-#define MGEN_APPLY_OPTIONS_INIT {MGEN_APPLY_OPTIONS_VERSION, 0, 0, NULL, NULL}
+#define MGEN_APPLY_OPTIONS_INIT                                               \
+	{MGEN_APPLY_OPTIONS_VERSION, 0, 0, NULL, NULL, 0}
 
 /* What apply did. */
 typedef struct mgen_apply_summary {
@@ -155,7 +159,9 @@ typedef struct mgen_apply_summary {
 } mgen_apply_summary;
 
 /*
- * Applies every PROPOSED comment (non-empty) of `tables` through `wh`.
+ * Applies every PROPOSED comment (non-empty) of `tables` through `wh`,
+ * and the FALLBACK ones too when opts->apply_offline (else they stay
+ * FALLBACK, counted skipped).
  * The tables are first found in the warehouse with mgen_wh_list_tables
  * (an empty catalog in `tables` matches any catalog), with every object
  * kind, partitions and database listed (this sets

@@ -48,6 +48,7 @@ static int apply_file(cli_args *args, const char *path)
 	}
 	ao.overwrite = args->cfg.overwrite;
 	ao.dry_run = args->cfg.dry_run;
+	ao.apply_offline = args->cfg.apply_offline;
 	ao.log = cli_log;
 	ao.log_userdata = &args->quiet;
 	rc = mgen_apply(wh, tables.items, tables.n, &ao, &ddl, &sum, &err);

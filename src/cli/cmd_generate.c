@@ -39,10 +39,14 @@ static void print_failures(const mgen_run_result *res)
 			const mgen_proposal *p = j < t->ncolumns
 							 ? &t->columns[j].proposal
 							 : &t->proposal;
-			if (p->status != MGEN_STATUS_FAILED)
+			if (p->status != MGEN_STATUS_FAILED &&
+			    p->status != MGEN_STATUS_FALLBACK)
 				continue;
 			if (shown++ < 50)
-				cli_say("failed: %s.%s%s%s: %s",
+				cli_say("%s: %s.%s%s%s: %s",
+					p->status == MGEN_STATUS_FAILED
+						? "failed"
+						: "offline fallback",
 					t->schema ? t->schema : "", t->name,
 					j < t->ncolumns ? "." : "",
 					j < t->ncolumns ? t->columns[j].name : "",
@@ -54,30 +58,95 @@ static void print_failures(const mgen_run_result *res)
 			"comments.tsv)\n", shown - 50);
 }
 
+/* "N thing" or "N things". */
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Appends ", N what" (the first one without the comma) to `part` when
+ * n > 0 and `line` + `part` stays within 80 columns. */
+static void add_count(const char *line, char *part, size_t cap, size_t n,
+		      const char *what)
+{
+	size_t len = strlen(part);
+	char item[96];
+
+	if (n == 0)
+		return;
+	snprintf(item, sizeof(item), "%s%zu %s",
+		 part[len - 1] == ' ' ? "" : ", ", n, what);
+	if (strlen(line) + len + strlen(item) <= 80)
+		snprintf(part + len, cap - len, "%s", item);
+}
+
+/* Appends `part` only while the line stays within 80 columns. */
+static void add_part(char *line, size_t cap, const char *part)
+{
+	if (strlen(line) + strlen(part) <= 80)
+		snprintf(line + strlen(line), cap - strlen(line), "%s", part);
+}
+
+/*
+ * One line of at most 80 columns, e.g. "26 tables (25 ok, 1 failed), 324
+ * columns; 340 proposed, 10 failed; 27 LM calls, 3 cached; 9.2 s":
+ * tables, columns, comments by status (failed and offline fallback
+ * first; statuses with none left out), then LM calls and time, each as
+ * long as it fits. Tokens, warehouse queries
+ * and everything else are in the run's manifest.json; the folder is
+ * named on stderr.
+ */
 static void print_summary(const mgen_run_result *res)
 {
-	printf("metagen: %zu tables (%zu ok, %zu failed), %zu columns; "
-	       "comments: %zu proposed, %zu applied, %zu kept, %zu failed; "
-	       "%lld LM calls (%lld answers from the cache), %lld prompt + "
-	       "%lld completion tokens; "
-	       "%lu warehouse queries; %.1f s; %s\n",
-	       res->tables, res->tables - res->tables_failed,
-	       res->tables_failed, res->columns, res->comments_proposed,
-	       res->comments_applied, res->comments_kept,
-	       res->comments_failed, res->lm_calls, res->cache_hits,
-	       res->prompt_tokens,
-	       res->completion_tokens, res->warehouse_queries,
-	       res->elapsed_ms / 1000.0, res->run_dir ? res->run_dir : "");
+	char line[512], part[160], comments[256] = "; ";
+	size_t n = strlen(comments);
+
+	snprintf(line, sizeof(line), "%zu %s (%zu ok, %zu failed), "
+		 "%zu %s", res->tables, plural(res->tables, "table", "tables"),
+		 res->tables - res->tables_failed, res->tables_failed,
+		 res->columns, plural(res->columns, "column", "columns"));
+	/* what needs attention first, while it fits */
+	add_count(line, comments, sizeof(comments), res->comments_failed,
+		  "failed");
+	add_count(line, comments, sizeof(comments), res->comments_fallback,
+		  "from the offline fallback");
+	add_count(line, comments, sizeof(comments), res->comments_applied,
+		  "applied");
+	add_count(line, comments, sizeof(comments), res->comments_proposed,
+		  "proposed");
+	add_count(line, comments, sizeof(comments), res->comments_kept,
+		  "kept");
+	if (strlen(comments) == n && res->comments_failed +
+		res->comments_fallback + res->comments_applied +
+		res->comments_proposed + res->comments_kept == 0)
+		snprintf(comments, sizeof(comments), "; no comments");
+	add_part(line, sizeof(line), comments);
+	snprintf(part, sizeof(part), "; %lld LM %s", res->lm_calls,
+		 res->lm_calls == 1 ? "call" : "calls");
+	if (res->cache_hits)
+		snprintf(part + strlen(part), sizeof(part) - strlen(part),
+			 ", %lld cached", res->cache_hits);
+	add_part(line, sizeof(line), part);
+	snprintf(part, sizeof(part), "; %.1f s", res->elapsed_ms / 1000.0);
+	add_part(line, sizeof(line), part);
+	printf("%s\n", line);
+	if (res->run_dir)
+		fprintf(stderr, "metagen: outputs in %s (details in "
+			"manifest.json)\n", res->run_dir);
 }
 
 static void print_estimate(const mgen_run_result *res)
 {
-	printf("metagen: estimate: %zu tables, %zu columns; %lld LM calls, "
+	printf("metagen: estimate: %zu %s, %zu %s; %lld LM %s, "
 	       "~%lld prompt + ~%lld completion tokens (4 characters a "
-	       "token); cost ~%.4f; %lu warehouse queries; no LM call made\n",
-	       res->tables, res->columns, res->estimate_lm_calls,
+	       "token); cost ~%.4f; %lu warehouse %s; no LM call made\n",
+	       res->tables, plural(res->tables, "table", "tables"),
+	       res->columns, plural(res->columns, "column", "columns"),
+	       res->estimate_lm_calls,
+	       res->estimate_lm_calls == 1 ? "call" : "calls",
 	       res->estimate_prompt_tokens, res->estimate_completion_tokens,
-	       res->estimate_cost, res->warehouse_queries);
+	       res->estimate_cost, res->warehouse_queries,
+	       res->warehouse_queries == 1 ? "query" : "queries");
 }
 
 static int exit_code(int rc)

@@ -182,6 +182,11 @@ typedef struct mgen__chunk {
 	char reason[512]; /* the last problem seen */
 	char table_reason[300]; /* why an answer's table comment was
 				   refused (repeats a value), or "" */
+	char cause[512];  /* the last LM error or unparsable answer (what a
+			     failed table comment is blamed on); "" = none */
+	char **col_why;   /* per column index (t->ncolumns): the last
+			     alignment problem of that column, or NULL when
+			     the last attempt failed as a whole (reason) */
 	int lm_error;     /* the LM could not answer (after its retries) */
 	mgen_path path;   /* the path asking: LEGACY or OPTIMIZED */
 	const mgen_prompt_options *popts; /* the run's, with this table's

@@ -374,7 +374,8 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
  * changed statuses; the tables are whole then). */
 static void tally(mgen_run_result *res)
 {
-	size_t i;
+	size_t i, fallback = res->comments_fallback;
+	size_t tfallback = res->tables_fallback;
 
 	res->tables = res->tables_failed = res->columns = 0;
 	res->comments_proposed = res->comments_kept = 0;
@@ -382,6 +383,8 @@ static void tally(mgen_run_result *res)
 	res->prompt_tokens = res->completion_tokens = res->lm_calls = 0;
 	for (i = 0; i < res->results.n; i++)
 		mgen__tally_table(res, &res->results.items[i]);
+	res->comments_fallback = fallback; /* before apply moved them */
+	res->tables_fallback = tfallback;
 }
 
 /* The manifest's run info; cfg_json and digest are the caller's. */
@@ -475,6 +478,7 @@ static int apply_outputs(mgen__run *run, mgen_run_result *res, mgen_err *err)
 				    res->results.n, NULL);
 	ao.overwrite = run->cfg->overwrite;
 	ao.dry_run = run->cfg->dry_run;
+	ao.apply_offline = run->cfg->apply_offline;
 	ao.log = log_fn_bridge;
 	ao.log_userdata = run;
 	memset(&sum, 0, sizeof(sum));
@@ -619,7 +623,7 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 				  "--resume %s and a larger budget",
 				  run.spent_tokens, run.spent_cost,
 				  res->run_id);
-	else if (rc == 0 && res->tables_failed)
+	else if (rc == 0 && (res->tables_failed || res->comments_fallback))
 		rc = MGEN_EVALIDATE;
 	return rc;
 }

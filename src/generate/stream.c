@@ -27,7 +27,7 @@ int mgen__load_window(mgen__run *run, mgen_wh *wh, mgen_table_list *tables,
 void mgen__tally_table(mgen_run_result *res, const mgen_table *t)
 {
 	size_t j;
-	int failed = 0;
+	int failed = 0, fallback = 0;
 
 	for (j = 0; j <= t->ncolumns; j++) {
 		const mgen_proposal *p =
@@ -36,6 +36,10 @@ void mgen__tally_table(mgen_run_result *res, const mgen_table *t)
 		case MGEN_STATUS_PROPOSED: res->comments_proposed++; break;
 		case MGEN_STATUS_APPLIED: res->comments_applied++; break;
 		case MGEN_STATUS_KEPT: res->comments_kept++; break;
+		case MGEN_STATUS_FALLBACK:
+			res->comments_fallback++;
+			fallback = 1;
+			break;
 		case MGEN_STATUS_FAILED:
 			res->comments_failed++;
 			failed = 1;
@@ -45,6 +49,7 @@ void mgen__tally_table(mgen_run_result *res, const mgen_table *t)
 	}
 	res->tables++;
 	res->tables_failed += (size_t)failed;
+	res->tables_fallback += (size_t)fallback;
 	res->columns += t->ncolumns;
 	res->prompt_tokens += t->prompt_tokens;
 	res->completion_tokens += t->completion_tokens;

@@ -90,9 +90,10 @@ static int refuse_repeat(const mgen__run *run, const mgen_table *t,
 }
 
 /* Offline describer comments for every object of `t` still without a
- * status: the whole table in offline mode, or what the LM could not
- * answer (then `reason` says why; NULL otherwise). Existing comments are
- * KEPT as everywhere else. */
+ * status: the whole table in offline mode (PROPOSED), or what the LM
+ * could not answer (then `reason` says why, and the new comments are
+ * FALLBACK: applied only with apply_offline). Existing comments are KEPT
+ * as everywhere else. */
 static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 {
 	char *tc = NULL, **cc = calloc(t->ncolumns + 1, sizeof(*cc));
@@ -110,6 +111,9 @@ static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 				MGEN_PATH_OFFLINE)) == 0)
 		rc = propose(run, &t->proposal, t->existing_comment, tc,
 			     MGEN_PATH_OFFLINE, reason, t->text_fixed);
+	if (reason && t->proposal.status == MGEN_STATUS_PROPOSED &&
+	    t->proposal.path == MGEN_PATH_OFFLINE)
+		t->proposal.status = MGEN_STATUS_FALLBACK;
 	for (i = 0; rc >= 0 && i < t->ncolumns; i++) {
 		mgen_column *c = &t->columns[i];
 		if (c->proposal.status != MGEN_STATUS_NONE)
@@ -120,6 +124,9 @@ static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 			rc = propose(run, &c->proposal, c->existing_comment,
 				     cc[i], MGEN_PATH_OFFLINE, reason,
 				     c->text_fixed);
+		if (rc == 0 && reason &&
+		    c->proposal.status == MGEN_STATUS_PROPOSED)
+			c->proposal.status = MGEN_STATUS_FALLBACK;
 	}
 	rc = rc < 0 ? MGEN_ENOMEM : 0;
 	for (i = 0; i < t->ncolumns; i++)
@@ -264,19 +271,32 @@ int mgen__ask_rf(mgen__run *run, mgen_table *t, const char *fullname,
 	return rc;
 }
 
+/* Records `why` as column `ci`'s own cause in cs->col_why (kept NULL,
+ * so cs->reason is used, when out of memory). */
+static void col_why(mgen__chunk *cs, size_t ci, const char *why)
+{
+	if (cs->col_why == NULL)
+		return;
+	free(cs->col_why[ci]);
+	cs->col_why[ci] = mgen__strdup(why);
+}
+
 /* Keeps column `ci` pending when its comment repeats a value the prompt
- * showed (columns shown[0..nshown)); the reason goes to cs->reason. */
+ * showed (columns shown[0..nshown)); the reason goes to cs->reason and
+ * to the column's own cause. */
 static int repeats(const mgen__run *run, const mgen_table *t,
 		   mgen__chunk *cs, const size_t *shown, size_t nshown,
 		   size_t ci, const char *comment, const char *fullname)
 {
-	char why[300];
+	char why[300], full[400];
 
 	if (!guard_values(run) ||
 	    !mgen__repeats_value(t, shown, nshown, comment, why, sizeof(why)))
 		return 0;
 	snprintf(cs->reason, sizeof(cs->reason), "%s.%s: %s%s", fullname,
 		 t->columns[ci].name, REPEAT_PREFIX, why);
+	snprintf(full, sizeof(full), "%s%s", REPEAT_PREFIX, why);
+	col_why(cs, ci, full);
 	return 1;
 }
 
@@ -306,8 +326,15 @@ int mgen__take_answer(mgen__run *run, mgen_table *t, mgen__chunk *cs,
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
 	for (i = 0, rc = 0; i < cs->npending && rc == 0; i++) {
 		mgen_column *c = &t->columns[cs->pending[i]];
-		if (al.comments[i] == NULL ||
-		    repeats(run, t, cs, shown, nshown, cs->pending[i],
+		if (al.comments[i] == NULL) {
+			col_why(cs, cs->pending[i],
+				al.problems && al.problems[i]
+					? al.problems[i]
+					: "not in the answer");
+			cs->pending[kept++] = cs->pending[i];
+			continue;
+		}
+		if (repeats(run, t, cs, shown, nshown, cs->pending[i],
 			    al.comments[i], fullname)) {
 			cs->pending[kept++] = cs->pending[i];
 			continue;
@@ -334,6 +361,19 @@ done:
 	free(names);
 	free(shown);
 	return rc;
+}
+
+/* The last attempt failed as a whole (LM error, unparsable answer):
+ * cs->reason is every pending column's cause, and the table's. */
+static void whole_attempt_failed(const mgen_table *t, mgen__chunk *cs)
+{
+	size_t i;
+
+	snprintf(cs->cause, sizeof(cs->cause), "%s", cs->reason);
+	for (i = 0; cs->col_why && i < t->ncolumns; i++) {
+		free(cs->col_why[i]);
+		cs->col_why[i] = NULL;
+	}
 }
 
 /* One legacy attempt for the pending columns of `cs` (see
@@ -363,6 +403,7 @@ static int legacy_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	if (rc != 0) {
 		mgen_chat_release(&chat);
 		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
+		whole_attempt_failed(t, cs);
 		mgen_lm_response_release(&resp);
 		*stop = 1;
 		if (rc == MGEN_ELIMIT)
@@ -382,6 +423,7 @@ static int legacy_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	else if (rc != MGEN_ENOMEM) {
 		snprintf(cs->reason, sizeof(cs->reason),
 			 "answer did not parse: %s", e.msg);
+		whole_attempt_failed(t, cs);
 		rc = 0;
 	}
 	mgen_answer_release(&a);
@@ -423,10 +465,20 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 	 * take them over */
 	if (opt || (cs->lm_error && run->cfg->offline_fallback))
 		return rc;
-	for (i = 0; rc == 0 && i < cs->npending; i++)
-		rc = mgen_proposal_set(&t->columns[cs->pending[i]].proposal,
-				       NULL, MGEN_PATH_LEGACY,
-				       MGEN_STATUS_FAILED, cs->reason);
+	for (i = 0; rc == 0 && i < cs->npending; i++) {
+		size_t k = cs->pending[i];
+		mgen_buf b = MGEN_BUF_INIT;
+		mgen_buf_printf(&b, "column \"%s\": %s", t->columns[k].name,
+				cs->col_why && cs->col_why[k] ? cs->col_why[k]
+							      : cs->reason);
+		rc = mgen_buf_error(&b)
+			     ? MGEN_ENOMEM
+			     : mgen_proposal_set(&t->columns[k].proposal, NULL,
+						 MGEN_PATH_LEGACY,
+						 MGEN_STATUS_FAILED,
+						 mgen_buf_str(&b));
+		mgen_buf_release(&b);
+	}
 	return rc;
 }
 
@@ -492,9 +544,10 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
  * refused for repeating a value. */
 static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 			  mgen_path path, char **parts, size_t nparts,
-			  int lm_error, const char *repeat_why)
+			  int lm_error, const char *repeat_why,
+			  const char *cause)
 {
-	char *merged = NULL, reason[400];
+	char *merged = NULL, why[700], reason[400];
 	int rc = 0;
 
 	if (t->proposal.status != MGEN_STATUS_NONE)
@@ -503,12 +556,13 @@ static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 			    (lm_error && run->cfg->offline_fallback)))
 		return 0;
 	if (nparts == 0) {
-		snprintf(reason, sizeof(reason), "%s%s",
+		snprintf(why, sizeof(why), "table comment: %s%s",
 			 repeat_why[0] ? REPEAT_PREFIX : "",
 			 repeat_why[0] ? repeat_why
-				       : "no table comment in any answer");
+			 : cause[0]    ? cause
+				       : "no answer had a \"table\" description");
 		return mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_LEGACY,
-					 MGEN_STATUS_FAILED, reason);
+					 MGEN_STATUS_FAILED, why);
 	}
 	if (nparts > 1)
 		rc = merge_parts(run, t, fullname, path, parts, nparts,
@@ -541,6 +595,7 @@ static void fill_pending(const mgen_table *t, size_t first, size_t per,
 		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
 			cs->pending[cs->npending++] = i;
 	cs->reason[0] = '\0';
+	cs->cause[0] = '\0';
 	cs->lm_error = 0;
 }
 
@@ -552,7 +607,7 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 {
 	size_t per = (size_t)run->cfg->columns_per_call, first, i;
 	size_t nchunks = (t->ncolumns + per - 1) / per, nparts = 0;
-	char *fullname = mgen_table_fullname(t), **parts;
+	char *fullname = mgen_table_fullname(t), **parts, cause[512] = "";
 	char *ctx = NULL, *ctx_trace = NULL;
 	mgen_prompt_options po = run->popts;
 	mgen_err e = MGEN_ERR_INIT;
@@ -563,7 +618,9 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 	memset(&cs, 0, sizeof(cs));
 	cs.path = path;
 	cs.pending = calloc(per + 1, sizeof(*cs.pending));
-	if (fullname == NULL || parts == NULL || cs.pending == NULL) {
+	cs.col_why = calloc(t->ncolumns + 1, sizeof(*cs.col_why));
+	if (fullname == NULL || parts == NULL || cs.pending == NULL ||
+	    cs.col_why == NULL) {
 		rc = MGEN_ENOMEM;
 		goto done;
 	}
@@ -583,13 +640,15 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 		if (cs.npending && !why[0])
 			snprintf(why, whysz, "%s", cs.reason);
 		lm_error |= cs.lm_error;
+		if (!cause[0])
+			snprintf(cause, sizeof(cause), "%s", cs.cause);
 		if (cs.table_comment)
 			parts[nparts++] = cs.table_comment;
 		cs.table_comment = NULL;
 	}
 	if (rc == 0)
 		rc = table_proposal(run, t, fullname, path, parts, nparts,
-				    lm_error, cs.table_reason);
+				    lm_error, cs.table_reason, cause);
 	if (rc == 0 && path == MGEN_PATH_OPTIMIZED && !why[0] &&
 	    t->proposal.status == MGEN_STATUS_NONE)
 		snprintf(why, whysz, "no table comment in any answer");
@@ -601,6 +660,9 @@ done:
 		free(parts[i]);
 	free(parts);
 	free(cs.pending);
+	for (i = 0; cs.col_why && i < t->ncolumns; i++)
+		free(cs.col_why[i]);
+	free(cs.col_why);
 	free(fullname);
 	free(ctx);
 	free(ctx_trace);

@@ -141,20 +141,20 @@ static int window_ready(pool *p, mgen_wh *wh, size_t i)
 	return run->wstate[w];
 }
 
-/* 1 when every object of `t` has a status other than FAILED: the table
- * is finished for good and goes into the checkpoint (a failed table is
- * asked again by --resume). */
+/* 1 when every object of `t` has a status other than FAILED or FALLBACK:
+ * the table is finished for good and goes into the checkpoint (a failed
+ * table, or one the LM could not answer, is asked again by --resume). */
 static int finished_ok(const mgen_table *t)
 {
 	size_t i;
 
-	if (t->proposal.status == MGEN_STATUS_NONE ||
-	    t->proposal.status == MGEN_STATUS_FAILED)
-		return 0;
-	for (i = 0; i < t->ncolumns; i++)
-		if (t->columns[i].proposal.status == MGEN_STATUS_NONE ||
-		    t->columns[i].proposal.status == MGEN_STATUS_FAILED)
+	for (i = 0; i <= t->ncolumns; i++) {
+		mgen_status s = i < t->ncolumns ? t->columns[i].proposal.status
+						 : t->proposal.status;
+		if (s == MGEN_STATUS_NONE || s == MGEN_STATUS_FAILED ||
+		    s == MGEN_STATUS_FALLBACK)
 			return 0;
+	}
 	return 1;
 }
 

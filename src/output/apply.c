@@ -53,20 +53,23 @@ static int same_name(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* 1 when `p` is PROPOSED with a non-empty comment. */
-static int is_live(const mgen_proposal *p)
+/* 1 when `p` is to be applied: PROPOSED (or FALLBACK with
+ * apply_offline) with a non-empty comment. */
+static int is_live(const mgen_apply_options *o, const mgen_proposal *p)
 {
-	return p->status == MGEN_STATUS_PROPOSED && p->comment && p->comment[0];
+	return (p->status == MGEN_STATUS_PROPOSED ||
+		(p->status == MGEN_STATUS_FALLBACK && o->apply_offline)) &&
+	       p->comment && p->comment[0];
 }
 
-static int has_proposed(const mgen_table *t)
+static int has_proposed(const mgen_apply_options *o, const mgen_table *t)
 {
 	size_t j;
 
-	if (is_live(&t->proposal))
+	if (is_live(o, &t->proposal))
 		return 1;
 	for (j = 0; j < t->ncolumns; j++)
-		if (is_live(&t->columns[j].proposal))
+		if (is_live(o, &t->columns[j].proposal))
 			return 1;
 	return 0;
 }
@@ -91,7 +94,7 @@ static int filter_wanted(void *userdata, const char *catalog,
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
-		if (has_proposed(&a->tables[i]) &&
+		if (has_proposed(a->o, &a->tables[i]) &&
 		    names_match(&a->tables[i], catalog, schema, table))
 			return 1;
 	return 0;
@@ -141,16 +144,16 @@ static const mgen_column *cur_column(const mgen_table *cur,
 /* --- deciding ----------------------------------------------------------- */
 
 /* A PROPOSED proposal without text becomes SKIPPED (a blanked row). */
-static void blank_to_skipped(mgen_proposal *p)
+static void blank_to_skipped(const apply_ctx *a, mgen_proposal *p)
 {
-	if (p->status == MGEN_STATUS_PROPOSED && !is_live(p))
+	if (p->status == MGEN_STATUS_PROPOSED && !is_live(a->o, p))
 		p->status = MGEN_STATUS_SKIPPED;
 }
 
 static decision decide(const apply_ctx *a, const mgen_proposal *p,
 		       const char *current)
 {
-	if (!is_live(p))
+	if (!is_live(a->o, p))
 		return D_NONE;
 	if (current && strcmp(current, p->comment) == 0)
 		return D_SAME;
@@ -164,7 +167,7 @@ static void count_unproposed(apply_ctx *a, const mgen_proposal *p)
 {
 	if (p->status == MGEN_STATUS_KEPT)
 		a->s->kept++;
-	else if (p->status != MGEN_STATUS_NONE && !is_live(p))
+	else if (p->status != MGEN_STATUS_NONE && !is_live(a->o, p))
 		a->s->skipped++;
 }
 
@@ -512,9 +515,9 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	a.transactional =
 	    a.d == MGEN_DIALECT_POSTGRESQL || a.d == MGEN_DIALECT_SQLITE;
 	for (i = 0; i < n && !a.o->dry_run; i++) {
-		blank_to_skipped(&tables[i].proposal);
+		blank_to_skipped(&a, &tables[i].proposal);
 		for (j = 0; j < tables[i].ncolumns; j++)
-			blank_to_skipped(&tables[i].columns[j].proposal);
+			blank_to_skipped(&a, &tables[i].columns[j].proposal);
 	}
 	rc = apply_setup(&a);
 	/* the rows name their objects: find each, whatever its kind or
@@ -526,7 +529,7 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 		rc = mgen_err_set(err, MGEN_EDB, "cannot list the tables: %s",
 				  mgen_wh_errmsg(wh));
 	for (i = 0; i < n && rc == 0; i++) {
-		if (has_proposed(&tables[i])) {
+		if (has_proposed(a.o, &tables[i])) {
 			rc = apply_table(&a, &tables[i]);
 			continue;
 		}

@@ -111,12 +111,16 @@ static int sql_object(mgen_dialect d, const mgen_table *t, const mgen_column *c,
 		break;
 	case MGEN_STATUS_KEPT:
 	case MGEN_STATUS_FAILED:
+	case MGEN_STATUS_FALLBACK: /* applied only with apply_offline */
 		rc = mgen_output__object_name(t, c, &name);
 		if (rc)
 			break;
 		mgen_buf_puts(out, p->status == MGEN_STATUS_KEPT
 				       ? "-- kept existing comment on "
-				       : "-- failed: ");
+				   : p->status == MGEN_STATUS_FAILED
+				       ? "-- failed: "
+				       : "-- offline fallback, not applied "
+					 "(apply_offline: true applies it): ");
 		mgen_output__sql_comment_text(mgen_buf_str(&name), out);
 		if (p->status == MGEN_STATUS_KEPT) {
 			mgen_buf_puts(out, " (use --overwrite to replace)\n");
@@ -314,6 +318,7 @@ typedef struct counts {
 	double tables, tables_failed, columns, proposed, kept, failed;
 	double by_path[4];
 	double fallbacks; /* left the optimized path (reason says why) */
+	double offline_fallback; /* FALLBACK: the LM could not answer */
 } counts;
 
 /* Counts one proposal; adds a failure entry when FAILED. */
@@ -329,6 +334,8 @@ static int count_proposal(counts *k, cJSON *failures, const mgen_table *t,
 		k->proposed++;
 	else if (p->status == MGEN_STATUS_KEPT)
 		k->kept++;
+	else if (p->status == MGEN_STATUS_FALLBACK)
+		k->offline_fallback++;
 	if ((p->status == MGEN_STATUS_PROPOSED ||
 	     p->status == MGEN_STATUS_KEPT ||
 	     p->status == MGEN_STATUS_APPLIED) &&
@@ -384,7 +391,9 @@ static int manifest_counts(cJSON *root, const counts *kp, cJSON *failures)
 	    !cJSON_AddNumberToObject(c, "comments_proposed", k.proposed) ||
 	    !cJSON_AddNumberToObject(c, "kept", k.kept) ||
 	    !cJSON_AddNumberToObject(c, "failed", k.failed) ||
-	    !cJSON_AddNumberToObject(c, "optimized_fallbacks", k.fallbacks))
+	    !cJSON_AddNumberToObject(c, "optimized_fallbacks", k.fallbacks) ||
+	    !cJSON_AddNumberToObject(c, "offline_fallback",
+				     k.offline_fallback))
 		goto fail;
 	bp = cJSON_AddObjectToObject(c, "by_path");
 	if (bp == NULL ||

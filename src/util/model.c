@@ -11,8 +11,9 @@
 
 static const char *const path_names[] = {"", "optimized", "legacy",
 					 "offline"};
-static const char *const status_names[] = {"",       "proposed", "kept",
-					   "failed", "applied",  "skipped"};
+static const char *const status_names[] = {
+	"", "proposed", "kept", "failed", "applied", "skipped", "fallback"};
+#define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
 
 const char *mgen_path_name(mgen_path p)
 {
@@ -55,14 +56,14 @@ int mgen_object_kind_from_name(const char *s)
 
 const char *mgen_status_name(mgen_status s)
 {
-	return (unsigned)s < 6 ? status_names[s] : "";
+	return (unsigned)s < NSTATUS ? status_names[s] : "";
 }
 
 int mgen_status_from_name(const char *s)
 {
 	int i;
 
-	for (i = 0; s && i < 6; i++)
+	for (i = 0; s && i < (int)NSTATUS; i++)
 		if (mgen__strcasecmp(s, status_names[i]) == 0)
 			return i;
 	return -1;

@@ -257,7 +257,7 @@ EOF
 	# every other table got its comments too
 	local n; n=$(psql -d m3apply -tAc "select count(*) from pg_description d join pg_class c on c.oid = d.objoid join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'mimiciii'")
 	[ "$n" = 350 ] || fail "$n comments in PostgreSQL, expected 26 + 324"
-	grep -q '26 tables (26 ok, 0 failed), 324 columns; comments: 0 proposed, 350 applied' "$TMP/exact.stdout" \
+	grep -q '^26 tables (26 ok, 0 failed), 324 columns; 350 applied;' "$TMP/exact.stdout" \
 		|| fail "summary after apply: $(cat "$TMP/exact.stdout")"
 }
 
@@ -305,20 +305,39 @@ case_endpoint_down_falls_back_to_offline() {
 {"tables": {"main.patients": [{"fault": "500"}, {"fault": "500"}, {"fault": "503"},
                               {"fault": "500"}, {"fault": "500"}, {"fault": "503"}]}}
 EOF
+	# the fallback is off by default: the table fails with the real cause
 	start_llm down --script "$TMP/down.json" || return 1
 	conn=$(sqlite_copy down); out=$TMP/down
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$out" \
-		--scope patients --scope services --max-retries 2 >/dev/null 2>"$TMP/down.err"; rc=$?
-	[ $rc = 0 ] || { cat "$TMP/down.err" >&2; fail "exit $rc"; return 1; }
+		--scope patients --scope services --max-retries 2 >"$TMP/down.out" 2>"$TMP/down.err"; rc=$?
+	[ $rc = 1 ] || { cat "$TMP/down.err" >&2; fail "exit $rc, expected 1"; return 1; }
 	local run; run=$(run_dir "$out")
-	[ "$($CHECK field "$run" patients gender path)" = offline ] || fail "patients not offline"
-	$CHECK field "$run" patients gender reason | grep -q 'LM could not answer' || fail "no reason"
+	[ "$($CHECK field "$run" patients gender status)" = failed ] || fail "patients not failed"
+	$CHECK field "$run" patients gender reason | grep -q '^column "gender": .*HTTP 503.*service unavailable (injected)' \
+		|| fail "column reason: $($CHECK field "$run" patients gender reason)"
+	$CHECK field "$run" patients "" reason | grep -q 'HTTP 503' || fail "table reason: $($CHECK field "$run" patients "" reason)"
 	[ "$($CHECK field "$run" services curr_service path)" = legacy ] || fail "services not legacy"
-	# and with the fallback off the table fails (exit 1) with the reason
+	grep -q '^2 tables (1 ok, 1 failed)' "$TMP/down.out" || fail "summary: $(cat "$TMP/down.out")"
+	# with the fallback on: marked, counted, exit 1, not applied
 	start_llm down2 --script "$TMP/down.json" || return 1
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/down2" \
-		--scope patients --max-retries 2 --offline-fallback false >/dev/null 2>&1; rc=$?
-	[ $rc = 1 ] || fail "exit $rc with offline_fallback false, expected 1"
+		--scope patients --scope services --max-retries 2 --offline-fallback true --apply \
+		>"$TMP/down2.out" 2>"$TMP/down2.err"; rc=$?
+	[ $rc = 1 ] || fail "exit $rc with offline_fallback true, expected 1"
+	run=$(run_dir "$TMP/down2")
+	[ "$($CHECK field "$run" patients gender path)" = offline ] || fail "patients not offline"
+	[ "$($CHECK field "$run" patients gender status)" = fallback ] || fail "status: $($CHECK field "$run" patients gender status)"
+	$CHECK field "$run" patients gender reason | grep -q 'LM could not answer' || fail "no reason"
+	grep -q '; 9 from the offline fallback' "$TMP/down2.out" || fail "summary: $(cat "$TMP/down2.out")"
+	[ "$(sqlite3 "$TMP/down.sqlite" "select count(*) from _metagen_comments where table_name = 'patients'")" = 0 ] \
+		|| fail "offline fallback comments applied without apply_offline"
+	[ "$(sqlite3 "$TMP/down.sqlite" "select count(*) from _metagen_comments where table_name = 'services'")" -gt 0 ] \
+		|| fail "the LM's comments were not applied"
+	# apply_offline: true applies them too
+	"$BIN" apply "$run/comments.tsv" --connection "$conn" --apply-offline true >/dev/null 2>&1 \
+		|| fail "apply --apply-offline failed"
+	[ "$(sqlite3 "$TMP/down.sqlite" "select count(*) from _metagen_comments where table_name = 'patients'")" = 9 ] \
+		|| fail "apply_offline did not apply the 9 fallback comments"
 }
 
 case_generate_dry_run_changes_nothing() {
@@ -499,7 +518,7 @@ EOF
 	[ $rc = 0 ] || { tail -5 "$TMP/cache2.err" >&2; fail "second run exit $rc"; return 1; }
 	n2=$(grep -c '' "$LLM_REC")
 	[ "$n2" = "$n1" ] || { fail "second run made $((n2 - n1)) requests, expected 0"; return 1; }
-	grep -q ' 0 LM calls ([1-9][0-9]* answers from the cache)' "$TMP/cache2.stdout" || { fail "summary: $(cat "$TMP/cache2.stdout")"; return 1; }
+	grep -q '; 0 LM calls, [1-9][0-9]* cached;' "$TMP/cache2.stdout" || { fail "summary: $(cat "$TMP/cache2.stdout")"; return 1; }
 	cmp -s "$(run_dir "$TMP/cache1")/comments.tsv" "$(run_dir "$TMP/cache2")/comments.tsv" \
 		|| { fail "comments.tsv differs between the runs"; return 1; }
 	[ "$(grep -c '"cache_hit":true' "$(run_dir "$TMP/cache2")/traces.jsonl")" = 2 ] \
