@@ -71,6 +71,14 @@ class Server:
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
 
+    def get(self, path, headers=None, timeout=10):
+        req = urllib.request.Request(self.url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
     def chat(self, content, **kw):
         status, _, body = self.post(content, **kw)
         assert status == 200, (status, body)
@@ -304,6 +312,66 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual([r["status"] for r in s.records()],
                          [500, 401, 200])
 
+    def test_404_and_error200_chat_faults(self):
+        s = self.start(script={"default": [{"fault": "404"},
+                                           {"fault": "error200"}]})
+        status, _, body = s.post(user_msg("t", ["a"]))
+        self.assertEqual(status, 404)
+        self.assertEqual(json.loads(body)["error"]["message"],
+                         "The model `m` does not exist")
+        status, _, body = s.post(user_msg("t", ["a"]))
+        self.assertEqual(status, 200)
+        d = json.loads(body)
+        self.assertNotIn("choices", d)
+        self.assertEqual(d["error"]["message"],
+                         "upstream provider failed (injected)")
+        self.assertEqual([(r["status"], r["fault"]) for r in s.records()],
+                         [(404, "404"), (200, "error200")])
+
+    def test_models_list_default_and_given(self):
+        s = self.start()
+        status, body = s.get("/v1/models")
+        self.assertEqual(status, 200)
+        d = json.loads(body)
+        self.assertEqual(d["object"], "list")
+        self.assertEqual([m["id"] for m in d["data"]], ["m", "test-model"])
+        status, body = s.get("/serving-endpoints/models")
+        self.assertEqual(status, 200)
+        s2 = self.start("--models", "a,b,c", "--require-key", "k")
+        status, body = s2.get("/v1/models")
+        self.assertEqual(status, 401)
+        status, body = s2.get("/v1/models",
+                              headers={"Authorization": "Bearer k"})
+        self.assertEqual([m["id"] for m in json.loads(body)["data"]],
+                         ["a", "b", "c"])
+        # listing is not a chat request: nothing recorded
+        self.assertEqual(s.records() + s2.records(), [])
+
+    def test_models_faults(self):
+        want = {"401": 401, "403": 403, "404": 404, "500": 500}
+        for fault, code in want.items():
+            s = self.start("--models-fault", fault)
+            status, body = s.get("/v1/models")
+            self.assertEqual(status, code, fault)
+            self.assertIn("message", json.loads(body)["error"])
+        s = self.start("--models-fault", "http_garbage")
+        status, body = s.get("/v1/models")
+        self.assertEqual(status, 200)
+        self.assertRaises(ValueError, json.loads, body)
+        s = self.start("--models-fault", "error200")
+        status, body = s.get("/v1/models")
+        self.assertEqual((status, list(json.loads(body))), (200, ["error"]))
+        s = self.start("--models-fault", "hang", "--hang-seconds", "0.3")
+        t0 = time.monotonic()
+        with self.assertRaises(Exception):
+            s.get("/v1/models", timeout=5)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.3)
+        # chat still answers under a /models fault
+        c, _, _ = s.chat(user_msg("t", ["a"]))
+        self.assertEqual(json.loads(c), auto("t", ["a"]))
+        with self.assertRaises(RuntimeError):
+            self.start("--models-fault", "nope")
+
     def test_hang_closes_without_answer(self):
         s = self.start(script={"default": [{"fault": "hang",
                                             "seconds": 0.3}]})
@@ -376,8 +444,12 @@ class FakeLLMTest(unittest.TestCase):
         def spawn(extra):
             pf = os.path.join(d.name, "port%d" % len(extra))
             out = subprocess.check_output(
+                # the shell exits once the server listens: it has read
+                # its parent by then (a fixed sleep lost that race on a
+                # loaded machine)
                 ["sh", "-c", '"$0" "$1" --port-file "$2" %s '
-                 '>/dev/null 2>&1 & echo $!; sleep 1' % extra,
+                 '>/dev/null 2>&1 & echo $!; '
+                 'while [ ! -s "$2" ]; do sleep 0.05; done' % extra,
                  sys.executable, SERVER, pf])
             return int(out)
 
@@ -391,7 +463,7 @@ class FakeLLMTest(unittest.TestCase):
         orphan, detached = spawn(""), spawn("--detach")
         self.addCleanup(lambda: alive(detached) and
                         os.kill(detached, signal.SIGTERM))
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15
         while alive(orphan) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertFalse(alive(orphan))
