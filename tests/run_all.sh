@@ -83,7 +83,7 @@ line=$(printf '%s\n' "$out" | grep -E '^integration: [0-9]+ passed, [0-9]+ faile
 ip=$(printf '%s\n' "$line" | sed -n 's/^integration: \([0-9]*\) passed.*/\1/p')
 ifail=$(printf '%s\n' "$line" | sed -n 's/^integration: [0-9]* passed, \([0-9]*\) failed.*/\1/p')
 iskip=$(printf '%s\n' "$line" | sed -n 's/.* \([0-9]*\) skipped$/\1/p')
-mapfile -t -O "${#skipped_names[@]}" skipped_names < <(printf '%s\n' "$out" | sed -n 's/^  \(case_[A-Za-z0-9_]*\) *skipped.*/\1/p')
+mapfile -t -O "${#skipped_names[@]}" skipped_names < <(printf '%s\n' "$out" | sed -n 's/^  \(case_[A-Za-z0-9_]*\)  *skipped (.*/\1/p')
 passed=$((passed + ${ip:-0})); failed=$((failed + ${ifail:-1})); skipped=$((skipped + ${iskip:-0}))
 [ $rc != 0 ] && [ "${ifail:-1}" = 0 ] && failed=$((failed + 1))
 names="$names $(printf '%s\n' "$out" | awk '$2 == "FAILED" {printf " %s", $1}')"

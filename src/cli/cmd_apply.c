@@ -23,6 +23,9 @@ static void help(void)
 	       "  --dialect D        auto|sqlite|postgresql|databricks|...\n"
 	       "  --overwrite        replace existing comments\n"
 	       "  --dry-run          print the DDL, change nothing\n"
+	       "  --apply-offline    also apply rows of status fallback (the "
+	       "offline\n                     describer's, where the LM could "
+	       "not answer)\n"
 	       "  --config FILE      YAML config (connection, dialect)\n");
 }
 
