@@ -2,7 +2,7 @@
  * lm_preflight.c - mgen_lm_preflight (include/metagen/lm.h): before a run
  * profiles anything, is the endpoint reachable, does it take the key, does
  * it serve the model? GET {base}/models (OpenAI's list shape, "List
- * models" in ../shared/reference/llm-endpoints.md's family of APIs), and
+ * models" in docs/reference/llm-endpoints.md's family of APIs), and
  * where that cannot tell, one chat request of one token.
  */
 #include <curl/curl.h>
