@@ -188,9 +188,12 @@ const mgen_lm_target *mgen_lm__target(const mgen_lm *lm)
 	return &lm->t;
 }
 
-long mgen_lm__timeout_ms(const mgen_lm *lm)
+void mgen_lm__pace(const mgen_lm *lm)
 {
-	return lm->timeout_ms;
+	mgen_lm *m = (mgen_lm *)(uintptr_t)lm; /* the limiter is not const */
+
+	mgen__ratelimit_acquire(&m->rl, 1);
+	mgen__ratelimit_settle(&m->rl, 1, 1);
 }
 
 void mgen_lm_usage(const mgen_lm *lm, long long *prompt_tokens,

@@ -95,9 +95,13 @@ void mgen_lm__usage(const cJSON *root, size_t request_bytes,
  * whatever the endpoint sends. */
 size_t mgen_lm__body_cap(int max_tokens);
 
-/* The client's resolved target and per-attempt timeout (borrowed). */
+/* The client's resolved target (borrowed). */
 const mgen_lm_target *mgen_lm__target(const mgen_lm *lm);
-long mgen_lm__timeout_ms(const mgen_lm *lm);
+
+/* Waits for the client's request rate limit (requests_per_minute) and
+ * takes one request (and one token) from it: the preflight's requests
+ * count like any other. */
+void mgen_lm__pace(const mgen_lm *lm);
 
 /*
  * Sets up the libcurl easy handle `handle` (a CURL *) for requests to

@@ -48,6 +48,7 @@ static int request(const mgen_lm *lm, const char *path, const char *body,
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 		goto done;
 	}
+	mgen_lm__pace(lm);
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);

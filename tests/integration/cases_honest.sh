@@ -21,7 +21,7 @@ preflight_refused() {
 case_preflight_unreachable_endpoint_exit_2() {
 	unset LLM_REC
 	preflight_refused pfdown --model m --api-base http://127.0.0.1:9/v1 || return 1
-	grep -q 'lm endpoint http://127.0.0.1:9/v1 is not reachable' "$TMP/pfdown.err" \
+	grep -q 'lm endpoint http://127.0.0.1:9/v1/models is not reachable' "$TMP/pfdown.err" \
 		|| fail "message: $(cat "$TMP/pfdown.err")"
 }
 
