@@ -8,8 +8,9 @@
 #    themselves: the first word at each command position (line start, after
 #    ; | && || $( ( ! then do else) of tests/*.sh, tests/integration/*.sh,
 #    tests/server/*.sh, examples/*.sh and .ci/run, heredoc bodies (Python,
-#    SQL) left out, plus the programs the unit tests start (system(),
-#    execvp()) and pg.sh's PostgreSQL server binaries.
+#    SQL) and the words of quoted strings left out (a double-quoted string
+#    keeps only its $(...) commands), plus the programs the unit tests
+#    start (system(), execvp()) and pg.sh's PostgreSQL server binaries.
 # 3. Each command must be installed, and the package that owns it
 #    (dpkg -S) must be in DEBIAN_PKGS, in what they depend on (apt-cache
 #    depends --recurse), or be Essential / Priority required (what
@@ -59,7 +60,44 @@ scripts=$(ls tests/*.sh tests/*/*.sh examples/*.sh .ci/run 2>/dev/null)
 cmds=$(python3 - $scripts <<'EOF'
 import re, sys
 SEP = re.compile(r"^|\$\(|\|\||&&|[;|(`{!]|\b(?:then|do|else|exec|command|time|timeout\s+[0-9.]+[a-z]?)\b")
-WORD = re.compile(r"[ \t]*([a-z][a-z0-9_+-]*)(?=[ \t]|$|[<>])")
+WORD = re.compile(r"[ \t]*([a-z][a-z0-9_+-]*)(?=[ \t]|$|[<>;|&])")
+def unquote(text):
+    """Quoted text out, left to right: a single-quoted string becomes '',
+    a double-quoted one "" holding only its command substitutions $(...)
+    (nested quotes and parentheses followed), so words inside strings are
+    never taken for commands."""
+    out, stack, depth, i, n = [], ["code"], [0], 0, len(text)
+    while i < n:
+        c, top = text[i], stack[-1]
+        if c == "\\":
+            if top == "code":
+                out.append(text[i:i + 2])
+            i += 2
+            continue
+        if top == "dq":
+            if c == '"':
+                stack.pop(); out.append('"')
+            elif text.startswith("$(", i) and not text.startswith("$((", i):
+                stack.append("code"); depth.append(0); out.append("$("); i += 1
+            i += 1
+            continue
+        if c == "'":
+            j = text.find("'", i + 1)
+            i = n if j < 0 else j + 1
+            out.append("''")
+            continue
+        if c == '"':
+            stack.append("dq"); out.append('"')
+        elif c == "(":
+            depth[-1] += 1; out.append(c)
+        elif c == ")" and depth[-1] == 0 and len(stack) > 1:
+            stack.pop(); depth.pop(); out.append(c)
+        elif c == ")":
+            depth[-1] = max(0, depth[-1] - 1); out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
 for path in sys.argv[1:]:
     text = open(path, encoding="utf-8", errors="replace").read()
     out, term = [], None
@@ -75,11 +113,7 @@ for path in sys.argv[1:]:
     text = "\n".join(out).replace("\\\n", " ")
     text = re.sub(r"(?m)(^|\s)#.*$", "", text)        # comments
     text = re.sub(r"\$?\(\([^()]*\)\)", "0", text)   # arithmetic
-    # quoted strings, left to right: single-quoted ones out, double-quoted
-    # ones kept only when they hold a command substitution
-    text = re.sub(r"'[^'\n]*'|\"(?:[^\"\\$]|\\.|\$\([^)]*\)|\$(?!\())*\"",
-                  lambda m: m.group(0) if m.group(0)[0] == '"' and "$(" in m.group(0)
-                  else "''", text)
+    text = unquote(text)
     for line in text.split("\n"):
         for sep in SEP.finditer(line):
             m = WORD.match(line, sep.end())
