@@ -5,8 +5,9 @@
  * 2015) honouring Retry-After (RFC 9110 10.2.3), usage summed under a
  * mutex. Request and answer shapes: docs/reference/llm-endpoints.md.
  * Optional answer cache (cache.h) and request/token rate limits
- * (ratelimit.h) around the HTTP attempts. libcurl stays inside the LM
- * client's files (this one and lm_preflight.c).
+ * (ratelimit.h) around the HTTP attempts. The easy handle's setup and
+ * callbacks are in lm_http.c. libcurl stays inside the LM client's files
+ * (this one, lm_http.c and lm_preflight.c).
  */
 #include <assert.h>
 #include <curl/curl.h>
@@ -29,7 +30,6 @@
 #include "util/util.h"
 
 
-#define LM_CONNECT_TIMEOUT_MS 30000L
 #define LM_EST_ANSWER_TOKENS 1024 /* answer guess for the token bucket */
 
 struct mgen_lm {
@@ -188,6 +188,11 @@ const mgen_lm_target *mgen_lm__target(const mgen_lm *lm)
 	return &lm->t;
 }
 
+long mgen_lm__timeout_ms(const mgen_lm *lm)
+{
+	return lm->timeout_ms;
+}
+
 void mgen_lm__pace(const mgen_lm *lm)
 {
 	mgen_lm *m = (mgen_lm *)(uintptr_t)lm; /* the limiter is not const */
@@ -251,54 +256,6 @@ static long backoff_ms(mgen_lm *lm, int attempt, long retry_after_ms)
 	if (retry_after_ms > d)
 		d = retry_after_ms;
 	return d > lm->backoff_max_ms ? lm->backoff_max_ms : d;
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-	mgen_lm_http *h = ud;
-
-	if (mgen_buf_append(&h->body, data, size * n) != 0)
-		return 0; /* too large or out of memory: abort the transfer */
-	return size * n;
-}
-
-/* Parses "Retry-After: <seconds>" or an HTTP-date into milliseconds. */
-static void parse_retry_after(mgen_lm_http *h, const char *v, size_t n)
-{
-	char tmp[128];
-	char *end;
-	double secs;
-	time_t when, now;
-
-	while (n > 0 && (*v == ' ' || *v == '\t'))
-		v++, n--;
-	while (n > 0 &&
-	       (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
-		n--;
-	if (n == 0 || n >= sizeof(tmp))
-		return;
-	memcpy(tmp, v, n);
-	tmp[n] = '\0';
-	secs = strtod(tmp, &end);
-	if (end != tmp && *end == '\0' && secs >= 0) {
-		h->retry_after_ms =
-		    secs > 86400 ? 86400000L : (long)(secs * 1000.0);
-		return;
-	}
-	when = curl_getdate(tmp, NULL);
-	now = time(NULL);
-	if (when != (time_t)-1)
-		h->retry_after_ms = when > now ? (long)(when - now) * 1000L : 0;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ud)
-{
-	static const char name[] = "retry-after:";
-	size_t len = size * n, k = sizeof(name) - 1;
-
-	if (len > k && strncasecmp(data, name, k) == 0)
-		parse_retry_after(ud, data + k, len - k);
-	return len;
 }
 
 /* The request body: model, messages, temperature, max_tokens and the
@@ -482,59 +439,6 @@ static int retryable_curl(CURLcode c)
 	default:
 		return 0;
 	}
-}
-
-int mgen_lm__setup_handle(const mgen_lm *lm, void *handle, const char *url,
-			  const char *body, struct curl_slist **hdrs,
-			  mgen_lm_http *ans, char *errbuf)
-{
-	CURL *h = handle;
-	mgen_buf auth = MGEN_BUF_INIT;
-	struct curl_slist *l = NULL, *t;
-	int rc = 0;
-
-	l = curl_slist_append(NULL, "Content-Type: application/json");
-	if (l && (t = curl_slist_append(l, "Accept: application/json")))
-		l = t;
-	if (l && (t = curl_slist_append(l, "Expect:")))
-		l = t;
-	if (lm->t.key) {
-		mgen_buf_printf(&auth, "Authorization: Bearer %s", lm->t.key);
-		if (l && !mgen_buf_error(&auth) &&
-		    (t = curl_slist_append(l, mgen_buf_str(&auth))))
-			l = t;
-		else
-			rc = MGEN_ENOMEM;
-		if (auth.data)
-			memset(auth.data, 0, auth.len);
-		mgen_buf_release(&auth);
-	}
-	*hdrs = l;
-	if (l == NULL || rc != 0)
-		return MGEN_ENOMEM;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
-	if (body) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)strlen(body));
-	} else {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	}
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, ans);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, ans);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, lm->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 lm->timeout_ms < LM_CONNECT_TIMEOUT_MS
-			     ? lm->timeout_ms
-			     : LM_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "metagen/" MGEN_VERSION);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	return 0;
 }
 
 /* The final failure of a call, after `attempts` HTTP requests. */

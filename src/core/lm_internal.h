@@ -1,7 +1,8 @@
 /*
- * lm_internal.h - internals of the LM client shared by lm.c (HTTP, retry,
- * usage) and lm_resolve.c (model string + environment resolution). Not
- * part of the public API.
+ * lm_internal.h - internals of the LM client shared by lm.c (calls, retry,
+ * usage), lm_http.c (the easy handle's setup and callbacks), lm_usage.c
+ * (usage numbers, answer bound), lm_resolve.c (model string + environment
+ * resolution) and lm_preflight.c. Not part of the public API.
  */
 #ifndef METAGEN_LM_INTERNAL_H
 #define METAGEN_LM_INTERNAL_H
@@ -95,8 +96,10 @@ void mgen_lm__usage(const cJSON *root, size_t request_bytes,
  * whatever the endpoint sends. */
 size_t mgen_lm__body_cap(int max_tokens);
 
-/* The client's resolved target (borrowed). */
+/* The client's resolved target (borrowed), and its per-attempt timeout
+ * in milliseconds (timeout_seconds). */
 const mgen_lm_target *mgen_lm__target(const mgen_lm *lm);
+long mgen_lm__timeout_ms(const mgen_lm *lm);
 
 /* Waits for the client's request rate limit (requests_per_minute) and
  * takes one request (and one token) from it: the preflight's requests
@@ -120,8 +123,8 @@ int mgen_lm__setup_handle(const mgen_lm *lm, void *handle, const char *url,
 
 /* The endpoint's own words about a failure in `body` (error.message, an
  * "error" string or a top-level "message", else the start of the body),
- * on one line, at most 300 bytes, into `out` (lm.c's write callback
- * scrubbed the body of every secret as it arrived). */
+ * on one line, at most 300 bytes, into `out` (the callers, lm.c and
+ * lm_preflight.c, scrub the body of every secret before). */
 void mgen_lm__error_text(const mgen_buf *body, char *out, size_t cap);
 
 #endif
