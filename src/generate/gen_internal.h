@@ -140,6 +140,13 @@ int mgen__table_comments(mgen__run *run, mgen_table *t);
 /* Cost of `prompt` and `completion` tokens at the configured prices. */
 double mgen__cost(const mgen_config *cfg, double prompt, double completion);
 
+/* --estimate for table `t` (budget.c): renders each chunk's prompt on the
+ * path the table would take (the optimized route with its program, else
+ * legacy), adds the calls and tokens to run->est_*; calls nothing.
+ * Returns 0 or MGEN_ENOMEM (a prompt that does not render is not
+ * counted). */
+int mgen__estimate_table(mgen__run *run, mgen_table *t);
+
 /*
  * Profiles and comments every table of `tables` with cfg->concurrency
  * worker threads, each on its own warehouse connection (opened with the
