@@ -142,7 +142,7 @@ mariadb_round_trip() {
 		|| { tail -5 "$TMP/$db.stderr" >&2; fail "generate --apply failed on $db"; return 1; }
 	grep -q '2 tables (2 ok, 0 failed)' "$TMP/$db.stdout" \
 		|| fail "summary: $(cat "$TMP/$db.stdout")"
-	grep -q 'comments: 0 proposed, 19 applied' "$TMP/$db.stdout" \
+	grep -q 'columns; 19 applied;' "$TMP/$db.stdout" \
 		|| fail "not 16 + 3 comments applied: $(cat "$TMP/$db.stdout")"
 	my_comments "$db" "$ODD" >"$TMP/$db.odd.got" || return 1
 	python3 - "$TMP/$db.odd.got" "$ODD" "$db" <<'EOF' || fail "odd names: comments not read back"
@@ -212,7 +212,7 @@ EOF
 	"$BIN" generate --connection "$(my_conn my_m3)" --scope 'my_m3.*' --model m --api-base "$LLM_URL" \
 		--out "$TMP/myexact" --apply >"$TMP/myexact.stdout" 2>"$TMP/myexact.stderr" \
 		|| { tail -5 "$TMP/myexact.stderr" >&2; fail "generate --apply failed"; return 1; }
-	grep -q '26 tables (26 ok, 0 failed), 324 columns; comments: 0 proposed, 350 applied' "$TMP/myexact.stdout" \
+	grep -q '^26 tables (26 ok, 0 failed), 324 columns; 350 applied;' "$TMP/myexact.stdout" \
 		|| fail "summary after apply: $(cat "$TMP/myexact.stdout")"
 	my_comments my_m3 patients >"$TMP/myexact.got" || return 1
 	local run; run=$(run_dir "$TMP/myexact")
@@ -266,7 +266,7 @@ EOF
 	"$BIN" generate --connection "$(my_conn "$db")" --scope "$db.*" --model m --api-base "$LLM_URL" \
 		--out "$TMP/$db" --apply >"$TMP/$db.stdout" 2>"$TMP/$db.stderr" \
 		|| { tail -5 "$TMP/$db.stderr" >&2; fail "generate --apply failed"; return 1; }
-	grep -q '(1 ok, 0 failed), 3 columns; comments: 0 proposed, 4 applied' "$TMP/$db.stdout" \
+	grep -q '(1 ok, 0 failed), 3 columns; 4 applied;' "$TMP/$db.stdout" \
 		|| fail "summary: $(cat "$TMP/$db.stdout")"
 	my_comments "$db" t >"$TMP/$db.got" || return 1
 	local run; run=$(run_dir "$TMP/$db")
