@@ -195,8 +195,9 @@ void mgen__fail_unset(mgen_table *t, const char *reason)
 					  reason);
 }
 
-/* Opens the LM client (checked by mgen_lm_preflight: reachable, key
- * taken, model served) and templates unless the model is "offline". */
+/* Opens the LM client, templates, comment program and RAG index unless
+ * the model is "offline", then checks the endpoint (mgen_lm_preflight:
+ * reachable, key taken, model served). */
 static int open_lm(mgen__run *run, mgen_err *err)
 {
 	const mgen_config *cfg = run->cfg;
@@ -206,8 +207,6 @@ static int open_lm(mgen__run *run, mgen_err *err)
 		return 0;
 	rc = mgen_lm_new_from_config(cfg, run->opts->log, run->opts->log_userdata,
 			   &run->lm, err);
-	if (rc == 0 && !run->estimate) /* --estimate calls no LM */
-		rc = mgen_lm_preflight(run->lm, err);
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
 	mgen_prompt_options_from_config(cfg, &run->popts);
@@ -218,6 +217,10 @@ static int open_lm(mgen__run *run, mgen_err *err)
 		rc = mgen__load_program(run, err);
 	if (rc == 0) /* rag.index, when its file exists */
 		rc = mgen_rag_open_config(cfg, 0, &run->rag, err);
+	/* the endpoint last: a local configuration error (templates, a
+	 * program the run must use, the index) costs no request */
+	if (rc == 0 && !run->estimate) /* --estimate calls no LM */
+		rc = mgen_lm_preflight(run->lm, err);
 	return rc;
 }
 
