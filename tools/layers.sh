@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD=${1:-build}
 # top to bottom; a folder may call those after it (same-line peers may not
 # call each other)
-LAYERS=${LAYERS:-"cli serve generate output prompt core rag memory warehouse config util"}
+LAYERS=${LAYERS:-"cli serve agent generate comment output prompt dspy rag memory lm warehouse config util"}
 [ -d "$BUILD/src" ] || { echo "layers: no $BUILD/src (run make first)" >&2; exit 2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for d in "$BUILD"/src/*/; do

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "metagen.h"
-#include "model.h"
+#include "table.h"
 
 #ifdef __cplusplus
 extern "C" {

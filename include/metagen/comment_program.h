@@ -43,7 +43,7 @@
 #include <stddef.h>
 
 #include "metagen.h"
-#include "model.h"
+#include "table.h"
 #include "program.h"
 #include "prompt.h"
 #include "signature.h"

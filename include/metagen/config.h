@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "metagen.h"
-#include "model.h"
+#include "table.h"
 
 #ifdef __cplusplus
 extern "C" {

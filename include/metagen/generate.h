@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "metagen.h"
-#include "model.h"
+#include "table.h"
 
 #ifdef __cplusplus
 extern "C" {

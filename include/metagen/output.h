@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "metagen.h"
-#include "model.h"
+#include "table.h"
 #include "warehouse.h"
 
 #ifdef __cplusplus

@@ -26,7 +26,7 @@
 #include "buf.h"
 #include "lm.h"
 #include "metagen.h"
-#include "model.h"
+#include "table.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_internal.h"
+#include "generate/generate_internal.h"
 
 double mgen__cost(const mgen_config *cfg, double prompt, double completion)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
+#include "generate/checkpoint.h"
 #include "util/json.h"
 #include "util/util.h"
 

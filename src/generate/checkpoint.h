@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "metagen/config.h"
-#include "metagen/model.h"
+#include "metagen/table.h"
 #include "metagen/output.h"
 #include "util/json.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "generate/gen_internal.h"
+#include "generate/generate_internal.h"
 #include "metagen/buf.h"
 #include "metagen/rag.h"
 #include "util/json.h"

@@ -14,8 +14,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include "checkpoint.h"
-#include "gen_internal.h"
+#include "generate/checkpoint.h"
+#include "generate/generate_internal.h"
 #include "metagen/output.h"
 #include "util/hash.h"
 #include "util/json.h"

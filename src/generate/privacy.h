@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "metagen/model.h"
+#include "metagen/table.h"
 
 /*
  * 1 when `comment` repeats verbatim a value of the columns

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
+#include "generate/checkpoint.h"
 #include "util/json.h"
 #include "util/secret.h"
 #include "util/util.h"

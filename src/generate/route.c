@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_internal.h"
+#include "generate/generate_internal.h"
 #include "util/util.h"
 
 int mgen__use_optimized(const mgen__run *run, const mgen_table *t)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "checkpoint.h"
-#include "gen_internal.h"
+#include "generate/checkpoint.h"
+#include "generate/generate_internal.h"
 #include "util/util.h"
 
 /* The run folder's path: out/<run-id>, or for --resume the folder named

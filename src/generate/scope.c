@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_internal.h"
+#include "generate/generate_internal.h"
 #include "util/text.h"
 #include "util/util.h"
 

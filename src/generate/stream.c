@@ -6,8 +6,8 @@
  */
 #include <stdlib.h>
 
-#include "checkpoint.h"
-#include "gen_internal.h"
+#include "generate/checkpoint.h"
+#include "generate/generate_internal.h"
 
 int mgen__load_window(mgen__run *run, mgen_wh *wh, mgen_table_list *tables,
 		      size_t w)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_internal.h"
+#include "generate/generate_internal.h"
 #include "generate/privacy.h"
-#include "generate/untrusted.h"
+#include "warehouse/untrusted.h"
 #include "metagen/answer.h"
 #include "util/text.h"
 #include "util/util.h"

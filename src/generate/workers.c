@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "gen_internal.h"
-#include "generate/untrusted.h"
+#include "generate/checkpoint.h"
+#include "generate/generate_internal.h"
+#include "warehouse/untrusted.h"
 #include "util/util.h"
 
 /* What the workers share. */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/output_int.h"
+#include "output/output_internal.h"
 #include "util/util.h"
 
 /* What apply does with one object. */

@@ -17,7 +17,7 @@
  */
 #include <string.h>
 
-#include "output/output_int.h"
+#include "output/output_internal.h"
 
 enum { MD_CELL, MD_LINE, MD_PARA };
 

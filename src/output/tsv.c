@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/output_int.h"
+#include "output/output_internal.h"
 #include "util/util.h"
 
 #define TSV_NFIELDS 10

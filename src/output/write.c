@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <string.h>
 
-#include "output/output_int.h"
+#include "output/output_internal.h"
 #include "util/json.h"
 #include "util/util.h"
 

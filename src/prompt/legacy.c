@@ -14,7 +14,7 @@
 
 #include "metagen/prompt.h"
 #include "prompt/embedded.h"
-#include "prompt/internal.h"
+#include "prompt/prompt_internal.h"
 #include "util/json.h"
 #include "util/util.h"
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "metagen/prompt.h"
-#include "prompt/internal.h"
+#include "prompt/prompt_internal.h"
 #include "util/util.h"
 
 static void pj_print(mgen_buf *b, const cJSON *it);

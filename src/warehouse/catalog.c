@@ -17,7 +17,7 @@
 
 #include "metagen/warehouse.h"
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 #define KEYS_PER_QUERY 500
 

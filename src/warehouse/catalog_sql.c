@@ -15,7 +15,7 @@
 
 #include "metagen/warehouse.h"
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 /* One dialect's listing SQL; the key expressions name the catalog (NULL
  * when the connection fixes it), schema (NULL: fixed) and table in both

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 /* Compares s[0..n) with lower-case `key`, ASCII case-insensitively, blanks
  * around s ignored. */

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 #define MAX_DATABASES 1000
 

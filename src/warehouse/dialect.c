@@ -88,7 +88,7 @@
 
 #include "metagen/warehouse.h"
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 static const char *const dialect_names[] = {
     "auto",	 "sqlite", "postgresql", "databricks",

@@ -15,7 +15,7 @@
 
 #include "metagen/warehouse.h"
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 /* The type MIN/MAX are cast to, so every value is fetched as text. */
 static const char *text_type(mgen_dialect d)

@@ -20,7 +20,7 @@
 #include "metagen/warehouse.h"
 #include "util/secret.h"
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 struct mgen_wh {
 	SQLHENV env;

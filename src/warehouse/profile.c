@@ -18,7 +18,7 @@
 
 #include "metagen/warehouse.h"
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 /* Bytes of a binary cell shown: base64 of 36 bytes is 48 characters. */
 #define BINARY_PREFIX 36

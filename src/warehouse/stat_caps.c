@@ -25,7 +25,7 @@
 
 #include "metagen/warehouse.h"
 #include "util/util.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 #define S_ALL (MGEN_STATS_MINMAX | MGEN_STATS_DISTINCT)
 #define S_TEXT (S_ALL | MGEN_STATS_AVGLEN)

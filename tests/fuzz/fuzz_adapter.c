@@ -3,7 +3,7 @@
  * parsers (mgen_chat_adapter_parse, mgen_json_adapter_parse) and for
  * rendering arbitrary text as an input value. Seeds: tests/fuzz/adapter/.
  * Build with clang -fsanitize=fuzzer,address,undefined -Iinclude -Isrc
- * from this file plus every .c of src/core and src/util, linked with
+ * from this file plus every .c of src/dspy, src/lm and src/util, linked with
  * libcjson (pkg-config), -pthread -lm; run it on a copy of
  * tests/fuzz/adapter (libFuzzer writes new inputs into the folder).
  */

@@ -1,6 +1,6 @@
 /*
  * fuzz_answer.c - libFuzzer target for the LM answer parser and the
- * name alignment (src/generate/answer.c, align.c). Each input is parsed
+ * name alignment (src/comment/answer.c, align.c). Each input is parsed
  * as a complete answer and as a cut-off one (truncated = 1); every
  * successful parse is aligned to a fixed list of asked columns. Each
  * input is also parsed with the entry cap for those columns

@@ -1,6 +1,6 @@
 /*
  * fuzz_program.c - libFuzzer target for the saved-program JSON loader
- * (src/core/program_file.c): each input is loaded onto a fresh
+ * (src/dspy/program_file.c): each input is loaded onto a fresh
  * declaration (a ChainOfThought-style predictor "comment.predict" with
  * five fields, and a bare "self" with two), once with the default
  * options and once trusting the lm base; when a load succeeds the

@@ -1,6 +1,6 @@
 /*
  * test_answer.c - parsing and aligning the LM's comment answer
- * (src/generate/answer.c, src/generate/align.c).
+ * (src/comment/answer.c, src/comment/align.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>

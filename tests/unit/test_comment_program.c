@@ -1,6 +1,6 @@
 /*
  * test_comment_program.c - the optimized path's comment program
- * (src/generate/program_comment.c): inputs from an in-memory profiled
+ * (src/comment/comment_program.c): inputs from an in-memory profiled
  * table, the no-data guarantee, loading a saved program file (custom
  * instructions, a demo) and rejecting one with the wrong field count,
  * and parsing answers with both adapters.

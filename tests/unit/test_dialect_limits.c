@@ -18,7 +18,7 @@
 
 #include "metagen/prompt.h"
 #include "metagen/warehouse.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 /* the column tables below give only the leading fields that matter;
  * the rest are NULL (SQL NULL), as C guarantees */

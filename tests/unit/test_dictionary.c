@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "metagen/buf.h"
-#include "output/output_int.h"
+#include "output/output_internal.h"
 #include "util/util.h"
 
 static void add_column(mgen_table *t, const char *name, const char *comment)

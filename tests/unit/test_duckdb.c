@@ -21,7 +21,7 @@
 
 #include "duckdb_bridge.h"
 #include "metagen/warehouse.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 #define DUCK MGEN_DIALECT_DUCKDB
 #define MAIN_DB "db.duckdb" /* its catalog name is "db" */

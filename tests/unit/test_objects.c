@@ -20,7 +20,7 @@
 
 #include "metagen/config.h"
 #include "metagen/warehouse.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 #define SQLITE MGEN_DIALECT_SQLITE
 #define PG MGEN_DIALECT_POSTGRESQL

@@ -1,5 +1,5 @@
 /*
- * test_offline.c - the offline describer (src/generate/offline.c).
+ * test_offline.c - the offline describer (src/comment/offline.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 
 #include "metagen/output.h"
-#include "output/output_int.h"
+#include "output/output_internal.h"
 #include "util/json.h"
 #include "util/util.h"
 

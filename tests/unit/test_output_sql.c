@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "metagen/output.h"
-#include "output/output_int.h"
+#include "output/output_internal.h"
 #include "util/util.h"
 
 static const char *const hostile[] = {

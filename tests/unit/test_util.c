@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "metagen/buf.h"
-#include "metagen/model.h"
+#include "metagen/table.h"
 #include "util/util.h"
 
 static void test_util__buf_appends_and_detaches(void **state)

@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "metagen/warehouse.h"
-#include "warehouse/wh_internal.h"
+#include "warehouse/warehouse_internal.h"
 
 #include "sqlite_fixture.h"
 

@@ -1,0 +1,219 @@
+/*
+ * harvest.c - gold examples from the comments already in a warehouse
+ * (include/metagen/harvest.h): list the scope, keep the tables with a
+ * comment, profile them and write one JSON line each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metagen/buf.h"
+#include "metagen/comment_program.h"
+#include "metagen/harvest.h"
+#include "metagen/warehouse.h"
+#include "util/json.h"
+#include "generate/generate_internal.h"
+#include "warehouse/untrusted.h"
+#include "util/util.h"
+
+typedef struct scope_ctx {
+	const mgen_config *cfg;
+} scope_ctx;
+
+static int harvest_in_scope(void *ud, const char *catalog, const char *schema,
+			    const char *table)
+{
+	return mgen_config_in_scope(((const scope_ctx *)ud)->cfg, catalog,
+				     schema, table);
+}
+
+static int has_comment(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/* generate's prompt options, but the existing table comment is the
+ * answer here, never an input. */
+static void harvest_prompt_options(const mgen_config *cfg,
+				   mgen_prompt_options *p)
+{
+	mgen_prompt_options_from_config(cfg, p);
+	p->include_existing_table_comment = 0;
+	p->max_prompt_words = 0;
+}
+
+/* The "profile" object: the program's inputs for every column, built
+ * with the existing comments hidden. */
+static cJSON *profile_object(const mgen_config *cfg, mgen_table *t)
+{
+	mgen_prompt_options po;
+	mgen_example *ex = NULL;
+	char **saved = calloc(t->ncolumns + 1, sizeof(*saved));
+	size_t *cols = calloc(t->ncolumns + 1, sizeof(*cols)), i;
+	cJSON *o = NULL;
+	char *text = NULL;
+
+	if (saved == NULL || cols == NULL)
+		goto done;
+	harvest_prompt_options(cfg, &po);
+	for (i = 0; i < t->ncolumns; i++) {
+		cols[i] = i;
+		saved[i] = t->columns[i].existing_comment;
+		t->columns[i].existing_comment = NULL;
+	}
+	if (mgen_comment_inputs(t, cols, t->ncolumns, &po,
+				(size_t)cfg->sample_size, &ex, NULL) == 0 &&
+	    mgen_example_to_json(ex, &text) == 0)
+		o = cJSON_Parse(text);
+	for (i = 0; i < t->ncolumns; i++)
+		t->columns[i].existing_comment = saved[i];
+done:
+	mgen_example_free(ex);
+	free(text);
+	free(saved);
+	free(cols);
+	return o;
+}
+
+/* Appends the line of `t` to `out`; *ncomments counts what it holds. */
+static int harvest_line(const mgen_config *cfg, mgen_table *t, mgen_buf *out,
+			size_t *ncomments)
+{
+	cJSON *root = cJSON_CreateObject(), *cols, *prof;
+	char *name = NULL, *line = NULL;
+	size_t i, n = 0;
+	int rc = MGEN_ENOMEM;
+
+	if (root == NULL)
+		return rc;
+	mgen_buf_reset(out);
+	mgen_buf_printf(out, "%s%s%s", t->schema ? t->schema : "",
+			t->schema && t->schema[0] ? "." : "", t->name);
+	name = mgen__strdup(mgen_buf_str(out));
+	mgen_buf_reset(out);
+	if (name == NULL || !cJSON_AddStringToObject(root, "table", name))
+		goto done;
+	if (has_comment(t->existing_comment)) {
+		n++;
+		if (!cJSON_AddStringToObject(root, "table_comment",
+					     t->existing_comment))
+			goto done;
+	} else if (!cJSON_AddNullToObject(root, "table_comment"))
+		goto done;
+	cols = cJSON_AddObjectToObject(root, "columns");
+	for (i = 0; cols && i < t->ncolumns; i++) {
+		if (!has_comment(t->columns[i].existing_comment))
+			continue;
+		n++;
+		if (!cJSON_AddStringToObject(cols, t->columns[i].name,
+					     t->columns[i].existing_comment))
+			goto done;
+	}
+	prof = profile_object(cfg, t);
+	if (cols == NULL || prof == NULL)
+		goto done;
+	cJSON_AddItemToObject(root, "profile", prof);
+	line = cJSON_PrintUnformatted(root);
+	if (line == NULL || mgen_buf_printf(out, "%s\n", line) != 0)
+		goto done;
+	*ncomments = n;
+	rc = 0;
+done:
+	cJSON_Delete(root);
+	free(name);
+	free(line);
+	return rc;
+}
+
+/* 1 when the table or a column has a comment. */
+static int table_has_comments(const mgen_table *t)
+{
+	size_t i;
+
+	if (has_comment(t->existing_comment))
+		return 1;
+	for (i = 0; i < t->ncolumns; i++)
+		if (has_comment(t->columns[i].existing_comment))
+			return 1;
+	return 0;
+}
+
+static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
+			  mgen_table_list *tl, mgen_buf *all, mgen_log_fn log,
+			  void *lud, mgen_harvest_result *res)
+{
+	mgen_profile_options po = mgen_profile_options_from_config(cfg);
+	mgen_buf line = MGEN_BUF_INIT, msg = MGEN_BUF_INIT;
+	char why[200];
+	size_t i, n;
+	int rc = 0, bad;
+
+	for (i = 0; rc == 0 && i < tl->n; i++) {
+		mgen_table *t = &tl->items[i];
+		if (!table_has_comments(t))
+			continue;
+		bad = mgen__untrusted_names(t, why, sizeof(why));
+		if (bad == -1) {
+			rc = MGEN_ENOMEM;
+			break;
+		}
+		if (bad || mgen_wh_profile(wh, t, &po) != 0) {
+			res->failed++;
+			mgen_buf_reset(&msg);
+			mgen_buf_printf(&msg, "%s: %s%s", t->name,
+					bad ? "" : "profile failed: ",
+					bad ? why : mgen_wh_errmsg(wh));
+			if (log && !mgen_buf_error(&msg))
+				log(lud, MGEN_LOG_WARN, mgen_buf_str(&msg));
+			continue;
+		}
+		/* warehouse text that is not UTF-8 never reaches the JSON */
+		rc = mgen__untrusted_profile(t);
+		if (rc == 0)
+			rc = harvest_line(cfg, t, &line, &n);
+		if (rc == 0 && mgen_buf_puts(all, mgen_buf_str(&line)) != 0)
+			rc = MGEN_ENOMEM;
+		if (rc == 0) {
+			res->written++;
+			res->comments += n;
+		}
+		mgen_table_clear_sample(t);
+	}
+	mgen_buf_release(&line);
+	mgen_buf_release(&msg);
+	return rc;
+}
+
+int mgen_harvest(const mgen_config *cfg, const char *out_path,
+		 mgen_log_fn log, void *log_userdata,
+		 mgen_harvest_result *res, mgen_err *err)
+{
+	mgen_harvest_result local;
+	scope_ctx sc;
+	mgen_table_list tl;
+	mgen_buf all = MGEN_BUF_INIT;
+	mgen_wh *wh = NULL;
+	int rc;
+
+	sc.cfg = cfg;
+	if (res == NULL)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	memset(&tl, 0, sizeof(tl));
+	rc = mgen_wh_open_config(cfg, &wh, err);
+	if (rc == 0 && mgen_wh_list_tables(wh, harvest_in_scope, &sc, &tl) != 0)
+		rc = mgen_err_set(err, MGEN_EDB, "listing tables failed: %s",
+				  mgen_wh_errmsg(wh));
+	res->tables = tl.n;
+	if (rc == 0)
+		rc = harvest_tables(cfg, wh, &tl, &all, log, log_userdata, res);
+	if (rc == MGEN_ENOMEM)
+		mgen_err_set(err, rc, "out of memory");
+	if (rc == 0 && mgen__write_file_atomic(out_path, mgen_buf_str(&all),
+					       strlen(mgen_buf_str(&all))) != 0)
+		rc = mgen_err_set(err, MGEN_EIO, "cannot write %s", out_path);
+	mgen_table_list_release(&tl);
+	mgen_buf_release(&all);
+	mgen_wh_close(wh);
+	return rc;
+}
