@@ -9,10 +9,10 @@
 
 #include "metagen/buf.h"
 #include "metagen/comment_program.h"
+#include "metagen/config.h"
 #include "metagen/harvest.h"
 #include "metagen/warehouse.h"
 #include "util/json.h"
-#include "generate/generate_internal.h"
 #include "warehouse/untrusted.h"
 #include "util/util.h"
 

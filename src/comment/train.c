@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "generate/generate_internal.h"
 #include "metagen/answer.h"
 #include "metagen/metric.h"
 #include "metagen/optimize.h"
+#include "metagen/prompt.h"
 #include "metagen/train.h"
 #include "util/json.h"
 #include "util/util.h"
