@@ -27,7 +27,7 @@ typedef struct mgen_answer {
 	size_t n;
 	int repaired;         /* 1 when fences, chatter, stringified arrays
 				 or truncation had to be repaired */
-	size_t nfixed;        /* strings (names, comments, the table
+	size_t fixed_count;        /* strings (names, comments, the table
 				 comment) whose invalid UTF-8 was replaced
 				 with U+FFFD */
 } mgen_answer;
@@ -35,8 +35,8 @@ typedef struct mgen_answer {
 /*
  * Bounds on the entries of one answer. A well-formed answer names each
  * asked column once; identical repeats and a few qualified or unknown
- * names are tolerated, so an answer about `nasked` columns may hold up
- * to MGEN_ANSWER_ENTRY_FACTOR * nasked + MGEN_ANSWER_ENTRY_SLACK
+ * names are tolerated, so an answer about `asked_count` columns may hold up
+ * to MGEN_ANSWER_ENTRY_FACTOR * asked_count + MGEN_ANSWER_ENTRY_SLACK
  * entries (mgen_answer_entry_cap); more is not an answer about these
  * columns and is refused before any entry is copied. Callers that do
  * not know the asked columns get MGEN_ANSWER_MAX_ENTRIES.
@@ -45,8 +45,8 @@ typedef struct mgen_answer {
 #define MGEN_ANSWER_ENTRY_SLACK 16
 #define MGEN_ANSWER_MAX_ENTRIES 65536
 
-/* The entry cap for an answer about `nasked` columns (see above). */
-size_t mgen_answer_entry_cap(size_t nasked);
+/* The entry cap for an answer about `asked_count` columns (see above). */
+size_t mgen_answer_entry_cap(size_t asked_count);
 
 /*
  * Parses `text`: strips ``` fences and chatter before/after the first
@@ -77,13 +77,13 @@ size_t mgen_answer_entry_cap(size_t nasked);
  * any JSON tree is built. A NUL character (an escaped
  * \u0000, which the JSON library would cut short) is MGEN_EPARSE.
  * Invalid UTF-8 in any string (RFC 3629: overlong forms and surrogates
- * included) is replaced with U+FFFD and counted in `nfixed`.
+ * included) is replaced with U+FFFD and counted in `fixed_count`.
  */
 int mgen_answer_parse(const char *text, int truncated, mgen_answer *out,
 		      mgen_err *err);
 
 /* mgen_answer_parse with the entry cap `max_entries` (0 = no cap; use
- * mgen_answer_entry_cap(nasked) when the asked columns are known). */
+ * mgen_answer_entry_cap(asked_count) when the asked columns are known). */
 int mgen_answer_parse_capped(const char *text, int truncated,
 			     size_t max_entries, mgen_answer *out,
 			     mgen_err *err);
@@ -93,22 +93,22 @@ void mgen_answer_release(mgen_answer *a);
 
 /* The result of aligning an answer to the asked columns. */
 typedef struct mgen_alignment {
-	char **comments; /* nasked entries, parallel to `asked`; NULL where
+	char **comments; /* asked_count entries, parallel to `asked`; NULL where
 			    the column got no usable comment; owned */
-	char **problems; /* nasked entries: NULL, or why that column has no
+	char **problems; /* asked_count entries: NULL, or why that column has no
 			    comment ("missing from answer", "duplicated in
 			    answer", "empty comment"); owned */
-	size_t nasked;
-	size_t nmissing;     /* asked, not answered */
-	size_t nduplicated;  /* answered more than once with different
+	size_t asked_count;
+	size_t missing_count;     /* asked, not answered */
+	size_t duplicated_count;  /* answered more than once with different
 				texts (all copies rejected); identical
 				copies are accepted once, not counted */
-	size_t nunknown;     /* answered but never asked */
+	size_t unknown_count;     /* answered but never asked */
 	char *unknown;       /* comma-separated unknown names, or NULL */
 } mgen_alignment;
 
 /*
- * Matches `a`'s comments to `asked[0..nasked)` by name. Returns 0 when
+ * Matches `a`'s comments to `asked[0..asked_count)` by name. Returns 0 when
  * every asked column has a comment, MGEN_EVALIDATE when any is missing,
  * duplicated (with different texts) or empty (the alignment still holds
  * the columns that did match, and `err` names the first problem as
@@ -124,7 +124,7 @@ typedef struct mgen_alignment {
  * On MGEN_ENOMEM `out` is left zeroed.
  */
 int mgen_answer_align(const mgen_answer *a, const char *table_name,
-		      const char *const *asked, size_t nasked,
+		      const char *const *asked, size_t asked_count,
 		      mgen_alignment *out, mgen_err *err);
 
 /* Frees the alignment and zeroes it. */
@@ -136,8 +136,8 @@ void mgen_alignment_release(mgen_alignment *al);
  * expanded, e.g. "hadm_id" -> "Hospital admission identifier"), data
  * types and statistics (row counts, null share, distinct share, min/max
  * only when `allow_data`). Sets *table_comment and column_comments[i] for
- * i < t->ncolumns (caller frees each, and must pass an array of
- * t->ncolumns pointers). Returns 0 or MGEN_ENOMEM (then every output is
+ * i < t->column_count (caller frees each, and must pass an array of
+ * t->column_count pointers). Returns 0 or MGEN_ENOMEM (then every output is
  * NULL). `abbrev` may be NULL; its keys are matched case-insensitively
  * against the whole name, runs of 2-3 words (joined with "_" or nothing)
  * and single words, before a built-in list of ~60 common abbreviations.

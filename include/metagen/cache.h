@@ -102,7 +102,7 @@ int mgen_cache_canonical_json(const char *json, char **out, mgen_err *err);
 typedef struct mgen_cache_request {
 	const char *model; /* the model string as configured */
 	const mgen_message *msgs;
-	size_t nmsgs;
+	size_t message_count;
 	double temperature;
 	int max_tokens;
 	const char *response_format_json; /* raw JSON text */

@@ -101,7 +101,7 @@ int mgen_comment_program_from(const mgen_program *prog,
 /* Its signature and demos (borrowed). */
 const mgen_signature *
 mgen_comment_program_signature(const mgen_comment_program *cp);
-size_t mgen_comment_program_ndemos(const mgen_comment_program *cp);
+size_t mgen_comment_program_demo_count(const mgen_comment_program *cp);
 const mgen_example *const *
 mgen_comment_program_demos(const mgen_comment_program *cp);
 

@@ -192,7 +192,7 @@ const char *mgen_lm_model(const mgen_lm *lm);
  * read or write failures are logged at MGEN_LOG_WARN and the call goes
  * on without the cache.
  */
-int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		 const char *response_format_json, mgen_lm_response *out,
 		 mgen_err *err);
 
@@ -214,7 +214,7 @@ typedef struct mgen_lm_call_options {
  * the cache) and the rollout id keyed in the cache. `call` NULL is
  * exactly mgen_lm_chat. Same returns, ownership and thread safety.
  */
-int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		    const char *response_format_json,
 		    const mgen_lm_call_options *call, mgen_lm_response *out,
 		    mgen_err *err);
@@ -239,7 +239,7 @@ long long mgen_lm_cache_hits(const mgen_lm *lm);
  * (also without a cache or entry), MGEN_EINVAL (bad
  * response_format_json), MGEN_EIO or MGEN_ENOMEM.
  */
-int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		       const char *response_format_json, mgen_err *err);
 
 #ifdef __cplusplus

@@ -80,10 +80,10 @@ typedef struct mgen_metric_item {
 typedef struct mgen_metric_gold {
 	const char *table_comment;       /* NULL or "" = no gold */
 	const mgen_metric_item *columns; /* gold column comments */
-	size_t ncolumns;
+	size_t column_count;
 	const char *const *asked; /* the columns the prompt asked about; NULL
 				     = exactly the gold columns */
-	size_t nasked;
+	size_t asked_count;
 } mgen_metric_gold;
 
 /* The prediction side (an aligned or raw answer). */
@@ -91,7 +91,7 @@ typedef struct mgen_metric_pred {
 	int valid; /* the answer parsed */
 	const char *table_comment;
 	const mgen_metric_item *columns;
-	size_t ncolumns;
+	size_t column_count;
 } mgen_metric_pred;
 
 /*

@@ -155,14 +155,14 @@ typedef struct mgen_table {
 				   materialized view never refreshed:
 				   relispopulated false): not profiled,
 				   described from names and types */
-	mgen_column *columns;   /* ncolumns entries, in ordinal order */
-	size_t ncolumns;
+	mgen_column *columns;   /* column_count entries, in ordinal order */
+	size_t column_count;
 
 	int profiled;            /* statistics and sample are filled */
 	long long row_count;     /* -1 unknown */
-	char **sample;           /* nsample_rows * ncolumns cells, row-major;
+	char **sample;           /* sample_row_count * column_count cells, row-major;
 				    NULL cell = SQL NULL */
-	size_t nsample_rows;
+	size_t sample_row_count;
 	int no_rowid;            /* SQLite: WITHOUT ROWID or virtual table
 				    (no _rowid_ to sample by); from the
 				    listing */
@@ -222,11 +222,11 @@ int mgen_table_add_column(mgen_table *t, mgen_column **out);
  * NULL on out of memory. */
 char *mgen_table_fullname(const mgen_table *t);
 
-/* Frees the sample cells and array; sets nsample_rows to 0. */
+/* Frees the sample cells and array; sets sample_row_count to 0. */
 void mgen_table_clear_sample(mgen_table *t);
 
 /* Frees the sample and every column (names, types, existing comments,
- * statistics, proposals) and the array; sets ncolumns to 0. The table's
+ * statistics, proposals) and the array; sets column_count to 0. The table's
  * own names, comment and proposal stay. */
 void mgen_table_clear_columns(mgen_table *t);
 

@@ -35,8 +35,8 @@ static void print_failures(const mgen_run_result *res)
 
 	for (i = 0; i < res->results.n; i++) {
 		const mgen_table *t = &res->results.items[i];
-		for (j = 0; j <= t->ncolumns; j++) {
-			const mgen_proposal *p = j < t->ncolumns
+		for (j = 0; j <= t->column_count; j++) {
+			const mgen_proposal *p = j < t->column_count
 							 ? &t->columns[j].proposal
 							 : &t->proposal;
 			if (p->status != MGEN_STATUS_FAILED &&
@@ -48,8 +48,8 @@ static void print_failures(const mgen_run_result *res)
 						? "failed"
 						: "offline fallback",
 					t->schema ? t->schema : "", t->name,
-					j < t->ncolumns ? "." : "",
-					j < t->ncolumns ? t->columns[j].name : "",
+					j < t->column_count ? "." : "",
+					j < t->column_count ? t->columns[j].name : "",
 					p->reason ? p->reason : "no reason");
 		}
 	}

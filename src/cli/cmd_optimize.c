@@ -256,7 +256,7 @@ static int compare(cli_args *a, const train_args *ta, mgen_lm *lm)
 	    mgen_train_compare(lm, &a->cfg,
 			       cp ? mgen_comment_program_signature(cp) : NULL,
 			       cp ? mgen_comment_program_demos(cp) : NULL,
-			       cp ? mgen_comment_program_ndemos(cp) : 0, dev,
+			       cp ? mgen_comment_program_demo_count(cp) : 0, dev,
 			       ndev, sc, &err) != 0) {
 		cli_say("%s", err.msg);
 		rc = EXIT_USAGE;

@@ -81,7 +81,7 @@ static const char *table_outcome(const mgen_table *t, size_t *failed)
 	size_t i;
 
 	*failed = t->proposal.status == MGEN_STATUS_FAILED;
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		*failed += t->columns[i].proposal.status == MGEN_STATUS_FAILED;
 	return *failed ? "FAILED" : "ok";
 }
@@ -132,7 +132,7 @@ void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
 				 " (%zu comment(s) failed)", failed);
 		cli_say("[%zu/%zu] %s.%s: %zu column(s), %s%s (%.1f s)", done,
 			total, t->schema ? t->schema : "", t->name,
-			t->ncolumns, outcome, nfail, t->elapsed_ms / 1000.0);
+			t->column_count, outcome, nfail, t->elapsed_ms / 1000.0);
 		break;
 	case MGEN_PROGRESS_APPLYING:
 		fprintf(stderr, "metagen: applying comments\n");

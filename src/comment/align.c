@@ -184,7 +184,7 @@ static int add_unknown(mgen_alignment *al, mgen_buf *u, const char *name)
 
 	if (c == NULL)
 		return MGEN_ENOMEM;
-	al->nunknown++;
+	al->unknown_count++;
 	if (u->len > 0)
 		mgen_buf_puts(u, ", ");
 	mgen_buf_puts(u, c);
@@ -203,25 +203,25 @@ static const char *set_problem(mgen_alignment *al, size_t i, const char *p,
 }
 
 /* Turns the collected matches into comments and problems; returns the
- * index of the first problem column, or nasked when none. */
+ * index of the first problem column, or asked_count when none. */
 static size_t settle(mgen_alignment *al, const int *dup, int *oom)
 {
-	size_t i, first = al->nasked, dummy = 0;
+	size_t i, first = al->asked_count, dummy = 0;
 	const char *p;
 
-	for (i = 0; i < al->nasked; i++) {
+	for (i = 0; i < al->asked_count; i++) {
 		p = NULL;
 		if (al->comments[i] == NULL)
 			p = set_problem(al, i, "missing from answer",
-					&al->nmissing);
+					&al->missing_count);
 		else if (dup[i] == 1)
 			p = set_problem(al, i, "duplicated in answer",
-					&al->nduplicated);
+					&al->duplicated_count);
 		else if (al->comments[i][0] == 0)
 			p = set_problem(al, i, "empty comment", &dummy);
 		if (p != NULL && al->problems[i] == NULL)
 			*oom = 1;
-		if (p != NULL && first == al->nasked)
+		if (p != NULL && first == al->asked_count)
 			first = i;
 	}
 	return first;
@@ -234,7 +234,7 @@ static int setup(mgen_alignment *al, const char *const *asked, size_t n,
 	size_t i;
 	const char *a;
 
-	al->nasked = n;
+	al->asked_count = n;
 	al->comments = calloc(n ? n : 1, sizeof(char *));
 	al->problems = calloc(n ? n : 1, sizeof(char *));
 	keys->exact = calloc(n ? n : 1, sizeof(char *));
@@ -268,7 +268,7 @@ static void askeys_free(askeys *k, size_t n)
 }
 
 int mgen_answer_align(const mgen_answer *a, const char *table_name,
-		      const char *const *asked, size_t nasked,
+		      const char *const *asked, size_t asked_count,
 		      mgen_alignment *out, mgen_err *err)
 {
 	mgen_buf u = MGEN_BUF_INIT;
@@ -278,9 +278,9 @@ int mgen_answer_align(const mgen_answer *a, const char *table_name,
 	long idx;
 
 	memset(out, 0, sizeof(*out));
-	rc = setup(out, asked, nasked, &keys, &dup);
+	rc = setup(out, asked, asked_count, &keys, &dup);
 	for (j = 0; rc == 0 && j < a->n; j++) {
-		rc = match_name(&keys, nasked, a->columns[j], &idx);
+		rc = match_name(&keys, asked_count, a->columns[j], &idx);
 		if (rc == 0 && idx >= 0)
 			rc = take(out, dup, (size_t)idx, a->contents[j]);
 		else if (rc == 0)
@@ -294,12 +294,12 @@ int mgen_answer_align(const mgen_answer *a, const char *table_name,
 	}
 	if (rc)
 		mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	else if (first < nasked)
+	else if (first < asked_count)
 		rc = mgen_err_set(err, MGEN_EVALIDATE, "%s%s%s: %s",
 				  table_name ? table_name : "",
 				  table_name ? "." : "", asked[first],
 				  out->problems[first]);
-	askeys_free(&keys, nasked);
+	askeys_free(&keys, asked_count);
 	free(dup);
 	mgen_buf_release(&u);
 	if (rc == MGEN_ENOMEM)
@@ -313,7 +313,7 @@ void mgen_alignment_release(mgen_alignment *al)
 
 	if (al == NULL)
 		return;
-	for (i = 0; i < al->nasked; i++) {
+	for (i = 0; i < al->asked_count; i++) {
 		if (al->comments)
 			free(al->comments[i]);
 		if (al->problems)

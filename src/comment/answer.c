@@ -497,7 +497,7 @@ static int alloc_pairs(mgen_answer *a, size_t n)
 }
 
 /* A copy of `s` with invalid UTF-8 replaced by U+FFFD (counted in
- * a->nfixed); NULL on out of memory. */
+ * a->fixed_count); NULL on out of memory. */
 static char *clean_copy(mgen_answer *a, const char *s)
 {
 	char *c = mgen__strdup(s);
@@ -508,7 +508,7 @@ static char *clean_copy(mgen_answer *a, const char *s)
 		return NULL;
 	}
 	if (fixed > 0)
-		a->nfixed++;
+		a->fixed_count++;
 	return c;
 }
 
@@ -614,9 +614,9 @@ static int take_table(const cJSON *obj, mgen_answer *a, mgen_err *err)
 						   "out of memory");
 }
 
-size_t mgen_answer_entry_cap(size_t nasked)
+size_t mgen_answer_entry_cap(size_t asked_count)
 {
-	return MGEN_ANSWER_ENTRY_FACTOR * nasked + MGEN_ANSWER_ENTRY_SLACK;
+	return MGEN_ANSWER_ENTRY_FACTOR * asked_count + MGEN_ANSWER_ENTRY_SLACK;
 }
 
 /* MGEN_EPARSE when the answer text holds a NUL character: an escaped

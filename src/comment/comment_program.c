@@ -280,7 +280,7 @@ mgen_comment_program_signature(const mgen_comment_program *cp)
 	return cp->sig;
 }
 
-size_t mgen_comment_program_ndemos(const mgen_comment_program *cp)
+size_t mgen_comment_program_demo_count(const mgen_comment_program *cp)
 {
 	return cp->ndemos;
 }

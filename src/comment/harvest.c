@@ -48,24 +48,24 @@ static cJSON *profile_object(const mgen_config *cfg, mgen_table *t)
 {
 	mgen_prompt_options po;
 	mgen_example *ex = NULL;
-	char **saved = calloc(t->ncolumns + 1, sizeof(*saved));
-	size_t *cols = calloc(t->ncolumns + 1, sizeof(*cols)), i;
+	char **saved = calloc(t->column_count + 1, sizeof(*saved));
+	size_t *cols = calloc(t->column_count + 1, sizeof(*cols)), i;
 	cJSON *o = NULL;
 	char *text = NULL;
 
 	if (saved == NULL || cols == NULL)
 		goto done;
 	harvest_prompt_options(cfg, &po);
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		cols[i] = i;
 		saved[i] = t->columns[i].existing_comment;
 		t->columns[i].existing_comment = NULL;
 	}
-	if (mgen_comment_inputs(t, cols, t->ncolumns, &po,
+	if (mgen_comment_inputs(t, cols, t->column_count, &po,
 				(size_t)cfg->sample_size, &ex, NULL) == 0 &&
 	    mgen_example_to_json(ex, &text) == 0)
 		o = cJSON_Parse(text);
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		t->columns[i].existing_comment = saved[i];
 done:
 	mgen_example_free(ex);
@@ -101,7 +101,7 @@ static int harvest_line(const mgen_config *cfg, mgen_table *t, mgen_buf *out,
 	} else if (!cJSON_AddNullToObject(root, "table_comment"))
 		goto done;
 	cols = cJSON_AddObjectToObject(root, "columns");
-	for (i = 0; cols && i < t->ncolumns; i++) {
+	for (i = 0; cols && i < t->column_count; i++) {
 		if (!has_comment(t->columns[i].existing_comment))
 			continue;
 		n++;
@@ -132,7 +132,7 @@ static int table_has_comments(const mgen_table *t)
 
 	if (has_comment(t->existing_comment))
 		return 1;
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		if (has_comment(t->columns[i].existing_comment))
 			return 1;
 	return 0;

@@ -587,7 +587,7 @@ static char *table_comment_of(const mgen_table *t, const mgen_kvlist *ab)
 {
 	mgen_buf b = MGEN_BUF_INIT, p = MGEN_BUF_INIT;
 	name_toks nt;
-	size_t i, m = t->ncolumns, shown = 0;
+	size_t i, m = t->column_count, shown = 0;
 	char *out = NULL;
 
 	split_name(t->name ? t->name : "", ab, &nt);
@@ -634,12 +634,12 @@ int mgen_offline_describe(const mgen_table *t, const mgen_kvlist *abbrev,
 	size_t i;
 
 	*table_comment = NULL;
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		column_comments[i] = NULL;
 	*table_comment = table_comment_of(t, abbrev);
 	if (*table_comment == NULL)
 		goto nomem;
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		column_comments[i] = column_comment(t, &t->columns[i], abbrev,
 						    allow_data);
 		if (column_comments[i] == NULL)
@@ -649,7 +649,7 @@ int mgen_offline_describe(const mgen_table *t, const mgen_kvlist *abbrev,
 nomem:
 	free(*table_comment);
 	*table_comment = NULL;
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		free(column_comments[i]);
 		column_comments[i] = NULL;
 	}

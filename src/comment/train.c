@@ -164,7 +164,7 @@ double mgen_train_metric(void *ud, const mgen_example *example,
 	items g, p;
 	mgen_metric_gold gold;
 	mgen_metric_pred pred;
-	size_t nasked, i;
+	size_t asked_count, i;
 	double score = 0;
 
 	(void)ud;
@@ -174,21 +174,21 @@ double mgen_train_metric(void *ud, const mgen_example *example,
 		mgen_example_get_json(prediction, "comments", &pj);
 	items_from(gj, &g);
 	items_from(pj, &p);
-	asked = asked_columns(example, &nasked);
+	asked = asked_columns(example, &asked_count);
 	memset(&gold, 0, sizeof(gold));
 	memset(&pred, 0, sizeof(pred));
 	gold.table_comment = g.a.table_comment;
 	gold.columns = g.it;
-	gold.ncolumns = g.valid ? g.a.n : 0;
+	gold.column_count = g.valid ? g.a.n : 0;
 	gold.asked = (const char *const *)asked;
-	gold.nasked = nasked;
+	gold.asked_count = asked_count;
 	pred.valid = p.valid;
 	pred.table_comment = p.a.table_comment;
 	pred.columns = p.it;
-	pred.ncolumns = p.valid ? p.a.n : 0;
+	pred.column_count = p.valid ? p.a.n : 0;
 	if (g.valid)
 		mgen_metric_comment(&gold, &pred, MGEN_SIM_TOKEN_F1, &score);
-	for (i = 0; asked && i < nasked; i++)
+	for (i = 0; asked && i < asked_count; i++)
 		free(asked[i]);
 	free(asked);
 	items_release(&g);
@@ -223,9 +223,9 @@ static int sample_from(mgen_table *t, const cJSON *data)
 	const cJSON *row, *cell;
 	size_t r = 0, n = (size_t)cJSON_GetArraySize(data), k;
 
-	if (n == 0 || t->ncolumns == 0)
+	if (n == 0 || t->column_count == 0)
 		return 0;
-	t->sample = calloc(n * t->ncolumns, sizeof(*t->sample));
+	t->sample = calloc(n * t->column_count, sizeof(*t->sample));
 	if (t->sample == NULL)
 		return MGEN_ENOMEM;
 	cJSON_ArrayForEach(row, data)
@@ -233,14 +233,14 @@ static int sample_from(mgen_table *t, const cJSON *data)
 		k = 0;
 		cJSON_ArrayForEach(cell, row)
 		{
-			if (k < t->ncolumns && cJSON_IsString(cell))
-				t->sample[r * t->ncolumns + k] =
+			if (k < t->column_count && cJSON_IsString(cell))
+				t->sample[r * t->column_count + k] =
 					mgen__strdup(cell->valuestring);
 			k++;
 		}
 		r++;
 	}
-	t->nsample_rows = r;
+	t->sample_row_count = r;
 	return 0;
 }
 
@@ -312,18 +312,18 @@ static double legacy_score(mgen_lm *lm, const mgen_prompt_set *ps,
 	memset(&a, 0, sizeof(a));
 	if (table_from_example(ex, &t) != 0)
 		goto done;
-	idx = calloc(t.ncolumns + 1, sizeof(*idx));
-	for (i = 0; idx && i < t.ncolumns; i++)
+	idx = calloc(t.column_count + 1, sizeof(*idx));
+	for (i = 0; idx && i < t.column_count; i++)
 		idx[i] = i;
 	if (idx == NULL ||
-	    mgen_prompt_render_comment(ps, &t, idx, t.ncolumns, po, &chat,
+	    mgen_prompt_render_comment(ps, &t, idx, t.column_count, po, &chat,
 				       NULL) != 0 ||
 	    mgen_lm_chat(lm, chat.msgs, chat.n, NULL, &resp, NULL) != 0 ||
 	    mgen_answer_parse_capped(resp.content ? resp.content : "",
 				     resp.finish_reason &&
 					     strcmp(resp.finish_reason,
 						    "length") == 0,
-				     mgen_answer_entry_cap(t.ncolumns), &a,
+				     mgen_answer_entry_cap(t.column_count), &a,
 				     NULL) != 0)
 		goto done;
 	for (i = 0; i < a.n; i++)

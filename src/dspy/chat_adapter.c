@@ -13,17 +13,17 @@
 static void chat_structure(mgen_buf *b, const mgen_signature *sig)
 {
 	mgen_buf t = MGEN_BUF_INIT;
-	cJSON *in = mgen_sig__structure_values(sig, 0, sig->nin);
-	cJSON *out = mgen_sig__structure_values(sig, sig->nin, sig->n);
+	cJSON *in = mgen_sig__structure_values(sig, 0, sig->input_count);
+	cJSON *out = mgen_sig__structure_values(sig, sig->input_count, sig->field_count);
 
 	if (in == NULL || out == NULL)
 		t.error = MGEN_ENOMEM;
 	mgen_buf_puts(&t, "All interactions will be structured in the "
 			  "following way, with the appropriate values filled "
 			  "in.\n\n");
-	mgen_sig__fields_with_values(&t, sig, 0, sig->nin, in, NULL);
+	mgen_sig__fields_with_values(&t, sig, 0, sig->input_count, in, NULL);
 	mgen_buf_puts(&t, "\n\n");
-	mgen_sig__fields_with_values(&t, sig, sig->nin, sig->n, out, NULL);
+	mgen_sig__fields_with_values(&t, sig, sig->input_count, sig->field_count, out, NULL);
 	mgen_buf_puts(&t, "\n\n[[ ## completed ## ]]\n");
 	mgen_sig__put_stripped(b, &t);
 	cJSON_Delete(in);
@@ -36,11 +36,11 @@ static void chat_requirements(mgen_buf *b, const mgen_signature *sig)
 
 	mgen_buf_puts(b, "Respond with the corresponding output fields, "
 			 "starting with the field ");
-	for (i = sig->nin; i < sig->n; i++) {
-		if (i > sig->nin)
+	for (i = sig->input_count; i < sig->field_count; i++) {
+		if (i > sig->input_count)
 			mgen_buf_puts(b, ", then ");
-		mgen_buf_printf(b, "`[[ ## %s ## ]]`", sig->f[i].name);
-		mgen_sig__type_info(b, sig->f[i].type);
+		mgen_buf_printf(b, "`[[ ## %s ## ]]`", sig->fields[i].name);
+		mgen_sig__type_info(b, sig->fields[i].type);
 	}
 	mgen_buf_puts(b, ", and then ending with the marker for "
 			 "`[[ ## completed ## ]]`.");
@@ -49,7 +49,7 @@ static void chat_requirements(mgen_buf *b, const mgen_signature *sig)
 static void chat_assistant(mgen_buf *b, const mgen_signature *sig,
 			   const mgen_example *ex, const char *missing)
 {
-	mgen_sig__fields_with_values(b, sig, sig->nin, sig->n, ex->obj,
+	mgen_sig__fields_with_values(b, sig, sig->input_count, sig->field_count, ex->obj,
 				     missing);
 	mgen_buf_puts(b, "\n\n[[ ## completed ## ]]\n");
 }
@@ -95,8 +95,8 @@ static int close_section(const mgen_signature *sig, cJSON *fields,
 	mgen_sig__buf_strip(text);
 	if (mgen_buf_error(text))
 		return mgen_buf_error(text);
-	for (i = sig->nin; name != NULL && i < sig->n; i++) {
-		const char *f = sig->f[i].name;
+	for (i = sig->input_count; name != NULL && i < sig->field_count; i++) {
+		const char *f = sig->fields[i].name;
 
 		if (strlen(f) != nlen || memcmp(f, name, nlen) != 0 ||
 		    cJSON_GetObjectItemCaseSensitive(fields, f) != NULL)

@@ -16,8 +16,8 @@
 static void json_structure(mgen_buf *b, const mgen_signature *sig)
 {
 	mgen_buf t = MGEN_BUF_INIT;
-	cJSON *in = mgen_sig__structure_values(sig, 0, sig->nin);
-	cJSON *out = mgen_sig__structure_values(sig, sig->nin, sig->n);
+	cJSON *in = mgen_sig__structure_values(sig, 0, sig->input_count);
+	cJSON *out = mgen_sig__structure_values(sig, sig->input_count, sig->field_count);
 
 	if (in == NULL || out == NULL)
 		t.error = MGEN_ENOMEM;
@@ -25,7 +25,7 @@ static void json_structure(mgen_buf *b, const mgen_signature *sig)
 			  "following way, with the appropriate values filled "
 			  "in.\n\nInputs will have the following structure:"
 			  "\n\n");
-	mgen_sig__fields_with_values(&t, sig, 0, sig->nin, in, NULL);
+	mgen_sig__fields_with_values(&t, sig, 0, sig->input_count, in, NULL);
 	mgen_buf_puts(&t, "\n\nOutputs will be a JSON object with the "
 			  "following fields.\n\n");
 	if (out != NULL)
@@ -41,11 +41,11 @@ static void json_requirements(mgen_buf *b, const mgen_signature *sig)
 
 	mgen_buf_puts(b, "Respond with a JSON object in the following order "
 			 "of fields: ");
-	for (i = sig->nin; i < sig->n; i++) {
-		if (i > sig->nin)
+	for (i = sig->input_count; i < sig->field_count; i++) {
+		if (i > sig->input_count)
 			mgen_buf_puts(b, ", then ");
-		mgen_buf_printf(b, "`%s`", sig->f[i].name);
-		mgen_sig__type_info(b, sig->f[i].type);
+		mgen_buf_printf(b, "`%s`", sig->fields[i].name);
+		mgen_sig__type_info(b, sig->fields[i].type);
 	}
 	mgen_buf_putc(b, '.');
 }
@@ -57,8 +57,8 @@ static void json_assistant(mgen_buf *b, const mgen_signature *sig,
 	size_t i;
 	int ok = o != NULL;
 
-	for (i = sig->nin; i < sig->n && ok; i++) {
-		const char *name = sig->f[i].name;
+	for (i = sig->input_count; i < sig->field_count && ok; i++) {
+		const char *name = sig->fields[i].name;
 		const cJSON *have =
 		    cJSON_GetObjectItemCaseSensitive(ex->obj, name);
 
@@ -217,11 +217,11 @@ static cJSON *strict_schema(const mgen_signature *sig)
 	mgen__json_add(&err, js, "strict", cJSON_CreateTrue());
 	schema = mgen__json_add_object(&err, js, "schema");
 	props = mgen__json_add_object(&err, schema, "properties");
-	for (i = sig->nin; i < sig->n && err == 0; i++) {
-		char *title = py_title(sig->f[i].name);
+	for (i = sig->input_count; i < sig->field_count && err == 0; i++) {
+		char *title = py_title(sig->fields[i].name);
 
-		mgen__json_add(&err, props, sig->f[i].name,
-			       title ? mgen_sig__type_schema(sig->f[i].type,
+		mgen__json_add(&err, props, sig->fields[i].name,
+			       title ? mgen_sig__type_schema(sig->fields[i].type,
 							     title)
 				     : NULL);
 		free(title);
@@ -246,10 +246,10 @@ int mgen_json_adapter_response_format(const mgen_signature *sig, char **out,
 	size_t i;
 
 	*out = NULL;
-	for (i = sig->nin; i < sig->n; i++)
-		if (mgen_sig__type_is_dict(sig->f[i].type))
+	for (i = sig->input_count; i < sig->field_count; i++)
+		if (mgen_sig__type_is_dict(sig->fields[i].type))
 			break;
-	if (i < sig->n)
+	if (i < sig->field_count)
 		rf = cJSON_Parse("{\"type\": \"json_object\"}");
 	else
 		rf = strict_schema(sig);

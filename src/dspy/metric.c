@@ -227,7 +227,7 @@ int mgen_metric_comment(const mgen_metric_gold *gold,
 			const mgen_metric_pred *pred, mgen_sim_kind kind,
 			double *out)
 {
-	size_t i, nasked = gold->asked ? gold->nasked : gold->ncolumns;
+	size_t i, asked_count = gold->asked ? gold->asked_count : gold->column_count;
 	size_t graded = 0;
 	double sum = 0.0, s;
 	int rc;
@@ -235,10 +235,10 @@ int mgen_metric_comment(const mgen_metric_gold *gold,
 	*out = 0.0;
 	if (!pred->valid)
 		return 0;
-	for (i = 0; i < nasked; i++) {
+	for (i = 0; i < asked_count; i++) {
 		const char *col = asked_name(gold, i);
 		const mgen_metric_item *pi =
-		    find(pred->columns, pred->ncolumns, col);
+		    find(pred->columns, pred->column_count, col);
 
 		if (!pi || !pi->comment)
 			return 0; /* gate: an asked column is missing */
@@ -251,12 +251,12 @@ int mgen_metric_comment(const mgen_metric_gold *gold,
 		sum += s;
 		graded++;
 	}
-	for (i = 0; i < nasked; i++) {
+	for (i = 0; i < asked_count; i++) {
 		const char *col = asked_name(gold, i);
 		const mgen_metric_item *gi =
-		    find(gold->columns, gold->ncolumns, col);
+		    find(gold->columns, gold->column_count, col);
 		const mgen_metric_item *pi =
-		    find(pred->columns, pred->ncolumns, col);
+		    find(pred->columns, pred->column_count, col);
 
 		if (!gi || !has_text(gi->comment))
 			continue; /* no gold: left out */

@@ -26,7 +26,7 @@ static void field_list(mgen_buf *b, const mgen_signature *sig, size_t from,
 	size_t i;
 
 	for (i = from; i < to; i++) {
-		const mgen_sig__rec *r = &sig->f[i];
+		const mgen_sig__rec *r = &sig->fields[i];
 		int placeholder =
 		    r->desc[0] == '$' && r->desc[1] == '{' &&
 		    strncmp(r->desc + 2, r->name, strlen(r->name)) == 0 &&
@@ -69,7 +69,7 @@ void mgen_sig__fields_with_values(mgen_buf *b, const mgen_signature *sig,
 	int first = 1;
 
 	for (i = from; i < to; i++) {
-		const mgen_sig__rec *r = &sig->f[i];
+		const mgen_sig__rec *r = &sig->fields[i];
 		const cJSON *v =
 		    cJSON_GetObjectItemCaseSensitive(vals, r->name);
 
@@ -95,14 +95,14 @@ cJSON *mgen_sig__structure_values(const mgen_signature *sig, size_t from,
 
 	for (i = from; i < to && o; i++) {
 		mgen_buf_reset(&t);
-		mgen_buf_printf(&t, "{%s}", sig->f[i].name);
-		if (sig->f[i].is_output &&
-		    !mgen_sig__type_is_str(sig->f[i].type)) {
+		mgen_buf_printf(&t, "{%s}", sig->fields[i].name);
+		if (sig->fields[i].is_output &&
+		    !mgen_sig__type_is_str(sig->fields[i].type)) {
 			mgen_buf_puts(&t, "        # note: the value you "
 					  "produce ");
-			mgen_sig__type_note(&t, sig->f[i].type);
+			mgen_sig__type_note(&t, sig->fields[i].type);
 		}
-		if (t.error || !cJSON_AddStringToObject(o, sig->f[i].name,
+		if (t.error || !cJSON_AddStringToObject(o, sig->fields[i].name,
 							mgen_buf_str(&t))) {
 			cJSON_Delete(o);
 			o = NULL;
@@ -127,8 +127,8 @@ static void user_content(mgen_buf *b, const mgen_sig__adapter *a,
 	size_t i;
 
 	mgen_buf_puts(b, prefix);
-	for (i = 0; i < sig->nin; i++) {
-		const mgen_sig__rec *r = &sig->f[i];
+	for (i = 0; i < sig->input_count; i++) {
+		const mgen_sig__rec *r = &sig->fields[i];
 		const cJSON *v =
 		    cJSON_GetObjectItemCaseSensitive(vals, r->name);
 
@@ -170,13 +170,13 @@ static int demo_kind(const mgen_signature *sig, const mgen_example *d)
 	int complete = 1, in = 0, out = 0;
 	size_t i;
 
-	for (i = 0; i < sig->n; i++) {
+	for (i = 0; i < sig->field_count; i++) {
 		const cJSON *v =
-		    cJSON_GetObjectItemCaseSensitive(d->obj, sig->f[i].name);
+		    cJSON_GetObjectItemCaseSensitive(d->obj, sig->fields[i].name);
 
 		if (v == NULL || cJSON_IsNull(v))
 			complete = 0;
-		if (v != NULL && sig->f[i].is_output)
+		if (v != NULL && sig->fields[i].is_output)
 			out = 1;
 		else if (v != NULL)
 			in = 1;
@@ -222,9 +222,9 @@ int mgen_sig__render(const mgen_sig__adapter *a, const mgen_signature *sig,
 	out->msgs = NULL;
 	out->n = 0;
 	mgen_buf_puts(&b, "Your input fields are:\n");
-	field_list(&b, sig, 0, sig->nin);
+	field_list(&b, sig, 0, sig->input_count);
 	mgen_buf_puts(&b, "\nYour output fields are:\n");
-	field_list(&b, sig, sig->nin, sig->n);
+	field_list(&b, sig, sig->input_count, sig->field_count);
 	mgen_buf_putc(&b, '\n');
 	a->structure(&b, sig);
 	mgen_buf_putc(&b, '\n');
@@ -253,10 +253,10 @@ static void name_list(mgen_buf *b, const mgen_signature *sig,
 	int first = 1;
 
 	mgen_buf_putc(b, '[');
-	for (i = sig->nin; i < sig->n; i++) {
-		if (got && !mgen_example_has(got, sig->f[i].name))
+	for (i = sig->input_count; i < sig->field_count; i++) {
+		if (got && !mgen_example_has(got, sig->fields[i].name))
 			continue;
-		mgen_buf_printf(b, "%s%s", first ? "" : ", ", sig->f[i].name);
+		mgen_buf_printf(b, "%s%s", first ? "" : ", ", sig->fields[i].name);
 		first = 0;
 	}
 	mgen_buf_putc(b, ']');
@@ -271,8 +271,8 @@ int mgen_sig__finish_parse(const char *adapter, const mgen_signature *sig,
 	int rc = mgen_example_new(&ex), missing = 0;
 
 	*out = NULL;
-	for (i = sig->nin; i < sig->n && rc == 0; i++) {
-		const mgen_sig__rec *r = &sig->f[i];
+	for (i = sig->input_count; i < sig->field_count && rc == 0; i++) {
+		const mgen_sig__rec *r = &sig->fields[i];
 		cJSON *v =
 		    cJSON_DetachItemFromObjectCaseSensitive(fields, r->name);
 		cJSON *pv = NULL;

@@ -206,14 +206,14 @@ static int default_instructions(mgen_signature *sig)
 	char *s;
 
 	mgen_buf_puts(&b, "Given the fields ");
-	for (i = 0; i < sig->n; i++) {
-		if (i == sig->nin)
+	for (i = 0; i < sig->field_count; i++) {
+		if (i == sig->input_count)
 			mgen_buf_puts(&b, ", produce the fields ");
 		else if (i > 0)
 			mgen_buf_puts(&b, ", ");
-		mgen_buf_printf(&b, "`%s`", sig->f[i].name);
+		mgen_buf_printf(&b, "`%s`", sig->fields[i].name);
 	}
-	if (sig->nin == sig->n)
+	if (sig->input_count == sig->field_count)
 		mgen_buf_puts(&b, ", produce the fields ");
 	mgen_buf_putc(&b, '.');
 	s = mgen_buf_detach(&b);
@@ -275,9 +275,9 @@ void mgen_signature_free(mgen_signature *sig)
 
 	if (sig == NULL)
 		return;
-	for (i = 0; i < sig->n; i++)
-		rec_free(&sig->f[i]);
-	free(sig->f);
+	for (i = 0; i < sig->field_count; i++)
+		rec_free(&sig->fields[i]);
+	free(sig->fields);
 	free(sig->instructions);
 	free(sig);
 }
@@ -323,7 +323,7 @@ static int add_field(mgen_signature *sig, int output, const char *name,
 		     mgen_err *err)
 {
 	mgen_sig__rec r = {NULL, NULL, NULL, NULL, output};
-	size_t at = output ? sig->n : sig->nin;
+	size_t at = output ? sig->field_count : sig->input_count;
 	int bad = 0;
 
 	if (!is_ident(name))
@@ -346,19 +346,19 @@ static int add_field(mgen_signature *sig, int output, const char *name,
 	}
 	if (!r.name || !r.type || !r.desc || !r.prefix)
 		goto nomem;
-	if (sig->n == sig->cap) {
+	if (sig->field_count == sig->cap) {
 		size_t cap = sig->cap ? sig->cap * 2 : 4;
-		mgen_sig__rec *f = realloc(sig->f, cap * sizeof *f);
+		mgen_sig__rec *f = realloc(sig->fields, cap * sizeof *f);
 
 		if (f == NULL)
 			goto nomem;
-		sig->f = f;
+		sig->fields = f;
 		sig->cap = cap;
 	}
-	memmove(sig->f + at + 1, sig->f + at, (sig->n - at) * sizeof r);
-	sig->f[at] = r;
-	sig->n++;
-	sig->nin += !output;
+	memmove(sig->fields + at + 1, sig->fields + at, (sig->field_count - at) * sizeof r);
+	sig->fields[at] = r;
+	sig->field_count++;
+	sig->input_count += !output;
 	return sig->custom ? 0 : default_instructions(sig);
 nomem:
 	rec_free(&r);
@@ -383,29 +383,29 @@ int mgen_signature_add_output(mgen_signature *sig, const char *name,
 
 size_t mgen_signature_n_inputs(const mgen_signature *sig)
 {
-	return sig->nin;
+	return sig->input_count;
 }
 
 size_t mgen_signature_n_outputs(const mgen_signature *sig)
 {
-	return sig->n - sig->nin;
+	return sig->field_count - sig->input_count;
 }
 
 size_t mgen_signature_n_fields(const mgen_signature *sig)
 {
-	return sig->n;
+	return sig->field_count;
 }
 
 int mgen_signature_field(const mgen_signature *sig, size_t i,
 			 mgen_sig_field *out)
 {
-	if (i >= sig->n)
+	if (i >= sig->field_count)
 		return MGEN_EINVAL;
-	out->name = sig->f[i].name;
-	out->type = sig->f[i].type;
-	out->desc = sig->f[i].desc;
-	out->prefix = sig->f[i].prefix;
-	out->is_output = sig->f[i].is_output;
+	out->name = sig->fields[i].name;
+	out->type = sig->fields[i].type;
+	out->desc = sig->fields[i].desc;
+	out->prefix = sig->fields[i].prefix;
+	out->is_output = sig->fields[i].is_output;
 	return 0;
 }
 
@@ -413,8 +413,8 @@ long mgen_signature_find(const mgen_signature *sig, const char *name)
 {
 	size_t i;
 
-	for (i = 0; name != NULL && i < sig->n; i++)
-		if (strcmp(sig->f[i].name, name) == 0)
+	for (i = 0; name != NULL && i < sig->field_count; i++)
+		if (strcmp(sig->fields[i].name, name) == 0)
 			return (long)i;
 	return -1;
 }
@@ -424,13 +424,13 @@ int mgen_signature_set_field_desc(mgen_signature *sig, size_t i,
 {
 	char *s;
 
-	if (i >= sig->n)
+	if (i >= sig->field_count)
 		return MGEN_EINVAL;
-	s = desc ? mgen__strdup(desc) : default_desc(sig->f[i].name);
+	s = desc ? mgen__strdup(desc) : default_desc(sig->fields[i].name);
 	if (s == NULL)
 		return MGEN_ENOMEM;
-	free(sig->f[i].desc);
-	sig->f[i].desc = s;
+	free(sig->fields[i].desc);
+	sig->fields[i].desc = s;
 	return 0;
 }
 
@@ -439,13 +439,13 @@ int mgen_signature_set_field_prefix(mgen_signature *sig, size_t i,
 {
 	char *s;
 
-	if (i >= sig->n)
+	if (i >= sig->field_count)
 		return MGEN_EINVAL;
-	s = prefix ? mgen__strdup(prefix) : default_prefix(sig->f[i].name);
+	s = prefix ? mgen__strdup(prefix) : default_prefix(sig->fields[i].name);
 	if (s == NULL)
 		return MGEN_ENOMEM;
-	free(sig->f[i].prefix);
-	sig->f[i].prefix = s;
+	free(sig->fields[i].prefix);
+	sig->fields[i].prefix = s;
 	return 0;
 }
 
@@ -457,17 +457,17 @@ static int copy_fields(mgen_signature *dst, const mgen_signature *sig,
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < sig->n && rc == 0; i++) {
-		const mgen_sig__rec *r = &sig->f[i];
+	for (i = 0; i < sig->field_count && rc == 0; i++) {
+		const mgen_sig__rec *r = &sig->fields[i];
 
-		if (extra && i == sig->nin)
+		if (extra && i == sig->input_count)
 			rc = add_field(dst, 1, extra->name, extra->type,
 				       extra->desc, extra->prefix, err);
 		if (rc == 0)
 			rc = add_field(dst, r->is_output, r->name, r->type,
 				       r->desc, r->prefix, err);
 	}
-	if (rc == 0 && extra && sig->nin == sig->n)
+	if (rc == 0 && extra && sig->input_count == sig->field_count)
 		rc = add_field(dst, 1, extra->name, extra->type, extra->desc,
 			       extra->prefix, err);
 	if (rc == 0 && (sig->custom || extra))
@@ -521,17 +521,17 @@ int mgen_signature_to_string(const mgen_signature *sig, char **out)
 	mgen_buf b = MGEN_BUF_INIT;
 	size_t i;
 
-	for (i = 0; i < sig->n; i++) {
-		if (i == sig->nin)
+	for (i = 0; i < sig->field_count; i++) {
+		if (i == sig->input_count)
 			mgen_buf_puts(&b, i ? " -> " : "-> ");
 		else if (i > 0)
 			mgen_buf_puts(&b, ", ");
-		mgen_buf_puts(&b, sig->f[i].name);
-		if (!mgen_sig__type_is_str(sig->f[i].type))
-			mgen_buf_printf(&b, ": %s", sig->f[i].type);
+		mgen_buf_puts(&b, sig->fields[i].name);
+		if (!mgen_sig__type_is_str(sig->fields[i].type))
+			mgen_buf_printf(&b, ": %s", sig->fields[i].type);
 	}
-	if (sig->nin == sig->n)
-		mgen_buf_puts(&b, sig->n ? " ->" : "->");
+	if (sig->input_count == sig->field_count)
+		mgen_buf_puts(&b, sig->field_count ? " ->" : "->");
 	*out = mgen_buf_detach(&b);
 	return *out ? 0 : MGEN_ENOMEM;
 }

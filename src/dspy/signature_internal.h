@@ -23,10 +23,11 @@ typedef struct mgen_sig__rec {
 } mgen_sig__rec;
 
 struct mgen_signature {
-	mgen_sig__rec *f; /* inputs [0, nin), then outputs [nin, n) */
-	size_t n;
+	mgen_sig__rec *fields; /* inputs [0, input_count), then outputs
+				[input_count, field_count) */
+	size_t field_count;
 	size_t cap;
-	size_t nin;
+	size_t input_count;
 	char *instructions; /* cleandoc'ed text, or the default */
 	int custom;	    /* 0: instructions follow the field list */
 };

@@ -157,7 +157,7 @@ static int chunk_prompt_tokens(mgen__run *run, mgen_table *t,
 	mgen_example *inputs = NULL;
 	mgen_err e = MGEN_ERR_INIT;
 	mgen_chat chat;
-	size_t rows = run->popts.allow_data ? t->nsample_rows : 0;
+	size_t rows = run->popts.allow_data ? t->sample_row_count : 0;
 	int rc;
 
 	memset(&chat, 0, sizeof(chat));
@@ -193,8 +193,8 @@ int mgen__estimate_table(mgen__run *run, mgen_table *t)
 
 	if (cols == NULL)
 		return MGEN_ENOMEM;
-	for (first = 0; rc == 0 && first < t->ncolumns; first += per) {
-		for (n = 0, i = first; i < t->ncolumns && i < first + per; i++)
+	for (first = 0; rc == 0 && first < t->column_count; first += per) {
+		for (n = 0, i = first; i < t->column_count && i < first + per; i++)
 			cols[n++] = i;
 		rc = chunk_prompt_tokens(run, t, cols, n, optimized, &tokens);
 		if (rc == 0) {
@@ -204,7 +204,7 @@ int mgen__estimate_table(mgen__run *run, mgen_table *t)
 		}
 		rc = rc == MGEN_ENOMEM ? rc : 0;
 	}
-	if (t->ncolumns > per) { /* the merge call */
+	if (t->column_count > per) { /* the merge call */
 		calls++;
 		prompt += 300;
 		completion += 100;

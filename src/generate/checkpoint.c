@@ -57,7 +57,7 @@ static cJSON *table_json(const mgen_table *t)
 	add_num(&err, o, "lm_calls", t->lm_calls);
 	add_num(&err, o, "elapsed_ms", t->elapsed_ms);
 	cols = mgen__json_add_array(&err, o, "columns");
-	for (i = 0; err == 0 && i < t->ncolumns; i++) {
+	for (i = 0; err == 0 && i < t->column_count; i++) {
 		const mgen_column *c = &t->columns[i];
 		cJSON *co = mgen__json_add_object(&err, cols, NULL);
 		add_str(&err, co, "name", c->name);

@@ -106,7 +106,7 @@ static void query_text(const mgen_table *t, mgen_buf *q)
 	mgen_buf_init(q, 8192);
 	mgen_buf_printf(q, "%s %s", t->name,
 			t->existing_comment ? t->existing_comment : "");
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		mgen_buf_printf(q, " %s %s", t->columns[i].name,
 				t->columns[i].existing_comment
 					? t->columns[i].existing_comment
@@ -121,7 +121,7 @@ static int retrieve(mgen__run *run, const mgen_table *t, picks *p,
 	size_t i, n = 0;
 	int rc = glossary_for(run->rag, p, t->name, err);
 
-	for (i = 0; rc == 0 && i < t->ncolumns; i++)
+	for (i = 0; rc == 0 && i < t->column_count; i++)
 		rc = glossary_for(run->rag, p, t->columns[i].name, err);
 	if (rc != 0 || p->n >= p->max)
 		return rc;

@@ -188,7 +188,7 @@ void mgen__fail_unset(mgen_table *t, const char *reason)
 	if (t->proposal.status == MGEN_STATUS_NONE)
 		mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_NONE,
 				  MGEN_STATUS_FAILED, reason);
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
 			mgen_proposal_set(&t->columns[i].proposal, NULL,
 					  MGEN_PATH_NONE, MGEN_STATUS_FAILED,

@@ -191,7 +191,7 @@ typedef struct mgen__chunk {
 				   refused (repeats a value), or "" */
 	char cause[512];  /* the last LM error or unparsable answer (what a
 			     failed table comment is blamed on); "" = none */
-	char **col_why;   /* per column index (t->ncolumns): the last
+	char **col_why;   /* per column index (t->column_count): the last
 			     alignment problem of that column, or NULL when
 			     the last attempt failed as a whole (reason) */
 	int lm_error;     /* the LM could not answer (after its retries) */

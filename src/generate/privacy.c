@@ -113,7 +113,7 @@ static int is_count(const mgen_table *t, const char *v, size_t a, size_t b)
 
 	if (is_number(v, a, b, t->row_count))
 		return 1;
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		if (is_number(v, a, b, t->columns[i].non_null_count) ||
 		    is_number(v, a, b, t->columns[i].distinct_count))
 			return 1;
@@ -149,7 +149,7 @@ int mgen__value_is_telling(const mgen_table *t, const char *v)
 		return 0;
 	if (d >= 0 && is_count(t, v, a, b))
 		return 0;
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		if (same_word(v, a, b, t->columns[i].name) ||
 		    same_word(v, a, b, t->columns[i].data_type))
 			return 0;
@@ -195,10 +195,10 @@ int mgen__repeats_value(const mgen_table *t, const size_t *cols, size_t ncols,
 	if (comment == NULL)
 		return 0;
 	if (cols == NULL)
-		ncols = t->ncolumns;
+		ncols = t->column_count;
 	for (k = 0; k < ncols; k++) {
 		ci = cols ? cols[k] : k;
-		if (ci >= t->ncolumns)
+		if (ci >= t->column_count)
 			continue;
 		c = &t->columns[ci];
 		if (check(t, c, c->min_value, "the minimum", comment, why,
@@ -206,8 +206,8 @@ int mgen__repeats_value(const mgen_table *t, const size_t *cols, size_t ncols,
 		    check(t, c, c->max_value, "the maximum", comment, why,
 			  whysz))
 			return 1;
-		for (r = 0; t->sample && r < t->nsample_rows; r++)
-			if (check(t, c, t->sample[r * t->ncolumns + ci],
+		for (r = 0; t->sample && r < t->sample_row_count; r++)
+			if (check(t, c, t->sample[r * t->column_count + ci],
 				  "a sample cell", comment, why, whysz))
 				return 1;
 	}

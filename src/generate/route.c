@@ -130,7 +130,7 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	mgen_answer a;
 	mgen_err e = MGEN_ERR_INIT;
 	char *comments = NULL;
-	size_t rows = run->popts.allow_data ? t->nsample_rows : 0;
+	size_t rows = run->popts.allow_data ? t->sample_row_count : 0;
 	int rc;
 
 	memset(&a, 0, sizeof(a));

@@ -84,11 +84,11 @@ int mgen__mark_uncommentable(mgen_dialect d, mgen_table *t)
 	size_t j;
 	int rc = 0;
 
-	for (j = 0; j <= t->ncolumns && rc == 0; j++) {
+	for (j = 0; j <= t->column_count && rc == 0; j++) {
 		mgen_proposal *p =
-		    j < t->ncolumns ? &t->columns[j].proposal : &t->proposal;
+		    j < t->column_count ? &t->columns[j].proposal : &t->proposal;
 		const char *why =
-		    mgen_dialect_comment_support(d, t->kind, j < t->ncolumns);
+		    mgen_dialect_comment_support(d, t->kind, j < t->column_count);
 		if (why == NULL || p->status == MGEN_STATUS_FAILED)
 			continue;
 		rc = mgen_proposal_set(p, p->comment, p->path,

@@ -19,7 +19,7 @@ int mgen__load_window(mgen__run *run, mgen_wh *wh, mgen_table_list *tables,
 		end = tables->n;
 	for (i = w * MGEN__WINDOW; i < end; i++)
 		if (!(run->tstate[i] & MGEN__T_DONE) &&
-		    tables->items[i].ncolumns == 0)
+		    tables->items[i].column_count == 0)
 			ptrs[k++] = &tables->items[i];
 	return mgen_wh_load_columns(wh, ptrs, k, &run->listing);
 }
@@ -29,9 +29,9 @@ void mgen__tally_table(mgen_run_result *res, const mgen_table *t)
 	size_t j;
 	int failed = 0, fallback = 0;
 
-	for (j = 0; j <= t->ncolumns; j++) {
+	for (j = 0; j <= t->column_count; j++) {
 		const mgen_proposal *p =
-			j < t->ncolumns ? &t->columns[j].proposal : &t->proposal;
+			j < t->column_count ? &t->columns[j].proposal : &t->proposal;
 		switch (p->status) {
 		case MGEN_STATUS_PROPOSED: res->comments_proposed++; break;
 		case MGEN_STATUS_APPLIED: res->comments_applied++; break;
@@ -50,7 +50,7 @@ void mgen__tally_table(mgen_run_result *res, const mgen_table *t)
 	res->tables++;
 	res->tables_failed += (size_t)failed;
 	res->tables_fallback += (size_t)fallback;
-	res->columns += t->ncolumns;
+	res->columns += t->column_count;
 	res->prompt_tokens += t->prompt_tokens;
 	res->completion_tokens += t->completion_tokens;
 	res->lm_calls += t->lm_calls;
@@ -63,7 +63,7 @@ static int has_failure(const mgen_table *t)
 
 	if (t->proposal.status == MGEN_STATUS_FAILED)
 		return 1;
-	for (j = 0; j < t->ncolumns; j++)
+	for (j = 0; j < t->column_count; j++)
 		if (t->columns[j].proposal.status == MGEN_STATUS_FAILED)
 			return 1;
 	return 0;

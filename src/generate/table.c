@@ -96,7 +96,7 @@ static int refuse_repeat(const mgen__run *run, const mgen_table *t,
  * as everywhere else. */
 static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 {
-	char *tc = NULL, **cc = calloc(t->ncolumns + 1, sizeof(*cc));
+	char *tc = NULL, **cc = calloc(t->column_count + 1, sizeof(*cc));
 	size_t i;
 	int rc;
 
@@ -114,7 +114,7 @@ static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 	if (reason && t->proposal.status == MGEN_STATUS_PROPOSED &&
 	    t->proposal.path == MGEN_PATH_OFFLINE)
 		t->proposal.status = MGEN_STATUS_FALLBACK;
-	for (i = 0; rc >= 0 && i < t->ncolumns; i++) {
+	for (i = 0; rc >= 0 && i < t->column_count; i++) {
 		mgen_column *c = &t->columns[i];
 		if (c->proposal.status != MGEN_STATUS_NONE)
 			continue;
@@ -129,7 +129,7 @@ static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 			c->proposal.status = MGEN_STATUS_FALLBACK;
 	}
 	rc = rc < 0 ? MGEN_ENOMEM : 0;
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		free(cc[i]);
 	free(cc);
 	free(tc);
@@ -235,7 +235,7 @@ static void whole_attempt_failed(const mgen_table *t, mgen__chunk *cs)
 	size_t i;
 
 	snprintf(cs->cause, sizeof(cs->cause), "%s", cs->reason);
-	for (i = 0; cs->col_why && i < t->ncolumns; i++) {
+	for (i = 0; cs->col_why && i < t->column_count; i++) {
 		free(cs->col_why[i]);
 		cs->col_why[i] = NULL;
 	}
@@ -456,7 +456,7 @@ static void fill_pending(const mgen_table *t, size_t first, size_t per,
 	size_t i;
 
 	cs->npending = 0;
-	for (i = first; i < t->ncolumns && i < first + per; i++)
+	for (i = first; i < t->column_count && i < first + per; i++)
 		if (t->columns[i].proposal.status == MGEN_STATUS_NONE)
 			cs->pending[cs->npending++] = i;
 	cs->reason[0] = '\0';
@@ -471,7 +471,7 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 			 char *why, size_t whysz)
 {
 	size_t per = (size_t)run->cfg->columns_per_call, first, i;
-	size_t nchunks = (t->ncolumns + per - 1) / per, nparts = 0;
+	size_t nchunks = (t->column_count + per - 1) / per, nparts = 0;
 	char *fullname = mgen_table_fullname(t), **parts, cause[512] = "";
 	char *ctx = NULL, *ctx_trace = NULL;
 	mgen_prompt_options po = run->popts;
@@ -483,7 +483,7 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 	memset(&cs, 0, sizeof(cs));
 	cs.path = path;
 	cs.pending = calloc(per + 1, sizeof(*cs.pending));
-	cs.col_why = calloc(t->ncolumns + 1, sizeof(*cs.col_why));
+	cs.col_why = calloc(t->column_count + 1, sizeof(*cs.col_why));
 	if (fullname == NULL || parts == NULL || cs.pending == NULL ||
 	    cs.col_why == NULL) {
 		rc = MGEN_ENOMEM;
@@ -497,7 +497,7 @@ static int describe_path(mgen__run *run, mgen_table *t, mgen_path path,
 	po.context = ctx;
 	cs.popts = &po;
 	cs.context_trace = ctx_trace;
-	for (first = 0; rc == 0 && first < t->ncolumns; first += per) {
+	for (first = 0; rc == 0 && first < t->column_count; first += per) {
 		fill_pending(t, first, per, &cs);
 		if (cs.npending == 0)
 			continue;
@@ -525,7 +525,7 @@ done:
 		free(parts[i]);
 	free(parts);
 	free(cs.pending);
-	for (i = 0; cs.col_why && i < t->ncolumns; i++)
+	for (i = 0; cs.col_why && i < t->column_count; i++)
 		free(cs.col_why[i]);
 	free(cs.col_why);
 	free(fullname);
@@ -542,8 +542,8 @@ static int note_fallback(mgen_table *t, const char *why)
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; rc == 0 && i <= t->ncolumns; i++) {
-		mgen_proposal *p = i < t->ncolumns ? &t->columns[i].proposal
+	for (i = 0; rc == 0 && i <= t->column_count; i++) {
+		mgen_proposal *p = i < t->column_count ? &t->columns[i].proposal
 						   : &t->proposal;
 		if (p->path != MGEN_PATH_LEGACY && p->path != MGEN_PATH_OFFLINE)
 			continue;

@@ -148,8 +148,8 @@ static int finished_ok(const mgen_table *t)
 {
 	size_t i;
 
-	for (i = 0; i <= t->ncolumns; i++) {
-		mgen_status s = i < t->ncolumns ? t->columns[i].proposal.status
+	for (i = 0; i <= t->column_count; i++) {
+		mgen_status s = i < t->column_count ? t->columns[i].proposal.status
 						 : t->proposal.status;
 		if (s == MGEN_STATUS_NONE || s == MGEN_STATUS_FAILED ||
 		    s == MGEN_STATUS_FALLBACK)

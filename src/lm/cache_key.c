@@ -183,7 +183,7 @@ static int request_tree(const mgen_cache_request *req, cJSON **out,
 	    !cJSON_AddNumberToObject(root, "max_tokens", req->max_tokens))
 		goto oom;
 	arr = cJSON_AddArrayToObject(root, "messages");
-	for (i = 0; arr && i < req->nmsgs; i++) {
+	for (i = 0; arr && i < req->message_count; i++) {
 		m = cJSON_CreateObject();
 		if (m == NULL || !cJSON_AddItemToArray(arr, m)) {
 			cJSON_Delete(m);

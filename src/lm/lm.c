@@ -261,7 +261,7 @@ static long backoff_ms(mgen_lm *lm, int attempt, long retry_after_ms)
 /* The request body: model, messages, temperature, max_tokens and the
  * optional response_format, into *out (malloc'd). 0, MGEN_EINVAL (bad
  * response_format) or MGEN_ENOMEM. */
-static int build_body(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+static int build_body(const mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		      const char *response_format_json, double temperature,
 		      char **out, mgen_err *err)
 {
@@ -277,7 +277,7 @@ static int build_body(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 	arr = cJSON_AddArrayToObject(root, "messages");
 	if (arr == NULL)
 		goto oom;
-	for (i = 0; i < nmsgs; i++) {
+	for (i = 0; i < message_count; i++) {
 		m = cJSON_CreateObject();
 		if (m == NULL || !cJSON_AddItemToArray(arr, m))
 			goto oom_m;
@@ -502,7 +502,7 @@ static void pause_before_retry(mgen_lm *lm, CURLcode cc, long status,
 }
 
 /* The cache key of a request to this client. */
-static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		  const char *response_format_json,
 		  const mgen_lm_call_options *call, char hex[65],
 		  mgen_err *err)
@@ -511,7 +511,7 @@ static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 
 	req.model = lm->model_str;
 	req.msgs = msgs;
-	req.nmsgs = nmsgs;
+	req.message_count = message_count;
 	req.temperature = call && call->temperature >= 0 ? call->temperature
 							 : lm->temperature;
 	req.max_tokens = lm->max_tokens;
@@ -565,11 +565,11 @@ static void cache_store(mgen_lm *lm, const char *key,
 
 /* Tokens one attempt is expected to use, for the token bucket. */
 static long estimate_tokens(const mgen_lm *lm, const mgen_message *msgs,
-			    size_t nmsgs)
+			    size_t message_count)
 {
 	size_t chars = 0, i;
 
-	for (i = 0; i < nmsgs; i++)
+	for (i = 0; i < message_count; i++)
 		chars += msgs[i].content ? strlen(msgs[i].content) : 0;
 	return (long)(chars / 4) + 1 +
 	       (lm->max_tokens < LM_EST_ANSWER_TOKENS ? lm->max_tokens
@@ -650,15 +650,15 @@ done:
 	return rc;
 }
 
-int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		 const char *response_format_json, mgen_lm_response *out,
 		 mgen_err *err)
 {
-	return mgen_lm_chat_ex(lm, msgs, nmsgs, response_format_json, NULL,
+	return mgen_lm_chat_ex(lm, msgs, message_count, response_format_json, NULL,
 			       out, err);
 }
 
-int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		    const char *response_format_json,
 		    const mgen_lm_call_options *call, mgen_lm_response *out,
 		    mgen_err *err)
@@ -667,20 +667,20 @@ int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 	char *body = NULL, key[65];
 	int rc;
 
-	assert(lm != NULL && out != NULL && (msgs != NULL || nmsgs == 0));
+	assert(lm != NULL && out != NULL && (msgs != NULL || message_count == 0));
 	memset(out, 0, sizeof(*out));
-	rc = build_body(lm, msgs, nmsgs, response_format_json,
+	rc = build_body(lm, msgs, message_count, response_format_json,
 			call && call->temperature >= 0 ? call->temperature
 						       : lm->temperature,
 			&body, err);
 	if (rc == 0 && lm->cache)
-		rc = lm_key(lm, msgs, nmsgs, response_format_json, call, key,
+		rc = lm_key(lm, msgs, message_count, response_format_json, call, key,
 			    err);
 	if (rc != 0)
 		goto done;
 	if (lm->cache && cache_lookup(lm, key, out))
 		goto done;
-	rc = lm_http_call(lm, body, estimate_tokens(lm, msgs, nmsgs), out,
+	rc = lm_http_call(lm, body, estimate_tokens(lm, msgs, message_count), out,
 			  err);
 	if (rc == 0 && lm->cache)
 		cache_store(lm, key, out);
@@ -706,7 +706,7 @@ long long mgen_lm_cache_hits(const mgen_lm *lm)
 	return n;
 }
 
-int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
+int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		       const char *response_format_json, mgen_err *err)
 {
 	char key[65];
@@ -714,7 +714,7 @@ int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t nmsgs,
 
 	if (lm->cache == NULL)
 		return 0;
-	rc = lm_key(lm, msgs, nmsgs, response_format_json, NULL, key, err);
+	rc = lm_key(lm, msgs, message_count, response_format_json, NULL, key, err);
 	if (rc == 0)
 		rc = mgen_cache_delete(lm->cache, key, err);
 	return rc;

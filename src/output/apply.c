@@ -68,7 +68,7 @@ static int has_proposed(const mgen_apply_options *o, const mgen_table *t)
 
 	if (is_live(o, &t->proposal))
 		return 1;
-	for (j = 0; j < t->ncolumns; j++)
+	for (j = 0; j < t->column_count; j++)
 		if (is_live(o, &t->columns[j].proposal))
 			return 1;
 	return 0;
@@ -135,7 +135,7 @@ static const mgen_column *cur_column(const mgen_table *cur,
 {
 	size_t j;
 
-	for (j = 0; j < cur->ncolumns; j++)
+	for (j = 0; j < cur->column_count; j++)
 		if (same_name(cur->columns[j].name, c->name))
 			return &cur->columns[j];
 	return NULL;
@@ -185,7 +185,7 @@ static long decide_table(apply_ctx *a, const mgen_table *t,
 	    mgen_dialect_comment_support(a->d, cur->kind, 0))
 		dec[0] = D_CANNOT;
 	writes += dec[0] == D_WRITE;
-	for (j = 0; j < t->ncolumns; j++) {
+	for (j = 0; j < t->column_count; j++) {
 		const mgen_column *c = &t->columns[j];
 		const mgen_column *cc = cur_column(cur, c);
 		dec[1 + j] =
@@ -212,7 +212,7 @@ static long decide_table(apply_ctx *a, const mgen_table *t,
 /* --- applying ----------------------------------------------------------- */
 
 /* Updates statuses and counts after a table's attempt. `failed_at` is
- * the index of the first decision not applied (all applied: > ncolumns),
+ * the index of the first decision not applied (all applied: > column_count),
  * `why` the failure message (NULL when none). */
 static int settle(apply_ctx *a, mgen_table *t, const decision *dec,
 		  size_t failed_at, const char *why)
@@ -220,7 +220,7 @@ static int settle(apply_ctx *a, mgen_table *t, const decision *dec,
 	size_t k;
 	int rc = 0;
 
-	for (k = 0; k <= t->ncolumns; k++) {
+	for (k = 0; k <= t->column_count; k++) {
 		mgen_proposal *p =
 		    k ? &t->columns[k - 1].proposal : &t->proposal;
 		int dry = a->o->dry_run;
@@ -299,7 +299,7 @@ static int refuse_columns(apply_ctx *a, mgen_table *t, const mgen_table *cur,
 	size_t j, n = 0;
 	int rc = 0;
 
-	for (j = 0; j < t->ncolumns && rc == 0; j++) {
+	for (j = 0; j < t->column_count && rc == 0; j++) {
 		const mgen_column *cc;
 		if (dec[1 + j] != D_NODEF)
 			continue;
@@ -350,7 +350,7 @@ static void table_failed(apply_ctx *a, const mgen_table *t, const char *why)
 }
 
 /* Executes the writes of `t`; returns the index of the decision that
- * failed (or ncolumns + 1 when all went through); the message in a->msg. */
+ * failed (or column_count + 1 when all went through); the message in a->msg. */
 static size_t execute(apply_ctx *a, mgen_table *t, const mgen_table *cur,
 		      const decision *dec)
 {
@@ -361,7 +361,7 @@ static size_t execute(apply_ctx *a, mgen_table *t, const mgen_table *cur,
 		mgen_buf_puts(&a->msg, mgen_wh_errmsg(a->wh));
 		return 0;
 	}
-	for (k = 0; k <= t->ncolumns; k++) {
+	for (k = 0; k <= t->column_count; k++) {
 		if (dec[k] != D_WRITE)
 			continue;
 		rc = build_stmt(a, t, cur, k);
@@ -383,12 +383,12 @@ static size_t execute(apply_ctx *a, mgen_table *t, const mgen_table *cur,
 		}
 	}
 	if (a->o->dry_run)
-		return k <= t->ncolumns ? k : t->ncolumns + 1;
-	if (k > t->ncolumns && a->transactional && mgen_wh_commit(a->wh)) {
+		return k <= t->column_count ? k : t->column_count + 1;
+	if (k > t->column_count && a->transactional && mgen_wh_commit(a->wh)) {
 		mgen_buf_puts(&a->msg, mgen_wh_errmsg(a->wh));
 		k = 0;
 	}
-	if (k <= t->ncolumns && a->transactional) {
+	if (k <= t->column_count && a->transactional) {
 		mgen_wh_rollback(a->wh);
 		k = 0; /* nothing of the table was kept */
 	}
@@ -421,8 +421,8 @@ static void table_done(apply_ctx *a, const mgen_table *t, long writes)
 
 static int apply_table(apply_ctx *a, mgen_table *t)
 {
-	decision *dec = calloc(t->ncolumns + 1, sizeof(*dec));
-	size_t failed_at = t->ncolumns + 1;
+	decision *dec = calloc(t->column_count + 1, sizeof(*dec));
+	size_t failed_at = t->column_count + 1;
 	const mgen_table *cur;
 	const char *why = NULL;
 	long writes = 0;
@@ -444,7 +444,7 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 	}
 	if (a->msg.len) { /* every proposed object fails */
 		size_t k;
-		for (k = 0; k <= t->ncolumns; k++)
+		for (k = 0; k <= t->column_count; k++)
 			dec[k] = decide(
 			    a, k ? &t->columns[k - 1].proposal : &t->proposal,
 			    NULL);
@@ -452,7 +452,7 @@ static int apply_table(apply_ctx *a, mgen_table *t)
 	} else if (writes > 0) {
 		failed_at = execute(a, t, cur, dec);
 	}
-	if (failed_at <= t->ncolumns)
+	if (failed_at <= t->column_count)
 		why = failure_reason(a);
 	rc = settle(a, t, dec, failed_at, why);
 	if (rc == 0 && cur)
@@ -516,7 +516,7 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	    a.d == MGEN_DIALECT_POSTGRESQL || a.d == MGEN_DIALECT_SQLITE;
 	for (i = 0; i < n && !a.o->dry_run; i++) {
 		blank_to_skipped(&a, &tables[i].proposal);
-		for (j = 0; j < tables[i].ncolumns; j++)
+		for (j = 0; j < tables[i].column_count; j++)
 			blank_to_skipped(&a, &tables[i].columns[j].proposal);
 	}
 	rc = apply_setup(&a);
@@ -534,7 +534,7 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 			continue;
 		}
 		count_unproposed(&a, &tables[i].proposal);
-		for (j = 0; j < tables[i].ncolumns; j++)
+		for (j = 0; j < tables[i].column_count; j++)
 			count_unproposed(&a, &tables[i].columns[j].proposal);
 	}
 	if (rc == 0 && sum.failed_tables)

@@ -133,11 +133,11 @@ static void md_table(mgen_buf *out, const mgen_table *t)
 		mgen_buf_printf(out, "Source: %s. Status: %s.\n\n",
 				src[0] ? src : "none",
 				status[0] ? status : "none");
-	if (t->ncolumns == 0)
+	if (t->column_count == 0)
 		return;
 	mgen_buf_puts(out, "| Column | Type | Comment | Source | Status |\n"
 			   "| --- | --- | --- | --- | --- |\n");
-	for (j = 0; j < t->ncolumns; j++) {
+	for (j = 0; j < t->column_count; j++) {
 		const mgen_column *c = &t->columns[j];
 		cm = md_effective(&c->proposal, c->existing_comment, &src);
 		mgen_buf_putc(out, '|');

@@ -101,7 +101,7 @@ int mgen_output__tsv_part(const mgen_table *tables, size_t n, int head,
 		    mgen_status_name(t->proposal.status),
 		    t->proposal.reason};
 		tsv_row(out, f);
-		for (j = 0; j < t->ncolumns; j++) {
+		for (j = 0; j < t->column_count; j++) {
 			const mgen_column *c = &t->columns[j];
 			f[F_COLUMN] = c->name;
 			f[F_TYPE] = c->data_type;

@@ -209,7 +209,7 @@ int mgen_output__sql_part(const char *run_id, mgen_dialect dialect,
 		mgen_buf_putc(out, '\n');
 		if (rc == 0)
 			rc = sql_object(dialect, t, NULL, out);
-		for (j = 0; j < t->ncolumns && rc == 0; j++)
+		for (j = 0; j < t->column_count && rc == 0; j++)
 			rc = sql_object(dialect, t, &t->columns[j], out);
 	}
 	mgen_buf_release(&name);
@@ -264,7 +264,7 @@ static cJSON *json_table(const mgen_table *t)
 	    json_str(o, "kind", mgen_object_kind_name(t->kind)) ||
 	    json_proposal(o, &t->proposal, t->existing_comment))
 		goto fail;
-	for (j = 0; j < t->ncolumns; j++) {
+	for (j = 0; j < t->column_count; j++) {
 		const mgen_column *c = &t->columns[j];
 		cJSON *co = cJSON_CreateObject();
 		if (co == NULL || !cJSON_AddItemToArray(cols, co)) {
@@ -367,10 +367,10 @@ static int count_table(counts *k, cJSON *failures, const mgen_table *t)
 	size_t j;
 
 	k->tables++;
-	k->columns += (double)t->ncolumns;
+	k->columns += (double)t->column_count;
 	if (count_proposal(k, failures, t, NULL))
 		return MGEN_ENOMEM;
-	for (j = 0; j < t->ncolumns; j++)
+	for (j = 0; j < t->column_count; j++)
 		if (count_proposal(k, failures, t, &t->columns[j]))
 			return MGEN_ENOMEM;
 	if (k->failed > before)

@@ -318,7 +318,7 @@ int mgen_prompt_render_comment(const mgen_prompt_set *ps, const mgen_table *t,
 	mgen_kvlist vars = {NULL, 0, 0};
 	const mgen_template *sys =
 	    opts->allow_data_in_comments ? ps->system : ps->system_nodata;
-	size_t rows = opts->allow_data ? t->nsample_rows : 0;
+	size_t rows = opts->allow_data ? t->sample_row_count : 0;
 	char *content;
 	int rc;
 

@@ -100,11 +100,11 @@ void mgen_table_clear_sample(mgen_table *t)
 	size_t i;
 
 	if (t->sample)
-		for (i = 0; i < t->nsample_rows * t->ncolumns; i++)
+		for (i = 0; i < t->sample_row_count * t->column_count; i++)
 			free(t->sample[i]);
 	free(t->sample);
 	t->sample = NULL;
-	t->nsample_rows = 0;
+	t->sample_row_count = 0;
 }
 
 void mgen_table_clear_columns(mgen_table *t)
@@ -112,7 +112,7 @@ void mgen_table_clear_columns(mgen_table *t)
 	size_t i;
 
 	mgen_table_clear_sample(t);
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		mgen_column *c = &t->columns[i];
 		free(c->name);
 		free(c->data_type);
@@ -125,7 +125,7 @@ void mgen_table_clear_columns(mgen_table *t)
 	}
 	free(t->columns);
 	t->columns = NULL;
-	t->ncolumns = 0;
+	t->column_count = 0;
 }
 
 void mgen_table_release(mgen_table *t)
@@ -176,13 +176,13 @@ int mgen_table_add_column(mgen_table *t, mgen_column **out)
 	mgen_column *p, *c;
 
 	*out = NULL;
-	p = realloc(t->columns, (t->ncolumns + 1) * sizeof(*p));
+	p = realloc(t->columns, (t->column_count + 1) * sizeof(*p));
 	if (p == NULL)
 		return MGEN_ENOMEM;
 	t->columns = p;
-	c = &p[t->ncolumns++];
+	c = &p[t->column_count++];
 	memset(c, 0, sizeof(*c));
-	c->ordinal = (int)t->ncolumns;
+	c->ordinal = (int)t->column_count;
 	c->non_null_count = -1;
 	c->distinct_count = -1;
 	c->avg_length = -1;

@@ -40,7 +40,7 @@ mgen_column *mgen_wh__find_column(mgen_table *t, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		if (t->columns[i].name && strcmp(t->columns[i].name, name) == 0)
 			return &t->columns[i];
 	return NULL;
@@ -488,7 +488,7 @@ int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t)
 
 	free(t->existing_comment);
 	t->existing_comment = NULL;
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		free(t->columns[i].existing_comment);
 		t->columns[i].existing_comment = NULL;
 	}

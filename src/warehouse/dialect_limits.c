@@ -290,7 +290,7 @@ int mgen_dialect_fit_table(mgen_dialect d, mgen_table *t)
 	size_t i;
 	int rc = mgen_dialect_fit_proposal(d, 0, &t->proposal);
 
-	for (i = 0; rc == 0 && i < t->ncolumns; i++) {
+	for (i = 0; rc == 0 && i < t->column_count; i++) {
 		rc = mgen_dialect_fit_proposal(d, 1, &t->columns[i].proposal);
 		if (rc == 0 && d == MGEN_DIALECT_MYSQL)
 			rc = note_no_definition(&t->columns[i]);

@@ -127,7 +127,7 @@ int mgen_wh__stats_sql(mgen_dialect d, const mgen_table *t, size_t lo,
 	size_t i;
 	int rc;
 
-	if (t == NULL || t->name == NULL || lo > hi || hi > t->ncolumns)
+	if (t == NULL || t->name == NULL || lo > hi || hi > t->column_count)
 		return MGEN_EINVAL;
 	if (d == MGEN_DIALECT_AUTO)
 		return MGEN_EUNSUPPORTED;
@@ -157,7 +157,7 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
 {
 	if (t == NULL)
 		return MGEN_EINVAL;
-	return mgen_wh__stats_sql(d, t, 0, t->ncolumns, with_minmax, NULL, out);
+	return mgen_wh__stats_sql(d, t, 0, t->column_count, with_minmax, NULL, out);
 }
 
 size_t mgen_wh__max_select(mgen_dialect d)
@@ -204,14 +204,14 @@ int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 	double pct;
 	size_t i;
 
-	if (t == NULL || t->name == NULL || t->ncolumns == 0)
+	if (t == NULL || t->name == NULL || t->column_count == 0)
 		return MGEN_EINVAL;
 	if (d == MGEN_DIALECT_AUTO)
 		return MGEN_EUNSUPPORTED;
 	mgen_buf_puts(out, "SELECT ");
 	if (d == MGEN_DIALECT_SQLSERVER)
 		mgen_buf_printf(out, "TOP (%zu) ", limit);
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		if (i)
 			mgen_buf_puts(out, ", ");
 		mgen_dialect_quote_ident(

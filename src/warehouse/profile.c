@@ -177,7 +177,7 @@ static int note_dropped(mgen_table *t, const unsigned char *drop,
 	mgen_buf b = MGEN_BUF_INIT;
 	size_t i, n = 0;
 
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		if (!drop[i])
 			continue;
 		if (n < 10)
@@ -227,7 +227,7 @@ static int stats_degrading(mgen_wh *wh, mgen_table *t,
 static int read_stats(mgen_wh *wh, mgen_table *t, const mgen_profile_options *o)
 {
 	size_t per = (mgen_wh__max_select(mgen_wh_dialect(wh)) - 1) / 5;
-	unsigned char *drop = calloc(t->ncolumns + 1, 1);
+	unsigned char *drop = calloc(t->column_count + 1, 1);
 	mgen_buf why = MGEN_BUF_INIT;
 	range r = {0, 0, drop};
 	int rc = drop ? 0 : MGEN_ENOMEM;
@@ -236,10 +236,10 @@ static int read_stats(mgen_wh *wh, mgen_table *t, const mgen_profile_options *o)
 	t->profile_note = NULL;
 	do {
 		r.lo = r.hi;
-		r.hi = t->ncolumns - r.lo < per ? t->ncolumns : r.lo + per;
+		r.hi = t->column_count - r.lo < per ? t->column_count : r.lo + per;
 		if (rc == 0)
 			rc = stats_degrading(wh, t, o, r, drop, &why);
-	} while (rc == 0 && r.hi < t->ncolumns);
+	} while (rc == 0 && r.hi < t->column_count);
 	if (rc == 0 && why.len > 0)
 		rc = note_dropped(t, drop, mgen_buf_str(&why));
 	mgen_buf_release(&why);
@@ -269,11 +269,11 @@ static void rows_free(rows *r, size_t ncols)
 static int read_sample_row(mgen_wh_stmt *st, mgen_table *t, rows *r,
 			   const int *binary, size_t words)
 {
-	char **row = &r->cells[r->n * t->ncolumns];
+	char **row = &r->cells[r->n * t->column_count];
 	size_t i, nulls = 0;
 	int rc;
 
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		rc = mgen_wh__get_text(st, (int)i,
 				       binary[i] ? BINARY_PREFIX : 0, &row[i]);
 		if (rc != 0)
@@ -285,7 +285,7 @@ static int read_sample_row(mgen_wh_stmt *st, mgen_table *t, rows *r,
 		if (!binary[i] && (row[i] = cut_cell(row[i], words)) == NULL)
 			return MGEN_ENOMEM;
 	}
-	r->sparse[r->n] = nulls * 2 >= t->ncolumns;
+	r->sparse[r->n] = nulls * 2 >= t->column_count;
 	r->n++;
 	return 0;
 }
@@ -294,7 +294,7 @@ static int read_sample_row(mgen_wh_stmt *st, mgen_table *t, rows *r,
  * fewer than half their cells NULL, then the others in order. */
 static int choose_rows(mgen_table *t, rows *r, size_t want)
 {
-	size_t pass, i, k = 0, nc = t->ncolumns;
+	size_t pass, i, k = 0, nc = t->column_count;
 	size_t n = r->n < want ? r->n : want;
 
 	if (n == 0)
@@ -311,7 +311,7 @@ static int choose_rows(mgen_table *t, rows *r, size_t want)
 			memset(&r->cells[i * nc], 0, nc * sizeof(char *));
 			k++;
 		}
-	t->nsample_rows = k;
+	t->sample_row_count = k;
 	return 0;
 }
 
@@ -322,10 +322,10 @@ static int read_sample(mgen_wh *wh, mgen_table *t,
 	mgen_wh_stmt *st = NULL;
 	rows r = {NULL, NULL, 0, 0};
 	size_t i, dense = 0, limit = 4 * o->sample_size;
-	int *binary = calloc(t->ncolumns, sizeof(int));
+	int *binary = calloc(t->column_count, sizeof(int));
 	int rc;
 
-	r.cells = calloc(limit * t->ncolumns, sizeof(char *));
+	r.cells = calloc(limit * t->column_count, sizeof(char *));
 	r.sparse = calloc(limit, sizeof(int));
 	r.cap = r.cells ? limit : 0;
 	rc = binary && r.cells && r.sparse ? 0 : MGEN_ENOMEM;
@@ -335,7 +335,7 @@ static int read_sample(mgen_wh *wh, mgen_table *t,
 	if (rc == 0)
 		rc = mgen_wh__query(wh, "cannot sample rows",
 				    mgen_buf_str(&sql), &st);
-	for (i = 0; rc == 0 && i < t->ncolumns; i++) {
+	for (i = 0; rc == 0 && i < t->column_count; i++) {
 		binary[i] = mgen_wh__col_is_binary(st, (int)i) ||
 			    (mgen_wh__column_stats(mgen_wh_dialect(wh),
 						   &t->columns[i]) &
@@ -353,7 +353,7 @@ static int read_sample(mgen_wh *wh, mgen_table *t,
 		rc = choose_rows(t, &r, o->sample_size);
 	mgen_wh__stmt_free(st);
 	mgen_buf_release(&sql);
-	rows_free(&r, t->ncolumns);
+	rows_free(&r, t->column_count);
 	free(binary);
 	return rc;
 }
@@ -371,7 +371,7 @@ int mgen_wh_profile(mgen_wh *wh, mgen_table *t,
 	t->row_count = -1;
 	rc = read_stats(wh, t, &o);
 	if (rc == 0 && o.allow_data && o.sample_size > 0 && t->row_count != 0 &&
-	    t->ncolumns > 0)
+	    t->column_count > 0)
 		rc = read_sample(wh, t, &o);
 	if (rc == MGEN_ENOMEM)
 		mgen_wh__set_error(wh, "out of memory profiling a table");

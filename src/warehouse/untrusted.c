@@ -46,8 +46,8 @@ static int mend_column(mgen_table *t, size_t ci)
 	    mend(&c->existing_comment, &fixed) || mend(&c->min_value, &fixed) ||
 	    mend(&c->max_value, &fixed))
 		return MGEN_ENOMEM;
-	for (r = 0; t->sample && r < t->nsample_rows; r++)
-		if (mend(&t->sample[r * t->ncolumns + ci], &fixed))
+	for (r = 0; t->sample && r < t->sample_row_count; r++)
+		if (mend(&t->sample[r * t->column_count + ci], &fixed))
 			return MGEN_ENOMEM;
 	c->text_fixed |= fixed;
 	if (name_bad)
@@ -71,7 +71,7 @@ int mgen__untrusted_profile(mgen_table *t)
 	/* names the columns and quotes the engine's error: both outside */
 	if (mend(&t->profile_note, &fixed))
 		return MGEN_ENOMEM;
-	for (i = 0; i < t->ncolumns; i++) {
+	for (i = 0; i < t->column_count; i++) {
 		rc = mend_column(t, i);
 		if (rc)
 			return rc;

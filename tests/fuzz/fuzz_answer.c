@@ -26,11 +26,11 @@ static void parse_and_align(const char *text, int truncated, int capped)
 	mgen_answer a;
 	mgen_alignment al;
 	mgen_err err = MGEN_ERR_INIT;
-	size_t nasked = sizeof(ASKED) / sizeof(ASKED[0]);
+	size_t asked_count = sizeof(ASKED) / sizeof(ASKED[0]);
 
 	memset(&a, 0, sizeof(a));
 	if ((capped ? mgen_answer_parse_capped(text, truncated,
-					       mgen_answer_entry_cap(nasked),
+					       mgen_answer_entry_cap(asked_count),
 					       &a, &err)
 		    : mgen_answer_parse(text, truncated, &a, &err)) != 0) {
 		mgen_answer_release(&a);
@@ -38,7 +38,7 @@ static void parse_and_align(const char *text, int truncated, int capped)
 	}
 	mgen_err_clear(&err);
 	memset(&al, 0, sizeof(al));
-	(void)mgen_answer_align(&a, "mimiciii.patients", ASKED, nasked, &al,
+	(void)mgen_answer_align(&a, "mimiciii.patients", ASKED, asked_count, &al,
 				&err);
 	mgen_alignment_release(&al);
 	mgen_err_clear(&err);

@@ -92,7 +92,7 @@ static void check_line(const char *line, const mgen_table *t)
 
 	if (!has_comment(line, t->proposal.comment))
 		abort();
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		if (!has_comment(line, t->columns[i].proposal.comment))
 			abort();
 }
@@ -113,9 +113,9 @@ static void read_back(const char *line, const mgen_table *t)
 	    mgen__checkpoint_load(f, 0, &back) == 0) {
 		if (back.proposal.comment == NULL ||
 		    strcmp(back.proposal.comment, t->proposal.comment) != 0 ||
-		    back.ncolumns != t->ncolumns)
+		    back.column_count != t->column_count)
 			abort();
-		for (i = 0; i < t->ncolumns; i++)
+		for (i = 0; i < t->column_count; i++)
 			if (back.columns[i].proposal.comment == NULL ||
 			    strcmp(back.columns[i].proposal.comment,
 				   t->columns[i].proposal.comment) != 0)

@@ -16,7 +16,7 @@
 /* Aligns the answer entries cols[i] -> texts[i] to `asked`, expecting
  * return code `want`; the alignment goes to *al. */
 static void align(char **cols, char **texts, size_t n,
-		  const char *const *asked, size_t nasked, int want,
+		  const char *const *asked, size_t asked_count, int want,
 		  mgen_alignment *al)
 {
 	mgen_answer a;
@@ -26,7 +26,7 @@ static void align(char **cols, char **texts, size_t n,
 	a.columns = cols;
 	a.contents = texts;
 	a.n = n;
-	assert_int_equal(mgen_answer_align(&a, "t", asked, nasked, al, &err),
+	assert_int_equal(mgen_answer_align(&a, "t", asked, asked_count, al, &err),
 			 want);
 	if (want == MGEN_EVALIDATE)
 		assert_non_null(strstr(err.msg, "t."));
@@ -45,7 +45,7 @@ static void test_align_case__exact_names_win(void **state)
 	assert_string_equal(al.comments[0], "title.");
 	assert_string_equal(al.comments[1], "upper.");
 	assert_string_equal(al.comments[2], "lower.");
-	assert_int_equal(al.nmissing + al.nduplicated + al.nunknown, 0);
+	assert_int_equal(al.missing_count + al.duplicated_count + al.unknown_count, 0);
 	mgen_alignment_release(&al);
 }
 
@@ -62,7 +62,7 @@ static void test_align_case__ambiguous_fold_is_unknown(void **state)
 	assert_string_equal(al.comments[0], "title.");
 	assert_string_equal(al.comments[1], "upper.");
 	assert_string_equal(al.comments[2], "lower.");
-	assert_int_equal(al.nunknown, 1);
+	assert_int_equal(al.unknown_count, 1);
 	assert_string_equal(al.unknown, "iD");
 	mgen_alignment_release(&al);
 }
@@ -78,7 +78,7 @@ static void test_align_case__missing_one_of_three(void **state)
 	align(c, t, sizeof(c) / sizeof(c[0]), three, 3, MGEN_EVALIDATE, &al);
 	assert_null(al.comments[1]);
 	assert_string_equal(al.problems[1], "missing from answer");
-	assert_int_equal(al.nmissing, 1);
+	assert_int_equal(al.missing_count, 1);
 	mgen_alignment_release(&al);
 }
 

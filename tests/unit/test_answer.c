@@ -289,11 +289,11 @@ static void test_answer__align_exact(void **state)
 	mgen_err err = MGEN_ERR_INIT;
 
 	assert_int_equal(mgen_answer_align(&a, "adm", four, 4, &al, &err), 0);
-	assert_int_equal(al.nasked, 4);
+	assert_int_equal(al.asked_count, 4);
 	assert_string_equal(al.comments[0], "Patient.");
 	assert_string_equal(al.comments[2], "Admit\ntime.");
 	assert_null(al.problems[0]);
-	assert_int_equal(al.nmissing + al.nduplicated + al.nunknown, 0);
+	assert_int_equal(al.missing_count + al.duplicated_count + al.unknown_count, 0);
 	assert_null(al.unknown);
 	mgen_alignment_release(&al);
 	assert_null(al.comments);
@@ -350,7 +350,7 @@ static void test_answer__align_missing_no_shift(void **state)
 	assert_string_equal(al.comments[2], "A.");
 	assert_string_equal(al.comments[3], "D.");
 	assert_null(al.problems[3]);
-	assert_int_equal(al.nmissing, 1);
+	assert_int_equal(al.missing_count, 1);
 	mgen_alignment_release(&al);
 }
 
@@ -371,8 +371,8 @@ static void test_answer__align_duplicated(void **state)
 	assert_string_equal(al.comments[3], "D.");
 	assert_null(al.problems[3]);
 	assert_string_equal(al.comments[2], "A.");
-	assert_int_equal(al.nduplicated, 1);
-	assert_int_equal(al.nmissing, 0);
+	assert_int_equal(al.duplicated_count, 1);
+	assert_int_equal(al.missing_count, 0);
 	mgen_alignment_release(&al);
 }
 
@@ -386,7 +386,7 @@ static void test_answer__align_unknown_extra(void **state)
 	mgen_err err = MGEN_ERR_INIT;
 
 	assert_int_equal(mgen_answer_align(&a, "adm", four, 4, &al, &err), 0);
-	assert_int_equal(al.nunknown, 2);
+	assert_int_equal(al.unknown_count, 2);
 	assert_string_equal(al.unknown, "bogus, other");
 	assert_string_equal(al.comments[1], "H.");
 	mgen_alignment_release(&al);
@@ -567,7 +567,7 @@ static void test_answer__invalid_utf8_replaced(void **state)
 	assert_pair(&a, 0, "a\xEF\xBF\xBD", "x\xEF\xBF\xBDy");
 	assert_pair(&a, 1, "b",
 		    "s\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD");
-	assert_int_equal(a.nfixed, 3);
+	assert_int_equal(a.fixed_count, 3);
 	mgen_answer_release(&a);
 }
 

@@ -438,7 +438,7 @@ static void test_apply__postgresql_round_trip(void **state)
 	assert_int_equal(mgen_wh_list_tables(wh, only_apply_t, NULL, &back), 0);
 	assert_int_equal(back.n, 1);
 	b = &back.items[0];
-	assert_int_equal(b->ncolumns, 3);
+	assert_int_equal(b->column_count, 3);
 	assert_string_equal(b->existing_comment, "Table: " NASTY);
 	assert_string_equal(b->columns[0].existing_comment,
 			    "It''s \\\\ already doubled");

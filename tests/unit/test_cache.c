@@ -176,7 +176,7 @@ static mgen_cache_request base_req(void)
 	memset(&r, 0, sizeof(r));
 	r.model = "openai/gpt-x";
 	r.msgs = MSGS;
-	r.nmsgs = 2;
+	r.message_count = 2;
 	r.temperature = 0.1;
 	r.max_tokens = 8192;
 	return r;
@@ -221,7 +221,7 @@ static void test_cache__key_stable_and_sensitive(void **state)
 	r.msgs = role;
 	key_of(&r, seen[n++]);
 	r = base_req();
-	r.nmsgs = 1;
+	r.message_count = 1;
 	key_of(&r, seen[n++]);
 	r = base_req();
 	r.temperature = 0.2;

@@ -50,7 +50,7 @@ static void make_table(mgen_table *t)
 	t->row_count = 2;
 	t->sample = calloc(6, sizeof(char *));
 	assert_non_null(t->sample);
-	t->nsample_rows = 2;
+	t->sample_row_count = 2;
 	for (r = 0; r < 2; r++)
 		for (i = 0; i < 3; i++)
 			t->sample[r * 3 + i] = mgen__strdup(cells[r][i]);
@@ -212,7 +212,7 @@ static void test_comment_program__file_overlays_instructions_and_demos(
 
 	(void)st;
 	assert_int_equal(mgen_comment_program_load(path, &cp, NULL), 0);
-	assert_int_equal(mgen_comment_program_ndemos(cp), 1);
+	assert_int_equal(mgen_comment_program_demo_count(cp), 1);
 	assert_int_equal(mgen_signature_field(
 				 mgen_comment_program_signature(cp), 5, &f),
 			 0);

@@ -462,7 +462,7 @@ static void test_duckdb__listing(void **state)
 	cJSON_Delete(res);
 	/* the every-type table: each type as the engine spells it */
 	load_table(cat2, "main", "z", &z);
-	assert_int_equal(z.ncolumns, NZ);
+	assert_int_equal(z.column_count, NZ);
 	for (i = 0; i < NZ; i++) {
 		const char *want = ztypes[i].catalog_type
 				       ? ztypes[i].catalog_type
@@ -491,10 +491,10 @@ static cJSON *run_stats(mgen_table *t, long long rows, long long nonnull)
 	add_sql(&b, &s);
 	res = duck_run(&b, 1);
 	for (k = 0; k <= 1; k++) {
-		assert_int_equal(duck_ncols(res, k), 1 + 5 * (int)t->ncolumns);
+		assert_int_equal(duck_ncols(res, k), 1 + 5 * (int)t->column_count);
 		assert_int_equal(duck_nrows(res, k), 1);
 		assert_int_equal(duck_int(res, k, 0, 0), rows);
-		for (i = 0; i < t->ncolumns; i++) {
+		for (i = 0; i < t->column_count; i++) {
 			int at = 1 + 5 * (int)i;
 			long long nd = duck_int(res, k, 0, at + 1);
 
@@ -519,7 +519,7 @@ static int col_of(const mgen_table *t, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < t->ncolumns; i++)
+	for (i = 0; i < t->column_count; i++)
 		if (strcmp(t->columns[i].name, name) == 0)
 			return (int)i;
 	fail_msg("no column %s", name);
@@ -570,7 +570,7 @@ static void check_sample(mgen_table *t, size_t limit, int want_rows)
 	add_sql(&b, &s);
 	res = duck_run(&b, 1);
 	assert_int_equal(duck_nrows(res, 0), want_rows);
-	assert_int_equal(duck_ncols(res, 0), (int)t->ncolumns);
+	assert_int_equal(duck_ncols(res, 0), (int)t->column_count);
 	a = mgen__json_print(duck_rows(res, 0));
 	c = mgen__json_print(duck_rows(res, 1));
 	assert_string_equal(a, c);

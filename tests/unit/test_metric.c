@@ -166,21 +166,21 @@ static void test_metric__comment_gate(void **st)
 	assert_float_equal(comment(&g, &p), 0.0, EPS);
 	p.valid = 1;
 	/* an asked column (even one without gold) is missing */
-	p.ncolumns = 2;
+	p.column_count = 2;
 	assert_float_equal(comment(&g, &p), 0.0, EPS);
-	p.ncolumns = 3;
+	p.column_count = 3;
 	pc[0].comment = NULL;
 	assert_float_equal(comment(&g, &p), 0.0, EPS);
 	/* asked = NULL: exactly the listed gold columns are asked */
 	pc[0].comment = "Unique row identifier.";
 	g.asked = NULL;
-	p.ncolumns = 2;
+	p.column_count = 2;
 	assert_float_equal(comment(&g, &p), 0.0, EPS); /* edregtime listed */
-	g.ncolumns = 2;
+	g.column_count = 2;
 	assert_float_equal(comment(&g, &p), 1.0, EPS);
 	/* nothing to grade scores 0 */
 	g.table_comment = "";
-	g.ncolumns = 0;
+	g.column_count = 0;
 	assert_float_equal(comment(&g, &p), 0.0, EPS);
 }
 

@@ -41,7 +41,7 @@ static void object(mgen_table *t, mgen_column *c, mgen_object_kind k)
 	t->kind = k;
 	c->name = (char *)"x";
 	t->columns = c;
-	t->ncolumns = 1;
+	t->column_count = 1;
 }
 
 /* The table statement (column 0) or the column statement (1) for kind

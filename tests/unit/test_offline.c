@@ -23,7 +23,7 @@ static mgen_column *col(mgen_table *t, const char *name, const char *type,
 	assert_int_equal(mgen_table_add_column(t, &c), 0);
 	c->name = mgen__strdup(name);
 	c->data_type = mgen__strdup(type);
-	c->ordinal = (int)t->ncolumns;
+	c->ordinal = (int)t->column_count;
 	c->non_null_count = nn;
 	c->distinct_count = dc;
 	c->min_value = mgen__strdup(mn);
@@ -71,7 +71,7 @@ static described describe(const mgen_table *t, const mgen_kvlist *ab,
 {
 	described d;
 
-	d.n = t->ncolumns;
+	d.n = t->column_count;
 	d.cols = calloc(d.n, sizeof(char *));
 	assert_non_null(d.cols);
 	assert_int_equal(mgen_offline_describe(t, ab, allow_data, &d.table,

@@ -279,8 +279,8 @@ static void test_output__tsv_round_trip(void **state)
 		assert_string_equal(a->name, b->name);
 		assert_same_str(a->existing_comment, b->existing_comment);
 		assert_same_proposal(&a->proposal, &b->proposal);
-		assert_int_equal(a->ncolumns, b->ncolumns);
-		for (j = 0; j < a->ncolumns; j++) {
+		assert_int_equal(a->column_count, b->column_count);
+		for (j = 0; j < a->column_count; j++) {
 			const mgen_column *x = &a->columns[j];
 			const mgen_column *y = &b->columns[j];
 			assert_string_equal(x->name, y->name);
@@ -380,7 +380,7 @@ static void test_output__tsv_reviewer_edits(void **state)
 	assert_string_equal(l.items[0].schema, "main");
 	assert_null(l.items[0].proposal.comment);
 	assert_int_equal(l.items[0].proposal.status, MGEN_STATUS_SKIPPED);
-	assert_int_equal(l.items[0].ncolumns, 1);
+	assert_int_equal(l.items[0].column_count, 1);
 	assert_string_equal(l.items[0].columns[0].proposal.comment,
 			    "Edited \\ by\na human");
 	assert_string_equal(l.items[0].columns[0].existing_comment, "old");

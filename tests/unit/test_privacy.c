@@ -52,7 +52,7 @@ static void people(mgen_table *t)
 	t->columns[1].max_value = mgen__strdup("999-99-9999");
 	t->sample = calloc(ROWS * 6, sizeof(char *));
 	assert_non_null(t->sample);
-	t->nsample_rows = ROWS;
+	t->sample_row_count = ROWS;
 	for (r = 0; r < ROWS; r++)
 		for (i = 0; i < 6; i++)
 			t->sample[r * 6 + i] = mgen__strdup(cells[r][i]);

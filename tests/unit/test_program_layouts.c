@@ -114,7 +114,7 @@ static void render(const char *path, mgen_sig_messages *m, int json)
 
 	if (mgen_comment_program_load(path, &cp, &e) != 0)
 		fail_msg("%s", e.msg);
-	assert_int_equal(mgen_comment_program_ndemos(cp), 1);
+	assert_int_equal(mgen_comment_program_demo_count(cp), 1);
 	assert_int_equal(mgen_example_new(&ex), 0);
 	assert_int_equal(mgen_example_set_str(ex, "table_name", "shop.x"), 0);
 	assert_int_equal(

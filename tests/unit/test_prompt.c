@@ -60,7 +60,7 @@ static void make_table(mgen_table *t)
 	t->row_count = 3;
 	t->sample = calloc(12, sizeof(char *));
 	assert_non_null(t->sample);
-	t->nsample_rows = 3;
+	t->sample_row_count = 3;
 	for (r = 0; r < 3; r++)
 		for (i = 0; i < 4; i++)
 			t->sample[r * 4 + i] = mgen__strdup(cells[r][i]);

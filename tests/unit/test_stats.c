@@ -345,7 +345,7 @@ static void test_stats__sqlite_live(void **state)
 	assert_null(find(&l, "box_node"));
 	/* the wide table: 1 + 5 * 1000 expressions in 3 statements */
 	t = find(&l, "wide");
-	assert_int_equal(t->ncolumns, 1000);
+	assert_int_equal(t->column_count, 1000);
 	assert_int_equal(t->no_rowid, 0);
 	q0 = mgen_wh_query_count(wh);
 	assert_int_equal(mgen_wh_profile(wh, t, &o), 0);
@@ -358,21 +358,21 @@ static void test_stats__sqlite_live(void **state)
 	assert_string_equal(t->columns[999].min_value, "z");
 	assert_true(t->columns[1].avg_length == 1.0);
 	assert_null(t->profile_note);
-	assert_int_equal(t->nsample_rows, 3);
+	assert_int_equal(t->sample_row_count, 3);
 	/* no rowid to sample by: sampled all the same */
 	t = find(&l, "norowid");
 	assert_int_equal(t->no_rowid, 1);
 	q0 = mgen_wh_query_count(wh);
 	assert_int_equal(mgen_wh_profile(wh, t, &o), 0);
 	assert_int_equal(mgen_wh_query_count(wh) - q0, 2);
-	assert_int_equal(t->nsample_rows, 2);
+	assert_int_equal(t->sample_row_count, 2);
 	assert_string_equal(t->columns[0].min_value, "alpha");
 	t = find(&l, "docs");
 	assert_int_equal(t->no_rowid, 1);
 	assert_int_equal(mgen_wh_profile(wh, t, &o), 0);
-	assert_int_equal(t->nsample_rows, 1);
+	assert_int_equal(t->sample_row_count, 1);
 	assert_int_equal(mgen_wh_profile(wh, find(&l, "box"), &o), 0);
-	assert_int_equal(find(&l, "box")->nsample_rows, 1);
+	assert_int_equal(find(&l, "box")->sample_row_count, 1);
 	mgen_table_list_release(&l);
 	mgen_wh_close(wh);
 }

@@ -110,7 +110,7 @@ static void test_warehouse__sqlite_list(void **state)
 	t = find(&l, "v_people");
 	assert_non_null(t);
 	assert_int_equal(t->kind, MGEN_OBJECT_VIEW);
-	assert_int_equal(t->ncolumns, 1);
+	assert_int_equal(t->column_count, 1);
 	assert_string_equal(t->columns[0].name, "name");
 	t = find(&l, "people");
 	assert_int_equal(t->kind, MGEN_OBJECT_TABLE);
@@ -118,7 +118,7 @@ static void test_warehouse__sqlite_list(void **state)
 	assert_string_equal(t->catalog, "");
 	assert_string_equal(t->schema, "main");
 	assert_string_equal(t->existing_comment, "People we know.");
-	assert_int_equal(t->ncolumns, 6);
+	assert_int_equal(t->column_count, 6);
 	assert_string_equal(t->columns[0].name, "id");
 	assert_string_equal(t->columns[0].data_type, "INTEGER");
 	assert_string_equal(t->columns[1].name, "name");
@@ -126,7 +126,7 @@ static void test_warehouse__sqlite_list(void **state)
 	assert_null(t->columns[2].existing_comment);
 	assert_string_equal(t->columns[4].data_type, "BLOB");
 	assert_int_equal(t->columns[5].ordinal, 6);
-	assert_int_equal(find(&l, "sparse")->ncolumns, 4);
+	assert_int_equal(find(&l, "sparse")->column_count, 4);
 	assert_null(find(&l, "sparse")->existing_comment);
 	/* tables, columns, sidecar: three queries however many tables */
 	assert_int_equal(mgen_wh_query_count(wh), 3);
@@ -156,7 +156,7 @@ static void test_warehouse__sqlite_filter(void **state)
 	assert_int_equal(calls[0], 4);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.items[0].name, "sparse");
-	assert_int_equal(l.items[0].ncolumns, 4);
+	assert_int_equal(l.items[0].column_count, 4);
 	assert_string_equal(l.items[0].columns[3].name, "d");
 	mgen_table_list_release(&l);
 	mgen_wh_close(wh);
@@ -182,7 +182,7 @@ static void test_warehouse__sqlite_profile(void **state)
 	assert_int_equal(mgen_wh_query_count(wh) - q0, 2);
 	assert_true(t->profiled);
 	assert_int_equal(t->row_count, 3);
-	assert_int_equal(t->nsample_rows, 3);
+	assert_int_equal(t->sample_row_count, 3);
 	assert_int_equal(t->columns[1].non_null_count, 3);
 	assert_int_equal(t->columns[1].distinct_count, 3);
 	assert_string_equal(t->columns[1].min_value, "person 0");
@@ -193,7 +193,7 @@ static void test_warehouse__sqlite_profile(void **state)
 	assert_null(t->columns[4].min_value);
 	assert_true(t->columns[4].is_binary);
 	assert_false(t->columns[5].is_binary);
-	for (r = 0; r < t->nsample_rows; r++) {
+	for (r = 0; r < t->sample_row_count; r++) {
 		const char *bio = t->sample[r * 6 + 5];
 		const char *photo = t->sample[r * 6 + 4];
 
@@ -216,7 +216,7 @@ static void test_warehouse__sqlite_profile(void **state)
 	/* cells cut to 3 words / 30 bytes */
 	o.word_limit_per_cell = 3;
 	assert_int_equal(mgen_wh_profile(wh, t, &o), 0);
-	for (r = 0; r < t->nsample_rows; r++) {
+	for (r = 0; r < t->sample_row_count; r++) {
 		const char *bio = t->sample[r * 6 + 5];
 
 		if (strcmp(bio, "short bio") != 0)
@@ -244,8 +244,8 @@ static void test_warehouse__sqlite_no_data(void **state)
 	assert_int_equal(mgen_wh_profile(wh, t, &o), 0);
 	assert_int_equal(mgen_wh_query_count(wh) - q0, 1);
 	assert_int_equal(t->row_count, 3);
-	assert_int_equal(t->nsample_rows, 0);
-	for (i = 0; i < t->ncolumns; i++) {
+	assert_int_equal(t->sample_row_count, 0);
+	for (i = 0; i < t->column_count; i++) {
 		assert_null(t->columns[i].min_value);
 		assert_null(t->columns[i].max_value);
 		assert_int_equal(t->columns[i].non_null_count, 3);
@@ -273,7 +273,7 @@ static void test_warehouse__sqlite_sparse_rows(void **state)
 		o.sample_size = 3;
 		assert_int_equal(mgen_wh_profile(wh, t, &o), 0);
 		assert_int_equal(t->row_count, 10);
-		assert_int_equal(t->nsample_rows, 3);
+		assert_int_equal(t->sample_row_count, 3);
 		assert_int_equal(t->sample[0][0], 'd');
 		assert_int_equal(t->sample[4][0], 'd');
 		assert_string_equal(t->sample[8], "s");
@@ -296,7 +296,7 @@ static void test_warehouse__sqlite_empty(void **state)
 	assert_int_equal(mgen_wh_profile(wh, t, &o), 0);
 	assert_true(t->profiled);
 	assert_int_equal(t->row_count, 0);
-	assert_int_equal(t->nsample_rows, 0);
+	assert_int_equal(t->sample_row_count, 0);
 	assert_int_equal(t->columns[0].non_null_count, 0);
 	mgen_table_list_release(&l);
 	mgen_wh_close(wh);
@@ -407,7 +407,7 @@ static void test_warehouse__mimic3_demo(void **state)
 	assert_int_equal(mgen_wh_list_tables(wh, NULL, NULL, &l), 0);
 	assert_int_equal(l.n, 26);
 	for (i = 0; i < l.n; i++)
-		assert_true(l.items[i].ncolumns > 0);
+		assert_true(l.items[i].column_count > 0);
 	assert_true(mgen_wh_query_count(wh) <= 3);
 	mgen_table_list_release(&l);
 	mgen_wh_close(wh);
@@ -488,7 +488,7 @@ static void test_warehouse__postgresql(void **state)
 	assert_string_equal(t->schema, "mgen_wh_t");
 	assert_string_equal(t->name, "Things");
 	assert_string_equal(t->existing_comment, "Things we own.");
-	assert_int_equal(t->ncolumns, 6);
+	assert_int_equal(t->column_count, 6);
 	assert_string_equal(t->columns[1].data_type, "boolean");
 	assert_string_equal(t->columns[1].existing_comment, "Is it ok?");
 	assert_string_equal(t->columns[2].data_type, "jsonb");
@@ -513,7 +513,7 @@ static void test_warehouse__postgresql(void **state)
 	assert_null(t->columns[3].min_value);
 	assert_string_equal(t->columns[5].min_value, "2024-01-02 03:04:05");
 	assert_true(t->columns[3].is_binary);
-	assert_int_equal(t->nsample_rows, 3);
+	assert_int_equal(t->sample_row_count, 3);
 	for (r = 0; r < 3; r++) {
 		const char *raw = t->sample[r * 6 + 3];
 		const char *note = t->sample[r * 6 + 4];

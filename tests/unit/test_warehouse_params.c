@@ -145,7 +145,7 @@ static void test_warehouse_params__keyed_reads(void **state)
 	for (i = 0; i + 1 < NN; i++) {
 		mgen_table *t = find(&l, names[i]);
 		assert_non_null(t);
-		assert_int_equal(t->ncolumns, 2);
+		assert_int_equal(t->column_count, 2);
 		snprintf(want, sizeof(want), "c_%d", (int)i);
 		assert_string_equal(t->columns[0].name, want);
 		snprintf(want, sizeof(want), "T:%s", names[i]);

@@ -71,7 +71,7 @@ static void names_of(mgen_wh *wh, mgen_table_list *l, mgen_wh_listing *info)
 static void assert_col(const mgen_table *t, size_t i, const char *name,
 		       const char *type, const char *existing)
 {
-	assert_true(i < t->ncolumns);
+	assert_true(i < t->column_count);
 	assert_string_equal(t->columns[i].name, name);
 	assert_string_equal(t->columns[i].data_type, type);
 	assert_int_equal(t->columns[i].ordinal, (int)i + 1);
@@ -109,7 +109,7 @@ static void test_warehouse_window__names_without_columns(void **state)
 	for (i = 0; i < l.n; i++) {
 		assert_string_equal(l.items[i].name, order[i]);
 		assert_string_equal(l.items[i].schema, "main");
-		assert_int_equal(l.items[i].ncolumns, 0);
+		assert_int_equal(l.items[i].column_count, 0);
 		assert_null(l.items[i].columns);
 		assert_null(l.items[i].existing_comment);
 	}
@@ -145,25 +145,25 @@ static void test_warehouse_window__load_columns_subset(void **state)
 	q0 = mgen_wh_query_count(wh);
 	assert_int_equal(mgen_wh_load_columns(wh, pick, 3, &info), 0);
 	assert_int_equal(mgen_wh_query_count(wh) - q0, 2); /* keyed + sidecar */
-	assert_int_equal(pick[2]->ncolumns, 4);
+	assert_int_equal(pick[2]->column_count, 4);
 	assert_col(pick[2], 0, "a1", "INTEGER", NULL);
 	assert_col(pick[2], 1, "a2", "VARCHAR(20)", NULL);
 	assert_col(pick[2], 2, "a3", "REAL", NULL);
 	assert_col(pick[2], 3, "a4", "BLOB", NULL);
 	assert_null(pick[2]->existing_comment);
-	assert_int_equal(pick[0]->ncolumns, 3);
+	assert_int_equal(pick[0]->column_count, 3);
 	assert_string_equal(pick[0]->existing_comment, "Gamma rays.");
 	assert_col(pick[0], 0, "g1", "TEXT", NULL);
 	assert_col(pick[0], 1, "g2", "NUMERIC(10,2)", "Money.");
 	assert_col(pick[0], 2, "g3", "INTEGER", NULL);
-	assert_int_equal(pick[1]->ncolumns, 1);
+	assert_int_equal(pick[1]->column_count, 1);
 	assert_string_equal(pick[1]->existing_comment, "Quoted.");
 	assert_col(pick[1], 0, "q", "TEXT", "Q col.");
 	for (i = 0; i < l.n; i++) {
 		mgen_table *t = &l.items[i];
 		if (t == pick[0] || t == pick[1] || t == pick[2])
 			continue;
-		assert_int_equal(t->ncolumns, 0);
+		assert_int_equal(t->column_count, 0);
 		assert_null(t->existing_comment); /* zeta's stays unread */
 	}
 	mgen_table_list_release(&l);
@@ -196,13 +196,13 @@ static void test_warehouse_window__load_columns_all_as_list(void **state)
 	for (i = 0; i < a.n; i++) {
 		const mgen_table *x = &a.items[i], *y = &b.items[i];
 		assert_string_equal(x->name, y->name);
-		assert_true(x->ncolumns > 0);
-		assert_int_equal(x->ncolumns, y->ncolumns);
+		assert_true(x->column_count > 0);
+		assert_int_equal(x->column_count, y->column_count);
 		assert_string_equal(x->existing_comment ? x->existing_comment
 							: "-",
 				    y->existing_comment ? y->existing_comment
 							: "-");
-		for (j = 0; j < x->ncolumns; j++)
+		for (j = 0; j < x->column_count; j++)
 			assert_col(y, j, x->columns[j].name,
 				   x->columns[j].data_type,
 				   x->columns[j].existing_comment);
@@ -245,8 +245,8 @@ static void test_warehouse_window__load_columns_dropped_table(void **state)
 	ptrs[1] = find(&l, "delta");
 	ptrs[2] = find(&l, "beta");
 	assert_int_equal(mgen_wh_load_columns(wh, ptrs, 3, &info), 0);
-	assert_int_equal(ptrs[0]->ncolumns, 1);
-	assert_int_equal(ptrs[1]->ncolumns, 0);
+	assert_int_equal(ptrs[0]->column_count, 1);
+	assert_int_equal(ptrs[1]->column_count, 0);
 	assert_col(ptrs[2], 0, "b1", "DATE", NULL);
 	mgen_table_list_release(&l);
 	names_of(wh, &l, &info);
@@ -256,7 +256,7 @@ static void test_warehouse_window__load_columns_dropped_table(void **state)
 		ptrs[i] = &l.items[i];
 	assert_int_equal(mgen_wh_load_columns(wh, ptrs, l.n, &info), 0);
 	for (i = 0; i < l.n; i++)
-		assert_int_equal(l.items[i].ncolumns > 0,
+		assert_int_equal(l.items[i].column_count > 0,
 				 strcmp(l.items[i].name, "zeta") != 0);
 	mgen_table_list_release(&l);
 	mgen_wh_close(wh);
@@ -281,7 +281,7 @@ static void test_warehouse_window__load_columns_error_leaves_none(void **state)
 	assert_int_equal(mgen_wh_load_columns(wh, ptrs, 2, &info), MGEN_EDB);
 	assert_true(strlen(mgen_wh_errmsg(wh)) > 0);
 	for (i = 0; i < l.n; i++) {
-		assert_int_equal(l.items[i].ncolumns, 0);
+		assert_int_equal(l.items[i].column_count, 0);
 		assert_null(l.items[i].columns);
 	}
 	mgen_table_list_release(&l);
@@ -338,10 +338,10 @@ static void test_warehouse_window__load_columns_many_windows(void **state)
 		snprintf(sql, sizeof(sql), "t%04zu", i);
 		assert_string_equal(t->name, sql);
 		if (i % 11 == 5) {
-			assert_int_equal(t->ncolumns, 0);
+			assert_int_equal(t->column_count, 0);
 			continue;
 		}
-		assert_int_equal(t->ncolumns, i % 3 + 1);
+		assert_int_equal(t->column_count, i % 3 + 1);
 		snprintf(sql, sizeof(sql), "k%zu", i);
 		assert_col(t, 0, sql, "INTEGER", NULL);
 		if (i % 3 == 2)
