@@ -21,15 +21,15 @@ extern "C" {
 
 /* A parsed answer; every string owned. */
 typedef struct mgen_answer {
-	char *table_comment;  /* "table", or NULL when absent */
-	char **columns;       /* "columns", as the LM wrote them */
-	char **contents;      /* "column_contents", parallel to columns */
+	char *table_comment; /* "table", or NULL when absent */
+	char **columns;	     /* "columns", as the LM wrote them */
+	char **contents;     /* "column_contents", parallel to columns */
 	size_t n;
-	int repaired;         /* 1 when fences, chatter, stringified arrays
-				 or truncation had to be repaired */
-	size_t fixed_count;        /* strings (names, comments, the table
-				 comment) whose invalid UTF-8 was replaced
-				 with U+FFFD */
+	int repaired;	    /* 1 when fences, chatter, stringified arrays
+			       or truncation had to be repaired */
+	size_t fixed_count; /* strings (names, comments, the table
+			  comment) whose invalid UTF-8 was replaced
+			  with U+FFFD */
 } mgen_answer;
 
 /*
@@ -99,12 +99,12 @@ typedef struct mgen_alignment {
 			    comment ("missing from answer", "duplicated in
 			    answer", "empty comment"); owned */
 	size_t asked_count;
-	size_t missing_count;     /* asked, not answered */
-	size_t duplicated_count;  /* answered more than once with different
-				texts (all copies rejected); identical
-				copies are accepted once, not counted */
-	size_t unknown_count;     /* answered but never asked */
-	char *unknown;       /* comma-separated unknown names, or NULL */
+	size_t missing_count;	 /* asked, not answered */
+	size_t duplicated_count; /* answered more than once with different
+			       texts (all copies rejected); identical
+			       copies are accepted once, not counted */
+	size_t unknown_count;	 /* answered but never asked */
+	char *unknown;		 /* comma-separated unknown names, or NULL */
 } mgen_alignment;
 
 /*

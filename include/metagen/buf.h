@@ -21,14 +21,17 @@ extern "C" {
 #define MGEN_BUF_DEFAULT_MAX ((size_t)256 * 1024 * 1024)
 
 typedef struct mgen_buf {
-	char *data;  /* NULL until the first append; owned */
-	size_t len;  /* bytes used, not counting the NUL */
-	size_t cap;  /* bytes allocated */
-	size_t max;  /* largest allowed len; 0 means MGEN_BUF_DEFAULT_MAX */
-	int error;   /* first failure (MGEN_ENOMEM or MGEN_ELIMIT), or 0 */
+	char *data; /* NULL until the first append; owned */
+	size_t len; /* bytes used, not counting the NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* largest allowed len; 0 means MGEN_BUF_DEFAULT_MAX */
+	int error;  /* first failure (MGEN_ENOMEM or MGEN_ELIMIT), or 0 */
 } mgen_buf;
 
-#define MGEN_BUF_INIT {NULL, 0, 0, 0, 0}
+#define MGEN_BUF_INIT                                                          \
+	{                                                                      \
+		NULL, 0, 0, 0, 0                                               \
+	}
 
 /* Initialises an empty buffer whose length may not exceed `max` bytes
  * (0 = default). Allocates nothing. */
@@ -47,16 +50,16 @@ int mgen_buf_putc(mgen_buf *b, char c);
 /* Appends printf-style formatted text. */
 int mgen_buf_printf(mgen_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 /* va_list form of mgen_buf_printf. */
 int mgen_buf_vprintf(mgen_buf *b, const char *fmt, va_list ap)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 0)))
+    __attribute__((format(printf, 2, 0)))
 #endif
-	;
+    ;
 
 /* The text so far: never NULL ("" when empty); borrowed. */
 const char *mgen_buf_str(const mgen_buf *b);

@@ -25,7 +25,7 @@ typedef struct mgen_cache mgen_cache;
 
 /* One cached answer; release with mgen_cache_entry_release. */
 typedef struct mgen_cache_entry {
-	char *content;       /* the answer text (owned) */
+	char *content;	     /* the answer text (owned) */
 	char *finish_reason; /* "stop", "length" (owned; may be NULL) */
 	long prompt_tokens;  /* usage of the call that was cached */
 	long completion_tokens;
@@ -36,7 +36,7 @@ typedef struct mgen_cache_stats {
 	long long entries;
 	long long bytes;      /* stored answer JSON + keys, in bytes */
 	long long file_bytes; /* the database's pages (page_count*size) */
-	long long hits;       /* sum over entries of their hit counts */
+	long long hits;	      /* sum over entries of their hit counts */
 	long long oldest;     /* created_at of the oldest entry */
 	long long newest;
 } mgen_cache_stats;
@@ -74,8 +74,7 @@ int mgen_cache_put(mgen_cache *c, const char *key, const char *model,
 int mgen_cache_delete(mgen_cache *c, const char *key, mgen_err *err);
 
 /* Fills `out` with the counts above. 0 or MGEN_EIO. */
-int mgen_cache_stats_get(mgen_cache *c, mgen_cache_stats *out,
-			 mgen_err *err);
+int mgen_cache_stats_get(mgen_cache *c, mgen_cache_stats *out, mgen_err *err);
 
 /* Removes every entry and compacts the file; *removed (may be NULL)
  * gets how many there were. 0 or MGEN_EIO. */
@@ -116,8 +115,7 @@ typedef struct mgen_cache_request {
  * "temperature"}. Returns 0, MGEN_EINVAL (response_format_json is not
  * JSON) or MGEN_ENOMEM.
  */
-int mgen_cache_key(const mgen_cache_request *req, char hex[65],
-		   mgen_err *err);
+int mgen_cache_key(const mgen_cache_request *req, char hex[65], mgen_err *err);
 
 #ifdef __cplusplus
 }

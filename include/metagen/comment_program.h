@@ -113,9 +113,9 @@ void mgen_comment_program_free(mgen_comment_program *cp);
  * t->columns) of profiled table `t`, with at most `max_rows` sample rows.
  * Returns 0, MGEN_ENOMEM.
  */
-int mgen_comment_inputs(const mgen_table *t, const size_t *cols,
-			size_t ncols, const mgen_prompt_options *opts,
-			size_t max_rows, mgen_example **out, mgen_err *err);
+int mgen_comment_inputs(const mgen_table *t, const size_t *cols, size_t ncols,
+			const mgen_prompt_options *opts, size_t max_rows,
+			mgen_example **out, mgen_err *err);
 
 /*
  * Renders one call: ChatAdapter (json_adapter 0) or JSONAdapter (1) with
@@ -146,8 +146,8 @@ int mgen_comment_program_request(const mgen_comment_program *cp,
  * Returns 0, MGEN_EPARSE (the adapter's message), MGEN_ENOMEM.
  */
 int mgen_comment_program_parse(const mgen_comment_program *cp,
-			       const char *answer, int json_adapter,
-			       char **out, mgen_err *err);
+			       const char *answer, int json_adapter, char **out,
+			       mgen_err *err);
 
 #ifdef __cplusplus
 }

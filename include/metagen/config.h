@@ -38,99 +38,99 @@ typedef enum mgen_comment_style {
 typedef struct mgen_config {
 	int version; /* MGEN_CONFIG_VERSION */
 	/* warehouse */
-	char *connection;        /* connection: ODBC string or DSN=name */
-	char *dialect;           /* dialect: auto|sqlite|postgresql|... */
-	mgen_strlist scope;      /* scope: globs over catalog.schema.table */
-	mgen_strlist exclude;    /* exclude: globs */
+	char *connection;	   /* connection: ODBC string or DSN=name */
+	char *dialect;		   /* dialect: auto|sqlite|postgresql|... */
+	mgen_strlist scope;	   /* scope: globs over catalog.schema.table */
+	mgen_strlist exclude;	   /* exclude: globs */
 	mgen_strlist object_types; /* object_types: tables, views,
 				      materialized_views, foreign_tables
 				      (default), partitions */
 	/* LM */
-	char *model;             /* model: "offline" = no LM */
-	char *api_base;          /* api_base */
-	char *api_key;           /* api_key: SECRET, never printed */
-	char *api_key_file;      /* api_key_file: file holding the key */
-	double temperature;      /* temperature: 0.1 */
-	int max_tokens;          /* max_tokens: 8192 */
-	int timeout_seconds;     /* timeout_seconds: 120 */
-	int max_retries;         /* max_retries: 3 (LM errors) */
-	int parse_retries;       /* parse_retries: 2 (bad answers) */
-	int offline_fallback;    /* offline_fallback: false; when true the
-				    offline describer writes the comments of a
-				    table the LM cannot answer (endpoint errors
-				    after retries), with status FALLBACK (the run
-				    exits 1); never used for answers that fail
-				    validation: those are reported failed */
-	int apply_offline;       /* apply_offline: false; true lets --apply
-				    and `metagen apply` write FALLBACK
-				    comments too */
-	int cache;               /* cache: true (LM answers in
-				    <cache_dir>/cache.sqlite; --no-cache) */
-	char *cache_dir;         /* cache_dir: ".metagen" */
+	char *model;		    /* model: "offline" = no LM */
+	char *api_base;		    /* api_base */
+	char *api_key;		    /* api_key: SECRET, never printed */
+	char *api_key_file;	    /* api_key_file: file holding the key */
+	double temperature;	    /* temperature: 0.1 */
+	int max_tokens;		    /* max_tokens: 8192 */
+	int timeout_seconds;	    /* timeout_seconds: 120 */
+	int max_retries;	    /* max_retries: 3 (LM errors) */
+	int parse_retries;	    /* parse_retries: 2 (bad answers) */
+	int offline_fallback;	    /* offline_fallback: false; when true the
+				       offline describer writes the comments of a
+				       table the LM cannot answer (endpoint errors
+				       after retries), with status FALLBACK (the run
+				       exits 1); never used for answers that fail
+				       validation: those are reported failed */
+	int apply_offline;	    /* apply_offline: false; true lets --apply
+				       and `metagen apply` write FALLBACK
+				       comments too */
+	int cache;		    /* cache: true (LM answers in
+				       <cache_dir>/cache.sqlite; --no-cache) */
+	char *cache_dir;	    /* cache_dir: ".metagen" */
 	double requests_per_minute; /* rate_limit.requests_per_minute: 0 =
 				       unlimited */
 	double tokens_per_minute;   /* rate_limit.tokens_per_minute: 0 =
 				       unlimited */
 	/* scheduling */
-	int concurrency;         /* concurrency: 4 (worker threads, each with
-				    its own warehouse connection) */
+	int concurrency; /* concurrency: 4 (worker threads, each with
+			    its own warehouse connection) */
 	/* profile and prompt (dbxmetagen names) */
-	int sample_size;         /* sample_size: 5 */
-	int allow_data;          /* allow_data: true */
-	int allow_data_in_comments; /* allow_data_in_comments: false */
-	int add_metadata;        /* add_metadata: true */
+	int sample_size;		    /* sample_size: 5 */
+	int allow_data;			    /* allow_data: true */
+	int allow_data_in_comments;	    /* allow_data_in_comments: false */
+	int add_metadata;		    /* add_metadata: true */
 	int include_existing_table_comment; /* true */
 	int include_possible_data_fields_in_metadata; /* true (min/max) */
-	int columns_per_call;    /* columns_per_call: 20 */
-	int max_prompt_length;   /* max_prompt_length: 16384 (words) */
-	int word_limit_per_cell; /* word_limit_per_cell: 200 */
+	int columns_per_call;			      /* columns_per_call: 20 */
+	int max_prompt_length;		  /* max_prompt_length: 16384 (words) */
+	int word_limit_per_cell;	  /* word_limit_per_cell: 200 */
 	mgen_comment_style comment_style; /* comment_style: standard */
 	mgen_kvlist abbreviations; /* abbreviations: map abbr -> expansion */
-	char *prompts_dir;       /* prompts.dir: NULL = built-in templates */
-	char *prompts_optimized; /* prompts.optimized (--program): saved
-				    comment program file; NULL/"" = none */
+	char *prompts_dir;	   /* prompts.dir: NULL = built-in templates */
+	char *prompts_optimized;   /* prompts.optimized (--program): saved
+				      comment program file; NULL/"" = none */
 	mgen_strlist rollout_optimized; /* rollout.optimized: globs over
 					   catalog.schema.table */
-	char *path;              /* path: auto|optimized|legacy ("auto") */
+	char *path; /* path: auto|optimized|legacy ("auto") */
 	/* outputs and apply */
-	char *out;               /* out: "out" (run folders go inside) */
-	int apply_ddl;           /* apply_ddl (--apply): false */
-	int overwrite;           /* overwrite: false (only_missing) */
-	int dry_run;             /* dry_run: false */
-	int progress;            /* progress: true (stderr) */
+	char *out;     /* out: "out" (run folders go inside) */
+	int apply_ddl; /* apply_ddl (--apply): false */
+	int overwrite; /* overwrite: false (only_missing) */
+	int dry_run;   /* dry_run: false */
+	int progress;  /* progress: true (stderr) */
 	/* production runs */
-	char *resume;            /* resume: run id or run folder */
-	char *shard;             /* shard: "K/N", 0 <= K < N */
-	int estimate;            /* estimate: false */
-	int budget_max_tokens;   /* budget.max_tokens: 0 = no limit */
-	double budget_max_cost;  /* budget.max_cost: 0 = no limit */
-	double price_prompt_per_1k;     /* price.prompt_per_1k: 0 */
+	char *resume;			/* resume: run id or run folder */
+	char *shard;			/* shard: "K/N", 0 <= K < N */
+	int estimate;			/* estimate: false */
+	int budget_max_tokens;		/* budget.max_tokens: 0 = no limit */
+	double budget_max_cost;		/* budget.max_cost: 0 = no limit */
+	double price_prompt_per_1k;	/* price.prompt_per_1k: 0 */
 	double price_completion_per_1k; /* price.completion_per_1k: 0 */
 	/* retrieval (include/metagen/rag.h) */
-	char *rag_index;         /* rag.index: ".metagen/rag.sqlite"; used by
-				    generate only when the file exists */
-	int rag_chunk_tokens;    /* rag.chunk_tokens: 200 (words) */
-	int rag_chunk_overlap;   /* rag.chunk_overlap: 40 (words) */
-	int rag_top_k;           /* rag.top_k: 5 (chunks per table) */
+	char *rag_index;	    /* rag.index: ".metagen/rag.sqlite"; used by
+				       generate only when the file exists */
+	int rag_chunk_tokens;	    /* rag.chunk_tokens: 200 (words) */
+	int rag_chunk_overlap;	    /* rag.chunk_overlap: 40 (words) */
+	int rag_top_k;		    /* rag.top_k: 5 (chunks per table) */
 	int rag_max_context_tokens; /* rag.max_context_tokens: 400 (words) */
-	int rag_max_file_mb;     /* rag.max_file_mb: 32 (larger files are
-				    refused) */
+	int rag_max_file_mb;	    /* rag.max_file_mb: 32 (larger files are
+				       refused) */
 	/* conversation memory (include/metagen/memory.h) */
-	char *memory_connection; /* memory.connection: SQLite file; NULL =
-				    <cache_dir>/memory.sqlite */
+	char *memory_connection;     /* memory.connection: SQLite file; NULL =
+					<cache_dir>/memory.sqlite */
 	int memory_history_messages; /* memory.history_messages: 20 */
 	int memory_retention_days;   /* memory.retention_days: 0 = keep */
 	/* metagen serve (include/metagen/serve.h) */
-	char *serve_host;        /* serve.host: "127.0.0.1" */
-	int serve_port;          /* serve.port: 8080 */
-	char *serve_token;       /* serve.token: SECRET, never printed */
-	char *serve_token_file;  /* serve.token_file */
-	int serve_max_body_bytes; /* serve.max_body_bytes: 1048576 */
-	int serve_max_inflight;  /* serve.max_inflight: 64 */
+	char *serve_host;	   /* serve.host: "127.0.0.1" */
+	int serve_port;		   /* serve.port: 8080 */
+	char *serve_token;	   /* serve.token: SECRET, never printed */
+	char *serve_token_file;	   /* serve.token_file */
+	int serve_max_body_bytes;  /* serve.max_body_bytes: 1048576 */
+	int serve_max_inflight;	   /* serve.max_inflight: 64 */
 	int serve_timeout_seconds; /* serve.timeout_seconds: 30 */
-	char *serve_trace;       /* serve.trace: JSONL trace file; NULL = none */
+	char *serve_trace; /* serve.trace: JSONL trace file; NULL = none */
 	/* where the config came from, for messages and the manifest */
-	char *config_path;       /* NULL when no file was read */
+	char *config_path; /* NULL when no file was read */
 } mgen_config;
 
 #define MGEN_CONFIG_VERSION 1
@@ -198,10 +198,10 @@ int mgen_config_key_kind(const char *key);
  * --help; borrowed static array terminated by {NULL}. */
 typedef struct mgen_config_keyinfo {
 	const char *key;
-	const char *type;  /* "string", "bool", "int", "number", "list",
-			      "map", or "a|b|c" for enums */
-	const char *dflt;  /* as a user writes it; "" when unset/empty */
-	const char *help;  /* one line */
+	const char *type; /* "string", "bool", "int", "number", "list",
+			     "map", or "a|b|c" for enums */
+	const char *dflt; /* as a user writes it; "" when unset/empty */
+	const char *help; /* one line */
 } mgen_config_keyinfo;
 
 /* The key list above, in config file order (borrowed, static). */
@@ -253,8 +253,7 @@ int mgen_config_in_scope(const mgen_config *cfg, const char *catalog,
  * it. Returns 0, MGEN_ENOMEM, or MGEN_ECONFIG naming the file when it
  * cannot be read, is empty, or holds more than one line or a NUL.
  */
-int mgen_config_read_api_key(const mgen_config *cfg, char **out,
-			     mgen_err *err);
+int mgen_config_read_api_key(const mgen_config *cfg, char **out, mgen_err *err);
 
 /*
  * The bearer token of metagen serve, by the same rules as

@@ -28,11 +28,11 @@ extern "C" {
 
 /* One example; every string owned by the dataset. */
 typedef struct mgen_gold_example {
-	char *table;         /* "schema.table", as written */
+	char *table;	     /* "schema.table", as written */
 	char *table_comment; /* NULL when absent or null */
 	mgen_kvlist columns; /* column -> gold comment, in file order */
-	char *extra;         /* other keys as a JSON object text, or NULL */
-	size_t line;         /* 1-based line in the file it came from */
+	char *extra;	     /* other keys as a JSON object text, or NULL */
+	size_t line;	     /* 1-based line in the file it came from */
 } mgen_gold_example;
 
 typedef struct mgen_dataset {
@@ -41,7 +41,10 @@ typedef struct mgen_dataset {
 	size_t cap;
 } mgen_dataset;
 
-#define MGEN_DATASET_INIT {NULL, 0, 0}
+#define MGEN_DATASET_INIT                                                      \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /*
  * Reads the JSONL file at `path` into `out` (which must be empty or

@@ -32,7 +32,7 @@ typedef enum mgen_progress_event {
 	MGEN_PROGRESS_LISTED = 0,  /* tables listed: total is known */
 	MGEN_PROGRESS_TABLE_START, /* `table` is starting */
 	MGEN_PROGRESS_TABLE_DONE,  /* `table` finished (proposals filled) */
-	MGEN_PROGRESS_APPLYING     /* outputs written; applying DDL */
+	MGEN_PROGRESS_APPLYING	   /* outputs written; applying DDL */
 } mgen_progress_event;
 
 typedef void (*mgen_progress_fn)(void *userdata, mgen_progress_event ev,
@@ -40,9 +40,9 @@ typedef void (*mgen_progress_fn)(void *userdata, mgen_progress_event ev,
 				 const mgen_table *table);
 
 typedef struct mgen_generate_options {
-	int version;               /* MGEN_GENERATE_OPTIONS_VERSION */
-	const mgen_config *cfg;    /* borrowed for the call */
-	mgen_log_fn log;           /* warnings and notes; optional */
+	int version;		/* MGEN_GENERATE_OPTIONS_VERSION */
+	const mgen_config *cfg; /* borrowed for the call */
+	mgen_log_fn log;	/* warnings and notes; optional */
 	void *log_userdata;
 	mgen_progress_fn progress; /* optional */
 	void *progress_userdata;
@@ -58,28 +58,28 @@ typedef struct mgen_run_result {
 	size_t tables_failed;
 	size_t columns;
 	size_t comments_proposed; /* table + column comments, PROPOSED */
-	size_t comments_kept;     /* existing comment kept */
+	size_t comments_kept;	  /* existing comment kept */
 	size_t comments_failed;
 	size_t comments_applied;
 	size_t comments_fallback; /* written by the offline describer because
 				     the LM could not answer (status FALLBACK
 				     before any apply) */
-	size_t tables_fallback;   /* tables with such comments */
+	size_t tables_fallback;	  /* tables with such comments */
 	long long prompt_tokens;
 	long long completion_tokens;
 	long long lm_calls;
-	long long cache_hits;     /* answers taken from the LM cache */
+	long long cache_hits; /* answers taken from the LM cache */
 	unsigned long warehouse_queries;
 	double elapsed_ms;
-	char *dry_run_ddl;        /* the DDL when cfg->dry_run, else NULL */
-	size_t tables_restored;   /* --resume: tables taken from the
-				     checkpoint instead of asked again */
-	int budget_stopped;       /* the budget stopped the run */
+	char *dry_run_ddl;	/* the DDL when cfg->dry_run, else NULL */
+	size_t tables_restored; /* --resume: tables taken from the
+				   checkpoint instead of asked again */
+	int budget_stopped;	/* the budget stopped the run */
 	/* --estimate (no LM call made): approximate, 4 characters a token */
 	long long estimate_lm_calls;
 	long long estimate_prompt_tokens;
 	long long estimate_completion_tokens;
-	double estimate_cost;     /* at price.prompt_per_1k / completion */
+	double estimate_cost; /* at price.prompt_per_1k / completion */
 	/* Every table in scope, in listing order. A run writes each table to
 	 * its files as soon as it and every table before it are finished,
 	 * then keeps only its names, usage and table status (columns and

@@ -29,10 +29,10 @@ extern "C" {
 #endif
 
 typedef struct mgen_harvest_result {
-	size_t tables;      /* tables in scope */
-	size_t written;     /* lines written (tables with comments) */
-	size_t comments;    /* table + column comments written */
-	size_t failed;      /* tables whose profile failed (skipped) */
+	size_t tables;	 /* tables in scope */
+	size_t written;	 /* lines written (tables with comments) */
+	size_t comments; /* table + column comments written */
+	size_t failed;	 /* tables whose profile failed (skipped) */
 } mgen_harvest_result;
 
 /*
@@ -44,9 +44,8 @@ typedef struct mgen_harvest_result {
  * connection, bad dialect), MGEN_EDB, MGEN_EIO ("cannot write PATH"),
  * MGEN_ENOMEM. `res` may be NULL.
  */
-int mgen_harvest(const mgen_config *cfg, const char *out_path,
-		 mgen_log_fn log, void *log_userdata,
-		 mgen_harvest_result *res, mgen_err *err);
+int mgen_harvest(const mgen_config *cfg, const char *out_path, mgen_log_fn log,
+		 void *log_userdata, mgen_harvest_result *res, mgen_err *err);
 
 #ifdef __cplusplus
 }

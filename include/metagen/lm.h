@@ -17,27 +17,27 @@ extern "C" {
 #endif
 
 typedef struct mgen_lm_options {
-	int version;           /* MGEN_LM_OPTIONS_VERSION */
-	const char *model;     /* "databricks/<endpoint>", "openai/<model>",
-				  or a bare model name used with api_base */
-	const char *api_base;  /* e.g. "http://127.0.0.1:8080/v1"; NULL =
-				  from the model string's provider */
-	const char *api_key;   /* NULL = METAGEN_API_KEY, or the provider's
-				  variable (DATABRICKS_TOKEN, OPENAI_API_KEY) */
-	double temperature;    /* default 0.1 */
-	int max_tokens;        /* default 8192 */
-	long timeout_ms;       /* whole request; default 120000 */
-	int max_retries;       /* retries after the first try; default 3 */
-	long backoff_base_ms;  /* first backoff; default 1000 */
-	long backoff_max_ms;   /* backoff cap; default 120000 */
-	mgen_log_fn log;       /* optional */
+	int version;	      /* MGEN_LM_OPTIONS_VERSION */
+	const char *model;    /* "databricks/<endpoint>", "openai/<model>",
+				 or a bare model name used with api_base */
+	const char *api_base; /* e.g. "http://127.0.0.1:8080/v1"; NULL =
+				 from the model string's provider */
+	const char *api_key;  /* NULL = METAGEN_API_KEY, or the provider's
+				 variable (DATABRICKS_TOKEN, OPENAI_API_KEY) */
+	double temperature;   /* default 0.1 */
+	int max_tokens;	      /* default 8192 */
+	long timeout_ms;      /* whole request; default 120000 */
+	int max_retries;      /* retries after the first try; default 3 */
+	long backoff_base_ms; /* first backoff; default 1000 */
+	long backoff_max_ms;  /* backoff cap; default 120000 */
+	mgen_log_fn log;      /* optional */
 	void *log_userdata;
 	/* since version 2 */
-	const char *cache_path; /* answer cache file (include/metagen/
-				   cache.h), e.g. ".metagen/cache.sqlite";
-				   NULL = no cache */
-	const char *rollout_id; /* optional; part of the cache key (a new
-				   id gets new answers), never sent */
+	const char *cache_path;	    /* answer cache file (include/metagen/
+				       cache.h), e.g. ".metagen/cache.sqlite";
+				       NULL = no cache */
+	const char *rollout_id;	    /* optional; part of the cache key (a new
+				       id gets new answers), never sent */
 	double requests_per_minute; /* 0 = unlimited */
 	double tokens_per_minute;   /* 0 = unlimited */
 } mgen_lm_options;
@@ -45,9 +45,11 @@ typedef struct mgen_lm_options {
 /* Version 1 (the struct up to log_userdata) is still accepted and means
  * no cache and no rate limit. */
 #define MGEN_LM_OPTIONS_VERSION 2
-#define MGEN_LM_OPTIONS_INIT                                                  \
-	{MGEN_LM_OPTIONS_VERSION, NULL, NULL, NULL, 0.1, 8192, 120000, 3,     \
-	 1000, 120000, NULL, NULL, NULL, NULL, 0, 0}
+#define MGEN_LM_OPTIONS_INIT                                                   \
+	{                                                                      \
+		MGEN_LM_OPTIONS_VERSION, NULL, NULL, NULL, 0.1, 8192, 120000,  \
+		    3, 1000, 120000, NULL, NULL, NULL, NULL, 0, 0              \
+	}
 
 typedef struct mgen_lm mgen_lm;
 
@@ -59,19 +61,19 @@ typedef struct mgen_message {
 
 /* The answer to one chat call; release with mgen_lm_response_release. */
 typedef struct mgen_lm_response {
-	char *content;        /* choices[0].message.content (owned); invalid
-				 UTF-8 in it is replaced with U+FFFD */
-	char *finish_reason;  /* "stop", "length", ... (owned; may be NULL) */
-	long prompt_tokens;   /* usage, 0 when the endpoint gave none; a
-				 count that is not a whole number in
-				 [0, 1e9] (1e308, -5, 1.5, a string) is
-				 replaced by an estimate from the text
-				 and logged at MGEN_LOG_WARN */
+	char *content;	     /* choices[0].message.content (owned); invalid
+				UTF-8 in it is replaced with U+FFFD */
+	char *finish_reason; /* "stop", "length", ... (owned; may be NULL) */
+	long prompt_tokens;  /* usage, 0 when the endpoint gave none; a
+				count that is not a whole number in
+				[0, 1e9] (1e308, -5, 1.5, a string) is
+				replaced by an estimate from the text
+				and logged at MGEN_LOG_WARN */
 	long completion_tokens;
-	int http_status;      /* of the last attempt */
-	int attempts;         /* HTTP requests made, retries included */
-	double latency_ms;    /* wall time of the whole call */
-	int cache_hit;        /* 1 when the answer came from the cache */
+	int http_status;   /* of the last attempt */
+	int attempts;	   /* HTTP requests made, retries included */
+	double latency_ms; /* wall time of the whole call */
+	int cache_hit;	   /* 1 when the answer came from the cache */
 } mgen_lm_response;
 
 /*
@@ -203,11 +205,14 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
  * 1.0)`, without a second client). Strings borrowed for the call.
  */
 typedef struct mgen_lm_call_options {
-	double temperature;     /* < 0 = the client's temperature */
+	double temperature;	/* < 0 = the client's temperature */
 	const char *rollout_id; /* NULL = the client's rollout id */
 } mgen_lm_call_options;
 
-#define MGEN_LM_CALL_OPTIONS_INIT {-1.0, NULL}
+#define MGEN_LM_CALL_OPTIONS_INIT                                              \
+	{                                                                      \
+		-1.0, NULL                                                     \
+	}
 
 /*
  * mgen_lm_chat with `call` overriding the temperature sent (and keyed in
@@ -239,8 +244,9 @@ long long mgen_lm_cache_hits(const mgen_lm *lm);
  * (also without a cache or entry), MGEN_EINVAL (bad
  * response_format_json), MGEN_EIO or MGEN_ENOMEM.
  */
-int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
-		       const char *response_format_json, mgen_err *err);
+int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs,
+		       size_t message_count, const char *response_format_json,
+		       mgen_err *err);
 
 #ifdef __cplusplus
 }

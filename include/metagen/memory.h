@@ -36,12 +36,12 @@ typedef struct mgen_memory mgen_memory;
 
 /* One stored message; every string owned. */
 typedef struct mgen_memory_msg {
-	long long id;      /* row id, increasing in insertion order */
+	long long id; /* row id, increasing in insertion order */
 	char *session_id;
-	char *role;        /* "user", "assistant" or "system" */
-	char *content;     /* UTF-8 */
+	char *role;	   /* "user", "assistant" or "system" */
+	char *content;	   /* UTF-8 */
 	long long time_ms; /* Unix time in milliseconds (UTC) */
-	char *metadata;    /* a JSON object as text ("{}" when none) */
+	char *metadata;	   /* a JSON object as text ("{}" when none) */
 } mgen_memory_msg;
 
 /* One session's summary; session_id owned. */
@@ -60,8 +60,7 @@ typedef struct mgen_memory_session {
  * a schema version newer than MGEN_MEMORY_SCHEMA_VERSION is MGEN_EIO
  * naming both versions. *out is NULL on error.
  */
-int mgen_memory_open(const char *connection, mgen_memory **out,
-		     mgen_err *err);
+int mgen_memory_open(const char *connection, mgen_memory **out, mgen_err *err);
 
 /* Closes the store; NULL is fine. */
 void mgen_memory_close(mgen_memory *m);
@@ -79,27 +78,25 @@ int mgen_memory_session_valid(const char *id);
  * in ms, or 0 for now. A bad argument is MGEN_EINVAL naming it; a store
  * failure MGEN_EIO. `id_out` (may be NULL) gets the new row id.
  */
-int mgen_memory_append(mgen_memory *m, const char *session_id,
-		       const char *role, const char *content,
-		       const char *metadata, long long time_ms,
-		       long long *id_out, mgen_err *err);
+int mgen_memory_append(mgen_memory *m, const char *session_id, const char *role,
+		       const char *content, const char *metadata,
+		       long long time_ms, long long *id_out, mgen_err *err);
 
 /*
  * The last `limit` messages of `session_id` (0 = all), oldest first, in
  * *out (caller frees with mgen_memory_msgs_free) and their count in *n.
  * An unknown session gives n = 0, not an error. A bad id is MGEN_EINVAL.
  */
-int mgen_memory_history(mgen_memory *m, const char *session_id,
-			size_t limit, mgen_memory_msg **out, size_t *n,
-			mgen_err *err);
+int mgen_memory_history(mgen_memory *m, const char *session_id, size_t limit,
+			mgen_memory_msg **out, size_t *n, mgen_err *err);
 
 /* Frees `n` messages and the array. */
 void mgen_memory_msgs_free(mgen_memory_msg *msgs, size_t n);
 
 /* Every session, most recently active first (caller frees with
  * mgen_memory_sessions_free). */
-int mgen_memory_sessions(mgen_memory *m, mgen_memory_session **out,
-			 size_t *n, mgen_err *err);
+int mgen_memory_sessions(mgen_memory *m, mgen_memory_session **out, size_t *n,
+			 mgen_err *err);
 
 /* Frees `n` session summaries and the array. */
 void mgen_memory_sessions_free(mgen_memory_session *s, size_t n);
@@ -114,9 +111,8 @@ int mgen_memory_delete(mgen_memory *m, const char *session_id,
  * (Unix ms); *sessions (may be NULL) gets how many sessions, *messages
  * (may be NULL) how many messages went.
  */
-int mgen_memory_prune(mgen_memory *m, long long before_ms,
-		      long long *sessions, long long *messages,
-		      mgen_err *err);
+int mgen_memory_prune(mgen_memory *m, long long before_ms, long long *sessions,
+		      long long *messages, mgen_err *err);
 
 #ifdef __cplusplus
 }

@@ -29,17 +29,17 @@ typedef enum mgen_error_code {
 	MGEN_ENOMEM = -1,     /* out of memory */
 	MGEN_EINVAL = -2,     /* bad argument or bad input value */
 	MGEN_ECONFIG = -3,    /* bad configuration (file:line in detail) */
-	MGEN_EDB = -4,        /* warehouse / ODBC failure */
+	MGEN_EDB = -4,	      /* warehouse / ODBC failure */
 	MGEN_EHTTP = -5,      /* LM endpoint failure after retries */
 	MGEN_EPARSE = -6,     /* answer, JSON, YAML or TSV does not parse */
-	MGEN_EIO = -7,        /* file system failure */
+	MGEN_EIO = -7,	      /* file system failure */
 	MGEN_EAUTH = -8,      /* endpoint refused the credentials (401/403) */
 	MGEN_ETEMPLATE = -9,  /* prompt template error (file:line in detail) */
 	MGEN_EVALIDATE = -10, /* answer parsed but failed validation */
 	MGEN_ELIMIT = -11,    /* a size limit was exceeded (prompt, buffer) */
 	MGEN_ENOTFOUND = -12, /* named object does not exist */
 	MGEN_EUNSUPPORTED = -13, /* the dialect or endpoint cannot do this */
-	MGEN_ETRUNCATED = -14 /* answer cut off (finish_reason=length) */
+	MGEN_ETRUNCATED = -14	 /* answer cut off (finish_reason=length) */
 } mgen_error_code;
 
 /* Fixed English text for a code; never NULL, never freed. */
@@ -56,7 +56,13 @@ typedef struct mgen_err {
 	char msg[1024];
 } mgen_err;
 
-#define MGEN_ERR_INIT {0, {0}}
+#define MGEN_ERR_INIT                                                          \
+	{                                                                      \
+		0,                                                             \
+		{                                                              \
+			0                                                      \
+		}                                                              \
+	}
 
 /*
  * Records code and a printf-style message in `err` unless it already
@@ -65,9 +71,9 @@ typedef struct mgen_err {
  */
 int mgen_err_set(mgen_err *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
 /* Clears `err` (code 0, empty message). NULL is harmless. */
 void mgen_err_clear(mgen_err *err);

@@ -78,7 +78,7 @@ typedef struct mgen_metric_item {
 
 /* The example side: gold comments and the columns that were asked. */
 typedef struct mgen_metric_gold {
-	const char *table_comment;       /* NULL or "" = no gold */
+	const char *table_comment;	 /* NULL or "" = no gold */
 	const mgen_metric_item *columns; /* gold column comments */
 	size_t column_count;
 	const char *const *asked; /* the columns the prompt asked about; NULL

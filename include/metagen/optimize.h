@@ -68,21 +68,24 @@ typedef enum mgen_adapter_kind {
 } mgen_adapter_kind;
 
 typedef struct mgen_predict_options {
-	int version;          /* MGEN_PREDICT_OPTIONS_VERSION */
-	int no_json_fallback; /* 1: a ChatAdapter parse error is final */
-	double temperature;   /* < 0: the client's temperature */
+	int version;		/* MGEN_PREDICT_OPTIONS_VERSION */
+	int no_json_fallback;	/* 1: a ChatAdapter parse error is final */
+	double temperature;	/* < 0: the client's temperature */
 	const char *rollout_id; /* NULL: the client's (cache key only) */
 } mgen_predict_options;
 
 #define MGEN_PREDICT_OPTIONS_VERSION 1
-#define MGEN_PREDICT_OPTIONS_INIT {MGEN_PREDICT_OPTIONS_VERSION, 0, -1.0, NULL}
+#define MGEN_PREDICT_OPTIONS_INIT                                              \
+	{                                                                      \
+		MGEN_PREDICT_OPTIONS_VERSION, 0, -1.0, NULL                    \
+	}
 
 /* What one prediction cost and how it was answered. */
 typedef struct mgen_predict_info {
-	int lm_calls;            /* mgen_lm_chat calls made: 0, 1 or 2 */
-	long prompt_tokens;      /* summed over those calls */
+	int lm_calls;	    /* mgen_lm_chat calls made: 0, 1 or 2 */
+	long prompt_tokens; /* summed over those calls */
 	long completion_tokens;
-	int cache_hits;          /* of those calls */
+	int cache_hits;		   /* of those calls */
 	mgen_adapter_kind adapter; /* which adapter's parse succeeded */
 } mgen_predict_info;
 
@@ -118,26 +121,27 @@ int mgen_predict(mgen_lm *lm, const mgen_signature *sig,
  * Called from several threads at once.
  */
 typedef double (*mgen_metric_fn)(void *ud, const mgen_example *example,
-				 const mgen_example *prediction,
-				 int has_trace);
+				 const mgen_example *prediction, int has_trace);
 
 typedef struct mgen_evaluate_options {
-	int version;    /* MGEN_EVALUATE_OPTIONS_VERSION */
-	int threads;    /* worker threads; <= 0 = 8 (DSPy's default) */
+	int version; /* MGEN_EVALUATE_OPTIONS_VERSION */
+	int threads; /* worker threads; <= 0 = 8 (DSPy's default) */
 	mgen_predict_options predict;
 } mgen_evaluate_options;
 
 #define MGEN_EVALUATE_OPTIONS_VERSION 1
-#define MGEN_EVALUATE_OPTIONS_INIT                                            \
-	{MGEN_EVALUATE_OPTIONS_VERSION, 8, MGEN_PREDICT_OPTIONS_INIT}
+#define MGEN_EVALUATE_OPTIONS_INIT                                             \
+	{                                                                      \
+		MGEN_EVALUATE_OPTIONS_VERSION, 8, MGEN_PREDICT_OPTIONS_INIT    \
+	}
 
 /* The outcome of mgen_evaluate; release with mgen_evaluate_result_release. */
 typedef struct mgen_evaluate_result {
-	double score;     /* 100 * sum / n, 2 decimals (mgen_metric_
-			     evaluate_score); 0 when n is 0 */
-	double *scores;   /* n per-example scores, devset order (owned) */
+	double score;	/* 100 * sum / n, 2 decimals (mgen_metric_
+			   evaluate_score); 0 when n is 0 */
+	double *scores; /* n per-example scores, devset order (owned) */
 	size_t n;
-	size_t failures;  /* examples whose prediction failed (scored 0) */
+	size_t failures;    /* examples whose prediction failed (scored 0) */
 	long long lm_calls; /* mgen_lm_chat calls made */
 	long long prompt_tokens, completion_tokens;
 	char first_error[256]; /* message of the first failure, or "" */
@@ -167,10 +171,10 @@ void mgen_evaluate_result_release(mgen_evaluate_result *r);
 /* ------------------------------------------------------------------ */
 
 typedef enum mgen_optimizer {
-	MGEN_OPT_LABELED = 0,       /* "labeled_few_shot" */
-	MGEN_OPT_BOOTSTRAP = 1,     /* "bootstrap_few_shot" */
+	MGEN_OPT_LABELED = 0,	    /* "labeled_few_shot" */
+	MGEN_OPT_BOOTSTRAP = 1,	    /* "bootstrap_few_shot" */
 	MGEN_OPT_RANDOM_SEARCH = 2, /* "bootstrap_few_shot_random_search" */
-	MGEN_OPT_MIPRO = 3          /* "miprov2" */
+	MGEN_OPT_MIPRO = 3	    /* "miprov2" */
 } mgen_optimizer;
 
 typedef enum mgen_mipro_auto {
@@ -180,37 +184,39 @@ typedef enum mgen_mipro_auto {
 } mgen_mipro_auto;
 
 typedef struct mgen_optimize_options {
-	int version;                /* MGEN_OPTIMIZE_OPTIONS_VERSION */
-	const char *predictor_name; /* in the program; NULL = "self" */
-	unsigned long long seed;    /* PRNG seed; default 0 (DSPy's 0) */
-	size_t k;                   /* LabeledFewShot k; default 16 */
+	int version;		       /* MGEN_OPTIMIZE_OPTIONS_VERSION */
+	const char *predictor_name;    /* in the program; NULL = "self" */
+	unsigned long long seed;       /* PRNG seed; default 0 (DSPy's 0) */
+	size_t k;		       /* LabeledFewShot k; default 16 */
 	size_t max_bootstrapped_demos; /* default 4 */
 	size_t max_labeled_demos;      /* default 16 */
-	int max_rounds;                /* default 1 */
-	double metric_threshold; /* > 0: pass when score >= it; <= 0: pass
-				    when score > 0 (DSPy's truthiness) */
-	int num_candidate_programs; /* random search; default 16 */
-	mgen_mipro_auto mipro_auto; /* default light */
-	size_t minibatch_size;      /* MIPRO; default 35 */
-	int full_eval_every;        /* MIPRO; default 5 trials */
-	int threads;                /* evaluation threads; default 8 */
-	int no_json_fallback;       /* 1: predictions make one call */
-	mgen_log_fn log;            /* optional progress (MGEN_LOG_INFO) */
+	int max_rounds;		       /* default 1 */
+	double metric_threshold;       /* > 0: pass when score >= it; <= 0: pass
+					  when score > 0 (DSPy's truthiness) */
+	int num_candidate_programs;    /* random search; default 16 */
+	mgen_mipro_auto mipro_auto;    /* default light */
+	size_t minibatch_size;	       /* MIPRO; default 35 */
+	int full_eval_every;	       /* MIPRO; default 5 trials */
+	int threads;		       /* evaluation threads; default 8 */
+	int no_json_fallback;	       /* 1: predictions make one call */
+	mgen_log_fn log;	       /* optional progress (MGEN_LOG_INFO) */
 	void *log_userdata;
 } mgen_optimize_options;
 
 #define MGEN_OPTIMIZE_OPTIONS_VERSION 1
-#define MGEN_OPTIMIZE_OPTIONS_INIT                                            \
-	{MGEN_OPTIMIZE_OPTIONS_VERSION, NULL, 0, 16, 4, 16, 1, -1.0, 16,      \
-	 MGEN_MIPRO_LIGHT, 35, 5, 8, 0, NULL, NULL}
+#define MGEN_OPTIMIZE_OPTIONS_INIT                                             \
+	{                                                                      \
+		MGEN_OPTIMIZE_OPTIONS_VERSION, NULL, 0, 16, 4, 16, 1, -1.0,    \
+		    16, MGEN_MIPRO_LIGHT, 35, 5, 8, 0, NULL, NULL              \
+	}
 
 /* What a compile cost. */
 typedef struct mgen_optimize_result {
 	long long lm_calls_estimate; /* = mgen_optimize_estimate() */
 	long long lm_calls_made;     /* <= lm_calls_estimate */
-	double best_score;     /* valset score of the winner (every
-				  optimizer given a valset; -1 without) */
-	double baseline_score; /* zero-shot valset score (the same) */
+	double best_score;	     /* valset score of the winner (every
+					optimizer given a valset; -1 without) */
+	double baseline_score;	     /* zero-shot valset score (the same) */
 	size_t candidates_evaluated; /* full valset evaluations */
 } mgen_optimize_result;
 

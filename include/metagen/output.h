@@ -23,15 +23,15 @@ extern "C" {
 
 /* What the manifest and summary need to know about a run. All borrowed. */
 typedef struct mgen_run_info {
-	int version;                  /* MGEN_RUN_INFO_VERSION */
-	const char *run_id;           /* e.g. "20261123-153000-ab12" */
-	const char *dir;              /* the run folder */
-	const char *started_at;       /* ISO 8601 UTC */
+	int version;		/* MGEN_RUN_INFO_VERSION */
+	const char *run_id;	/* e.g. "20261123-153000-ab12" */
+	const char *dir;	/* the run folder */
+	const char *started_at; /* ISO 8601 UTC */
 	const char *finished_at;
-	const char *dialect;          /* dialect name */
-	const char *model;            /* resolved model, or "offline" */
-	const char *config_json;      /* mgen_config_to_json(): no secrets */
-	const char *config_digest;    /* SHA-256 hex of config_json */
+	const char *dialect;	   /* dialect name */
+	const char *model;	   /* resolved model, or "offline" */
+	const char *config_json;   /* mgen_config_to_json(): no secrets */
+	const char *config_digest; /* SHA-256 hex of config_json */
 	double elapsed_ms;
 	long long prompt_tokens;
 	long long completion_tokens;
@@ -132,14 +132,13 @@ int mgen_output_sql(mgen_dialect dialect, const mgen_table *tables, size_t n,
  * status or path, bad escape); on error `out` is left as it was.
  * Returns 0, MGEN_EIO, MGEN_EPARSE, MGEN_ENOMEM.
  */
-int mgen_output_read_tsv(const char *path, mgen_table_list *out,
-			 mgen_err *err);
+int mgen_output_read_tsv(const char *path, mgen_table_list *out, mgen_err *err);
 
 typedef struct mgen_apply_options {
-	int version;      /* MGEN_APPLY_OPTIONS_VERSION */
-	int overwrite;    /* replace existing human comments */
-	int dry_run;      /* build the DDL into `ddl` but execute nothing */
-	mgen_log_fn log;  /* optional progress/warnings */
+	int version;	 /* MGEN_APPLY_OPTIONS_VERSION */
+	int overwrite;	 /* replace existing human comments */
+	int dry_run;	 /* build the DDL into `ddl` but execute nothing */
+	mgen_log_fn log; /* optional progress/warnings */
 	void *log_userdata;
 	int apply_offline; /* also apply FALLBACK comments (the offline
 			      describer's, written when the LM could not
@@ -147,14 +146,16 @@ typedef struct mgen_apply_options {
 } mgen_apply_options;
 
 #define MGEN_APPLY_OPTIONS_VERSION 1
-#define MGEN_APPLY_OPTIONS_INIT                                               \
-	{MGEN_APPLY_OPTIONS_VERSION, 0, 0, NULL, NULL, 0}
+#define MGEN_APPLY_OPTIONS_INIT                                                \
+	{                                                                      \
+		MGEN_APPLY_OPTIONS_VERSION, 0, 0, NULL, NULL, 0                \
+	}
 
 /* What apply did. */
 typedef struct mgen_apply_summary {
-	size_t applied;      /* comments written */
-	size_t kept;         /* not written: an existing comment was kept */
-	size_t skipped;      /* not proposed (failed, blank, skipped rows) */
+	size_t applied; /* comments written */
+	size_t kept;	/* not written: an existing comment was kept */
+	size_t skipped; /* not proposed (failed, blank, skipped rows) */
 	size_t failed_tables;
 } mgen_apply_summary;
 

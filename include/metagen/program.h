@@ -136,8 +136,7 @@ int mgen_program_set_lm(mgen_program *prog, size_t i, const char *json,
  * a count < 0 means unknown (written as null). Returns 0 or MGEN_ENOMEM.
  */
 int mgen_program_set_meta(mgen_program *prog, const char *optimizer,
-			  long long lm_calls_estimate,
-			  long long lm_calls_made);
+			  long long lm_calls_estimate, long long lm_calls_made);
 
 /* ---- reading (all strings borrowed from the program; an index out of
  * range is a programming error) ---- */
@@ -151,8 +150,8 @@ const char *mgen_program_instructions(const mgen_program *prog, size_t i);
 size_t mgen_program_field_count(const mgen_program *prog, size_t i);
 const char *mgen_program_field_prefix(const mgen_program *prog, size_t i,
 				      size_t f);
-const char *mgen_program_field_description(const mgen_program *prog,
-					   size_t i, size_t f);
+const char *mgen_program_field_description(const mgen_program *prog, size_t i,
+					   size_t f);
 size_t mgen_program_demo_count(const mgen_program *prog, size_t i);
 /* Demo `d` of predictor `i` as compact JSON object text. */
 const char *mgen_program_demo(const mgen_program *prog, size_t i, size_t d);
@@ -171,7 +170,7 @@ int mgen_program_meta(const mgen_program *prog, const char **optimizer,
 /* ---- files ---- */
 
 typedef struct mgen_program_load_options {
-	int version;       /* MGEN_PROGRAM_LOAD_OPTIONS_VERSION */
+	int version;	   /* MGEN_PROGRAM_LOAD_OPTIONS_VERSION */
 	int trust_lm_base; /* keep lm api_base / base_url / model_list from
 			      the file (DSPy's allow_unsafe_lm_state); off:
 			      they are dropped, so a file cannot redirect
@@ -179,14 +178,16 @@ typedef struct mgen_program_load_options {
 } mgen_program_load_options;
 
 #define MGEN_PROGRAM_LOAD_OPTIONS_VERSION 1
-#define MGEN_PROGRAM_LOAD_OPTIONS_INIT {MGEN_PROGRAM_LOAD_OPTIONS_VERSION, 0}
+#define MGEN_PROGRAM_LOAD_OPTIONS_INIT                                         \
+	{                                                                      \
+		MGEN_PROGRAM_LOAD_OPTIONS_VERSION, 0                           \
+	}
 
 /*
  * The file text of `prog` (layout above, final newline included); *out is
  * malloc'd. Returns 0 or MGEN_ENOMEM.
  */
-int mgen_program_to_json(const mgen_program *prog, char **out,
-			 mgen_err *err);
+int mgen_program_to_json(const mgen_program *prog, char **out, mgen_err *err);
 
 /*
  * Writes `prog` to `path` atomically (temp file + rename). Returns 0,
@@ -239,8 +240,7 @@ int mgen_program_load_json(mgen_program *prog, const char *text, size_t len,
  * flat (Predict.save): one predictor named "self". Same checks and errors
  * as mgen_program_load, minus the count check.
  */
-int mgen_program_read(const char *path,
-		      const mgen_program_load_options *opts,
+int mgen_program_read(const char *path, const mgen_program_load_options *opts,
 		      mgen_program **out, mgen_err *err);
 
 /*

@@ -71,30 +71,29 @@ typedef struct mgen_prompt_set mgen_prompt_set;
  * is missing or unreadable), MGEN_ETEMPLATE ("DIR/user.txt:3: ..."),
  * MGEN_ENOMEM.
  */
-int mgen_prompt_set_load(const char *dir, mgen_prompt_set **out,
-			 mgen_err *err);
+int mgen_prompt_set_load(const char *dir, mgen_prompt_set **out, mgen_err *err);
 void mgen_prompt_set_free(mgen_prompt_set *ps);
 
 typedef struct mgen_prompt_options {
-	int version;                  /* MGEN_PROMPT_OPTIONS_VERSION */
-	int comment_style;            /* mgen_comment_style */
-	int allow_data;               /* 0: no sample, no min/max anywhere */
-	int allow_data_in_comments;   /* 0: the no-data system prompt */
-	int add_metadata;             /* include column statistics */
+	int version;		    /* MGEN_PROMPT_OPTIONS_VERSION */
+	int comment_style;	    /* mgen_comment_style */
+	int allow_data;		    /* 0: no sample, no min/max anywhere */
+	int allow_data_in_comments; /* 0: the no-data system prompt */
+	int add_metadata;	    /* include column statistics */
 	int include_existing_table_comment;
-	int include_minmax;           /* include_possible_data_fields_... */
+	int include_minmax;		  /* include_possible_data_fields_... */
 	const mgen_kvlist *abbreviations; /* may be NULL */
 	size_t word_limit_per_cell;
-	size_t max_prompt_words;      /* max_prompt_length; 0 = no limit */
-	const char *comment_limits;   /* the target's comment limits in one
-					 sentence for the prompt (template
-					 variable comment_limits), NULL or
-					 "" = none (borrowed) */
-	const char *context;          /* retrieved context (rag.h) for the
-					 template variable `context` and the
-					 signature input `context`; borrowed;
-					 NULL or "" = none, and then the
-					 prompt is what it was without */
+	size_t max_prompt_words;    /* max_prompt_length; 0 = no limit */
+	const char *comment_limits; /* the target's comment limits in one
+				       sentence for the prompt (template
+				       variable comment_limits), NULL or
+				       "" = none (borrowed) */
+	const char *context;	    /* retrieved context (rag.h) for the
+				       template variable `context` and the
+				       signature input `context`; borrowed;
+				       NULL or "" = none, and then the
+				       prompt is what it was without */
 } mgen_prompt_options;
 
 #define MGEN_PROMPT_OPTIONS_VERSION 1
@@ -114,7 +113,7 @@ void mgen_prompt_options_from_config(const struct mgen_config *cfg,
 typedef struct mgen_chat {
 	mgen_message *msgs;
 	size_t n;
-	size_t words;       /* whitespace-separated words across messages */
+	size_t words;	    /* whitespace-separated words across messages */
 	size_t sample_rows; /* sample rows actually included after shrinking */
 } mgen_chat;
 

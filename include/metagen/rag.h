@@ -32,8 +32,8 @@
  * Hostile input: bytes that are not valid UTF-8 become U+FFFD, NUL and
  * other C0 control bytes (but tab, newline, carriage return, form feed)
  * become spaces. A file whose first 64 KiB hold more than 1% NUL/control
- * bytes (and at least 4) is binary and refused (MGEN_EINVAL, "FILE: binary file, not
- * indexed"), whatever its name. A file larger than max_file_bytes is
+ * bytes (and at least 4) is binary and refused (MGEN_EINVAL, "FILE: binary
+ * file, not indexed"), whatever its name. A file larger than max_file_bytes is
  * refused (MGEN_ELIMIT, naming the file and the limit): files are read
  * whole, so memory is bounded by that cap (default 32 MiB).
  *
@@ -59,7 +59,7 @@ typedef struct mgen_rag mgen_rag;
 /* Chunking and limits. Defaults: 200 words per chunk, 40 words shared by
  * neighbouring chunks, files up to 32 MiB. */
 typedef struct mgen_rag_options {
-	int version;           /* MGEN_RAG_OPTIONS_VERSION */
+	int version;	       /* MGEN_RAG_OPTIONS_VERSION */
 	int chunk_tokens;      /* words per chunk, >= 8 */
 	int chunk_overlap;     /* words repeated from the previous chunk,
 				  0 <= overlap < chunk_tokens / 2 */
@@ -70,9 +70,11 @@ typedef struct mgen_rag_options {
 #define MGEN_RAG_CHUNK_TOKENS 200
 #define MGEN_RAG_CHUNK_OVERLAP 40
 #define MGEN_RAG_MAX_FILE_BYTES ((size_t)32 * 1024 * 1024)
-#define MGEN_RAG_OPTIONS_INIT                                               \
-	{MGEN_RAG_OPTIONS_VERSION, MGEN_RAG_CHUNK_TOKENS,                   \
-	 MGEN_RAG_CHUNK_OVERLAP, MGEN_RAG_MAX_FILE_BYTES}
+#define MGEN_RAG_OPTIONS_INIT                                                  \
+	{                                                                      \
+		MGEN_RAG_OPTIONS_VERSION, MGEN_RAG_CHUNK_TOKENS,               \
+		    MGEN_RAG_CHUNK_OVERLAP, MGEN_RAG_MAX_FILE_BYTES            \
+	}
 
 /*
  * Opens (creating when `create` is nonzero, with its folder) the index
@@ -101,10 +103,10 @@ void mgen_rag_close(mgen_rag *rag);
 
 /* What adding one file did. */
 typedef enum mgen_rag_status {
-	MGEN_RAG_ADDED = 0,     /* new document */
+	MGEN_RAG_ADDED = 0,	/* new document */
 	MGEN_RAG_UNCHANGED = 1, /* same content hash: nothing written */
-	MGEN_RAG_REPLACED = 2,  /* content changed: its chunks replaced */
-	MGEN_RAG_REFUSED = 3    /* not indexed; the reason is in `err` */
+	MGEN_RAG_REPLACED = 2,	/* content changed: its chunks replaced */
+	MGEN_RAG_REFUSED = 3	/* not indexed; the reason is in `err` */
 } mgen_rag_status;
 
 /* Called once per file by mgen_rag_add_path. `chunks` is the number of
@@ -148,10 +150,10 @@ int mgen_rag_prune(mgen_rag *rag, long long *removed, mgen_err *err);
 typedef struct mgen_rag_stats {
 	long long documents;
 	long long chunks;
-	long long tokens;   /* words over all chunks */
-	long long glossary; /* glossary chunks */
-	long long embedded; /* chunks with a vector (always 0: no dense
-			       vectors yet) */
+	long long tokens;     /* words over all chunks */
+	long long glossary;   /* glossary chunks */
+	long long embedded;   /* chunks with a vector (always 0: no dense
+				 vectors yet) */
 	long long file_bytes; /* size of the index file on disk */
 } mgen_rag_stats;
 
@@ -159,14 +161,14 @@ int mgen_rag_stats_get(mgen_rag *rag, mgen_rag_stats *st, mgen_err *err);
 
 /* One search result; every string is owned by the hit array. */
 typedef struct mgen_rag_hit {
-	long long id;  /* chunk id (stable until its document changes) */
-	char *source;  /* document path */
-	char *ref;     /* BEIR _id or glossary term; "" for other chunks */
+	long long id; /* chunk id (stable until its document changes) */
+	char *source; /* document path */
+	char *ref;    /* BEIR _id or glossary term; "" for other chunks */
 	char *title;
 	char *text;
-	int glossary;  /* 1 for a glossary entry */
-	int tokens;    /* words in text */
-	double score;  /* BM25 (higher is better; -bm25() of FTS5) */
+	int glossary; /* 1 for a glossary entry */
+	int tokens;   /* words in text */
+	double score; /* BM25 (higher is better; -bm25() of FTS5) */
 } mgen_rag_hit;
 
 /*
@@ -175,9 +177,10 @@ typedef struct mgen_rag_hit {
  * FTS5 string, OR-ed, so FTS5 operators, quotes, column filters and
  * parentheses in the text are plain words; a query with no word gives
  * no hits. Words of Lucene's English stop set (the, of, and, ...) are
- * left out unless the query has no other word. Ranked by FTS5 bm25() with the title weighted 2.0 and the
- * text 1.0 (k1 = 1.2, b = 0.75: FTS5's constants). At most `top_k`
- * (1..10000) hits into `*out` (NULL when none), `*n` their number.
+ * left out unless the query has no other word. Ranked by FTS5 bm25() with the
+ * title weighted 2.0 and the text 1.0 (k1 = 1.2, b = 0.75: FTS5's constants).
+ * At most `top_k` (1..10000) hits into `*out` (NULL when none), `*n` their
+ * number.
  */
 int mgen_rag_search(mgen_rag *rag, const char *query, size_t top_k,
 		    mgen_rag_hit **out, size_t *n, mgen_err *err);
@@ -192,10 +195,10 @@ void mgen_rag_hits_free(mgen_rag_hit *hits, size_t n);
 
 /* Retrieval quality on a BEIR-format set. */
 typedef struct mgen_rag_eval {
-	size_t queries;   /* queries with at least one relevant document */
-	double ndcg10;    /* mean nDCG@10 (graded gains, log2 discount) */
+	size_t queries;	  /* queries with at least one relevant document */
+	double ndcg10;	  /* mean nDCG@10 (graded gains, log2 discount) */
 	double recall100; /* mean recall@100 */
-	double ms;        /* wall time of the searches, in milliseconds */
+	double ms;	  /* wall time of the searches, in milliseconds */
 } mgen_rag_eval;
 
 /*

@@ -26,19 +26,19 @@ extern "C" {
 
 /* Server settings; strings borrowed for the duration of the call. */
 typedef struct mgen_serve_options {
-	const char *host;   /* IPv4 address to bind ("127.0.0.1") */
-	int port;           /* TCP port; 0 = any free port */
-	const char *token;  /* bearer token; NULL/"" = no auth (loopback
-			       only: a non-loopback host without a token is
-			       refused) */
+	const char *host;	 /* IPv4 address to bind ("127.0.0.1") */
+	int port;		 /* TCP port; 0 = any free port */
+	const char *token;	 /* bearer token; NULL/"" = no auth (loopback
+				    only: a non-loopback host without a token is
+				    refused) */
 	const char *memory_path; /* memory store for /health; NULL = none */
-	size_t max_body_bytes;   /* larger bodies get 413 */
-	int timeout_seconds;     /* idle connection timeout */
-	int max_inflight;        /* requests at once; more get 503 with
+	size_t max_body_bytes;	 /* larger bodies get 413 */
+	int timeout_seconds;	 /* idle connection timeout */
+	int max_inflight;	 /* requests at once; more get 503 with
 				    Retry-After */
-	const char *trace_path;  /* JSONL trace file (appended, 0600);
+	const char *trace_path;	 /* JSONL trace file (appended, 0600);
 				    NULL = none */
-	const char *port_file;   /* when set, the bound port is written there
+	const char *port_file;	 /* when set, the bound port is written there
 				    once listening (for tests and scripts) */
 } mgen_serve_options;
 
@@ -50,8 +50,8 @@ typedef struct mgen_serve_options {
  * MGEN_EINVAL / MGEN_EIO with the reason in `err`, before anything is
  * served.
  */
-int mgen_serve_run(const mgen_serve_options *opts,
-		   volatile sig_atomic_t *stop, mgen_err *err);
+int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
+		   mgen_err *err);
 
 /*
  * 1 when `given` equals `expected`: both are hashed (SHA-256) and the

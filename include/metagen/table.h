@@ -86,23 +86,23 @@ int mgen_object_kind_from_name(const char *s);
 
 /* A proposed comment for a table or a column. */
 typedef struct mgen_proposal {
-	char *comment;      /* the proposed text, or NULL */
-	mgen_path path;     /* which path wrote it */
+	char *comment;	/* the proposed text, or NULL */
+	mgen_path path; /* which path wrote it */
 	mgen_status status;
-	char *reason;       /* why failed / fell back / kept; or NULL */
+	char *reason; /* why failed / fell back / kept; or NULL */
 } mgen_proposal;
 
 /* One column, its statistics (filled by profiling) and its proposal. */
 typedef struct mgen_column {
 	char *name;
-	char *data_type;        /* as the warehouse names it, e.g. "varchar(50)" */
-	char *existing_comment; /* NULL when the column has none */
-	int ordinal;            /* 1-based position in the table */
-	char *definition;       /* MySQL/MariaDB: the column's definition
-				   without its comment (type, charset,
-				   nullability, default, ON UPDATE, ...) as
-				   ALTER TABLE ... MODIFY needs it, rebuilt
-				   from information_schema; NULL elsewhere */
+	char *data_type; /* as the warehouse names it, e.g. "varchar(50)" */
+	char *existing_comment;	      /* NULL when the column has none */
+	int ordinal;		      /* 1-based position in the table */
+	char *definition;	      /* MySQL/MariaDB: the column's definition
+					 without its comment (type, charset,
+					 nullability, default, ON UPDATE, ...) as
+					 ALTER TABLE ... MODIFY needs it, rebuilt
+					 from information_schema; NULL elsewhere */
 	size_t definition_comment_at; /* where COMMENT goes in `definition`
 				   (byte offset): before a trailing
 				   column CHECK, else its length */
@@ -115,20 +115,20 @@ typedef struct mgen_column {
 	/* Statistics: valid when the table's `profiled` is set. */
 	long long non_null_count; /* -1 unknown */
 	long long distinct_count; /* -1 unknown; at most non_null_count */
-	int distinct_approx;      /* distinct_count is an estimate (the
+	int distinct_approx;	  /* distinct_count is an estimate (the
 				     dialect counts with approx_count_distinct
 				     or APPROX_COUNT_DISTINCT, HLL) */
-	char *min_value;          /* as text; NULL when not computed */
-	char *max_value;          /* as text; NULL when not computed */
-	double avg_length;        /* mean length of text values in
+	char *min_value;	  /* as text; NULL when not computed */
+	char *max_value;	  /* as text; NULL when not computed */
+	double avg_length;	  /* mean length of text values in
 				     characters; -1 when not a text column */
-	int is_binary;            /* sample cells are base64 prefixes */
-	unsigned text_fixed;      /* 1 when this column's warehouse text
+	int is_binary;		  /* sample cells are base64 prefixes */
+	unsigned text_fixed;	  /* 1 when this column's warehouse text
 				     (type, comment, min/max, sample cells)
 				     held invalid UTF-8, replaced with
 				     U+FFFD before use; the proposal's
 				     reason says so */
-	unsigned stats;           /* warehouse layer: what the statistics
+	unsigned stats;		  /* warehouse layer: what the statistics
 				     query computes for this type, decided
 				     from the engine's catalog when listed
 				     (MGEN_STATS_* of warehouse.h); 0 = not
@@ -148,35 +148,35 @@ typedef struct mgen_table {
 	char *schema;
 	char *name;
 	char *existing_comment; /* NULL when the table has none */
-	mgen_object_kind kind;  /* table, view, ... (listing sets it) */
-	int is_partition;       /* a partition of a partitioned table
+	mgen_object_kind kind;	/* table, view, ... (listing sets it) */
+	int is_partition;	/* a partition of a partitioned table
 				   (PostgreSQL relispartition) */
-	int unreadable;         /* holds no data to read (a PostgreSQL
+	int unreadable;		/* holds no data to read (a PostgreSQL
 				   materialized view never refreshed:
 				   relispopulated false): not profiled,
 				   described from names and types */
-	mgen_column *columns;   /* column_count entries, in ordinal order */
+	mgen_column *columns;	/* column_count entries, in ordinal order */
 	size_t column_count;
 
-	int profiled;            /* statistics and sample are filled */
-	long long row_count;     /* -1 unknown */
-	char **sample;           /* sample_row_count * column_count cells, row-major;
-				    NULL cell = SQL NULL */
+	int profiled;	     /* statistics and sample are filled */
+	long long row_count; /* -1 unknown */
+	char **sample; /* sample_row_count * column_count cells, row-major;
+			  NULL cell = SQL NULL */
 	size_t sample_row_count;
-	int no_rowid;            /* SQLite: WITHOUT ROWID or virtual table
-				    (no _rowid_ to sample by); from the
-				    listing */
-	char *profile_note;      /* what profiling left out and why (a
-				    statistics expression the engine refused),
-				    or NULL; owned */
+	int no_rowid;	    /* SQLite: WITHOUT ROWID or virtual table
+			       (no _rowid_ to sample by); from the
+			       listing */
+	char *profile_note; /* what profiling left out and why (a
+			       statistics expression the engine refused),
+			       or NULL; owned */
 
-	mgen_proposal proposal;  /* the table comment */
-	unsigned text_fixed;     /* the table's existing comment held
+	mgen_proposal proposal;	 /* the table comment */
+	unsigned text_fixed;	 /* the table's existing comment held
 				    invalid UTF-8 (see mgen_column) */
 	long long prompt_tokens; /* LM usage spent on this table */
 	long long completion_tokens;
 	int lm_calls;
-	double elapsed_ms;       /* wall time spent on this table */
+	double elapsed_ms; /* wall time spent on this table */
 } mgen_table;
 
 /* A growable list of tables. */

@@ -51,8 +51,7 @@ int mgen_dialect_parse(const char *name, mgen_dialect *out);
  * `a``b` (Databricks, MySQL), [a]]b] (SQL Server). PostgreSQL writes a
  * name holding LF or CR as U&"..." with \ and " doubled and the breaks
  * as \000A \000D (one line; the same under any setting). */
-int mgen_dialect_quote_ident(mgen_dialect d, const char *ident,
-			     mgen_buf *out);
+int mgen_dialect_quote_ident(mgen_dialect d, const char *ident, mgen_buf *out);
 
 /*
  * A string literal holding `s` exactly, correct whatever the server's
@@ -87,8 +86,7 @@ int mgen_dialect_session_sql(mgen_dialect d, mgen_buf *out);
  * `cat`.`sch`.`t`, "main"."t". PostgreSQL leaves the catalog (the
  * database) out: "sch"."t"; so does MySQL, whose names have at most two
  * parts: `sch`.`t`. */
-int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t,
-			    mgen_buf *out);
+int mgen_dialect_table_name(mgen_dialect d, const mgen_table *t, mgen_buf *out);
 
 /*
  * Whether the dialect can store a comment on an object of kind `k` (its
@@ -160,13 +158,13 @@ typedef struct mgen_dialect_limits {
 	size_t column_comment_max;
 	mgen_length_unit unit;
 	int bmp_only;
-	const char *charset;        /* the character set comments are stored
+	const char *charset;	    /* the character set comments are stored
 				       in, in words */
 	const char *length_source;  /* vendor page(s) for the limits */
 	const char *charset_source; /* vendor page(s) for the charset */
-	const char *statements;     /* which statement comments each object */
+	const char *statements;	    /* which statement comments each object */
 	const char *length_note;    /* the limit in words */
-	const char *prompt;         /* the limits as one sentence for the
+	const char *prompt;	    /* the limits as one sentence for the
 				       LM ("" when there are none) */
 } mgen_dialect_limits;
 
@@ -206,15 +204,16 @@ int mgen_dialect_fit_proposal(mgen_dialect d, int column, mgen_proposal *p);
 int mgen_dialect_fit_table(mgen_dialect d, mgen_table *t);
 
 /* What the statistics query computes for a column (mgen_column.stats). */
-#define MGEN_STATS_KNOWN 0x01u    /* decided (else from data_type) */
-#define MGEN_STATS_MINMAX 0x02u   /* MIN/MAX aggregates */
-#define MGEN_STATS_ORDERED 0x04u  /* min/max by percentile_disc(0 and 1)
-				     WITHIN GROUP: an order, no min() */
-#define MGEN_STATS_DISTINCT 0x08u /* COUNT(DISTINCT c) or approximate */
+#define MGEN_STATS_KNOWN 0x01u	/* decided (else from data_type) */
+#define MGEN_STATS_MINMAX 0x02u /* MIN/MAX aggregates */
+#define MGEN_STATS_ORDERED                                                     \
+	0x04u			       /* min/max by percentile_disc(0 and 1)  \
+					  WITHIN GROUP: an order, no min() */
+#define MGEN_STATS_DISTINCT 0x08u      /* COUNT(DISTINCT c) or approximate */
 #define MGEN_STATS_DISTINCT_TEXT 0x10u /* COUNT(DISTINCT CAST(c AS text)) */
-#define MGEN_STATS_AVGLEN 0x20u   /* AVG(LENGTH(c)): a string type */
-#define MGEN_STATS_BINARY 0x40u   /* binary: no min/max, base64 sample */
-#define MGEN_STATS_INT_CAST 0x80u /* MIN/MAX through CAST(c AS int) */
+#define MGEN_STATS_AVGLEN 0x20u	       /* AVG(LENGTH(c)): a string type */
+#define MGEN_STATS_BINARY 0x40u	       /* binary: no min/max, base64 sample */
+#define MGEN_STATS_INT_CAST 0x80u      /* MIN/MAX through CAST(c AS int) */
 
 /*
  * Decides MGEN_STATS_* for a column of dialect `d` from `facts`, the
@@ -241,8 +240,8 @@ unsigned mgen_dialect_column_stats(mgen_dialect d, const char *data_type,
  * overflows past 2^31 - 1 rows). The profiler splits a
  * table wider than the dialect's select list into several such queries.
  */
-int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
-			   int with_minmax, mgen_buf *out);
+int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
+			   mgen_buf *out);
 
 /* The one sample query: up to `limit` rows of every column of `t`, random
  * where the dialect allows: SQLite/PostgreSQL ORDER BY random() LIMIT n,
@@ -252,7 +251,8 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t,
  * `limit` rows in stored order. When t->row_count >= 100000 (known from
  * the statistics query), Databricks adds TABLESAMPLE (p PERCENT) and
  * PostgreSQL TABLESAMPLE BERNOULLI (p) with p sized for about 10 x
- * `limit` rows, so big tables are not sorted whole. MGEN_EINVAL when `t` has no columns. */
+ * `limit` rows, so big tables are not sorted whole. MGEN_EINVAL when `t` has no
+ * columns. */
 int mgen_dialect_sample_sql(mgen_dialect d, const mgen_table *t, size_t limit,
 			    mgen_buf *out);
 
@@ -399,9 +399,9 @@ int mgen_wh_table_comments(mgen_wh *wh, mgen_table *t);
 
 /* Profile settings (dbxmetagen names in the comments). */
 typedef struct mgen_profile_options {
-	int version;                /* MGEN_PROFILE_OPTIONS_VERSION */
-	size_t sample_size;         /* sample_size: rows wanted (0 = none) */
-	int allow_data;             /* allow_data: 0 = no sample query and no
+	int version;		    /* MGEN_PROFILE_OPTIONS_VERSION */
+	size_t sample_size;	    /* sample_size: rows wanted (0 = none) */
+	int allow_data;		    /* allow_data: 0 = no sample query and no
 				       min/max; counts only */
 	size_t word_limit_per_cell; /* cells (and min/max) cut to this many
 				       words and 10x as many bytes, UTF-8
@@ -409,7 +409,10 @@ typedef struct mgen_profile_options {
 } mgen_profile_options;
 
 #define MGEN_PROFILE_OPTIONS_VERSION 1
-#define MGEN_PROFILE_OPTIONS_INIT {MGEN_PROFILE_OPTIONS_VERSION, 5, 1, 200}
+#define MGEN_PROFILE_OPTIONS_INIT                                              \
+	{                                                                      \
+		MGEN_PROFILE_OPTIONS_VERSION, 5, 1, 200                        \
+	}
 
 /* The profile options a config asks for: sample_size rows when
  * allow_data (else no sample at all), word_limit_per_cell words per

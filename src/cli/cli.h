@@ -84,8 +84,8 @@ typedef struct cli_local {
 /* Takes the `flags` (table ending in {NULL}) out of argv; the rest goes
  * to *nargv (a new array, free() it; the strings borrowed). Prints and
  * returns EXIT_USAGE when a flag lacks its value. */
-int cli_take_local(int argc, char **argv, const cli_local *flags,
-		   int *nargc, char ***nargv);
+int cli_take_local(int argc, char **argv, const cli_local *flags, int *nargc,
+		   char ***nargv);
 
 /* The name a file is indexed under: its realpath, or (when it no longer
  * exists) the path made absolute. malloc'd; NULL on out of memory. */

@@ -58,8 +58,7 @@ static int apply_file(cli_args *args, const char *path)
 	if (args->cfg.dry_run)
 		cli_put_safe(stdout, mgen_buf_str(&ddl));
 	if (rc)
-		cli_say("%s",
-			err.msg[0] ? err.msg : mgen_strerror(rc));
+		cli_say("%s", err.msg[0] ? err.msg : mgen_strerror(rc));
 	printf("metagen: %s%zu comments applied, %zu kept (existing), "
 	       "%zu skipped, %zu table(s) failed\n",
 	       args->cfg.dry_run ? "dry run: " : "", sum.applied, sum.kept,

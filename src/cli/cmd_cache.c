@@ -82,13 +82,16 @@ static int run(cli_args *args, const char *what)
 	int rc;
 
 	if (strcmp(what, "stats") != 0 && strcmp(what, "clear") != 0) {
-		fprintf(stderr, "metagen: unknown cache action '%s' (stats or "
-				"clear)\n", what);
+		fprintf(stderr,
+			"metagen: unknown cache action '%s' (stats or "
+			"clear)\n",
+			what);
 		return EXIT_USAGE;
 	}
 	mgen_buf_printf(&path, "%s/cache.sqlite",
 			args->cfg.cache_dir && args->cfg.cache_dir[0]
-				? args->cfg.cache_dir : ".metagen");
+			    ? args->cfg.cache_dir
+			    : ".metagen");
 	if (mgen_buf_error(&path)) {
 		fprintf(stderr, "metagen: out of memory\n");
 		mgen_buf_release(&path);

@@ -37,25 +37,28 @@ static void print_failures(const mgen_run_result *res)
 		const mgen_table *t = &res->results.items[i];
 		for (j = 0; j <= t->column_count; j++) {
 			const mgen_proposal *p = j < t->column_count
-							 ? &t->columns[j].proposal
-							 : &t->proposal;
+						     ? &t->columns[j].proposal
+						     : &t->proposal;
 			if (p->status != MGEN_STATUS_FAILED &&
 			    p->status != MGEN_STATUS_FALLBACK)
 				continue;
 			if (shown++ < 50)
 				cli_say("%s: %s.%s%s%s: %s",
 					p->status == MGEN_STATUS_FAILED
-						? "failed"
-						: "offline fallback",
+					    ? "failed"
+					    : "offline fallback",
 					t->schema ? t->schema : "", t->name,
 					j < t->column_count ? "." : "",
-					j < t->column_count ? t->columns[j].name : "",
+					j < t->column_count ? t->columns[j].name
+							    : "",
 					p->reason ? p->reason : "no reason");
 		}
 	}
 	if (shown > 50)
-		fprintf(stderr, "metagen: ... and %zu more failures (see "
-			"comments.tsv)\n", shown - 50);
+		fprintf(stderr,
+			"metagen: ... and %zu more failures (see "
+			"comments.tsv)\n",
+			shown - 50);
 }
 
 /* "N thing" or "N things". */
@@ -101,8 +104,10 @@ static void print_summary(const mgen_run_result *res)
 	char line[512], part[160], comments[256] = "; ";
 	size_t n = strlen(comments);
 
-	snprintf(line, sizeof(line), "%zu %s (%zu ok, %zu failed), "
-		 "%zu %s", res->tables, plural(res->tables, "table", "tables"),
+	snprintf(line, sizeof(line),
+		 "%zu %s (%zu ok, %zu failed), "
+		 "%zu %s",
+		 res->tables, plural(res->tables, "table", "tables"),
 		 res->tables - res->tables_failed, res->tables_failed,
 		 res->columns, plural(res->columns, "column", "columns"));
 	/* what needs attention first, while it fits */
@@ -114,11 +119,12 @@ static void print_summary(const mgen_run_result *res)
 		  "applied");
 	add_count(line, comments, sizeof(comments), res->comments_proposed,
 		  "proposed");
-	add_count(line, comments, sizeof(comments), res->comments_kept,
-		  "kept");
-	if (strlen(comments) == n && res->comments_failed +
-		res->comments_fallback + res->comments_applied +
-		res->comments_proposed + res->comments_kept == 0)
+	add_count(line, comments, sizeof(comments), res->comments_kept, "kept");
+	if (strlen(comments) == n &&
+	    res->comments_failed + res->comments_fallback +
+		    res->comments_applied + res->comments_proposed +
+		    res->comments_kept ==
+		0)
 		snprintf(comments, sizeof(comments), "; no comments");
 	add_part(line, sizeof(line), comments);
 	snprintf(part, sizeof(part), "; %lld LM %s", res->lm_calls,
@@ -131,8 +137,10 @@ static void print_summary(const mgen_run_result *res)
 	add_part(line, sizeof(line), part);
 	printf("%s\n", line);
 	if (res->run_dir)
-		fprintf(stderr, "metagen: outputs in %s (details in "
-			"manifest.json)\n", res->run_dir);
+		fprintf(stderr,
+			"metagen: outputs in %s (details in "
+			"manifest.json)\n",
+			res->run_dir);
 }
 
 static void print_estimate(const mgen_run_result *res)
@@ -152,10 +160,13 @@ static void print_estimate(const mgen_run_result *res)
 static int exit_code(int rc)
 {
 	switch (rc) {
-	case MGEN_OK: return EXIT_ALL_OK;
+	case MGEN_OK:
+		return EXIT_ALL_OK;
 	case MGEN_EVALIDATE:
-	case MGEN_ELIMIT: return EXIT_SOME_FAILED;
-	default: return EXIT_USAGE;
+	case MGEN_ELIMIT:
+		return EXIT_SOME_FAILED;
+	default:
+		return EXIT_USAGE;
 	}
 }
 
@@ -203,8 +214,7 @@ int cmd_generate(int argc, char **argv)
 	if (!res.budget_stopped)
 		print_failures(&res);
 	if (rc != 0 && rc != MGEN_EVALIDATE)
-		cli_say("%s",
-			err.msg[0] ? err.msg : mgen_strerror(rc));
+		cli_say("%s", err.msg[0] ? err.msg : mgen_strerror(rc));
 	if (res.tables || rc == 0 || rc == MGEN_EVALIDATE)
 		print_summary(&res);
 	mgen_run_result_release(&res);

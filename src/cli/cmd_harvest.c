@@ -47,8 +47,7 @@ int cmd_harvest(int argc, char **argv)
 	}
 	rc = mgen_harvest(&args.cfg, out, cli_log, &args.quiet, &res, &err);
 	if (rc != 0) {
-		cli_say("%s",
-			err.msg[0] ? err.msg : mgen_strerror(rc));
+		cli_say("%s", err.msg[0] ? err.msg : mgen_strerror(rc));
 		cli_args_release(&args);
 		return EXIT_USAGE;
 	}

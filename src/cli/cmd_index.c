@@ -42,8 +42,9 @@ static void report(void *ud, const char *path, mgen_rag_status st,
 		return;
 	}
 	if (skipped > 0)
-		fprintf(stderr, "metagen: warning: %s: %lld row%s or line%s "
-				"not readable, skipped\n",
+		fprintf(stderr,
+			"metagen: warning: %s: %lld row%s or line%s "
+			"not readable, skipped\n",
 			path, skipped, skipped == 1 ? "" : "s",
 			skipped == 1 ? "" : "s");
 	if (!*quiet)
@@ -134,8 +135,10 @@ static int run(cli_args *a, int prune)
 
 	if (!is_add && strcmp(what, "remove") != 0 &&
 	    strcmp(what, "stats") != 0) {
-		fprintf(stderr, "metagen: unknown index action '%s' (add, "
-				"remove or stats)\n", what);
+		fprintf(stderr,
+			"metagen: unknown index action '%s' (add, "
+			"remove or stats)\n",
+			what);
 		return EXIT_USAGE;
 	}
 	if ((is_add && a->npositional < 2 && !prune) ||
@@ -143,12 +146,12 @@ static int run(cli_args *a, int prune)
 		fprintf(stderr, "metagen: index %s needs a PATH\n", what);
 		return EXIT_USAGE;
 	}
-	if (mgen_rag_open_config(&a->cfg, is_add, &r, &err) != 0 ||
-	    r == NULL) {
+	if (mgen_rag_open_config(&a->cfg, is_add, &r, &err) != 0 || r == NULL) {
 		fprintf(stderr, "metagen: %s\n",
-			r ? err.msg
-			  : err.msg[0] ? err.msg : "no index yet (metagen "
-						  "index add PATH creates it)");
+			r	     ? err.msg
+			: err.msg[0] ? err.msg
+				     : "no index yet (metagen "
+				       "index add PATH creates it)");
 		return EXIT_USAGE;
 	}
 	if (is_add)
@@ -164,7 +167,8 @@ static int run(cli_args *a, int prune)
 int cmd_index(int argc, char **argv)
 {
 	int prune = 0, nargc = 0, rc;
-	const cli_local local[] = {{"--prune", &prune, NULL}, {NULL, NULL, NULL}};
+	const cli_local local[] = {{"--prune", &prune, NULL},
+				   {NULL, NULL, NULL}};
 	char **nargv = NULL;
 	cli_args args;
 

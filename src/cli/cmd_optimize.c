@@ -46,7 +46,8 @@ static int take_args(int argc, char **argv, train_args *ta)
 			continue;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "metagen: %s needs a value\n", names[k]);
+			fprintf(stderr, "metagen: %s needs a value\n",
+				names[k]);
 			return EXIT_USAGE;
 		}
 		*slots[k] = argv[++i];
@@ -70,8 +71,9 @@ static int parse_kind(const char *s, mgen_optimizer *k)
 			*k = kinds[i].kind;
 			return 0;
 		}
-	fprintf(stderr, "metagen: --optimizer: expected labeled|bootstrap|"
-			"random-search|mipro, got '%s'\n",
+	fprintf(stderr,
+		"metagen: --optimizer: expected labeled|bootstrap|"
+		"random-search|mipro, got '%s'\n",
 		s ? s : "");
 	return EXIT_USAGE;
 }
@@ -108,8 +110,8 @@ static int load_sets(const train_args *ta, mgen_example ***train,
 	if (rc == 0) /* no devset: 30% of the tables, never shared */
 		rc = mgen_dataset_split(&all, 0, 0.3, &tr, &dv, &err);
 	if (rc == 0)
-		rc = mgen_train_examples(&tr, ta->trainset, train, ntrain,
-					 &err);
+		rc =
+		    mgen_train_examples(&tr, ta->trainset, train, ntrain, &err);
 	if (rc == 0)
 		rc = mgen_train_examples(&dv, ta->trainset, dev, ndev, &err);
 	if (rc)
@@ -186,11 +188,13 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 	if (rc || a->help)
 		return rc;
 	if (a->cfg.model == NULL || strcmp(a->cfg.model, "offline") == 0) {
-		fprintf(stderr, "metagen: this command needs an LM: set --model "
-				"and --api-base (or a provider model string)\n");
+		fprintf(stderr,
+			"metagen: this command needs an LM: set --model "
+			"and --api-base (or a provider model string)\n");
 		return EXIT_USAGE;
 	}
-	if (mgen_lm_new_from_config(&a->cfg, cli_log, &a->quiet, lm, &err) != 0) {
+	if (mgen_lm_new_from_config(&a->cfg, cli_log, &a->quiet, lm, &err) !=
+	    0) {
 		cli_say("%s", err.msg);
 		return EXIT_USAGE;
 	}
@@ -216,11 +220,12 @@ int cmd_optimize(int argc, char **argv)
 	if (rc == 0 && a.help)
 		optimize_settings_help();
 	else if (rc == 0 && (ta.trainset == NULL || ta.out == NULL)) {
-		fprintf(stderr, "metagen: optimize needs --trainset and --out\n");
+		fprintf(stderr,
+			"metagen: optimize needs --trainset and --out\n");
 		rc = EXIT_USAGE;
-	} else if (rc == 0 && (rc = parse_kind(ta.optimizer ? ta.optimizer
-							    : "bootstrap",
-					       &kind)) == 0)
+	} else if (rc == 0 &&
+		   (rc = parse_kind(ta.optimizer ? ta.optimizer : "bootstrap",
+				    &kind)) == 0)
 		rc = compile(&a, &ta, kind, lm);
 	mgen_lm_free(lm);
 	if (ta.argv)
@@ -249,15 +254,16 @@ static int compare(cli_args *a, const train_args *ta, mgen_lm *lm)
 		rc = EXIT_USAGE;
 	if (rc == 0) {
 		printf("metagen: evaluating %zu dev tables: at most %zu LM "
-		       "calls\n", ndev, ndev * (cp ? 3 : 1));
+		       "calls\n",
+		       ndev, ndev * (cp ? 3 : 1));
 		fflush(stdout);
 	}
 	if (rc == 0 &&
 	    mgen_train_compare(lm, &a->cfg,
 			       cp ? mgen_comment_program_signature(cp) : NULL,
 			       cp ? mgen_comment_program_demos(cp) : NULL,
-			       cp ? mgen_comment_program_demo_count(cp) : 0, dev,
-			       ndev, sc, &err) != 0) {
+			       cp ? mgen_comment_program_demo_count(cp) : 0,
+			       dev, ndev, sc, &err) != 0) {
 		cli_say("%s", err.msg);
 		rc = EXIT_USAGE;
 	}

@@ -37,10 +37,14 @@ static int print_json(const mgen_rag_hit *h, size_t n)
 
 	for (i = 0; i < n && !err; i++) {
 		cJSON *o = mgen__json_add_object(&err, arr, NULL);
-		mgen__json_add(&err, o, "id", cJSON_CreateNumber((double)h[i].id));
-		mgen__json_add(&err, o, "score", cJSON_CreateNumber(h[i].score));
-		mgen__json_add(&err, o, "source", cJSON_CreateString(h[i].source));
-		mgen__json_add(&err, o, "title", cJSON_CreateString(h[i].title));
+		mgen__json_add(&err, o, "id",
+			       cJSON_CreateNumber((double)h[i].id));
+		mgen__json_add(&err, o, "score",
+			       cJSON_CreateNumber(h[i].score));
+		mgen__json_add(&err, o, "source",
+			       cJSON_CreateString(h[i].source));
+		mgen__json_add(&err, o, "title",
+			       cJSON_CreateString(h[i].title));
 		mgen__json_add(&err, o, "ref", cJSON_CreateString(h[i].ref));
 		mgen__json_add(&err, o, "glossary",
 			       cJSON_CreateBool(h[i].glossary));
@@ -62,9 +66,10 @@ static void print_text(const mgen_rag_hit *h, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		printf("%zu. %.4f  %s  [%s]%s\n   %.300s%s\n", i + 1, h[i].score,
-		       h[i].source, h[i].title, h[i].glossary ? " glossary" : "",
-		       h[i].text, strlen(h[i].text) > 300 ? "..." : "");
+		printf("%zu. %.4f  %s  [%s]%s\n   %.300s%s\n", i + 1,
+		       h[i].score, h[i].source, h[i].title,
+		       h[i].glossary ? " glossary" : "", h[i].text,
+		       strlen(h[i].text) > 300 ? "..." : "");
 }
 
 static int search(mgen_rag *r, const char *q, const char *topk, int json)
@@ -77,7 +82,8 @@ static int search(mgen_rag *r, const char *q, const char *topk, int json)
 	int rc;
 
 	if ((topk && (*end || end == topk)) || k < 1 || k > 10000) {
-		fprintf(stderr, "metagen: --top-k: expected 1..10000, got '%s'\n",
+		fprintf(stderr,
+			"metagen: --top-k: expected 1..10000, got '%s'\n",
 			topk);
 		return EXIT_USAGE;
 	}
@@ -117,9 +123,11 @@ static int run(cli_args *a, const char *topk, const char *mode, int json,
 	int rc;
 
 	if (mode && strcmp(mode, "bm25") != 0) {
-		fprintf(stderr, "metagen: --mode %s: not available; dense and "
-				"hybrid retrieval need embeddings, which are "
-				"not built yet (use bm25)\n", mode);
+		fprintf(stderr,
+			"metagen: --mode %s: not available; dense and "
+			"hybrid retrieval need embeddings, which are "
+			"not built yet (use bm25)\n",
+			mode);
 		return EXIT_USAGE;
 	}
 	if (a->npositional != (eval ? 2u : 1u)) {
@@ -130,8 +138,9 @@ static int run(cli_args *a, const char *topk, const char *mode, int json,
 	}
 	if (mgen_rag_open_config(&a->cfg, 0, &r, &err) != 0 || r == NULL) {
 		fprintf(stderr, "metagen: %s\n",
-			err.msg[0] ? err.msg : "no index yet (metagen index "
-					       "add PATH creates it)");
+			err.msg[0] ? err.msg
+				   : "no index yet (metagen index "
+				     "add PATH creates it)");
 		return EXIT_USAGE;
 	}
 	rc = eval ? evaluate(r, a->positional[0], a->positional[1])

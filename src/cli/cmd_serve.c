@@ -54,8 +54,8 @@ static int run(cli_args *a, const char *port_file)
 	o.token = token;
 	o.host = a->cfg.serve_host;
 	o.port = a->cfg.serve_port;
-	o.memory_path = cli_memory_path(&a->cfg, &mem) != 0
-				? NULL : mgen_buf_str(&mem);
+	o.memory_path =
+	    cli_memory_path(&a->cfg, &mem) != 0 ? NULL : mgen_buf_str(&mem);
 	o.max_body_bytes = (size_t)a->cfg.serve_max_body_bytes;
 	o.timeout_seconds = a->cfg.serve_timeout_seconds;
 	o.max_inflight = a->cfg.serve_max_inflight;

@@ -105,8 +105,7 @@ static int show(mgen_memory *m, const char *id)
 	return rc;
 }
 
-static int change(mgen_memory *m, const char *what, const char *id,
-		  int days)
+static int change(mgen_memory *m, const char *what, const char *id, int days)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	long long msgs = 0, sess = 0;
@@ -123,11 +122,13 @@ static int change(mgen_memory *m, const char *what, const char *id,
 		       "kept, nothing pruned\n");
 		return EXIT_ALL_OK;
 	}
-	if (mgen_memory_prune(m, ((long long)time(NULL) - days * 86400LL) *
-					 1000, &sess, &msgs, &err) != 0)
+	if (mgen_memory_prune(m,
+			      ((long long)time(NULL) - days * 86400LL) * 1000,
+			      &sess, &msgs, &err) != 0)
 		goto fail;
 	printf("metagen: pruned %lld session%s (%lld messages) idle for more "
-	       "than %d days\n", sess, sess == 1 ? "" : "s", msgs, days);
+	       "than %d days\n",
+	       sess, sess == 1 ? "" : "s", msgs, days);
 	return EXIT_ALL_OK;
 fail:
 	fprintf(stderr, "metagen: %s\n", err.msg);
@@ -141,7 +142,8 @@ int cli_memory_path(const mgen_config *cfg, mgen_buf *out)
 	else
 		mgen_buf_printf(out, "%s/memory.sqlite",
 				cfg->cache_dir && cfg->cache_dir[0]
-					? cfg->cache_dir : ".metagen");
+				    ? cfg->cache_dir
+				    : ".metagen");
 	return mgen_buf_error(out) ? -1 : 0;
 }
 

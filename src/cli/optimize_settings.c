@@ -11,8 +11,19 @@
 
 #include "cli.h"
 
-enum { S_SEED, S_K, S_BOOT, S_LAB, S_ROUNDS, S_THRESH, S_CANDS, S_AUTO,
-       S_MINIBATCH, S_FULL_EVERY, S_N };
+enum {
+	S_SEED,
+	S_K,
+	S_BOOT,
+	S_LAB,
+	S_ROUNDS,
+	S_THRESH,
+	S_CANDS,
+	S_AUTO,
+	S_MINIBATCH,
+	S_FULL_EVERY,
+	S_N
+};
 
 static const struct {
 	const char *flag;
@@ -25,13 +36,14 @@ static const struct {
     {"--max-bootstrapped-demos", "bootstrapped demos (4)", 1000},
     {"--max-labeled-demos", "labeled demos (16)", 1000},
     {"--max-rounds", "bootstrap rounds per example (1)", 100},
-    {"--metric-threshold", "score a bootstrapped trace must reach (0-1; "
-			   "default: any score above 0)", 0},
+    {"--metric-threshold",
+     "score a bootstrapped trace must reach (0-1; "
+     "default: any score above 0)",
+     0},
     {"--num-candidate-programs", "random-search candidates (16)", 1000},
     {"--auto", "MIPROv2 budget: light|medium|heavy (light)", 0},
     {"--minibatch-size", "MIPROv2 minibatch (35)", 100000},
-    {"--full-eval-every", "MIPROv2 trials between full evaluations (5)",
-     1000},
+    {"--full-eval-every", "MIPROv2 trials between full evaluations (5)", 1000},
 };
 
 void optimize_settings_help(void)
@@ -52,8 +64,9 @@ static int whole(const char *flag, const char *v, unsigned long long max,
 	if (v[0] < '0' || v[0] > '9' ||
 	    (*out = strtoull(v, &end, 10), errno != 0) || *end != '\0' ||
 	    *out > max) {
-		fprintf(stderr, "metagen: %s: expected a whole number 0..%llu, "
-				"got '%s'\n",
+		fprintf(stderr,
+			"metagen: %s: expected a whole number 0..%llu, "
+			"got '%s'\n",
 			flag, max, v);
 		return EXIT_USAGE;
 	}
@@ -72,8 +85,9 @@ static int set_auto(const char *v, mgen_optimize_options *o)
 			o->mipro_auto = levels[i];
 			return 0;
 		}
-	fprintf(stderr, "metagen: --auto: expected light|medium|heavy, got "
-			"'%s'\n",
+	fprintf(stderr,
+		"metagen: --auto: expected light|medium|heavy, got "
+		"'%s'\n",
 		v);
 	return EXIT_USAGE;
 }
@@ -86,8 +100,9 @@ static int set_threshold(const char *v, mgen_optimize_options *o)
 	errno = 0;
 	d = strtod(v, &end);
 	if (errno != 0 || end == v || *end != '\0' || !(d >= 0 && d <= 1)) {
-		fprintf(stderr, "metagen: --metric-threshold: expected a number "
-				"0..1, got '%s'\n",
+		fprintf(stderr,
+			"metagen: --metric-threshold: expected a number "
+			"0..1, got '%s'\n",
 			v);
 		return EXIT_USAGE;
 	}
@@ -108,14 +123,30 @@ static int set_one(int s, const char *v, mgen_optimize_options *o)
 	if (rc != 0)
 		return rc;
 	switch (s) {
-	case S_SEED: o->seed = n; break;
-	case S_K: o->k = (size_t)n; break;
-	case S_BOOT: o->max_bootstrapped_demos = (size_t)n; break;
-	case S_LAB: o->max_labeled_demos = (size_t)n; break;
-	case S_ROUNDS: o->max_rounds = n < 1 ? 1 : (int)n; break;
-	case S_CANDS: o->num_candidate_programs = (int)n; break;
-	case S_MINIBATCH: o->minibatch_size = n < 1 ? 1 : (size_t)n; break;
-	default: o->full_eval_every = n < 1 ? 1 : (int)n; break;
+	case S_SEED:
+		o->seed = n;
+		break;
+	case S_K:
+		o->k = (size_t)n;
+		break;
+	case S_BOOT:
+		o->max_bootstrapped_demos = (size_t)n;
+		break;
+	case S_LAB:
+		o->max_labeled_demos = (size_t)n;
+		break;
+	case S_ROUNDS:
+		o->max_rounds = n < 1 ? 1 : (int)n;
+		break;
+	case S_CANDS:
+		o->num_candidate_programs = (int)n;
+		break;
+	case S_MINIBATCH:
+		o->minibatch_size = n < 1 ? 1 : (size_t)n;
+		break;
+	default:
+		o->full_eval_every = n < 1 ? 1 : (int)n;
+		break;
 	}
 	return 0;
 }

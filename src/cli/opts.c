@@ -14,15 +14,14 @@ extern char **environ;
 
 /* A flag waiting to be applied after the file and the environment. */
 typedef struct pending_flag {
-	const char *key;   /* without the leading dashes */
-	char *value;       /* owned */
+	const char *key; /* without the leading dashes */
+	char *value;	 /* owned */
 	char where[160];
 } pending_flag;
 
 static void print_err(const mgen_err *e)
 {
-	cli_say("%s",
-		e->msg[0] ? e->msg : mgen_strerror(e->code));
+	cli_say("%s", e->msg[0] ? e->msg : mgen_strerror(e->code));
 }
 
 /* 1 when `s` is a boolean word, so "--flag false" reads naturally. */
@@ -105,8 +104,8 @@ static int apply_flags(cli_args *args, pending_flag *flags, size_t n)
 	for (i = 0; i < n; i++) {
 		char key[128];
 		const char *eq = strchr(flags[i].key, '=');
-		size_t klen = eq ? (size_t)(eq - flags[i].key)
-				 : strlen(flags[i].key);
+		size_t klen =
+		    eq ? (size_t)(eq - flags[i].key) : strlen(flags[i].key);
 		int first = 1;
 
 		snprintf(key, sizeof(key), "%.*s", (int)klen, flags[i].key);
@@ -160,7 +159,8 @@ int cli_parse(int argc, char **argv, int first, cli_args *args)
 	}
 	for (k = first; k < argc && rc == 0;) {
 		int used;
-		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+		if (strcmp(argv[k], "--help") == 0 ||
+		    strcmp(argv[k], "-h") == 0) {
 			args->help = 1;
 			k++;
 		} else if (strcmp(argv[k], "--quiet") == 0 ||
@@ -209,6 +209,7 @@ void cli_print_flags(void)
 			if (flag[i] == '.' || flag[i] == '_')
 				flag[i] = '-';
 		fprintf(stdout, "  --%-28s %s (%s; default %s)\n", flag,
-			k->help, k->type, k->dflt && k->dflt[0] ? k->dflt : "none");
+			k->help, k->type,
+			k->dflt && k->dflt[0] ? k->dflt : "none");
 	}
 }

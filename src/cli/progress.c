@@ -64,8 +64,8 @@ void cli_put_safe(FILE *f, const char *text)
 
 void cli_log(void *userdata, mgen_log_level level, const char *msg)
 {
-	static const char *const names[] = {"debug: ", "note: ", "warning: ",
-					    "error: "};
+	static const char *const names[] = {
+	    "debug: ", "note: ", "warning: ", "error: "};
 	int quiet = userdata ? *(const int *)userdata : 0;
 
 	if (level == MGEN_LOG_DEBUG || (quiet && level < MGEN_LOG_WARN))
@@ -132,7 +132,8 @@ void cli_progress(void *userdata, mgen_progress_event ev, size_t done,
 				 " (%zu comment(s) failed)", failed);
 		cli_say("[%zu/%zu] %s.%s: %zu column(s), %s%s (%.1f s)", done,
 			total, t->schema ? t->schema : "", t->name,
-			t->column_count, outcome, nfail, t->elapsed_ms / 1000.0);
+			t->column_count, outcome, nfail,
+			t->elapsed_ms / 1000.0);
 		break;
 	case MGEN_PROGRESS_APPLYING:
 		fprintf(stderr, "metagen: applying comments\n");

@@ -12,8 +12,8 @@
 #include "cli.h"
 #include "metagen/buf.h"
 
-int cli_take_local(int argc, char **argv, const cli_local *flags,
-		   int *nargc, char ***nargv)
+int cli_take_local(int argc, char **argv, const cli_local *flags, int *nargc,
+		   char ***nargv)
 {
 	char **out = calloc((size_t)argc + 1, sizeof(char *));
 	const cli_local *f;

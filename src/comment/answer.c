@@ -51,7 +51,7 @@ typedef struct scan {
 	size_t safe_pos;
 	int safe_depth;
 	char safe_stack[SCAN_MAXDEPTH];
-	size_t values;     /* values seen inside the object's members */
+	size_t values;	   /* values seen inside the object's members */
 	size_t max_values; /* SCAN_BIG beyond this; 0 = no bound */
 } scan;
 
@@ -94,7 +94,8 @@ static int scan_byte(scan *s, const char *t, size_t i)
 	switch (c) {
 	case '"':
 		s->in_str = 1;
-		s->str_is_key = (s->stack[s->depth - 1] == '{' && *st == ST_KEY);
+		s->str_is_key =
+		    (s->stack[s->depth - 1] == '{' && *st == ST_KEY);
 		return SCAN_OPEN;
 	case '{':
 	case '[':
@@ -162,8 +163,7 @@ static int scan_object(const char *t, size_t len, size_t start,
 					s->st[s->depth - 1] = ST_COLON;
 				else
 					scan_value_done(s, i + 1);
-				if (s->max_values &&
-				    s->values > s->max_values)
+				if (s->max_values && s->values > s->max_values)
 					return SCAN_BIG;
 			}
 			continue;
@@ -198,11 +198,14 @@ static void excerpt(const char *t, size_t len, size_t off, char *out)
 		if (u[i] == '\n' || u[i] == '\t' || u[i] == '\r' ||
 		    u[i] == '"' || u[i] == '\\') {
 			piece[0] = '\\';
-			piece[1] = u[i] == '\n' ? 'n' : u[i] == '\t' ? 't'
-				 : u[i] == '\r' ? 'r' : (char)u[i];
+			piece[1] = u[i] == '\n'	  ? 'n'
+				   : u[i] == '\t' ? 't'
+				   : u[i] == '\r' ? 'r'
+						  : (char)u[i];
 			piece[2] = 0;
 		} else if (u[i] < 0x20 || u[i] == 0x7F ||
-			   (u[i] >= 0x80 && mgen__utf8_seq(u + i, len - i) == 0)) {
+			   (u[i] >= 0x80 &&
+			    mgen__utf8_seq(u + i, len - i) == 0)) {
 			snprintf(piece, sizeof(piece), "\\x%02x", u[i]);
 		} else {
 			if (u[i] >= 0x80)
@@ -267,8 +270,8 @@ static int parse_span(const char *t, size_t a, size_t b, cJSON **root,
 	*root = cJSON_ParseWithLengthOpts(t + a, b - a, &end, 0);
 	if (*root != NULL)
 		return 0;
-	*fail_off = end != NULL && end >= t + a && end <= t + b
-			    ? (size_t)(end - t) : a;
+	*fail_off =
+	    end != NULL && end >= t + a && end <= t + b ? (size_t)(end - t) : a;
 	fixed = drop_trailing_commas(t, a, b);
 	if (fixed == NULL)
 		return MGEN_ENOMEM;
@@ -321,15 +324,13 @@ static const cJSON *answer_object(const cJSON *root)
 		return root;
 	if (!cJSON_IsObject(root))
 		return NULL;
-	cJSON_ArrayForEach(c, root)
-		if (has_answer_key(c))
-			return c;
+	cJSON_ArrayForEach(c, root) if (has_answer_key(c)) return c;
 	return NULL;
 }
 
 /* What locate() found. */
 typedef struct found {
-	cJSON *root;   /* owned */
+	cJSON *root; /* owned */
 	const cJSON *obj;
 	int repaired;
 } found;
@@ -397,8 +398,8 @@ static int locate(const char *t, int truncated, size_t max_entries, found *f,
 	int any_object = 0;
 	scan s;
 
-	if (locate_complete(t, len, max_values(max_entries), f, &first_open,
-			    &s, &fail_off, &bad_off, &any_object))
+	if (locate_complete(t, len, max_values(max_entries), f, &first_open, &s,
+			    &fail_off, &bad_off, &any_object))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	if (any_object == -1)
 		return mgen_err_set(err, MGEN_EVALIDATE,
@@ -544,11 +545,12 @@ static int take_object_form(const cJSON *cols, size_t max_entries,
 		return MGEN_EVALIDATE;
 	if (alloc_pairs(a, n))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	cJSON_ArrayForEach(c, cols) {
+	cJSON_ArrayForEach(c, cols)
+	{
 		if (!cJSON_IsString(c))
-			return mgen_err_set(err, MGEN_EVALIDATE,
-					    "columns[\"%.200s\"] is not a string",
-					    c->string);
+			return mgen_err_set(
+			    err, MGEN_EVALIDATE,
+			    "columns[\"%.200s\"] is not a string", c->string);
 		if (add_pair(a, c->string, c->valuestring))
 			return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
@@ -577,7 +579,8 @@ static int take_arrays(const cJSON *cols, const cJSON *conts, int truncated,
 		if (!truncated)
 			return mgen_err_set(err, MGEN_EVALIDATE,
 					    "columns has %zu entries but "
-					    "column_contents has %zu", nc, nt);
+					    "column_contents has %zu",
+					    nc, nt);
 		a->repaired = 1;
 	}
 	if (alloc_pairs(a, n))
@@ -591,7 +594,8 @@ static int take_arrays(const cJSON *cols, const cJSON *conts, int truncated,
 		if (!cJSON_IsString(t))
 			return mgen_err_set(err, MGEN_EVALIDATE,
 					    "column_contents[%zu] is not a "
-					    "string", i);
+					    "string",
+					    i);
 		if (add_pair(a, c->valuestring, t->valuestring))
 			return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
@@ -610,8 +614,9 @@ static int take_table(const cJSON *obj, mgen_answer *a, mgen_err *err)
 		return mgen_err_set(err, MGEN_EVALIDATE,
 				    "table comment is not a string");
 	a->table_comment = clean_copy(a, v->valuestring);
-	return a->table_comment ? 0 : mgen_err_set(err, MGEN_ENOMEM,
-						   "out of memory");
+	return a->table_comment
+		   ? 0
+		   : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 }
 
 size_t mgen_answer_entry_cap(size_t asked_count)
@@ -661,8 +666,7 @@ int mgen_answer_parse_capped(const char *text, int truncated,
 	if (cJSON_IsObject(cols))
 		rc = take_object_form(cols, max_entries, out, err);
 	else
-		rc = take_arrays(cols, conts, truncated, max_entries, out,
-				 err);
+		rc = take_arrays(cols, conts, truncated, max_entries, out, err);
 done:
 	cJSON_Delete(own_cols);
 	cJSON_Delete(own_conts);

@@ -20,43 +20,43 @@ struct mgen_comment_program {
 };
 
 static const char comment_instructions[] =
-	"You are a data steward documenting a SQL table for analysts.\n"
-	"Write one comment for the table and one for each column listed in "
-	"`table_data.columns` (those columns only, each exactly once, names "
-	"spelled as given).\n"
-	"A good comment says what the table or column holds in plain "
-	"business language: what one row is, what a value means, its unit "
-	"or coding, and how it relates to other tables (keys). Use the "
-	"sample rows and `column_metadata` statistics as evidence, expand "
-	"the `abbreviations`, and never invent facts the inputs do not "
-	"support. Keep each comment to one to three sentences.\n"
-	"Answer `comments` as a JSON object {\"table\": \"<table comment>\", "
-	"\"columns\": [\"<column name>\", ...], \"column_contents\": "
-	"[\"<comment of that column>\", ...]} with the two arrays parallel.";
+    "You are a data steward documenting a SQL table for analysts.\n"
+    "Write one comment for the table and one for each column listed in "
+    "`table_data.columns` (those columns only, each exactly once, names "
+    "spelled as given).\n"
+    "A good comment says what the table or column holds in plain "
+    "business language: what one row is, what a value means, its unit "
+    "or coding, and how it relates to other tables (keys). Use the "
+    "sample rows and `column_metadata` statistics as evidence, expand "
+    "the `abbreviations`, and never invent facts the inputs do not "
+    "support. Keep each comment to one to three sentences.\n"
+    "Answer `comments` as a JSON object {\"table\": \"<table comment>\", "
+    "\"columns\": [\"<column name>\", ...], \"column_contents\": "
+    "[\"<comment of that column>\", ...]} with the two arrays parallel.";
 
 typedef struct field_decl {
 	const char *name, *type, *desc;
 } field_decl;
 
 static const field_decl comment_inputs[] = {
-	{"table_name", "str", "fully qualified name catalog.schema.table"},
-	{"table_data", "dict[str, Any]",
-	 "the table in split shape: table_name, columns (the columns to "
-	 "describe), index and data (sample rows; empty when data may not "
-	 "be shown), table_comment (the current comment, if any)"},
-	{"column_metadata", "dict[str, Any]",
-	 "per column: data_type and statistics (row_count, non_null_count, "
-	 "distinct_count, min, max, avg_length, existing_comment) where known"},
-	{"abbreviations", "dict[str, str]",
-	 "abbreviation -> expansion used in this warehouse's names"},
-	{"context", "str",
-	 "related documentation retrieved for this table; may be empty"},
+    {"table_name", "str", "fully qualified name catalog.schema.table"},
+    {"table_data", "dict[str, Any]",
+     "the table in split shape: table_name, columns (the columns to "
+     "describe), index and data (sample rows; empty when data may not "
+     "be shown), table_comment (the current comment, if any)"},
+    {"column_metadata", "dict[str, Any]",
+     "per column: data_type and statistics (row_count, non_null_count, "
+     "distinct_count, min, max, avg_length, existing_comment) where known"},
+    {"abbreviations", "dict[str, str]",
+     "abbreviation -> expansion used in this warehouse's names"},
+    {"context", "str",
+     "related documentation retrieved for this table; may be empty"},
 };
 
 static const field_decl comment_output = {
-	"comments", "dict[str, Any]",
-	"{\"table\": str, \"columns\": [names], \"column_contents\": "
-	"[comments parallel to columns]}"};
+    "comments", "dict[str, Any]",
+    "{\"table\": str, \"columns\": [names], \"column_contents\": "
+    "[comments parallel to columns]}"};
 
 int mgen_comment_signature(mgen_signature **out, mgen_err *err)
 {
@@ -66,20 +66,18 @@ int mgen_comment_signature(mgen_signature **out, mgen_err *err)
 
 	*out = NULL;
 	rc = mgen_signature_new(&sig);
-	for (i = 0; rc == 0 && i < sizeof(comment_inputs) /
-					    sizeof(comment_inputs[0]);
+	for (i = 0;
+	     rc == 0 && i < sizeof(comment_inputs) / sizeof(comment_inputs[0]);
 	     i++)
-		rc = mgen_signature_add_input(sig, comment_inputs[i].name,
-					      comment_inputs[i].type,
-					      comment_inputs[i].desc, NULL,
-					      err);
+		rc = mgen_signature_add_input(
+		    sig, comment_inputs[i].name, comment_inputs[i].type,
+		    comment_inputs[i].desc, NULL, err);
 	if (rc == 0)
 		rc = mgen_signature_add_output(sig, comment_output.name,
 					       comment_output.type,
 					       comment_output.desc, NULL, err);
 	if (rc == 0)
-		rc = mgen_signature_set_instructions(sig,
-						     comment_instructions);
+		rc = mgen_signature_set_instructions(sig, comment_instructions);
 	if (rc != 0) {
 		mgen_signature_free(sig);
 		if (rc == MGEN_ENOMEM)
@@ -104,8 +102,8 @@ int mgen_comment_program_declare(mgen_program **out, mgen_err *err)
 		rc = mgen_program_new(&prog);
 	if (rc == 0)
 		rc = mgen_program_add_predictor(
-			prog, MGEN_COMMENT_PREDICTOR,
-			mgen_signature_instructions(sig), err);
+		    prog, MGEN_COMMENT_PREDICTOR,
+		    mgen_signature_instructions(sig), err);
 	for (i = 0; rc == 0 && i < mgen_signature_n_fields(sig); i++) {
 		mgen_signature_field(sig, i, &f);
 		rc = mgen_program_add_field(prog, 0, f.prefix, f.desc);
@@ -136,8 +134,8 @@ void mgen_comment_program_free(mgen_comment_program *cp)
 
 /* Makes cp->sig a ChainOfThought signature when the file has a
  * reasoning field. */
-static int take_reasoning(mgen_comment_program *cp, const long *map,
-			  size_t n, mgen_err *err)
+static int take_reasoning(mgen_comment_program *cp, const long *map, size_t n,
+			  mgen_err *err)
 {
 	mgen_signature *cot = NULL;
 	size_t i;
@@ -172,8 +170,8 @@ static int overlay_fields(mgen_comment_program *cp, const mgen_program *prog,
 		if (map[i] != MGEN_PROGRAM_FIELD_REASONING)
 			mgen_signature_field(cp->sig, (size_t)map[i], &f);
 		names[i] = mgen__strdup(map[i] == MGEN_PROGRAM_FIELD_REASONING
-						? "reasoning"
-						: f.name);
+					    ? "reasoning"
+					    : f.name);
 		if (names[i] == NULL)
 			rc = MGEN_ENOMEM;
 	}
@@ -183,11 +181,11 @@ static int overlay_fields(mgen_comment_program *cp, const mgen_program *prog,
 		long k = mgen_signature_find(cp->sig, names[i]);
 
 		rc = mgen_signature_set_field_prefix(
-			cp->sig, (size_t)k, mgen_program_field_prefix(prog, p, i));
+		    cp->sig, (size_t)k, mgen_program_field_prefix(prog, p, i));
 		if (rc == 0)
 			rc = mgen_signature_set_field_desc(
-				cp->sig, (size_t)k,
-				mgen_program_field_description(prog, p, i));
+			    cp->sig, (size_t)k,
+			    mgen_program_field_description(prog, p, i));
 	}
 	for (i = 0; names && i < n; i++)
 		free(names[i]);
@@ -198,15 +196,15 @@ static int overlay_fields(mgen_comment_program *cp, const mgen_program *prog,
 
 /* Overlays predictor `p` of `prog` (instructions, field texts, demos) onto
  * the default signature. */
-static int overlay(mgen_comment_program *cp, const mgen_program *prog,
-		   size_t p, mgen_err *err)
+static int overlay(mgen_comment_program *cp, const mgen_program *prog, size_t p,
+		   mgen_err *err)
 {
 	size_t i, n;
 	int rc = overlay_fields(cp, prog, p, err);
 
 	if (rc == 0)
 		rc = mgen_signature_set_instructions(
-			cp->sig, mgen_program_instructions(prog, p));
+		    cp->sig, mgen_program_instructions(prog, p));
 	n = mgen_program_demo_count(prog, p);
 	if (rc == 0 && n > 0) {
 		cp->demos = calloc(n, sizeof(*cp->demos));
@@ -319,14 +317,13 @@ static int set_profile(mgen_example *ex, const char *profile, mgen_err *err)
 
 	if (root == NULL)
 		goto done;
-	meta = cJSON_DetachItemFromObjectCaseSensitive(root,
-							"column_metadata");
+	meta = cJSON_DetachItemFromObjectCaseSensitive(root, "column_metadata");
 	if (meta == NULL)
 		meta = cJSON_CreateObject();
 	/* avg_length is a mean (a float): spelled as Python prints it */
 	mtext = meta && mgen__json_py_floats(meta, "avg_length") == 0
-			? mgen__json_print(meta)
-			: NULL;
+		    ? mgen__json_print(meta)
+		    : NULL;
 	cJSON_Delete(meta);
 	data = mgen__json_print(root);
 	if (data == NULL || mtext == NULL)
@@ -341,9 +338,9 @@ done:
 	return rc;
 }
 
-int mgen_comment_inputs(const mgen_table *t, const size_t *cols,
-			size_t ncols, const mgen_prompt_options *opts,
-			size_t max_rows, mgen_example **out, mgen_err *err)
+int mgen_comment_inputs(const mgen_table *t, const size_t *cols, size_t ncols,
+			const mgen_prompt_options *opts, size_t max_rows,
+			mgen_example **out, mgen_err *err)
 {
 	mgen_example *ex = NULL;
 	char *fullname = mgen_table_fullname(t), *profile = NULL;
@@ -400,8 +397,8 @@ int mgen_comment_program_request(const mgen_comment_program *cp,
 }
 
 int mgen_comment_program_parse(const mgen_comment_program *cp,
-			       const char *answer, int json_adapter,
-			       char **out, mgen_err *err)
+			       const char *answer, int json_adapter, char **out,
+			       mgen_err *err)
 {
 	mgen_example *ex = NULL;
 	mgen_err perr = MGEN_ERR_INIT;
@@ -411,14 +408,15 @@ int mgen_comment_program_parse(const mgen_comment_program *cp,
 	*out = NULL;
 	if (answer == NULL)
 		answer = "";
-	rc = json_adapter ? mgen_json_adapter_parse(cp->sig, answer, &ex, &perr)
-			  : mgen_chat_adapter_parse(cp->sig, answer, &ex,
-						    &perr);
+	rc = json_adapter
+		 ? mgen_json_adapter_parse(cp->sig, answer, &ex, &perr)
+		 : mgen_chat_adapter_parse(cp->sig, answer, &ex, &perr);
 	if (rc == 0) {
 		rc = mgen_example_get_json(ex, "comments", out);
 		mgen_example_free(ex);
-		return rc == 0 ? 0
-			       : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		return rc == 0
+			   ? 0
+			   : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
 	if (rc == MGEN_ENOMEM)
 		return mgen_err_set(err, rc, "out of memory");

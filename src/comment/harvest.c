@@ -24,7 +24,7 @@ static int harvest_in_scope(void *ud, const char *catalog, const char *schema,
 			    const char *table)
 {
 	return mgen_config_in_scope(((const scope_ctx *)ud)->cfg, catalog,
-				     schema, table);
+				    schema, table);
 }
 
 static int has_comment(const char *s)
@@ -184,9 +184,8 @@ static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
 	return rc;
 }
 
-int mgen_harvest(const mgen_config *cfg, const char *out_path,
-		 mgen_log_fn log, void *log_userdata,
-		 mgen_harvest_result *res, mgen_err *err)
+int mgen_harvest(const mgen_config *cfg, const char *out_path, mgen_log_fn log,
+		 void *log_userdata, mgen_harvest_result *res, mgen_err *err)
 {
 	mgen_harvest_result local;
 	scope_ctx sc;

@@ -21,8 +21,8 @@
 #include "util/util.h"
 
 #define MAX_COMMENT 300 /* bytes, exclusive */
-#define MAX_PHRASE 150  /* bytes of the name phrase */
-#define MAX_VALUE 40    /* bytes of a min/max value */
+#define MAX_PHRASE 150	/* bytes of the name phrase */
+#define MAX_VALUE 40	/* bytes of a min/max value */
 #define MAX_TOKS 24
 #define TOK_LEN 48
 #define TABLE_COLS 4 /* column phrases named in the table comment */
@@ -43,72 +43,128 @@ typedef struct name_toks {
 
 /* Very common data abbreviations (keys lower case). */
 static const char *const builtin_abbrev[][2] = {
-	{"id", "identifier"},  {"uid", "unique identifier"},
-	{"dt", "date"},        {"ts", "timestamp"},
-	{"dttm", "date and time"},
-	{"qty", "quantity"},   {"amt", "amount"},
-	{"num", "number"},     {"no", "number"},
-	{"nbr", "number"},     {"desc", "description"},
-	{"descr", "description"},
-	{"cd", "code"},        {"flg", "flag"},
-	{"cnt", "count"},      {"pct", "percent"},
-	{"addr", "address"},   {"dob", "date of birth"},
-	{"dod", "date of death"},
-	{"nm", "name"},        {"msg", "message"},
-	{"src", "source"},     {"dst", "destination"},
-	{"tgt", "target"},     {"seq", "sequence"},
-	{"ref", "reference"},  {"cat", "category"},
-	{"dept", "department"},
-	{"emp", "employee"},   {"cust", "customer"},
-	{"acct", "account"},   {"txn", "transaction"},
-	{"org", "organization"},
-	{"loc", "location"},   {"val", "value"},
-	{"avg", "average"},    {"min", "minimum"},
-	{"max", "maximum"},    {"yr", "year"},
-	{"mo", "month"},       {"hr", "hour"},
-	{"prev", "previous"},  {"curr", "current"},
-	{"info", "information"},
-	{"lang", "language"},  {"tel", "telephone"},
-	{"mgr", "manager"},    {"prod", "product"},
-	{"bal", "balance"},    {"upd", "updated"},
-	{"err", "error"},      {"sts", "status"},
-	{"lvl", "level"},      {"grp", "group"},
-	{"usr", "user"},       {"ip", "IP address"},
-	{"url", "URL"},        {"uuid", "UUID"},
-	{"sku", "SKU"},        {"utc", "UTC"},
+    {"id", "identifier"},
+    {"uid", "unique identifier"},
+    {"dt", "date"},
+    {"ts", "timestamp"},
+    {"dttm", "date and time"},
+    {"qty", "quantity"},
+    {"amt", "amount"},
+    {"num", "number"},
+    {"no", "number"},
+    {"nbr", "number"},
+    {"desc", "description"},
+    {"descr", "description"},
+    {"cd", "code"},
+    {"flg", "flag"},
+    {"cnt", "count"},
+    {"pct", "percent"},
+    {"addr", "address"},
+    {"dob", "date of birth"},
+    {"dod", "date of death"},
+    {"nm", "name"},
+    {"msg", "message"},
+    {"src", "source"},
+    {"dst", "destination"},
+    {"tgt", "target"},
+    {"seq", "sequence"},
+    {"ref", "reference"},
+    {"cat", "category"},
+    {"dept", "department"},
+    {"emp", "employee"},
+    {"cust", "customer"},
+    {"acct", "account"},
+    {"txn", "transaction"},
+    {"org", "organization"},
+    {"loc", "location"},
+    {"val", "value"},
+    {"avg", "average"},
+    {"min", "minimum"},
+    {"max", "maximum"},
+    {"yr", "year"},
+    {"mo", "month"},
+    {"hr", "hour"},
+    {"prev", "previous"},
+    {"curr", "current"},
+    {"info", "information"},
+    {"lang", "language"},
+    {"tel", "telephone"},
+    {"mgr", "manager"},
+    {"prod", "product"},
+    {"bal", "balance"},
+    {"upd", "updated"},
+    {"err", "error"},
+    {"sts", "status"},
+    {"lvl", "level"},
+    {"grp", "group"},
+    {"usr", "user"},
+    {"ip", "IP address"},
+    {"url", "URL"},
+    {"uuid", "UUID"},
+    {"sku", "SKU"},
+    {"utc", "UTC"},
 };
 
 /* Base type names (lower case) and the word the comment uses. */
 static const char *const type_words[][2] = {
-	{"int", "Integer"},     {"integer", "Integer"},
-	{"bigint", "Integer"},  {"smallint", "Integer"},
-	{"tinyint", "Integer"}, {"mediumint", "Integer"},
-	{"int2", "Integer"},    {"int4", "Integer"},
-	{"int8", "Integer"},    {"serial", "Integer"},
-	{"bigserial", "Integer"}, {"long", "Integer"},
-	{"decimal", "Number"},  {"numeric", "Number"},
-	{"number", "Number"},   {"real", "Number"},
-	{"float", "Number"},    {"float4", "Number"},
-	{"float8", "Number"},   {"double", "Number"},
-	{"money", "Number"},    {"char", "Text"},
-	{"varchar", "Text"},    {"nchar", "Text"},
-	{"nvarchar", "Text"},   {"character", "Text"},
-	{"text", "Text"},       {"string", "Text"},
-	{"clob", "Text"},       {"varchar2", "Text"},
-	{"citext", "Text"},     {"date", "Date"},
-	{"timestamp", "Timestamp"}, {"datetime", "Timestamp"},
-	{"datetime2", "Timestamp"}, {"timestamptz", "Timestamp"},
-	{"timestamp_ntz", "Timestamp"}, {"timestamp_ltz", "Timestamp"},
-	{"smalldatetime", "Timestamp"}, {"datetimeoffset", "Timestamp"},
-	{"time", "Time"},       {"timetz", "Time"},
-	{"bool", "Boolean"},    {"boolean", "Boolean"},
-	{"bit", "Boolean"},     {"blob", "Binary"},
-	{"binary", "Binary"},   {"varbinary", "Binary"},
-	{"bytea", "Binary"},    {"json", "JSON"},
-	{"jsonb", "JSON"},      {"variant", "JSON"},
-	{"uuid", "UUID"},       {"uniqueidentifier", "UUID"},
-	{"array", "Array"},     {"struct", "Struct"},
-	{"map", "Map"},         {"interval", "Interval"},
+    {"int", "Integer"},
+    {"integer", "Integer"},
+    {"bigint", "Integer"},
+    {"smallint", "Integer"},
+    {"tinyint", "Integer"},
+    {"mediumint", "Integer"},
+    {"int2", "Integer"},
+    {"int4", "Integer"},
+    {"int8", "Integer"},
+    {"serial", "Integer"},
+    {"bigserial", "Integer"},
+    {"long", "Integer"},
+    {"decimal", "Number"},
+    {"numeric", "Number"},
+    {"number", "Number"},
+    {"real", "Number"},
+    {"float", "Number"},
+    {"float4", "Number"},
+    {"float8", "Number"},
+    {"double", "Number"},
+    {"money", "Number"},
+    {"char", "Text"},
+    {"varchar", "Text"},
+    {"nchar", "Text"},
+    {"nvarchar", "Text"},
+    {"character", "Text"},
+    {"text", "Text"},
+    {"string", "Text"},
+    {"clob", "Text"},
+    {"varchar2", "Text"},
+    {"citext", "Text"},
+    {"date", "Date"},
+    {"timestamp", "Timestamp"},
+    {"datetime", "Timestamp"},
+    {"datetime2", "Timestamp"},
+    {"timestamptz", "Timestamp"},
+    {"timestamp_ntz", "Timestamp"},
+    {"timestamp_ltz", "Timestamp"},
+    {"smalldatetime", "Timestamp"},
+    {"datetimeoffset", "Timestamp"},
+    {"time", "Time"},
+    {"timetz", "Time"},
+    {"bool", "Boolean"},
+    {"boolean", "Boolean"},
+    {"bit", "Boolean"},
+    {"blob", "Binary"},
+    {"binary", "Binary"},
+    {"varbinary", "Binary"},
+    {"bytea", "Binary"},
+    {"json", "JSON"},
+    {"jsonb", "JSON"},
+    {"variant", "JSON"},
+    {"uuid", "UUID"},
+    {"uniqueidentifier", "UUID"},
+    {"array", "Array"},
+    {"struct", "Struct"},
+    {"map", "Map"},
+    {"interval", "Interval"},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -223,8 +279,7 @@ static void split_suffix(name_toks *nt, const mgen_kvlist *ab)
 	}
 }
 
-static void split_name(const char *name, const mgen_kvlist *ab,
-		       name_toks *nt)
+static void split_name(const char *name, const mgen_kvlist *ab, name_toks *nt)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	size_t i = 0, start;
@@ -251,8 +306,8 @@ static void split_name(const char *name, const mgen_kvlist *ab,
 }
 
 /* Looks up tokens [i, i+m) joined by "_" and by "" in the caller's list. */
-static const char *kv_span(const mgen_kvlist *ab, const name_toks *nt,
-			   size_t i, size_t m)
+static const char *kv_span(const mgen_kvlist *ab, const name_toks *nt, size_t i,
+			   size_t m)
 {
 	char a[MAX_TOKS * TOK_LEN], b[MAX_TOKS * TOK_LEN];
 	size_t k, la = 0, lb = 0, l;
@@ -274,8 +329,8 @@ static const char *kv_span(const mgen_kvlist *ab, const name_toks *nt,
 
 /* Appends the phrase for tokens [from, to) to `b`, words separated by
  * single spaces. */
-static void phrase_of(mgen_buf *b, const name_toks *nt, size_t from,
-		      size_t to, const mgen_kvlist *ab)
+static void phrase_of(mgen_buf *b, const name_toks *nt, size_t from, size_t to,
+		      const mgen_kvlist *ab)
 {
 	const char *v;
 	size_t i = from, m;
@@ -291,7 +346,8 @@ static void phrase_of(mgen_buf *b, const name_toks *nt, size_t from,
 			v = expand(ab, nt->t[i].low);
 			if (v == NULL)
 				v = nt->t[i].caps && !nt->all_caps
-					    ? nt->t[i].orig : nt->t[i].low;
+					? nt->t[i].orig
+					: nt->t[i].low;
 		}
 		if (b->len > 0)
 			mgen_buf_putc(b, ' ');
@@ -337,11 +393,11 @@ static int is_any(const char *low, const char *const *set, size_t n)
 	return 0;
 }
 
-static const char *const time_words[] = {"time", "ts", "timestamp",
+static const char *const time_words[] = {"time",     "ts",   "timestamp",
 					 "datetime", "dttm", "at"};
 static const char *const date_words[] = {"date", "dt", "day"};
-static const char *const flag_first[] = {"is", "has", "can", "should",
-					 "was", "did"};
+static const char *const flag_first[] = {"is",	   "has", "can",
+					 "should", "was", "did"};
 static const char *const flag_last[] = {"flag", "flg", "ind", "yn"};
 
 /* The kind of column, from its name words, type and statistics; *rest is
@@ -361,9 +417,10 @@ static enum kind column_kind(const name_toks *nt, const char *tw,
 		return K_FLAG;
 	}
 	if ((tw && strcmp(tw, "Boolean") == 0) ||
-	    (nt->n > 1 && is_any(nt->t[0].low, flag_first, NELEM(flag_first))) ||
-	    (profiled && c->distinct_count == 2 && !c->distinct_approx &&
-	     tw && strcmp(tw, "Integer") == 0)) {
+	    (nt->n > 1 &&
+	     is_any(nt->t[0].low, flag_first, NELEM(flag_first))) ||
+	    (profiled && c->distinct_count == 2 && !c->distinct_approx && tw &&
+	     strcmp(tw, "Integer") == 0)) {
 		return K_FLAG;
 	}
 	if (timeish || dateish)
@@ -476,8 +533,8 @@ static void put_value(mgen_buf *b, const char *v)
 }
 
 /* The statistics facts about `c`, joined by ", " into `f`. */
-static void column_facts(mgen_buf *f, const mgen_table *t,
-			 const mgen_column *c, const char *tw, int allow_data)
+static void column_facts(mgen_buf *f, const mgen_table *t, const mgen_column *c,
+			 const char *tw, int allow_data)
 {
 	long long rows = t->row_count, nn = c->non_null_count;
 	long long dc = c->distinct_count, nulls, pct;
@@ -562,8 +619,8 @@ static char *column_comment(const mgen_table *t, const mgen_column *c,
 	} else if (tw != NULL && f.len > 0 && b.data[b.len - 1] == ';') {
 		b.data[b.len - 1] = '.';
 	}
-	out = mgen_buf_error(&lead) || mgen_buf_error(&f)
-		      ? NULL : mgen_buf_detach(&b);
+	out = mgen_buf_error(&lead) || mgen_buf_error(&f) ? NULL
+							  : mgen_buf_detach(&b);
 	if (out != NULL)
 		sanitize(out);
 	mgen_buf_release(&b);
@@ -640,8 +697,8 @@ int mgen_offline_describe(const mgen_table *t, const mgen_kvlist *abbrev,
 	if (*table_comment == NULL)
 		goto nomem;
 	for (i = 0; i < t->column_count; i++) {
-		column_comments[i] = column_comment(t, &t->columns[i], abbrev,
-						    allow_data);
+		column_comments[i] =
+		    column_comment(t, &t->columns[i], abbrev, allow_data);
 		if (column_comments[i] == NULL)
 			goto nomem;
 	}

@@ -63,13 +63,13 @@ static int one_example(const mgen_gold_example *g, const char *source,
 				    source, g->line, g->table);
 	}
 	/* the spelling generate's inputs have (mgen_comment_inputs) */
-	if (mgen__json_py_floats(cJSON_GetObjectItemCaseSensitive(
-				     prof, "column_metadata"),
-				 "avg_length") == 0)
+	if (mgen__json_py_floats(
+		cJSON_GetObjectItemCaseSensitive(prof, "column_metadata"),
+		"avg_length") == 0)
 		text = cJSON_PrintUnformatted(prof);
 	gold = answer_json(g->table_comment, &g->columns);
-	rc = text && gold ? mgen_example_from_json(text, out, err)
-			  : MGEN_ENOMEM;
+	rc =
+	    text && gold ? mgen_example_from_json(text, out, err) : MGEN_ENOMEM;
 	if (rc == 0)
 		rc = mgen_example_set_json(*out, "comments", gold, err);
 	if (rc) {
@@ -235,7 +235,7 @@ static int sample_from(mgen_table *t, const cJSON *data)
 		{
 			if (k < t->column_count && cJSON_IsString(cell))
 				t->sample[r * t->column_count + k] =
-					mgen__strdup(cell->valuestring);
+				    mgen__strdup(cell->valuestring);
 			k++;
 		}
 		r++;
@@ -276,12 +276,12 @@ static int table_from_example(const mgen_example *ex, mgen_table *t)
 		if (rc == 0)
 			rc = column_from_meta(col, m);
 		if (rc == 0 && t->row_count < 0)
-			t->row_count = (long long)mgen__json_num(m, "row_count",
-								 -1);
+			t->row_count =
+			    (long long)mgen__json_num(m, "row_count", -1);
 	}
 	if (rc == 0)
-		rc = sample_from(t, cJSON_GetObjectItemCaseSensitive(data,
-								     "data"));
+		rc = sample_from(
+		    t, cJSON_GetObjectItemCaseSensitive(data, "data"));
 	t->profiled = rc == 0;
 done:
 	cJSON_Delete(data);
@@ -319,12 +319,10 @@ static double legacy_score(mgen_lm *lm, const mgen_prompt_set *ps,
 	    mgen_prompt_render_comment(ps, &t, idx, t.column_count, po, &chat,
 				       NULL) != 0 ||
 	    mgen_lm_chat(lm, chat.msgs, chat.n, NULL, &resp, NULL) != 0 ||
-	    mgen_answer_parse_capped(resp.content ? resp.content : "",
-				     resp.finish_reason &&
-					     strcmp(resp.finish_reason,
-						    "length") == 0,
-				     mgen_answer_entry_cap(t.column_count), &a,
-				     NULL) != 0)
+	    mgen_answer_parse_capped(
+		resp.content ? resp.content : "",
+		resp.finish_reason && strcmp(resp.finish_reason, "length") == 0,
+		mgen_answer_entry_cap(t.column_count), &a, NULL) != 0)
 		goto done;
 	for (i = 0; i < a.n; i++)
 		mgen_kvlist_add(&cols, a.columns[i], a.contents[i]);
@@ -370,7 +368,7 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 		if (mgen_predict(lm, sig, demos, ndemos, dev[i], NULL, &out,
 				 NULL, NULL) == 0)
 			scores[i].optimized =
-				mgen_train_metric(NULL, dev[i], out, 0);
+			    mgen_train_metric(NULL, dev[i], out, 0);
 		mgen_example_free(out);
 	}
 	mgen_prompt_set_free(ps);

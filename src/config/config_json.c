@@ -143,8 +143,8 @@ static int secret_from_file(const char *what, const char *path, char **out,
 	if (len == 0 || strlen(text) != len || mgen__has_line_break(text)) {
 		memset(text, 0, len);
 		free(text);
-		return mgen_err_set(err, MGEN_ECONFIG,
-				    "%s '%s': %s", what, path,
+		return mgen_err_set(err, MGEN_ECONFIG, "%s '%s': %s", what,
+				    path,
 				    len == 0 ? "the file is empty"
 					     : "the secret must be one line "
 					       "without NUL, CR or LF");
@@ -154,25 +154,24 @@ static int secret_from_file(const char *what, const char *path, char **out,
 }
 
 /* `value` when set, else the secret in `file` (key `what`), else none. */
-static int read_secret(const char *value, const char *what,
-		       const char *file, char **out, mgen_err *err)
+static int read_secret(const char *value, const char *what, const char *file,
+		       char **out, mgen_err *err)
 {
 	*out = NULL;
 	if (value && value[0]) {
 		*out = mgen__strdup(value);
-		return *out ? 0 : mgen_err_set(err, MGEN_ENOMEM,
-					       "out of memory");
+		return *out ? 0
+			    : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
 	if (file && file[0])
 		return secret_from_file(what, file, out, err);
 	return 0;
 }
 
-int mgen_config_read_api_key(const mgen_config *cfg, char **out,
-			     mgen_err *err)
+int mgen_config_read_api_key(const mgen_config *cfg, char **out, mgen_err *err)
 {
-	return read_secret(cfg->api_key, "api_key_file", cfg->api_key_file,
-			   out, err);
+	return read_secret(cfg->api_key, "api_key_file", cfg->api_key_file, out,
+			   err);
 }
 
 int mgen_config_read_serve_token(const mgen_config *cfg, char **out,

@@ -156,7 +156,8 @@ static int key_cmp(const void *pa, const void *pb)
 static int check_duplicates(walk *w, const yaml_node_t *map)
 {
 	size_t n = (size_t)(map->data.mapping.pairs.top -
-			    map->data.mapping.pairs.start), k = 0, i;
+			    map->data.mapping.pairs.start),
+	       k = 0, i;
 	keyref *keys;
 	yaml_node_pair_t *p;
 	int rc = 0;
@@ -443,11 +444,11 @@ int mgen_config_load_file(mgen_config *cfg, const char *path, mgen_err *err)
 	errno = 0;
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (size_t)st.st_size > MAX_CONFIG_BYTES)
-		return mgen_err_set(err, MGEN_ECONFIG,
-				    "%s: %lld bytes, more than the %zu a config "
-				    "file may have",
-				    path, (long long)st.st_size,
-				    MAX_CONFIG_BYTES);
+		return mgen_err_set(
+		    err, MGEN_ECONFIG,
+		    "%s: %lld bytes, more than the %zu a config "
+		    "file may have",
+		    path, (long long)st.st_size, MAX_CONFIG_BYTES);
 	rc = mgen__read_file(path, &data, &len);
 	if (rc == MGEN_ENOMEM)
 		return rc;

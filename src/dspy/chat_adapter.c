@@ -14,7 +14,8 @@ static void chat_structure(mgen_buf *b, const mgen_signature *sig)
 {
 	mgen_buf t = MGEN_BUF_INIT;
 	cJSON *in = mgen_sig__structure_values(sig, 0, sig->input_count);
-	cJSON *out = mgen_sig__structure_values(sig, sig->input_count, sig->field_count);
+	cJSON *out =
+	    mgen_sig__structure_values(sig, sig->input_count, sig->field_count);
 
 	if (in == NULL || out == NULL)
 		t.error = MGEN_ENOMEM;
@@ -23,7 +24,8 @@ static void chat_structure(mgen_buf *b, const mgen_signature *sig)
 			  "in.\n\n");
 	mgen_sig__fields_with_values(&t, sig, 0, sig->input_count, in, NULL);
 	mgen_buf_puts(&t, "\n\n");
-	mgen_sig__fields_with_values(&t, sig, sig->input_count, sig->field_count, out, NULL);
+	mgen_sig__fields_with_values(&t, sig, sig->input_count,
+				     sig->field_count, out, NULL);
 	mgen_buf_puts(&t, "\n\n[[ ## completed ## ]]\n");
 	mgen_sig__put_stripped(b, &t);
 	cJSON_Delete(in);
@@ -49,8 +51,8 @@ static void chat_requirements(mgen_buf *b, const mgen_signature *sig)
 static void chat_assistant(mgen_buf *b, const mgen_signature *sig,
 			   const mgen_example *ex, const char *missing)
 {
-	mgen_sig__fields_with_values(b, sig, sig->input_count, sig->field_count, ex->obj,
-				     missing);
+	mgen_sig__fields_with_values(b, sig, sig->input_count, sig->field_count,
+				     ex->obj, missing);
 	mgen_buf_puts(b, "\n\n[[ ## completed ## ]]\n");
 }
 

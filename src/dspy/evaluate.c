@@ -24,8 +24,8 @@ typedef struct eval_job {
 	const mgen_predict_options *popts;
 	mgen_evaluate_result *out;
 	pthread_mutex_t mu;
-	size_t next;  /* next example to take */
-	int oom;      /* an MGEN_ENOMEM happened */
+	size_t next; /* next example to take */
+	int oom;     /* an MGEN_ENOMEM happened */
 } eval_job;
 
 /* Scores example i; records its cost and failure under the lock. */

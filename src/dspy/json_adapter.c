@@ -17,7 +17,8 @@ static void json_structure(mgen_buf *b, const mgen_signature *sig)
 {
 	mgen_buf t = MGEN_BUF_INIT;
 	cJSON *in = mgen_sig__structure_values(sig, 0, sig->input_count);
-	cJSON *out = mgen_sig__structure_values(sig, sig->input_count, sig->field_count);
+	cJSON *out =
+	    mgen_sig__structure_values(sig, sig->input_count, sig->field_count);
 
 	if (in == NULL || out == NULL)
 		t.error = MGEN_ENOMEM;
@@ -220,10 +221,10 @@ static cJSON *strict_schema(const mgen_signature *sig)
 	for (i = sig->input_count; i < sig->field_count && err == 0; i++) {
 		char *title = py_title(sig->fields[i].name);
 
-		mgen__json_add(&err, props, sig->fields[i].name,
-			       title ? mgen_sig__type_schema(sig->fields[i].type,
-							     title)
-				     : NULL);
+		mgen__json_add(
+		    &err, props, sig->fields[i].name,
+		    title ? mgen_sig__type_schema(sig->fields[i].type, title)
+			  : NULL);
 		free(title);
 	}
 	mgen__json_add(&err, schema, "title",

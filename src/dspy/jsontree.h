@@ -40,8 +40,8 @@ typedef enum mgen__jt_type {
 typedef struct mgen__jt mgen__jt;
 struct mgen__jt {
 	mgen__jt_type type;
-	char *text;      /* STRING: decoded UTF-8; NUMBER: the literal */
-	char *key;       /* member name when the parent is an object */
+	char *text;	 /* STRING: decoded UTF-8; NUMBER: the literal */
+	char *key;	 /* member name when the parent is an object */
 	mgen__jt **kids; /* ARRAY elements / OBJECT members, in order */
 	size_t n, cap;
 };

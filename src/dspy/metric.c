@@ -227,7 +227,8 @@ int mgen_metric_comment(const mgen_metric_gold *gold,
 			const mgen_metric_pred *pred, mgen_sim_kind kind,
 			double *out)
 {
-	size_t i, asked_count = gold->asked ? gold->asked_count : gold->column_count;
+	size_t i,
+	    asked_count = gold->asked ? gold->asked_count : gold->column_count;
 	size_t graded = 0;
 	double sum = 0.0, s;
 	int rc;

@@ -246,16 +246,14 @@ static int fill_raw(const opt_ctx *c, const mgen_example *const *train,
 		if (!used[i])
 			rest[nr++] = train[i];
 	mgen__opt_shuffle(&r, rest, nr);
-	for (i = 0; rc == 0 && i < nr && out->n < c->o.max_labeled_demos;
-	     i++)
+	for (i = 0; rc == 0 && i < nr && out->n < c->o.max_labeled_demos; i++)
 		rc = mgen__opt_cand_add(out, rest[i]);
 	free(rest);
 	return rc;
 }
 
-int mgen__opt_bootstrap(opt_ctx *c, const mgen_example *const *train,
-			size_t n, size_t max_boot, opt_cand *out,
-			mgen_err *err)
+int mgen__opt_bootstrap(opt_ctx *c, const mgen_example *const *train, size_t n,
+			size_t max_boot, opt_cand *out, mgen_err *err)
 {
 	const mgen_example **teach = ptr_copy(train, n);
 	char *used = calloc(n ? n : 1, 1);
@@ -269,8 +267,8 @@ int mgen__opt_bootstrap(opt_ctx *c, const mgen_example *const *train,
 		   : 0;
 	for (i = 0; rc == 0 && i < n && nb < max_boot; i++) {
 		for (round = 0; rc == 0 && round < c->o.max_rounds; round++) {
-			rc = bootstrap_one(c, teach, nt, train[i], round,
-					   &demo);
+			rc =
+			    bootstrap_one(c, teach, nt, train[i], round, &demo);
 			if (rc == 0 && demo) {
 				rc = cand_take(out, demo);
 				used[i] = 1;
@@ -279,8 +277,10 @@ int mgen__opt_bootstrap(opt_ctx *c, const mgen_example *const *train,
 			}
 		}
 	}
-	mgen__opt_log(c, "bootstrap: %zu of %zu examples tried, %zu traces "
-		      "kept", i, n, nb);
+	mgen__opt_log(c,
+		      "bootstrap: %zu of %zu examples tried, %zu traces "
+		      "kept",
+		      i, n, nb);
 	if (rc == 0)
 		rc = fill_raw(c, train, n, used, out);
 	free(teach);
@@ -302,8 +302,8 @@ int mgen__opt_demo_candidate(opt_ctx *c, long seed, opt_cand *out,
 		return cand_init(c, out, err);
 	if (seed == -2)
 		return mgen__opt_labeled(c, c->train, c->ntrain,
-					 c->o.max_labeled_demos, c->o.seed,
-					 out, err);
+					 c->o.max_labeled_demos, c->o.seed, out,
+					 err);
 	if (seed == -1)
 		return mgen__opt_bootstrap(c, c->train, c->ntrain, size, out,
 					   err);
@@ -419,7 +419,7 @@ void mgen_mipro_plan_for(size_t ntrain, size_t nval,
 	double n, a, b;
 	size_t batches = (ntrain < 50 ? ntrain : 50);
 
-	out->n = o.mipro_auto == MGEN_MIPRO_HEAVY	 ? 18
+	out->n = o.mipro_auto == MGEN_MIPRO_HEAVY    ? 18
 		 : o.mipro_auto == MGEN_MIPRO_MEDIUM ? 12
 						     : 6;
 	n = (double)out->n;
@@ -434,8 +434,7 @@ void mgen_mipro_plan_for(size_t ntrain, size_t nval,
 }
 
 long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
-				 size_t nval,
-				 const mgen_optimize_options *opts)
+				 size_t nval, const mgen_optimize_options *opts)
 {
 	mgen_optimize_options o = norm_opts(opts);
 	long long p = o.no_json_fallback ? 1 : 2, t = (long long)ntrain,
@@ -452,8 +451,7 @@ long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
 		return (cn + 1) * p * t * r + (cn + 3) * p * v;
 	case MGEN_OPT_MIPRO:
 		mgen_mipro_plan_for(ntrain, nval, &o, &m);
-		return p * ((long long)m.summary_calls +
-			    (long long)m.n - 1 +
+		return p * ((long long)m.summary_calls + (long long)m.n - 1 +
 			    ((long long)m.n - 2) * t * r +
 			    (long long)(m.trials * m.minibatch) +
 			    (1 + (long long)m.full_evals) * v);

@@ -47,17 +47,17 @@ static const char *const TIPS[] = {
     "Include a persona that is relevant to the task in the instruction "
     "(ie. \"You are a ...\")"};
 
-#define DESCRIBE_INSTR                                                       \
-	"Given several examples from a dataset please write observations "   \
+#define DESCRIBE_INSTR                                                         \
+	"Given several examples from a dataset please write observations "     \
 	"about trends that hold for most or all of the samples."
-#define SUMMARY_INSTR                                                        \
-	"Given a series of observations I have made about my dataset, "      \
-	"please summarize them into a brief 2-3 sentence summary which "     \
+#define SUMMARY_INSTR                                                          \
+	"Given a series of observations I have made about my dataset, "        \
+	"please summarize them into a brief 2-3 sentence summary which "       \
 	"highlights only the most important details."
-#define PROPOSE_INSTR                                                        \
-	"Use the information below to learn about a task that we are "       \
-	"trying to solve using calls to an LM, then generate a new "         \
-	"instruction that will be used to prompt a Language Model to better " \
+#define PROPOSE_INSTR                                                          \
+	"Use the information below to learn about a task that we are "         \
+	"trying to solve using calls to an LM, then generate a new "           \
+	"instruction that will be used to prompt a Language Model to better "  \
 	"solve the task."
 
 /* One LM step at temperature 1.0: spec's single output into *out. */
@@ -132,9 +132,11 @@ static int dataset_summary(opt_ctx *c, char **out)
 		kv[1] = mgen_buf_str(&batch);
 		kv[2] = "prior_observations";
 		kv[3] = mgen_buf_str(&obs);
-		if (rc == 0 && ask(c, "examples, prior_observations -> "
-				      "observations", DESCRIBE_INSTR, kv, 4,
-				      "mipro-summary", &o) == 0)
+		if (rc == 0 &&
+		    ask(c,
+			"examples, prior_observations -> "
+			"observations",
+			DESCRIBE_INSTR, kv, 4, "mipro-summary", &o) == 0)
 			rc = mgen_buf_printf(&obs, "%s\n", o);
 		free(o);
 		o = NULL;
@@ -181,9 +183,10 @@ static int propose(opt_ctx *c, opt_rng *r, const char *summary,
 	kv[8] = "tip";
 	kv[9] = TIPS[mgen__opt_rng_below(r, sizeof(TIPS) / sizeof(*TIPS))];
 	snprintf(rid, sizeof(rid), "mipro-proposal-%zu", i);
-	if (rc == 0 && (ask(c, "dataset_description, task_signature, "
-			       "task_demos, basic_instruction, tip -> "
-			       "proposed_instruction",
+	if (rc == 0 && (ask(c,
+			    "dataset_description, task_signature, "
+			    "task_demos, basic_instruction, tip -> "
+			    "proposed_instruction",
 			    PROPOSE_INSTR, kv, 10, rid, out) != 0 ||
 			(*out && (*out)[0] == '\0'))) {
 		free(*out);
@@ -199,11 +202,11 @@ static int propose(opt_ctx *c, opt_rng *r, const char *summary,
 /* Search state: n x n pair stats and per-component stats. */
 typedef struct mipro {
 	size_t n;
-	char **instr;     /* n instructions (owned) */
-	opt_cand *sets;   /* n demo sets */
+	char **instr;	  /* n instructions (owned) */
+	opt_cand *sets;	  /* n demo sets */
 	double *pair_sum; /* n*n, index i*n+d */
 	size_t *pair_cnt;
-	char *full_done;  /* n*n */
+	char *full_done; /* n*n */
 	double *isum, *dsum;
 	size_t *icnt, *dcnt;
 } mipro;
@@ -228,8 +231,7 @@ static int eval_pair(opt_ctx *c, const mipro *m, size_t i, size_t d,
 }
 
 /* The value of one component to try next (see the head comment). */
-static size_t pick(const double *sum, const size_t *cnt,
-		   size_t n, int explore)
+static size_t pick(const double *sum, const size_t *cnt, size_t n, int explore)
 {
 	size_t j, best = 0;
 
@@ -262,9 +264,8 @@ static size_t best_pair(const mipro *m)
 }
 
 /* Step 5. *win = index i*n+d of the best full evaluation. */
-static int search(opt_ctx *c, mipro *m, opt_rng *r,
-		  const mgen_mipro_plan *pl, size_t *win, double *top,
-		  mgen_err *err)
+static int search(opt_ctx *c, mipro *m, opt_rng *r, const mgen_mipro_plan *pl,
+		  size_t *win, double *top, mgen_err *err)
 {
 	const mgen_example **mb = malloc(c->nval * sizeof(*mb));
 	size_t t, i, d, p;
@@ -288,8 +289,10 @@ static int search(opt_ctx *c, mipro *m, opt_rng *r,
 		m->dcnt[d]++;
 		m->pair_sum[i * m->n + d] += s;
 		m->pair_cnt[i * m->n + d]++;
-		mgen__opt_log(c, "mipro: trial %zu instruction %zu demos %zu "
-			      "minibatch %.2f", t + 1, i, d, s);
+		mgen__opt_log(c,
+			      "mipro: trial %zu instruction %zu demos %zu "
+			      "minibatch %.2f",
+			      t + 1, i, d, s);
 		if ((t + 1) % (size_t)c->o.full_eval_every != 0 &&
 		    t + 1 != pl->trials)
 			continue;
@@ -344,8 +347,7 @@ static int mipro_alloc(mipro *m, size_t n)
 	m->icnt = calloc(n, sizeof(size_t));
 	m->dcnt = calloc(n, sizeof(size_t));
 	return m->instr && m->sets && m->pair_sum && m->pair_cnt &&
-			       m->full_done && m->isum && m->dsum && m->icnt &&
-			       m->dcnt
+		       m->full_done && m->isum && m->dsum && m->icnt && m->dcnt
 		   ? 0
 		   : MGEN_ENOMEM;
 }
@@ -358,15 +360,14 @@ static int candidates(opt_ctx *c, mipro *m, opt_rng *r, mgen_err *err)
 	int rc = dataset_summary(c, &summary);
 
 	for (j = 0; rc == 0 && j < m->n; j++)
-		rc = mgen__opt_demo_candidate(c, (long)j - 3, &m->sets[j],
-					      err);
+		rc = mgen__opt_demo_candidate(c, (long)j - 3, &m->sets[j], err);
 	if (rc == 0) {
 		m->instr[0] = mgen__strdup(mgen_signature_instructions(c->sig));
 		rc = m->instr[0] ? 0 : MGEN_ENOMEM;
 	}
 	for (j = 1; rc == 0 && j < m->n; j++)
-		rc = propose(c, r, summary, &m->sets[j % m->n], j,
-			     &m->instr[j]);
+		rc =
+		    propose(c, r, summary, &m->sets[j % m->n], j, &m->instr[j]);
 	free(summary);
 	if (rc != 0)
 		mgen_err_set(err, rc, "mipro: out of memory");

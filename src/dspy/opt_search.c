@@ -10,8 +10,8 @@
 #include "dspy/optimize_internal.h"
 
 /* Seeds -3 .. C-1, each evaluated on the valset; strictly higher wins. */
-static int random_search(opt_ctx *c, opt_cand *best,
-			 mgen_optimize_result *res, mgen_err *err)
+static int random_search(opt_ctx *c, opt_cand *best, mgen_optimize_result *res,
+			 mgen_err *err)
 {
 	opt_cand cand;
 	double score, top = -1;
@@ -19,8 +19,7 @@ static int random_search(opt_ctx *c, opt_cand *best,
 	int rc = 0;
 
 	memset(best, 0, sizeof(*best));
-	for (seed = -3; rc == 0 && seed < c->o.num_candidate_programs;
-	     seed++) {
+	for (seed = -3; rc == 0 && seed < c->o.num_candidate_programs; seed++) {
 		rc = mgen__opt_demo_candidate(c, seed, &cand, err);
 		if (rc == 0)
 			rc = mgen__opt_eval(c, &cand, c->val, c->nval, &score,
@@ -75,8 +74,8 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 	mgen_optimize_result local;
 	opt_ctx c;
 	opt_cand best;
-	int rc, search = kind == MGEN_OPT_RANDOM_SEARCH ||
-			 kind == MGEN_OPT_MIPRO;
+	int rc,
+	    search = kind == MGEN_OPT_RANDOM_SEARCH || kind == MGEN_OPT_MIPRO;
 
 	*out = NULL;
 	memset(&best, 0, sizeof(best));
@@ -102,8 +101,8 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 	c.nval = nval;
 	c.metric = metric;
 	c.ud = ud;
-	res->lm_calls_estimate = mgen_optimize_estimate(kind, ntrain, nval,
-							opts);
+	res->lm_calls_estimate =
+	    mgen_optimize_estimate(kind, ntrain, nval, opts);
 	c.o = *opts;
 	/* the same defaults the estimate applied */
 	if (c.o.max_rounds < 1)
@@ -120,9 +119,9 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 				       &best, err);
 		break;
 	case MGEN_OPT_BOOTSTRAP:
-		rc = mgen__opt_bootstrap(&c, trainset, ntrain,
-					 c.o.max_bootstrapped_demos, &best,
-					 err);
+		rc =
+		    mgen__opt_bootstrap(&c, trainset, ntrain,
+					c.o.max_bootstrapped_demos, &best, err);
 		break;
 	case MGEN_OPT_RANDOM_SEARCH:
 		rc = random_search(&c, &best, res, err);
@@ -138,8 +137,8 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 	res->lm_calls_made = c.made;
 	res->candidates_evaluated = c.full_evals;
 	if (rc == 0)
-		rc = mgen__opt_program(&c, &best, kind,
-				       res->lm_calls_estimate, out, err);
+		rc = mgen__opt_program(&c, &best, kind, res->lm_calls_estimate,
+				       out, err);
 	mgen__opt_cand_release(&best);
 	return rc;
 }

@@ -53,9 +53,9 @@ int mgen__opt_pass(const opt_ctx *c, double score);
 /* Logs at MGEN_LOG_INFO when a log callback is set. */
 void mgen__opt_log(const opt_ctx *c, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 /* LabeledFewShot: min(k, n) of train drawn with splitmix64(seed) into a
  * fresh candidate (sig copied from c->sig). */
@@ -64,9 +64,8 @@ int mgen__opt_labeled(const opt_ctx *c, const mgen_example *const *train,
 		      mgen_err *err);
 
 /* BootstrapFewShot over train[0..n) with max_boot bootstrapped demos. */
-int mgen__opt_bootstrap(opt_ctx *c, const mgen_example *const *train,
-			size_t n, size_t max_boot, opt_cand *out,
-			mgen_err *err);
+int mgen__opt_bootstrap(opt_ctx *c, const mgen_example *const *train, size_t n,
+			size_t max_boot, opt_cand *out, mgen_err *err);
 
 /* Demo-set candidate number i of the random search: seed i - 3. */
 int mgen__opt_demo_candidate(opt_ctx *c, long seed, opt_cand *out,

@@ -9,8 +9,8 @@
 
 #include "metagen/optimize.h"
 
-typedef int (*parse_fn)(const mgen_signature *, const char *,
-			mgen_example **, mgen_err *);
+typedef int (*parse_fn)(const mgen_signature *, const char *, mgen_example **,
+			mgen_err *);
 
 /* One render + LM call + parse with one adapter. */
 static int predict_once(mgen_lm *lm, const mgen_signature *sig,
@@ -20,8 +20,8 @@ static int predict_once(mgen_lm *lm, const mgen_signature *sig,
 			mgen_example **outputs, mgen_predict_info *info,
 			int *parse_failed, mgen_err *err)
 {
-	parse_fn parse = json ? mgen_json_adapter_parse
-			      : mgen_chat_adapter_parse;
+	parse_fn parse =
+	    json ? mgen_json_adapter_parse : mgen_chat_adapter_parse;
 	mgen_sig_messages m = MGEN_SIG_MESSAGES_INIT;
 	mgen_lm_call_options call = MGEN_LM_CALL_OPTIONS_INIT;
 	mgen_lm_response r;
@@ -56,8 +56,7 @@ done:
 int mgen_predict(mgen_lm *lm, const mgen_signature *sig,
 		 const mgen_example *const *demos, size_t ndemos,
 		 const mgen_example *inputs, const mgen_predict_options *opts,
-		 mgen_example **outputs, mgen_predict_info *info,
-		 mgen_err *err)
+		 mgen_example **outputs, mgen_predict_info *info, mgen_err *err)
 {
 	mgen_predict_options def = MGEN_PREDICT_OPTIONS_INIT;
 	mgen_predict_info local;

@@ -36,8 +36,7 @@ struct mgen_program {
 };
 
 /* Appends a field with copies of `prefix` / `desc`. 0 or MGEN_ENOMEM. */
-int mgen__program_add_field(prog_pred *p, const char *prefix,
-			    const char *desc);
+int mgen__program_add_field(prog_pred *p, const char *prefix, const char *desc);
 /* Appends the compact text of `demo`. 0 or MGEN_ENOMEM. */
 int mgen__program_add_demo(prog_pred *p, const mgen__jt *demo);
 /* Stores `lm` (modified: api_key removed at every level; unless `trust`,

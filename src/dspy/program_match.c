@@ -40,7 +40,8 @@ long mgen_program_pick(const mgen_program *prog, const char *name,
 			     "the program has no predictor '%s' and %zu others "
 			     "(%s): cannot tell which one to use",
 			     name, n,
-			     mgen_buf_error(&names) ? "?" : mgen_buf_str(&names));
+			     mgen_buf_error(&names) ? "?"
+						    : mgen_buf_str(&names));
 	mgen_buf_release(&names);
 	return -1;
 }
@@ -54,8 +55,8 @@ static int prefix_is(const char *s, const char *want)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-			 s[n - 1] == ':'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == ':'))
 		n--;
 	while (w > 0 && want[w - 1] == ':')
 		w--;
@@ -99,7 +100,8 @@ static long identify(const mgen_signature *sig, const char *prefix,
 		if (mgen_signature_infer_prefix(f.name, &inferred) != 0)
 			return -2;
 		hit = placeholder_is(desc, f.name) ||
-		      prefix_is(prefix, inferred) || prefix_is(prefix, f.name) ||
+		      prefix_is(prefix, inferred) ||
+		      prefix_is(prefix, f.name) ||
 		      (f.prefix && prefix_is(prefix, f.prefix));
 		free(inferred);
 		if (hit)
@@ -167,7 +169,8 @@ static int check_cover(const mgen_program *prog, size_t p, const long *map,
 				    "predictor '%s': field %zu is a reasoning "
 				    "field %s",
 				    name, i,
-				    reasoning > 1 ? "twice" : "among the inputs");
+				    reasoning > 1 ? "twice"
+						  : "among the inputs");
 			continue;
 		}
 		if ((size_t)map[i] < nin)

@@ -171,8 +171,8 @@ static int demo_kind(const mgen_signature *sig, const mgen_example *d)
 	size_t i;
 
 	for (i = 0; i < sig->field_count; i++) {
-		const cJSON *v =
-		    cJSON_GetObjectItemCaseSensitive(d->obj, sig->fields[i].name);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		    d->obj, sig->fields[i].name);
 
 		if (v == NULL || cJSON_IsNull(v))
 			complete = 0;
@@ -256,7 +256,8 @@ static void name_list(mgen_buf *b, const mgen_signature *sig,
 	for (i = sig->input_count; i < sig->field_count; i++) {
 		if (got && !mgen_example_has(got, sig->fields[i].name))
 			continue;
-		mgen_buf_printf(b, "%s%s", first ? "" : ", ", sig->fields[i].name);
+		mgen_buf_printf(b, "%s%s", first ? "" : ", ",
+				sig->fields[i].name);
 		first = 0;
 	}
 	mgen_buf_putc(b, ']');

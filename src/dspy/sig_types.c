@@ -327,14 +327,16 @@ static cJSON *schema_generic(tspan name, const tspan *args, int n, int *err)
 		mgen__json_add(err, o, "items",
 			       n ? schema_of(args[0], err) : typed(NULL, err));
 		if (!span_is(name, "list") && !span_is(name, "tuple"))
-			mgen__json_add(err, o, "uniqueItems", cJSON_CreateTrue());
+			mgen__json_add(err, o, "uniqueItems",
+				       cJSON_CreateTrue());
 	} else if (span_is(name, "tuple")) {
 		cJSON *items;
 
 		o = typed("array", err);
 		items = mgen__json_add_array(err, o, "prefixItems");
 		for (i = 0; i < n; i++)
-			mgen__json_add(err, items, NULL, schema_of(args[i], err));
+			mgen__json_add(err, items, NULL,
+				       schema_of(args[i], err));
 		mgen__json_add(err, o, "maxItems", cJSON_CreateNumber(n));
 		mgen__json_add(err, o, "minItems", cJSON_CreateNumber(n));
 	} else if (span_is(name, "dict")) {

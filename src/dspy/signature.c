@@ -355,7 +355,8 @@ static int add_field(mgen_signature *sig, int output, const char *name,
 		sig->fields = f;
 		sig->cap = cap;
 	}
-	memmove(sig->fields + at + 1, sig->fields + at, (sig->field_count - at) * sizeof r);
+	memmove(sig->fields + at + 1, sig->fields + at,
+		(sig->field_count - at) * sizeof r);
 	sig->fields[at] = r;
 	sig->field_count++;
 	sig->input_count += !output;

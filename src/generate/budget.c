@@ -87,7 +87,7 @@ static void settle_budget(mgen__run *run, const reservation *reserved,
 	run->reserved_cost -= reserved->cost;
 	if (ok) {
 		run->spent_tokens +=
-			resp->prompt_tokens + resp->completion_tokens;
+		    resp->prompt_tokens + resp->completion_tokens;
 		run->spent_cost += mgen__cost(cfg, (double)resp->prompt_tokens,
 					      (double)resp->completion_tokens);
 	}
@@ -194,7 +194,8 @@ int mgen__estimate_table(mgen__run *run, mgen_table *t)
 	if (cols == NULL)
 		return MGEN_ENOMEM;
 	for (first = 0; rc == 0 && first < t->column_count; first += per) {
-		for (n = 0, i = first; i < t->column_count && i < first + per; i++)
+		for (n = 0, i = first; i < t->column_count && i < first + per;
+		     i++)
 			cols[n++] = i;
 		rc = chunk_prompt_tokens(run, t, cols, n, optimized, &tokens);
 		if (rc == 0) {

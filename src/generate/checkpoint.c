@@ -20,7 +20,8 @@
  * line is written complete or not at all. */
 static void add_str(int *err, cJSON *o, const char *k, const char *v)
 {
-	mgen__json_add(err, o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+	mgen__json_add(err, o, k,
+		       v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
 static void add_num(int *err, cJSON *o, const char *k, double v)
@@ -122,7 +123,7 @@ static int restore(const cJSON *o, mgen_table *t)
 
 	t->prompt_tokens = (long long)mgen__json_num(o, "prompt_tokens", 0);
 	t->completion_tokens =
-		(long long)mgen__json_num(o, "completion_tokens", 0);
+	    (long long)mgen__json_num(o, "completion_tokens", 0);
 	t->lm_calls = (int)mgen__json_num(o, "lm_calls", 0);
 	t->elapsed_ms = mgen__json_num(o, "elapsed_ms", 0);
 	t->row_count = (long long)mgen__json_num(o, "row_count", -1);
@@ -156,8 +157,7 @@ static int restore(const cJSON *o, mgen_table *t)
 }
 
 /* The listed table entry `o` names, or NULL. */
-static const mgen_table *find(mgen_table *const *idx, size_t n,
-			      const cJSON *o)
+static const mgen_table *find(mgen_table *const *idx, size_t n, const cJSON *o)
 {
 	const char *name = mgen__json_str(o, "table");
 

@@ -86,7 +86,6 @@ int mgen__checkpoint_create(const char *dir, const char *run_id,
  * process ..."; MGEN_EIO or MGEN_ENOMEM.
  */
 int mgen__checkpoint_claim(const char *dir, const mgen_config *cfg,
-			   char *run_id, size_t cap, FILE **out,
-			   mgen_err *err);
+			   char *run_id, size_t cap, FILE **out, mgen_err *err);
 
 #endif

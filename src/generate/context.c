@@ -109,8 +109,8 @@ static void query_text(const mgen_table *t, mgen_buf *q)
 	for (i = 0; i < t->column_count; i++)
 		mgen_buf_printf(q, " %s %s", t->columns[i].name,
 				t->columns[i].existing_comment
-					? t->columns[i].existing_comment
-					: "");
+				    ? t->columns[i].existing_comment
+				    : "");
 }
 
 static int retrieve(mgen__run *run, const mgen_table *t, picks *p,

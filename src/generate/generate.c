@@ -67,13 +67,11 @@ void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
 	for (i = 0; tr->chat && i < tr->chat->n; i++)
 		add_message(msgs, &tr->chat->msgs[i]);
 	if (tr->resp) {
-		cJSON_AddStringToObject(o, "answer", tr->resp->content
-						       ? tr->resp->content
-						       : "");
-		cJSON_AddStringToObject(o, "finish_reason",
-					tr->resp->finish_reason
-						? tr->resp->finish_reason
-						: "");
+		cJSON_AddStringToObject(
+		    o, "answer", tr->resp->content ? tr->resp->content : "");
+		cJSON_AddStringToObject(
+		    o, "finish_reason",
+		    tr->resp->finish_reason ? tr->resp->finish_reason : "");
 		cJSON_AddNumberToObject(o, "latency_ms", tr->resp->latency_ms);
 		cJSON_AddNumberToObject(o, "prompt_tokens",
 					(double)tr->resp->prompt_tokens);
@@ -85,8 +83,7 @@ void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
 		cJSON_AddNullToObject(o, "error");
 	} else {
 		cJSON_AddNullToObject(o, "answer");
-		cJSON_AddStringToObject(o, "error",
-					tr->error ? tr->error : "");
+		cJSON_AddStringToObject(o, "error", tr->error ? tr->error : "");
 	}
 	cJSON_AddBoolToObject(o, "cache_hit",
 			      tr->resp != NULL && tr->resp->cache_hit);
@@ -205,8 +202,8 @@ static int open_lm(mgen__run *run, mgen_err *err)
 
 	if (cfg->model == NULL || strcmp(cfg->model, "offline") == 0)
 		return 0;
-	rc = mgen_lm_new_from_config(cfg, run->opts->log, run->opts->log_userdata,
-			   &run->lm, err);
+	rc = mgen_lm_new_from_config(cfg, run->opts->log,
+				     run->opts->log_userdata, &run->lm, err);
 	if (rc == 0)
 		rc = mgen_prompt_set_load(cfg->prompts_dir, &run->prompts, err);
 	mgen_prompt_options_from_config(cfg, &run->popts);
@@ -232,9 +229,9 @@ static int open_run_file(const char *dir, const char *name, FILE **f,
 	mgen_buf path = MGEN_BUF_INIT;
 
 	mgen_buf_printf(&path, "%s/%s", dir, name);
-	*f = mgen_buf_error(&path) ? NULL
-				   : mgen__fopen_private(mgen_buf_str(&path),
-							 "a");
+	*f = mgen_buf_error(&path)
+		 ? NULL
+		 : mgen__fopen_private(mgen_buf_str(&path), "a");
 	mgen_buf_release(&path);
 	if (*f == NULL)
 		return mgen_err_set(err, MGEN_EIO, "cannot write '%s/%s'", dir,
@@ -256,10 +253,9 @@ static int resume_from_checkpoint(mgen__run *run, mgen_run_result *res,
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	mgen_buf_printf(&path, "%s/checkpoint.jsonl", res->run_dir);
 	if (stat(mgen_buf_str(&path), &st) == 0) {
-		rc = mgen__checkpoint_index(mgen_buf_str(&path),
-					    &res->results, run->tstate,
-					    MGEN__T_DONE, run->ckpt_off,
-					    &res->tables_restored, err);
+		rc = mgen__checkpoint_index(
+		    mgen_buf_str(&path), &res->results, run->tstate,
+		    MGEN__T_DONE, run->ckpt_off, &res->tables_restored, err);
 		if (rc == 0 && res->tables_restored &&
 		    (run->ckpt_in = fopen(mgen_buf_str(&path), "r")) == NULL)
 			rc = mgen_err_set(err, MGEN_EIO, "cannot read '%s'",
@@ -350,7 +346,7 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 		if (rc)
 			rc = mgen_err_set(err, rc, "out of memory");
 		else if (mgen_wh_list_table_names(run->wh, in_scope, run,
-					     &res->results, &run->listing))
+						  &res->results, &run->listing))
 			rc = mgen_err_set(err, MGEN_EDB,
 					  "listing tables failed: %s",
 					  mgen_wh_errmsg(run->wh));
@@ -415,7 +411,7 @@ static int run_info(mgen__run *run, mgen_run_result *res, const char *started,
 	info->completion_tokens = res->completion_tokens;
 	info->lm_calls = res->lm_calls;
 	info->warehouse_queries =
-		mgen_wh_query_count(run->wh) + run->worker_queries;
+	    mgen_wh_query_count(run->wh) + run->worker_queries;
 	return 0;
 }
 
@@ -485,8 +481,8 @@ static int apply_outputs(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	ao.log = log_fn_bridge;
 	ao.log_userdata = run;
 	memset(&sum, 0, sizeof(sum));
-	rc = mgen_apply(run->wh, res->results.items, res->results.n, &ao,
-			&ddl, &sum, err);
+	rc = mgen_apply(run->wh, res->results.items, res->results.n, &ao, &ddl,
+			&sum, err);
 	if (run->cfg->dry_run)
 		res->dry_run_ddl = mgen_buf_detach(&ddl);
 	mgen_buf_release(&ddl);
@@ -523,8 +519,7 @@ static void teardown(mgen__run *run, size_t ntables)
 /* Tables a budget stop never started: their columns are read (so the
  * run files list what is left) and they are FAILED with a reason that
  * says how to finish them; then everything is written. */
-static int finish_tables(mgen__run *run, mgen_run_result *res,
-			 mgen_err *err)
+static int finish_tables(mgen__run *run, mgen_run_result *res, mgen_err *err)
 {
 	mgen_table_list *l = &res->results;
 	size_t i, w;
@@ -535,8 +530,8 @@ static int finish_tables(mgen__run *run, mgen_run_result *res,
 		w = i / MGEN__WINDOW;
 		if (run->wstate[w] == MGEN__W_NONE)
 			run->wstate[w] = mgen__load_window(run, run->wh, l, w)
-						 ? MGEN__W_FAILED
-						 : MGEN__W_LOADED;
+					     ? MGEN__W_FAILED
+					     : MGEN__W_LOADED;
 		mgen__fail_unset(&l->items[i],
 				 "not started: the budget was reached (finish "
 				 "it with --resume and a larger budget)");
@@ -547,8 +542,8 @@ static int finish_tables(mgen__run *run, mgen_run_result *res,
 
 /* The run files, then --apply / --dry-run, then the files again with
  * the statuses apply set. */
-static int finish_run(mgen__run *run, mgen_run_result *res,
-		      const char *started, double t0, mgen_err *err)
+static int finish_run(mgen__run *run, mgen_run_result *res, const char *started,
+		      double t0, mgen_err *err)
 {
 	int rc, arc;
 
@@ -572,7 +567,7 @@ static void take_estimate(const mgen__run *run, mgen_run_result *res)
 	res->estimate_prompt_tokens = run->est_prompt;
 	res->estimate_completion_tokens = run->est_completion;
 	res->estimate_cost = mgen__cost(run->cfg, (double)run->est_prompt,
-				       (double)run->est_completion);
+					(double)run->est_completion);
 }
 
 int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
@@ -614,18 +609,18 @@ int mgen_generate(const mgen_generate_options *opts, mgen_run_result *res,
 		rc = finish_run(&run, res, started, t0, err);
 	if (run.wh)
 		res->warehouse_queries =
-			mgen_wh_query_count(run.wh) + run.worker_queries;
+		    mgen_wh_query_count(run.wh) + run.worker_queries;
 	res->budget_stopped = run.budget_hit;
 	res->cache_hits = run.lm ? mgen_lm_cache_hits(run.lm) : 0;
 	res->elapsed_ms = mgen__now_ms() - t0;
 	teardown(&run, res->results.n);
 	if (rc == 0 && run.budget_hit)
-		rc = mgen_err_set(err, MGEN_ELIMIT,
-				  "budget reached after %lld tokens (cost %.4f):"
-				  " the run stopped cleanly; finish it with "
-				  "--resume %s and a larger budget",
-				  run.spent_tokens, run.spent_cost,
-				  res->run_id);
+		rc =
+		    mgen_err_set(err, MGEN_ELIMIT,
+				 "budget reached after %lld tokens (cost %.4f):"
+				 " the run stopped cleanly; finish it with "
+				 "--resume %s and a larger budget",
+				 run.spent_tokens, run.spent_cost, res->run_id);
 	else if (rc == 0 && (res->tables_failed || res->comments_fallback))
 		rc = MGEN_EVALIDATE;
 	return rc;

@@ -24,43 +24,43 @@ typedef struct mgen__run {
 	const mgen_generate_options *opts;
 	char run_id[64];
 	mgen_wh *wh;
-	mgen_lm *lm;                /* NULL in offline mode */
-	mgen_prompt_set *prompts;   /* NULL in offline mode */
+	mgen_lm *lm;		  /* NULL in offline mode */
+	mgen_prompt_set *prompts; /* NULL in offline mode */
 	mgen_prompt_options popts;
 	mgen_comment_program *program; /* optimized path's program; NULL
 					  when none is used or it did not
 					  load (then program_error says
 					  why) */
 	char program_error[512];
-	int route;                  /* MGEN__ROUTE_* from cfg->path */
-	FILE *traces;               /* traces.jsonl, appended under lock */
+	int route;    /* MGEN__ROUTE_* from cfg->path */
+	FILE *traces; /* traces.jsonl, appended under lock */
 	pthread_mutex_t lock;
 	unsigned long worker_queries; /* statements run by the workers */
-	FILE *checkpoint;           /* checkpoint.jsonl, appended under lock */
-	unsigned char *tstate;      /* per table: MGEN__T_* bits */
-	long *ckpt_off;             /* --resume: each DONE table's line */
-	FILE *ckpt_in;              /* --resume: the checkpoint, to read */
-	mgen_wh_listing listing;    /* what the names listing saw */
-	unsigned char *wstate;      /* per window: MGEN__W_* */
-	char **werr;                /* per window: why loading failed */
-	pthread_cond_t wcond;       /* a window finished loading */
-	mgen_output_stream *out;    /* run files, written as tables
-					   settle; NULL for --estimate */
-	mgen_run_result *res;       /* counters grow as tables are written */
-	size_t written;             /* tables [0, written) are written */
-	int keep;                   /* keep written tables whole (apply) */
-	unsigned shard_k, shard_n;  /* --shard K/N (n = 0: no sharding) */
-	int estimate;               /* --estimate: count, never call the LM */
+	FILE *checkpoint;	   /* checkpoint.jsonl, appended under lock */
+	unsigned char *tstate;	   /* per table: MGEN__T_* bits */
+	long *ckpt_off;		   /* --resume: each DONE table's line */
+	FILE *ckpt_in;		   /* --resume: the checkpoint, to read */
+	mgen_wh_listing listing;   /* what the names listing saw */
+	unsigned char *wstate;	   /* per window: MGEN__W_* */
+	char **werr;		   /* per window: why loading failed */
+	pthread_cond_t wcond;	   /* a window finished loading */
+	mgen_output_stream *out;   /* run files, written as tables
+					  settle; NULL for --estimate */
+	mgen_run_result *res;	   /* counters grow as tables are written */
+	size_t written;		   /* tables [0, written) are written */
+	int keep;		   /* keep written tables whole (apply) */
+	unsigned shard_k, shard_n; /* --shard K/N (n = 0: no sharding) */
+	int estimate;		   /* --estimate: count, never call the LM */
 	long long est_calls, est_prompt, est_completion;
-	long long spent_tokens;     /* LM tokens spent so far (budget) */
+	long long spent_tokens; /* LM tokens spent so far (budget) */
 	double spent_cost;
-	long long reserved_tokens;  /* estimates of the calls in flight */
+	long long reserved_tokens; /* estimates of the calls in flight */
 	double reserved_cost;
-	int budget_hit;             /* budget reached: stop taking tables */
-	int fatal;                  /* a run-stopping error (EAUTH) was seen */
-	mgen_rag *rag;              /* rag.index when the file exists, else
-				       NULL (nothing retrieved) */
-	pthread_mutex_t rag_lock;   /* one SQLite handle for all workers */
+	int budget_hit;		  /* budget reached: stop taking tables */
+	int fatal;		  /* a run-stopping error (EAUTH) was seen */
+	mgen_rag *rag;		  /* rag.index when the file exists, else
+				     NULL (nothing retrieved) */
+	pthread_mutex_t rag_lock; /* one SQLite handle for all workers */
 	mgen_err fatal_err;
 } mgen__run;
 
@@ -82,16 +82,16 @@ enum { MGEN__ROUTE_AUTO = 0, MGEN__ROUTE_OPTIMIZED, MGEN__ROUTE_LEGACY };
 /* One LM call's record for traces.jsonl. Strings borrowed. */
 typedef struct mgen__trace {
 	const char *table;
-	const char *kind;  /* "comment" | "merge" */
-	const char *path;  /* "legacy" | "optimized" */
+	const char *kind; /* "comment" | "merge" */
+	const char *path; /* "legacy" | "optimized" */
 	int chunk;
 	int attempt;
 	const mgen_chat *chat;
 	const mgen_lm_response *resp; /* NULL when the call failed */
-	const char *context;          /* JSON array of the chunks in the
+	const char *context;	      /* JSON array of the chunks in the
 					 prompt (id, score, source, title,
 					 glossary); NULL = none */
-	const char *error;            /* NULL on success */
+	const char *error;	      /* NULL on success */
 } mgen__trace;
 
 /* Appends one line to traces.jsonl (thread-safe; failures are logged,
@@ -104,8 +104,7 @@ void mgen__trace_write(mgen__run *run, const mgen__trace *tr);
  * and res->run_id the run's), writing nothing when it refuses. Returns
  * 0 or the claim's error (MGEN_ECONFIG for a folder that is not this
  * run, or is in use). */
-int mgen__run_folder_claim(mgen__run *run, mgen_run_result *res,
-			   mgen_err *err);
+int mgen__run_folder_claim(mgen__run *run, mgen_run_result *res, mgen_err *err);
 
 /* A new run (run_folder.c): res->run_dir = <out>/<run id>, created 0700,
  * with the first manifest and run->checkpoint created and locked
@@ -114,12 +113,11 @@ int mgen__run_folder_create(mgen__run *run, mgen_run_result *res,
 			    mgen_err *err);
 
 /* Logs through the run's callback with printf formatting. */
-void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt,
-	       ...)
+void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
 /*
  * Fills the proposals of profiled table `t`: offline describer when
@@ -174,31 +172,29 @@ int mgen__load_window(mgen__run *run, mgen_wh *wh, mgen_table_list *tables,
  * failed, is slimmed to its names, table status and usage. Called with
  * the run lock held. Returns 0 or the first write error (in `err`).
  */
-int mgen__write_ready(mgen__run *run, mgen_table_list *tables,
-		      mgen_err *err);
+int mgen__write_ready(mgen__run *run, mgen_table_list *tables, mgen_err *err);
 
 /* Adds table `t`'s statuses and usage to the result's counters. */
 void mgen__tally_table(mgen_run_result *res, const mgen_table *t);
-
 
 /* State of one chunk while its columns are asked for (table.c). */
 typedef struct mgen__chunk {
 	size_t *pending; /* column indexes still without a comment */
 	size_t npending;
 	char *table_comment;
-	char reason[512]; /* the last problem seen */
+	char reason[512];	/* the last problem seen */
 	char table_reason[300]; /* why an answer's table comment was
 				   refused (repeats a value), or "" */
-	char cause[512];  /* the last LM error or unparsable answer (what a
-			     failed table comment is blamed on); "" = none */
-	char **col_why;   /* per column index (t->column_count): the last
-			     alignment problem of that column, or NULL when
-			     the last attempt failed as a whole (reason) */
-	int lm_error;     /* the LM could not answer (after its retries) */
-	mgen_path path;   /* the path asking: LEGACY or OPTIMIZED */
+	char cause[512]; /* the last LM error or unparsable answer (what a
+			    failed table comment is blamed on); "" = none */
+	char **col_why;	 /* per column index (t->column_count): the last
+			    alignment problem of that column, or NULL when
+			    the last attempt failed as a whole (reason) */
+	int lm_error;	 /* the LM could not answer (after its retries) */
+	mgen_path path;	 /* the path asking: LEGACY or OPTIMIZED */
 	const mgen_prompt_options *popts; /* the run's, with this table's
 					     retrieved context */
-	const char *context_trace; /* JSON of that context, or NULL */
+	const char *context_trace;	  /* JSON of that context, or NULL */
 } mgen__chunk;
 
 /* The retrieved context of table `t` (context.c): *ctx the text for the

@@ -122,9 +122,9 @@ static int is_count(const mgen_table *t, const char *v, size_t a, size_t b)
 
 int mgen__value_is_telling(const mgen_table *t, const char *v)
 {
-	static const char *const plain[] = {"true", "false", "null", "none",
-					    "yes",  "no",    "n/a",  "nan",
-					    "unknown"};
+	static const char *const plain[] = {"true", "false", "null",
+					    "none", "yes",   "no",
+					    "n/a",  "nan",   "unknown"};
 	size_t a, b, i;
 	int d;
 
@@ -176,8 +176,7 @@ static int occurs(const char *comment, const char *v)
 
 /* Checks one value; on a repeat fills `why` and returns 1. */
 static int check(const mgen_table *t, const mgen_column *c, const char *v,
-		 const char *kind, const char *comment, char *why,
-		 size_t whysz)
+		 const char *kind, const char *comment, char *why, size_t whysz)
 {
 	if (v == NULL || !occurs(comment, v) || !mgen__value_is_telling(t, v))
 		return 0;

@@ -103,8 +103,10 @@ static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
 		*stop = 1;
 		if (rc != MGEN_ELIMIT)
 			cs->lm_error = 1;
-		rc = (rc == MGEN_EAUTH || rc == MGEN_ENOMEM ||
-		      rc == MGEN_ELIMIT) ? rc : 0;
+		rc =
+		    (rc == MGEN_EAUTH || rc == MGEN_ENOMEM || rc == MGEN_ELIMIT)
+			? rc
+			: 0;
 		goto done;
 	}
 	rc = mgen_comment_program_parse(run->program, resp.content, json,
@@ -134,8 +136,8 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	rc = mgen_comment_inputs(t, cs->pending, cs->npending, cs->popts,
-				 rows, &inputs, &e);
+	rc = mgen_comment_inputs(t, cs->pending, cs->npending, cs->popts, rows,
+				 &inputs, &e);
 	if (rc != 0)
 		return rc;
 	rc = opt_call(run, t, fullname, cs, inputs, 0, chunk, attempt,
@@ -146,9 +148,8 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	mgen_example_free(inputs);
 	if (rc != 0 || comments == NULL)
 		goto done;
-	rc = mgen_answer_parse_capped(comments, 0,
-				      mgen_answer_entry_cap(cs->npending), &a,
-				      &e);
+	rc = mgen_answer_parse_capped(
+	    comments, 0, mgen_answer_entry_cap(cs->npending), &a, &e);
 	if (rc == 0)
 		rc = mgen__take_answer(run, t, cs, &a, fullname);
 	else if (rc != MGEN_ENOMEM) {

@@ -85,10 +85,10 @@ int mgen__mark_uncommentable(mgen_dialect d, mgen_table *t)
 	int rc = 0;
 
 	for (j = 0; j <= t->column_count && rc == 0; j++) {
-		mgen_proposal *p =
-		    j < t->column_count ? &t->columns[j].proposal : &t->proposal;
-		const char *why =
-		    mgen_dialect_comment_support(d, t->kind, j < t->column_count);
+		mgen_proposal *p = j < t->column_count ? &t->columns[j].proposal
+						       : &t->proposal;
+		const char *why = mgen_dialect_comment_support(
+		    d, t->kind, j < t->column_count);
 		if (why == NULL || p->status == MGEN_STATUS_FAILED)
 			continue;
 		rc = mgen_proposal_set(p, p->comment, p->path,

@@ -30,12 +30,19 @@ void mgen__tally_table(mgen_run_result *res, const mgen_table *t)
 	int failed = 0, fallback = 0;
 
 	for (j = 0; j <= t->column_count; j++) {
-		const mgen_proposal *p =
-			j < t->column_count ? &t->columns[j].proposal : &t->proposal;
+		const mgen_proposal *p = j < t->column_count
+					     ? &t->columns[j].proposal
+					     : &t->proposal;
 		switch (p->status) {
-		case MGEN_STATUS_PROPOSED: res->comments_proposed++; break;
-		case MGEN_STATUS_APPLIED: res->comments_applied++; break;
-		case MGEN_STATUS_KEPT: res->comments_kept++; break;
+		case MGEN_STATUS_PROPOSED:
+			res->comments_proposed++;
+			break;
+		case MGEN_STATUS_APPLIED:
+			res->comments_applied++;
+			break;
+		case MGEN_STATUS_KEPT:
+			res->comments_kept++;
+			break;
 		case MGEN_STATUS_FALLBACK:
 			res->comments_fallback++;
 			fallback = 1;
@@ -44,7 +51,8 @@ void mgen__tally_table(mgen_run_result *res, const mgen_table *t)
 			res->comments_failed++;
 			failed = 1;
 			break;
-		default: break;
+		default:
+			break;
 		}
 	}
 	res->tables++;

@@ -16,15 +16,15 @@
 #include "util/util.h"
 
 /* The start of the reason of a comment refused for repeating a value. */
-#define REPEAT_PREFIX                                                   \
-	"comment repeats a value shown to the LM verbatim "             \
+#define REPEAT_PREFIX                                                          \
+	"comment repeats a value shown to the LM verbatim "                    \
 	"(allow_data_in_comments is false): "
 /* The note for a comment whose LM text held invalid UTF-8. */
 #define MGEN__LM_UTF8_NOTE "invalid UTF-8 in the answer replaced with U+FFFD"
 
 /* Reason text for a kept existing comment. */
 static const char kept_reason[] =
-	"existing comment kept (use --overwrite to replace)";
+    "existing comment kept (use --overwrite to replace)";
 
 /* Sets a proposal from a new comment, honouring existing comments;
  * `reason` (may be NULL) is recorded, else why a comment was kept.
@@ -32,9 +32,9 @@ static const char kept_reason[] =
  * the comment (the LM's text was mended where it entered, lm.c and
  * answer.c), or `fixed` (the object's warehouse text was mended), adds
  * a note to the reason. */
-static int propose(const mgen__run *run, mgen_proposal *p,
-		   const char *existing, const char *comment, mgen_path path,
-		   const char *reason, unsigned fixed)
+static int propose(const mgen__run *run, mgen_proposal *p, const char *existing,
+		   const char *comment, mgen_path path, const char *reason,
+		   unsigned fixed)
 {
 	int keep = existing && existing[0] && !run->cfg->overwrite;
 	const char *why = reason ? reason : keep ? kept_reason : NULL;
@@ -57,9 +57,8 @@ static int propose(const mgen__run *run, mgen_proposal *p,
 		}
 		why = joined;
 	}
-	rc = mgen_proposal_set(p, c, path,
-			       keep ? MGEN_STATUS_KEPT : MGEN_STATUS_PROPOSED,
-			       why);
+	rc = mgen_proposal_set(
+	    p, c, path, keep ? MGEN_STATUS_KEPT : MGEN_STATUS_PROPOSED, why);
 	free(c);
 	free(joined);
 	return rc;
@@ -86,7 +85,8 @@ static int refuse_repeat(const mgen__run *run, const mgen_table *t,
 		return 0;
 	snprintf(reason, sizeof(reason), "%s%s", REPEAT_PREFIX, why);
 	return mgen_proposal_set(p, NULL, path, MGEN_STATUS_FAILED, reason)
-		       ? MGEN_ENOMEM : 1;
+		   ? MGEN_ENOMEM
+		   : 1;
 }
 
 /* Offline describer comments for every object of `t` still without a
@@ -102,10 +102,9 @@ static int describe_offline(mgen__run *run, mgen_table *t, const char *reason)
 
 	if (cc == NULL)
 		return MGEN_ENOMEM;
-	rc = mgen_offline_describe(t, &run->cfg->abbreviations,
-				   run->cfg->allow_data &&
-					   run->cfg->allow_data_in_comments,
-				   &tc, cc);
+	rc = mgen_offline_describe(
+	    t, &run->cfg->abbreviations,
+	    run->cfg->allow_data && run->cfg->allow_data_in_comments, &tc, cc);
 	if (rc == 0 && t->proposal.status == MGEN_STATUS_NONE &&
 	    (rc = refuse_repeat(run, t, NULL, 0, tc, &t->proposal,
 				MGEN_PATH_OFFLINE)) == 0)
@@ -149,9 +148,9 @@ static void col_why(mgen__chunk *cs, size_t ci, const char *why)
 /* Keeps column `ci` pending when its comment repeats a value the prompt
  * showed (columns shown[0..nshown)); the reason goes to cs->reason and
  * to the column's own cause. */
-static int repeats(const mgen__run *run, const mgen_table *t,
-		   mgen__chunk *cs, const size_t *shown, size_t nshown,
-		   size_t ci, const char *comment, const char *fullname)
+static int repeats(const mgen__run *run, const mgen_table *t, mgen__chunk *cs,
+		   const size_t *shown, size_t nshown, size_t ci,
+		   const char *comment, const char *fullname)
 {
 	char why[300], full[400];
 
@@ -194,8 +193,8 @@ int mgen__take_answer(mgen__run *run, mgen_table *t, mgen__chunk *cs,
 		if (al.comments[i] == NULL) {
 			col_why(cs, cs->pending[i],
 				al.problems && al.problems[i]
-					? al.problems[i]
-					: "not in the answer");
+				    ? al.problems[i]
+				    : "not in the answer");
 			cs->pending[kept++] = cs->pending[i];
 			continue;
 		}
@@ -276,12 +275,11 @@ static int legacy_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 		cs->lm_error = 1;
 		return (rc == MGEN_EAUTH || rc == MGEN_ENOMEM) ? rc : 0;
 	}
-	truncated = resp.finish_reason &&
-		    strcmp(resp.finish_reason, "length") == 0;
-	rc = mgen_answer_parse_capped(resp.content ? resp.content : "",
-				      truncated,
-				      mgen_answer_entry_cap(cs->npending), &a,
-				      &e);
+	truncated =
+	    resp.finish_reason && strcmp(resp.finish_reason, "length") == 0;
+	rc = mgen_answer_parse_capped(
+	    resp.content ? resp.content : "", truncated,
+	    mgen_answer_entry_cap(cs->npending), &a, &e);
 	mgen_lm_response_release(&resp);
 	if (rc == 0)
 		rc = mgen__take_answer(run, t, cs, &a, fullname);
@@ -337,11 +335,10 @@ static int ask_chunk(mgen__run *run, mgen_table *t, const char *fullname,
 				cs->col_why && cs->col_why[k] ? cs->col_why[k]
 							      : cs->reason);
 		rc = mgen_buf_error(&b)
-			     ? MGEN_ENOMEM
-			     : mgen_proposal_set(&t->columns[k].proposal, NULL,
-						 MGEN_PATH_LEGACY,
-						 MGEN_STATUS_FAILED,
-						 mgen_buf_str(&b));
+			 ? MGEN_ENOMEM
+			 : mgen_proposal_set(
+			       &t->columns[k].proposal, NULL, MGEN_PATH_LEGACY,
+			       MGEN_STATUS_FAILED, mgen_buf_str(&b));
 		mgen_buf_release(&b);
 	}
 	return rc;
@@ -360,8 +357,7 @@ static int fallback_offline(mgen__run *run, mgen_table *t, const char *why)
 
 /* Merges chunk descriptions into one table comment with one more call. */
 static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
-		       mgen_path path, char **parts, size_t nparts,
-		       char **out)
+		       mgen_path path, char **parts, size_t nparts, char **out)
 {
 	mgen_chat chat;
 	mgen_lm_response resp;
@@ -384,8 +380,7 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 		return rc;
 	}
 	if (rc == 0)
-		rc = mgen_answer_parse_capped(resp.content ? resp.content
-							    : "",
+		rc = mgen_answer_parse_capped(resp.content ? resp.content : "",
 					      0, mgen_answer_entry_cap(0), &a,
 					      &e);
 	if (rc == 0 && a.table_comment && a.table_comment[0])
@@ -425,18 +420,19 @@ static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 			 repeat_why[0] ? REPEAT_PREFIX : "",
 			 repeat_why[0] ? repeat_why
 			 : cause[0]    ? cause
-				       : "no answer had a \"table\" description");
+				    : "no answer had a \"table\" description");
 		return mgen_proposal_set(&t->proposal, NULL, MGEN_PATH_LEGACY,
 					 MGEN_STATUS_FAILED, why);
 	}
 	if (nparts > 1)
-		rc = merge_parts(run, t, fullname, path, parts, nparts,
-				 &merged);
+		rc =
+		    merge_parts(run, t, fullname, path, parts, nparts, &merged);
 	if (rc == 0 && merged && guard_values(run) &&
 	    mgen__repeats_value(t, NULL, 0, merged, reason, sizeof(reason))) {
 		mgen__log(run, MGEN_LOG_WARN,
 			  "%s: the merged table description repeats %s; the "
-			  "first chunk's is used", fullname, reason);
+			  "first chunk's is used",
+			  fullname, reason);
 		free(merged);
 		merged = NULL;
 	}
@@ -544,7 +540,7 @@ static int note_fallback(mgen_table *t, const char *why)
 
 	for (i = 0; rc == 0 && i <= t->column_count; i++) {
 		mgen_proposal *p = i < t->column_count ? &t->columns[i].proposal
-						   : &t->proposal;
+						       : &t->proposal;
 		if (p->path != MGEN_PATH_LEGACY && p->path != MGEN_PATH_OFFLINE)
 			continue;
 		mgen_buf_reset(&b);
@@ -581,8 +577,8 @@ static int describe_routed(mgen__run *run, mgen_table *t)
 		  t->schema ? t->schema : "", t->name, why);
 	{
 		char lwhy[512] = "";
-		rc = describe_path(run, t, MGEN_PATH_LEGACY, lwhy,
-				   sizeof(lwhy));
+		rc =
+		    describe_path(run, t, MGEN_PATH_LEGACY, lwhy, sizeof(lwhy));
 	}
 	if (rc == 0)
 		rc = note_fallback(t, why);

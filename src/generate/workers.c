@@ -24,11 +24,11 @@ typedef struct pool {
 	mgen__run *run;
 	mgen_table_list *tables;
 	mgen_profile_options po;
-	size_t next;          /* index of the next table to take */
+	size_t next; /* index of the next table to take */
 	size_t done;
 	int listing_taken;     /* one worker reuses the listing connection */
 	unsigned long queries; /* statements run by worker connections */
-	int rc;               /* first run-stopping error */
+	int rc;		       /* first run-stopping error */
 } pool;
 
 static void report(pool *p, mgen_progress_event ev, size_t done,
@@ -59,8 +59,7 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 	char reason[600];
 	int rc = mgen__untrusted_names(t, reason, sizeof(reason));
 
-	if (rc == 0 && !t->unreadable &&
-	    mgen_wh_profile(wh, t, &p->po) != 0) {
+	if (rc == 0 && !t->unreadable && mgen_wh_profile(wh, t, &p->po) != 0) {
 		snprintf(reason, sizeof(reason), "profile failed: %s",
 			 mgen_wh_errmsg(wh));
 		rc = 1;
@@ -81,7 +80,8 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 			    &t->proposal, t->proposal.comment, t->proposal.path,
 			    t->proposal.status,
 			    "not profiled: the materialized view holds no data "
-			    "(never refreshed); described from names and types");
+			    "(never refreshed); described from names and "
+			    "types");
 		if (rc == 0 && t->profile_note)
 			note_profile(t);
 		/* within the target's comment limits and character set,
@@ -131,8 +131,10 @@ static int window_ready(pool *p, mgen_wh *wh, size_t i)
 	if (rc) {
 		size_t end = (w + 1) * MGEN__WINDOW;
 		run->werr[w] = mgen__strdup(mgen_wh_errmsg(wh));
-		mgen__log(run, MGEN_LOG_WARN, "cannot read the columns of "
-			  "tables %zu-%zu: %s", w * MGEN__WINDOW + 1,
+		mgen__log(run, MGEN_LOG_WARN,
+			  "cannot read the columns of "
+			  "tables %zu-%zu: %s",
+			  w * MGEN__WINDOW + 1,
 			  end < p->tables->n ? end : p->tables->n,
 			  mgen_wh_errmsg(wh));
 	}
@@ -149,8 +151,9 @@ static int finished_ok(const mgen_table *t)
 	size_t i;
 
 	for (i = 0; i <= t->column_count; i++) {
-		mgen_status s = i < t->column_count ? t->columns[i].proposal.status
-						 : t->proposal.status;
+		mgen_status s = i < t->column_count
+				    ? t->columns[i].proposal.status
+				    : t->proposal.status;
 		if (s == MGEN_STATUS_NONE || s == MGEN_STATUS_FAILED ||
 		    s == MGEN_STATUS_FALLBACK)
 			return 0;
@@ -169,15 +172,17 @@ static int settle(pool *p, size_t i, int rc, const char *line, int *sync)
 
 	*sync = 0;
 	if (rc == MGEN_ELIMIT) {
-		mgen__fail_unset(t, "not finished: the budget was reached (finish "
-			      "it with --resume and a larger budget)");
+		mgen__fail_unset(t,
+				 "not finished: the budget was reached (finish "
+				 "it with --resume and a larger budget)");
 		rc = 0;
 	} else if (rc == 0 && line) {
 		*sync = mgen__checkpoint_write(run->checkpoint, line) == 0;
 		if (!*sync)
 			mgen__log(run, MGEN_LOG_WARN,
 				  "cannot write the checkpoint: --resume will "
-				  "redo %s", t->name);
+				  "redo %s",
+				  t->name);
 	}
 	if (rc)
 		return rc;
@@ -228,14 +233,14 @@ static void *worker(void *arg)
 			snprintf(reason, sizeof(reason),
 				 "cannot read its columns: %s",
 				 run->werr[i / MGEN__WINDOW]
-					 ? run->werr[i / MGEN__WINDOW]
-					 : "out of memory");
+				     ? run->werr[i / MGEN__WINDOW]
+				     : "out of memory");
 			mgen__fail_unset(t, reason);
 		}
 		line = rc == 0 && !run->estimate && run->checkpoint &&
-				       finished_ok(t)
-			       ? mgen__checkpoint_line(t)
-			       : NULL;
+			       finished_ok(t)
+			   ? mgen__checkpoint_line(t)
+			   : NULL;
 		pthread_mutex_lock(&run->lock);
 		rc = settle(p, i, rc, line, &sync);
 		p->done++;

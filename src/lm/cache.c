@@ -25,15 +25,14 @@ struct mgen_cache {
 	pthread_mutex_t mu;
 };
 
-static const char schema_sql[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
-	"CREATE TABLE IF NOT EXISTS entries ("
-	" key TEXT PRIMARY KEY,"
-	" model TEXT,"
-	" created_at INTEGER NOT NULL,"
-	" response TEXT NOT NULL,"
-	" hits INTEGER NOT NULL DEFAULT 0);";
+static const char schema_sql[] = "PRAGMA journal_mode=WAL;"
+				 "PRAGMA synchronous=NORMAL;"
+				 "CREATE TABLE IF NOT EXISTS entries ("
+				 " key TEXT PRIMARY KEY,"
+				 " model TEXT,"
+				 " created_at INTEGER NOT NULL,"
+				 " response TEXT NOT NULL,"
+				 " hits INTEGER NOT NULL DEFAULT 0);";
 
 /* Records SQLite's own message for `what`. */
 static int db_err(mgen_cache *c, const char *what, mgen_err *err)
@@ -55,8 +54,10 @@ int mgen_cache_open(const char *path, mgen_cache **out, mgen_err *err)
 	 * journal and WAL files the database file's mode */
 	rc = mgen__prepare_private_db(path);
 	if (rc != 0)
-		return mgen_err_set(err, rc, "cache: cannot create the folder "
-				    "of '%s'", path);
+		return mgen_err_set(err, rc,
+				    "cache: cannot create the folder "
+				    "of '%s'",
+				    path);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || pthread_mutex_init(&c->mu, NULL) != 0) {
 		free(c);
@@ -64,18 +65,18 @@ int mgen_cache_open(const char *path, mgen_cache **out, mgen_err *err)
 	}
 	if (sqlite3_open_v2(path, &c->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_FULLMUTEX,
+				SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
-		rc = mgen_err_set(err, MGEN_EIO, "cache: cannot open '%s': %s",
-				  path,
-				  c->db ? sqlite3_errmsg(c->db)
-					: "out of memory");
+		rc = mgen_err_set(
+		    err, MGEN_EIO, "cache: cannot open '%s': %s", path,
+		    c->db ? sqlite3_errmsg(c->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, CACHE_BUSY_MS);
 	if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
-		rc = mgen_err_set(err, MGEN_EIO, "cache: cannot set up '%s': %s",
-				  path, msg ? msg : "unknown error");
+		rc =
+		    mgen_err_set(err, MGEN_EIO, "cache: cannot set up '%s': %s",
+				 path, msg ? msg : "unknown error");
 		sqlite3_free(msg);
 		goto fail;
 	}
@@ -121,7 +122,7 @@ static int decode(const char *text, mgen_cache_entry *e)
 	e->finish_reason = fr ? mgen__strdup(fr) : NULL;
 	e->prompt_tokens = (long)mgen__json_num(root, "prompt_tokens", 0);
 	e->completion_tokens =
-		(long)mgen__json_num(root, "completion_tokens", 0);
+	    (long)mgen__json_num(root, "completion_tokens", 0);
 	rc = (e->content && (!fr || e->finish_reason)) ? 0 : MGEN_ENOMEM;
 	if (rc)
 		mgen_cache_entry_release(e);
@@ -136,8 +137,8 @@ static int prepare_key(mgen_cache *c, const char *sql, const char *key,
 {
 	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
 		return -1;
-	if (key && sqlite3_bind_text(*st, 1, key, -1, SQLITE_STATIC) !=
-			   SQLITE_OK)
+	if (key &&
+	    sqlite3_bind_text(*st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)
 		return -1;
 	return 0;
 }
@@ -183,12 +184,13 @@ static char *encode(const mgen_cache_entry *e)
 	cJSON *o = cJSON_CreateObject();
 	char *text = NULL;
 
-	if (o && cJSON_AddStringToObject(o, "content",
-					 e->content ? e->content : "") &&
+	if (o &&
+	    cJSON_AddStringToObject(o, "content",
+				    e->content ? e->content : "") &&
 	    (e->finish_reason
-		     ? cJSON_AddStringToObject(o, "finish_reason",
-					       e->finish_reason) != NULL
-		     : cJSON_AddNullToObject(o, "finish_reason") != NULL) &&
+		 ? cJSON_AddStringToObject(o, "finish_reason",
+					   e->finish_reason) != NULL
+		 : cJSON_AddNullToObject(o, "finish_reason") != NULL) &&
 	    cJSON_AddNumberToObject(o, "prompt_tokens",
 				    (double)e->prompt_tokens) &&
 	    cJSON_AddNumberToObject(o, "completion_tokens",
@@ -202,8 +204,8 @@ int mgen_cache_put(mgen_cache *c, const char *key, const char *model,
 		   const mgen_cache_entry *e, mgen_err *err)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO entries (key, model, created_at, "
-		"response, hits) VALUES (?1, ?2, ?3, ?4, 0)";
+	    "INSERT OR REPLACE INTO entries (key, model, created_at, "
+	    "response, hits) VALUES (?1, ?2, ?3, ?4, 0)";
 	sqlite3_stmt *st = NULL;
 	char *text = encode(e);
 	int rc = 0;
@@ -230,7 +232,7 @@ int mgen_cache_delete(mgen_cache *c, const char *key, mgen_err *err)
 
 	pthread_mutex_lock(&c->mu);
 	if (prepare_key(c, "DELETE FROM entries WHERE key = ?1", key, &st) !=
-		    0 ||
+		0 ||
 	    sqlite3_step(st) != SQLITE_DONE)
 		rc = db_err(c, "removing an answer", err);
 	sqlite3_finalize(st);
@@ -256,24 +258,24 @@ static int query_int(mgen_cache *c, const char *sql, long long *v)
 	return ok ? 0 : -1;
 }
 
-int mgen_cache_stats_get(mgen_cache *c, mgen_cache_stats *out,
-			 mgen_err *err)
+int mgen_cache_stats_get(mgen_cache *c, mgen_cache_stats *out, mgen_err *err)
 {
 	long long psize = 0, pcount = 0;
 	int bad;
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&c->mu);
-	bad = query_int(c, "SELECT count(*) FROM entries", &out->entries) ||
-	      query_int(c, "SELECT total(length(response) + length(key) + "
-			   "length(model)) FROM entries", &out->bytes) ||
-	      query_int(c, "SELECT total(hits) FROM entries", &out->hits) ||
-	      query_int(c, "SELECT min(created_at) FROM entries",
-			&out->oldest) ||
-	      query_int(c, "SELECT max(created_at) FROM entries",
-			&out->newest) ||
-	      query_int(c, "PRAGMA page_size", &psize) ||
-	      query_int(c, "PRAGMA page_count", &pcount);
+	bad =
+	    query_int(c, "SELECT count(*) FROM entries", &out->entries) ||
+	    query_int(c,
+		      "SELECT total(length(response) + length(key) + "
+		      "length(model)) FROM entries",
+		      &out->bytes) ||
+	    query_int(c, "SELECT total(hits) FROM entries", &out->hits) ||
+	    query_int(c, "SELECT min(created_at) FROM entries", &out->oldest) ||
+	    query_int(c, "SELECT max(created_at) FROM entries", &out->newest) ||
+	    query_int(c, "PRAGMA page_size", &psize) ||
+	    query_int(c, "PRAGMA page_count", &pcount);
 	out->file_bytes = psize * pcount;
 	if (bad)
 		db_err(c, "reading statistics", err);

@@ -22,13 +22,27 @@ static void put_string(mgen_buf *b, const char *s)
 	mgen_buf_putc(b, '"');
 	for (; *p; p++) {
 		switch (*p) {
-		case '"': mgen_buf_puts(b, "\\\""); break;
-		case '\\': mgen_buf_puts(b, "\\\\"); break;
-		case '\b': mgen_buf_puts(b, "\\b"); break;
-		case '\f': mgen_buf_puts(b, "\\f"); break;
-		case '\n': mgen_buf_puts(b, "\\n"); break;
-		case '\r': mgen_buf_puts(b, "\\r"); break;
-		case '\t': mgen_buf_puts(b, "\\t"); break;
+		case '"':
+			mgen_buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			mgen_buf_puts(b, "\\\\");
+			break;
+		case '\b':
+			mgen_buf_puts(b, "\\b");
+			break;
+		case '\f':
+			mgen_buf_puts(b, "\\f");
+			break;
+		case '\n':
+			mgen_buf_puts(b, "\\n");
+			break;
+		case '\r':
+			mgen_buf_puts(b, "\\r");
+			break;
+		case '\t':
+			mgen_buf_puts(b, "\\t");
+			break;
 		default:
 			if (*p < 0x20)
 				mgen_buf_printf(b, "\\u%04x", *p);
@@ -190,10 +204,9 @@ static int request_tree(const mgen_cache_request *req, cJSON **out,
 			goto oom;
 		}
 		if (!cJSON_AddStringToObject(m, "role", req->msgs[i].role) ||
-		    !cJSON_AddStringToObject(m, "content",
-					     req->msgs[i].content
-						     ? req->msgs[i].content
-						     : ""))
+		    !cJSON_AddStringToObject(
+			m, "content",
+			req->msgs[i].content ? req->msgs[i].content : ""))
 			goto oom;
 	}
 	if (arr == NULL)
@@ -202,8 +215,9 @@ static int request_tree(const mgen_cache_request *req, cJSON **out,
 		rf = cJSON_Parse(req->response_format_json);
 		if (rf == NULL) {
 			cJSON_Delete(root);
-			return mgen_err_set(err, MGEN_EINVAL,
-					    "response_format is not valid json");
+			return mgen_err_set(
+			    err, MGEN_EINVAL,
+			    "response_format is not valid json");
 		}
 		if (!cJSON_AddItemToObject(root, "response_format", rf)) {
 			cJSON_Delete(rf);
@@ -220,8 +234,7 @@ oom:
 	return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 }
 
-int mgen_cache_key(const mgen_cache_request *req, char hex[65],
-		   mgen_err *err)
+int mgen_cache_key(const mgen_cache_request *req, char hex[65], mgen_err *err)
 {
 	cJSON *root = NULL;
 	char *text = NULL;

@@ -29,7 +29,6 @@
 #include "util/text.h"
 #include "util/util.h"
 
-
 #define LM_EST_ANSWER_TOKENS 1024 /* answer guess for the token bucket */
 
 struct mgen_lm {
@@ -44,9 +43,9 @@ struct mgen_lm {
 	long backoff_max_ms;
 	mgen_log_fn log;
 	void *log_userdata;
-	char *model_str;     /* the model string as configured (cache key) */
-	char *rollout_id;    /* NULL or owned */
-	mgen_cache *cache;   /* NULL = no cache */
+	char *model_str;   /* the model string as configured (cache key) */
+	char *rollout_id;  /* NULL or owned */
+	mgen_cache *cache; /* NULL = no cache */
 	mgen__ratelimit rl;
 	pthread_mutex_t mu; /* guards the counters and rng */
 	long long prompt_tokens;
@@ -89,13 +88,12 @@ static int lm_open_extras(mgen_lm *lm, const mgen_lm_options *opts,
 {
 	int v2 = opts->version >= 2;
 
-	if (mgen__ratelimit_init(&lm->rl,
-				 v2 ? opts->requests_per_minute : 0,
+	if (mgen__ratelimit_init(&lm->rl, v2 ? opts->requests_per_minute : 0,
 				 v2 ? opts->tokens_per_minute : 0) != 0)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	lm->model_str = mgen__strdup(opts->model);
-	lm->rollout_id = v2 && opts->rollout_id
-				 ? mgen__strdup(opts->rollout_id) : NULL;
+	lm->rollout_id =
+	    v2 && opts->rollout_id ? mgen__strdup(opts->rollout_id) : NULL;
 	if (lm->model_str == NULL ||
 	    (v2 && opts->rollout_id && lm->rollout_id == NULL))
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
@@ -136,8 +134,8 @@ int mgen_lm_new(const mgen_lm_options *opts, mgen_lm **out, mgen_err *err)
 		mgen_lm__target_release(&lm->t);
 		mgen_lm__endpoint_release(&lm->ep);
 		free(lm);
-		return rc ? rc : mgen_err_set(err, MGEN_ENOMEM,
-					      "out of memory");
+		return rc ? rc
+			  : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
 	rc = lm_open_extras(lm, opts, err);
 	if (rc != 0) {
@@ -261,9 +259,9 @@ static long backoff_ms(mgen_lm *lm, int attempt, long retry_after_ms)
 /* The request body: model, messages, temperature, max_tokens and the
  * optional response_format, into *out (malloc'd). 0, MGEN_EINVAL (bad
  * response_format) or MGEN_ENOMEM. */
-static int build_body(const mgen_lm *lm, const mgen_message *msgs, size_t message_count,
-		      const char *response_format_json, double temperature,
-		      char **out, mgen_err *err)
+static int build_body(const mgen_lm *lm, const mgen_message *msgs,
+		      size_t message_count, const char *response_format_json,
+		      double temperature, char **out, mgen_err *err)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *m, *rf = NULL;
 	int rc = 0;
@@ -364,8 +362,10 @@ static int parse_answer(const mgen_lm *lm, const mgen_buf *body,
 	int rc = MGEN_EPARSE;
 
 	if (nul != (size_t)-1) {
-		mgen_err_set(err, rc, "lm answer holds a NUL character at "
-			     "byte %zu; refused", nul);
+		mgen_err_set(err, rc,
+			     "lm answer holds a NUL character at "
+			     "byte %zu; refused",
+			     nul);
 		goto done;
 	}
 	root = cJSON_Parse(mgen_buf_str(body));
@@ -381,7 +381,8 @@ static int parse_answer(const mgen_lm *lm, const mgen_buf *body,
 		mgen_lm__error_text(body, perr, sizeof(perr));
 		rc = mgen_err_set(err, MGEN_EHTTP,
 				  "lm endpoint %s answered HTTP 200 with an "
-				  "error: %s", lm->ep.shown, perr);
+				  "error: %s",
+				  lm->ep.shown, perr);
 		goto done;
 	}
 	ch = cJSON_GetArrayItem(
@@ -443,8 +444,8 @@ static int retryable_curl(CURLcode c)
 
 /* The final failure of a call, after `attempts` HTTP requests. */
 static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
-		       const mgen_lm_http *ans, const char *errbuf, int attempts,
-		       mgen_err *err)
+		       const mgen_lm_http *ans, const char *errbuf,
+		       int attempts, mgen_err *err)
 {
 	char why[400];
 
@@ -502,10 +503,9 @@ static void pause_before_retry(mgen_lm *lm, CURLcode cc, long status,
 }
 
 /* The cache key of a request to this client. */
-static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t message_count,
-		  const char *response_format_json,
-		  const mgen_lm_call_options *call, char hex[65],
-		  mgen_err *err)
+static int lm_key(const mgen_lm *lm, const mgen_message *msgs,
+		  size_t message_count, const char *response_format_json,
+		  const mgen_lm_call_options *call, char hex[65], mgen_err *err)
 {
 	mgen_cache_request req;
 
@@ -516,8 +516,8 @@ static int lm_key(const mgen_lm *lm, const mgen_message *msgs, size_t message_co
 							 : lm->temperature;
 	req.max_tokens = lm->max_tokens;
 	req.response_format_json = response_format_json;
-	req.rollout_id = call && call->rollout_id ? call->rollout_id
-						  : lm->rollout_id;
+	req.rollout_id =
+	    call && call->rollout_id ? call->rollout_id : lm->rollout_id;
 	return mgen_cache_key(&req, hex, err);
 }
 
@@ -544,8 +544,7 @@ static int cache_lookup(mgen_lm *lm, const char *key, mgen_lm_response *out)
 }
 
 /* Stores a successful answer; failures are logged, not fatal. */
-static void cache_store(mgen_lm *lm, const char *key,
-			const mgen_lm_response *r)
+static void cache_store(mgen_lm *lm, const char *key, const mgen_lm_response *r)
 {
 	mgen_cache_entry e;
 	mgen_err err = MGEN_ERR_INIT;
@@ -573,7 +572,7 @@ static long estimate_tokens(const mgen_lm *lm, const mgen_message *msgs,
 		chars += msgs[i].content ? strlen(msgs[i].content) : 0;
 	return (long)(chars / 4) + 1 +
 	       (lm->max_tokens < LM_EST_ANSWER_TOKENS ? lm->max_tokens
-						       : LM_EST_ANSWER_TOKENS);
+						      : LM_EST_ANSWER_TOKENS);
 }
 
 /* The HTTP attempts of one call (rate limited, retried); fills `out`. */
@@ -589,8 +588,8 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 	int attempt, rc = 0;
 
 	mgen_buf_init(&ans.body, mgen_lm__body_cap(lm->max_tokens));
-	if (h == NULL ||
-	    mgen_lm__setup_handle(lm, h, lm->ep.url, body, &hdrs, &ans, errbuf)) {
+	if (h == NULL || mgen_lm__setup_handle(lm, h, lm->ep.url, body, &hdrs,
+					       &ans, errbuf)) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "cannot set up a request");
 		goto done;
 	}
@@ -611,16 +610,15 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 		out->attempts = attempt + 1;
 		out->http_status = (int)status;
 		if (cc == CURLE_OK && status >= 200 && status < 300) {
-			rc = parse_answer(lm, &ans.body, strlen(body), out,
-					  err);
+			rc =
+			    parse_answer(lm, &ans.body, strlen(body), out, err);
 			add_usage(lm, 1, rc == 0 ? out : NULL);
 			mgen__ratelimit_settle(
-				&lm->rl, est,
-				rc == 0 && (out->prompt_tokens ||
-					    out->completion_tokens)
-					? out->prompt_tokens +
-						  out->completion_tokens
-					: est);
+			    &lm->rl, est,
+			    rc == 0 && (out->prompt_tokens ||
+					out->completion_tokens)
+				? out->prompt_tokens + out->completion_tokens
+				: est);
 			break;
 		}
 		add_usage(lm, 1, NULL);
@@ -644,8 +642,8 @@ done:
 	if (rc != 0 && err)
 		mgen__secrets_scrub(&lm->ep.secrets, err->msg,
 				    sizeof(err->msg));
-	if (rc == 0 && mgen__secrets_scrub_str(&lm->ep.secrets,
-					       &out->content) != 0)
+	if (rc == 0 &&
+	    mgen__secrets_scrub_str(&lm->ep.secrets, &out->content) != 0)
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	return rc;
 }
@@ -654,8 +652,8 @@ int mgen_lm_chat(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		 const char *response_format_json, mgen_lm_response *out,
 		 mgen_err *err)
 {
-	return mgen_lm_chat_ex(lm, msgs, message_count, response_format_json, NULL,
-			       out, err);
+	return mgen_lm_chat_ex(lm, msgs, message_count, response_format_json,
+			       NULL, out, err);
 }
 
 int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
@@ -667,21 +665,22 @@ int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 	char *body = NULL, key[65];
 	int rc;
 
-	assert(lm != NULL && out != NULL && (msgs != NULL || message_count == 0));
+	assert(lm != NULL && out != NULL &&
+	       (msgs != NULL || message_count == 0));
 	memset(out, 0, sizeof(*out));
 	rc = build_body(lm, msgs, message_count, response_format_json,
 			call && call->temperature >= 0 ? call->temperature
 						       : lm->temperature,
 			&body, err);
 	if (rc == 0 && lm->cache)
-		rc = lm_key(lm, msgs, message_count, response_format_json, call, key,
-			    err);
+		rc = lm_key(lm, msgs, message_count, response_format_json, call,
+			    key, err);
 	if (rc != 0)
 		goto done;
 	if (lm->cache && cache_lookup(lm, key, out))
 		goto done;
-	rc = lm_http_call(lm, body, estimate_tokens(lm, msgs, message_count), out,
-			  err);
+	rc = lm_http_call(lm, body, estimate_tokens(lm, msgs, message_count),
+			  out, err);
 	if (rc == 0 && lm->cache)
 		cache_store(lm, key, out);
 done:
@@ -706,15 +705,17 @@ long long mgen_lm_cache_hits(const mgen_lm *lm)
 	return n;
 }
 
-int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
-		       const char *response_format_json, mgen_err *err)
+int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs,
+		       size_t message_count, const char *response_format_json,
+		       mgen_err *err)
 {
 	char key[65];
 	int rc;
 
 	if (lm->cache == NULL)
 		return 0;
-	rc = lm_key(lm, msgs, message_count, response_format_json, NULL, key, err);
+	rc = lm_key(lm, msgs, message_count, response_format_json, NULL, key,
+		    err);
 	if (rc == 0)
 		rc = mgen_cache_delete(lm->cache, key, err);
 	return rc;

@@ -24,7 +24,8 @@ int mgen_lm_new_from_config(const mgen_config *cfg, mgen_log_fn log,
 	if (cfg->cache) {
 		mgen_buf_printf(&cache_path, "%s/cache.sqlite",
 				cfg->cache_dir && cfg->cache_dir[0]
-					? cfg->cache_dir : ".metagen");
+				    ? cfg->cache_dir
+				    : ".metagen");
 		if (mgen_buf_error(&cache_path)) {
 			free(key);
 			return mgen_err_set(err, MGEN_ENOMEM, "out of memory");

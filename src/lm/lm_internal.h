@@ -18,9 +18,9 @@ struct curl_slist;
 
 /* What a model string and the environment resolve to; all owned. */
 typedef struct mgen_lm_target {
-	char *base;  /* base URL without trailing '/', e.g. ".../v1" */
-	char *model; /* the model name sent in the request body */
-	char *key;   /* bearer key, or NULL when none was found */
+	char *base;	     /* base URL without trailing '/', e.g. ".../v1" */
+	char *model;	     /* the model name sent in the request body */
+	char *key;	     /* bearer key, or NULL when none was found */
 	const char *key_env; /* the provider's key variable
 				("DATABRICKS_TOKEN", "OPENAI_API_KEY"; static),
 				NULL for a provider without one */
@@ -48,8 +48,8 @@ void mgen_lm__target_release(mgen_lm_target *t);
 
 /* Where requests go, and what must never be shown of it; all owned. */
 typedef struct mgen_lm_endpoint {
-	char *url;             /* base + suffix (curl URL API), sent */
-	char *shown;           /* url with credentials masked: messages */
+	char *url;	       /* base + suffix (curl URL API), sent */
+	char *shown;	       /* url with credentials masked: messages */
 	mgen__secrets secrets; /* key, URL user/password, secret query
 				  values: scrubbed from error texts */
 } mgen_lm_endpoint;

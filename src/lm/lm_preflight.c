@@ -71,8 +71,7 @@ done:
 
 /* 1 when the model list in `body` has an entry with id `model`; the ids
  * (the first few) go to `ids` for messages. */
-static int lists_model(const mgen_buf *body, const char *model,
-		       mgen_buf *ids)
+static int lists_model(const mgen_buf *body, const char *model, mgen_buf *ids)
 {
 	cJSON *root = cJSON_Parse(mgen_buf_str(body)), *e;
 	int found = 0, n = 0;
@@ -107,12 +106,12 @@ static int refused(const mgen_lm *lm, const pf_answer *a, const char *what,
 	mgen_lm__error_text(&a->http.body, why, sizeof(why));
 	if (a->status == 401 || a->status == 403)
 		return mgen_err_set(
-			err, MGEN_EAUTH,
-			"lm endpoint %s refused the %s (HTTP %ld: %s); %s %s%s",
-			a->ep.shown, t->key ? "key" : "request without a key",
-			a->status, why, t->key ? "check" : "set",
-			t->key_env ? t->key_env : "METAGEN_API_KEY",
-			t->key_env ? " or METAGEN_API_KEY" : "");
+		    err, MGEN_EAUTH,
+		    "lm endpoint %s refused the %s (HTTP %ld: %s); %s %s%s",
+		    a->ep.shown, t->key ? "key" : "request without a key",
+		    a->status, why, t->key ? "check" : "set",
+		    t->key_env ? t->key_env : "METAGEN_API_KEY",
+		    t->key_env ? " or METAGEN_API_KEY" : "");
 	return mgen_err_set(err, MGEN_EHTTP,
 			    "model '%s' is not available at %s: %s answered "
 			    "HTTP %ld: %s%s%s%s",
@@ -150,8 +149,8 @@ static int one_token(const mgen_lm *lm, pf_answer *a, mgen_err *err)
 static int is_completion(const mgen_buf *body)
 {
 	cJSON *root = cJSON_Parse(mgen_buf_str(body));
-	int ok = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root,
-								"choices"));
+	int ok =
+	    cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "choices"));
 
 	cJSON_Delete(root);
 	return ok;
@@ -180,8 +179,8 @@ int mgen_lm_preflight(mgen_lm *lm, mgen_err *err)
 	else if (rc == 0) {
 		mgen_buf_reset(&a.http.body);
 		rc = one_token(lm, &a, err);
-		if (rc == 0 && !(a.status / 100 == 2 &&
-				 is_completion(&a.http.body)))
+		if (rc == 0 &&
+		    !(a.status / 100 == 2 && is_completion(&a.http.body)))
 			rc = refused(lm, &a, "a one-token chat request",
 				     mgen_buf_str(&listed), err);
 	}

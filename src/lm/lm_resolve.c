@@ -59,8 +59,7 @@ static const provider *find_provider(const char *model)
  * host "https://" (when it names no scheme) + host, joined with
  * "/serving-endpoints" by libcurl's URL API (a query stays last).
  * Returns 0, MGEN_ENOMEM, or MGEN_ECONFIG with the reason in `err`. */
-static int build_base(mgen_buf *b, const char *url, int is_host,
-		      mgen_err *err)
+static int build_base(mgen_buf *b, const char *url, int is_host, mgen_err *err)
 {
 	size_t n = strlen(url);
 	char *joined = NULL, why[160] = "";
@@ -73,12 +72,14 @@ static int build_base(mgen_buf *b, const char *url, int is_host,
 	mgen_buf_append(b, url, n);
 	if (!is_host || mgen_buf_error(b))
 		return mgen_buf_error(b);
-	rc = mgen__url_join(mgen_buf_str(b), "/serving-endpoints", &joined,
-			    why, sizeof(why));
+	rc = mgen__url_join(mgen_buf_str(b), "/serving-endpoints", &joined, why,
+			    sizeof(why));
 	mgen_buf_reset(b);
 	if (rc == MGEN_ECONFIG)
-		return mgen_err_set(err, rc, "DATABRICKS_HOST is not a usable "
-				    "host or url: %s", why);
+		return mgen_err_set(err, rc,
+				    "DATABRICKS_HOST is not a usable "
+				    "host or url: %s",
+				    why);
 	if (rc == 0)
 		mgen_buf_puts(b, joined);
 	free(joined);
@@ -139,12 +140,13 @@ int mgen_lm__resolve(const mgen_lm_options *opts, mgen_lm_target *t,
 		key = env(p->key_env);
 	if (mgen__has_line_break(key)) {
 		mgen_buf_release(&b);
-		return mgen_err_set(err, MGEN_ECONFIG,
-				    "the api key holds a line break (CR or LF),"
-				    " which would split its HTTP header: check "
-				    "api_key, api_key_file, METAGEN_API_KEY%s%s",
-				    p && p->key_env ? " and " : "",
-				    p && p->key_env ? p->key_env : "");
+		return mgen_err_set(
+		    err, MGEN_ECONFIG,
+		    "the api key holds a line break (CR or LF),"
+		    " which would split its HTTP header: check "
+		    "api_key, api_key_file, METAGEN_API_KEY%s%s",
+		    p && p->key_env ? " and " : "",
+		    p && p->key_env ? p->key_env : "");
 	}
 	t->base = mgen_buf_detach(&b);
 	t->model = mgen__strdup(p ? model + strlen(p->prefix) : model);
@@ -199,8 +201,10 @@ int mgen_lm__endpoint(const mgen_lm_target *t, const char *suffix,
 	mgen_lm__endpoint_release(e);
 	if (rc == MGEN_ECONFIG) {
 		char *shown = mgen__mask_secrets(t->base);
-		rc = mgen_err_set(err, rc, "api base '%s' is not a usable url: "
-				  "%s", shown ? shown : "(hidden)", why);
+		rc = mgen_err_set(err, rc,
+				  "api base '%s' is not a usable url: "
+				  "%s",
+				  shown ? shown : "(hidden)", why);
 		free(shown);
 		return rc;
 	}

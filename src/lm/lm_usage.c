@@ -14,8 +14,8 @@
 
 /* One count: 0 when absent; the estimate with a reason when not a whole
  * number of tokens in [0, MGEN_LM_USAGE_MAX]. */
-static long one_count(const cJSON *u, const char *key, long estimate,
-		      char *why, size_t whysz)
+static long one_count(const cJSON *u, const char *key, long estimate, char *why,
+		      size_t whysz)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(u, key);
 	double d;
@@ -52,7 +52,8 @@ void mgen_lm__usage(const cJSON *root, size_t request_bytes,
 
 	why[0] = '\0';
 	if (u != NULL && !cJSON_IsNull(u) && !cJSON_IsObject(u)) {
-		snprintf(why, whysz, "lm usage is not an object; %ld + %ld "
+		snprintf(why, whysz,
+			 "lm usage is not an object; %ld + %ld "
 			 "tokens estimated from the text are counted instead",
 			 pe, ce);
 		out->prompt_tokens = pe;
@@ -61,14 +62,15 @@ void mgen_lm__usage(const cJSON *root, size_t request_bytes,
 	}
 	out->prompt_tokens = one_count(u, "prompt_tokens", pe, why, whysz);
 	out->completion_tokens =
-		one_count(u, "completion_tokens", ce, why, whysz);
+	    one_count(u, "completion_tokens", ce, why, whysz);
 }
 
 size_t mgen_lm__body_cap(int max_tokens)
 {
-	size_t want = max_tokens > 0 ? (size_t)max_tokens * MGEN_LM_BODY_PER_TOKEN
-				     : 0;
+	size_t want =
+	    max_tokens > 0 ? (size_t)max_tokens * MGEN_LM_BODY_PER_TOKEN : 0;
 
-	return want < MGEN_LM_MIN_BODY ? MGEN_LM_MIN_BODY
-	       : want > MGEN_LM_MAX_BODY ? MGEN_LM_MAX_BODY : want;
+	return want < MGEN_LM_MIN_BODY	 ? MGEN_LM_MIN_BODY
+	       : want > MGEN_LM_MAX_BODY ? MGEN_LM_MAX_BODY
+					 : want;
 }

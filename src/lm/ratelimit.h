@@ -15,11 +15,11 @@
 
 typedef struct mgen__ratelimit {
 	pthread_mutex_t mu;
-	double rpm, tpm;    /* per minute; 0 = unlimited */
-	double req_level;   /* requests available now (<= 1) */
-	double tok_level;   /* tokens available now (may go below 0) */
-	double tok_cap;     /* token bucket capacity */
-	double last_ms;     /* time of the last refill (mgen__now_ms) */
+	double rpm, tpm;  /* per minute; 0 = unlimited */
+	double req_level; /* requests available now (<= 1) */
+	double tok_level; /* tokens available now (may go below 0) */
+	double tok_cap;	  /* token bucket capacity */
+	double last_ms;	  /* time of the last refill (mgen__now_ms) */
 } mgen__ratelimit;
 
 /* Sets up a limiter; rpm/tpm <= 0 mean unlimited. Buckets start full.

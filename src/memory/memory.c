@@ -16,24 +16,23 @@
 
 #define MEMORY_BUSY_MS 10000
 
-
 static const char schema_sql[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
-	"CREATE TABLE IF NOT EXISTS metagen_schema ("
-	" name TEXT PRIMARY KEY,"
-	" version INTEGER NOT NULL);"
-	"INSERT OR IGNORE INTO metagen_schema (name, version)"
-	" VALUES ('memory', 1);"
-	"CREATE TABLE IF NOT EXISTS conversations ("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" session_id TEXT NOT NULL,"
-	" role TEXT NOT NULL,"
-	" content TEXT NOT NULL,"
-	" timestamp INTEGER NOT NULL,"
-	" metadata TEXT NOT NULL DEFAULT '{}');"
-	"CREATE INDEX IF NOT EXISTS conversations_session"
-	" ON conversations (session_id, id);";
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS metagen_schema ("
+    " name TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO metagen_schema (name, version)"
+    " VALUES ('memory', 1);"
+    "CREATE TABLE IF NOT EXISTS conversations ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " session_id TEXT NOT NULL,"
+    " role TEXT NOT NULL,"
+    " content TEXT NOT NULL,"
+    " timestamp INTEGER NOT NULL,"
+    " metadata TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX IF NOT EXISTS conversations_session"
+    " ON conversations (session_id, id);";
 
 int mgen__memory_db_err(mgen_memory *m, const char *what, mgen_err *err)
 {
@@ -48,22 +47,24 @@ static int check_version(mgen_memory *m, const char *path, mgen_err *err)
 	long long v = -1;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(m->db, "SELECT version FROM metagen_schema "
-				      "WHERE name = 'memory'", -1, &st,
-			       NULL) != SQLITE_OK)
-		return mgen__memory_db_err(m, "reading the schema version", err);
+	if (sqlite3_prepare_v2(m->db,
+			       "SELECT version FROM metagen_schema "
+			       "WHERE name = 'memory'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return mgen__memory_db_err(m, "reading the schema version",
+					   err);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (v != MGEN_MEMORY_SCHEMA_VERSION)
-		rc = mgen_err_set(err, MGEN_EIO, "memory: '%s' has schema "
+		rc = mgen_err_set(err, MGEN_EIO,
+				  "memory: '%s' has schema "
 				  "version %lld; this metagen reads version %d",
 				  path, v, MGEN_MEMORY_SCHEMA_VERSION);
 	return rc;
 }
 
-int mgen_memory_open(const char *connection, mgen_memory **out,
-		     mgen_err *err)
+int mgen_memory_open(const char *connection, mgen_memory **out, mgen_err *err)
 {
 	mgen_memory *m;
 	char *msg = NULL;
@@ -71,27 +72,29 @@ int mgen_memory_open(const char *connection, mgen_memory **out,
 
 	*out = NULL;
 	if (connection == NULL || connection[0] == '\0')
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "memory: no connection (memory.connection)");
+		return mgen_err_set(
+		    err, MGEN_EINVAL,
+		    "memory: no connection (memory.connection)");
 	if (strchr(connection, '=') != NULL)
 		return mgen_err_set(err, MGEN_EUNSUPPORTED,
 				    "memory.connection: ODBC stores are not "
 				    "supported yet; give a SQLite file path");
 	rc = mgen__prepare_private_db(connection);
 	if (rc != 0)
-		return mgen_err_set(err, rc, "memory: cannot create the folder "
-				    "of '%s'", connection);
+		return mgen_err_set(err, rc,
+				    "memory: cannot create the folder "
+				    "of '%s'",
+				    connection);
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	if (sqlite3_open_v2(connection, &m->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_FULLMUTEX,
+				SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
-		rc = mgen_err_set(err, MGEN_EIO, "memory: cannot open '%s': %s",
-				  connection,
-				  m->db ? sqlite3_errmsg(m->db)
-					: "out of memory");
+		rc = mgen_err_set(
+		    err, MGEN_EIO, "memory: cannot open '%s': %s", connection,
+		    m->db ? sqlite3_errmsg(m->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(m->db, MEMORY_BUSY_MS);
@@ -144,7 +147,8 @@ static int check_session(const char *id, mgen_err *err)
 		return 0;
 	return mgen_err_set(err, MGEN_EINVAL,
 			    "memory: bad session id (1-%d characters of "
-			    "A-Z a-z 0-9 . _ : -)", MGEN_MEMORY_SESSION_MAX);
+			    "A-Z a-z 0-9 . _ : -)",
+			    MGEN_MEMORY_SESSION_MAX);
 }
 
 /* 1 when `s` is valid UTF-8 of at most MGEN_MEMORY_CONTENT_MAX bytes. */
@@ -169,13 +173,15 @@ static int check_message(const char *role, const char *content,
 	cJSON *j;
 	int ok;
 
-	if (role == NULL || (strcmp(role, "user") != 0 &&
-			     strcmp(role, "assistant") != 0 &&
-			     strcmp(role, "system") != 0))
-		return mgen_err_set(err, MGEN_EINVAL, "memory: role must be "
+	if (role == NULL ||
+	    (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0 &&
+	     strcmp(role, "system") != 0))
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "memory: role must be "
 				    "user, assistant or system");
 	if (content == NULL || !utf8_ok(content))
-		return mgen_err_set(err, MGEN_EINVAL, "memory: content is not "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "memory: content is not "
 				    "UTF-8 text of at most %d bytes",
 				    MGEN_MEMORY_CONTENT_MAX);
 	if (metadata == NULL)
@@ -186,8 +192,10 @@ static int check_message(const char *role, const char *content,
 	j = cJSON_Parse(metadata);
 	ok = j != NULL && cJSON_IsObject(j);
 	cJSON_Delete(j);
-	return ok ? 0 : mgen_err_set(err, MGEN_EINVAL, "memory: metadata is "
-				     "not a JSON object");
+	return ok ? 0
+		  : mgen_err_set(err, MGEN_EINVAL,
+				 "memory: metadata is "
+				 "not a JSON object");
 }
 
 static long long now_ms(void)
@@ -198,10 +206,9 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int mgen_memory_append(mgen_memory *m, const char *session_id,
-		       const char *role, const char *content,
-		       const char *metadata, long long time_ms,
-		       long long *id_out, mgen_err *err)
+int mgen_memory_append(mgen_memory *m, const char *session_id, const char *role,
+		       const char *content, const char *metadata,
+		       long long time_ms, long long *id_out, mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -211,17 +218,17 @@ int mgen_memory_append(mgen_memory *m, const char *session_id,
 		rc = check_message(role, content, metadata, err);
 	if (rc != 0)
 		return rc;
-	if (sqlite3_prepare_v2(m->db, "INSERT INTO conversations (session_id,"
-				      " role, content, timestamp, metadata) "
-				      "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(m->db,
+			       "INSERT INTO conversations (session_id,"
+			       " role, content, timestamp, metadata) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5)",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__memory_db_err(m, "storing a message", err);
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, time_ms > 0 ? time_ms : now_ms());
-	sqlite3_bind_text(st, 5, metadata ? metadata : "{}", -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, metadata ? metadata : "{}", -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = mgen__memory_db_err(m, "storing a message", err);
 	else if (id_out != NULL)
@@ -247,14 +254,13 @@ static int read_msg(sqlite3_stmt *st, mgen_memory_msg *msg)
 	msg->time_ms = sqlite3_column_int64(st, 4);
 	msg->metadata = col_dup(st, 5);
 	return msg->session_id && msg->role && msg->content && msg->metadata
-		       ? 0
-		       : MGEN_ENOMEM;
+		   ? 0
+		   : MGEN_ENOMEM;
 }
 
 /* The newest `limit` rows are selected newest first, then reversed. */
-int mgen_memory_history(mgen_memory *m, const char *session_id,
-			size_t limit, mgen_memory_msg **out, size_t *n,
-			mgen_err *err)
+int mgen_memory_history(mgen_memory *m, const char *session_id, size_t limit,
+			mgen_memory_msg **out, size_t *n, mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	mgen_memory_msg *v = NULL, *grown, tmp;
@@ -266,10 +272,12 @@ int mgen_memory_history(mgen_memory *m, const char *session_id,
 	rc = check_session(session_id, err);
 	if (rc != 0)
 		return rc;
-	if (sqlite3_prepare_v2(m->db, "SELECT id, session_id, role, content,"
-				      " timestamp, metadata FROM conversations"
-				      " WHERE session_id = ?1 ORDER BY id DESC"
-				      " LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(m->db,
+			       "SELECT id, session_id, role, content,"
+			       " timestamp, metadata FROM conversations"
+			       " WHERE session_id = ?1 ORDER BY id DESC"
+			       " LIMIT ?2",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__memory_db_err(m, "reading a session", err);
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (sqlite3_int64)limit);

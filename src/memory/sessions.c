@@ -10,8 +10,8 @@
 #include "memory/memory_internal.h"
 #include "util/util.h"
 
-int mgen_memory_sessions(mgen_memory *m, mgen_memory_session **out,
-			 size_t *n, mgen_err *err)
+int mgen_memory_sessions(mgen_memory *m, mgen_memory_session **out, size_t *n,
+			 mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	mgen_memory_session *v = NULL, *grown;
@@ -20,11 +20,12 @@ int mgen_memory_sessions(mgen_memory *m, mgen_memory_session **out,
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(m->db, "SELECT session_id, count(*),"
-				      " min(timestamp), max(timestamp) FROM"
-				      " conversations GROUP BY session_id"
-				      " ORDER BY max(id) DESC", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(m->db,
+			       "SELECT session_id, count(*),"
+			       " min(timestamp), max(timestamp) FROM"
+			       " conversations GROUP BY session_id"
+			       " ORDER BY max(id) DESC",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__memory_db_err(m, "listing sessions", err);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cnt == cap) {
@@ -34,8 +35,8 @@ int mgen_memory_sessions(mgen_memory *m, mgen_memory_session **out,
 				break;
 			v = grown;
 		}
-		v[cnt].session_id = mgen__strdup(
-			(const char *)sqlite3_column_text(st, 0));
+		v[cnt].session_id =
+		    mgen__strdup((const char *)sqlite3_column_text(st, 0));
 		if (v[cnt].session_id == NULL)
 			break;
 		v[cnt].messages = sqlite3_column_int64(st, 1);
@@ -95,22 +96,21 @@ int mgen_memory_delete(mgen_memory *m, const char *session_id,
 	if (removed != NULL)
 		*removed = 0;
 	if (!mgen_memory_session_valid(session_id))
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "memory: bad session id");
-	return run_change(m, "DELETE FROM conversations WHERE session_id ="
-			     " ?1", session_id, 0, removed,
-			  "deleting a session", err);
+		return mgen_err_set(err, MGEN_EINVAL, "memory: bad session id");
+	return run_change(m,
+			  "DELETE FROM conversations WHERE session_id ="
+			  " ?1",
+			  session_id, 0, removed, "deleting a session", err);
 }
 
 /* Counts the sessions to go first, then deletes them in one statement
  * (a transaction, so the two agree). */
-int mgen_memory_prune(mgen_memory *m, long long before_ms,
-		      long long *sessions, long long *messages,
-		      mgen_err *err)
+int mgen_memory_prune(mgen_memory *m, long long before_ms, long long *sessions,
+		      long long *messages, mgen_err *err)
 {
 	static const char old_sessions[] =
-		" (SELECT session_id FROM conversations GROUP BY session_id"
-		" HAVING max(timestamp) < ?1)";
+	    " (SELECT session_id FROM conversations GROUP BY session_id"
+	    " HAVING max(timestamp) < ?1)";
 	sqlite3_stmt *st = NULL;
 	long long ns = 0, nm = 0;
 	char sql[256];
@@ -128,12 +128,13 @@ int mgen_memory_prune(mgen_memory *m, long long before_ms,
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ns = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	snprintf(sql, sizeof(sql), "DELETE FROM conversations WHERE "
-		 "session_id IN%s", old_sessions);
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM conversations WHERE "
+		 "session_id IN%s",
+		 old_sessions);
 	rc = run_change(m, sql, NULL, before_ms, &nm, "pruning", err);
 done:
-	sqlite3_exec(m->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
-		     NULL);
+	sqlite3_exec(m->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	if (sessions != NULL)
 		*sessions = rc == 0 ? ns : 0;
 	if (messages != NULL)

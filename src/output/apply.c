@@ -522,8 +522,8 @@ int mgen_apply(mgen_wh *wh, mgen_table *tables, size_t n,
 	rc = apply_setup(&a);
 	/* the rows name their objects: find each, whatever its kind or
 	 * database */
-	mgen_wh_set_object_types(wh, MGEN_WH_KINDS_ALL |
-					 MGEN_WH_KIND_PARTITIONS);
+	mgen_wh_set_object_types(wh,
+				 MGEN_WH_KINDS_ALL | MGEN_WH_KIND_PARTITIONS);
 	mgen_wh_set_home_only(wh, 0);
 	if (rc == 0 && mgen_wh_list_tables(wh, filter_wanted, &a, &a.listed))
 		rc = mgen_err_set(err, MGEN_EDB, "cannot list the tables: %s",

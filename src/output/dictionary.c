@@ -11,9 +11,10 @@
  * a meaning inline (\ ` * _ [ ] ! | ~; escaped brackets leave no link
  * or image, CommonMark 0.30 section 2.4) is backslash-escaped, control
  * characters but tab become spaces; at the start of a line '#', '>',
- * '-', '+', '=' and an ordered-list number's '.' or ')' are escaped too and leading blanks dropped, so no line starts a
- * heading, quote, list or code block. Newlines are <br> in table cells,
- * spaces in headings, and kept in the table's comment paragraph.
+ * '-', '+', '=' and an ordered-list number's '.' or ')' are escaped too and
+ * leading blanks dropped, so no line starts a heading, quote, list or code
+ * block. Newlines are <br> in table cells, spaces in headings, and kept in the
+ * table's comment paragraph.
  */
 #include <string.h>
 

@@ -289,8 +289,8 @@ fail:
  * object a line, built one table at a time so memory stays at one table's
  * JSON tree however many tables the run has. `*written` counts the table
  * objects already in the file (for the commas between them). */
-static int json_comments(const mgen_table *tables, size_t n, int head,
-			 int tail, size_t *written, mgen_buf *out)
+static int json_comments(const mgen_table *tables, size_t n, int head, int tail,
+			 size_t *written, mgen_buf *out)
 {
 	size_t i;
 
@@ -317,7 +317,7 @@ static int json_comments(const mgen_table *tables, size_t n, int head,
 typedef struct counts {
 	double tables, tables_failed, columns, proposed, kept, failed;
 	double by_path[4];
-	double fallbacks; /* left the optimized path (reason says why) */
+	double fallbacks;	 /* left the optimized path (reason says why) */
 	double offline_fallback; /* FALLBACK: the LM could not answer */
 } counts;
 
@@ -392,8 +392,7 @@ static int manifest_counts(cJSON *root, const counts *kp, cJSON *failures)
 	    !cJSON_AddNumberToObject(c, "kept", k.kept) ||
 	    !cJSON_AddNumberToObject(c, "failed", k.failed) ||
 	    !cJSON_AddNumberToObject(c, "optimized_fallbacks", k.fallbacks) ||
-	    !cJSON_AddNumberToObject(c, "offline_fallback",
-				     k.offline_fallback))
+	    !cJSON_AddNumberToObject(c, "offline_fallback", k.offline_fallback))
 		goto fail;
 	bp = cJSON_AddObjectToObject(c, "by_path");
 	if (bp == NULL ||
@@ -493,10 +492,10 @@ static const char *const files[NFILES] = {"comments.sql", "comments.tsv",
 
 struct mgen_output_stream {
 	mgen_dialect dialect;
-	FILE *f[NFILES - 1];       /* temp files of the four comment files */
+	FILE *f[NFILES - 1]; /* temp files of the four comment files */
 	char *tmp[NFILES], *path[NFILES];
-	size_t json_written;       /* table objects in comments.json */
-	counts k;                  /* for the manifest */
+	size_t json_written; /* table objects in comments.json */
+	counts k;	     /* for the manifest */
 	cJSON *failures;
 	mgen_buf b;
 };
@@ -568,27 +567,29 @@ int mgen_output_stream_open(const mgen_run_info *info, mgen_dialect dialect,
 		mgen_buf_printf(&p, "%s/%s", info->dir, files[i]);
 		s->path[i] = mgen__strdup(mgen_buf_str(&p));
 		mgen_buf_printf(&p, ".tmp.%ld", (long)getpid());
-		s->tmp[i] = mgen_buf_error(&p) ? NULL
-					       : mgen__strdup(mgen_buf_str(&p));
+		s->tmp[i] =
+		    mgen_buf_error(&p) ? NULL : mgen__strdup(mgen_buf_str(&p));
 		if (s->path[i] == NULL || s->tmp[i] == NULL)
 			rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-		else if (i < NFILES - 1 &&
-			 (s->f[i] = mgen__fopen_private(s->tmp[i], "wb")) == NULL)
+		else if (i < NFILES - 1 && (s->f[i] = mgen__fopen_private(
+						s->tmp[i], "wb")) == NULL)
 			rc = io_error(err, s->path[i]);
 	}
 	mgen_buf_release(&p);
 	/* the heads: comments.sql's header, the TSV header row, "[" */
 	if (rc == 0)
 		rc = built(mgen_output__sql_part(info->run_id, dialect, NULL, 0,
-						 1, &s->b), err);
+						 1, &s->b),
+			   err);
 	if (rc == 0 && (rc = put(s, F_SQL, err)) == 0)
 		rc = built(mgen_output__tsv_part(NULL, 0, 1, &s->b), err);
 	if (rc == 0 && (rc = put(s, F_TSV, err)) == 0)
-		rc = built(json_comments(NULL, 0, 1, 0, &s->json_written,
-					 &s->b), err);
+		rc = built(
+		    json_comments(NULL, 0, 1, 0, &s->json_written, &s->b), err);
 	if (rc == 0 && (rc = put(s, F_JSON, err)) == 0)
-		rc = built(mgen_output__dictionary_part(info, NULL, 0, total,
-							1, &s->b), err);
+		rc = built(mgen_output__dictionary_part(info, NULL, 0, total, 1,
+							&s->b),
+			   err);
 	if (rc == 0)
 		rc = put(s, F_DICT, err);
 	if (rc) {
@@ -608,13 +609,15 @@ int mgen_output_stream_add(mgen_output_stream *s, const mgen_table *tables,
 	for (first = 0; first < n && rc == 0; first += k) {
 		const mgen_table *t = tables + first;
 		k = n - first < OUTPUT_PIECE ? n - first : OUTPUT_PIECE;
-		rc = built(mgen_output__sql_part(NULL, s->dialect, t, k, 0,
-						 &s->b), err);
+		rc = built(
+		    mgen_output__sql_part(NULL, s->dialect, t, k, 0, &s->b),
+		    err);
 		if (rc == 0 && (rc = put(s, F_SQL, err)) == 0)
 			rc = built(mgen_output__tsv_part(t, k, 0, &s->b), err);
 		if (rc == 0 && (rc = put(s, F_TSV, err)) == 0)
-			rc = built(json_comments(t, k, 0, 0, &s->json_written,
-						 &s->b), err);
+			rc = built(
+			    json_comments(t, k, 0, 0, &s->json_written, &s->b),
+			    err);
 		if (rc == 0 && (rc = put(s, F_JSON, err)) == 0)
 			rc = built(mgen_output__dictionary_part(NULL, t, k, 0,
 								0, &s->b),
@@ -666,8 +669,7 @@ int mgen_output_stream_close(mgen_output_stream *s, const mgen_run_info *info,
 	int i, rc;
 
 	s->failures = NULL;
-	rc = built(json_comments(NULL, 0, 0, 1, &s->json_written, &s->b),
-		   err);
+	rc = built(json_comments(NULL, 0, 0, 1, &s->json_written, &s->b), err);
 	if (rc == 0)
 		rc = put(s, F_JSON, err);
 	for (i = 0; i < NFILES - 1; i++) {

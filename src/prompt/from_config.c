@@ -16,8 +16,7 @@ void mgen_prompt_options_from_config(const mgen_config *cfg,
 	p->allow_data = cfg->allow_data;
 	p->allow_data_in_comments = cfg->allow_data_in_comments;
 	p->add_metadata = cfg->add_metadata;
-	p->include_existing_table_comment =
-		cfg->include_existing_table_comment;
+	p->include_existing_table_comment = cfg->include_existing_table_comment;
 	p->include_minmax = cfg->include_possible_data_fields_in_metadata;
 	p->abbreviations = &cfg->abbreviations;
 	p->word_limit_per_cell = (size_t)cfg->word_limit_per_cell;

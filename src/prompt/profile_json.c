@@ -186,7 +186,8 @@ static int pj_rows(cJSON *root, const mgen_table *t, const size_t *cols,
 		if (pj_add(data, row) != 0)
 			return -1;
 		for (i = 0; i < ncols; i++) {
-			const char *cell = t->sample[r * t->column_count + cols[i]];
+			const char *cell =
+			    t->sample[r * t->column_count + cols[i]];
 			cJSON *v;
 			char *cut;
 			if (cell == NULL) {
@@ -274,7 +275,8 @@ static int pj_build(cJSON *root, const mgen_table *t, const size_t *cols,
 			   cJSON_CreateString(t->columns[cols[i]].name)) != 0)
 			goto done;
 	if (o->allow_data && t->sample != NULL)
-		nrows = t->sample_row_count < max_rows ? t->sample_row_count : max_rows;
+		nrows = t->sample_row_count < max_rows ? t->sample_row_count
+						       : max_rows;
 	if (pj_rows(root, t, cols, ncols, nrows, o->word_limit_per_cell) != 0)
 		goto done;
 	if (o->add_metadata) {

@@ -17,8 +17,7 @@ static int is_space(unsigned char c)
 
 static int is_control(unsigned char c)
 {
-	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
-		c != '\f') ||
+	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') ||
 	       c == 0x7F;
 }
 
@@ -140,7 +139,8 @@ int mgen__rag_windows(mgen__rag_chunks *c, const char *title, const char *ref,
 		en[n++] = i;
 	}
 	for (first = 0; first < n && rc == 0;) {
-		size_t last = first + (size_t)size < n ? first + (size_t)size : n;
+		size_t last =
+		    first + (size_t)size < n ? first + (size_t)size : n;
 		rc = mgen__rag_push(c, title, ref, text + st[first],
 				    en[last - 1] - st[first],
 				    (int)(last - first), 0);
@@ -203,16 +203,15 @@ static int flush_section(mgen__rag_chunks *c, const char *text, size_t from,
 		return 0;
 	rc = heading_path(&path, names, lv, name);
 	if (rc == 0)
-		rc = mgen__rag_windows(c, mgen_buf_str(&path), NULL, text + from,
-				       to - from, o->chunk_tokens,
+		rc = mgen__rag_windows(c, mgen_buf_str(&path), NULL,
+				       text + from, to - from, o->chunk_tokens,
 				       o->chunk_overlap);
 	mgen_buf_release(&path);
 	return rc;
 }
 
-int mgen__rag_parse_markdown(mgen__rag_chunks *c, const char *text,
-			     size_t len, const char *name,
-			     const mgen_rag_options *o)
+int mgen__rag_parse_markdown(mgen__rag_chunks *c, const char *text, size_t len,
+			     const char *name, const mgen_rag_options *o)
 {
 	char *names[7] = {NULL};
 	size_t pos = 0, sec = 0;
@@ -228,7 +227,8 @@ int mgen__rag_parse_markdown(mgen__rag_chunks *c, const char *text,
 			fence = !fence;
 		h = fence ? 0 : heading(text + pos, end - pos, &t, &tn);
 		if (h > 0) {
-			rc = flush_section(c, text, sec, pos, names, lv, name, o);
+			rc = flush_section(c, text, sec, pos, names, lv, name,
+					   o);
 			for (i = h; i <= 6; i++) {
 				free(names[i]);
 				names[i] = NULL;
@@ -253,10 +253,11 @@ mgen__rag_kind mgen__rag_kind_of(const char *path)
 	static const struct {
 		const char *ext;
 		mgen__rag_kind kind;
-	} exts[] = {{".md", MGEN__RAG_MARKDOWN},   {".markdown", MGEN__RAG_MARKDOWN},
-		    {".csv", MGEN__RAG_CSV},       {".tsv", MGEN__RAG_TSV},
-		    {".jsonl", MGEN__RAG_JSONL},   {".html", MGEN__RAG_HTML},
-		    {".htm", MGEN__RAG_HTML}};
+	} exts[] = {
+	    {".md", MGEN__RAG_MARKDOWN}, {".markdown", MGEN__RAG_MARKDOWN},
+	    {".csv", MGEN__RAG_CSV},	 {".tsv", MGEN__RAG_TSV},
+	    {".jsonl", MGEN__RAG_JSONL}, {".html", MGEN__RAG_HTML},
+	    {".htm", MGEN__RAG_HTML}};
 	const char *dot = strrchr(path, '.');
 	size_t i;
 

@@ -60,16 +60,18 @@ static int read_qrels(const char *path, qrels *q, mgen_err *err)
 		if (t2 == NULL || end == t2 + 1) {
 			if (lineno == 1)
 				continue; /* header */
-			rc = mgen_err_set(err, MGEN_EPARSE, "%s:%zu: expected "
-					  "query-id, corpus-id, score", path,
-					  lineno);
+			rc = mgen_err_set(err, MGEN_EPARSE,
+					  "%s:%zu: expected "
+					  "query-id, corpus-id, score",
+					  path, lineno);
 			break;
 		}
 		if (q->n == q->cap) {
 			size_t cap = q->cap ? q->cap * 2 : 256;
 			qrel *v = realloc(q->v, cap * sizeof(*v));
 			if (v == NULL) {
-				rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+				rc = mgen_err_set(err, MGEN_ENOMEM,
+						  "out of memory");
 				break;
 			}
 			q->v = v;
@@ -96,7 +98,8 @@ static double rel(const qrels *q, const char *qid, const char *doc)
 	size_t i;
 
 	for (i = 0; i < q->n; i++)
-		if (strcmp(q->v[i].qid, qid) == 0 && strcmp(q->v[i].doc, doc) == 0)
+		if (strcmp(q->v[i].qid, qid) == 0 &&
+		    strcmp(q->v[i].doc, doc) == 0)
 			return q->v[i].score;
 	return 0;
 }
@@ -110,9 +113,8 @@ static int cmp_desc(const void *a, const void *b)
 /* nDCG@10 and recall@100 of one query; hits ranked, deduplicated by ref
  * (a document's best chunk counts). Returns 0 when qid has no relevant
  * document. */
-static int score_query(const qrels *q, const char *qid,
-		       const mgen_rag_hit *h, size_t n, double *ndcg,
-		       double *recall)
+static int score_query(const qrels *q, const char *qid, const mgen_rag_hit *h,
+		       size_t n, double *ndcg, double *recall)
 {
 	double ideal[128], dcg = 0, idcg = 0, found = 0;
 	size_t nrel = 0, i, j, rank = 0;
@@ -156,8 +158,8 @@ static int judged(const qrels *q, const char *qid)
 	return 0;
 }
 
-static int eval_line(mgen_rag *r, const qrels *q, const char *line,
-		     size_t n, mgen_rag_eval *out, mgen_err *err)
+static int eval_line(mgen_rag *r, const qrels *q, const char *line, size_t n,
+		     mgen_rag_eval *out, mgen_err *err)
 {
 	cJSON *j = cJSON_ParseWithLength(line, n);
 	const char *id = mgen__json_str(j, "_id");

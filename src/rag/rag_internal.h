@@ -60,9 +60,8 @@ int mgen__rag_windows(mgen__rag_chunks *c, const char *title, const char *ref,
 int mgen__rag_count_words(const char *s, size_t len);
 
 /* The parsers: sanitized text of a whole file into chunks. */
-int mgen__rag_parse_markdown(mgen__rag_chunks *c, const char *text,
-			     size_t len, const char *name,
-			     const mgen_rag_options *o);
+int mgen__rag_parse_markdown(mgen__rag_chunks *c, const char *text, size_t len,
+			     const char *name, const mgen_rag_options *o);
 int mgen__rag_parse_table(mgen__rag_chunks *c, const char *text, size_t len,
 			  char sep);
 int mgen__rag_parse_jsonl(mgen__rag_chunks *c, const char *text, size_t len,

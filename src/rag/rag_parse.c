@@ -91,9 +91,9 @@ static int glossary_row(mgen__rag_chunks *c, char *cells, int ncells)
 	}
 	rc = mgen_buf_error(&t)
 		 ? MGEN_ENOMEM
-		 : mgen__rag_push(c, term, term, mgen_buf_str(&t), t.len,
-				  mgen__rag_count_words(mgen_buf_str(&t), t.len),
-				  1);
+		 : mgen__rag_push(
+		       c, term, term, mgen_buf_str(&t), t.len,
+		       mgen__rag_count_words(mgen_buf_str(&t), t.len), 1);
 	mgen_buf_release(&t);
 	return rc;
 }
@@ -113,7 +113,8 @@ int mgen__rag_parse_table(mgen__rag_chunks *c, const char *text, size_t len,
 		}
 		if (n == 1 && trim(cells)[0] == '\0')
 			continue; /* blank line */
-		if (first && n >= 2 && mgen__strcasecmp(trim(cells), "term") == 0)
+		if (first && n >= 2 &&
+		    mgen__strcasecmp(trim(cells), "term") == 0)
 			; /* the header row */
 		else if (n < 2)
 			c->skipped++;
@@ -172,8 +173,8 @@ int mgen__rag_parse_jsonl(mgen__rag_chunks *c, const char *text, size_t len,
 static int is_block(const char *name)
 {
 	static const char *const blocks[] = {
-	    "p",  "div", "br", "li", "tr", "td", "th", "h1",      "h2",
-	    "h3", "h4",  "h5", "h6", "dt", "dd", "pre", "section", "table"};
+	    "p",  "div", "br", "li", "tr", "td", "th",	"h1",	   "h2",
+	    "h3", "h4",	 "h5", "h6", "dt", "dd", "pre", "section", "table"};
 	size_t i;
 
 	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
@@ -188,7 +189,8 @@ static void html_text(xmlNode *n, mgen_buf *b, mgen_buf *title, int depth)
 {
 	for (; n && depth < 256; n = n->next) {
 		const char *name = (const char *)n->name;
-		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+		if (n->type == XML_TEXT_NODE ||
+		    n->type == XML_CDATA_SECTION_NODE) {
 			mgen_buf_puts(b, (const char *)n->content);
 			continue;
 		}
@@ -227,12 +229,14 @@ int mgen__rag_parse_html(mgen__rag_chunks *c, const char *text, size_t len,
 	if (mgen_buf_error(&b) || mgen_buf_error(&title))
 		rc = MGEN_ENOMEM;
 	else
-		rc = mgen__rag_windows(c,
-				       mgen__rag_count_words(title.data ? title.data : "", title.len)
-					   ? mgen_buf_str(&title)
-					   : name,
-				       NULL, mgen_buf_str(&b), b.len,
-				       o->chunk_tokens, o->chunk_overlap);
+		rc = mgen__rag_windows(
+		    c,
+		    mgen__rag_count_words(title.data ? title.data : "",
+					  title.len)
+			? mgen_buf_str(&title)
+			: name,
+		    NULL, mgen_buf_str(&b), b.len, o->chunk_tokens,
+		    o->chunk_overlap);
 	xmlFreeDoc(doc);
 	mgen_buf_release(&b);
 	mgen_buf_release(&title);

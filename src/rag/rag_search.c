@@ -26,11 +26,11 @@ static int is_word_byte(unsigned char c)
 static int is_stop(const char *w, size_t n)
 {
 	static const char *const stop[] = {
-	    "a",    "an",   "and",   "are",  "as",    "at",    "be",
-	    "but",  "by",   "for",   "if",   "in",    "into",  "is",
-	    "it",   "no",   "not",   "of",   "on",    "or",    "such",
-	    "that", "the",  "their", "then", "there", "these", "they",
-	    "this", "to",   "was",   "will", "with"};
+	    "a",    "an",  "and",   "are",  "as",    "at",    "be",
+	    "but",  "by",  "for",   "if",   "in",    "into",  "is",
+	    "it",   "no",  "not",   "of",   "on",    "or",    "such",
+	    "that", "the", "their", "then", "there", "these", "they",
+	    "this", "to",  "was",   "will", "with"};
 	char low[8];
 	size_t i;
 
@@ -134,8 +134,10 @@ int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
 	*out = NULL;
 	*n = 0;
 	if (top_k < 1 || top_k > 10000)
-		return mgen_err_set(err, MGEN_EINVAL, "rag: top_k must be between "
-				    "1 and 10000, got %zu", top_k);
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: top_k must be between "
+				    "1 and 10000, got %zu",
+				    top_k);
 	rc = fts_query(query ? query : "", &q, 0);
 	if (rc == 0 && q.len == 0)
 		rc = fts_query(query ? query : "", &q, 1);

@@ -44,11 +44,13 @@ int mgen__rag_db_err(mgen_rag *r, mgen_err *err, const char *what)
 static int check_options(const mgen_rag_options *o, mgen_err *err)
 {
 	if (o->chunk_tokens < 8 || o->chunk_tokens > 100000)
-		return mgen_err_set(err, MGEN_EINVAL, "rag: chunk_tokens must be "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: chunk_tokens must be "
 				    "between 8 and 100000, got %d",
 				    o->chunk_tokens);
 	if (o->chunk_overlap < 0 || o->chunk_overlap >= o->chunk_tokens / 2)
-		return mgen_err_set(err, MGEN_EINVAL, "rag: chunk_overlap must be "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: chunk_overlap must be "
 				    "between 0 and chunk_tokens/2 - 1, got %d",
 				    o->chunk_overlap);
 	return 0;
@@ -68,10 +70,13 @@ int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 	if ((rc = check_options(opt, err)) != 0)
 		return rc;
 	if (path == NULL || path[0] == '\0')
-		return mgen_err_set(err, MGEN_EINVAL, "rag: no index file name");
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: no index file name");
 	if (!create && access(path, F_OK) != 0)
-		return mgen_err_set(err, MGEN_ENOTFOUND, "rag index '%s': no such "
-				    "file (metagen index add creates it)", path);
+		return mgen_err_set(err, MGEN_ENOTFOUND,
+				    "rag index '%s': no such "
+				    "file (metagen index add creates it)",
+				    path);
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = mgen__strdup(path)) == NULL) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
@@ -84,8 +89,10 @@ int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 		rc = mgen__mkdirs(r->path);
 		*slash = '/';
 		if (rc != 0) {
-			rc = mgen_err_set(err, MGEN_EIO, "rag index '%s': cannot "
-					  "create its folder", path);
+			rc = mgen_err_set(err, MGEN_EIO,
+					  "rag index '%s': cannot "
+					  "create its folder",
+					  path);
 			goto fail;
 		}
 	}
@@ -93,14 +100,15 @@ int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 			    SQLITE_OPEN_READWRITE |
 				(create ? SQLITE_OPEN_CREATE : 0),
 			    NULL) != SQLITE_OK) {
-		rc = mgen_err_set(err, MGEN_EDB, "rag index '%s': cannot open: %s",
-				  path, r->db ? sqlite3_errmsg(r->db)
-					      : "out of memory");
+		rc = mgen_err_set(
+		    err, MGEN_EDB, "rag index '%s': cannot open: %s", path,
+		    r->db ? sqlite3_errmsg(r->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(r->db, 10000);
 	if (sqlite3_exec(r->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
-		rc = mgen_err_set(err, MGEN_EDB, "rag index '%s': cannot set up "
+		rc = mgen_err_set(err, MGEN_EDB,
+				  "rag index '%s': cannot set up "
 				  "(not a metagen index, or SQLite without "
 				  "FTS5?): %s",
 				  path, msg ? msg : "unknown error");
@@ -140,8 +148,10 @@ static int exec_ll(mgen_rag *r, const char *sql, long long a, mgen_err *err)
 /* Drops the chunks of document `doc` (and the document when `all`). */
 static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 {
-	int rc = exec_ll(r, "DELETE FROM chunks_fts WHERE rowid IN"
-			    " (SELECT id FROM chunks WHERE doc = ?)", doc, err);
+	int rc = exec_ll(r,
+			 "DELETE FROM chunks_fts WHERE rowid IN"
+			 " (SELECT id FROM chunks WHERE doc = ?)",
+			 doc, err);
 	if (rc == 0)
 		rc = exec_ll(r, "DELETE FROM chunks WHERE doc = ?", doc, err);
 	if (rc == 0 && all)
@@ -150,14 +160,16 @@ static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 }
 
 /* The id and hash of document `path`: 1 found, 0 not, <0 error. */
-static int find_doc(mgen_rag *r, const char *path, long long *id,
-		    char hash[65], mgen_err *err)
+static int find_doc(mgen_rag *r, const char *path, long long *id, char hash[65],
+		    mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, s;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT id, sha256 FROM documents"
-				      " WHERE path = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT id, sha256 FROM documents"
+			       " WHERE path = ?",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot read");
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
 	s = sqlite3_step(st);
@@ -167,26 +179,29 @@ static int find_doc(mgen_rag *r, const char *path, long long *id,
 			 (const char *)sqlite3_column_text(st, 1));
 		rc = 1;
 	} else {
-		rc = s == SQLITE_DONE ? 0 : mgen__rag_db_err(r, err, "cannot read");
+		rc = s == SQLITE_DONE ? 0
+				      : mgen__rag_db_err(r, err, "cannot read");
 	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
 /* Writes the chunks of a new document row. */
-static int insert_chunks(mgen_rag *r, long long doc,
-			 const mgen__rag_chunks *c, mgen_err *err)
+static int insert_chunks(mgen_rag *r, long long doc, const mgen__rag_chunks *c,
+			 mgen_err *err)
 {
 	sqlite3_stmt *ch = NULL, *ft = NULL;
 	size_t i;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(r->db, "INSERT INTO chunks(doc, ref, title,"
-				      " tokens, glossary) VALUES(?,?,?,?,?)",
+	if (sqlite3_prepare_v2(r->db,
+			       "INSERT INTO chunks(doc, ref, title,"
+			       " tokens, glossary) VALUES(?,?,?,?,?)",
 			       -1, &ch, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "INSERT INTO chunks_fts(rowid, title,"
-				      " text) VALUES(?,?,?)", -1, &ft,
-			       NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(r->db,
+			       "INSERT INTO chunks_fts(rowid, title,"
+			       " text) VALUES(?,?,?)",
+			       -1, &ft, NULL) != SQLITE_OK) {
 		rc = mgen__rag_db_err(r, err, "cannot write");
 		goto done;
 	}
@@ -225,8 +240,9 @@ static int store_doc(mgen_rag *r, const char *path, long long old,
 
 	if (old > 0 && (rc = drop_doc(r, old, 1, err)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(r->db, "INSERT INTO documents(path, sha256,"
-				      " mtime, kind, bytes) VALUES(?,?,?,?,?)",
+	if (sqlite3_prepare_v2(r->db,
+			       "INSERT INTO documents(path, sha256,"
+			       " mtime, kind, bytes) VALUES(?,?,?,?,?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot write");
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
@@ -249,9 +265,8 @@ static const char *base_name(const char *path)
 	return s && s[1] ? s + 1 : path;
 }
 
-int mgen__rag_add(mgen_rag *r, const char *path, const char *data,
-		  size_t len, long long mtime, mgen__rag_added *res,
-		  mgen_err *err)
+int mgen__rag_add(mgen_rag *r, const char *path, const char *data, size_t len,
+		  long long mtime, mgen__rag_added *res, mgen_err *err)
 {
 	mgen__rag_chunks c = {0};
 	char hash[65], old_hash[65] = "";
@@ -263,8 +278,10 @@ int mgen__rag_add(mgen_rag *r, const char *path, const char *data,
 	memset(res, 0, sizeof(*res));
 	if (mgen__rag_is_binary(data, len)) {
 		res->status = MGEN_RAG_REFUSED;
-		return mgen_err_set(err, MGEN_EINVAL, "%s: binary file, not "
-				    "indexed", path);
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "%s: binary file, not "
+				    "indexed",
+				    path);
 	}
 	if (mgen__sha256_hex(data, len, hash) != 0)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
@@ -285,13 +302,15 @@ int mgen__rag_add(mgen_rag *r, const char *path, const char *data,
 				  mgen_strerror(rc));
 		goto done;
 	}
-	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		rc = mgen__rag_db_err(r, err, "cannot begin");
 		goto done;
 	}
 	rc = store_doc(r, path, found ? old : 0, hash, mtime, len, &c, err);
 	if (sqlite3_exec(r->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
-			 NULL) != SQLITE_OK && rc == 0)
+			 NULL) != SQLITE_OK &&
+	    rc == 0)
 		rc = mgen__rag_db_err(r, err, "cannot commit");
 	res->status = found ? MGEN_RAG_REPLACED : MGEN_RAG_ADDED;
 	res->chunks = (long long)c.n;
@@ -349,10 +368,11 @@ int mgen_rag_prune(mgen_rag *r, long long *removed, mgen_err *err)
 		if (p && (stat(p, &sb) == 0 || errno != ENOENT))
 			continue;
 		if (n == cap) {
-			long long *g = realloc(gone, (cap ? cap * 2 : 16) *
-							 sizeof(*g));
+			long long *g =
+			    realloc(gone, (cap ? cap * 2 : 16) * sizeof(*g));
 			if (g == NULL) {
-				rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+				rc = mgen_err_set(err, MGEN_ENOMEM,
+						  "out of memory");
 				break;
 			}
 			gone = g;
@@ -378,9 +398,10 @@ int mgen_rag_stats_get(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (sqlite3_prepare_v2(r->db, "SELECT (SELECT count(*) FROM documents),"
-				      " count(*), coalesce(sum(tokens), 0),"
-				      " coalesce(sum(glossary), 0) FROM chunks",
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT (SELECT count(*) FROM documents),"
+			       " count(*), coalesce(sum(tokens), 0),"
+			       " coalesce(sum(glossary), 0) FROM chunks",
 			       -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
 		rc = mgen__rag_db_err(r, err, "cannot read");

@@ -26,8 +26,7 @@ int mgen__rag_db_err(mgen_rag *r, mgen_err *err, const char *what);
 
 /* Indexes `len` bytes as document `path` (hash compared first). A binary
  * file is MGEN_EINVAL with res->status = MGEN_RAG_REFUSED. */
-int mgen__rag_add(mgen_rag *r, const char *path, const char *data,
-		  size_t len, long long mtime, mgen__rag_added *res,
-		  mgen_err *err);
+int mgen__rag_add(mgen_rag *r, const char *path, const char *data, size_t len,
+		  long long mtime, mgen__rag_added *res, mgen_err *err);
 
 #endif

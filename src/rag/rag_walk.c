@@ -30,7 +30,8 @@ static int read_capped(const char *path, size_t max, char **out, size_t *len,
 				    strerror(errno));
 	if (fstat(fileno(f), &sb) != 0 || (size_t)sb.st_size > max) {
 		fclose(f);
-		return mgen_err_set(err, MGEN_ELIMIT, "%s: %lld bytes, over the "
+		return mgen_err_set(err, MGEN_ELIMIT,
+				    "%s: %lld bytes, over the "
 				    "limit of %zu bytes (rag.max_file_mb); "
 				    "not indexed",
 				    path, (long long)sb.st_size, max);
@@ -45,8 +46,10 @@ static int read_capped(const char *path, size_t max, char **out, size_t *len,
 		/* an error, or a file that grew while we read it */
 		fclose(f);
 		free(data);
-		return mgen_err_set(err, MGEN_EIO, "%s: cannot read (error, or "
-				    "changed while read)", path);
+		return mgen_err_set(err, MGEN_EIO,
+				    "%s: cannot read (error, or "
+				    "changed while read)",
+				    path);
 	}
 	fclose(f);
 	data[n] = '\0';
@@ -88,8 +91,10 @@ static int add_one(mgen_rag *r, const char *path, mgen_rag_report_fn fn,
 		return refuse(path, MGEN_EINVAL, &one, err, first, fn, ud);
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		mgen_err_set(&one, MGEN_EINVAL, "%s: not a regular file, not "
-			     "indexed", path);
+		mgen_err_set(&one, MGEN_EINVAL,
+			     "%s: not a regular file, not "
+			     "indexed",
+			     path);
 		return refuse(path, MGEN_EINVAL, &one, err, first, fn, ud);
 	}
 	rc = read_capped(path, r->opt.max_file_bytes, &data, &len, &one);
@@ -108,8 +113,8 @@ static int add_one(mgen_rag *r, const char *path, mgen_rag_report_fn fn,
 	return 0;
 }
 
-static int walk(mgen_rag *r, const char *path, int depth,
-		mgen_rag_report_fn fn, void *ud, int *first, mgen_err *err)
+static int walk(mgen_rag *r, const char *path, int depth, mgen_rag_report_fn fn,
+		void *ud, int *first, mgen_err *err)
 {
 	struct stat sb;
 	struct dirent *e;

@@ -11,14 +11,13 @@
 
 #include "serve/serve_internal.h"
 
-static const double bounds[SERVE_BUCKETS] = {0.001, 0.0025, 0.005, 0.01,
-					     0.025, 0.05, 0.1, 0.5, 1, 5};
+static const double bounds[SERVE_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025,
+					     0.05,  0.1,    0.5,   1,	 5};
 
 const char *mgen__serve_route_name(int route)
 {
-	static const char *const names[R_COUNT] = {"/ping", "/health",
-						   "/version", "/metrics",
-						   "other"};
+	static const char *const names[R_COUNT] = {
+	    "/ping", "/health", "/version", "/metrics", "other"};
 
 	return route >= 0 && route < R_COUNT ? names[route] : "other";
 }
@@ -35,11 +34,12 @@ static void trace_line(serve_metrics *m, int route, const char *method,
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	/* method is one of MHD's known tokens or "other"; the id and the
 	 * route are from fixed alphabets: nothing here needs escaping */
-	fprintf(m->trace, "{\"time\":\"%s.%03ldZ\",\"request_id\":\"%s\","
+	fprintf(m->trace,
+		"{\"time\":\"%s.%03ldZ\",\"request_id\":\"%s\","
 		"\"span\":\"request\",\"method\":\"%s\",\"route\":\"%s\","
-		"\"status\":%d,\"ms\":%.3f}\n", when, ts.tv_nsec / 1000000,
-		request_id, method, mgen__serve_route_name(route), status,
-		seconds * 1000.0);
+		"\"status\":%d,\"ms\":%.3f}\n",
+		when, ts.tv_nsec / 1000000, request_id, method,
+		mgen__serve_route_name(route), status, seconds * 1000.0);
 	fflush(m->trace);
 }
 
@@ -79,17 +79,20 @@ static void histogram(serve_metrics *m, int r, mgen_buf *out)
 
 	for (i = 0; i < SERVE_BUCKETS; i++) {
 		cum += m->route[r].bucket[i];
-		mgen_buf_printf(out, "metagen_http_request_duration_seconds_"
-			       "bucket{route=\"%s\",le=\"%g\"} %lld\n", name,
-			       bounds[i], cum);
+		mgen_buf_printf(out,
+				"metagen_http_request_duration_seconds_"
+				"bucket{route=\"%s\",le=\"%g\"} %lld\n",
+				name, bounds[i], cum);
 	}
-	mgen_buf_printf(out, "metagen_http_request_duration_seconds_bucket"
-		       "{route=\"%s\",le=\"+Inf\"} %lld\n"
-		       "metagen_http_request_duration_seconds_sum{route="
-		       "\"%s\"} %.6f\n"
-		       "metagen_http_request_duration_seconds_count{route="
-		       "\"%s\"} %lld\n", name, m->route[r].n, name,
-		       m->route[r].sum_s, name, m->route[r].n);
+	mgen_buf_printf(out,
+			"metagen_http_request_duration_seconds_bucket"
+			"{route=\"%s\",le=\"+Inf\"} %lld\n"
+			"metagen_http_request_duration_seconds_sum{route="
+			"\"%s\"} %.6f\n"
+			"metagen_http_request_duration_seconds_count{route="
+			"\"%s\"} %lld\n",
+			name, m->route[r].n, name, m->route[r].sum_s, name,
+			m->route[r].n);
 }
 
 int mgen__serve_metrics_text(serve_metrics *m, mgen_buf *out)
@@ -102,11 +105,12 @@ int mgen__serve_metrics_text(serve_metrics *m, mgen_buf *out)
 			   "# TYPE metagen_http_requests_total counter\n");
 	for (r = 0; r < R_COUNT; r++)
 		for (i = 0; i < SERVE_STATUSES && m->route[r].status[i]; i++)
-			mgen_buf_printf(out, "metagen_http_requests_total{route="
-				       "\"%s\",status=\"%d\"} %lld\n",
-				       mgen__serve_route_name(r),
-				       m->route[r].status[i],
-				       m->route[r].count[i]);
+			mgen_buf_printf(out,
+					"metagen_http_requests_total{route="
+					"\"%s\",status=\"%d\"} %lld\n",
+					mgen__serve_route_name(r),
+					m->route[r].status[i],
+					m->route[r].count[i]);
 	mgen_buf_puts(out, "# HELP metagen_http_request_duration_seconds "
 			   "Time from the request's first byte to the "
 			   "response.\n"
@@ -114,10 +118,12 @@ int mgen__serve_metrics_text(serve_metrics *m, mgen_buf *out)
 			   "histogram\n");
 	for (r = 0; r < R_COUNT; r++)
 		histogram(m, r, out);
-	mgen_buf_printf(out, "# HELP metagen_http_requests_in_flight Requests "
+	mgen_buf_printf(out,
+			"# HELP metagen_http_requests_in_flight Requests "
 			"being answered.\n"
 			"# TYPE metagen_http_requests_in_flight gauge\n"
-			"metagen_http_requests_in_flight %lld\n", m->inflight);
+			"metagen_http_requests_in_flight %lld\n",
+			m->inflight);
 	pthread_mutex_unlock(&m->mu);
 	return mgen_buf_error(out) ? -1 : 0;
 }

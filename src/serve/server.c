@@ -30,9 +30,9 @@ typedef struct request {
 	mgen_buf body;
 	double start_ms;
 	int too_large;
-	int counted; /* in metrics.inflight */
-	int route;   /* R_* */
-	int status;  /* the status queued, 0 = none */
+	int counted;	    /* in metrics.inflight */
+	int route;	    /* R_* */
+	int status;	    /* the status queued, 0 = none */
 	const char *method; /* "GET", "POST" or "other" (static) */
 	char id[72];
 } request;
@@ -81,11 +81,11 @@ static int route_of(const char *url)
 }
 
 /* Queues a response with `body` (copied) and the common headers. */
-static enum MHD_Result reply(struct MHD_Connection *c, request *rq,
-			     int status, const char *type, const char *body)
+static enum MHD_Result reply(struct MHD_Connection *c, request *rq, int status,
+			     const char *type, const char *body)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	    strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ok;
 
 	if (r == NULL)
@@ -133,14 +133,14 @@ static enum MHD_Result health(struct MHD_Connection *c, request *rq,
 	}
 	return reply(c, rq, ok ? 200 : 503, "application/json",
 		     ok ? (strcmp(mem, "ok") == 0
-			   ? "{\"status\":\"ok\",\"memory\":\"ok\"}\n"
-			   : "{\"status\":\"ok\",\"memory\":\"not "
-			     "configured\"}\n")
+			       ? "{\"status\":\"ok\",\"memory\":\"ok\"}\n"
+			       : "{\"status\":\"ok\",\"memory\":\"not "
+				 "configured\"}\n")
 			: "{\"status\":\"error\",\"memory\":\"error\"}\n");
 }
 
-static enum MHD_Result route(struct MHD_Connection *c, request *rq,
-			     server *s, int r, const char *method)
+static enum MHD_Result route(struct MHD_Connection *c, request *rq, server *s,
+			     int r, const char *method)
 {
 	mgen_buf b = MGEN_BUF_INIT;
 	enum MHD_Result ok;
@@ -153,16 +153,15 @@ static enum MHD_Result route(struct MHD_Connection *c, request *rq,
 		return reply(c, rq, 200, "text/plain", "pong\n");
 	if (r == R_VERSION)
 		return reply(c, rq, 200, "application/json",
-			     "{\"name\":\"metagen\",\"version\":\""
-			     MGEN_VERSION "\"}\n");
+			     "{\"name\":\"metagen\",\"version\":\"" MGEN_VERSION
+			     "\"}\n");
 	if (r == R_HEALTH)
 		return health(c, rq, s);
 	if (mgen__serve_metrics_text(&s->metrics, &b) != 0) {
 		mgen_buf_release(&b);
 		return error_reply(c, rq, 500, "out of memory");
 	}
-	ok = reply(c, rq, 200, "text/plain; version=0.0.4",
-		   mgen_buf_str(&b));
+	ok = reply(c, rq, 200, "text/plain; version=0.0.4", mgen_buf_str(&b));
 	mgen_buf_release(&b);
 	return ok;
 }
@@ -191,8 +190,7 @@ static request *begin(struct MHD_Connection *c, server *s, int *busy)
 		return NULL;
 	mgen_buf_init(&rq->body, s->opts->max_body_bytes + 1);
 	rq->start_ms = mgen__now_ms();
-	given = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					    "X-Request-Id");
+	given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
 	pthread_mutex_lock(&s->metrics.mu);
 	if (id_ok(given))
 		snprintf(rq->id, sizeof(rq->id), "%s", given);
@@ -223,14 +221,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			return MHD_NO;
 		*con_cls = rq;
 		rq->route = r;
-		rq->method = strcmp(method, "GET") == 0    ? "GET"
+		rq->method = strcmp(method, "GET") == 0	   ? "GET"
 			     : strcmp(method, "POST") == 0 ? "POST"
 							   : "other";
 		if (busy)
 			return error_reply(c, rq, 503, "server busy; retry");
 		if (!authorized(c, s, r))
-			return error_reply(c, rq, 401, "missing or wrong "
-						       "bearer token");
+			return error_reply(c, rq, 401,
+					   "missing or wrong "
+					   "bearer token");
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -280,22 +279,29 @@ static int prepare(server *s, struct sockaddr_in *sa, mgen_err *err)
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((unsigned short)o->port);
 	if (o->host == NULL || inet_pton(AF_INET, o->host, &sa->sin_addr) != 1)
-		return mgen_err_set(err, MGEN_EINVAL, "serve.host: '%s' is not "
-				    "an IPv4 address", o->host ? o->host : "");
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "serve.host: '%s' is not "
+				    "an IPv4 address",
+				    o->host ? o->host : "");
 	if (o->port < 0 || o->port > 65535)
-		return mgen_err_set(err, MGEN_EINVAL, "serve.port: %d is not a "
-				    "TCP port", o->port);
-	if (!is_loopback(&sa->sin_addr) && (o->token == NULL ||
-					    o->token[0] == '\0'))
-		return mgen_err_set(err, MGEN_EINVAL, "serve: refusing to listen "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "serve.port: %d is not a "
+				    "TCP port",
+				    o->port);
+	if (!is_loopback(&sa->sin_addr) &&
+	    (o->token == NULL || o->token[0] == '\0'))
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "serve: refusing to listen "
 				    "on %s without a token (set serve.token, "
 				    "METAGEN_SERVE_TOKEN or serve.token_file)",
 				    o->host);
 	if (o->trace_path != NULL && o->trace_path[0] != '\0') {
 		s->metrics.trace = mgen__fopen_private(o->trace_path, "a");
 		if (s->metrics.trace == NULL)
-			return mgen_err_set(err, MGEN_EIO, "serve.trace: cannot "
-					    "open '%s'", o->trace_path);
+			return mgen_err_set(err, MGEN_EIO,
+					    "serve.trace: cannot "
+					    "open '%s'",
+					    o->trace_path);
 	}
 	return 0;
 }
@@ -303,15 +309,17 @@ static int prepare(server *s, struct sockaddr_in *sa, mgen_err *err)
 static int write_port(struct MHD_Daemon *d, const char *path, mgen_err *err)
 {
 	const union MHD_DaemonInfo *di =
-		MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	    MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	char text[16];
 
 	if (path == NULL)
 		return 0;
 	snprintf(text, sizeof(text), "%u\n", di ? (unsigned)di->port : 0u);
 	if (mgen__write_file_atomic(path, text, strlen(text)) != 0)
-		return mgen_err_set(err, MGEN_EIO, "serve: cannot write the "
-				    "port file '%s'", path);
+		return mgen_err_set(err, MGEN_EIO,
+				    "serve: cannot write the "
+				    "port file '%s'",
+				    path);
 	return 0;
 }
 
@@ -332,8 +340,8 @@ static void drain(struct MHD_Daemon *d, server *s)
 	MHD_stop_daemon(d);
 }
 
-int mgen_serve_run(const mgen_serve_options *opts,
-		   volatile sig_atomic_t *stop, mgen_err *err)
+int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
+		   mgen_err *err)
 {
 	server s;
 	struct sockaddr_in sa;
@@ -347,19 +355,18 @@ int mgen_serve_run(const mgen_serve_options *opts,
 	rc = prepare(&s, &sa, err);
 	if (rc != 0)
 		goto done;
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
-			     0, NULL, NULL, handle, &s,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
-			     MHD_OPTION_THREAD_POOL_SIZE, 2u,
-			     MHD_OPTION_CONNECTION_TIMEOUT,
-			     (unsigned)opts->timeout_seconds,
-			     MHD_OPTION_CONNECTION_LIMIT,
-			     (unsigned)(opts->max_inflight * 4 + 16),
-			     MHD_OPTION_END);
+	d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+	    handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
+	    MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)opts->timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(opts->max_inflight * 4 + 16), MHD_OPTION_END);
 	if (d == NULL) {
-		rc = mgen_err_set(err, MGEN_EIO, "serve: cannot listen on "
-				  "%s:%d", opts->host, opts->port);
+		rc = mgen_err_set(err, MGEN_EIO,
+				  "serve: cannot listen on "
+				  "%s:%d",
+				  opts->host, opts->port);
 		goto done;
 	}
 	rc = write_port(d, opts->port_file, err);

@@ -10,22 +10,38 @@
 const char *mgen_strerror(int code)
 {
 	switch (code) {
-	case MGEN_OK: return "no error";
-	case MGEN_ENOMEM: return "out of memory";
-	case MGEN_EINVAL: return "invalid argument";
-	case MGEN_ECONFIG: return "configuration error";
-	case MGEN_EDB: return "warehouse error";
-	case MGEN_EHTTP: return "LM endpoint error";
-	case MGEN_EPARSE: return "parse error";
-	case MGEN_EIO: return "input/output error";
-	case MGEN_EAUTH: return "authentication refused";
-	case MGEN_ETEMPLATE: return "template error";
-	case MGEN_EVALIDATE: return "answer failed validation";
-	case MGEN_ELIMIT: return "size limit exceeded";
-	case MGEN_ENOTFOUND: return "not found";
-	case MGEN_EUNSUPPORTED: return "not supported";
-	case MGEN_ETRUNCATED: return "answer truncated";
-	default: return "unknown error";
+	case MGEN_OK:
+		return "no error";
+	case MGEN_ENOMEM:
+		return "out of memory";
+	case MGEN_EINVAL:
+		return "invalid argument";
+	case MGEN_ECONFIG:
+		return "configuration error";
+	case MGEN_EDB:
+		return "warehouse error";
+	case MGEN_EHTTP:
+		return "LM endpoint error";
+	case MGEN_EPARSE:
+		return "parse error";
+	case MGEN_EIO:
+		return "input/output error";
+	case MGEN_EAUTH:
+		return "authentication refused";
+	case MGEN_ETEMPLATE:
+		return "template error";
+	case MGEN_EVALIDATE:
+		return "answer failed validation";
+	case MGEN_ELIMIT:
+		return "size limit exceeded";
+	case MGEN_ENOTFOUND:
+		return "not found";
+	case MGEN_EUNSUPPORTED:
+		return "not supported";
+	case MGEN_ETRUNCATED:
+		return "answer truncated";
+	default:
+		return "unknown error";
 	}
 }
 

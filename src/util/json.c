@@ -38,7 +38,8 @@ int mgen__json_py_floats(cJSON *parent, const char *key)
 	cJSON *child, *v, *raw;
 	char text[40];
 
-	cJSON_ArrayForEach(child, parent) {
+	cJSON_ArrayForEach(child, parent)
+	{
 		v = cJSON_GetObjectItemCaseSensitive(child, key);
 		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
 			continue;

@@ -9,10 +9,9 @@
 #include "metagen/table.h"
 #include "util/util.h"
 
-static const char *const path_names[] = {"", "optimized", "legacy",
-					 "offline"};
+static const char *const path_names[] = {"", "optimized", "legacy", "offline"};
 static const char *const status_names[] = {
-	"", "proposed", "kept", "failed", "applied", "skipped", "fallback"};
+    "", "proposed", "kept", "failed", "applied", "skipped", "fallback"};
 #define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
 
 const char *mgen_path_name(mgen_path p)
@@ -32,9 +31,12 @@ int mgen_path_from_name(const char *s)
 	return -1;
 }
 
-static const char *const kind_names[] = {
-    "table",	     "view",		"materialized_view",
-    "foreign_table", "streaming_table", "partitioned_table"};
+static const char *const kind_names[] = {"table",
+					 "view",
+					 "materialized_view",
+					 "foreign_table",
+					 "streaming_table",
+					 "partitioned_table"};
 #define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
 const char *mgen_object_kind_name(mgen_object_kind k)

@@ -217,15 +217,15 @@ void mgen__sleep_ms(long ms)
 char *mgen__base64(const unsigned char *d, size_t n)
 {
 	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
 	size_t i;
 
 	if (out == NULL)
 		return NULL;
 	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 |
-			     d[i + 2];
+		unsigned v =
+		    (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 | d[i + 2];
 		*o++ = tbl[v >> 18 & 63];
 		*o++ = tbl[v >> 12 & 63];
 		*o++ = tbl[v >> 6 & 63];
@@ -323,7 +323,7 @@ int mgen__mkdirs(const char *path)
 
 	if (p == NULL)
 		return MGEN_ENOMEM;
-	for (q = p + 1; ; q++) {
+	for (q = p + 1;; q++) {
 		if (*q == '/' || *q == '\0') {
 			char c = *q;
 			*q = '\0';

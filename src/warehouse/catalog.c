@@ -137,7 +137,7 @@ static int kind_wanted(unsigned types, char **v, mgen_object_kind *kind)
 	if (!(types & MGEN_WH_KIND(*kind)))
 		return 0;
 	return !partition || (types & MGEN_WH_KIND_PARTITIONS) ? 1 + partition
-							     : 0;
+							       : 0;
 }
 
 static int table_row(void *ud, char **v)
@@ -181,8 +181,8 @@ static int read_tables(mgen_wh *wh, mgen_table_filter_fn filter, void *ud,
 {
 	mgen_buf sql = MGEN_BUF_INIT;
 	mgen_dialect d = mgen_wh_dialect(wh);
-	tables_ctx x = {d,   filter,  ud,    out,
-			sidecar, nrows, mgen_wh__object_types(wh)};
+	tables_ctx x = {
+	    d, filter, ud, out, sidecar, nrows, mgen_wh__object_types(wh)};
 	int rc;
 
 	*sidecar = 0;
@@ -305,14 +305,14 @@ static int read_sidecar(mgen_wh *wh, const char *const *keys, size_t nkeys,
 }
 
 /* read_columns adding columns (the reader read_keyed takes). */
-static int read_new_columns(mgen_wh *wh, const char *const *keys,
-			    size_t nkeys, mgen_table **idx, size_t nidx)
+static int read_new_columns(mgen_wh *wh, const char *const *keys, size_t nkeys,
+			    mgen_table **idx, size_t nidx)
 {
 	return read_columns(wh, keys, nkeys, idx, nidx, 0);
 }
 
-typedef int (*keyed_reader)(mgen_wh *wh, const char *const *keys,
-			    size_t nkeys, mgen_table **idx, size_t nidx);
+typedef int (*keyed_reader)(mgen_wh *wh, const char *const *keys, size_t nkeys,
+			    mgen_table **idx, size_t nidx);
 
 /* Runs `read` for the indexed tables: once for every row when `all`
  * (they are every table the listing returned), else once per
@@ -379,8 +379,8 @@ int mgen_wh_list_table_names(mgen_wh *wh, mgen_table_filter_fn filter,
 	if (rc != 0)
 		return unlist(wh, out, start, rc);
 	if (out->cap > out->n) { /* the list stays for the run */
-		mgen_table *p = realloc(out->items,
-					(out->n ? out->n : 1) * sizeof(*p));
+		mgen_table *p =
+		    realloc(out->items, (out->n ? out->n : 1) * sizeof(*p));
 		if (p) {
 			out->items = p;
 			out->cap = out->n ? out->n : 1;

@@ -22,8 +22,8 @@
  * queries' WHERE clauses. The tables query's rows are: catalog, schema,
  * table, comment, kind (an mgen_object_kind name), 1 for a partition of
  * a partitioned table, 1 for an object with no data to read (a
- * materialized view never refreshed); `home` (or NULL) is the condition that keeps
- * the connection's own database only (mgen_wh_set_home_only). */
+ * materialized view never refreshed); `home` (or NULL) is the condition that
+ * keeps the connection's own database only (mgen_wh_set_home_only). */
 typedef struct listing {
 	const char *tables, *tables_order;
 	const char *columns, *columns_order;
@@ -33,7 +33,8 @@ typedef struct listing {
 
 /* PostgreSQL: tables (r), partitioned tables (p), views (v),
  * materialized views (m) and foreign tables (f); pg_class.relkind and
- * relispartition per https://www.postgresql.org/docs/15/catalog-pg-class.html */
+ * relispartition per https://www.postgresql.org/docs/15/catalog-pg-class.html
+ */
 #define PG_REL                                                                 \
 	"c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT "            \
 	"IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "      \
@@ -41,7 +42,7 @@ typedef struct listing {
 #define PG_KIND                                                                \
 	"CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN "                   \
 	"'materialized_view' WHEN 'f' THEN 'foreign_table' WHEN 'p' THEN "     \
-	"'partitioned_table' ELSE 'table' END, c.relispartition::int, "      \
+	"'partitioned_table' ELSE 'table' END, c.relispartition::int, "        \
 	"(NOT c.relispopulated)::int"
 /* The PostgreSQL type facts of type u.t (stat_caps.c): walks domains
  * (typbasetype, recursively) and array elements; b = the first type that
@@ -88,8 +89,8 @@ typedef struct listing {
  * "Internal Schema Objects"); shadow tables of FTS3/4/5 and R*Tree
  * (pragma_table_list type 'shadow') are the virtual tables' storage */
 #define SQLITE_REL                                                             \
-	"m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' "         \
-	"ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM pragma_table_list(m.name) "   \
+	"m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' "        \
+	"ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM pragma_table_list(m.name) " \
 	"l WHERE l.schema = 'main' AND l.type = 'shadow')"
 #define MYSQL_SYS "('mysql', 'information_schema', 'performance_schema', 'sys')"
 /* Databricks information_schema.tables.table_type: MANAGED, EXTERNAL,
@@ -162,7 +163,8 @@ static const listing listings[] = {
     /* TABLE_TYPE 'BASE TABLE', 'VIEW', 'SYSTEM VERSIONED' (MariaDB),
      * 'SYSTEM VIEW'; a view's TABLE_COMMENT is the word VIEW, not a
      * comment (https://mariadb.com/kb/en/information-schema-tables-table/,
-     * https://dev.mysql.com/doc/refman/8.0/en/information-schema-tables-table.html) */
+     * https://dev.mysql.com/doc/refman/8.0/en/information-schema-tables-table.html)
+     */
     [MGEN_DIALECT_MYSQL] =
 	{"SELECT '', table_schema, table_name, CASE WHEN table_type = "
 	 "'VIEW' THEN NULL ELSE NULLIF(table_comment, '') END, CASE "
@@ -317,9 +319,9 @@ static void qualified(mgen_dialect d, const char *base, const char *db,
  * information_schema, one UNION ALL branch each inside a derived table
  * the key filter and the order apply to.
  */
-static int build(mgen_dialect d, int columns, int home,
-		 const char *const *dbs, size_t ndb, const char *const *keys,
-		 size_t nkeys, mgen_buf *out)
+static int build(mgen_dialect d, int columns, int home, const char *const *dbs,
+		 size_t ndb, const char *const *keys, size_t nkeys,
+		 mgen_buf *out)
 {
 	const listing *l = listing_of(d);
 	const char *base;
@@ -358,9 +360,9 @@ int mgen_wh__tables_sql_all(mgen_dialect d, mgen_buf *out)
 	return build(d, 0, 0, NULL, 0, NULL, 0, out);
 }
 
-int mgen_wh__listing_sql(mgen_dialect d, int columns,
-			 const char *const *dbs, size_t ndb,
-			 const char *const *keys, size_t nkeys, mgen_buf *out)
+int mgen_wh__listing_sql(mgen_dialect d, int columns, const char *const *dbs,
+			 size_t ndb, const char *const *keys, size_t nkeys,
+			 mgen_buf *out)
 {
 	return build(d, columns, 1, dbs, ndb, keys, nkeys, out);
 }

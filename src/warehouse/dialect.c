@@ -566,7 +566,8 @@ static int is_clause(mgen_dialect d, const char *comment, mgen_buf *out)
  *    sql-ref-syntax-ddl-alter-streaming-table.html). Foreign tables
  *    (Lakehouse Federation) are read-only: no comment.
  *  - MySQL/MariaDB: ALTER TABLE ... COMMENT on base tables; CREATE VIEW
- *    has no COMMENT clause (https://dev.mysql.com/doc/refman/8.0/en/create-view.html,
+ *    has no COMMENT clause
+ * (https://dev.mysql.com/doc/refman/8.0/en/create-view.html,
  *    https://mariadb.com/kb/en/create-view/), so a view takes none.
  *  - SQL Server: MS_Description with @level1type TABLE or VIEW
  *    (https://learn.microsoft.com/en-us/sql/relational-databases/system-stored-procedures/sp-addextendedproperty-transact-sql).

@@ -157,7 +157,8 @@ int mgen_dialect_stats_sql(mgen_dialect d, const mgen_table *t, int with_minmax,
 {
 	if (t == NULL)
 		return MGEN_EINVAL;
-	return mgen_wh__stats_sql(d, t, 0, t->column_count, with_minmax, NULL, out);
+	return mgen_wh__stats_sql(d, t, 0, t->column_count, with_minmax, NULL,
+				  out);
 }
 
 size_t mgen_wh__max_select(mgen_dialect d)

@@ -12,10 +12,11 @@ int mgen_wh_open_config(const mgen_config *cfg, mgen_wh **out, mgen_err *err)
 
 	*out = NULL;
 	if (cfg->connection == NULL || cfg->connection[0] == '\0')
-		return mgen_err_set(err, MGEN_ECONFIG,
-				    "no warehouse connection: set --connection, "
-				    "METAGEN_CONNECTION or 'connection' in the "
-				    "config file");
+		return mgen_err_set(
+		    err, MGEN_ECONFIG,
+		    "no warehouse connection: set --connection, "
+		    "METAGEN_CONNECTION or 'connection' in the "
+		    "config file");
 	if (cfg->dialect && mgen_dialect_parse(cfg->dialect, &d) != 0)
 		return mgen_err_set(err, MGEN_ECONFIG, "unknown dialect '%s'",
 				    cfg->dialect);

@@ -28,10 +28,10 @@ struct mgen_wh {
 	int connected;
 	mgen_dialect dialect;
 	unsigned long nqueries;
-	mgen__secrets secrets; /* values to mask in messages (PWD, tokens,
-				  URL credentials: util/secret.c) */
-	unsigned object_types; /* mgen_wh_set_object_types */
-	int all_databases;     /* mgen_wh_set_home_only(wh, 0) */
+	mgen__secrets secrets;	  /* values to mask in messages (PWD, tokens,
+				     URL credentials: util/secret.c) */
+	unsigned object_types;	  /* mgen_wh_set_object_types */
+	int all_databases;	  /* mgen_wh_set_home_only(wh, 0) */
 	mgen_strglobs *databases; /* mgen_wh_set_databases, or NULL */
 	char errmsg[1024];
 };
@@ -169,8 +169,8 @@ static void sqlite_small_cache(mgen_wh *wh)
 
 	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, wh->dbc, &h)))
 		return;
-	(void)SQLExecDirect(h, (SQLCHAR *)(uintptr_t)"PRAGMA cache_size = -256",
-			    SQL_NTS);
+	(void)SQLExecDirect(
+	    h, (SQLCHAR *)(uintptr_t) "PRAGMA cache_size = -256", SQL_NTS);
 	SQLFreeHandle(SQL_HANDLE_STMT, h);
 }
 

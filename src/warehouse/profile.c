@@ -236,7 +236,8 @@ static int read_stats(mgen_wh *wh, mgen_table *t, const mgen_profile_options *o)
 	t->profile_note = NULL;
 	do {
 		r.lo = r.hi;
-		r.hi = t->column_count - r.lo < per ? t->column_count : r.lo + per;
+		r.hi =
+		    t->column_count - r.lo < per ? t->column_count : r.lo + per;
 		if (rc == 0)
 			rc = stats_degrading(wh, t, o, r, drop, &why);
 	} while (rc == 0 && r.hi < t->column_count);

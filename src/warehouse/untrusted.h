@@ -14,7 +14,7 @@
 #include "metagen/table.h"
 
 /* The reason given to rows whose warehouse text was mended. */
-#define MGEN__UTF8_NOTE \
+#define MGEN__UTF8_NOTE                                                        \
 	"invalid UTF-8 in the warehouse's text replaced with U+FFFD"
 
 /*
@@ -28,8 +28,8 @@ int mgen__untrusted_names(mgen_table *t, char *why, size_t whysz);
 
 /*
  * Mends a profiled table's column names, data types, existing comments
- * (table and columns), profile note, min/max and sample cells. A column whose name
- * was mended is FAILED ("column name is not valid UTF-8 ..."); other
+ * (table and columns), profile note, min/max and sample cells. A column whose
+ * name was mended is FAILED ("column name is not valid UTF-8 ..."); other
  * mended text sets `text_fixed` on its column or table. Returns 0 or
  * MGEN_ENOMEM.
  */

@@ -120,9 +120,9 @@ int mgen_wh__listing_query(mgen_wh *wh, int columns, const char *const *keys,
 /* The listing SQL with each database `dbs` (ndb of them, or NULL: the
  * unqualified one) read through its own information_schema (Snowflake),
  * in a derived table the key filter and the order apply to. */
-int mgen_wh__listing_sql(mgen_dialect d, int columns,
-			 const char *const *dbs, size_t ndb,
-			 const char *const *keys, size_t nkeys, mgen_buf *out);
+int mgen_wh__listing_sql(mgen_dialect d, int columns, const char *const *dbs,
+			 size_t ndb, const char *const *keys, size_t nkeys,
+			 mgen_buf *out);
 
 /* The names bound to the `?` markers of the queries above for the same
  * `keys`, in order, into `params` (room for 3 * nkeys; borrowed from
@@ -149,9 +149,9 @@ typedef struct mgen_wh_mysql_col {
 	    *genexpr, *check, *srid;
 } mgen_wh_mysql_col;
 
-#define MGEN_WH_MYSQL_MARIADB 1	    /* MariaDB's information_schema */
+#define MGEN_WH_MYSQL_MARIADB 1	     /* MariaDB's information_schema */
 #define MGEN_WH_MYSQL_NO_BACKSLASH 2 /* session sql_mode has it */
-#define MGEN_WH_MYSQL_NO_SRID 4	    /* MySQL 5.x: no COLUMNS.SRS_ID */
+#define MGEN_WH_MYSQL_NO_SRID 4	     /* MySQL 5.x: no COLUMNS.SRS_ID */
 
 /*
  * Appends the definition of column `c` without COMMENT (what ALTER TABLE
@@ -162,8 +162,7 @@ typedef struct mgen_wh_mysql_col {
  * definition cannot be rebuilt safely; or a buffer error.
  */
 int mgen_wh__mysql_definition(const mgen_wh_mysql_col *c, int mode,
-			      mgen_buf *out, size_t *comment_at,
-			      mgen_buf *why);
+			      mgen_buf *out, size_t *comment_at, mgen_buf *why);
 
 /*
  * Sets `definition` (or `definition_error`) of every column of the
