@@ -63,7 +63,7 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang libxml2-dev \
 	libclang-rt-14-dev man-db g++ sqlite3 mariadb-server mariadb-client \
-	odbc-mariadb libmicrohttpd-dev curl jq $(NODE_PKGS)
+	odbc-mariadb libmicrohttpd-dev curl jq clang-format $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench bench-rag deps \
@@ -237,10 +237,12 @@ lint:
 	@bad=$$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
 		src/*/*.c src/*/*.h include/metagen/*.h || true); \
 	if [ -n "$$bad" ]; then echo "banned calls:"; echo "$$bad"; exit 1; fi
-	@if command -v clang-format >/dev/null; then \
-		clang-format --dry-run --Werror src/*/*.c src/*/*.h include/metagen/*.h \
+	@command -v clang-format >/dev/null || \
+		{ echo "lint: clang-format is not installed (apt-get install clang-format)"; exit 1; }
+	@mkdir -p $(BUILD)
+	@clang-format --dry-run --Werror src/*/*.c src/*/*.h include/metagen/*.h \
 		2>$(BUILD)/lint.log || { head -40 $(BUILD)/lint.log; \
-		echo "clang-format: see $(BUILD)/lint.log (advisory)"; }; fi
+		echo "lint: clang-format differs (see $(BUILD)/lint.log; fix with clang-format -i)"; exit 1; }
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)
