@@ -29,7 +29,7 @@ gen_all_ok() {
 		>"$TMP/$name.stdout" 2>"$TMP/$name.stderr"; rc=$?
 	[ $rc = 0 ] || { tail -5 "$TMP/$name.stderr" >&2; fail "$name: exit $rc"; return 1; }
 	run=$(run_dir "$out")
-	grep -E '^metagen: [0-9]+ tables? ' "$TMP/$name.stdout" | tail -1 >"$TMP/$name.summary"
+	grep -E '^[0-9]+ tables? ' "$TMP/$name.stdout" | tail -1 >"$TMP/$name.summary"
 	grep -Eq '\(([0-9]+) ok, 0 failed\)' "$TMP/$name.summary" \
 		|| { fail "$name: summary $(cat "$TMP/$name.summary")"; return 1; }
 	$CHECK agree "$run" --all-proposed >/dev/null || { fail "$name: agree"; return 1; }
@@ -61,7 +61,7 @@ case_profile_pg_type_zoo() {
 	# rules): the offline comments then show the min/max computed
 	gen_all_ok zoo_off "$conn" "$TMP/zoo_off" --model offline \
 		--allow-data-in-comments true || return 1
-	grep -q '^metagen: 5 tables (5 ok, 0 failed)' "$TMP/zoo_off.summary" \
+	grep -q '^5 tables (5 ok, 0 failed)' "$TMP/zoo_off.summary" \
 		|| fail "offline: $(cat "$TMP/zoo_off.summary")"
 	run=$(run_dir "$TMP/zoo_off")
 	# 2 listing queries, 2 per ordinary table, the 1,600 columns in
@@ -87,7 +87,7 @@ assert "distinct value" in by[("zoo_misc", "mood")]
 EOF
 	start_llm zoo || return 1
 	gen_all_ok zoo_llm "$conn" "$TMP/zoo_llm" --model test-model --api-base "$LLM_URL" || return 1
-	grep -q '^metagen: 5 tables (5 ok, 0 failed)' "$TMP/zoo_llm.summary" \
+	grep -q '^5 tables (5 ok, 0 failed)' "$TMP/zoo_llm.summary" \
 		|| fail "llm: $(cat "$TMP/zoo_llm.summary")"
 	$CHECK auto "$(run_dir "$TMP/zoo_llm")" >/dev/null || fail "zoo answers not aligned"
 }
@@ -269,7 +269,7 @@ EOF
 	local conn run
 	conn=$(my_conn my_types)
 	gen_all_ok mytypes_off "$conn" "$TMP/mytypes_off" --scope 'my_types.*' --model offline || return 1
-	grep -q '^metagen: 3 tables (3 ok, 0 failed), 40 columns' "$TMP/mytypes_off.summary" \
+	grep -q '^3 tables (3 ok, 0 failed), 40 columns' "$TMP/mytypes_off.summary" \
 		|| fail "offline: $(cat "$TMP/mytypes_off.summary")"
 	start_llm mytypes || return 1
 	gen_all_ok mytypes_llm "$conn" "$TMP/mytypes_llm" --scope 'my_types.*' --model test-model \
