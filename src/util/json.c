@@ -102,6 +102,28 @@ cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key)
 	return mgen__json_add(err, parent, key, a) == 0 ? a : NULL;
 }
 
+int mgen__json_add_str(int *err, cJSON *parent, const char *key, const char *v)
+{
+	if (*err != 0)
+		return *err;
+	return mgen__json_add(err, parent, key,
+			      v ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+
+int mgen__json_add_num(int *err, cJSON *parent, const char *key, double v)
+{
+	if (*err != 0)
+		return *err;
+	return mgen__json_add(err, parent, key, cJSON_CreateNumber(v));
+}
+
+int mgen__json_add_bool(int *err, cJSON *parent, const char *key, int v)
+{
+	if (*err != 0)
+		return *err;
+	return mgen__json_add(err, parent, key, cJSON_CreateBool(v != 0));
+}
+
 size_t mgen__json_nul_escape(const char *t, size_t len)
 {
 	size_t i, run = 0;

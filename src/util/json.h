@@ -40,6 +40,13 @@ int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item);
 cJSON *mgen__json_add_object(int *err, cJSON *parent, const char *key);
 cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key);
 
+/* Typed adds over mgen__json_add (same `key`, *err and return rules):
+ * a string (JSON null when `v` is NULL; `v` is copied), a number, a
+ * boolean (nonzero `v`: true). */
+int mgen__json_add_str(int *err, cJSON *parent, const char *key, const char *v);
+int mgen__json_add_num(int *err, cJSON *parent, const char *key, double v);
+int mgen__json_add_bool(int *err, cJSON *parent, const char *key, int v);
+
 /*
  * Offset of the first escaped NUL (\u0000, its backslash not itself
  * escaped) in the JSON text t[0..len), or of the first raw NUL byte,
