@@ -77,7 +77,8 @@ int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item)
 {
 	cJSON_bool ok = 0;
 
-	if (*err == 0 && parent != NULL && item != NULL)
+	if (*err == 0 && parent != NULL && item != NULL &&
+	    (key != NULL || cJSON_IsArray(parent))) /* no keyless member */
 		ok = key != NULL ? cJSON_AddItemToObject(parent, key, item)
 				 : cJSON_AddItemToArray(parent, item);
 	if (!ok) {

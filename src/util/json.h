@@ -30,8 +30,10 @@ int mgen__json_py_floats(cJSON *parent, const char *key);
  *
  * Adds `item` to object `parent` under `key`, or appends it to array
  * `parent` when `key` is NULL. When `*err` is already set, `parent` is
- * NULL, `item` is NULL (a create that failed) or the add fails, `item`
- * is deleted and `*err` becomes MGEN_ENOMEM (when it was 0). Returns *err.
+ * NULL, `item` is NULL (a create that failed), `key` is NULL and
+ * `parent` is not an array (a member needs a name) or the add fails,
+ * `item` is deleted and `*err` becomes MGEN_ENOMEM (when it was 0).
+ * Returns *err.
  */
 int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item);
 
