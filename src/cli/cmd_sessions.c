@@ -61,21 +61,19 @@ static int print_msg(const mgen_memory_msg *msg)
 {
 	cJSON *o = cJSON_CreateObject(), *meta = cJSON_Parse(msg->metadata);
 	char when[32], *text = NULL;
+	int err = o ? 0 : MGEN_ENOMEM;
 
 	cli_iso_time(msg->time_ms / 1000, when, sizeof(when));
-	if (o == NULL || !cJSON_AddNumberToObject(o, "id", (double)msg->id) ||
-	    !cJSON_AddStringToObject(o, "role", msg->role) ||
-	    !cJSON_AddStringToObject(o, "content", msg->content) ||
-	    !cJSON_AddStringToObject(o, "time", when) ||
-	    !cJSON_AddItemToObject(o, "metadata",
-				   meta ? meta : cJSON_CreateObject()))
-		goto done;
-	meta = NULL;
-	text = cJSON_PrintUnformatted(o);
+	/* checked adds (util/json.h): never a line missing a member */
+	mgen__json_add_num(&err, o, "id", (double)msg->id);
+	mgen__json_add_str(&err, o, "role", msg->role);
+	mgen__json_add_str(&err, o, "content", msg->content);
+	mgen__json_add_str(&err, o, "time", when);
+	mgen__json_add(&err, o, "metadata", meta ? meta : cJSON_CreateObject());
+	if (err == 0)
+		text = cJSON_PrintUnformatted(o);
 	if (text != NULL)
 		printf("%s\n", text);
-done:
-	cJSON_Delete(meta);
 	cJSON_Delete(o);
 	cJSON_free(text);
 	return text ? 0 : -1;

@@ -79,10 +79,10 @@ done:
 static int harvest_line(const mgen_config *cfg, mgen_table *t, mgen_buf *out,
 			size_t *ncomments)
 {
-	cJSON *root = cJSON_CreateObject(), *cols, *prof;
+	cJSON *root = cJSON_CreateObject(), *cols;
 	char *name = NULL, *line = NULL;
 	size_t i, n = 0;
-	int rc = MGEN_ENOMEM;
+	int rc = MGEN_ENOMEM, err = 0;
 
 	if (root == NULL)
 		return rc;
@@ -91,28 +91,27 @@ static int harvest_line(const mgen_config *cfg, mgen_table *t, mgen_buf *out,
 			t->schema && t->schema[0] ? "." : "", t->name);
 	name = mgen__strdup(mgen_buf_str(out));
 	mgen_buf_reset(out);
-	if (name == NULL || !cJSON_AddStringToObject(root, "table", name))
+	if (name == NULL)
 		goto done;
-	if (has_comment(t->existing_comment)) {
+	/* checked adds (util/json.h): one check below */
+	mgen__json_add_str(&err, root, "table", name);
+	if (has_comment(t->existing_comment))
 		n++;
-		if (!cJSON_AddStringToObject(root, "table_comment",
-					     t->existing_comment))
-			goto done;
-	} else if (!cJSON_AddNullToObject(root, "table_comment"))
-		goto done;
-	cols = cJSON_AddObjectToObject(root, "columns");
-	for (i = 0; cols && i < t->column_count; i++) {
+	mgen__json_add_str(
+	    &err, root, "table_comment",
+	    has_comment(t->existing_comment) ? t->existing_comment : NULL);
+	cols = mgen__json_add_object(&err, root, "columns");
+	for (i = 0; err == 0 && i < t->column_count; i++) {
 		if (!has_comment(t->columns[i].existing_comment))
 			continue;
 		n++;
-		if (!cJSON_AddStringToObject(cols, t->columns[i].name,
-					     t->columns[i].existing_comment))
-			goto done;
+		mgen__json_add_str(&err, cols, t->columns[i].name,
+				   t->columns[i].existing_comment);
 	}
-	prof = profile_object(cfg, t);
-	if (cols == NULL || prof == NULL)
+	mgen__json_add(&err, root, "profile",
+		       err == 0 ? profile_object(cfg, t) : NULL);
+	if (err != 0)
 		goto done;
-	cJSON_AddItemToObject(root, "profile", prof);
 	line = cJSON_PrintUnformatted(root);
 	if (line == NULL || mgen_buf_printf(out, "%s\n", line) != 0)
 		goto done;

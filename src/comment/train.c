@@ -15,23 +15,25 @@
 #include "util/util.h"
 
 /* The answer JSON {"table", "columns", "column_contents"} for a table
- * comment and column comments (a kvlist of column -> comment). */
+ * comment and column comments (a kvlist of column -> comment); NULL on
+ * out of memory (checked adds: never an answer missing a column). */
 static char *answer_json(const char *table_comment, const mgen_kvlist *cols)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON *names = cJSON_AddArrayToObject(o, "columns");
-	cJSON *texts = cJSON_AddArrayToObject(o, "column_contents");
-	char *text;
+	cJSON *o = cJSON_CreateObject(), *names, *texts;
+	int err = o ? 0 : MGEN_ENOMEM;
+	char *text = NULL;
 	size_t i;
 
-	cJSON_AddStringToObject(o, "table", table_comment ? table_comment : "");
+	names = mgen__json_add_array(&err, o, "columns");
+	texts = mgen__json_add_array(&err, o, "column_contents");
+	mgen__json_add_str(&err, o, "table",
+			   table_comment ? table_comment : "");
 	for (i = 0; cols && i < cols->n; i++) {
-		cJSON_AddItemToArray(names,
-				     cJSON_CreateString(cols->items[i].key));
-		cJSON_AddItemToArray(texts,
-				     cJSON_CreateString(cols->items[i].value));
+		mgen__json_add_str(&err, names, NULL, cols->items[i].key);
+		mgen__json_add_str(&err, texts, NULL, cols->items[i].value);
 	}
-	text = cJSON_PrintUnformatted(o);
+	if (err == 0)
+		text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
 }

@@ -136,7 +136,7 @@ int mgen__ask_rf(mgen__run *run, mgen_table *t, const char *fullname,
 	tr.context = context_trace;
 	tr.resp = rc == 0 ? resp : NULL;
 	tr.error = rc == 0 ? NULL : e->msg;
-	mgen__trace_write(run, &tr);
+	(void)mgen__trace_write(run, &tr); /* logged there; not fatal */
 	if (rc == MGEN_EAUTH) {
 		pthread_mutex_lock(&run->lock);
 		run->fatal = 1;

@@ -18,25 +18,14 @@
 /* Every add is checked (util/json.h): on the first failure *err is set,
  * the rest are no-ops and the caller throws the whole record away, so a
  * line is written complete or not at all. */
-static void add_str(int *err, cJSON *o, const char *k, const char *v)
-{
-	mgen__json_add(err, o, k,
-		       v ? cJSON_CreateString(v) : cJSON_CreateNull());
-}
-
-static void add_num(int *err, cJSON *o, const char *k, double v)
-{
-	mgen__json_add(err, o, k, cJSON_CreateNumber(v));
-}
-
 static void add_proposal(int *err, cJSON *parent, const mgen_proposal *p)
 {
 	cJSON *o = mgen__json_add_object(err, parent, "proposal");
 
-	add_str(err, o, "comment", p->comment);
-	add_str(err, o, "path", mgen_path_name(p->path));
-	add_str(err, o, "status", mgen_status_name(p->status));
-	add_str(err, o, "reason", p->reason);
+	mgen__json_add_str(err, o, "comment", p->comment);
+	mgen__json_add_str(err, o, "path", mgen_path_name(p->path));
+	mgen__json_add_str(err, o, "status", mgen_status_name(p->status));
+	mgen__json_add_str(err, o, "reason", p->reason);
 }
 
 /* The table's record; NULL on out of memory (nothing half-built
@@ -47,23 +36,25 @@ static cJSON *table_json(const mgen_table *t)
 	int err = o ? 0 : MGEN_ENOMEM;
 	size_t i;
 
-	add_str(&err, o, "catalog", t->catalog);
-	add_str(&err, o, "schema", t->schema);
-	add_str(&err, o, "table", t->name);
-	add_str(&err, o, "existing_comment", t->existing_comment);
-	add_num(&err, o, "row_count", (double)t->row_count);
+	mgen__json_add_str(&err, o, "catalog", t->catalog);
+	mgen__json_add_str(&err, o, "schema", t->schema);
+	mgen__json_add_str(&err, o, "table", t->name);
+	mgen__json_add_str(&err, o, "existing_comment", t->existing_comment);
+	mgen__json_add_num(&err, o, "row_count", (double)t->row_count);
 	add_proposal(&err, o, &t->proposal);
-	add_num(&err, o, "prompt_tokens", (double)t->prompt_tokens);
-	add_num(&err, o, "completion_tokens", (double)t->completion_tokens);
-	add_num(&err, o, "lm_calls", t->lm_calls);
-	add_num(&err, o, "elapsed_ms", t->elapsed_ms);
+	mgen__json_add_num(&err, o, "prompt_tokens", (double)t->prompt_tokens);
+	mgen__json_add_num(&err, o, "completion_tokens",
+			   (double)t->completion_tokens);
+	mgen__json_add_num(&err, o, "lm_calls", t->lm_calls);
+	mgen__json_add_num(&err, o, "elapsed_ms", t->elapsed_ms);
 	cols = mgen__json_add_array(&err, o, "columns");
 	for (i = 0; err == 0 && i < t->column_count; i++) {
 		const mgen_column *c = &t->columns[i];
 		cJSON *co = mgen__json_add_object(&err, cols, NULL);
-		add_str(&err, co, "name", c->name);
-		add_str(&err, co, "data_type", c->data_type);
-		add_str(&err, co, "existing_comment", c->existing_comment);
+		mgen__json_add_str(&err, co, "name", c->name);
+		mgen__json_add_str(&err, co, "data_type", c->data_type);
+		mgen__json_add_str(&err, co, "existing_comment",
+				   c->existing_comment);
 		add_proposal(&err, co, &c->proposal);
 	}
 	if (err != 0) {

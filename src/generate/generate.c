@@ -39,60 +39,77 @@ int mgen_sha256_hex(const void *data, size_t len, char hex[65])
 	return mgen__sha256_hex(data, len, hex);
 }
 
-static void add_message(cJSON *arr, const mgen_message *m)
+static void add_message(int *err, cJSON *arr, const mgen_message *m)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = mgen__json_add_object(err, arr, NULL);
 
-	cJSON_AddStringToObject(o, "role", m->role);
-	cJSON_AddStringToObject(o, "content", m->content);
-	cJSON_AddItemToArray(arr, o);
+	mgen__json_add_str(err, o, "role", m->role);
+	mgen__json_add_str(err, o, "content", m->content);
 }
 
-void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
+static void add_answer(int *err, cJSON *o, const mgen_lm_response *r)
+{
+	mgen__json_add_str(err, o, "answer", r->content ? r->content : "");
+	mgen__json_add_str(err, o, "finish_reason",
+			   r->finish_reason ? r->finish_reason : "");
+	mgen__json_add_num(err, o, "latency_ms", r->latency_ms);
+	mgen__json_add_num(err, o, "prompt_tokens", (double)r->prompt_tokens);
+	mgen__json_add_num(err, o, "completion_tokens",
+			   (double)r->completion_tokens);
+	mgen__json_add_num(err, o, "http_status", r->http_status);
+	mgen__json_add_num(err, o, "attempts", r->attempts);
+	mgen__json_add(err, o, "error", cJSON_CreateNull());
+}
+
+/* The trace line of one call; NULL on out of memory (checked adds,
+ * util/json.h: never a line missing a member). */
+static cJSON *trace_object(const mgen__run *run, const mgen__trace *tr)
 {
 	cJSON *o = cJSON_CreateObject(), *msgs;
-	char *line;
+	int err = o ? 0 : MGEN_ENOMEM;
 	size_t i;
 
-	if (o == NULL)
-		return;
-	cJSON_AddStringToObject(o, "run_id", run->run_id);
-	cJSON_AddStringToObject(o, "table", tr->table);
-	cJSON_AddStringToObject(o, "kind", tr->kind);
-	cJSON_AddStringToObject(o, "path", tr->path);
-	cJSON_AddNumberToObject(o, "chunk", tr->chunk);
-	cJSON_AddNumberToObject(o, "attempt", tr->attempt);
-	cJSON_AddStringToObject(o, "model", mgen_lm_model(run->lm));
-	msgs = cJSON_AddArrayToObject(o, "messages");
-	for (i = 0; tr->chat && i < tr->chat->n; i++)
-		add_message(msgs, &tr->chat->msgs[i]);
+	mgen__json_add_str(&err, o, "run_id", run->run_id);
+	mgen__json_add_str(&err, o, "table", tr->table);
+	mgen__json_add_str(&err, o, "kind", tr->kind);
+	mgen__json_add_str(&err, o, "path", tr->path);
+	mgen__json_add_num(&err, o, "chunk", tr->chunk);
+	mgen__json_add_num(&err, o, "attempt", tr->attempt);
+	mgen__json_add_str(&err, o, "model", mgen_lm_model(run->lm));
+	msgs = mgen__json_add_array(&err, o, "messages");
+	for (i = 0; err == 0 && tr->chat && i < tr->chat->n; i++)
+		add_message(&err, msgs, &tr->chat->msgs[i]);
 	if (tr->resp) {
-		cJSON_AddStringToObject(
-		    o, "answer", tr->resp->content ? tr->resp->content : "");
-		cJSON_AddStringToObject(
-		    o, "finish_reason",
-		    tr->resp->finish_reason ? tr->resp->finish_reason : "");
-		cJSON_AddNumberToObject(o, "latency_ms", tr->resp->latency_ms);
-		cJSON_AddNumberToObject(o, "prompt_tokens",
-					(double)tr->resp->prompt_tokens);
-		cJSON_AddNumberToObject(o, "completion_tokens",
-					(double)tr->resp->completion_tokens);
-		cJSON_AddNumberToObject(o, "http_status",
-					tr->resp->http_status);
-		cJSON_AddNumberToObject(o, "attempts", tr->resp->attempts);
-		cJSON_AddNullToObject(o, "error");
+		add_answer(&err, o, tr->resp);
 	} else {
-		cJSON_AddNullToObject(o, "answer");
-		cJSON_AddStringToObject(o, "error", tr->error ? tr->error : "");
+		mgen__json_add(&err, o, "answer", cJSON_CreateNull());
+		mgen__json_add_str(&err, o, "error",
+				   tr->error ? tr->error : "");
 	}
-	cJSON_AddBoolToObject(o, "cache_hit",
-			      tr->resp != NULL && tr->resp->cache_hit);
+	mgen__json_add_bool(&err, o, "cache_hit",
+			    tr->resp != NULL && tr->resp->cache_hit);
 	if (tr->context) /* only with an index: traces stay as they were */
-		cJSON_AddItemToObject(o, "context", cJSON_Parse(tr->context));
-	line = cJSON_PrintUnformatted(o);
+		mgen__json_add(&err, o, "context", cJSON_Parse(tr->context));
+	if (err != 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+int mgen__trace_write(mgen__run *run, const mgen__trace *tr)
+{
+	cJSON *o = trace_object(run, tr);
+	char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+
 	cJSON_Delete(o);
-	if (line == NULL)
-		return;
+	if (line == NULL) {
+		mgen__log(run, MGEN_LOG_WARN,
+			  "traces.jsonl: out of memory; the trace of a call "
+			  "for %s is not written",
+			  tr->table ? tr->table : "a table");
+		return MGEN_ENOMEM;
+	}
 	pthread_mutex_lock(&run->lock);
 	if (run->traces) {
 		fputs(line, run->traces);
@@ -101,6 +118,7 @@ void mgen__trace_write(mgen__run *run, const mgen__trace *tr)
 	}
 	pthread_mutex_unlock(&run->lock);
 	free(line);
+	return 0;
 }
 
 /* The shard of a table: FNV-1a (64-bit) of the lower-cased

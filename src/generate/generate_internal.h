@@ -95,8 +95,9 @@ typedef struct mgen__trace {
 } mgen__trace;
 
 /* Appends one line to traces.jsonl (thread-safe; failures are logged,
- * not fatal: the comments matter more than their trace). */
-void mgen__trace_write(mgen__run *run, const mgen__trace *tr);
+ * not fatal: the comments matter more than their trace). 0, or
+ * MGEN_ENOMEM (logged) when the line could not be built whole. */
+int mgen__trace_write(mgen__run *run, const mgen__trace *tr);
 
 /* --resume (run_folder.c): sets res->run_dir to the folder named (a path
  * that exists, else <out>/<resume>), then takes it over with

@@ -29,7 +29,7 @@
 #define MANIFEST_MAX (256L << 20) /* largest manifest.json read */
 
 /* Adds the non-secret warehouse attributes that name the target. */
-static int add_target(cJSON *o, const char *conn)
+static void add_target(int *err, cJSON *o, const char *conn)
 {
 	static const char *const keys[][5] = {
 	    {"warehouse.driver", "driver", NULL},
@@ -41,64 +41,40 @@ static int add_target(cJSON *o, const char *conn)
 	size_t i, j;
 	char *v = NULL;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && *err == 0; i++) {
 		for (j = 1; keys[i][j] && v == NULL; j++)
 			if (mgen__conn_attr(conn, keys[i][j], &v) != 0)
-				return MGEN_ENOMEM;
-		if (!cJSON_AddItemToObject(o, keys[i][0],
-					   v ? cJSON_CreateString(v)
-					     : cJSON_CreateNull())) {
-			free(v);
-			return MGEN_ENOMEM;
-		}
+				*err = MGEN_ENOMEM;
+		mgen__json_add_str(err, o, keys[i][0], v);
 		free(v);
 		v = NULL;
 	}
-	return 0;
 }
 
-static cJSON *strlist(const mgen_strlist *l)
+static void add_strlist(int *err, cJSON *o, const char *k,
+			const mgen_strlist *l)
 {
-	cJSON *a = cJSON_CreateArray();
+	cJSON *a = mgen__json_add_array(err, o, k);
 	size_t i;
 
 	for (i = 0; a && i < l->n; i++)
-		if (!cJSON_AddItemToArray(a, cJSON_CreateString(l->items[i]))) {
-			cJSON_Delete(a);
-			return NULL;
-		}
-	return a;
+		mgen__json_add_str(err, a, NULL, l->items[i]);
 }
 
-static int add_str(cJSON *o, const char *k, const char *v)
-{
-	return cJSON_AddItemToObject(
-		   o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull())
-		   ? 0
-		   : MGEN_ENOMEM;
-}
-
+/* Checked adds (util/json.h): any failure discards the whole object. */
 cJSON *mgen__run_identity(const mgen_config *cfg)
 {
 	cJSON *o = cJSON_CreateObject();
-	int rc = o ? add_target(o, cfg->connection ? cfg->connection : "")
-		   : MGEN_ENOMEM;
+	int rc = o ? 0 : MGEN_ENOMEM;
 
-	if (rc == 0)
-		rc = add_str(o, "dialect", cfg->dialect);
-	if (rc == 0 && !cJSON_AddItemToObject(o, "scope", strlist(&cfg->scope)))
-		rc = MGEN_ENOMEM;
-	if (rc == 0 &&
-	    !cJSON_AddItemToObject(o, "exclude", strlist(&cfg->exclude)))
-		rc = MGEN_ENOMEM;
-	if (rc == 0)
-		rc = add_str(o, "shard", cfg->shard);
-	if (rc == 0)
-		rc = add_str(o, "model", cfg->model);
-	if (rc == 0)
-		rc = add_str(o, "prompts.dir", cfg->prompts_dir);
-	if (rc == 0)
-		rc = add_str(o, "prompts.optimized", cfg->prompts_optimized);
+	add_target(&rc, o, cfg->connection ? cfg->connection : "");
+	mgen__json_add_str(&rc, o, "dialect", cfg->dialect);
+	add_strlist(&rc, o, "scope", &cfg->scope);
+	add_strlist(&rc, o, "exclude", &cfg->exclude);
+	mgen__json_add_str(&rc, o, "shard", cfg->shard);
+	mgen__json_add_str(&rc, o, "model", cfg->model);
+	mgen__json_add_str(&rc, o, "prompts.dir", cfg->prompts_dir);
+	mgen__json_add_str(&rc, o, "prompts.optimized", cfg->prompts_optimized);
 	if (rc != 0) {
 		cJSON_Delete(o);
 		return NULL;
@@ -107,25 +83,24 @@ cJSON *mgen__run_identity(const mgen_config *cfg)
 }
 
 /* The header object: {"metagen": "checkpoint", "format_version",
- * "run_id", "identity"}; or the manifest's first form with `status`. */
+ * "run_id", "identity"}; or the manifest's first form with `status`.
+ * NULL on out of memory (never a header missing a member). */
 static char *header_text(const char *run_id, const mgen_config *cfg,
 			 const char *status)
 {
-	cJSON *o = cJSON_CreateObject(), *id = mgen__run_identity(cfg);
+	cJSON *o = cJSON_CreateObject();
 	char *text = NULL;
+	int rc = o ? 0 : MGEN_ENOMEM;
 
-	if (o && id &&
-	    cJSON_AddStringToObject(o, "metagen",
-				    status ? "run" : "checkpoint") &&
-	    cJSON_AddNumberToObject(o, "format_version",
-				    MGEN_RUN_FORMAT_VERSION) &&
-	    cJSON_AddStringToObject(o, "run_id", run_id) &&
-	    (status == NULL || cJSON_AddStringToObject(o, "status", status)) &&
-	    cJSON_AddItemToObject(o, "identity", id)) {
-		id = NULL;
+	mgen__json_add_str(&rc, o, "metagen", status ? "run" : "checkpoint");
+	mgen__json_add_num(&rc, o, "format_version", MGEN_RUN_FORMAT_VERSION);
+	mgen__json_add_str(&rc, o, "run_id", run_id);
+	if (status != NULL)
+		mgen__json_add_str(&rc, o, "status", status);
+	mgen__json_add(&rc, o, "identity",
+		       rc == 0 ? mgen__run_identity(cfg) : NULL);
+	if (rc == 0)
 		text = cJSON_PrintUnformatted(o);
-	}
-	cJSON_Delete(id);
 	cJSON_Delete(o);
 	return text;
 }

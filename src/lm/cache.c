@@ -178,23 +178,20 @@ done:
 	return rc;
 }
 
-/* The response JSON text of `e` (malloc'd), or NULL. */
+/* The response JSON text of `e` (malloc'd), or NULL on out of memory
+ * (checked adds: never an entry missing a member). */
 static char *encode(const mgen_cache_entry *e)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *text = NULL;
+	int err = o ? 0 : MGEN_ENOMEM;
 
-	if (o &&
-	    cJSON_AddStringToObject(o, "content",
-				    e->content ? e->content : "") &&
-	    (e->finish_reason
-		 ? cJSON_AddStringToObject(o, "finish_reason",
-					   e->finish_reason) != NULL
-		 : cJSON_AddNullToObject(o, "finish_reason") != NULL) &&
-	    cJSON_AddNumberToObject(o, "prompt_tokens",
-				    (double)e->prompt_tokens) &&
-	    cJSON_AddNumberToObject(o, "completion_tokens",
-				    (double)e->completion_tokens))
+	mgen__json_add_str(&err, o, "content", e->content ? e->content : "");
+	mgen__json_add_str(&err, o, "finish_reason", e->finish_reason);
+	mgen__json_add_num(&err, o, "prompt_tokens", (double)e->prompt_tokens);
+	mgen__json_add_num(&err, o, "completion_tokens",
+			   (double)e->completion_tokens);
+	if (err == 0)
 		text = mgen__json_print(o);
 	cJSON_Delete(o);
 	return text;

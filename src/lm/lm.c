@@ -264,50 +264,34 @@ static int build_body(const mgen_lm *lm, const mgen_message *msgs,
 		      double temperature, char **out, mgen_err *err)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *m, *rf = NULL;
-	int rc = 0;
+	int rc = root ? 0 : MGEN_ENOMEM;
 	size_t i;
 
 	*out = NULL;
-	if (root == NULL)
-		goto oom;
-	if (!cJSON_AddStringToObject(root, "model", lm->t.model))
-		goto oom;
-	arr = cJSON_AddArrayToObject(root, "messages");
-	if (arr == NULL)
-		goto oom;
-	for (i = 0; i < message_count; i++) {
-		m = cJSON_CreateObject();
-		if (m == NULL || !cJSON_AddItemToArray(arr, m))
-			goto oom_m;
-		if (!cJSON_AddStringToObject(m, "role", msgs[i].role) ||
-		    !cJSON_AddStringToObject(
-			m, "content", msgs[i].content ? msgs[i].content : ""))
-			goto oom;
+	mgen__json_add_str(&rc, root, "model", lm->t.model);
+	arr = mgen__json_add_array(&rc, root, "messages");
+	for (i = 0; rc == 0 && i < message_count; i++) {
+		m = mgen__json_add_object(&rc, arr, NULL);
+		mgen__json_add_str(&rc, m, "role", msgs[i].role);
+		mgen__json_add_str(&rc, m, "content",
+				   msgs[i].content ? msgs[i].content : "");
 	}
-	if (!cJSON_AddNumberToObject(root, "temperature", temperature) ||
-	    !cJSON_AddNumberToObject(root, "max_tokens", lm->max_tokens))
-		goto oom;
-	if (response_format_json) {
+	mgen__json_add_num(&rc, root, "temperature", temperature);
+	mgen__json_add_num(&rc, root, "max_tokens", lm->max_tokens);
+	if (rc == 0 && response_format_json) {
 		rf = cJSON_Parse(response_format_json);
 		if (rf == NULL) {
 			rc = mgen_err_set(err, MGEN_EINVAL,
 					  "response_format is not valid json");
 			goto done;
 		}
-		if (!cJSON_AddItemToObject(root, "response_format", rf)) {
-			cJSON_Delete(rf);
-			goto oom;
-		}
+		mgen__json_add(&rc, root, "response_format", rf);
 	}
-	*out = mgen__json_print(root);
+	if (rc == 0)
+		*out = mgen__json_print(root);
 	if (*out == NULL)
-		goto oom;
-	goto done;
-oom_m:
-	cJSON_Delete(m);
-oom:
-	rc = mgen_err_set(err, MGEN_ENOMEM,
-			  "out of memory building the request");
+		rc = mgen_err_set(err, MGEN_ENOMEM,
+				  "out of memory building the request");
 done:
 	cJSON_Delete(root);
 	return rc;

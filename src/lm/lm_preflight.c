@@ -125,21 +125,19 @@ static int one_token(const mgen_lm *lm, pf_answer *a, mgen_err *err)
 {
 	cJSON *root = cJSON_CreateObject(), *msgs, *m;
 	char *body = NULL;
-	int rc = MGEN_ENOMEM;
+	int rc = root ? 0 : MGEN_ENOMEM;
 
-	msgs = cJSON_AddArrayToObject(root, "messages");
-	m = cJSON_CreateObject();
-	if (msgs == NULL || m == NULL || !cJSON_AddItemToArray(msgs, m))
-		cJSON_Delete(m);
-	else if (cJSON_AddStringToObject(root, "model",
-					 mgen_lm__target(lm)->model) &&
-		 cJSON_AddStringToObject(m, "role", "user") &&
-		 cJSON_AddStringToObject(m, "content", "Reply with OK.") &&
-		 cJSON_AddNumberToObject(root, "max_tokens", 1))
+	msgs = mgen__json_add_array(&rc, root, "messages");
+	m = mgen__json_add_object(&rc, msgs, NULL);
+	mgen__json_add_str(&rc, root, "model", mgen_lm__target(lm)->model);
+	mgen__json_add_str(&rc, m, "role", "user");
+	mgen__json_add_str(&rc, m, "content", "Reply with OK.");
+	mgen__json_add_num(&rc, root, "max_tokens", 1);
+	if (rc == 0)
 		body = mgen__json_print(root);
 	cJSON_Delete(root);
 	if (body == NULL)
-		return mgen_err_set(err, rc, "out of memory");
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	rc = request(lm, "/chat/completions", body, a, err);
 	free(body);
 	return rc;

@@ -224,65 +224,46 @@ int mgen_output_sql(mgen_dialect dialect, const mgen_table *tables, size_t n,
 
 /* --- comments.json ------------------------------------------------------ */
 
-/* Adds key: string or null. Returns 0 or MGEN_ENOMEM. */
-static int json_str(cJSON *o, const char *key, const char *s)
-{
-	cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
-
-	if (v == NULL || !cJSON_AddItemToObject(o, key, v)) {
-		cJSON_Delete(v);
-		return MGEN_ENOMEM;
-	}
-	return 0;
-}
-
-static int json_proposal(cJSON *o, const mgen_proposal *p, const char *existing)
+/* Every add below is checked (util/json.h): the first failure sets the
+ * sticky error, the rest are no-ops, and the caller discards the whole
+ * object, so a file never lacks a member. */
+static void json_proposal(int *err, cJSON *o, const mgen_proposal *p,
+			  const char *existing)
 {
 	const char *path = mgen_path_name(p->path);
 	const char *status = mgen_status_name(p->status);
 
-	if (json_str(o, "comment", p->comment) ||
-	    json_str(o, "path", path[0] ? path : NULL) ||
-	    json_str(o, "status", status[0] ? status : NULL) ||
-	    json_str(o, "reason", p->reason) ||
-	    json_str(o, "existing_comment", existing))
-		return MGEN_ENOMEM;
-	return 0;
+	mgen__json_add_str(err, o, "comment", p->comment);
+	mgen__json_add_str(err, o, "path", path[0] ? path : NULL);
+	mgen__json_add_str(err, o, "status", status[0] ? status : NULL);
+	mgen__json_add_str(err, o, "reason", p->reason);
+	mgen__json_add_str(err, o, "existing_comment", existing);
 }
 
 static cJSON *json_table(const mgen_table *t)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON *cols = cJSON_CreateArray();
+	cJSON *o = cJSON_CreateObject(), *cols;
+	int err = o ? 0 : MGEN_ENOMEM;
 	size_t j;
 
-	if (o == NULL || cols == NULL)
-		goto fail;
-	if (json_str(o, "catalog", t->catalog ? t->catalog : "") ||
-	    json_str(o, "schema", t->schema ? t->schema : "") ||
-	    json_str(o, "table", t->name) ||
-	    json_str(o, "kind", mgen_object_kind_name(t->kind)) ||
-	    json_proposal(o, &t->proposal, t->existing_comment))
-		goto fail;
-	for (j = 0; j < t->column_count; j++) {
+	mgen__json_add_str(&err, o, "catalog", t->catalog ? t->catalog : "");
+	mgen__json_add_str(&err, o, "schema", t->schema ? t->schema : "");
+	mgen__json_add_str(&err, o, "table", t->name);
+	mgen__json_add_str(&err, o, "kind", mgen_object_kind_name(t->kind));
+	json_proposal(&err, o, &t->proposal, t->existing_comment);
+	cols = mgen__json_add_array(&err, o, "columns");
+	for (j = 0; err == 0 && j < t->column_count; j++) {
 		const mgen_column *c = &t->columns[j];
-		cJSON *co = cJSON_CreateObject();
-		if (co == NULL || !cJSON_AddItemToArray(cols, co)) {
-			cJSON_Delete(co);
-			goto fail;
-		}
-		if (json_str(co, "name", c->name) ||
-		    json_str(co, "data_type", c->data_type) ||
-		    json_proposal(co, &c->proposal, c->existing_comment))
-			goto fail;
+		cJSON *co = mgen__json_add_object(&err, cols, NULL);
+		mgen__json_add_str(&err, co, "name", c->name);
+		mgen__json_add_str(&err, co, "data_type", c->data_type);
+		json_proposal(&err, co, &c->proposal, c->existing_comment);
 	}
-	if (!cJSON_AddItemToObject(o, "columns", cols))
-		goto fail;
+	if (err != 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
 	return o;
-fail:
-	cJSON_Delete(cols);
-	cJSON_Delete(o);
-	return NULL;
 }
 
 /* Appends comments.json's text to `out`: {"tables": [...]} with one table
@@ -348,14 +329,9 @@ static int count_proposal(counts *k, cJSON *failures, const mgen_table *t,
 		return 0;
 	k->failed++;
 	rc = mgen_output__object_name(t, c, &name);
-	f = cJSON_CreateObject();
-	if (f && !cJSON_AddItemToArray(failures, f)) {
-		cJSON_Delete(f);
-		f = NULL;
-	}
-	if (rc || f == NULL || json_str(f, "object", mgen_buf_str(&name)) ||
-	    json_str(f, "reason", p->reason ? p->reason : ""))
-		rc = MGEN_ENOMEM;
+	f = mgen__json_add_object(&rc, failures, NULL);
+	mgen__json_add_str(&rc, f, "object", mgen_buf_str(&name));
+	mgen__json_add_str(&rc, f, "reason", p->reason ? p->reason : "");
 	mgen_buf_release(&name);
 	return rc;
 }
@@ -383,73 +359,57 @@ static int manifest_counts(cJSON *root, const counts *kp, cJSON *failures)
 {
 	cJSON *c, *bp;
 	counts k = *kp;
+	int err = 0;
 
-	c = cJSON_AddObjectToObject(root, "counts");
-	if (c == NULL || !cJSON_AddNumberToObject(c, "tables", k.tables) ||
-	    !cJSON_AddNumberToObject(c, "tables_failed", k.tables_failed) ||
-	    !cJSON_AddNumberToObject(c, "columns", k.columns) ||
-	    !cJSON_AddNumberToObject(c, "comments_proposed", k.proposed) ||
-	    !cJSON_AddNumberToObject(c, "kept", k.kept) ||
-	    !cJSON_AddNumberToObject(c, "failed", k.failed) ||
-	    !cJSON_AddNumberToObject(c, "optimized_fallbacks", k.fallbacks) ||
-	    !cJSON_AddNumberToObject(c, "offline_fallback", k.offline_fallback))
-		goto fail;
-	bp = cJSON_AddObjectToObject(c, "by_path");
-	if (bp == NULL ||
-	    !cJSON_AddNumberToObject(bp, "optimized",
-				     k.by_path[MGEN_PATH_OPTIMIZED]) ||
-	    !cJSON_AddNumberToObject(bp, "legacy",
-				     k.by_path[MGEN_PATH_LEGACY]) ||
-	    !cJSON_AddNumberToObject(bp, "offline",
-				     k.by_path[MGEN_PATH_OFFLINE]))
-		goto fail;
-	if (!cJSON_AddItemToObject(root, "failures", failures))
-		goto fail;
-	return 0;
-fail:
-	cJSON_Delete(failures);
-	return MGEN_ENOMEM;
+	c = mgen__json_add_object(&err, root, "counts");
+	mgen__json_add_num(&err, c, "tables", k.tables);
+	mgen__json_add_num(&err, c, "tables_failed", k.tables_failed);
+	mgen__json_add_num(&err, c, "columns", k.columns);
+	mgen__json_add_num(&err, c, "comments_proposed", k.proposed);
+	mgen__json_add_num(&err, c, "kept", k.kept);
+	mgen__json_add_num(&err, c, "failed", k.failed);
+	mgen__json_add_num(&err, c, "optimized_fallbacks", k.fallbacks);
+	mgen__json_add_num(&err, c, "offline_fallback", k.offline_fallback);
+	bp = mgen__json_add_object(&err, c, "by_path");
+	mgen__json_add_num(&err, bp, "optimized",
+			   k.by_path[MGEN_PATH_OPTIMIZED]);
+	mgen__json_add_num(&err, bp, "legacy", k.by_path[MGEN_PATH_LEGACY]);
+	mgen__json_add_num(&err, bp, "offline", k.by_path[MGEN_PATH_OFFLINE]);
+	return mgen__json_add(&err, root, "failures", failures);
 }
 
 /* The run-info members of the manifest. */
 static int manifest_info(cJSON *root, const mgen_run_info *info)
 {
 	cJSON *cfg = NULL, *tok;
+	int err = 0;
 
-	if (json_str(root, "metagen", "run") ||
-	    !cJSON_AddNumberToObject(root, "format_version",
-				     MGEN_RUN_FORMAT_VERSION) ||
-	    json_str(root, "run_id", info->run_id) ||
-	    json_str(root, "started_at", info->started_at) ||
-	    json_str(root, "finished_at", info->finished_at) ||
-	    !cJSON_AddNumberToObject(root, "elapsed_ms", info->elapsed_ms) ||
-	    json_str(root, "dialect", info->dialect) ||
-	    json_str(root, "model", info->model))
-		return MGEN_ENOMEM;
+	mgen__json_add_str(&err, root, "metagen", "run");
+	mgen__json_add_num(&err, root, "format_version",
+			   MGEN_RUN_FORMAT_VERSION);
+	mgen__json_add_str(&err, root, "run_id", info->run_id);
+	mgen__json_add_str(&err, root, "started_at", info->started_at);
+	mgen__json_add_str(&err, root, "finished_at", info->finished_at);
+	mgen__json_add_num(&err, root, "elapsed_ms", info->elapsed_ms);
+	mgen__json_add_str(&err, root, "dialect", info->dialect);
+	mgen__json_add_str(&err, root, "model", info->model);
+	if (err != 0)
+		return err;
 	if (info->config_json)
 		cfg = cJSON_Parse(info->config_json);
 	if (cfg == NULL && info->config_json) /* keep it, as text */
 		cfg = cJSON_CreateString(info->config_json);
 	if (cfg == NULL)
 		cfg = cJSON_CreateNull();
-	if (cfg == NULL || !cJSON_AddItemToObject(root, "config", cfg)) {
-		cJSON_Delete(cfg);
-		return MGEN_ENOMEM;
-	}
-	if (json_str(root, "config_digest", info->config_digest))
-		return MGEN_ENOMEM;
-	tok = cJSON_AddObjectToObject(root, "tokens");
-	if (tok == NULL ||
-	    !cJSON_AddNumberToObject(tok, "prompt",
-				     (double)info->prompt_tokens) ||
-	    !cJSON_AddNumberToObject(tok, "completion",
-				     (double)info->completion_tokens) ||
-	    !cJSON_AddNumberToObject(root, "lm_calls",
-				     (double)info->lm_calls) ||
-	    !cJSON_AddNumberToObject(root, "warehouse_queries",
-				     (double)info->warehouse_queries))
-		return MGEN_ENOMEM;
-	return 0;
+	mgen__json_add(&err, root, "config", cfg);
+	mgen__json_add_str(&err, root, "config_digest", info->config_digest);
+	tok = mgen__json_add_object(&err, root, "tokens");
+	mgen__json_add_num(&err, tok, "prompt", (double)info->prompt_tokens);
+	mgen__json_add_num(&err, tok, "completion",
+			   (double)info->completion_tokens);
+	mgen__json_add_num(&err, root, "lm_calls", (double)info->lm_calls);
+	return mgen__json_add_num(&err, root, "warehouse_queries",
+				  (double)info->warehouse_queries);
 }
 
 /* manifest.json's text; takes `failures`. */

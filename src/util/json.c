@@ -77,7 +77,8 @@ int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item)
 {
 	cJSON_bool ok = 0;
 
-	if (*err == 0 && parent != NULL && item != NULL)
+	if (*err == 0 && parent != NULL && item != NULL &&
+	    (key != NULL || cJSON_IsArray(parent))) /* no keyless member */
 		ok = key != NULL ? cJSON_AddItemToObject(parent, key, item)
 				 : cJSON_AddItemToArray(parent, item);
 	if (!ok) {
@@ -100,6 +101,28 @@ cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key)
 	cJSON *a = cJSON_CreateArray();
 
 	return mgen__json_add(err, parent, key, a) == 0 ? a : NULL;
+}
+
+int mgen__json_add_str(int *err, cJSON *parent, const char *key, const char *v)
+{
+	if (*err != 0)
+		return *err;
+	return mgen__json_add(err, parent, key,
+			      v ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+
+int mgen__json_add_num(int *err, cJSON *parent, const char *key, double v)
+{
+	if (*err != 0)
+		return *err;
+	return mgen__json_add(err, parent, key, cJSON_CreateNumber(v));
+}
+
+int mgen__json_add_bool(int *err, cJSON *parent, const char *key, int v)
+{
+	if (*err != 0)
+		return *err;
+	return mgen__json_add(err, parent, key, cJSON_CreateBool(v != 0));
 }
 
 size_t mgen__json_nul_escape(const char *t, size_t len)

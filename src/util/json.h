@@ -30,8 +30,10 @@ int mgen__json_py_floats(cJSON *parent, const char *key);
  *
  * Adds `item` to object `parent` under `key`, or appends it to array
  * `parent` when `key` is NULL. When `*err` is already set, `parent` is
- * NULL, `item` is NULL (a create that failed) or the add fails, `item`
- * is deleted and `*err` becomes MGEN_ENOMEM (when it was 0). Returns *err.
+ * NULL, `item` is NULL (a create that failed), `key` is NULL and
+ * `parent` is not an array (a member needs a name) or the add fails,
+ * `item` is deleted and `*err` becomes MGEN_ENOMEM (when it was 0).
+ * Returns *err.
  */
 int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item);
 
@@ -39,6 +41,13 @@ int mgen__json_add(int *err, cJSON *parent, const char *key, cJSON *item);
  * appended); NULL with *err set on failure (borrowed pointer). */
 cJSON *mgen__json_add_object(int *err, cJSON *parent, const char *key);
 cJSON *mgen__json_add_array(int *err, cJSON *parent, const char *key);
+
+/* Typed adds over mgen__json_add (same `key`, *err and return rules):
+ * a string (JSON null when `v` is NULL; `v` is copied), a number, a
+ * boolean (nonzero `v`: true). */
+int mgen__json_add_str(int *err, cJSON *parent, const char *key, const char *v);
+int mgen__json_add_num(int *err, cJSON *parent, const char *key, double v);
+int mgen__json_add_bool(int *err, cJSON *parent, const char *key, int v);
 
 /*
  * Offset of the first escaped NUL (\u0000, its backslash not itself
