@@ -63,7 +63,8 @@ static int parse_kind(const char *s, mgen_optimizer *k)
 	} kinds[] = {{"labeled", MGEN_OPT_LABELED},
 		     {"bootstrap", MGEN_OPT_BOOTSTRAP},
 		     {"random-search", MGEN_OPT_RANDOM_SEARCH},
-		     {"mipro", MGEN_OPT_MIPRO}};
+		     {"mipro", MGEN_OPT_MIPRO},
+		     {"gepa", MGEN_OPT_GEPA}};
 	size_t i;
 
 	for (i = 0; s && i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -73,7 +74,7 @@ static int parse_kind(const char *s, mgen_optimizer *k)
 		}
 	fprintf(stderr,
 		"metagen: --optimizer: expected labeled|bootstrap|"
-		"random-search|mipro, got '%s'\n",
+		"random-search|mipro|gepa, got '%s'\n",
 		s ? s : "");
 	return EXIT_USAGE;
 }
@@ -122,6 +123,21 @@ static int load_sets(const train_args *ta, mgen_example ***train,
 	return rc ? EXIT_USAGE : 0;
 }
 
+/* GEPA's budget must score the devset once: else a usage error. */
+static int gepa_budget(const mgen_optimize_options *o, size_t ntrain,
+		       size_t ndev)
+{
+	mgen_gepa_plan pl;
+
+	mgen_gepa_plan_for(ntrain, ndev, o, &pl);
+	if (pl.metric_calls >= (long long)ndev)
+		return 0;
+	fprintf(stderr, "metagen: --max-metric-calls %lld cannot score the "
+			"%zu dev tables once\n",
+		pl.metric_calls, ndev);
+	return EXIT_USAGE;
+}
+
 static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 		   mgen_lm *lm)
 {
@@ -144,6 +160,9 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 	oo.threads = a->cfg.concurrency;
 	oo.log = cli_log;
 	oo.log_userdata = &a->quiet;
+	oo.feedback = mgen_train_feedback;
+	if (kind == MGEN_OPT_GEPA && (rc = gepa_budget(&oo, ntrain, ndev)))
+		goto done;
 	printf("metagen: %s on %zu training and %zu dev tables: at most "
 	       "%lld LM calls\n",
 	       mgen_optimizer_name(kind), ntrain, ndev,
@@ -211,7 +230,7 @@ int cmd_optimize(int argc, char **argv)
 
 	if (rc == 0 && a.help)
 		printf("usage: metagen optimize --trainset F [--devset F] "
-		       "--optimizer labeled|bootstrap|random-search|mipro "
+		       "--optimizer labeled|bootstrap|random-search|mipro|gepa "
 		       "--out FILE [generate's LM options]\n\nCompiles the "
 		       "comment program (instructions + demos) from gold "
 		       "examples (JSONL from `metagen harvest`) and saves it "
