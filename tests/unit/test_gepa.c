@@ -25,8 +25,11 @@
 #include <unistd.h>
 
 #include "dspy/gepa_internal.h"
+#include "metagen/buf.h"
 #include "metagen/optimize.h"
+#include "metagen/train.h"
 #include "util/json.h"
+#include "util/text.h"
 #include "util/util.h"
 
 #define FAKE_SERVER_TAG "gepa"
@@ -373,6 +376,114 @@ static void test_gepa__budget_below_devset_refused(void **state)
 	assert_int_equal(a.requests, 0);
 }
 
+/* ---------------------------------------------------------------- */
+/* the comment metric's feedback (train.h)                          */
+/* ---------------------------------------------------------------- */
+
+#define GOLD_EX                                                              \
+	"{\"table_name\": \"s.t\", \"table_data\": {\"columns\": [\"a\", "   \
+	"\"b\", \"c\"]}, \"comments\": {\"table\": \"Patient stays.\", "      \
+	"\"columns\": [\"a\", \"b\", \"c\"], \"column_contents\": [\"Stay "   \
+	"identifier.\", \"Admission time of the stay.\", \"Ward name.\"]}}"
+
+/* The feedback for a prediction whose `comments` is `pred_json`. */
+static char *feedback_for(const char *gold_json, const char *pred_json)
+{
+	mgen_example *ex = NULL, *pred = NULL;
+	char *fb = NULL;
+
+	assert_int_equal(mgen_example_from_json(gold_json, &ex, NULL), 0);
+	assert_int_equal(mgen_example_new(&pred), 0);
+	assert_int_equal(mgen_example_set_json(pred, "comments", pred_json,
+					       NULL),
+			 0);
+	assert_int_equal(mgen_train_feedback(NULL, ex, pred, &fb), 0);
+	assert_non_null(fb);
+	mgen_example_free(ex);
+	mgen_example_free(pred);
+	return fb;
+}
+
+static void test_gepa__feedback_names_failed_columns_and_gold(void **state)
+{
+	char *fb;
+
+	(void)state;
+	/* b missing, c answered badly, an unknown name */
+	fb = feedback_for(GOLD_EX,
+			  "{\"table\": \"Patient stays.\", \"columns\": [\"a\", "
+			  "\"c\", \"zz\"], \"column_contents\": [\"Stay "
+			  "identifier.\", \"Something.\", \"Extra.\"]}");
+	assert_non_null(strstr(fb, "Score 0.00 of 1"));
+	assert_non_null(strstr(fb, "Column `b` failed validation: missing "
+				   "from answer."));
+	assert_null(strstr(fb, "Column `a` failed"));
+	assert_non_null(strstr(fb, "not asked about: zz"));
+	/* the lowest-F1 columns with their gold, lowest first */
+	assert_non_null(strstr(fb, "Column `b` (F1 0.00): expected "
+				   "\"Admission time of the stay.\"; the "
+				   "answer said nothing."));
+	assert_non_null(strstr(fb, "Column `c` (F1 0.00): expected \"Ward "
+				   "name.\"; the answer said \"Something.\""));
+	assert_true(strstr(fb, "Column `b` (F1") < strstr(fb, "Column `c` (F1"));
+	assert_null(strstr(fb, "Column `a` (F1")); /* perfect: not shown */
+	assert_null(strstr(fb, "Table comment"));
+	free(fb);
+	/* not an answer object: the validation error and the gold */
+	fb = feedback_for(GOLD_EX, "[1, 2]");
+	assert_non_null(strstr(fb, "The answer failed validation: "));
+	assert_non_null(strstr(fb, "expected \"Stay identifier.\""));
+	assert_non_null(strstr(fb, "Table comment (F1 0.00): expected "
+				   "\"Patient stays.\""));
+	free(fb);
+	/* perfect: the score only */
+	fb = feedback_for(GOLD_EX,
+			  "{\"table\": \"Patient stays.\", \"columns\": [\"a\", "
+			  "\"b\", \"c\"], \"column_contents\": [\"Stay "
+			  "identifier.\", \"Admission time of the stay.\", "
+			  "\"Ward name.\"]}");
+	assert_non_null(strstr(fb, "Score 1.00 of 1"));
+	assert_null(strstr(fb, "expected"));
+	assert_null(strstr(fb, "failed"));
+	free(fb);
+}
+
+static void test_gepa__feedback_is_bounded(void **state)
+{
+	mgen_buf g;
+	char *fb, name[16];
+	size_t i;
+
+	(void)state;
+	/* 40 asked columns, none answered; one gold text of 3000 bytes */
+	mgen_buf_init(&g, 0);
+	mgen_buf_puts(&g, "{\"table_name\": \"s.w\", \"table_data\": "
+			  "{\"columns\": [");
+	for (i = 0; i < 40; i++)
+		mgen_buf_printf(&g, "%s\"c%zu\"", i ? ", " : "", i);
+	mgen_buf_puts(&g, "]}, \"comments\": {\"table\": \"\", \"columns\": "
+			  "[\"c0\"], \"column_contents\": [\"");
+	for (i = 0; i < 1000; i++)
+		mgen_buf_puts(&g, "\xc3\xa9 ");
+	mgen_buf_puts(&g, "\"]}}");
+	assert_int_equal(mgen_buf_error(&g), 0);
+	fb = feedback_for(mgen_buf_str(&g), "{\"table\": \"T\", \"columns\": "
+					    "[], \"column_contents\": []}");
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "`c%zu`", i);
+		assert_non_null(strstr(fb, name));
+	}
+	assert_null(strstr(fb, "`c8` failed"));
+	assert_non_null(strstr(fb, "... and 32 more columns failed "
+				   "validation."));
+	/* the gold is quoted cut, on a UTF-8 boundary */
+	assert_non_null(strstr(fb, "...\"; the answer said nothing."));
+	assert_true(strlen(fb) < 2000);
+	assert_int_equal(mgen__utf8_invalid(fb, strlen(fb)), 0);
+	free(fb);
+	mgen_buf_release(&g);
+}
+
 #define T(f) SRV_TEST(f)
 
 int main(void)
@@ -388,6 +499,9 @@ int main(void)
 		T(test_gepa__no_feedback_no_lesson),
 		T(test_gepa__reflection_failures_are_survived),
 		T(test_gepa__budget_below_devset_refused),
+		cmocka_unit_test(
+		    test_gepa__feedback_names_failed_columns_and_gold),
+		cmocka_unit_test(test_gepa__feedback_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
