@@ -17,6 +17,7 @@
 typedef struct train_args {
 	const char *trainset, *devset, *optimizer, *out;
 	mgen_optimize_options opts; /* optimizer settings from the flags */
+	int cot;                    /* --chain-of-thought */
 	int argc;
 	char **argv; /* argv without them, for cli_parse (owned array) */
 } train_args;
@@ -41,6 +42,10 @@ static int take_args(int argc, char **argv, train_args *ta)
 		for (k = 0; k < 4; k++)
 			if (strcmp(argv[i], names[k]) == 0)
 				break;
+		if (strcmp(argv[i], "--chain-of-thought") == 0) {
+			ta->cot = 1;
+			continue;
+		}
 		if (k == 4) {
 			ta->argv[ta->argc++] = argv[i];
 			continue;
@@ -123,6 +128,19 @@ static int load_sets(const train_args *ta, mgen_example ***train,
 	return rc ? EXIT_USAGE : 0;
 }
 
+/* Replaces *sig with its dspy.ChainOfThought form (a reasoning output). */
+static int chain_of_thought(mgen_signature **sig)
+{
+	mgen_signature *cot = NULL;
+	int rc = mgen_signature_chain_of_thought(*sig, &cot, NULL);
+
+	if (rc == 0) {
+		mgen_signature_free(*sig);
+		*sig = cot;
+	}
+	return rc;
+}
+
 /* GEPA's budget must score the devset once: else a usage error. */
 static int gepa_budget(const mgen_optimize_options *o, size_t ntrain,
 		       size_t ndev)
@@ -152,11 +170,15 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 
 	if (rc == 0 && (rc = mgen_comment_signature(&sig, &err)) != 0)
 		cli_say("%s", err.msg);
+	if (rc == 0 && ta->cot && (rc = chain_of_thought(&sig)) != 0)
+		cli_say("optimize: out of memory");
 	if (rc) {
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	oo.predictor_name = MGEN_COMMENT_PREDICTOR;
+	/* a ChainOfThought is saved as DSPy saves one: "<name>.predict" */
+	oo.predictor_name = ta->cot ? MGEN_COMMENT_PREDICTOR ".predict"
+				    : MGEN_COMMENT_PREDICTOR;
 	oo.threads = a->cfg.concurrency;
 	oo.log = cli_log;
 	oo.log_userdata = &a->quiet;
@@ -231,11 +253,14 @@ int cmd_optimize(int argc, char **argv)
 	if (rc == 0 && a.help)
 		printf("usage: metagen optimize --trainset F [--devset F] "
 		       "--optimizer labeled|bootstrap|random-search|mipro|gepa "
-		       "--out FILE [generate's LM options]\n\nCompiles the "
-		       "comment program (instructions + demos) from gold "
-		       "examples (JSONL from `metagen harvest`) and saves it "
-		       "in DSPy's saved-program layout. Without --devset, 30%% "
-		       "of the tables are held out.\n");
+		       "--out FILE [--chain-of-thought] [generate's LM "
+		       "options]\n\nCompiles the comment program (instructions "
+		       "+ demos) from gold examples (JSONL from `metagen "
+		       "harvest`) and saves it in DSPy's saved-program layout. "
+		       "Without --devset, 30%% of the tables are held out. "
+		       "--chain-of-thought compiles dspy.ChainOfThought (a "
+		       "`reasoning` output before `comments`), saved under "
+		       "\"comment.predict\".\n");
 	if (rc == 0 && a.help)
 		optimize_settings_help();
 	else if (rc == 0 && (ta.trainset == NULL || ta.out == NULL)) {
@@ -319,6 +344,12 @@ int cmd_evaluate(int argc, char **argv)
 		       "comments, 0 when an answer fails validation).\n");
 	else if (rc == 0 && ta.devset == NULL) {
 		fprintf(stderr, "metagen: evaluate needs --devset\n");
+		rc = EXIT_USAGE;
+	} else if (rc == 0 && ta.cot) {
+		fprintf(stderr, "metagen: evaluate: --chain-of-thought is a "
+				"compile choice of optimize; a ChainOfThought "
+				"--program is recognised by its reasoning "
+				"field\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
 		rc = compare(&a, &ta, lm);

@@ -135,3 +135,43 @@ n = sum(1 for l in open(sys.argv[2]) if l.strip())
 assert made == n <= 911, (made, n)
 EOF2
 }
+
+# --chain-of-thought compiles dspy.ChainOfThought: the program is saved as
+# DSPy saves one ("comment.predict", a reasoning field before comments),
+# evaluate loads it and asks for the reasoning, GEPA evolves its
+# instruction; evaluate refuses the flag (it is a compile choice).
+case_optimize_chain_of_thought() {
+	local d=$TMP/cot rc
+	mkdir -p "$d"
+	gepa_sets "$d" || { fail "cannot write the sets"; return 1; }
+	start_llm cot || return 1
+	"$BIN" optimize --trainset "$d/train.jsonl" --devset "$d/dev.jsonl" --optimizer labeled \
+		--k 2 --chain-of-thought --out "$d/l.json" --model m --api-base "$LLM_URL" \
+		--no-cache >"$d/l.out" 2>&1 || { cat "$d/l.out" >&2; fail "labeled cot"; return 1; }
+	: >"$LLM_REC"
+	"$BIN" evaluate --devset "$d/dev.jsonl" --program "$d/l.json" --model m \
+		--api-base "$LLM_URL" --no-cache >"$d/e.out" 2>&1 || { cat "$d/e.out" >&2; fail "evaluate cot"; return 1; }
+	grep -q 'overall (3 tables): legacy 100.00, optimized 100.00' "$d/e.out" || fail "evaluate: $(tail -1 "$d/e.out")"
+	"$BIN" optimize --trainset "$d/train.jsonl" --devset "$d/dev.jsonl" --optimizer gepa \
+		--max-metric-calls 20 --chain-of-thought --out "$d/g.json" --model m \
+		--api-base "$LLM_URL" --no-cache >"$d/g.out" 2>&1 || { cat "$d/g.out" >&2; fail "gepa cot"; return 1; }
+	python3 - "$d" "$LLM_REC" <<'EOF2' || fail "chain of thought"
+import json, sys
+d, rec = sys.argv[1], sys.argv[2]
+for f in ("l", "g"):
+    p = json.load(open("%s/%s.json" % (d, f)))
+    assert list(p) == ["comment.predict", "metadata"], list(p)
+    fields = p["comment.predict"]["signature"]["fields"]
+    assert len(fields) == 7 and fields[5]["description"] == "${reasoning}", fields[5]
+    assert fields[6]["description"] != "${reasoning}"
+# evaluate's optimized requests ask for reasoning, then comments
+reqs = [json.loads(l)["body"] for l in open(rec) if l.strip()]
+opt = [r for r in reqs if "Your output fields are:" in r["messages"][0]["content"]]
+assert opt, "no optimized request"
+sysmsg = opt[0]["messages"][0]["content"]
+assert sysmsg.index("1. `reasoning` (str)") < sysmsg.index("2. `comments`"), sysmsg
+EOF2
+	"$BIN" evaluate --devset "$d/dev.jsonl" --program "$d/l.json" --chain-of-thought \
+		--model m --api-base "$LLM_URL" >"$d/x.out" 2>&1; rc=$?
+	[ $rc = 2 ] && grep -q 'compile choice' "$d/x.out" || fail "evaluate --chain-of-thought: exit $rc"
+}
