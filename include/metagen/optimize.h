@@ -351,8 +351,8 @@ void mgen_gepa_plan_for(size_t ntrain, size_t nval,
  * NULL. LM failures during bootstrapping/proposals count as failed
  * attempts (DSPy skips them too), not as errors.
  * Returns 0 and *out (caller frees), MGEN_EINVAL (NULL metric, empty
- * trainset, empty valset for the search optimizers, bad version),
- * MGEN_ENOMEM.
+ * trainset, empty valset for the search optimizers (random search,
+ * MIPRO, GEPA), a GEPA budget below nval, bad version), MGEN_ENOMEM.
  */
 int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 		  const mgen_example *const *trainset, size_t ntrain,
