@@ -155,20 +155,51 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
+/* The lines about the answer itself: why it is not an answer object, or
+ * its columns that failed validation. *prc the parse result; *al filled
+ * when it parsed. Returns 0 or MGEN_ENOMEM. */
+static int answer_lines(mgen_buf *b, const mgen_example *example,
+			const mgen_example *prediction, char **asked,
+			size_t nasked, mgen_answer *pred, mgen_alignment *al,
+			int *prc)
+{
+	mgen_err perr = MGEN_ERR_INIT, aerr = MGEN_ERR_INIT;
+
+	*prc = parse_comments(prediction, nasked, pred, &perr);
+	if (*prc == MGEN_ENOMEM)
+		return MGEN_ENOMEM;
+	if (*prc != 0) {
+		mgen_buf_printf(b, "The answer failed validation: %s. "
+				   "`comments` must be a JSON object "
+				   "{\"table\", \"columns\", "
+				   "\"column_contents\"} naming every asked "
+				   "column once.\n",
+				perr.msg);
+		return 0;
+	}
+	if (mgen_answer_align(pred,
+			      mgen_example_get_str(example, "table_name"),
+			      (const char *const *)asked, nasked, al,
+			      &aerr) == MGEN_ENOMEM)
+		return MGEN_ENOMEM;
+	validation_lines(b, al, (const char *const *)asked);
+	return 0;
+}
+
 int mgen_train_feedback(void *ud, const mgen_example *example,
 			const mgen_example *prediction, char **feedback)
 {
 	mgen_answer gold, pred;
 	mgen_alignment al;
-	mgen_err perr = MGEN_ERR_INIT, aerr = MGEN_ERR_INIT;
 	mgen_buf b;
 	size_t nasked = 0;
 	char **asked = mgen__train_asked(example, &nasked);
-	int prc, rc = 0;
+	int prc = MGEN_EPARSE, rc;
 
 	(void)ud;
 	*feedback = NULL;
 	memset(&al, 0, sizeof(al));
+	memset(&pred, 0, sizeof(pred));
 	mgen_buf_init(&b, 0);
 	mgen_buf_printf(&b, "Score %.2f of 1 (token F1 against the reviewed "
 			    "comments; 0 when the answer fails validation).\n",
@@ -176,23 +207,8 @@ int mgen_train_feedback(void *ud, const mgen_example *example,
 	if (parse_comments(example, 0, &gold, NULL) != 0)
 		mgen_buf_puts(&b, "There are no gold comments to compare "
 				  "with.\n");
-	prc = parse_comments(prediction, nasked, &pred, &perr);
-	if (prc == MGEN_ENOMEM)
-		rc = prc;
-	else if (prc != 0)
-		mgen_buf_printf(&b, "The answer failed validation: %s. "
-				    "`comments` must be a JSON object "
-				    "{\"table\", \"columns\", "
-				    "\"column_contents\"} naming every asked "
-				    "column once.\n",
-				perr.msg);
-	else if (mgen_answer_align(&pred, mgen_example_get_str(example,
-							       "table_name"),
-				   (const char *const *)asked, nasked, &al,
-				   &aerr) == MGEN_ENOMEM)
-		rc = MGEN_ENOMEM;
-	else
-		validation_lines(&b, &al, (const char *const *)asked);
+	rc = answer_lines(&b, example, prediction, asked, nasked, &pred, &al,
+			  &prc);
 	if (rc == 0)
 		rc = gold_lines(&b, &gold, prc == 0 ? &al : NULL,
 				(const char *const *)asked,

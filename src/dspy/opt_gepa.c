@@ -576,7 +576,9 @@ static void gepa_free(gepa *g)
 	free(g->order);
 }
 
-static int gepa_alloc(gepa *g, opt_ctx *c)
+/* The pool sized by the plan; EINVAL when the budget cannot even score
+ * the seed on the valset. */
+static int gepa_alloc(gepa *g, opt_ctx *c, mgen_err *err)
 {
 	memset(g, 0, sizeof(*g));
 	g->c = c;
@@ -589,9 +591,14 @@ static int gepa_alloc(gepa *g, opt_ctx *c)
 	g->parent = calloc(g->cap, sizeof(size_t));
 	g->order = calloc(c->ntrain + 1, sizeof(*g->order));
 	g->pos = c->ntrain; /* the first batch shuffles */
-	return g->instr && g->scores && g->agg && g->parent && g->order
-		   ? 0
-		   : MGEN_ENOMEM;
+	if (!(g->instr && g->scores && g->agg && g->parent && g->order))
+		return mgen_err_set(err, MGEN_ENOMEM, "gepa: out of memory");
+	if (g->pl.metric_calls < (long long)c->nval || g->pl.minibatch == 0)
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "gepa: a budget of %lld metric calls cannot "
+				    "score the %zu dev examples once",
+				    g->pl.metric_calls, c->nval);
+	return 0;
 }
 
 /* The loop after the seed; *win the winner's index. */
@@ -630,17 +637,10 @@ int mgen__opt_gepa(opt_ctx *c, opt_cand *best, mgen_optimize_result *res,
 	int rc;
 
 	memset(best, 0, sizeof(*best));
-	rc = gepa_alloc(&g, c);
+	rc = gepa_alloc(&g, c, err);
 	if (rc != 0) {
 		gepa_free(&g);
-		return mgen_err_set(err, rc, "gepa: out of memory");
-	}
-	if (g.pl.metric_calls < (long long)c->nval || g.pl.minibatch == 0) {
-		gepa_free(&g);
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "gepa: a budget of %lld metric calls cannot "
-				    "score the %zu dev examples once",
-				    g.pl.metric_calls, c->nval);
+		return rc;
 	}
 	mgen__opt_log(c, "gepa: budget %lld metric calls, minibatch %zu, at "
 		      "most %lld iterations", g.pl.metric_calls,
