@@ -2,12 +2,12 @@
 # gepa` against the scripted test server.
 # shellcheck shell=bash
 
-# gepa_sets DIR: a trainset (5 tables) and a devset (3 tables) in the
+# gepa_sets DIR: (DIR created) a trainset (5 tables) and a devset (3 tables) in the
 # harvest layout whose gold comments are the test server's AUTO answers,
 # so an answer is right exactly when the server answers AUTO. Table 4 has
 # a quote, a backtick and non-ASCII text in its names.
 gepa_sets() {
-	python3 - "$1" <<'EOF2'
+	mkdir -p "$1" && python3 - "$1" <<'EOF2'
 import json, sys
 d = sys.argv[1]
 def table(i, cols):
@@ -44,7 +44,6 @@ EOF2
 # program.
 case_gepa_learns_from_feedback_within_bound() {
 	local d=$TMP/gepa rc bound made
-	mkdir -p "$d"
 	gepa_sets "$d" || { fail "cannot write the sets"; return 1; }
 	cat >"$d/script.json" <<'EOF2'
 {"rules": [
@@ -105,7 +104,6 @@ EOF2
 # before any LM call; --auto's bound is DSPy's auto_budget.
 case_gepa_budget_flags() {
 	local d=$TMP/gepab rc
-	mkdir -p "$d"
 	gepa_sets "$d" || { fail "cannot write the sets"; return 1; }
 	start_llm gepab || return 1
 	run_gepa() {
@@ -142,7 +140,6 @@ EOF2
 # instruction; evaluate refuses the flag (it is a compile choice).
 case_optimize_chain_of_thought() {
 	local d=$TMP/cot rc
-	mkdir -p "$d"
 	gepa_sets "$d" || { fail "cannot write the sets"; return 1; }
 	start_llm cot || return 1
 	"$BIN" optimize --trainset "$d/train.jsonl" --devset "$d/dev.jsonl" --optimizer labeled \
