@@ -214,10 +214,10 @@ typedef struct mgen_optimize_options {
 	int no_json_fallback;	       /* 1: predictions make one call */
 	mgen_log_fn log;	       /* optional progress (MGEN_LOG_INFO) */
 	void *log_userdata;
-	long long max_metric_calls; /* GEPA: > 0 = this budget of
-				       predictions, else mipro_auto's */
+	long long max_metric_calls;	  /* GEPA: > 0 = this budget of
+					     predictions, else mipro_auto's */
 	size_t reflection_minibatch_size; /* GEPA; default 3 */
-	mgen_feedback_fn feedback;  /* GEPA; NULL = the score only */
+	mgen_feedback_fn feedback;	  /* GEPA; NULL = the score only */
 	void *feedback_ud;
 } mgen_optimize_options;
 
@@ -305,8 +305,7 @@ typedef struct mgen_gepa_plan {
 
 /* Fills *out with the plan above (NULL opts: the defaults). */
 void mgen_gepa_plan_for(size_t ntrain, size_t nval,
-			const mgen_optimize_options *opts,
-			mgen_gepa_plan *out);
+			const mgen_optimize_options *opts, mgen_gepa_plan *out);
 
 /*
  * Compiles the student `sig` (zero-shot; its instructions are the

@@ -17,7 +17,7 @@
 typedef struct train_args {
 	const char *trainset, *devset, *optimizer, *out;
 	mgen_optimize_options opts; /* optimizer settings from the flags */
-	int cot;                    /* --chain-of-thought */
+	int cot;		    /* --chain-of-thought */
 	int argc;
 	char **argv; /* argv without them, for cli_parse (owned array) */
 } train_args;
@@ -150,8 +150,9 @@ static int gepa_budget(const mgen_optimize_options *o, size_t ntrain,
 	mgen_gepa_plan_for(ntrain, ndev, o, &pl);
 	if (pl.metric_calls >= (long long)ndev)
 		return 0;
-	fprintf(stderr, "metagen: --max-metric-calls %lld cannot score the "
-			"%zu dev tables once\n",
+	fprintf(stderr,
+		"metagen: --max-metric-calls %lld cannot score the "
+		"%zu dev tables once\n",
 		pl.metric_calls, ndev);
 	return EXIT_USAGE;
 }

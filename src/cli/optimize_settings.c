@@ -1,8 +1,8 @@
 /*
  * optimize_settings.c - `metagen optimize`'s optimizer settings as flags,
  * DSPy's names and defaults (dspy/teleprompt/bootstrap.py,
- * random_search.py, mipro_optimizer_v2.py, gepa/gepa.py): each recognised flag and its
- * value are taken out of argv; a bad value is a usage error naming it.
+ * random_search.py, mipro_optimizer_v2.py, gepa/gepa.py): each recognised flag
+ * and its value are taken out of argv; a bad value is a usage error naming it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,8 +48,8 @@ static const struct {
     {"--full-eval-every", "MIPROv2 trials between full evaluations (5)", 1000},
     {"--max-metric-calls", "GEPA budget in predictions (instead of --auto)",
      1000000000ULL},
-    {"--reflection-minibatch-size", "GEPA examples per reflection (3; at most 64)",
-     64},
+    {"--reflection-minibatch-size",
+     "GEPA examples per reflection (3; at most 64)", 64},
 };
 
 void optimize_settings_help(void)

@@ -16,9 +16,9 @@
 #include "metagen/train.h"
 #include "util/util.h"
 
-#define SHOW_FAILED 8   /* failed columns named one by one */
-#define SHOW_LOWEST 3   /* lowest-F1 columns shown with their gold */
-#define TEXT_CAP 500    /* bytes of one comment quoted */
+#define SHOW_FAILED 8 /* failed columns named one by one */
+#define SHOW_LOWEST 3 /* lowest-F1 columns shown with their gold */
+#define TEXT_CAP 500  /* bytes of one comment quoted */
 
 /* One graded gold column: its F1 and where it is. */
 typedef struct graded {
@@ -36,14 +36,14 @@ static void quote(mgen_buf *b, const char *s)
 		mgen_buf_puts(b, "nothing");
 		return;
 	}
-	mgen_buf_printf(b, "\"%.*s%s\"", (int)mgen__utf8_prefix(s, len,
-								 TEXT_CAP),
-			s, len > TEXT_CAP ? "..." : "");
+	mgen_buf_printf(b, "\"%.*s%s\"",
+			(int)mgen__utf8_prefix(s, len, TEXT_CAP), s,
+			len > TEXT_CAP ? "..." : "");
 }
 
 /* The aligned comment of column `name`, or NULL. */
-static const char *said_for(const mgen_alignment *al,
-			    const char *const *asked, const char *name)
+static const char *said_for(const mgen_alignment *al, const char *const *asked,
+			    const char *name)
 {
 	size_t i;
 
@@ -63,18 +63,21 @@ static void validation_lines(mgen_buf *b, const mgen_alignment *al,
 		if (al->problems[i] == NULL)
 			continue;
 		if (shown++ < SHOW_FAILED)
-			mgen_buf_printf(b, "Column `%s` failed validation: "
-					   "%s.\n",
+			mgen_buf_printf(b,
+					"Column `%s` failed validation: "
+					"%s.\n",
 					asked[i], al->problems[i]);
 		failed++;
 	}
 	if (failed > SHOW_FAILED)
-		mgen_buf_printf(b, "... and %zu more columns failed "
-				   "validation.\n",
+		mgen_buf_printf(b,
+				"... and %zu more columns failed "
+				"validation.\n",
 				failed - SHOW_FAILED);
 	if (al->unknown)
-		mgen_buf_printf(b, "The answer names columns that were not "
-				   "asked about: %s.\n",
+		mgen_buf_printf(b,
+				"The answer names columns that were not "
+				"asked about: %s.\n",
 				al->unknown);
 }
 
@@ -117,8 +120,8 @@ static int gold_lines(mgen_buf *b, const mgen_answer *gold,
 		mgen_buf_puts(b, ".\n");
 	}
 	if (rc == 0 && gold->table_comment && gold->table_comment[0] &&
-	    (rc = mgen_metric_token_f1(gold->table_comment, said_table,
-				       &f)) == 0 &&
+	    (rc = mgen_metric_token_f1(gold->table_comment, said_table, &f)) ==
+		0 &&
 	    f < 1) {
 		mgen_buf_printf(b, "Table comment (F1 %.2f): expected ", f);
 		quote(b, gold->table_comment);
@@ -169,16 +172,16 @@ static int answer_lines(mgen_buf *b, const mgen_example *example,
 	if (*prc == MGEN_ENOMEM)
 		return MGEN_ENOMEM;
 	if (*prc != 0) {
-		mgen_buf_printf(b, "The answer failed validation: %s. "
-				   "`comments` must be a JSON object "
-				   "{\"table\", \"columns\", "
-				   "\"column_contents\"} naming every asked "
-				   "column once.\n",
+		mgen_buf_printf(b,
+				"The answer failed validation: %s. "
+				"`comments` must be a JSON object "
+				"{\"table\", \"columns\", "
+				"\"column_contents\"} naming every asked "
+				"column once.\n",
 				perr.msg);
 		return 0;
 	}
-	if (mgen_answer_align(pred,
-			      mgen_example_get_str(example, "table_name"),
+	if (mgen_answer_align(pred, mgen_example_get_str(example, "table_name"),
 			      (const char *const *)asked, nasked, al,
 			      &aerr) == MGEN_ENOMEM)
 		return MGEN_ENOMEM;
@@ -201,8 +204,9 @@ int mgen_train_feedback(void *ud, const mgen_example *example,
 	memset(&al, 0, sizeof(al));
 	memset(&pred, 0, sizeof(pred));
 	mgen_buf_init(&b, 0);
-	mgen_buf_printf(&b, "Score %.2f of 1 (token F1 against the reviewed "
-			    "comments; 0 when the answer fails validation).\n",
+	mgen_buf_printf(&b,
+			"Score %.2f of 1 (token F1 against the reviewed "
+			"comments; 0 when the answer fails validation).\n",
 			mgen_train_metric(NULL, example, prediction, 0));
 	if (parse_comments(example, 0, &gold, NULL) != 0)
 		mgen_buf_puts(&b, "There are no gold comments to compare "

@@ -47,8 +47,8 @@
 #include "util/util.h"
 
 #define GEPA_SEED_OFFSET 0x47455041ULL
-#define FIELD_CAP 4000          /* bytes of one value in the prompt */
-#define INSTRUCTION_CAP 32768   /* longest instruction accepted */
+#define FIELD_CAP 4000	      /* bytes of one value in the prompt */
+#define INSTRUCTION_CAP 32768 /* longest instruction accepted */
 #define GEPA_MAX_MINIBATCH 64
 
 /* ---------------------------------------------------------------- */
@@ -211,8 +211,7 @@ int mgen__gepa_extract(const char *answer, size_t max_bytes, char **out)
 /* ---------------------------------------------------------------- */
 
 void mgen_gepa_plan_for(size_t ntrain, size_t nval,
-			const mgen_optimize_options *opts,
-			mgen_gepa_plan *out)
+			const mgen_optimize_options *opts, mgen_gepa_plan *out)
 {
 	mgen_optimize_options def = MGEN_OPTIMIZE_OPTIONS_INIT;
 	mgen_mipro_plan mp;
@@ -226,17 +225,17 @@ void mgen_gepa_plan_for(size_t ntrain, size_t nval,
 	b = opts->max_metric_calls > 0
 		? opts->max_metric_calls
 		: v + 5 * n + t * 35 + ((t + 1) / 5 + 1 + (t < 5)) * v;
-	mb = opts->reflection_minibatch_size ? (long long)
-					       opts->reflection_minibatch_size
-					     : 3;
+	mb = opts->reflection_minibatch_size
+		 ? (long long)opts->reflection_minibatch_size
+		 : 3;
 	if (mb > GEPA_MAX_MINIBATCH)
 		mb = GEPA_MAX_MINIBATCH;
 	if (mb > (long long)ntrain)
 		mb = (long long)ntrain;
 	out->metric_calls = b;
 	out->minibatch = (size_t)mb;
-	out->iterations = mb > 0 && b >= 2 * v + 2 * mb ? (b - 2 * v - mb) / mb
-							: 0;
+	out->iterations =
+	    mb > 0 && b >= 2 * v + 2 * mb ? (b - 2 * v - mb) / mb : 0;
 	out->lm_calls = (opts->no_json_fallback ? 1 : 2) * b + out->iterations;
 }
 
@@ -247,12 +246,12 @@ void mgen_gepa_plan_for(size_t ntrain, size_t nval,
 typedef struct gepa {
 	opt_ctx *c;
 	mgen_gepa_plan pl;
-	char **instr;      /* candidates (owned) */
-	double *scores;    /* n x nval valset scores */
-	double *agg;       /* n valset scores, 0..100 */
-	size_t *parent;    /* n; (size_t)-1 for the seed */
+	char **instr;	/* candidates (owned) */
+	double *scores; /* n x nval valset scores */
+	double *agg;	/* n valset scores, 0..100 */
+	size_t *parent; /* n; (size_t)-1 for the seed */
 	size_t n, cap;
-	long long used;    /* metric calls (predictions) made */
+	long long used; /* metric calls (predictions) made */
 	opt_rng r;
 	const mgen_example **order; /* epoch order of the trainset */
 	size_t pos;
@@ -294,8 +293,8 @@ static int sig_with(const opt_ctx *c, const char *instr, mgen_signature **out)
 
 /* Feedback of one prediction (`perr` when it failed). */
 static int feedback_of(const opt_ctx *c, const mgen_example *ex,
-		       const mgen_example *pred, double score,
-		       const char *perr, char **out)
+		       const mgen_example *pred, double score, const char *perr,
+		       char **out)
 {
 	char text[600];
 
@@ -332,9 +331,9 @@ static int run_batch(gepa *g, const char *instr, gepa_batch *b, int fb,
 		g->used++;
 		if (prc == MGEN_ENOMEM)
 			rc = prc;
-		b->score[i] = prc == 0 ? g->c->metric(g->c->ud, b->ex[i],
-						      b->pred[i], 0)
-				       : 0;
+		b->score[i] =
+		    prc == 0 ? g->c->metric(g->c->ud, b->ex[i], b->pred[i], 0)
+			     : 0;
 		*sum += b->score[i];
 		if (rc == 0 && fb)
 			rc = feedback_of(g->c, b->ex[i], b->pred[i],
@@ -376,11 +375,10 @@ static void put_fields(const opt_ctx *c, const mgen_example *ex, int outputs,
 		if (v == NULL && mgen_example_get_json(ex, f.name, &json) == 0)
 			v = json;
 		len = v ? strlen(v) : 0;
-		mgen_buf_printf(p, "- %s: %.*s%s\n", f.name,
-				(int)mgen__utf8_prefix(v ? v : "", len,
-						       FIELD_CAP),
-				v ? v : "(none)",
-				len > FIELD_CAP ? " [cut]" : "");
+		mgen_buf_printf(
+		    p, "- %s: %.*s%s\n", f.name,
+		    (int)mgen__utf8_prefix(v ? v : "", len, FIELD_CAP),
+		    v ? v : "(none)", len > FIELD_CAP ? " [cut]" : "");
 		free(json);
 		json = NULL;
 	}
@@ -502,8 +500,7 @@ static int add_candidate(gepa *g, char *instr, size_t par, mgen_err *err)
 static int pick_parent(gepa *g, size_t *par, mgen_err *err)
 {
 	size_t *freq = calloc(g->n, sizeof(*freq));
-	int rc = freq ? mgen__gepa_front_freq(g->scores, g->n, g->c->nval,
-					      freq)
+	int rc = freq ? mgen__gepa_front_freq(g->scores, g->n, g->c->nval, freq)
 		      : MGEN_ENOMEM;
 
 	if (rc == 0)
@@ -537,8 +534,10 @@ static int iterate(gepa *g, long long it, gepa_batch *pb, gepa_batch *cb,
 	}
 	if (rc != 0 || all_perfect(pb)) {
 		if (rc == 0)
-			mgen__opt_log(g->c, "gepa: iteration %lld: parent %zu "
-				      "perfect on the minibatch", it, par);
+			mgen__opt_log(g->c,
+				      "gepa: iteration %lld: parent %zu "
+				      "perfect on the minibatch",
+				      it, par);
 		return rc;
 	}
 	rc = reflect(g, it, g->instr[par], pb, &child, err);
@@ -549,17 +548,20 @@ static int iterate(gepa *g, long long it, gepa_batch *pb, gepa_batch *cb,
 	memcpy(cb->ex, pb->ex, pb->n * sizeof(*pb->ex));
 	cb->n = pb->n;
 	rc = run_batch(g, child, cb, 0, &csum, err);
-	mgen__opt_log(g->c, "gepa: iteration %lld: parent %zu minibatch "
-		      "%.2f, child %.2f", it, par, psum, csum);
+	mgen__opt_log(g->c,
+		      "gepa: iteration %lld: parent %zu minibatch "
+		      "%.2f, child %.2f",
+		      it, par, psum, csum);
 	if (rc != 0 || csum <= psum) {
 		free(child);
 		return rc;
 	}
 	rc = add_candidate(g, child, par, err);
 	if (rc == 0)
-		mgen__opt_log(g->c, "gepa: candidate %zu (parent %zu) scores "
-			      "%.2f on the valset", g->n - 1, par,
-			      g->agg[g->n - 1]);
+		mgen__opt_log(g->c,
+			      "gepa: candidate %zu (parent %zu) scores "
+			      "%.2f on the valset",
+			      g->n - 1, par, g->agg[g->n - 1]);
 	return rc;
 }
 
@@ -594,10 +596,11 @@ static int gepa_alloc(gepa *g, opt_ctx *c, mgen_err *err)
 	if (!(g->instr && g->scores && g->agg && g->parent && g->order))
 		return mgen_err_set(err, MGEN_ENOMEM, "gepa: out of memory");
 	if (g->pl.metric_calls < (long long)c->nval || g->pl.minibatch == 0)
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "gepa: a budget of %lld metric calls cannot "
-				    "score the %zu dev examples once",
-				    g->pl.metric_calls, c->nval);
+		return mgen_err_set(
+		    err, MGEN_EINVAL,
+		    "gepa: a budget of %lld metric calls cannot "
+		    "score the %zu dev examples once",
+		    g->pl.metric_calls, c->nval);
 	return 0;
 }
 
@@ -622,9 +625,10 @@ static int evolve(gepa *g, size_t *win, mgen_err *err)
 	for (k = 1; k < g->n; k++)
 		if (g->agg[k] > g->agg[*win])
 			*win = k;
-	mgen__opt_log(g->c, "gepa: %lld iterations, %zu candidates, %lld of "
-		      "%lld metric calls", it, g->n, g->used,
-		      g->pl.metric_calls);
+	mgen__opt_log(g->c,
+		      "gepa: %lld iterations, %zu candidates, %lld of "
+		      "%lld metric calls",
+		      it, g->n, g->used, g->pl.metric_calls);
 	return rc;
 }
 
@@ -642,9 +646,10 @@ int mgen__opt_gepa(opt_ctx *c, opt_cand *best, mgen_optimize_result *res,
 		gepa_free(&g);
 		return rc;
 	}
-	mgen__opt_log(c, "gepa: budget %lld metric calls, minibatch %zu, at "
-		      "most %lld iterations", g.pl.metric_calls,
-		      g.pl.minibatch, g.pl.iterations);
+	mgen__opt_log(c,
+		      "gepa: budget %lld metric calls, minibatch %zu, at "
+		      "most %lld iterations",
+		      g.pl.metric_calls, g.pl.minibatch, g.pl.iterations);
 	seed = mgen__strdup(mgen_signature_instructions(c->sig));
 	rc = seed ? add_candidate(&g, seed, (size_t)-1, err)
 		  : mgen_err_set(err, MGEN_ENOMEM, "gepa: out of memory");
