@@ -174,9 +174,22 @@ typedef enum mgen_optimizer {
 	MGEN_OPT_LABELED = 0,	    /* "labeled_few_shot" */
 	MGEN_OPT_BOOTSTRAP = 1,	    /* "bootstrap_few_shot" */
 	MGEN_OPT_RANDOM_SEARCH = 2, /* "bootstrap_few_shot_random_search" */
-	MGEN_OPT_MIPRO = 3	    /* "miprov2" */
+	MGEN_OPT_MIPRO = 3,	    /* "miprov2" */
+	MGEN_OPT_GEPA = 4	    /* "gepa" (opt_gepa.c) */
 } mgen_optimizer;
 
+/*
+ * GEPA's textual feedback on one prediction (DSPy's GEPA metric returning
+ * dspy.Prediction(score, feedback)): writes into *feedback (caller frees)
+ * what the prediction got wrong against the gold `example`, for the
+ * reflection LM to read. Returns 0 or MGEN_ENOMEM. Called from one thread
+ * at a time by the optimizer, but must not keep state between calls.
+ */
+typedef int (*mgen_feedback_fn)(void *ud, const mgen_example *example,
+				const mgen_example *prediction,
+				char **feedback);
+
+/* MIPROv2's and GEPA's budget levels (DSPy's AUTO_RUN_SETTINGS). */
 typedef enum mgen_mipro_auto {
 	MGEN_MIPRO_LIGHT = 0,  /* n = 6 candidates */
 	MGEN_MIPRO_MEDIUM = 1, /* n = 12 */
@@ -201,13 +214,19 @@ typedef struct mgen_optimize_options {
 	int no_json_fallback;	       /* 1: predictions make one call */
 	mgen_log_fn log;	       /* optional progress (MGEN_LOG_INFO) */
 	void *log_userdata;
+	long long max_metric_calls;	  /* GEPA: > 0 = this budget of
+					     predictions, else mipro_auto's */
+	size_t reflection_minibatch_size; /* GEPA; default 3 */
+	mgen_feedback_fn feedback;	  /* GEPA; NULL = the score only */
+	void *feedback_ud;
 } mgen_optimize_options;
 
 #define MGEN_OPTIMIZE_OPTIONS_VERSION 1
 #define MGEN_OPTIMIZE_OPTIONS_INIT                                             \
 	{                                                                      \
 		MGEN_OPTIMIZE_OPTIONS_VERSION, NULL, 0, 16, 4, 16, 1, -1.0,    \
-		    16, MGEN_MIPRO_LIGHT, 35, 5, 8, 0, NULL, NULL              \
+		    16, MGEN_MIPRO_LIGHT, 35, 5, 8, 0, NULL, NULL, 0, 3, NULL, \
+		    NULL                                                       \
 	}
 
 /* What a compile cost. */
@@ -239,6 +258,7 @@ const char *mgen_optimizer_name(mgen_optimizer kind);
  *                  proposals, each * P; (n - 2) bootstraps * P * ntrain
  *                  * R; trials * P * minibatch; (1 + full evaluations)
  *                  * P * nval.
+ *   GEPA           see mgen_gepa_plan: P * metric calls + reflections.
  * opts NULL = defaults. Never negative.
  */
 long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
@@ -263,6 +283,29 @@ typedef struct mgen_mipro_plan {
 void mgen_mipro_plan_for(size_t ntrain, size_t nval,
 			 const mgen_optimize_options *opts,
 			 mgen_mipro_plan *out);
+
+/*
+ * GEPA's plan (opt_gepa.c): B = metric_calls, the predictions it may
+ * make: opts->max_metric_calls when > 0, else DSPy's auto_budget for one
+ * predictor at opts->mipro_auto (n = 6/12/18, trials N as MIPRO's,
+ * minibatch M = 35, full evaluation every m = 5 trials):
+ *   B = V + 5n + N*M + ((N + 1) / m + 1 + (N < m)) * V,  V = nval
+ * (light 4V + 380, medium 5V + 690, heavy 7V + 1035). minibatch =
+ * min(reflection_minibatch_size, ntrain) = mb. An iteration starts only
+ * while the calls used + 2 mb + V <= B (it may evaluate the parent and
+ * the child on a minibatch and the child on the valset), so B is never
+ * exceeded; each iteration uses >= mb and makes <= 1 reflection call:
+ *   iterations = B >= 2V + 2mb ? (B - 2V - mb) / mb : 0
+ *   lm_calls   = P * B + iterations   (P as above)
+ */
+typedef struct mgen_gepa_plan {
+	long long metric_calls, iterations, lm_calls;
+	size_t minibatch;
+} mgen_gepa_plan;
+
+/* Fills *out with the plan above (NULL opts: the defaults). */
+void mgen_gepa_plan_for(size_t ntrain, size_t nval,
+			const mgen_optimize_options *opts, mgen_gepa_plan *out);
 
 /*
  * Compiles the student `sig` (zero-shot; its instructions are the
@@ -297,6 +340,9 @@ void mgen_mipro_plan_for(size_t ntrain, size_t nval,
  *     (DSPy's MIPROv2 defaults both to 4: pass 4 and 4 to match); the
  *     proposer gets the signature's string form where DSPy gives the
  *     program's source code and an LM-written program description.
+ *   GEPA: see opt_gepa.c's head comment (reflective instruction
+ *     evolution on a Pareto frontier of per-example valset scores;
+ *     opts->feedback writes the textual feedback).
  * The program gets one predictor (opts->predictor_name) with the
  * winner's instructions, the fields of `sig` (prefix, description) and
  * its demos (mgen_example_to_json), lm null, and metadata
@@ -304,8 +350,8 @@ void mgen_mipro_plan_for(size_t ntrain, size_t nval,
  * NULL. LM failures during bootstrapping/proposals count as failed
  * attempts (DSPy skips them too), not as errors.
  * Returns 0 and *out (caller frees), MGEN_EINVAL (NULL metric, empty
- * trainset, empty valset for the search optimizers, bad version),
- * MGEN_ENOMEM.
+ * trainset, empty valset for the search optimizers (random search,
+ * MIPRO, GEPA), a GEPA budget below nval, bad version), MGEN_ENOMEM.
  */
 int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 		  const mgen_example *const *trainset, size_t ntrain,

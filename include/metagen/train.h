@@ -49,6 +49,20 @@ void mgen_train_examples_free(mgen_example **ex, size_t n);
 double mgen_train_metric(void *ud, const mgen_example *example,
 			 const mgen_example *prediction, int has_trace);
 
+/*
+ * The comment metric's textual feedback, an mgen_feedback_fn
+ * (optimize.h) for GEPA (`ud` unused), computed without an LM: the
+ * score; the answer's validation failure (it does not parse) or each
+ * asked column that failed validation (mgen_answer_align's problem:
+ * missing, duplicated, empty; the first 8 named, then a count) and the
+ * names not asked about; then the (up to) 3 gold columns with the lowest
+ * token F1 and the table comment when below 1, each with the gold text
+ * and what the answer said (quoted, cut at 500 bytes). *feedback is
+ * owned by the caller. Returns 0 or MGEN_ENOMEM. Thread-safe.
+ */
+int mgen_train_feedback(void *ud, const mgen_example *example,
+			const mgen_example *prediction, char **feedback);
+
 /* One devset table's scores (0..1; -1 when that path was not run). */
 typedef struct mgen_train_score {
 	const char *table; /* borrowed from the example */

@@ -17,6 +17,7 @@
 typedef struct train_args {
 	const char *trainset, *devset, *optimizer, *out;
 	mgen_optimize_options opts; /* optimizer settings from the flags */
+	int cot;		    /* --chain-of-thought */
 	int argc;
 	char **argv; /* argv without them, for cli_parse (owned array) */
 } train_args;
@@ -41,6 +42,10 @@ static int take_args(int argc, char **argv, train_args *ta)
 		for (k = 0; k < 4; k++)
 			if (strcmp(argv[i], names[k]) == 0)
 				break;
+		if (strcmp(argv[i], "--chain-of-thought") == 0) {
+			ta->cot = 1;
+			continue;
+		}
 		if (k == 4) {
 			ta->argv[ta->argc++] = argv[i];
 			continue;
@@ -63,7 +68,8 @@ static int parse_kind(const char *s, mgen_optimizer *k)
 	} kinds[] = {{"labeled", MGEN_OPT_LABELED},
 		     {"bootstrap", MGEN_OPT_BOOTSTRAP},
 		     {"random-search", MGEN_OPT_RANDOM_SEARCH},
-		     {"mipro", MGEN_OPT_MIPRO}};
+		     {"mipro", MGEN_OPT_MIPRO},
+		     {"gepa", MGEN_OPT_GEPA}};
 	size_t i;
 
 	for (i = 0; s && i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -73,7 +79,7 @@ static int parse_kind(const char *s, mgen_optimizer *k)
 		}
 	fprintf(stderr,
 		"metagen: --optimizer: expected labeled|bootstrap|"
-		"random-search|mipro, got '%s'\n",
+		"random-search|mipro|gepa, got '%s'\n",
 		s ? s : "");
 	return EXIT_USAGE;
 }
@@ -122,6 +128,35 @@ static int load_sets(const train_args *ta, mgen_example ***train,
 	return rc ? EXIT_USAGE : 0;
 }
 
+/* Replaces *sig with its dspy.ChainOfThought form (a reasoning output). */
+static int chain_of_thought(mgen_signature **sig)
+{
+	mgen_signature *cot = NULL;
+	int rc = mgen_signature_chain_of_thought(*sig, &cot, NULL);
+
+	if (rc == 0) {
+		mgen_signature_free(*sig);
+		*sig = cot;
+	}
+	return rc;
+}
+
+/* GEPA's budget must score the devset once: else a usage error. */
+static int gepa_budget(const mgen_optimize_options *o, size_t ntrain,
+		       size_t ndev)
+{
+	mgen_gepa_plan pl;
+
+	mgen_gepa_plan_for(ntrain, ndev, o, &pl);
+	if (pl.metric_calls >= (long long)ndev)
+		return 0;
+	fprintf(stderr,
+		"metagen: --max-metric-calls %lld cannot score the "
+		"%zu dev tables once\n",
+		pl.metric_calls, ndev);
+	return EXIT_USAGE;
+}
+
 static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 		   mgen_lm *lm)
 {
@@ -136,14 +171,21 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 
 	if (rc == 0 && (rc = mgen_comment_signature(&sig, &err)) != 0)
 		cli_say("%s", err.msg);
+	if (rc == 0 && ta->cot && (rc = chain_of_thought(&sig)) != 0)
+		cli_say("optimize: out of memory");
 	if (rc) {
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	oo.predictor_name = MGEN_COMMENT_PREDICTOR;
+	/* a ChainOfThought is saved as DSPy saves one: "<name>.predict" */
+	oo.predictor_name = ta->cot ? MGEN_COMMENT_PREDICTOR ".predict"
+				    : MGEN_COMMENT_PREDICTOR;
 	oo.threads = a->cfg.concurrency;
 	oo.log = cli_log;
 	oo.log_userdata = &a->quiet;
+	oo.feedback = mgen_train_feedback;
+	if (kind == MGEN_OPT_GEPA && (rc = gepa_budget(&oo, ntrain, ndev)))
+		goto done;
 	printf("metagen: %s on %zu training and %zu dev tables: at most "
 	       "%lld LM calls\n",
 	       mgen_optimizer_name(kind), ntrain, ndev,
@@ -211,12 +253,15 @@ int cmd_optimize(int argc, char **argv)
 
 	if (rc == 0 && a.help)
 		printf("usage: metagen optimize --trainset F [--devset F] "
-		       "--optimizer labeled|bootstrap|random-search|mipro "
-		       "--out FILE [generate's LM options]\n\nCompiles the "
-		       "comment program (instructions + demos) from gold "
-		       "examples (JSONL from `metagen harvest`) and saves it "
-		       "in DSPy's saved-program layout. Without --devset, 30%% "
-		       "of the tables are held out.\n");
+		       "--optimizer labeled|bootstrap|random-search|mipro|gepa "
+		       "--out FILE [--chain-of-thought] [generate's LM "
+		       "options]\n\nCompiles the comment program (instructions "
+		       "+ demos) from gold examples (JSONL from `metagen "
+		       "harvest`) and saves it in DSPy's saved-program layout. "
+		       "Without --devset, 30%% of the tables are held out. "
+		       "--chain-of-thought compiles dspy.ChainOfThought (a "
+		       "`reasoning` output before `comments`), saved under "
+		       "\"comment.predict\".\n");
 	if (rc == 0 && a.help)
 		optimize_settings_help();
 	else if (rc == 0 && (ta.trainset == NULL || ta.out == NULL)) {
@@ -300,6 +345,12 @@ int cmd_evaluate(int argc, char **argv)
 		       "comments, 0 when an answer fails validation).\n");
 	else if (rc == 0 && ta.devset == NULL) {
 		fprintf(stderr, "metagen: evaluate needs --devset\n");
+		rc = EXIT_USAGE;
+	} else if (rc == 0 && ta.cot) {
+		fprintf(stderr, "metagen: evaluate: --chain-of-thought is a "
+				"compile choice of optimize; a ChainOfThought "
+				"--program is recognised by its reasoning "
+				"field\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
 		rc = compare(&a, &ta, lm);

@@ -1,8 +1,8 @@
 /*
  * optimize_settings.c - `metagen optimize`'s optimizer settings as flags,
  * DSPy's names and defaults (dspy/teleprompt/bootstrap.py,
- * random_search.py, mipro_optimizer_v2.py): each recognised flag and its
- * value are taken out of argv; a bad value is a usage error naming it.
+ * random_search.py, mipro_optimizer_v2.py, gepa/gepa.py): each recognised flag
+ * and its value are taken out of argv; a bad value is a usage error naming it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +22,8 @@ enum {
 	S_AUTO,
 	S_MINIBATCH,
 	S_FULL_EVERY,
+	S_METRIC_CALLS,
+	S_REFLECT_MB,
 	S_N
 };
 
@@ -41,9 +43,13 @@ static const struct {
      "default: any score above 0)",
      0},
     {"--num-candidate-programs", "random-search candidates (16)", 1000},
-    {"--auto", "MIPROv2 budget: light|medium|heavy (light)", 0},
+    {"--auto", "MIPROv2 and GEPA budget: light|medium|heavy (light)", 0},
     {"--minibatch-size", "MIPROv2 minibatch (35)", 100000},
     {"--full-eval-every", "MIPROv2 trials between full evaluations (5)", 1000},
+    {"--max-metric-calls", "GEPA budget in predictions (instead of --auto)",
+     1000000000ULL},
+    {"--reflection-minibatch-size",
+     "GEPA examples per reflection (3; at most 64)", 64},
 };
 
 void optimize_settings_help(void)
@@ -144,8 +150,14 @@ static int set_one(int s, const char *v, mgen_optimize_options *o)
 	case S_MINIBATCH:
 		o->minibatch_size = n < 1 ? 1 : (size_t)n;
 		break;
-	default:
+	case S_FULL_EVERY:
 		o->full_eval_every = n < 1 ? 1 : (int)n;
+		break;
+	case S_METRIC_CALLS:
+		o->max_metric_calls = (long long)n;
+		break;
+	default:
+		o->reflection_minibatch_size = n < 1 ? 1 : (size_t)n;
 		break;
 	}
 	return 0;

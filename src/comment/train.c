@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "comment/train_internal.h"
 #include "metagen/answer.h"
 #include "metagen/metric.h"
 #include "metagen/optimize.h"
@@ -137,8 +138,7 @@ static void items_release(items *x)
 	mgen_answer_release(&x->a);
 }
 
-/* The asked columns: "columns" of the example's table_data. */
-static char **asked_columns(const mgen_example *ex, size_t *n)
+char **mgen__train_asked(const mgen_example *ex, size_t *n)
 {
 	char *json = NULL, **names = NULL;
 	cJSON *o, *c;
@@ -176,7 +176,7 @@ double mgen_train_metric(void *ud, const mgen_example *example,
 		mgen_example_get_json(prediction, "comments", &pj);
 	items_from(gj, &g);
 	items_from(pj, &p);
-	asked = asked_columns(example, &asked_count);
+	asked = mgen__train_asked(example, &asked_count);
 	memset(&gold, 0, sizeof(gold));
 	memset(&pred, 0, sizeof(pred));
 	gold.table_comment = g.a.table_comment;

@@ -387,6 +387,8 @@ const char *mgen_optimizer_name(mgen_optimizer kind)
 		return "bootstrap_few_shot_random_search";
 	case MGEN_OPT_MIPRO:
 		return "miprov2";
+	case MGEN_OPT_GEPA:
+		return "gepa";
 	}
 	return "unknown";
 }
@@ -441,6 +443,7 @@ long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
 		  v = (long long)nval, r = o.max_rounds,
 		  cn = o.num_candidate_programs;
 	mgen_mipro_plan m;
+	mgen_gepa_plan g;
 
 	switch (kind) {
 	case MGEN_OPT_LABELED: /* + zero-shot and the program on the valset */
@@ -455,6 +458,9 @@ long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
 			    ((long long)m.n - 2) * t * r +
 			    (long long)(m.trials * m.minibatch) +
 			    (1 + (long long)m.full_evals) * v);
+	case MGEN_OPT_GEPA:
+		mgen_gepa_plan_for(ntrain, nval, opts, &g);
+		return g.lm_calls;
 	}
 	return 0;
 }

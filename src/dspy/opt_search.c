@@ -74,8 +74,8 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 	mgen_optimize_result local;
 	opt_ctx c;
 	opt_cand best;
-	int rc,
-	    search = kind == MGEN_OPT_RANDOM_SEARCH || kind == MGEN_OPT_MIPRO;
+	int rc, search = kind == MGEN_OPT_RANDOM_SEARCH ||
+			 kind == MGEN_OPT_MIPRO || kind == MGEN_OPT_GEPA;
 
 	*out = NULL;
 	memset(&best, 0, sizeof(best));
@@ -128,6 +128,9 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 		break;
 	case MGEN_OPT_MIPRO:
 		rc = mgen__opt_mipro(&c, &best, res, err);
+		break;
+	case MGEN_OPT_GEPA:
+		rc = mgen__opt_gepa(&c, &best, res, err);
 		break;
 	default:
 		rc = mgen_err_set(err, MGEN_EINVAL, "optimize: unknown kind");

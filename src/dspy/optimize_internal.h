@@ -85,6 +85,10 @@ int mgen__opt_program(const opt_ctx *c, const opt_cand *cand,
 int mgen__opt_mipro(opt_ctx *c, opt_cand *best, mgen_optimize_result *res,
 		    mgen_err *err);
 
+/* GEPA (src/dspy/opt_gepa.c): fills *best (instructions only). */
+int mgen__opt_gepa(opt_ctx *c, opt_cand *best, mgen_optimize_result *res,
+		   mgen_err *err);
+
 /* Predict options of a compile (fallback switch). */
 mgen_predict_options mgen__opt_predict_options(const opt_ctx *c);
 

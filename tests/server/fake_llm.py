@@ -125,7 +125,12 @@ SCRIPT (JSON file)
                         "status" (default 500) picks the status; with 200
                         the echo is the answer's content, else it is the
                         error message of an OpenAI-style error body.
-    Any step may add "latency_ms".
+    Any step may add "latency_ms". A fault step that changes the columns
+    ("reorder", "missing", "duplicate", "unknown", "stringify") may add
+    "dspy_format": true: the faulty answer is then written in the format
+    a DSPy-style prompt asks for (ChatAdapter field markers or the
+    JSONAdapter object), as the AUTO answer is, so the adapter parses it
+    and the answer's content is what is wrong.
 
 RULES (optional "rules" list in the SCRIPT, checked BEFORE the per-table
 steps and the AUTO answer)
@@ -349,6 +354,16 @@ def faulty_answer(kind, ans):
     if kind == "truncate":
         return raw[:max(1, int(len(raw) * 0.6))], "length"
     return raw, "stop"
+
+
+def dspy_faulty(body, content):
+    """A faulty answer that is one JSON object, written in the format a
+    DSPy-style prompt asks for (dspy_format); other content unchanged."""
+    try:
+        ans = json.loads(content)
+    except ValueError:
+        return content
+    return dspy_format(body, ans) or content
 
 
 def step_answer(step):
@@ -654,6 +669,8 @@ class Handler(BaseHTTPRequestHandler):
         elif fault in ANSWER_FAULTS:
             content, finish = faulty_answer(fault,
                                             auto_answer(kind, table, cols))
+            if step.get("dspy_format"):
+                content = dspy_faulty(body, content)
         else:
             ans = auto_answer(kind, table, cols)
             content = dspy_format(body, ans) or as_text(ans)

@@ -268,6 +268,35 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual(obj, auto("chatter", cols))
         self.assertTrue(start > 0 and end < len(c))
 
+    def test_answer_fault_in_dspy_format(self):
+        chat = ("[[ ## table_name ## ]]\nmain.t\n\n[[ ## table_data ## ]]\n" +
+                json.dumps({"columns": ["a", "b"]}) +
+                "\n\nRespond with the corresponding output fields, "
+                "starting with the field `[[ ## comments ## ]]`, and then "
+                "ending with the marker for `[[ ## completed ## ]]`.")
+        s = self.start(script={"rules": [
+            {"when_all": ["main.t"], "fault": "missing", "dspy_format": True}],
+            "tables": {"g": [{"fault": "garbage", "dspy_format": True}]}})
+        content, _, _ = s.chat(chat)
+        head, _, rest = content.partition("[[ ## comments ## ]]\n")
+        self.assertEqual(head, "")
+        body, _, tail = rest.partition("\n\n[[ ## completed ## ]]")
+        self.assertEqual(tail, "")
+        d = json.loads(body)
+        self.assertEqual(d["columns"], ["a"])
+        self.assertEqual(d["column_contents"], ["Auto comment for main.t.a."])
+        # the JSONAdapter prompt gets one object with the field
+        js = chat.replace("Respond with the corresponding output fields, "
+                          "starting with the field `[[ ## comments ## ]]`, "
+                          "and then ending with the marker for "
+                          "`[[ ## completed ## ]]`.",
+                          "Respond with a JSON object in the following "
+                          "order of fields: `comments`.")
+        d = json.loads(s.chat(js)[0])
+        self.assertEqual(d["comments"]["columns"], ["a"])
+        # prose faults stay prose
+        self.assertIn("weather", s.chat(user_msg("g", ["x"]))[0])
+
     def test_status_faults(self):
         s = self.start(script={"default": [
             {"fault": "429", "retry_after": 2}, {"fault": "500"},
