@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "metagen.h"
 #include "table.h"
 
@@ -63,6 +64,19 @@ int mgen_dataset_read(const char *path, mgen_dataset *out, mgen_err *err);
 /* mgen_dataset_read on text in memory; `source` names it in messages. */
 int mgen_dataset_parse(const char *text, size_t len, const char *source,
 		       mgen_dataset *out, mgen_err *err);
+
+/*
+ * Appends the dspy.Example shape of one line of the layout above (JSON
+ * text line[0..len), which must have a "profile" object with the comment
+ * signature's five inputs) to `out`, compact, with a newline: the
+ * inputs in signature order, then "comments": {"table", "columns",
+ * "column_contents"} ("table" "" when there is no table comment), then
+ * the line's other keys; "table" itself is not written (table_name
+ * names the table). mgen_dataset_read reads it back. Returns 0,
+ * MGEN_EPARSE / MGEN_EINVAL with the problem in why[0..n), MGEN_ENOMEM.
+ */
+int mgen_dataset_line_to_dspy(const char *line, size_t len, mgen_buf *out,
+			      char *why, size_t n);
 
 /* Frees every example and the array; the dataset is empty afterwards.
  * NULL is fine. */

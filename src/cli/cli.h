@@ -97,6 +97,11 @@ int cmd_search(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_harvest(int argc, char **argv);
+/* `harvest --reviewed TSV` (cmd_harvest_review.c): the review's summary
+ * printed and added to the run's manifest, the examples written to
+ * args->cfg.out (`dspy`: the dspy.Example shape). Returns the exit
+ * code. */
+int cli_harvest_reviewed(cli_args *args, const char *tsv, int dspy);
 int cmd_optimize(int argc, char **argv);
 
 /* Takes `metagen optimize`'s optimizer settings (--seed, --k,

@@ -14,17 +14,19 @@
 #include "util/json.h"
 #include "util/util.h"
 
-/* The answer JSON {"table", "columns", "column_contents"} for a table
- * comment and column comments (a kvlist of column -> comment). */
+/* The answer JSON {"table", "columns", "column_contents"}, in that
+ * order, for a table comment and column comments (a kvlist of column ->
+ * comment). */
 static char *answer_json(const char *table_comment, const mgen_kvlist *cols)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON *names = cJSON_AddArrayToObject(o, "columns");
-	cJSON *texts = cJSON_AddArrayToObject(o, "column_contents");
+	cJSON *o = cJSON_CreateObject(), *names, *texts;
 	char *text;
 	size_t i;
 
+	/* the keys in the order the signature's instructions give them */
 	cJSON_AddStringToObject(o, "table", table_comment ? table_comment : "");
+	names = cJSON_AddArrayToObject(o, "columns");
+	texts = cJSON_AddArrayToObject(o, "column_contents");
 	for (i = 0; cols && i < cols->n; i++) {
 		cJSON_AddItemToArray(names,
 				     cJSON_CreateString(cols->items[i].key));
