@@ -145,6 +145,26 @@ int mgen_review_harvest(const mgen_config *cfg, const mgen_review *r,
 			void *log_userdata, mgen_review_harvest_result *res,
 			mgen_err *err);
 
+/* An answer "repeats" a rejected comment when its comment for the same
+ * object has at least this token F1 (metric.h) with the rejected text. */
+#define MGEN_REVIEW_REPEAT_F1 0.8
+
+typedef struct mgen_review_negatives {
+	size_t rejected; /* rejected comments seen */
+	size_t repeated; /* of them, said again by the answer */
+} mgen_review_negatives;
+
+/*
+ * Adds to `out` the negatives of one example: `rejected_json` is its
+ * "rejected" member ({"table": "...", "columns": {"col": "..."}}, as
+ * mgen_review_harvest writes it), `answer_json` a path's answer for the
+ * table (any text mgen_answer_parse reads; NULL or unparsable: repeats
+ * nothing). Returns 0, or MGEN_EPARSE when `rejected_json` is not a JSON
+ * object (nothing added).
+ */
+int mgen_review_repeats(const char *rejected_json, const char *answer_json,
+			mgen_review_negatives *out);
+
 #ifdef __cplusplus
 }
 #endif

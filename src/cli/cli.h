@@ -13,6 +13,7 @@
 #include "metagen/config.h"
 #include "metagen/generate.h"
 #include "metagen/optimize.h"
+#include "metagen/train.h"
 
 /* Exit codes: every table fine / some tables failed / usage, config,
  * connection or authentication error. */
@@ -116,5 +117,12 @@ void optimize_settings_help(void);
 int cmd_evaluate(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+
+/* After `evaluate` scored `n` tables of `devset` (sc, in file order):
+ * prints how many of the rejected comments of its lines (harvest
+ * --reviewed's "rejected") each path repeats; nothing when it has none.
+ * `optimized`: a program was evaluated. */
+void cli_evaluate_negatives(const char *devset, const mgen_train_score *sc,
+			    size_t n, int optimized);
 
 #endif

@@ -109,6 +109,13 @@ pat = [d for d in demos if d["table_name"].endswith("patients")][0]["comments"]
 c = dict(zip(pat["columns"], pat["column_contents"]))
 assert c["gender"].startswith("EDITED gender") and "dod" not in c, c
 EOF
+	# evaluate reports the negatives: the test server says its first
+	# answers again, so both paths repeat every rejected comment
+	"$BIN" evaluate --devset "$gold" --program "$prog" --model m --api-base "$LLM_URL" \
+		--no-cache >"$TMP/rv.eval" 2>&1 || { cat "$TMP/rv.eval" >&2; fail "evaluate"; return 1; }
+	local nrej; nrej=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["optimized"]["rejected"]+e["legacy"]["rejected"])' "$TMP/rv-expect.json")
+	grep -q "^review negatives ($nrej rejected comment(s) in the devset): legacy repeats $nrej, optimized $nrej " \
+		"$TMP/rv.eval" || { cat "$TMP/rv.eval" >&2; fail "no review negatives line"; }
 	# generate with the compiled program: its demos are in the request
 	: >"$LLM_REC"
 	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/rv2" \

@@ -526,6 +526,32 @@ static void test_review__gold_keys_in_instruction_order(void **st)
 	mgen_dataset_release(&ds);
 }
 
+/* The review's negatives in the metric's report: an answer repeats a
+ * rejected comment when its text for the same object is near-verbatim. */
+static void test_review__repeats_of_rejected_comments(void **st)
+{
+	const char *rej = "{\"table\": \"The table of patients.\", "
+			  "\"columns\": {\"a\": \"Column a holds ids.\", "
+			  "\"b\": \"Unrelated words here.\", \"c\": 7}}";
+	const char *ans = "```json\n{\"table\": \"The table of patients.\", "
+			  "\"columns\": [\"a\", \"b\"], \"column_contents\": "
+			  "[\"Column a holds ids!\", \"Something else "
+			  "entirely.\"]}\n```";
+	mgen_review_negatives n = {0, 0};
+
+	(void)st;
+	assert_int_equal(mgen_review_repeats(rej, ans, &n), 0);
+	assert_int_equal(n.rejected, 3);
+	assert_int_equal(n.repeated, 2);
+	assert_int_equal(mgen_review_repeats(rej, NULL, &n), 0);
+	assert_int_equal(mgen_review_repeats(rej, "no answer", &n), 0);
+	assert_int_equal(n.rejected, 9);
+	assert_int_equal(n.repeated, 2);
+	assert_int_equal(mgen_review_repeats("[1]", ans, &n), MGEN_EPARSE);
+	assert_int_equal(mgen_review_repeats(NULL, ans, &n), MGEN_EPARSE);
+	assert_int_equal(n.rejected, 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_review__dspy_example_misfits_refused),
 	    cmocka_unit_test(test_review__dspy_round_trip),
 	    cmocka_unit_test(test_review__gold_keys_in_instruction_order),
+	    cmocka_unit_test(test_review__repeats_of_rejected_comments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
