@@ -13,6 +13,11 @@
  *   anything else  (e.g. "profile", added by `metagen harvest`) is kept,
  *                  in order and with number literals unchanged, as one
  *                  compact JSON object text in `extra`
+ * A line in the dspy.Example shape (the comment signature's field names
+ * as keys: "table_name", ..., "comments": {"table", "columns",
+ * "column_contents"}; it has "table_name" and no "table") is read as the
+ * line above with the five inputs as "profile" (src/dspy/example_dspy.h;
+ * problems are MGEN_EINVAL naming the key).
  */
 #ifndef METAGEN_DATASET_H
 #define METAGEN_DATASET_H
