@@ -108,7 +108,8 @@ int mgen_review_summary(const mgen_review *r, mgen_buf *out);
 
 /*
  * Adds (or replaces) member "review" of RUN/manifest.json: {"tsv",
- * "proposed", "unchanged", "edited", "rejected", "written", "missing",
+ * "proposed" (every proposal of the run: unchanged + edited + rejected +
+ * missing), "unchanged", "edited", "rejected", "written", "missing",
  * "acceptance" (null when nothing was reviewed), "by_path": {"optimized":
  * {...}, "legacy": {...}, "offline": {...}}}. The other members are kept
  * in order; the file is rewritten atomically (0600). Returns 0, MGEN_EIO
