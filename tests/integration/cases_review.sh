@@ -50,6 +50,12 @@ case_review_round_trip_generate_apply_harvest_optimize() {
 		>"$TMP/rv.gen" 2>&1 || { cat "$TMP/rv.gen" >&2; fail "generate"; return 1; }
 	run=$(run_dir "$out"); run=${run%/}
 	review_edit "$run/comments.tsv" "$TMP/rv-expect.json" || { fail "edit"; return 1; }
+	# before apply the gold is not in the warehouse yet: said, still gold
+	"$BIN" harvest --reviewed "$run/comments.tsv" --connection "$conn" --out "$gold.pre" \
+		>"$TMP/rv.pre" 2>&1 || { cat "$TMP/rv.pre" >&2; fail "harvest --reviewed before apply"; }
+	local ngold; ngold=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(sum(e[p]["unchanged"]+e[p]["edited"] for p in e))' "$TMP/rv-expect.json")
+	grep -q "warning: $ngold reviewed comment(s) are not in the warehouse" "$TMP/rv.pre" \
+		|| { cat "$TMP/rv.pre" >&2; fail "no warning before apply"; }
 	"$BIN" apply "$run/comments.tsv" --connection "$conn" >"$TMP/rv.apply" 2>&1 \
 		|| { cat "$TMP/rv.apply" >&2; fail "apply"; return 1; }
 	"$BIN" harvest --reviewed "$run/comments.tsv" --connection "$conn" --out "$gold" \
@@ -125,6 +131,16 @@ EOF
 		|| fail "admissions not on the optimized path"
 	grep -q 'EDITED date of birth, shifted for privacy.' "$LLM_REC" \
 		|| fail "the edited comment is not in the optimized request's demos"
+	# a reviewed table the warehouse no longer has: left out, named
+	# FILE:LINE (its first row), exit 1
+	sqlite3 "$TMP/rv.sqlite" 'DROP TABLE services' || { fail "sqlite3"; return 1; }
+	local sline; sline=$(grep -n $'^\tmain\tservices\t' "$run/comments.tsv" | head -1 | cut -d: -f1)
+	"$BIN" harvest --reviewed "$run/comments.tsv" --connection "$conn" --out "$gold.3" \
+		>"$TMP/rv.drop" 2>&1; rc=$?
+	[ $rc = 1 ] || fail "dropped table: exit $rc, not 1"
+	grep -q "comments.tsv:$sline: table main.services is not in the warehouse: left out" \
+		"$TMP/rv.drop" || { cat "$TMP/rv.drop" >&2; fail "dropped table not named"; }
+	[ "$(grep -c '' "$gold.3")" = 2 ] || fail "expected 2 lines without services"
 	# a row naming a table the run does not have: FILE:LINE, exit 2
 	printf '\tmain\tnosuch\t\t\t\tX.\tlegacy\tproposed\t\n' >>"$run/comments.tsv"
 	local last; last=$(grep -c '' "$run/comments.tsv")
