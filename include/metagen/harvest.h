@@ -54,8 +54,8 @@ int mgen_harvest(const mgen_config *cfg, const char *out_path, mgen_log_fn log,
  * "column_contents"}), which mgen_dataset_read reads back and Python
  * DSPy loads with dspy.Example(**line).with_inputs(...).
  */
-int mgen_harvest_format(const mgen_config *cfg, const char *out_path,
-			int dspy, mgen_log_fn log, void *log_userdata,
+int mgen_harvest_format(const mgen_config *cfg, const char *out_path, int dspy,
+			mgen_log_fn log, void *log_userdata,
 			mgen_harvest_result *res, mgen_err *err);
 
 #ifdef __cplusplus

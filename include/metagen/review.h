@@ -54,12 +54,12 @@ typedef struct mgen_review_counts {
 
 /* One reviewed object (a table comment when `column` is NULL). */
 typedef struct mgen_review_item {
-	char *column;    /* NULL: the table's comment */
-	char *proposed;  /* the run's text (comments.json), or NULL */
-	char *reviewed;  /* the TSV's text, NULL when blanked */
-	mgen_path path;  /* the path that proposed it */
+	char *column;	/* NULL: the table's comment */
+	char *proposed; /* the run's text (comments.json), or NULL */
+	char *reviewed; /* the TSV's text, NULL when blanked */
+	mgen_path path; /* the path that proposed it */
 	mgen_review_verdict verdict;
-	size_t line;     /* its TSV line */
+	size_t line; /* its TSV line */
 } mgen_review_item;
 
 /* The reviewed objects of one table, in TSV order. */
@@ -71,8 +71,8 @@ typedef struct mgen_review_table {
 } mgen_review_table;
 
 typedef struct mgen_review {
-	char *tsv_path;      /* as given */
-	char *run_dir;       /* the folder of the TSV */
+	char *tsv_path;		   /* as given */
+	char *run_dir;		   /* the folder of the TSV */
 	mgen_review_table *tables; /* tables with a gold or negative item */
 	size_t n;
 	mgen_review_counts total;
@@ -87,8 +87,8 @@ typedef struct mgen_review {
  * not fit; the message names FILE:LINE), MGEN_EINVAL (a row naming what
  * the run does not have, a duplicate row), MGEN_ENOMEM.
  */
-int mgen_review_read(const char *tsv_path, size_t max_bytes,
-		     mgen_review **out, mgen_err *err);
+int mgen_review_read(const char *tsv_path, size_t max_bytes, mgen_review **out,
+		     mgen_err *err);
 
 /* Frees `r` (NULL is fine). */
 void mgen_review_free(mgen_review *r);
@@ -115,8 +115,7 @@ int mgen_review_summary(const mgen_review *r, mgen_buf *out);
  * in order; the file is rewritten atomically (0600). Returns 0, MGEN_EIO
  * (no manifest, not a JSON object, too large, cannot write), MGEN_ENOMEM.
  */
-int mgen_review_manifest(const mgen_review *r, size_t max_bytes,
-			 mgen_err *err);
+int mgen_review_manifest(const mgen_review *r, size_t max_bytes, mgen_err *err);
 
 /* What mgen_review_harvest did. */
 typedef struct mgen_review_harvest_result {

@@ -86,7 +86,7 @@ static int harvest_put(const mgen__harvest_hooks *h, const char *line,
 	if (!h->dspy)
 		return mgen_buf_printf(out, "%s\n", line);
 	return mgen_dataset_line_to_dspy(line, strlen(line), out, why,
-					  sizeof(why));
+					 sizeof(why));
 }
 
 /* Appends the line of `t` to `out` (in hooks h's format, with its extra
@@ -155,10 +155,9 @@ static int table_has_comments(const mgen_table *t)
 	return 0;
 }
 
-static int harvest_tables(const mgen_config *cfg,
-			  const mgen__harvest_hooks *h, mgen_wh *wh,
-			  mgen_table_list *tl, mgen_buf *all, mgen_log_fn log,
-			  void *lud, mgen_harvest_result *res)
+static int harvest_tables(const mgen_config *cfg, const mgen__harvest_hooks *h,
+			  mgen_wh *wh, mgen_table_list *tl, mgen_buf *all,
+			  mgen_log_fn log, void *lud, mgen_harvest_result *res)
 {
 	mgen_profile_options po = mgen_profile_options_from_config(cfg);
 	mgen_buf line = MGEN_BUF_INIT, msg = MGEN_BUF_INIT;
@@ -211,8 +210,8 @@ int mgen_harvest(const mgen_config *cfg, const char *out_path, mgen_log_fn log,
 				   err);
 }
 
-int mgen_harvest_format(const mgen_config *cfg, const char *out_path,
-			int dspy, mgen_log_fn log, void *log_userdata,
+int mgen_harvest_format(const mgen_config *cfg, const char *out_path, int dspy,
+			mgen_log_fn log, void *log_userdata,
 			mgen_harvest_result *res, mgen_err *err)
 {
 	scope_ctx sc;
@@ -228,9 +227,8 @@ int mgen_harvest_format(const mgen_config *cfg, const char *out_path,
 }
 
 int mgen__harvest_run(const mgen_config *cfg, const mgen__harvest_hooks *h,
-		      const char *out_path, mgen_log_fn log,
-		      void *log_userdata, mgen_harvest_result *res,
-		      mgen_err *err)
+		      const char *out_path, mgen_log_fn log, void *log_userdata,
+		      mgen_harvest_result *res, mgen_err *err)
 {
 	mgen_harvest_result local;
 	mgen_table_list tl;

@@ -29,8 +29,7 @@ typedef struct mgen__harvest_hooks {
 
 /* mgen_harvest with the hooks `h` (see harvest.h for the rest). */
 int mgen__harvest_run(const mgen_config *cfg, const mgen__harvest_hooks *h,
-		      const char *out_path, mgen_log_fn log,
-		      void *log_userdata, mgen_harvest_result *res,
-		      mgen_err *err);
+		      const char *out_path, mgen_log_fn log, void *log_userdata,
+		      mgen_harvest_result *res, mgen_err *err);
 
 #endif

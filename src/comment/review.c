@@ -18,9 +18,9 @@
 typedef struct run_obj {
 	const char *name;    /* column name; NULL for the table */
 	const char *comment; /* the run's text, or NULL */
-	int proposed;        /* status "proposed" with a text */
+	int proposed;	     /* status "proposed" with a text */
 	mgen_path path;
-	size_t line;         /* the TSV line naming it; 0 = none yet */
+	size_t line; /* the TSV line naming it; 0 = none yet */
 } run_obj;
 
 typedef struct run_table {
@@ -32,7 +32,7 @@ typedef struct run_table {
 
 typedef struct review_ctx {
 	mgen_review *r;
-	cJSON *json;	   /* comments.json */
+	cJSON *json; /* comments.json */
 	const char *json_path;
 	run_table *tables; /* sorted by (catalog, schema, name) */
 	size_t ntables;
@@ -57,8 +57,8 @@ static int run_table_cmp(const void *a, const void *b)
 {
 	const run_table *x = a, *y = b;
 
-	return table_cmp3(x->catalog, x->schema, x->name, y->catalog,
-			  y->schema, y->name);
+	return table_cmp3(x->catalog, x->schema, x->name, y->catalog, y->schema,
+			  y->name);
 }
 
 /* Fills `o` from a comments.json object (table or column). */
@@ -70,8 +70,8 @@ static void take_obj(run_obj *o, const cJSON *j, const char *name)
 	o->name = name;
 	o->comment = mgen__json_str(j, "comment");
 	o->path = path < 0 ? MGEN_PATH_NONE : (mgen_path)path;
-	o->proposed = status && strcmp(status, "proposed") == 0 &&
-		      o->comment && o->comment[0];
+	o->proposed = status && strcmp(status, "proposed") == 0 && o->comment &&
+		      o->comment[0];
 }
 
 static int json_bad(review_ctx *x, mgen_err *err, size_t i, const char *what)
@@ -190,8 +190,7 @@ static int blank(const char *s)
  * number (1-based) of the first that is not. */
 static int bad_utf8_field(const mgen_table *t, const mgen_column *c)
 {
-	const char *f[5] = {t->catalog, t->schema, t->name,
-			    c ? c->name : NULL,
+	const char *f[5] = {t->catalog, t->schema, t->name, c ? c->name : NULL,
 			    c ? c->proposal.comment : t->proposal.comment};
 	static const int num[5] = {1, 2, 3, 4, 7};
 	int i;
@@ -273,15 +272,15 @@ static void count(mgen_review *r, mgen_path p, mgen_review_verdict v)
 
 /* Classifies object `o` named by the row at `line`; `text` is the
  * reviewer's (NULL: blanked). */
-static int classify(review_ctx *x, run_table *rt, run_obj *o,
-		    const char *text, size_t line)
+static int classify(review_ctx *x, run_table *rt, run_obj *o, const char *text,
+		    size_t line)
 {
 	mgen_review_verdict v;
 
 	if (blank(text))
 		text = NULL;
 	if (o->proposed)
-		v = text == NULL		     ? MGEN_REVIEW_REJECTED
+		v = text == NULL		    ? MGEN_REVIEW_REJECTED
 		    : strcmp(text, o->comment) == 0 ? MGEN_REVIEW_UNCHANGED
 						    : MGEN_REVIEW_EDITED;
 	else if (text && strcmp(text, nz(o->comment)) != 0)
@@ -304,8 +303,8 @@ static int on_row(void *ud, const char *file, size_t line, const mgen_table *t,
 
 	if (f)
 		return mgen_err_set(err, MGEN_EPARSE,
-				    "%s:%zu: field %d is not valid UTF-8",
-				    file, line, f);
+				    "%s:%zu: field %d is not valid UTF-8", file,
+				    line, f);
 	rt = find_table(x, t);
 	if (rt == NULL)
 		return row_err(err, MGEN_EINVAL, file, line, t, NULL,
@@ -357,7 +356,8 @@ static int run_paths(mgen_review *r, const char *tsv_path, mgen_buf *json)
 	else if (slash == tsv_path)
 		r->run_dir = mgen__strdup("/");
 	else
-		r->run_dir = mgen__strndup(tsv_path, (size_t)(slash - tsv_path));
+		r->run_dir =
+		    mgen__strndup(tsv_path, (size_t)(slash - tsv_path));
 	if (r->tsv_path == NULL || r->run_dir == NULL)
 		return MGEN_ENOMEM;
 	mgen_buf_printf(json, "%s/comments.json", r->run_dir);
@@ -379,15 +379,15 @@ static int read_tsv(review_ctx *x, size_t max, mgen_err *err)
 		return mgen_err_set(err, rc == MGEN_ENOMEM ? rc : MGEN_EIO,
 				    "cannot read %s", x->r->tsv_path);
 	memset(&rows, 0, sizeof(rows));
-	rc = mgen_output_parse_tsv(text, len, x->r->tsv_path, &rows, on_row,
-				   x, err);
+	rc = mgen_output_parse_tsv(text, len, x->r->tsv_path, &rows, on_row, x,
+				   err);
 	mgen_table_list_release(&rows);
 	free(text);
 	return rc;
 }
 
-int mgen_review_read(const char *tsv_path, size_t max_bytes,
-		     mgen_review **out, mgen_err *err)
+int mgen_review_read(const char *tsv_path, size_t max_bytes, mgen_review **out,
+		     mgen_err *err)
 {
 	review_ctx x;
 	mgen_buf json = MGEN_BUF_INIT;

@@ -29,8 +29,8 @@ static int same(const char *a, const char *b)
 
 /* The review table naming (catalog, schema, table), or -1; an empty
  * catalog in the review (SQLite, a hand-made TSV) matches any. */
-static long find(const mgen_review *r, const char *catalog,
-		 const char *schema, const char *table)
+static long find(const mgen_review *r, const char *catalog, const char *schema,
+		 const char *table)
 {
 	size_t i;
 
@@ -90,15 +90,16 @@ static void warn_missing_columns(review_hctx *x, const mgen_review_table *rt,
 
 	for (k = 0; k < rt->n; k++) {
 		const char *c = rt->items[k].column;
-		for (j = 0; c && j < t->ncolumns; j++)
+		for (j = 0; c && j < t->column_count; j++)
 			if (same(t->columns[j].name, c))
 				break;
-		if (c == NULL || j < t->ncolumns)
+		if (c == NULL || j < t->column_count)
 			continue;
 		x->res->not_found++;
 		mgen_buf_reset(&m);
-		mgen_buf_printf(&m, "%s:%zu: column %s.%s is not in the "
-				    "warehouse: left out",
+		mgen_buf_printf(&m,
+				"%s:%zu: column %s.%s is not in the "
+				"warehouse: left out",
 				x->r->tsv_path, rt->items[k].line, t->name, c);
 		if (x->log && !mgen_buf_error(&m))
 			x->log(x->lud, MGEN_LOG_WARN, mgen_buf_str(&m));
@@ -126,7 +127,7 @@ static int gold(void *ud, mgen_table *t)
 	if (set_gold(x, &t->existing_comment,
 		     it && is_gold(it) ? it->reviewed : NULL))
 		return MGEN_ENOMEM;
-	for (j = 0; j < t->ncolumns; j++) {
+	for (j = 0; j < t->column_count; j++) {
 		it = item_of(rt, t->columns[j].name);
 		if (set_gold(x, &t->columns[j].existing_comment,
 			     it && is_gold(it) ? it->reviewed : NULL))
@@ -173,8 +174,9 @@ static void report_unlisted(review_hctx *x)
 			continue;
 		x->res->not_found++;
 		mgen_buf_reset(&m);
-		mgen_buf_printf(&m, "%s:%zu: table %s%s%s is not in the "
-				    "warehouse: left out",
+		mgen_buf_printf(&m,
+				"%s:%zu: table %s%s%s is not in the "
+				"warehouse: left out",
 				x->r->tsv_path, t->line, t->schema,
 				t->schema[0] ? "." : "", t->name);
 		if (x->log && !mgen_buf_error(&m))

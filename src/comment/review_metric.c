@@ -49,7 +49,8 @@ int mgen_review_repeats(const char *rejected_json, const char *answer_json,
 	t = cJSON_GetObjectItemCaseSensitive(rej, "table");
 	if (cJSON_IsString(t)) {
 		out->rejected++;
-		out->repeated += have && repeats(t->valuestring, a.table_comment);
+		out->repeated +=
+		    have && repeats(t->valuestring, a.table_comment);
 	}
 	cols = cJSON_GetObjectItemCaseSensitive(rej, "columns");
 	if (!cJSON_IsObject(cols))
@@ -59,8 +60,8 @@ int mgen_review_repeats(const char *rejected_json, const char *answer_json,
 		if (!cJSON_IsString(c))
 			continue;
 		out->rejected++;
-		out->repeated += have && repeats(c->valuestring,
-						 said_for(&a, c->string));
+		out->repeated +=
+		    have && repeats(c->valuestring, said_for(&a, c->string));
 	}
 	mgen_answer_release(&a);
 	cJSON_Delete(rej);

@@ -47,12 +47,14 @@ int mgen_review_summary(const mgen_review *r, mgen_buf *out)
 		counts_line(c, out);
 	}
 	if (t->written)
-		mgen_buf_printf(out, "; %zu written where the run proposed "
-				     "none",
+		mgen_buf_printf(out,
+				"; %zu written where the run proposed "
+				"none",
 				t->written);
 	if (t->missing)
-		mgen_buf_printf(out, "; %zu proposal(s) without a row in the "
-				     "TSV (not counted)",
+		mgen_buf_printf(out,
+				"; %zu proposal(s) without a row in the "
+				"TSV (not counted)",
 				t->missing);
 	return mgen_buf_error(out);
 }
@@ -93,9 +95,9 @@ static int review_json(const mgen_review *r, cJSON *root)
 	counts_json(&e, o, &r->total);
 	bp = mgen__json_add_object(&e, o, "by_path");
 	for (i = 0; i < 3; i++)
-		counts_json(&e, mgen__json_add_object(
-				    &e, bp, mgen_path_name(paths[i])),
-			    &r->by_path[paths[i]]);
+		counts_json(
+		    &e, mgen__json_add_object(&e, bp, mgen_path_name(paths[i])),
+		    &r->by_path[paths[i]]);
 	return e;
 }
 
@@ -122,8 +124,7 @@ static int read_manifest(const char *path, size_t max, cJSON **root,
 	return mgen_err_set(err, MGEN_EIO, "%s: not a JSON object", path);
 }
 
-int mgen_review_manifest(const mgen_review *r, size_t max_bytes,
-			 mgen_err *err)
+int mgen_review_manifest(const mgen_review *r, size_t max_bytes, mgen_err *err)
 {
 	mgen_buf path = MGEN_BUF_INIT, text = MGEN_BUF_INIT;
 	cJSON *root = NULL;

@@ -365,8 +365,8 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 		mgen_example *out = NULL;
 		scores[i].table = mgen_example_get_str(dev[i], "table_name");
 		scores[i].legacy_answer = scores[i].optimized_answer = NULL;
-		scores[i].legacy = legacy_score(lm, ps, &po, dev[i],
-						&scores[i].legacy_answer);
+		scores[i].legacy =
+		    legacy_score(lm, ps, &po, dev[i], &scores[i].legacy_answer);
 		scores[i].optimized = -1;
 		if (sig == NULL)
 			continue;
@@ -374,7 +374,7 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 		if (mgen_predict(lm, sig, demos, ndemos, dev[i], NULL, &out,
 				 NULL, NULL) == 0) {
 			scores[i].optimized =
-				mgen_train_metric(NULL, dev[i], out, 0);
+			    mgen_train_metric(NULL, dev[i], out, 0);
 			mgen_example_get_json(out, "comments",
 					      &scores[i].optimized_answer);
 		}

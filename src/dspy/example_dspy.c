@@ -12,9 +12,8 @@
 
 #include "util/util.h"
 
-static const char *const inputs[5] = {"table_name", "table_data",
-				      "column_metadata", "abbreviations",
-				      "context"};
+static const char *const inputs[5] = {
+    "table_name", "table_data", "column_metadata", "abbreviations", "context"};
 
 /* Adds `kid` (taken) to `parent` unless *rc is set; sticky. */
 static void add(int *rc, mgen__jt *parent, const char *key, mgen__jt *kid)
@@ -42,8 +41,7 @@ static int is_input(const char *key)
 }
 
 /* "columns" paired with "column_contents" of answer `a` into `cols`. */
-static int pair_columns(const mgen__jt *a, mgen__jt *cols, char *why,
-			size_t n)
+static int pair_columns(const mgen__jt *a, mgen__jt *cols, char *why, size_t n)
 {
 	const mgen__jt *names = mgen__jt_get(a, "columns");
 	const mgen__jt *texts = mgen__jt_get(a, "column_contents");
@@ -92,8 +90,7 @@ static int take_answer(const mgen__jt *a, mgen__jt *nr, char *why, size_t n)
 		return why_set(why, n, "\"comments\" is not an object", NULL);
 	if (t && t->type != MGEN__JT_STRING && t->type != MGEN__JT_NULL)
 		return why_set(why, n,
-			       "\"comments\": \"table\" is not a string",
-			       NULL);
+			       "\"comments\": \"table\" is not a string", NULL);
 	add(&rc, nr, "table_comment",
 	    t && t->type == MGEN__JT_STRING && t->text[0]
 		? mgen__jt_dup(t)
@@ -117,9 +114,8 @@ static int from_dspy(const mgen__jt *r, mgen__jt *nr, char *why, size_t n)
 	int rc = 0;
 
 	if (name->type != MGEN__JT_STRING || !name->text[0])
-		return why_set(why, n,
-			       "\"table_name\" is not a non-empty string",
-			       NULL);
+		return why_set(
+		    why, n, "\"table_name\" is not a non-empty string", NULL);
 	if (ans == NULL)
 		return why_set(why, n,
 			       "no \"comments\" (the example's gold answer)",
@@ -184,8 +180,7 @@ static mgen__jt *answer_of(const mgen__jt *l)
 	add(&rc, a, "table",
 	    mgen__jt_new(MGEN__JT_STRING,
 			 tc && tc->type == MGEN__JT_STRING ? tc->text : ""));
-	for (i = 0; cols && cols->type == MGEN__JT_OBJECT && i < cols->n;
-	     i++) {
+	for (i = 0; cols && cols->type == MGEN__JT_OBJECT && i < cols->n; i++) {
 		const mgen__jt *v = cols->kids[i];
 		if (v->type != MGEN__JT_STRING ||
 		    mgen__jt_get(cols, v->key) != v)
@@ -221,11 +216,13 @@ int mgen__example_to_dspy(const mgen__jt *line, mgen__jt **out, char *why,
 	if (o == NULL)
 		return MGEN_ENOMEM;
 	for (i = 0; i < 5; i++)
-		add(&rc, o, inputs[i], mgen__jt_dup(mgen__jt_get(prof, inputs[i])));
+		add(&rc, o, inputs[i],
+		    mgen__jt_dup(mgen__jt_get(prof, inputs[i])));
 	add(&rc, o, "comments", answer_of(line));
 	for (i = 0; i < line->n && rc == 0; i++) {
 		const char *k = line->kids[i]->key;
-		if (strcmp(k, "table") == 0 || strcmp(k, "table_comment") == 0 ||
+		if (strcmp(k, "table") == 0 ||
+		    strcmp(k, "table_comment") == 0 ||
 		    strcmp(k, "columns") == 0 || strcmp(k, "profile") == 0)
 			continue;
 		add(&rc, o, k, mgen__jt_dup(line->kids[i]));
@@ -239,7 +236,7 @@ int mgen__example_to_dspy(const mgen__jt *line, mgen__jt **out, char *why,
 }
 
 int mgen_dataset_line_to_dspy(const char *line, size_t len, mgen_buf *out,
-			       char *why, size_t n)
+			      char *why, size_t n)
 {
 	mgen_err e = MGEN_ERR_INIT;
 	mgen__jt *root = NULL, *d = NULL;

@@ -123,7 +123,7 @@ typedef struct tsv_reader {
 	size_t line;
 	mgen_err *err;
 	char *field[TSV_NFIELDS]; /* unescaped; NULL = absent */
-	mgen_tsv_row_fn on_row;   /* optional, after each stored row */
+	mgen_tsv_row_fn on_row;	  /* optional, after each stored row */
 	void *on_row_ud;
 } tsv_reader;
 

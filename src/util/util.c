@@ -318,8 +318,7 @@ int mgen__read_file_max(const char *path, size_t max, char **out, size_t *len)
 		return MGEN_ELIMIT;
 	}
 	/* a file that grows (or a pipe) stops at max + 1 bytes */
-	while (b.len <= max &&
-	       (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	while (b.len <= max && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (mgen_buf_append(&b, chunk, n))
 			break;
 	n = b.len;
