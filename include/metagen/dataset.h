@@ -13,12 +13,18 @@
  *   anything else  (e.g. "profile", added by `metagen harvest`) is kept,
  *                  in order and with number literals unchanged, as one
  *                  compact JSON object text in `extra`
+ * A line in the dspy.Example shape (the comment signature's field names
+ * as keys: "table_name", ..., "comments": {"table", "columns",
+ * "column_contents"}; it has "table_name" and no "table") is read as the
+ * line above with the five inputs as "profile" (src/dspy/example_dspy.h;
+ * problems are MGEN_EINVAL naming the key).
  */
 #ifndef METAGEN_DATASET_H
 #define METAGEN_DATASET_H
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "metagen.h"
 #include "table.h"
 
@@ -63,6 +69,19 @@ int mgen_dataset_read(const char *path, mgen_dataset *out, mgen_err *err);
 /* mgen_dataset_read on text in memory; `source` names it in messages. */
 int mgen_dataset_parse(const char *text, size_t len, const char *source,
 		       mgen_dataset *out, mgen_err *err);
+
+/*
+ * Appends the dspy.Example shape of one line of the layout above (JSON
+ * text line[0..len), which must have a "profile" object with the comment
+ * signature's five inputs) to `out`, compact, with a newline: the
+ * inputs in signature order, then "comments": {"table", "columns",
+ * "column_contents"} ("table" "" when there is no table comment), then
+ * the line's other keys; "table" itself is not written (table_name
+ * names the table). mgen_dataset_read reads it back. Returns 0,
+ * MGEN_EPARSE / MGEN_EINVAL with the problem in why[0..n), MGEN_ENOMEM.
+ */
+int mgen_dataset_line_to_dspy(const char *line, size_t len, mgen_buf *out,
+			      char *why, size_t n);
 
 /* Frees every example and the array; the dataset is empty afterwards.
  * NULL is fine. */

@@ -47,6 +47,17 @@ typedef struct mgen_harvest_result {
 int mgen_harvest(const mgen_config *cfg, const char *out_path, mgen_log_fn log,
 		 void *log_userdata, mgen_harvest_result *res, mgen_err *err);
 
+/*
+ * mgen_harvest writing the shape `dspy` asks for: 0 the layout above,
+ * 1 the dspy.Example shape (the signature's field names as keys, the
+ * profile's five inputs then "comments": {"table", "columns",
+ * "column_contents"}), which mgen_dataset_read reads back and Python
+ * DSPy loads with dspy.Example(**line).with_inputs(...).
+ */
+int mgen_harvest_format(const mgen_config *cfg, const char *out_path, int dspy,
+			mgen_log_fn log, void *log_userdata,
+			mgen_harvest_result *res, mgen_err *err);
+
 #ifdef __cplusplus
 }
 #endif

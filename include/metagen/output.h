@@ -134,6 +134,23 @@ int mgen_output_sql(mgen_dialect dialect, const mgen_table *tables, size_t n,
  */
 int mgen_output_read_tsv(const char *path, mgen_table_list *out, mgen_err *err);
 
+/*
+ * Called by mgen_output_parse_tsv after each data row is stored: `file`
+ * and `line` (1-based) name the row, `t` is its table in the list, `c`
+ * the column just added (NULL for a table row). Return 0 to go on, or
+ * an error code after recording the message (naming "FILE:LINE") in
+ * `err`; reading then stops with that code.
+ */
+typedef int (*mgen_tsv_row_fn)(void *userdata, const char *file, size_t line,
+			       const mgen_table *t, const mgen_column *c,
+			       mgen_err *err);
+
+/* mgen_output_read_tsv on `len` bytes of `text` already read (`name`
+ * names it in messages), calling `on_row` (may be NULL) per data row. */
+int mgen_output_parse_tsv(const char *text, size_t len, const char *name,
+			  mgen_table_list *out, mgen_tsv_row_fn on_row,
+			  void *userdata, mgen_err *err);
+
 typedef struct mgen_apply_options {
 	int version;	 /* MGEN_APPLY_OPTIONS_VERSION */
 	int overwrite;	 /* replace existing human comments */

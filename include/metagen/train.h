@@ -68,6 +68,10 @@ typedef struct mgen_train_score {
 	const char *table; /* borrowed from the example */
 	double legacy;
 	double optimized;
+	char *legacy_answer; /* each path's answer as the JSON text of
+				{"table", "columns", "column_contents"},
+				NULL when it gave none; free() both */
+	char *optimized_answer;
 } mgen_train_score;
 
 /*

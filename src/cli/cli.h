@@ -13,6 +13,7 @@
 #include "metagen/config.h"
 #include "metagen/generate.h"
 #include "metagen/optimize.h"
+#include "metagen/train.h"
 
 /* Exit codes: every table fine / some tables failed / usage, config,
  * connection or authentication error. */
@@ -97,6 +98,11 @@ int cmd_search(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_harvest(int argc, char **argv);
+/* `harvest --reviewed TSV` (cmd_harvest_review.c): the review's summary
+ * printed and added to the run's manifest, the examples written to
+ * args->cfg.out (`dspy`: the dspy.Example shape). Returns the exit
+ * code. */
+int cli_harvest_reviewed(cli_args *args, const char *tsv, int dspy);
 int cmd_optimize(int argc, char **argv);
 
 /* Takes `metagen optimize`'s optimizer settings (--seed, --k,
@@ -111,5 +117,12 @@ void optimize_settings_help(void);
 int cmd_evaluate(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+
+/* After `evaluate` scored `n` tables of `devset` (sc, in file order):
+ * prints how many of the rejected comments of its lines (harvest
+ * --reviewed's "rejected") each path repeats; nothing when it has none.
+ * `optimized`: a program was evaluated. */
+void cli_evaluate_negatives(const char *devset, const mgen_train_score *sc,
+			    size_t n, int optimized);
 
 #endif

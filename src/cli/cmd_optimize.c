@@ -324,6 +324,12 @@ static int compare(cli_args *a, const train_args *ta, mgen_lm *lm)
 		       ndev, ndev ? 100 * lsum / (double)ndev : 0,
 		       cp ? "" : "(no --program) ",
 		       ndev ? 100 * osum / (double)ndev : 0);
+	if (rc == 0)
+		cli_evaluate_negatives(ta->devset, sc, ndev, cp != NULL);
+	for (i = 0; sc && i < ndev; i++) {
+		free(sc[i].legacy_answer);
+		free(sc[i].optimized_answer);
+	}
 	free(sc);
 	mgen_comment_program_free(cp);
 	mgen_train_examples_free(dev, ndev);

@@ -10,7 +10,9 @@
 #include "metagen/buf.h"
 #include "metagen/comment_program.h"
 #include "metagen/config.h"
+#include "metagen/dataset.h"
 #include "metagen/harvest.h"
+#include "comment/harvest_internal.h"
 #include "metagen/warehouse.h"
 #include "util/json.h"
 #include "warehouse/untrusted.h"
@@ -75,9 +77,22 @@ done:
 	return o;
 }
 
-/* Appends the line of `t` to `out`; *ncomments counts what it holds. */
-static int harvest_line(const mgen_config *cfg, mgen_table *t, mgen_buf *out,
-			size_t *ncomments)
+/* Appends JSON `line` and a newline to `out`, in the hooks' format. */
+static int harvest_put(const mgen__harvest_hooks *h, const char *line,
+		       mgen_buf *out)
+{
+	char why[200];
+
+	if (!h->dspy)
+		return mgen_buf_printf(out, "%s\n", line);
+	return mgen_dataset_line_to_dspy(line, strlen(line), out, why,
+					 sizeof(why));
+}
+
+/* Appends the line of `t` to `out` (in hooks h's format, with its extra
+ * members); *ncomments counts what it holds. */
+static int harvest_line(const mgen_config *cfg, const mgen__harvest_hooks *h,
+			mgen_table *t, mgen_buf *out, size_t *ncomments)
 {
 	cJSON *root = cJSON_CreateObject(), *cols;
 	char *name = NULL, *line = NULL;
@@ -112,8 +127,10 @@ static int harvest_line(const mgen_config *cfg, mgen_table *t, mgen_buf *out,
 		       err == 0 ? profile_object(cfg, t) : NULL);
 	if (err != 0)
 		goto done;
+	if (h->decorate && h->decorate(h->ud, t, root) != 0)
+		goto done;
 	line = cJSON_PrintUnformatted(root);
-	if (line == NULL || mgen_buf_printf(out, "%s\n", line) != 0)
+	if (line == NULL || harvest_put(h, line, out) != 0)
 		goto done;
 	*ncomments = n;
 	rc = 0;
@@ -137,9 +154,9 @@ static int table_has_comments(const mgen_table *t)
 	return 0;
 }
 
-static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
-			  mgen_table_list *tl, mgen_buf *all, mgen_log_fn log,
-			  void *lud, mgen_harvest_result *res)
+static int harvest_tables(const mgen_config *cfg, const mgen__harvest_hooks *h,
+			  mgen_wh *wh, mgen_table_list *tl, mgen_buf *all,
+			  mgen_log_fn log, void *lud, mgen_harvest_result *res)
 {
 	mgen_profile_options po = mgen_profile_options_from_config(cfg);
 	mgen_buf line = MGEN_BUF_INIT, msg = MGEN_BUF_INIT;
@@ -149,6 +166,8 @@ static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
 
 	for (i = 0; rc == 0 && i < tl->n; i++) {
 		mgen_table *t = &tl->items[i];
+		if (h->gold && (rc = h->gold(h->ud, t)) != 0)
+			break;
 		if (!table_has_comments(t))
 			continue;
 		bad = mgen__untrusted_names(t, why, sizeof(why));
@@ -169,7 +188,7 @@ static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
 		/* warehouse text that is not UTF-8 never reaches the JSON */
 		rc = mgen__untrusted_profile(t);
 		if (rc == 0)
-			rc = harvest_line(cfg, t, &line, &n);
+			rc = harvest_line(cfg, h, t, &line, &n);
 		if (rc == 0 && mgen_buf_puts(all, mgen_buf_str(&line)) != 0)
 			rc = MGEN_ENOMEM;
 		if (rc == 0) {
@@ -186,25 +205,48 @@ static int harvest_tables(const mgen_config *cfg, mgen_wh *wh,
 int mgen_harvest(const mgen_config *cfg, const char *out_path, mgen_log_fn log,
 		 void *log_userdata, mgen_harvest_result *res, mgen_err *err)
 {
-	mgen_harvest_result local;
+	return mgen_harvest_format(cfg, out_path, 0, log, log_userdata, res,
+				   err);
+}
+
+int mgen_harvest_format(const mgen_config *cfg, const char *out_path, int dspy,
+			mgen_log_fn log, void *log_userdata,
+			mgen_harvest_result *res, mgen_err *err)
+{
 	scope_ctx sc;
+	mgen__harvest_hooks h;
+
+	memset(&h, 0, sizeof(h));
+	sc.cfg = cfg;
+	h.in_scope = harvest_in_scope;
+	h.ud = &sc;
+	h.dspy = dspy;
+	return mgen__harvest_run(cfg, &h, out_path, log, log_userdata, res,
+				 err);
+}
+
+int mgen__harvest_run(const mgen_config *cfg, const mgen__harvest_hooks *h,
+		      const char *out_path, mgen_log_fn log, void *log_userdata,
+		      mgen_harvest_result *res, mgen_err *err)
+{
+	mgen_harvest_result local;
 	mgen_table_list tl;
 	mgen_buf all = MGEN_BUF_INIT;
 	mgen_wh *wh = NULL;
 	int rc;
 
-	sc.cfg = cfg;
 	if (res == NULL)
 		res = &local;
 	memset(res, 0, sizeof(*res));
 	memset(&tl, 0, sizeof(tl));
 	rc = mgen_wh_open_config(cfg, &wh, err);
-	if (rc == 0 && mgen_wh_list_tables(wh, harvest_in_scope, &sc, &tl) != 0)
+	if (rc == 0 && mgen_wh_list_tables(wh, h->in_scope, h->ud, &tl) != 0)
 		rc = mgen_err_set(err, MGEN_EDB, "listing tables failed: %s",
 				  mgen_wh_errmsg(wh));
 	res->tables = tl.n;
 	if (rc == 0)
-		rc = harvest_tables(cfg, wh, &tl, &all, log, log_userdata, res);
+		rc = harvest_tables(cfg, h, wh, &tl, &all, log, log_userdata,
+				    res);
 	if (rc == MGEN_ENOMEM)
 		mgen_err_set(err, rc, "out of memory");
 	if (rc == 0 && mgen__write_file_atomic(out_path, mgen_buf_str(&all),

@@ -15,7 +15,8 @@
 #include "util/json.h"
 #include "util/util.h"
 
-/* The answer JSON {"table", "columns", "column_contents"} for a table
+/* The answer JSON {"table", "columns", "column_contents"}, in that
+ * order (the order the signature's instructions give them), for a table
  * comment and column comments (a kvlist of column -> comment); NULL on
  * out of memory (checked adds: never an answer missing a column). */
 static char *answer_json(const char *table_comment, const mgen_kvlist *cols)
@@ -25,10 +26,10 @@ static char *answer_json(const char *table_comment, const mgen_kvlist *cols)
 	char *text = NULL;
 	size_t i;
 
-	names = mgen__json_add_array(&err, o, "columns");
-	texts = mgen__json_add_array(&err, o, "column_contents");
 	mgen__json_add_str(&err, o, "table",
 			   table_comment ? table_comment : "");
+	names = mgen__json_add_array(&err, o, "columns");
+	texts = mgen__json_add_array(&err, o, "column_contents");
 	for (i = 0; cols && i < cols->n; i++) {
 		mgen__json_add_str(&err, names, NULL, cols->items[i].key);
 		mgen__json_add_str(&err, texts, NULL, cols->items[i].value);
@@ -297,7 +298,7 @@ done:
  * columns; the answer normalised into a `comments` output. */
 static double legacy_score(mgen_lm *lm, const mgen_prompt_set *ps,
 			   const mgen_prompt_options *po,
-			   const mgen_example *ex)
+			   const mgen_example *ex, char **answer)
 {
 	mgen_table t;
 	mgen_chat chat;
@@ -332,6 +333,8 @@ static double legacy_score(mgen_lm *lm, const mgen_prompt_set *ps,
 	if (json && mgen_example_new(&pred) == 0 &&
 	    mgen_example_set_json(pred, "comments", json, NULL) == 0)
 		score = mgen_train_metric(NULL, ex, pred, 0);
+	*answer = json; /* the caller's */
+	json = NULL;
 done:
 	mgen_example_free(pred);
 	free(json);
@@ -362,15 +365,20 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 	for (i = 0; i < n; i++) {
 		mgen_example *out = NULL;
 		scores[i].table = mgen_example_get_str(dev[i], "table_name");
-		scores[i].legacy = legacy_score(lm, ps, &po, dev[i]);
+		scores[i].legacy_answer = scores[i].optimized_answer = NULL;
+		scores[i].legacy =
+		    legacy_score(lm, ps, &po, dev[i], &scores[i].legacy_answer);
 		scores[i].optimized = -1;
 		if (sig == NULL)
 			continue;
 		scores[i].optimized = 0;
 		if (mgen_predict(lm, sig, demos, ndemos, dev[i], NULL, &out,
-				 NULL, NULL) == 0)
+				 NULL, NULL) == 0) {
 			scores[i].optimized =
 			    mgen_train_metric(NULL, dev[i], out, 0);
+			mgen_example_get_json(out, "comments",
+					      &scores[i].optimized_answer);
+		}
 		mgen_example_free(out);
 	}
 	mgen_prompt_set_free(ps);

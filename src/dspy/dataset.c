@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dspy/example_dspy.h"
 #include "dspy/jsontree.h"
 #include "util/hash.h"
 #include "util/util.h"
@@ -160,8 +161,18 @@ static int parse_line(line_ctx *c, const char *s, size_t n, mgen_dataset *ds)
 		return mgen_err_set(c->err, rc,
 				    "%s:%zu: invalid JSON at column %s", c->src,
 				    c->line, local.msg + 3);
-	if (rc != 0)
+	if (rc == 0) { /* a dspy.Example line: metagen's shape */
+		char why[200];
+		rc = mgen__example_from_dspy(&root, why, sizeof(why));
+		if (rc != 0 && rc != MGEN_ENOMEM) {
+			mgen__jt_free(root);
+			return line_err(c, rc, why, NULL);
+		}
+	}
+	if (rc != 0) {
+		mgen__jt_free(root);
 		return line_err(c, rc, "out of memory", NULL);
+	}
 	e = push(ds);
 	if (!e) {
 		rc = line_err(c, MGEN_ENOMEM, "out of memory", NULL);

@@ -123,6 +123,8 @@ typedef struct tsv_reader {
 	size_t line;
 	mgen_err *err;
 	char *field[TSV_NFIELDS]; /* unescaped; NULL = absent */
+	mgen_tsv_row_fn on_row;	  /* optional, after each stored row */
+	void *on_row_ud;
 } tsv_reader;
 
 static int tsv_fail(tsv_reader *r, int code, const char *what)
@@ -286,15 +288,21 @@ static int tsv_store(tsv_reader *r, mgen_table_list *out)
 		free(t->existing_comment);
 		t->existing_comment = r->field[F_EXISTING];
 		r->field[F_EXISTING] = NULL;
-		return tsv_proposal(r, &t->proposal);
+		c = NULL;
+		rc = tsv_proposal(r, &t->proposal);
+	} else {
+		if (mgen_table_add_column(t, &c))
+			return tsv_fail(r, MGEN_ENOMEM, "out of memory");
+		c->name = r->field[F_COLUMN];
+		c->data_type = r->field[F_TYPE];
+		c->existing_comment = r->field[F_EXISTING];
+		r->field[F_COLUMN] = r->field[F_TYPE] = NULL;
+		r->field[F_EXISTING] = NULL;
+		rc = tsv_proposal(r, &c->proposal);
 	}
-	if (mgen_table_add_column(t, &c))
-		return tsv_fail(r, MGEN_ENOMEM, "out of memory");
-	c->name = r->field[F_COLUMN];
-	c->data_type = r->field[F_TYPE];
-	c->existing_comment = r->field[F_EXISTING];
-	r->field[F_COLUMN] = r->field[F_TYPE] = r->field[F_EXISTING] = NULL;
-	return tsv_proposal(r, &c->proposal);
+	if (rc == 0 && r->on_row)
+		rc = r->on_row(r->on_row_ud, r->file, r->line, t, c, r->err);
+	return rc;
 }
 
 static int tsv_parse(tsv_reader *r, const char *text, size_t len,
@@ -335,28 +343,40 @@ static int tsv_parse(tsv_reader *r, const char *text, size_t len,
 	return rc;
 }
 
-int mgen_output_read_tsv(const char *path, mgen_table_list *out, mgen_err *err)
+int mgen_output_parse_tsv(const char *text, size_t len, const char *name,
+			  mgen_table_list *out, mgen_tsv_row_fn on_row,
+			  void *userdata, mgen_err *err)
 {
 	tsv_reader r;
-	char *text = NULL;
-	size_t len = 0;
 	size_t before = out->n;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	r.file = path;
+	r.file = name ? name : "<tsv>";
 	r.err = err;
-	rc = mgen__read_file(path, &text, &len);
-	if (rc)
-		return mgen_err_set(err, rc == MGEN_ENOMEM ? rc : MGEN_EIO,
-				    "cannot read %s", path);
+	r.on_row = on_row;
+	r.on_row_ud = userdata;
 	rc = tsv_parse(&r, text, len, out);
 	tsv_clear(&r);
-	free(text);
 	if (rc) {
 		/* leave the list as it was */
 		while (out->n > before)
 			mgen_table_release(&out->items[--out->n]);
 	}
+	return rc;
+}
+
+int mgen_output_read_tsv(const char *path, mgen_table_list *out, mgen_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = mgen__read_file(path, &text, &len);
+	if (rc)
+		return mgen_err_set(err, rc == MGEN_ENOMEM ? rc : MGEN_EIO,
+				    "cannot read %s", path);
+	rc = mgen_output_parse_tsv(text, len, path, out, NULL, NULL, err);
+	free(text);
 	return rc;
 }

@@ -292,8 +292,16 @@ done:
 
 int mgen__read_file(const char *path, char **out, size_t *len)
 {
+	int rc = mgen__read_file_max(path, (size_t)-1 - 1, out, len);
+
+	return rc == MGEN_ELIMIT ? MGEN_EIO : rc;
+}
+
+int mgen__read_file_max(const char *path, size_t max, char **out, size_t *len)
+{
 	mgen_buf b = MGEN_BUF_INIT;
 	char chunk[65536];
+	struct stat st;
 	size_t n;
 	FILE *f;
 
@@ -301,13 +309,23 @@ int mgen__read_file(const char *path, char **out, size_t *len)
 	f = fopen(path, "rb");
 	if (f == NULL)
 		return MGEN_EIO;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return MGEN_EIO;
+	}
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+		fclose(f);
+		return MGEN_ELIMIT;
+	}
+	/* a file that grows (or a pipe) stops at max + 1 bytes */
+	while (b.len <= max && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (mgen_buf_append(&b, chunk, n))
 			break;
-	if (ferror(f) || mgen_buf_error(&b)) {
+	n = b.len;
+	if (ferror(f) || mgen_buf_error(&b) || n > max) {
 		fclose(f);
 		mgen_buf_release(&b);
-		return MGEN_EIO;
+		return n > max ? MGEN_ELIMIT : MGEN_EIO;
 	}
 	fclose(f);
 	if (len)

@@ -82,6 +82,12 @@ int mgen__write_file_atomic(const char *path, const char *data, size_t len);
 /* Reads a whole file; *out malloc'd and NUL-terminated. 0 or MGEN_EIO. */
 int mgen__read_file(const char *path, char **out, size_t *len);
 
+/* mgen__read_file for a file of at most `max` bytes: MGEN_ELIMIT when
+ * it is larger (a regular file is refused by its size before any read;
+ * anything else after max + 1 bytes), MGEN_EIO when it cannot be read
+ * (or is a folder), MGEN_ENOMEM. */
+int mgen__read_file_max(const char *path, size_t max, char **out, size_t *len);
+
 /* mkdir -p; the folders it creates are 0700 (owner only: run folders
  * and the cache folder hold sample values). Returns 0 or MGEN_EIO. */
 int mgen__mkdirs(const char *path);
