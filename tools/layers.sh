@@ -6,19 +6,25 @@
 # call only folders listed after it in LAYERS).
 #   tools/layers.sh [BUILD]     (default build/; run `make` first)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 # top to bottom; a folder may call those after it (same-line peers may not
 # call each other)
 LAYERS=${LAYERS:-"cli serve agent generate comment output prompt dspy rag memory lm warehouse config util"}
 [ -d "$BUILD/src" ] || { echo "layers: no $BUILD/src (run make first)" >&2; exit 2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# the objects of today's sources only (a moved file leaves its old object
+# behind in an incremental build)
+objs() { for c in src/"$1"/*.c; do [ -e "$BUILD/${c%.c}.o" ] && echo "$BUILD/${c%.c}.o"; done; }
 for d in "$BUILD"/src/*/; do
 	f=$(basename "$d")
-	nm -g --defined-only "$d"*.o 2>/dev/null | awk -v f="$f" 'NF==3 {print $3, f}'
+	[ -d "src/$f" ] || continue
+	objs "$f" | xargs -r nm -g --defined-only 2>/dev/null | awk -v f="$f" 'NF==3 {print $3, f}'
 done | sort -u > "$tmp/def"
 for d in "$BUILD"/src/*/; do
 	f=$(basename "$d")
-	nm -u "$d"*.o 2>/dev/null | awk '{print $NF}' | sort -u |
+	[ -d "src/$f" ] || continue
+	objs "$f" | xargs -r nm -u 2>/dev/null | awk '{print $NF}' | sort -u |
 		join - "$tmp/def" | awk -v f="$f" '$2 != f {print f, $2, $1}'
 done | sort > "$tmp/edges"
 rank() { local i=0; for l in $LAYERS; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i+1)); done; echo 99; }
