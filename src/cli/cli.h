@@ -92,6 +92,15 @@ int cli_take_local(int argc, char **argv, const cli_local *flags, int *nargc,
  * exists) the path made absolute. malloc'd; NULL on out of memory. */
 char *cli_doc_path(const char *path);
 
+struct mgen_rag;
+struct mgen_lm;
+
+/* When the config names rag.embeddings.model: opens an LM client for it
+ * (api_base, key, cache, retries and limits of the config) into *lm and
+ * attaches it to `rag`; else *lm = NULL. Prints the error and returns
+ * EXIT_USAGE, or 0. Free *lm after closing `rag`. */
+int cli_rag_embedder(cli_args *a, struct mgen_rag *rag, struct mgen_lm **lm);
+
 int cmd_generate(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);

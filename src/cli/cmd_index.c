@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metagen/lm.h"
 #include "metagen/rag.h"
 
 static void help(void)
@@ -19,13 +20,16 @@ static void help(void)
 	       "headings), text,\nHTML, CSV/TSV glossaries (term,definition), "
 	       "BEIR JSONL ({\"_id\",\"title\",\"text\"}).\nAn unchanged file "
 	       "is skipped; a changed one replaces its chunks. --prune\n"
-	       "drops documents whose file is gone.\n\n"
+	       "drops documents whose file is gone. With rag.embeddings.model "
+	       "set, chunks\nwithout a vector are embedded (batched, cached) "
+	       "after adding.\n\n"
 	       "options:\n"
 	       "  --rag-index FILE         index file (default "
 	       ".metagen/rag.sqlite)\n"
 	       "  --rag-chunk-tokens N     words per chunk (200)\n"
 	       "  --rag-chunk-overlap N    words shared by neighbours (40)\n"
 	       "  --rag-max-file-mb N      larger files are refused (32)\n"
+	       "  --rag-embeddings-model M embeddings model (none: BM25 only)\n"
 	       "  --quiet                  no line per file\n");
 }
 
@@ -52,7 +56,27 @@ static void report(void *ud, const char *path, mgen_rag_status st,
 		       chunks == 1 ? "" : "s");
 }
 
-static int add(mgen_rag *r, cli_args *a, int prune)
+/* Embeds the chunks that have no vector yet (an embedder attached). */
+static int embed(mgen_rag *r, mgen_lm *lm)
+{
+	mgen_err err = MGEN_ERR_INIT;
+	long long n = 0, req0 = 0, req = 0, hits0 = mgen_lm_cache_hits(lm);
+	int rc;
+
+	mgen_lm_usage(lm, NULL, NULL, &req0);
+	rc = mgen_rag_embed_pending(r, &n, &err);
+	mgen_lm_usage(lm, NULL, NULL, &req);
+	if (rc != 0) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		return rc;
+	}
+	printf("embedded: %lld chunk%s (%lld request%s, %lld from the "
+	       "cache)\n", n, n == 1 ? "" : "s", req - req0,
+	       req - req0 == 1 ? "" : "s", mgen_lm_cache_hits(lm) - hits0);
+	return 0;
+}
+
+static int add(mgen_rag *r, mgen_lm *lm, cli_args *a, int prune)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	long long removed = 0;
@@ -80,6 +104,8 @@ static int add(mgen_rag *r, cli_args *a, int prune)
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
+	if (lm && embed(r, lm) != 0)
+		return EXIT_SOME_FAILED;
 	return bad ? EXIT_SOME_FAILED : EXIT_ALL_OK;
 }
 
@@ -132,6 +158,7 @@ static int run(cli_args *a, int prune)
 	const char *what = a->positional[0];
 	int is_add = strcmp(what, "add") == 0, rc;
 	mgen_rag *r = NULL;
+	mgen_lm *lm = NULL;
 
 	if (!is_add && strcmp(what, "remove") != 0 &&
 	    strcmp(what, "stats") != 0) {
@@ -154,13 +181,16 @@ static int run(cli_args *a, int prune)
 				       "index add PATH creates it)");
 		return EXIT_USAGE;
 	}
-	if (is_add)
-		rc = add(r, a, prune);
-	else if (strcmp(what, "remove") == 0)
+	if (is_add) {
+		rc = cli_rag_embedder(a, r, &lm);
+		if (rc == 0)
+			rc = add(r, lm, a, prune);
+	} else if (strcmp(what, "remove") == 0)
 		rc = remove_docs(r, a);
 	else
 		rc = stats(r, a->cfg.rag_index);
 	mgen_rag_close(r);
+	mgen_lm_free(lm);
 	return rc;
 }
 

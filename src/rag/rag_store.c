@@ -33,7 +33,9 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS chunks_term ON chunks(ref COLLATE NOCASE)"
     " WHERE glossary = 1;"
     "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, text,"
-    " tokenize = 'porter unicode61');";
+    " tokenize = 'porter unicode61');"
+    "CREATE TABLE IF NOT EXISTS chunk_vectors(id INTEGER PRIMARY KEY,"
+    " v BLOB NOT NULL);";
 
 int mgen__rag_db_err(mgen_rag *r, mgen_err *err, const char *what)
 {
@@ -126,6 +128,7 @@ void mgen_rag_close(mgen_rag *r)
 {
 	if (r == NULL)
 		return;
+	mgen__rag_vec_forget(r);
 	sqlite3_close(r->db);
 	free(r->path);
 	free(r);
@@ -148,10 +151,13 @@ static int exec_ll(mgen_rag *r, const char *sql, long long a, mgen_err *err)
 /* Drops the chunks of document `doc` (and the document when `all`). */
 static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 {
-	int rc = exec_ll(r,
-			 "DELETE FROM chunks_fts WHERE rowid IN"
-			 " (SELECT id FROM chunks WHERE doc = ?)",
-			 doc, err);
+	int rc = exec_ll(r, "DELETE FROM chunks_fts WHERE rowid IN"
+			    " (SELECT id FROM chunks WHERE doc = ?)", doc, err);
+
+	mgen__rag_vec_forget(r);
+	if (rc == 0)
+		rc = exec_ll(r, "DELETE FROM chunk_vectors WHERE id IN"
+			     " (SELECT id FROM chunks WHERE doc = ?)", doc, err);
 	if (rc == 0)
 		rc = exec_ll(r, "DELETE FROM chunks WHERE doc = ?", doc, err);
 	if (rc == 0 && all)
@@ -398,10 +404,11 @@ int mgen_rag_stats_get(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (sqlite3_prepare_v2(r->db,
-			       "SELECT (SELECT count(*) FROM documents),"
-			       " count(*), coalesce(sum(tokens), 0),"
-			       " coalesce(sum(glossary), 0) FROM chunks",
+	if (sqlite3_prepare_v2(r->db, "SELECT (SELECT count(*) FROM documents),"
+				      " count(*), coalesce(sum(tokens), 0),"
+				      " coalesce(sum(glossary), 0),"
+				      " (SELECT count(*) FROM chunk_vectors)"
+				      " FROM chunks",
 			       -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
 		rc = mgen__rag_db_err(r, err, "cannot read");
@@ -410,6 +417,7 @@ int mgen_rag_stats_get(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
 		st->chunks = sqlite3_column_int64(s, 1);
 		st->tokens = sqlite3_column_int64(s, 2);
 		st->glossary = sqlite3_column_int64(s, 3);
+		st->embedded = sqlite3_column_int64(s, 4);
 	}
 	sqlite3_finalize(s);
 	if (stat(r->path, &sb) == 0)
