@@ -153,12 +153,34 @@ int mgen_rag_add_memory(mgen_rag *rag, const char *path, const char *data,
 			size_t len, mgen_rag_status *status, long long *chunks,
 			mgen_err *err);
 
+/* One entry of a document the caller builds (mgen_rag_add_entries);
+ * strings borrowed. */
+typedef struct mgen_rag_entry {
+	const char *title; /* e.g. "main.patients.dob" */
+	const char *ref;   /* NULL = "" */
+	const char *text;  /* NULL or "" = the entry is left out */
+} mgen_rag_entry;
+
+/*
+ * Indexes the `n` entries as the document `key` (a path, or any name
+ * such as "warehouse:..."): each entry's text (sanitized as a file's)
+ * cut into windows titled by its title. The content hash covers every
+ * title, ref and text, so the same entries again are UNCHANGED and
+ * nothing is written; others replace the document's chunks. Same
+ * returns as mgen_rag_add_memory.
+ */
+int mgen_rag_add_entries(mgen_rag *rag, const char *key,
+			 const mgen_rag_entry *e, size_t n,
+			 mgen_rag_status *status, long long *chunks,
+			 mgen_err *err);
+
 /* Drops the document `path` and its chunks; `*removed` = 1 or 0 (was not
  * indexed). Returns 0 or MGEN_EDB. */
 int mgen_rag_remove(mgen_rag *rag, const char *path, long long *removed,
 		    mgen_err *err);
 
-/* Drops every document whose file no longer exists; `*removed` counts
+/* Drops every document whose file no longer exists (keys that are not
+ * absolute paths, such as "warehouse:...", are kept); `*removed` counts
  * them. */
 int mgen_rag_prune(mgen_rag *rag, long long *removed, mgen_err *err);
 

@@ -101,6 +101,16 @@ struct mgen_lm;
  * EXIT_USAGE, or 0. Free *lm after closing `rag`. */
 int cli_rag_embedder(cli_args *a, struct mgen_rag *rag, struct mgen_lm **lm);
 
+/* `index add --run DIR`: the comments of DIR/comments.tsv, one document
+ * keyed by that file's real path. Prints what it did or the error;
+ * returns 0 or the error code. */
+int cli_index_run(struct mgen_rag *rag, cli_args *a, const char *dir);
+
+/* `index add --warehouse`: the existing table and column comments of the
+ * config's scope (mgen_wh_open_config), one document keyed "warehouse:"
+ * + the masked connection. Prints and returns as cli_index_run. */
+int cli_index_warehouse(struct mgen_rag *rag, cli_args *a);
+
 int cmd_generate(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);

@@ -12,7 +12,8 @@
 
 static void help(void)
 {
-	printf("usage: metagen index add PATH... [--prune] [options]\n"
+	printf("usage: metagen index add PATH... [--run DIR] [--warehouse] "
+	       "[--prune] [options]\n"
 	       "       metagen index add --prune\n"
 	       "       metagen index remove PATH...\n"
 	       "       metagen index stats\n\n"
@@ -20,7 +21,11 @@ static void help(void)
 	       "headings), text,\nHTML, CSV/TSV glossaries (term,definition), "
 	       "BEIR JSONL ({\"_id\",\"title\",\"text\"}).\nAn unchanged file "
 	       "is skipped; a changed one replaces its chunks. --prune\n"
-	       "drops documents whose file is gone. With rag.embeddings.model "
+	       "drops documents whose file is gone. --run DIR indexes a run's "
+	       "comments\n(DIR/comments.tsv: the data dictionary becomes "
+	       "searchable); --warehouse\nthe existing table and column "
+	       "comments of the scope (connection, scope).\n"
+	       "With rag.embeddings.model "
 	       "set, chunks\nwithout a vector are embedded (batched, cached) "
 	       "after adding.\n\n"
 	       "options:\n"
@@ -76,7 +81,13 @@ static int embed(mgen_rag *r, mgen_lm *lm)
 	return 0;
 }
 
-static int add(mgen_rag *r, mgen_lm *lm, cli_args *a, int prune)
+/* The sources of `index add` besides PATHs. */
+typedef struct add_flags {
+	int prune, warehouse;
+	const char *run;
+} add_flags;
+
+static int add(mgen_rag *r, mgen_lm *lm, cli_args *a, const add_flags *f)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	long long removed = 0;
@@ -94,7 +105,11 @@ static int add(mgen_rag *r, mgen_lm *lm, cli_args *a, int prune)
 			rc = 0;
 		}
 	}
-	if (rc == 0 && prune) {
+	if (rc == 0 && f->run && cli_index_run(r, a, f->run) != 0)
+		return EXIT_USAGE;
+	if (rc == 0 && f->warehouse && cli_index_warehouse(r, a) != 0)
+		return EXIT_USAGE;
+	if (rc == 0 && f->prune) {
 		rc = mgen_rag_prune(r, &removed, &err);
 		if (rc == 0)
 			printf("pruned: %lld document%s\n", removed,
@@ -152,7 +167,7 @@ static int stats(mgen_rag *r, const char *path)
 	return EXIT_ALL_OK;
 }
 
-static int run(cli_args *a, int prune)
+static int run(cli_args *a, const add_flags *f)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	const char *what = a->positional[0];
@@ -168,7 +183,13 @@ static int run(cli_args *a, int prune)
 			what);
 		return EXIT_USAGE;
 	}
-	if ((is_add && a->npositional < 2 && !prune) ||
+	if (!is_add && (f->prune || f->run || f->warehouse)) {
+		fprintf(stderr, "metagen: --prune, --run and --warehouse go "
+				"with index add\n");
+		return EXIT_USAGE;
+	}
+	if ((is_add && a->npositional < 2 && !f->prune && !f->run &&
+	     !f->warehouse) ||
 	    (strcmp(what, "remove") == 0 && a->npositional < 2)) {
 		fprintf(stderr, "metagen: index %s needs a PATH\n", what);
 		return EXIT_USAGE;
@@ -184,7 +205,7 @@ static int run(cli_args *a, int prune)
 	if (is_add) {
 		rc = cli_rag_embedder(a, r, &lm);
 		if (rc == 0)
-			rc = add(r, lm, a, prune);
+			rc = add(r, lm, a, f);
 	} else if (strcmp(what, "remove") == 0)
 		rc = remove_docs(r, a);
 	else
@@ -196,8 +217,11 @@ static int run(cli_args *a, int prune)
 
 int cmd_index(int argc, char **argv)
 {
-	int prune = 0, nargc = 0, rc;
-	const cli_local local[] = {{"--prune", &prune, NULL},
+	add_flags f = {0, 0, NULL};
+	int nargc = 0, rc;
+	const cli_local local[] = {{"--prune", &f.prune, NULL},
+				   {"--warehouse", &f.warehouse, NULL},
+				   {"--run", NULL, &f.run},
 				   {NULL, NULL, NULL}};
 	char **nargv = NULL;
 	cli_args args;
@@ -213,7 +237,7 @@ int cmd_index(int argc, char **argv)
 				"or stats\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
-		rc = run(&args, prune);
+		rc = run(&args, &f);
 	cli_args_release(&args);
 	free(nargv);
 	return rc;

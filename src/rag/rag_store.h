@@ -18,8 +18,8 @@ struct mgen_rag {
 	size_t batch;        /* texts per embeddings request */
 	mgen_rag_mode eval_mode; /* mode of mgen_rag_evaluate's searches */
 	long long *vec_ids;  /* the vectors loaded for search: ids, */
-	float *vec;          /* nvec x dim floats (normalised), */
-	size_t nvec;
+	float *vec;          /* vec_count x dim floats (normalised), */
+	size_t vec_count;
 	int dim;
 	int vec_loaded;      /* 0 = load again before the next search */
 	long long vec_version; /* PRAGMA data_version when loaded */
@@ -38,6 +38,18 @@ typedef struct mgen__rag_added {
 	mgen_rag_status status;
 	long long chunks, skipped;
 } mgen__rag_added;
+
+struct mgen__rag_chunks;
+
+/* The id and hash of document `path`: 1 found, 0 not, <0 error. */
+int mgen__rag_find_doc(mgen_rag *r, const char *path, long long *id,
+		       char hash[65], mgen_err *err);
+
+/* Replaces document `old` (> 0) or creates document `path` with the
+ * chunks `c`, in one transaction. */
+int mgen__rag_store_doc(mgen_rag *r, const char *path, long long old,
+			const char *hash, long long mtime, size_t bytes,
+			const struct mgen__rag_chunks *c, mgen_err *err);
 
 /* Records "rag index 'PATH': WHAT: <sqlite errmsg>"; returns MGEN_EDB. */
 int mgen__rag_db_err(mgen_rag *r, mgen_err *err, const char *what);

@@ -25,7 +25,7 @@ void mgen__rag_vec_forget(mgen_rag *r)
 	free(r->vec);
 	r->vec_ids = NULL;
 	r->vec = NULL;
-	r->nvec = 0;
+	r->vec_count = 0;
 	r->vec_loaded = 0;
 }
 
@@ -284,7 +284,7 @@ static int load_vectors(mgen_rag *r, mgen_err *err)
 		r->vec_ids[k++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
-	r->nvec = rc == 0 ? k : 0;
+	r->vec_count = rc == 0 ? k : 0;
 	r->vec_loaded = rc == 0;
 	r->vec_version = ver;
 	return rc;
@@ -359,7 +359,7 @@ static int dense_rank(mgen_rag *r, const char *q, int hybrid, size_t top_k,
 	if (rc != 0)
 		return rc;
 	mgen__rag_normalize(qv, dim);
-	*m = mgen__rag_topk(r->vec, r->vec_ids, r->nvec, dim, qv, depth, s);
+	*m = mgen__rag_topk(r->vec, r->vec_ids, r->vec_count, dim, qv, depth, s);
 	free(qv);
 	if (!hybrid)
 		return 0;
@@ -417,7 +417,7 @@ int mgen_rag_search_mode(mgen_rag *r, const char *query, mgen_rag_mode mode,
 				    mode == MGEN_RAG_DENSE ? "dense" : "hybrid");
 	if ((rc = load_vectors(r, err)) != 0)
 		return rc;
-	if (r->nvec == 0)
+	if (r->vec_count == 0)
 		return mgen_err_set(err, MGEN_EINVAL, "rag index '%s' has no "
 				    "vectors yet (metagen index add with "
 				    "rag.embeddings.model set embeds it)",

@@ -90,3 +90,41 @@ PY
 	"$BIN" search "patient leaves" --rag-index "$idx" >/dev/null || fail "bm25 default without a model"
 	return 0
 }
+
+# A run on a copy of the demo database with --apply (the test server's
+# AUTO comments), then its comments.tsv and the warehouse's comments of
+# the same scope indexed: both searchable by table and column names;
+# re-adding either is unchanged; --prune keeps the warehouse document.
+case_rag_index_run_and_warehouse() {
+	local conn idx=$TMP/rw.sqlite out run rc
+	start_llm rw || return 1
+	conn=$(sqlite_copy rw)
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" \
+		--scope 'main.patients,main.admissions' --no-cache --apply \
+		--out "$TMP/rwout" >"$TMP/rw.gen" 2>&1 || { cat "$TMP/rw.gen" >&2; fail "generate"; return 1; }
+	run=$(run_dir "$TMP/rwout")
+	out=$("$BIN" index add --run "$run" --rag-index "$idx" 2>&1) || { fail "--run: $out"; return 1; }
+	echo "$out" | grep -q '/comments.tsv: added, 29 comments, 29 chunks$' || fail "--run line: $out"
+	out=$("$BIN" search 'patients expire_flag' --rag-index "$idx" --json --top-k 1)
+	echo "$out" | grep -q '"title":"main.patients.expire_flag".*"text":"Auto comment for main.patients.expire_flag."' ||
+		fail "run comment not found: $out"
+	"$BIN" index add --run "$run" --rag-index "$idx" | grep -q 'unchanged, 29 comments, 0 chunks' || fail "--run re-add"
+	out=$("$BIN" index add --warehouse --connection "$conn" --scope 'main.patients' --rag-index "$idx" 2>&1) ||
+		{ fail "--warehouse: $out"; return 1; }
+	echo "$out" | grep -q "^warehouse:Driver=SQLite3;Database=$TMP/rw.sqlite: added, 9 comments, 9 chunks$" ||
+		fail "--warehouse line: $out"
+	out=$("$BIN" search 'dob patients' --rag-index "$idx" --json)
+	echo "$out" | grep -q '"source":"warehouse:[^"]*","title":"main.patients.dob"' || fail "warehouse comment not found: $out"
+	"$BIN" index add --warehouse --connection "$conn" --scope 'main.patients' --rag-index "$idx" |
+		grep -q 'unchanged, 9 comments' || fail "--warehouse re-add"
+	"$BIN" index add --prune --rag-index "$idx" | grep -q '^pruned: 0 documents$' || fail "prune dropped a document"
+	"$BIN" index stats --rag-index "$idx" | grep -q '^documents: 2$' || fail "two documents"
+	# a folder without comments.tsv, a warehouse that is not there: exit 2
+	"$BIN" index add --run "$TMP" --rag-index "$idx" 2>"$TMP/rw.err"; rc=$?
+	[ $rc = 2 ] && grep -q "^metagen: --run $TMP:" "$TMP/rw.err" || fail "--run without comments.tsv: exit $rc $(cat "$TMP/rw.err")"
+	"$BIN" index add --warehouse --connection "Driver=SQLite3;Database=$TMP/none/x.sqlite" --rag-index "$idx" 2>"$TMP/rw.err"; rc=$?
+	[ $rc = 2 ] && grep -q '^metagen: --warehouse:' "$TMP/rw.err" || fail "bad warehouse: exit $rc $(cat "$TMP/rw.err")"
+	"$BIN" index stats --warehouse --rag-index "$idx" 2>/dev/null; rc=$?
+	[ $rc = 2 ] || fail "--warehouse outside add: exit $rc"
+	return 0
+}

@@ -352,6 +352,51 @@ static void test_rag_dense__index_dense_and_hybrid(void **state)
 	unlink(path);
 }
 
+/* Entries: empty texts left out, invalid UTF-8 and control bytes
+ * sanitized, the same entries unchanged, a changed one replaces, a key
+ * that is not a file survives --prune. */
+static void test_rag_dense__entries(void **state)
+{
+	mgen_rag_entry e[3] = {{"main.t", NULL, "Table \xff of\x01 rows."},
+			       {"main.t.a", "main.t.a", ""},
+			       {"main.t.b", "main.t.b", "Column b."}};
+	char path[] = "/tmp/mgen-ragdense-entries-XXXXXX";
+	mgen_err err = MGEN_ERR_INIT;
+	mgen_rag_status st;
+	mgen_rag_hit *h = NULL;
+	mgen_rag *r = NULL;
+	long long chunks = 0, pruned = 0;
+	size_t n = 0;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(mgen_rag_open(path, 1, NULL, &r, &err), 0);
+	assert_int_equal(mgen_rag_add_entries(r, "warehouse:x", e, 3, &st,
+					      &chunks, &err), 0);
+	assert_int_equal(st, MGEN_RAG_ADDED);
+	assert_int_equal(chunks, 2);
+	assert_int_equal(mgen_rag_search(r, "table rows", 5, &h, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].text, "Table \xef\xbf\xbd of  rows.");
+	assert_string_equal(h[0].source, "warehouse:x");
+	mgen_rag_hits_free(h, n);
+	assert_int_equal(mgen_rag_add_entries(r, "warehouse:x", e, 3, &st,
+					      &chunks, &err), 0);
+	assert_int_equal(st, MGEN_RAG_UNCHANGED);
+	e[1].text = "Column a.";
+	assert_int_equal(mgen_rag_add_entries(r, "warehouse:x", e, 3, &st,
+					      &chunks, &err), 0);
+	assert_int_equal(st, MGEN_RAG_REPLACED);
+	assert_int_equal(chunks, 3);
+	assert_int_equal(mgen_rag_prune(r, &pruned, &err), 0);
+	assert_int_equal(pruned, 0);
+	mgen_rag_close(r);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_rag_dense__dot_every_length),
 		cmocka_unit_test(test_rag_dense__rrf_by_hand),
 		cmocka_unit_test(test_rag_dense__normalize),
+		cmocka_unit_test(test_rag_dense__entries),
 		SRV_TEST(test_rag_dense__embed_batched_and_cached),
 		SRV_TEST(test_rag_dense__hostile_answers),
 		SRV_TEST(test_rag_dense__index_dense_and_hybrid),
