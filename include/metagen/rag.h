@@ -47,8 +47,8 @@
  * embedded with one model refuses another (MGEN_ECONFIG). Dense search
  * is exact: the dot product of the normalised query with every vector
  * (= cosine similarity), best `top_k` kept in a heap; the vectors are
- * read into memory once per handle (n x dim x 4 bytes) and again after
- * any write. Hybrid is reciprocal rank fusion (Cormack, Clarke and
+ * read into memory once per handle (n x dim x 4 bytes, at most 4 GiB:
+ * more is MGEN_ELIMIT) and again after any write. Hybrid is reciprocal rank fusion (Cormack, Clarke and
  * Buettcher, SIGIR 2009): score(d) = sum over the BM25 and the dense
  * lists of 1 / (60 + rank of d), ranks from 1, each list max(top_k, 100)
  * deep.

@@ -18,6 +18,9 @@
 #define EMBED_GROUP 256 /* chunks per transaction of embed_pending */
 #define RRF_K 60.0
 #define FUSION_DEPTH 100
+/* Most vector bytes read into memory for exact search (4 GiB: e.g.
+ * 2.8 million 384-d or 700,000 1536-d vectors). */
+#define MAX_VECTOR_BYTES ((double)4 * 1024 * 1024 * 1024)
 
 void mgen__rag_vec_forget(mgen_rag *r)
 {
@@ -262,6 +265,11 @@ static int load_vectors(mgen_rag *r, mgen_err *err)
 	n = count_of(r, "SELECT count(*) FROM chunk_vectors", err);
 	if (n < 0)
 		return MGEN_EDB;
+	if ((double)n * r->dim * sizeof(float) > MAX_VECTOR_BYTES)
+		return mgen_err_set(err, MGEN_ELIMIT, "rag index '%s': %lld "
+				    "vectors of %d floats are more than the "
+				    "4 GiB exact search reads into memory",
+				    r->path, n, r->dim);
 	r->vec_ids = malloc(((size_t)n + 1) * sizeof(long long));
 	r->vec = malloc(((size_t)n + 1) * (size_t)(r->dim + 1) * sizeof(float));
 	if (r->vec_ids == NULL || r->vec == NULL)
