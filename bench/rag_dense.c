@@ -45,7 +45,8 @@ static uint64_t seed = 7;
 static float unit_rand(void)
 {
 	return (float)((double)(mgen__splitmix64_next(&seed) >> 11) /
-		       9007199254740992.0 * 2.0 - 1.0);
+			   9007199254740992.0 * 2.0 -
+		       1.0);
 }
 
 /* N chunks of 40 words from a 5,000-word vocabulary (skewed to the
@@ -60,14 +61,18 @@ static int add_corpus(mgen_rag *r, long n, mgen_err *err)
 
 	mgen_buf_init(&b, (size_t)n * 512 + 1024);
 	for (i = 0; i < n; i++) {
-		mgen_buf_printf(&b, "{\"_id\": \"%ld\", \"title\": \"t%ld\", "
-				    "\"text\": \"", i, i);
+		mgen_buf_printf(&b,
+				"{\"_id\": \"%ld\", \"title\": \"t%ld\", "
+				"\"text\": \"",
+				i, i);
 		for (w = 0; w < 40; w++) {
 			uint64_t x = mgen__splitmix64_next(&seed);
-			unsigned word = (unsigned)((x % 5000) * (x % 5000) / 5000);
+			unsigned word =
+			    (unsigned)((x % 5000) * (x % 5000) / 5000);
 			mgen_buf_printf(&b, "%s%s%s%s ", syl[word % 12],
 					syl[(word / 12) % 12],
-					syl[(word / 144) % 12], word > 1727 ? "ro" : "");
+					syl[(word / 144) % 12],
+					word > 1727 ? "ro" : "");
 		}
 		mgen_buf_puts(&b, "\"}\n");
 	}
@@ -97,9 +102,10 @@ static int add_vectors(const char *path, long n, int dim, float *mat)
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
 	    sqlite3_exec(db, "BEGIN; DELETE FROM chunk_vectors", NULL, NULL,
 			 NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO chunk_vectors SELECT id, ?"
-				   " FROM chunks WHERE id = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO chunk_vectors SELECT id, ?"
+			       " FROM chunks WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
 		rc = 1;
 	for (i = 0; i < n && rc == 0; i++) {
 		sqlite3_reset(st);
@@ -110,9 +116,11 @@ static int add_vectors(const char *path, long n, int dim, float *mat)
 	sqlite3_finalize(st);
 	if (rc == 0) {
 		char sql[200];
-		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO rag_meta "
+		snprintf(sql, sizeof(sql),
+			 "INSERT OR REPLACE INTO rag_meta "
 			 "VALUES('embed_model', 'emb'), ('embed_dim', '%s');"
-			 "COMMIT", d);
+			 "COMMIT",
+			 d);
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK;
 	}
 	if (rc)
@@ -174,13 +182,15 @@ int main(int argc, char **argv)
 	size_t nq = 0, nh;
 	long n = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
 	int dim = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 0;
-	float *mat = n > 0 && dim > 0 ? malloc((size_t)n * (size_t)dim * 4) : NULL;
+	float *mat =
+	    n > 0 && dim > 0 ? malloc((size_t)n * (size_t)dim * 4) : NULL;
 	double t0, load;
 	mgen_rag_hit *h = NULL;
 	FILE *f = argc > 5 ? fopen(argv[5], "r") : NULL;
 
 	if (argc != 6 || mat == NULL || f == NULL) {
-		fprintf(stderr, "usage: rag_dense INDEX API_BASE N DIM QUERIES\n");
+		fprintf(stderr,
+			"usage: rag_dense INDEX API_BASE N DIM QUERIES\n");
 		return 2;
 	}
 	while (nq < MAXQ && fgets(line, sizeof(line), f)) {

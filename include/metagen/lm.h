@@ -277,8 +277,8 @@ int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs,
  * answer that breaks the rules above, naming the vector and the masked
  * endpoint) or MGEN_ENOMEM. Thread-safe like mgen_lm_chat.
  */
-int mgen_lm_embed(mgen_lm *lm, const char *const *texts, size_t n,
-		  size_t batch, int *dim, float **out, mgen_err *err);
+int mgen_lm_embed(mgen_lm *lm, const char *const *texts, size_t n, size_t batch,
+		  int *dim, float **out, mgen_err *err);
 
 #ifdef __cplusplus
 }

@@ -48,10 +48,10 @@
  * is exact: the dot product of the normalised query with every vector
  * (= cosine similarity), best `top_k` kept in a heap; the vectors are
  * read into memory once per handle (n x dim x 4 bytes, at most 4 GiB:
- * more is MGEN_ELIMIT) and again after any write. Hybrid is reciprocal rank fusion (Cormack, Clarke and
- * Buettcher, SIGIR 2009): score(d) = sum over the BM25 and the dense
- * lists of 1 / (60 + rank of d), ranks from 1, each list max(top_k, 100)
- * deep.
+ * more is MGEN_ELIMIT) and again after any write. Hybrid is reciprocal rank
+ * fusion (Cormack, Clarke and Buettcher, SIGIR 2009): score(d) = sum over the
+ * BM25 and the dense lists of 1 / (60 + rank of d), ranks from 1, each list
+ * max(top_k, 100) deep.
  *
  * Ownership: handles from mgen_rag_open are freed by mgen_rag_close
  * (NULL is harmless); hit arrays by mgen_rag_hits_free. Errors: every
@@ -188,9 +188,9 @@ int mgen_rag_prune(mgen_rag *rag, long long *removed, mgen_err *err);
 typedef struct mgen_rag_stats {
 	long long documents;
 	long long chunks;
-	long long tokens;   /* words over all chunks */
-	long long glossary; /* glossary chunks */
-	long long embedded; /* chunks with a dense vector */
+	long long tokens;     /* words over all chunks */
+	long long glossary;   /* glossary chunks */
+	long long embedded;   /* chunks with a dense vector */
 	long long file_bytes; /* size of the index file on disk */
 } mgen_rag_stats;
 

@@ -76,8 +76,9 @@ static int embed(mgen_rag *r, mgen_lm *lm)
 		return rc;
 	}
 	printf("embedded: %lld chunk%s (%lld request%s, %lld from the "
-	       "cache)\n", n, n == 1 ? "" : "s", req - req0,
-	       req - req0 == 1 ? "" : "s", mgen_lm_cache_hits(lm) - hits0);
+	       "cache)\n",
+	       n, n == 1 ? "" : "s", req - req0, req - req0 == 1 ? "" : "s",
+	       mgen_lm_cache_hits(lm) - hits0);
 	return 0;
 }
 

@@ -130,8 +130,10 @@ static int run(cli_args *a, const char *topk, const char *mode, int json,
 	int m = mode ? mgen_rag_mode_parse(mode) : MGEN_RAG_AUTO, rc;
 
 	if (m < 0) {
-		fprintf(stderr, "metagen: --mode %s: expected bm25, dense or "
-				"hybrid\n", mode);
+		fprintf(stderr,
+			"metagen: --mode %s: expected bm25, dense or "
+			"hybrid\n",
+			mode);
 		return EXIT_USAGE;
 	}
 	if (a->npositional != (eval ? 2u : 1u)) {

@@ -89,8 +89,8 @@ static int table_entries(const mgen_table_list *tl, int run, entries *e)
 		return -1;
 	for (i = 0; i < tl->n; i++) {
 		const mgen_table *t = &tl->items[i];
-		if (push(e, t, NULL, comment_of(&t->proposal,
-						t->existing_comment, run)))
+		if (push(e, t, NULL,
+			 comment_of(&t->proposal, t->existing_comment, run)))
 			return -1;
 		for (j = 0; j < t->column_count; j++)
 			if (push(e, t, t->columns[j].name,
@@ -121,8 +121,8 @@ static int add_tables(mgen_rag *r, const char *key, const mgen_table_list *tl,
 	if (rc != 0)
 		fprintf(stderr, "metagen: %s\n", err.msg);
 	else if (!quiet)
-		printf("%s: %s, %zu comment%s, %lld chunk%s\n", key,
-		       names[st], e.n, e.n == 1 ? "" : "s", chunks,
+		printf("%s: %s, %zu comment%s, %lld chunk%s\n", key, names[st],
+		       e.n, e.n == 1 ? "" : "s", chunks,
 		       chunks == 1 ? "" : "s");
 	entries_release(&e);
 	return rc;

@@ -118,8 +118,7 @@ static int cache_get_vec(mgen_lm *lm, const char *key, int *dim, float **row)
 	return 1;
 }
 
-static void cache_put_vec(mgen_lm *lm, const char *key, const float *v,
-			  int dim)
+static void cache_put_vec(mgen_lm *lm, const char *key, const float *v, int dim)
 {
 	mgen_cache_entry e = {NULL, NULL, 0, 0};
 	mgen_err err = MGEN_ERR_INIT;
@@ -127,37 +126,43 @@ static void cache_put_vec(mgen_lm *lm, const char *key, const float *v,
 	e.content = vec_hex(v, dim);
 	if (e.content == NULL ||
 	    mgen_cache_put(lm->cache, key, lm->model_str, &e, &err) != 0)
-		embed_warn(lm, e.content ? err.msg : "embeddings cache: out "
-						     "of memory");
+		embed_warn(lm, e.content ? err.msg
+					 : "embeddings cache: out "
+					   "of memory");
 	free(e.content);
 }
 
 /* Reads one data[] item's numbers into a new row. */
-static int parse_vector(const mgen_lm_endpoint *ep, const cJSON *emb,
-			int idx, int *dim, float **row, mgen_err *err)
+static int parse_vector(const mgen_lm_endpoint *ep, const cJSON *emb, int idx,
+			int *dim, float **row, mgen_err *err)
 {
 	const cJSON *x;
 	int n, i = 0;
 
 	if (cJSON_IsString(emb))
-		return mgen_err_set(err, MGEN_EPARSE, "embeddings answer from "
+		return mgen_err_set(err, MGEN_EPARSE,
+				    "embeddings answer from "
 				    "%s: vector %d is a string (base64?), not "
-				    "numbers", ep->shown, idx);
+				    "numbers",
+				    ep->shown, idx);
 	n = cJSON_IsArray(emb) ? cJSON_GetArraySize(emb) : -1;
 	if (n < 1 || n > EMBED_MAX_DIM || (*dim && n != *dim))
-		return mgen_err_set(err, MGEN_EPARSE, "embeddings answer from "
-				    "%s: vector %d has %d numbers, expected %s%d",
-				    ep->shown, idx, n < 0 ? 0 : n,
-				    *dim ? "" : "1 to ",
-				    *dim ? *dim : EMBED_MAX_DIM);
+		return mgen_err_set(
+		    err, MGEN_EPARSE,
+		    "embeddings answer from "
+		    "%s: vector %d has %d numbers, expected %s%d",
+		    ep->shown, idx, n < 0 ? 0 : n, *dim ? "" : "1 to ",
+		    *dim ? *dim : EMBED_MAX_DIM);
 	if ((*row = malloc((size_t)n * sizeof(float))) == NULL)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	cJSON_ArrayForEach(x, emb) {
+	cJSON_ArrayForEach(x, emb)
+	{
 		double d = cJSON_IsNumber(x) ? x->valuedouble : NAN;
 		if (!isfinite(d) || fabs(d) > 3.0e38) {
 			free(*row);
 			*row = NULL;
-			return mgen_err_set(err, MGEN_EPARSE, "embeddings "
+			return mgen_err_set(err, MGEN_EPARSE,
+					    "embeddings "
 					    "answer from %s: vector %d, number "
 					    "%d is not a finite number",
 					    ep->shown, idx, i);
@@ -180,30 +185,34 @@ static int parse_answer(const mgen_lm_endpoint *ep, const char *body,
 	data = cJSON_GetObjectItemCaseSensitive(root, "data");
 	n = cJSON_IsArray(data) ? cJSON_GetArraySize(data) : -1;
 	if (root == NULL || n < 0)
-		rc = mgen_err_set(err, MGEN_EPARSE, "embeddings answer from %s "
-				  "is not %s", ep->shown,
-				  root ? "an object with a data array"
-				       : "json");
+		rc = mgen_err_set(
+		    err, MGEN_EPARSE,
+		    "embeddings answer from %s "
+		    "is not %s",
+		    ep->shown, root ? "an object with a data array" : "json");
 	else if ((size_t)n != m)
-		rc = mgen_err_set(err, MGEN_EPARSE, "embeddings answer from %s "
-				  "holds %d vectors for %zu inputs", ep->shown,
-				  n, m);
+		rc = mgen_err_set(err, MGEN_EPARSE,
+				  "embeddings answer from %s "
+				  "holds %d vectors for %zu inputs",
+				  ep->shown, n, m);
 	if (rc != 0)
 		data = NULL;
-	cJSON_ArrayForEach(it, data) {
+	cJSON_ArrayForEach(it, data)
+	{
 		const cJSON *ix = cJSON_GetObjectItemCaseSensitive(it, "index");
 		double d = cJSON_IsNumber(ix) ? ix->valuedouble : -1;
 		size_t k = d >= 0 && d < (double)m ? (size_t)d : 0;
 		if (d < 0 || d >= (double)m || d != floor(d) || rows[idx[k]]) {
-			rc = mgen_err_set(err, MGEN_EPARSE, "embeddings answer "
+			rc = mgen_err_set(err, MGEN_EPARSE,
+					  "embeddings answer "
 					  "from %s: an item has a missing, "
 					  "repeated or out-of-range index",
 					  ep->shown);
 			break;
 		}
-		rc = parse_vector(ep, cJSON_GetObjectItemCaseSensitive(
-					  it, "embedding"),
-				  (int)k, dim, &rows[idx[k]], err);
+		rc = parse_vector(
+		    ep, cJSON_GetObjectItemCaseSensitive(it, "embedding"),
+		    (int)k, dim, &rows[idx[k]], err);
 		if (rc != 0)
 			break;
 	}
@@ -230,7 +239,8 @@ static int embed_batch(mgen_lm *lm, const mgen_lm_endpoint *ep,
 		rc = MGEN_ENOMEM;
 	for (k = 0; k < m && rc == 0; k++) {
 		chars += strlen(texts[idx[k]]);
-		if (!cJSON_AddItemToArray(in, cJSON_CreateString(texts[idx[k]])))
+		if (!cJSON_AddItemToArray(in,
+					  cJSON_CreateString(texts[idx[k]])))
 			rc = MGEN_ENOMEM;
 	}
 	if (rc == 0 && (body = mgen__json_print(root)) == NULL)
@@ -254,8 +264,8 @@ static int embed_batch(mgen_lm *lm, const mgen_lm_endpoint *ep,
 /* Asks the endpoint for the rows still NULL, `batch` texts at a time,
  * and caches each answer. */
 static int embed_misses(mgen_lm *lm, const char *const *texts, size_t n,
-			size_t batch, int *dim, float **rows,
-			char (*keys)[65], mgen_err *err)
+			size_t batch, int *dim, float **rows, char (*keys)[65],
+			mgen_err *err)
 {
 	mgen_lm_endpoint ep;
 	size_t *miss = malloc((n ? n : 1) * sizeof(*miss)), m = 0, s, i;
@@ -266,8 +276,8 @@ static int embed_misses(mgen_lm *lm, const char *const *texts, size_t n,
 	for (i = 0; i < n; i++)
 		if (rows[i] == NULL)
 			miss[m++] = i;
-	if (m == 0 || (rc = mgen_lm__endpoint(&lm->t, "/embeddings", &ep,
-					      err)) != 0) {
+	if (m == 0 ||
+	    (rc = mgen_lm__endpoint(&lm->t, "/embeddings", &ep, err)) != 0) {
 		free(miss);
 		return rc;
 	}
@@ -293,8 +303,8 @@ static float *pack(float **rows, size_t n, int dim)
 	return v;
 }
 
-int mgen_lm_embed(mgen_lm *lm, const char *const *texts, size_t n,
-		  size_t batch, int *dim, float **out, mgen_err *err)
+int mgen_lm_embed(mgen_lm *lm, const char *const *texts, size_t n, size_t batch,
+		  int *dim, float **out, mgen_err *err)
 {
 	float **rows = calloc(n ? n : 1, sizeof(*rows));
 	char(*keys)[65] = lm->cache ? malloc((n ? n : 1) * 65) : NULL;
@@ -307,9 +317,10 @@ int mgen_lm_embed(mgen_lm *lm, const char *const *texts, size_t n,
 	if (rows == NULL || (lm->cache && keys == NULL))
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	else if (batch > EMBED_MAX_BATCH || *dim < 0 || *dim > EMBED_MAX_DIM)
-		rc = mgen_err_set(err, MGEN_EINVAL, "embeddings: batch must be "
-				  "1..%d and the dimension 0..%d", EMBED_MAX_BATCH,
-				  EMBED_MAX_DIM);
+		rc = mgen_err_set(err, MGEN_EINVAL,
+				  "embeddings: batch must be "
+				  "1..%d and the dimension 0..%d",
+				  EMBED_MAX_BATCH, EMBED_MAX_DIM);
 	for (i = 0; i < n && rc == 0 && keys; i++) {
 		if (embed_key(lm, texts[i], keys[i]) != 0)
 			rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");

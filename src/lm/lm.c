@@ -406,8 +406,8 @@ static int retryable_curl(CURLcode c)
 
 /* The final failure of a call, after `attempts` HTTP requests. */
 static int call_failed(const mgen_lm_endpoint *ep, CURLcode cc, long status,
-		       const mgen_lm_http *ans, const char *errbuf, int attempts,
-		       mgen_err *err)
+		       const mgen_lm_http *ans, const char *errbuf,
+		       int attempts, mgen_err *err)
 {
 	char why[400];
 
@@ -605,10 +605,9 @@ done:
 	/* an endpoint may echo the request (headers, URL) in an error or
 	 * an answer: no secret goes further than here */
 	if (rc != 0 && err)
-		mgen__secrets_scrub(&ep->secrets, err->msg,
-				    sizeof(err->msg));
-	if (rc == 0 && !raw && mgen__secrets_scrub_str(&ep->secrets,
-						       &out->content) != 0)
+		mgen__secrets_scrub(&ep->secrets, err->msg, sizeof(err->msg));
+	if (rc == 0 && !raw &&
+	    mgen__secrets_scrub_str(&ep->secrets, &out->content) != 0)
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	return rc;
 }

@@ -146,9 +146,9 @@ struct mgen_lm {
 	long backoff_max_ms;
 	mgen_log_fn log;
 	void *log_userdata;
-	char *model_str;     /* the model string as configured (cache key) */
-	char *rollout_id;    /* NULL or owned */
-	mgen_cache *cache;   /* NULL = no cache */
+	char *model_str;   /* the model string as configured (cache key) */
+	char *rollout_id;  /* NULL or owned */
+	mgen_cache *cache; /* NULL = no cache */
 	mgen__ratelimit rl;
 	pthread_mutex_t mu; /* guards the counters and rng */
 	long long prompt_tokens;

@@ -83,8 +83,8 @@ static int by_rank(const void *a, const void *b)
 	return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
 }
 
-size_t mgen__rag_topk(const float *mat, const long long *ids, size_t n,
-		      int dim, const float *q, size_t k, mgen__rag_scored *out)
+size_t mgen__rag_topk(const float *mat, const long long *ids, size_t n, int dim,
+		      const float *q, size_t k, mgen__rag_scored *out)
 {
 	size_t i, m = 0;
 

@@ -30,8 +30,8 @@ static int entries_bytes(const mgen_rag_entry *e, size_t n, mgen_buf *b)
 }
 
 /* The entries cut into chunks (sanitized title and text). */
-static int entries_chunks(const mgen_rag *r, const mgen_rag_entry *e,
-			  size_t n, mgen__rag_chunks *c)
+static int entries_chunks(const mgen_rag *r, const mgen_rag_entry *e, size_t n,
+			  mgen__rag_chunks *c)
 {
 	size_t i, tl, xl;
 	int rc = 0;
@@ -44,20 +44,18 @@ static int entries_chunks(const mgen_rag *r, const mgen_rag_entry *e,
 					   e[i].title ? strlen(e[i].title) : 0,
 					   &tl);
 		text = mgen__rag_sanitize(e[i].text, strlen(e[i].text), &xl);
-		rc = title && text
-			 ? mgen__rag_windows(c, title, e[i].ref, text, xl,
-					     r->opt.chunk_tokens,
-					     r->opt.chunk_overlap)
-			 : MGEN_ENOMEM;
+		rc = title && text ? mgen__rag_windows(c, title, e[i].ref, text,
+						       xl, r->opt.chunk_tokens,
+						       r->opt.chunk_overlap)
+				   : MGEN_ENOMEM;
 		free(title);
 		free(text);
 	}
 	return rc;
 }
 
-int mgen_rag_add_entries(mgen_rag *r, const char *key,
-			 const mgen_rag_entry *e, size_t n,
-			 mgen_rag_status *status, long long *chunks,
+int mgen_rag_add_entries(mgen_rag *r, const char *key, const mgen_rag_entry *e,
+			 size_t n, mgen_rag_status *status, long long *chunks,
 			 mgen_err *err)
 {
 	mgen__rag_chunks c = {0};

@@ -91,8 +91,8 @@ float mgen__rag_dot(const float *a, const float *b, int dim);
 /* The best `k` rows of the n x dim matrix `mat` by dot product with `q`,
  * found with a k-entry min-heap (O(n log k)), into out[0..k) sorted by
  * score descending, then id ascending; returns how many (min(n, k)). */
-size_t mgen__rag_topk(const float *mat, const long long *ids, size_t n,
-		      int dim, const float *q, size_t k, mgen__rag_scored *out);
+size_t mgen__rag_topk(const float *mat, const long long *ids, size_t n, int dim,
+		      const float *q, size_t k, mgen__rag_scored *out);
 
 /* Reciprocal rank fusion of the ranked id lists a and b: score(id) =
  * sum of 1 / (k + rank), rank from 1; the best `top` into `out` (score

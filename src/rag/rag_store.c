@@ -151,13 +151,17 @@ static int exec_ll(mgen_rag *r, const char *sql, long long a, mgen_err *err)
 /* Drops the chunks of document `doc` (and the document when `all`). */
 static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 {
-	int rc = exec_ll(r, "DELETE FROM chunks_fts WHERE rowid IN"
-			    " (SELECT id FROM chunks WHERE doc = ?)", doc, err);
+	int rc = exec_ll(r,
+			 "DELETE FROM chunks_fts WHERE rowid IN"
+			 " (SELECT id FROM chunks WHERE doc = ?)",
+			 doc, err);
 
 	mgen__rag_vec_forget(r);
 	if (rc == 0)
-		rc = exec_ll(r, "DELETE FROM chunk_vectors WHERE id IN"
-			     " (SELECT id FROM chunks WHERE doc = ?)", doc, err);
+		rc = exec_ll(r,
+			     "DELETE FROM chunk_vectors WHERE id IN"
+			     " (SELECT id FROM chunks WHERE doc = ?)",
+			     doc, err);
 	if (rc == 0)
 		rc = exec_ll(r, "DELETE FROM chunks WHERE doc = ?", doc, err);
 	if (rc == 0 && all)
@@ -268,11 +272,13 @@ int mgen__rag_store_doc(mgen_rag *r, const char *path, long long old,
 {
 	int rc;
 
-	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot begin");
 	rc = store_rows(r, path, old, hash, mtime, bytes, c, err);
 	if (sqlite3_exec(r->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
-			 NULL) != SQLITE_OK && rc == 0)
+			 NULL) != SQLITE_OK &&
+	    rc == 0)
 		rc = mgen__rag_db_err(r, err, "cannot commit");
 	return rc;
 }
@@ -376,8 +382,7 @@ int mgen_rag_prune(mgen_rag *r, long long *removed, mgen_err *err)
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(st, 1);
 		struct stat sb;
-		if (p && (p[0] != '/' || stat(p, &sb) == 0 ||
-			  errno != ENOENT))
+		if (p && (p[0] != '/' || stat(p, &sb) == 0 || errno != ENOENT))
 			continue; /* a key that is no file name is kept */
 		if (n == cap) {
 			long long *g =
@@ -410,11 +415,12 @@ int mgen_rag_stats_get(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (sqlite3_prepare_v2(r->db, "SELECT (SELECT count(*) FROM documents),"
-				      " count(*), coalesce(sum(tokens), 0),"
-				      " coalesce(sum(glossary), 0),"
-				      " (SELECT count(*) FROM chunk_vectors)"
-				      " FROM chunks",
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT (SELECT count(*) FROM documents),"
+			       " count(*), coalesce(sum(tokens), 0),"
+			       " coalesce(sum(glossary), 0),"
+			       " (SELECT count(*) FROM chunk_vectors)"
+			       " FROM chunks",
 			       -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
 		rc = mgen__rag_db_err(r, err, "cannot read");

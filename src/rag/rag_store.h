@@ -14,14 +14,14 @@ struct mgen_rag {
 	char *path;
 	mgen_rag_options opt;
 	/* dense retrieval (rag_dense.c) */
-	struct mgen_lm *lm;  /* embeddings client (borrowed) or NULL */
-	size_t batch;        /* texts per embeddings request */
+	struct mgen_lm *lm;	 /* embeddings client (borrowed) or NULL */
+	size_t batch;		 /* texts per embeddings request */
 	mgen_rag_mode eval_mode; /* mode of mgen_rag_evaluate's searches */
-	long long *vec_ids;  /* the vectors loaded for search: ids, */
-	float *vec;          /* vec_count x dim floats (normalised), */
+	long long *vec_ids;	 /* the vectors loaded for search: ids, */
+	float *vec;		 /* vec_count x dim floats (normalised), */
 	size_t vec_count;
 	int dim;
-	int vec_loaded;      /* 0 = load again before the next search */
+	int vec_loaded;	       /* 0 = load again before the next search */
 	long long vec_version; /* PRAGMA data_version when loaded */
 };
 

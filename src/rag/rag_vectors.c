@@ -50,8 +50,9 @@ static int meta_get(mgen_rag *r, const char *key, char **out, mgen_err *err)
 	int s, rc = 0;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(r->db, "SELECT value FROM rag_meta WHERE key = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT value FROM rag_meta WHERE key = ?", -1,
+			       &st, NULL) != SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot read");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -71,8 +72,10 @@ static int meta_put(mgen_rag *r, const char *key, const char *value,
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO rag_meta"
-				      " VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db,
+			       "INSERT OR REPLACE INTO rag_meta"
+			       " VALUES(?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot write");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
@@ -111,7 +114,8 @@ int mgen_rag_set_embedder(mgen_rag *r, struct mgen_lm *lm, size_t batch,
 	if (n < 0 || (rc = meta_get(r, "embed_model", &model, err)) != 0)
 		return n < 0 ? MGEN_EDB : rc;
 	if (n > 0 && model && strcmp(model, mgen_lm_model(lm)) != 0)
-		rc = mgen_err_set(err, MGEN_ECONFIG, "rag index '%s' holds "
+		rc = mgen_err_set(err, MGEN_ECONFIG,
+				  "rag index '%s' holds "
 				  "vectors of model '%s', not of '%s' "
 				  "(rag.embeddings.model); use another index "
 				  "file or remove this one to embed again",
@@ -133,8 +137,10 @@ static int stored_dim(mgen_rag *r, int *dim, mgen_err *err)
 
 	*dim = 0;
 	if (rc == 0 && v && (*end || d < 1 || d > 65536))
-		rc = mgen_err_set(err, MGEN_EDB, "rag index '%s': bad "
-				  "embed_dim '%.20s' in rag_meta", r->path, v);
+		rc = mgen_err_set(err, MGEN_EDB,
+				  "rag index '%s': bad "
+				  "embed_dim '%.20s' in rag_meta",
+				  r->path, v);
 	else if (rc == 0)
 		*dim = (int)d;
 	free(v);
@@ -142,18 +148,20 @@ static int stored_dim(mgen_rag *r, int *dim, mgen_err *err)
 }
 
 /* Up to EMBED_GROUP chunks without a vector: ids and "title\ntext". */
-static int pending_group(mgen_rag *r, long long *ids, char **texts,
-			 size_t *n, mgen_err *err)
+static int pending_group(mgen_rag *r, long long *ids, char **texts, size_t *n,
+			 mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int s, rc = 0;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT c.id, f.title, f.text FROM"
-				      " chunks c JOIN chunks_fts f ON f.rowid ="
-				      " c.id LEFT JOIN chunk_vectors v ON v.id ="
-				      " c.id WHERE v.id IS NULL ORDER BY c.id"
-				      " LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT c.id, f.title, f.text FROM"
+			       " chunks c JOIN chunks_fts f ON f.rowid ="
+			       " c.id LEFT JOIN chunk_vectors v ON v.id ="
+			       " c.id WHERE v.id IS NULL ORDER BY c.id"
+			       " LIMIT ?",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot read");
 	sqlite3_bind_int(st, 1, EMBED_GROUP);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -175,18 +183,21 @@ static int pending_group(mgen_rag *r, long long *ids, char **texts,
 }
 
 /* Normalises and writes `n` vectors, and the model and dimension. */
-static int store_vectors(mgen_rag *r, const long long *ids, float *v,
-			 size_t n, int dim, mgen_err *err)
+static int store_vectors(mgen_rag *r, const long long *ids, float *v, size_t n,
+			 int dim, mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	char d[16];
 	size_t i;
 	int rc = 0;
 
-	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot begin");
-	if (sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO chunk_vectors"
-				      " VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db,
+			       "INSERT OR REPLACE INTO chunk_vectors"
+			       " VALUES(?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
 		rc = mgen__rag_db_err(r, err, "cannot write");
 	for (i = 0; i < n && rc == 0; i++) {
 		float *row = v + i * (size_t)dim;
@@ -205,7 +216,8 @@ static int store_vectors(mgen_rag *r, const long long *ids, float *v,
 	if (rc == 0)
 		rc = meta_put(r, "embed_dim", d, err);
 	if (sqlite3_exec(r->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
-			 NULL) != SQLITE_OK && rc == 0)
+			 NULL) != SQLITE_OK &&
+	    rc == 0)
 		rc = mgen__rag_db_err(r, err, "cannot commit");
 	mgen__rag_vec_forget(r);
 	return rc;
@@ -221,7 +233,8 @@ int mgen_rag_embed_pending(mgen_rag *r, long long *embedded, mgen_err *err)
 
 	*embedded = 0;
 	if (r->lm == NULL)
-		return mgen_err_set(err, MGEN_EINVAL, "rag: no embeddings model "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: no embeddings model "
 				    "(rag.embeddings.model) to embed with");
 	rc = stored_dim(r, &dim, err);
 	while (rc == 0) {
@@ -266,25 +279,32 @@ static int load_vectors(mgen_rag *r, mgen_err *err)
 	if (n < 0)
 		return MGEN_EDB;
 	if ((double)n * r->dim * sizeof(float) > MAX_VECTOR_BYTES)
-		return mgen_err_set(err, MGEN_ELIMIT, "rag index '%s': %lld "
+		return mgen_err_set(err, MGEN_ELIMIT,
+				    "rag index '%s': %lld "
 				    "vectors of %d floats are more than the "
 				    "4 GiB exact search reads into memory",
 				    r->path, n, r->dim);
 	r->vec_ids = malloc(((size_t)n + 1) * sizeof(long long));
 	r->vec = malloc(((size_t)n + 1) * (size_t)(r->dim + 1) * sizeof(float));
 	if (r->vec_ids == NULL || r->vec == NULL)
-		return mgen_err_set(err, MGEN_ENOMEM, "out of memory loading %lld "
-				    "vectors", n);
-	if (sqlite3_prepare_v2(r->db, "SELECT id, v FROM chunk_vectors ORDER BY"
-				      " id", -1, &st, NULL) != SQLITE_OK)
+		return mgen_err_set(err, MGEN_ENOMEM,
+				    "out of memory loading %lld "
+				    "vectors",
+				    n);
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT id, v FROM chunk_vectors ORDER BY"
+			       " id",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot read");
 	while (rc == 0 && (size_t)k < (size_t)n &&
 	       (s = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 1) != r->dim * (int)sizeof(float))
-			rc = mgen_err_set(err, MGEN_EDB, "rag index '%s': the "
+			rc = mgen_err_set(err, MGEN_EDB,
+					  "rag index '%s': the "
 					  "vector of chunk %lld is not %d "
-					  "floats", r->path,
-					  sqlite3_column_int64(st, 0), r->dim);
+					  "floats",
+					  r->path, sqlite3_column_int64(st, 0),
+					  r->dim);
 		else
 			memcpy(r->vec + k * (size_t)r->dim,
 			       sqlite3_column_blob(st, 1),
@@ -309,11 +329,13 @@ static int fetch_hits(mgen_rag *r, const mgen__rag_scored *s, size_t m,
 
 	if (h == NULL)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(r->db, "SELECT c.id, ?2, x.title, x.text, c.ref,"
-				      " c.glossary, c.tokens, d.path FROM chunks"
-				      " c JOIN chunks_fts x ON x.rowid = c.id"
-				      " JOIN documents d ON d.id = c.doc WHERE"
-				      " c.id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT c.id, ?2, x.title, x.text, c.ref,"
+			       " c.glossary, c.tokens, d.path FROM chunks"
+			       " c JOIN chunks_fts x ON x.rowid = c.id"
+			       " JOIN documents d ON d.id = c.doc WHERE"
+			       " c.id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
 		rc = mgen__rag_db_err(r, err, "cannot search");
 	for (i = 0; i < m && rc == 0; i++) {
 		sqlite3_reset(st);
@@ -337,8 +359,8 @@ static int fetch_hits(mgen_rag *r, const mgen__rag_scored *s, size_t m,
 }
 
 /* The ids of the BM25 hits of `q`, at most `depth`. */
-static int bm25_ids(mgen_rag *r, const char *q, size_t depth,
-		    long long **ids, size_t *n, mgen_err *err)
+static int bm25_ids(mgen_rag *r, const char *q, size_t depth, long long **ids,
+		    size_t *n, mgen_err *err)
 {
 	mgen_rag_hit *h = NULL;
 	size_t i;
@@ -367,7 +389,8 @@ static int dense_rank(mgen_rag *r, const char *q, int hybrid, size_t top_k,
 	if (rc != 0)
 		return rc;
 	mgen__rag_normalize(qv, dim);
-	*m = mgen__rag_topk(r->vec, r->vec_ids, r->vec_count, dim, qv, depth, s);
+	*m =
+	    mgen__rag_topk(r->vec, r->vec_ids, r->vec_count, dim, qv, depth, s);
 	free(qv);
 	if (!hybrid)
 		return 0;
@@ -391,7 +414,8 @@ static int dense_rank(mgen_rag *r, const char *q, int hybrid, size_t top_k,
 static int has_word(const char *q)
 {
 	for (; *q; q++)
-		if ((*q >= '0' && *q <= '9') || ((*q | 32) >= 'a' && (*q | 32) <= 'z') ||
+		if ((*q >= '0' && *q <= '9') ||
+		    ((*q | 32) >= 'a' && (*q | 32) <= 'z') ||
 		    (unsigned char)*q >= 0x80)
 			return 1;
 	return 0;
@@ -408,8 +432,11 @@ int mgen_rag_search_mode(mgen_rag *r, const char *query, mgen_rag_mode mode,
 	*out = NULL;
 	*n = 0;
 	if (mode == MGEN_RAG_AUTO) {
-		long long nv = r->lm ? count_of(r, "SELECT count(*) FROM"
-						   " chunk_vectors", err) : 0;
+		long long nv = r->lm ? count_of(r,
+						"SELECT count(*) FROM"
+						" chunk_vectors",
+						err)
+				     : 0;
 		if (nv < 0)
 			return MGEN_EDB;
 		mode = nv > 0 ? MGEN_RAG_HYBRID : MGEN_RAG_BM25;
@@ -417,16 +444,21 @@ int mgen_rag_search_mode(mgen_rag *r, const char *query, mgen_rag_mode mode,
 	if (mode == MGEN_RAG_BM25)
 		return mgen_rag_search(r, query, top_k, out, n, err);
 	if (top_k < 1 || top_k > 10000)
-		return mgen_err_set(err, MGEN_EINVAL, "rag: top_k must be between "
-				    "1 and 10000, got %zu", top_k);
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: top_k must be between "
+				    "1 and 10000, got %zu",
+				    top_k);
 	if (r->lm == NULL)
-		return mgen_err_set(err, MGEN_EINVAL, "rag: %s search needs an "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: %s search needs an "
 				    "embeddings model (rag.embeddings.model)",
-				    mode == MGEN_RAG_DENSE ? "dense" : "hybrid");
+				    mode == MGEN_RAG_DENSE ? "dense"
+							   : "hybrid");
 	if ((rc = load_vectors(r, err)) != 0)
 		return rc;
 	if (r->vec_count == 0)
-		return mgen_err_set(err, MGEN_EINVAL, "rag index '%s' has no "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag index '%s' has no "
 				    "vectors yet (metagen index add with "
 				    "rag.embeddings.model set embeds it)",
 				    r->path);
@@ -442,9 +474,8 @@ int mgen_rag_search_mode(mgen_rag *r, const char *query, mgen_rag_mode mode,
 	return rc;
 }
 
-int mgen_rag_evaluate_mode(mgen_rag *r, mgen_rag_mode mode,
-			   const char *queries, const char *qrels,
-			   mgen_rag_eval *out, mgen_err *err)
+int mgen_rag_evaluate_mode(mgen_rag *r, mgen_rag_mode mode, const char *queries,
+			   const char *qrels, mgen_rag_eval *out, mgen_err *err)
 {
 	mgen_rag_mode saved = r->eval_mode;
 	int rc;
