@@ -203,12 +203,19 @@ $(BUILD)/bench-rag-query: bench/rag_query.c $(BUILD)/libmetagen.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmetagen.a $(LDFLAGS) $(LDLIBS)
 
-bench: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query
+# dense and hybrid latency of the retrieval index (bench/rag.sh)
+$(BUILD)/bench-rag-dense: bench/rag_dense.c $(BUILD)/libmetagen.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmetagen.a $(LDFLAGS) $(LDLIBS)
+
+bench: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query \
+	$(BUILD)/bench-rag-dense
 	bash bench/run.sh
 	bash bench/rag.sh
 
 # the retrieval figures alone (BENCH_RAG_CHUNKS, default 1,000,000)
-bench-rag: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query
+bench-rag: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query \
+	$(BUILD)/bench-rag-dense
 	bash bench/rag.sh
 
 # the answer parser on a hostile answer of N entries (bench/answer_parse.c)

@@ -115,6 +115,10 @@ typedef struct mgen_config {
 	int rag_max_context_tokens; /* rag.max_context_tokens: 400 (words) */
 	int rag_max_file_mb;	    /* rag.max_file_mb: 32 (larger files are
 				       refused) */
+	char *rag_embed_model;	    /* rag.embeddings.model: NULL = no dense
+				       vectors; sent to <api_base>/embeddings */
+	int rag_embed_batch;	    /* rag.embeddings.batch_size: 64 texts per
+				       embeddings request */
 	/* conversation memory (include/metagen/memory.h) */
 	char *memory_connection;     /* memory.connection: SQLite file; NULL =
 					<cache_dir>/memory.sqlite */

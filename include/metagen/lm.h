@@ -248,6 +248,38 @@ int mgen_lm_cache_drop(mgen_lm *lm, const mgen_message *msgs,
 		       size_t message_count, const char *response_format_json,
 		       mgen_err *err);
 
+/* Texts per embeddings request when the caller gives 0. */
+#define MGEN_LM_EMBED_BATCH 64
+
+/*
+ * Embeds `n` texts with the client's model: POST {base}/embeddings with
+ * {"model": M, "input": [text, ...]}, at most `batch` texts per request
+ * (0 = MGEN_LM_EMBED_BATCH, at most 2048), each request retried, rate
+ * limited and scrubbed of secrets as mgen_lm_chat's. An answer must be
+ * {"data": [{"index": i, "embedding": [numbers]}, ...]} (OpenAI's
+ * "Create embeddings" shape; the order of data does not matter) with
+ * exactly one vector per input, every index 0..m-1 once, every vector of
+ * the same length, every number finite and within float range; an answer
+ * body is read up to 1 MiB + 256 KiB per input (at most 64 MiB).
+ *
+ * `*dim` in: the expected dimension, 0 = whatever the first vector has
+ * (1..65536); out: the dimension. `*out` receives n * dim floats, row i
+ * the vector of texts[i] as the endpoint gave it (not normalised); free()
+ * it; NULL when n is 0.
+ *
+ * With a cache (opts->cache_path) each text's vector is stored under the
+ * SHA-256 of the model string as configured and the text (never the key
+ * or base URL) as 8 hex digits per float32; a hit makes no request and
+ * counts in mgen_lm_cache_hits. HTTP requests count in mgen_lm_usage.
+ *
+ * Returns 0, MGEN_EINVAL (batch or dim out of range), MGEN_EAUTH,
+ * MGEN_EHTTP (status, network, an answer over the cap), MGEN_EPARSE (an
+ * answer that breaks the rules above, naming the vector and the masked
+ * endpoint) or MGEN_ENOMEM. Thread-safe like mgen_lm_chat.
+ */
+int mgen_lm_embed(mgen_lm *lm, const char *const *texts, size_t n, size_t batch,
+		  int *dim, float **out, mgen_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,6 +37,22 @@
  * refused (MGEN_ELIMIT, naming the file and the limit): files are read
  * whole, so memory is bounded by that cap (default 32 MiB).
  *
+ * Dense vectors (rag_dense.c). With an embeddings client attached
+ * (mgen_rag_set_embedder), mgen_rag_embed_pending embeds every chunk that
+ * has no vector yet - the text "title\ntext" - in batches (a cached
+ * text makes no request, an unchanged document has nothing pending), L2-
+ * normalises each vector and stores it in chunk_vectors(id = the chunk's
+ * id, v = dim float32 in the host's byte order, little-endian on every
+ * supported host). rag_meta keeps the model name and dimension: an index
+ * embedded with one model refuses another (MGEN_ECONFIG). Dense search
+ * is exact: the dot product of the normalised query with every vector
+ * (= cosine similarity), best `top_k` kept in a heap; the vectors are
+ * read into memory once per handle (n x dim x 4 bytes, at most 4 GiB:
+ * more is MGEN_ELIMIT) and again after any write. Hybrid is reciprocal rank
+ * fusion (Cormack, Clarke and Buettcher, SIGIR 2009): score(d) = sum over the
+ * BM25 and the dense lists of 1 / (60 + rank of d), ranks from 1, each list
+ * max(top_k, 100) deep.
+ *
  * Ownership: handles from mgen_rag_open are freed by mgen_rag_close
  * (NULL is harmless); hit arrays by mgen_rag_hits_free. Errors: every
  * function returns 0 or a negative mgen_error_code and writes one line
@@ -137,12 +153,34 @@ int mgen_rag_add_memory(mgen_rag *rag, const char *path, const char *data,
 			size_t len, mgen_rag_status *status, long long *chunks,
 			mgen_err *err);
 
+/* One entry of a document the caller builds (mgen_rag_add_entries);
+ * strings borrowed. */
+typedef struct mgen_rag_entry {
+	const char *title; /* e.g. "main.patients.dob" */
+	const char *ref;   /* NULL = "" */
+	const char *text;  /* NULL or "" = the entry is left out */
+} mgen_rag_entry;
+
+/*
+ * Indexes the `n` entries as the document `key` (a path, or any name
+ * such as "warehouse:..."): each entry's text (sanitized as a file's)
+ * cut into windows titled by its title. The content hash covers every
+ * title, ref and text, so the same entries again are UNCHANGED and
+ * nothing is written; others replace the document's chunks. Same
+ * returns as mgen_rag_add_memory.
+ */
+int mgen_rag_add_entries(mgen_rag *rag, const char *key,
+			 const mgen_rag_entry *e, size_t n,
+			 mgen_rag_status *status, long long *chunks,
+			 mgen_err *err);
+
 /* Drops the document `path` and its chunks; `*removed` = 1 or 0 (was not
  * indexed). Returns 0 or MGEN_EDB. */
 int mgen_rag_remove(mgen_rag *rag, const char *path, long long *removed,
 		    mgen_err *err);
 
-/* Drops every document whose file no longer exists; `*removed` counts
+/* Drops every document whose file no longer exists (keys that are not
+ * absolute paths, such as "warehouse:...", are kept); `*removed` counts
  * them. */
 int mgen_rag_prune(mgen_rag *rag, long long *removed, mgen_err *err);
 
@@ -152,8 +190,7 @@ typedef struct mgen_rag_stats {
 	long long chunks;
 	long long tokens;     /* words over all chunks */
 	long long glossary;   /* glossary chunks */
-	long long embedded;   /* chunks with a vector (always 0: no dense
-				 vectors yet) */
+	long long embedded;   /* chunks with a dense vector */
 	long long file_bytes; /* size of the index file on disk */
 } mgen_rag_stats;
 
@@ -193,6 +230,51 @@ int mgen_rag_glossary_lookup(mgen_rag *rag, const char *term, size_t max,
 /* Frees `n` hits and the array; NULL is harmless. */
 void mgen_rag_hits_free(mgen_rag_hit *hits, size_t n);
 
+struct mgen_lm;
+
+/* Search modes. AUTO = HYBRID when the index has vectors and an
+ * embedder is attached, else BM25. */
+typedef enum mgen_rag_mode {
+	MGEN_RAG_BM25 = 0,
+	MGEN_RAG_DENSE = 1,
+	MGEN_RAG_HYBRID = 2,
+	MGEN_RAG_AUTO = 3
+} mgen_rag_mode;
+
+/* The mode named `name` ("bm25", "dense", "hybrid", "auto"); -1 when
+ * none. */
+int mgen_rag_mode_parse(const char *name);
+
+/*
+ * Attaches the embeddings client `lm` (include/metagen/lm.h; borrowed:
+ * it must outlive its use through `rag`), `batch` texts per request (0 =
+ * MGEN_LM_EMBED_BATCH). MGEN_ECONFIG when the index holds vectors of
+ * another model than mgen_lm_model(lm) (the message names both),
+ * MGEN_EDB. `lm` NULL detaches.
+ */
+int mgen_rag_set_embedder(mgen_rag *rag, struct mgen_lm *lm, size_t batch,
+			  mgen_err *err);
+
+/*
+ * Embeds and stores the vectors of every chunk without one (see above),
+ * 256 chunks per transaction; `*embedded` counts the vectors written.
+ * MGEN_EINVAL without an embedder; mgen_lm_embed's errors (vectors of
+ * the batches before the failure are kept); MGEN_EPARSE when the
+ * dimension differs from the index's; MGEN_EDB; MGEN_ENOMEM.
+ */
+int mgen_rag_embed_pending(mgen_rag *rag, long long *embedded, mgen_err *err);
+
+/*
+ * mgen_rag_search in the given mode. Dense and hybrid embed the query
+ * (cached like chunks) and need an embedder and vectors: else
+ * MGEN_EINVAL saying which is missing. Scores: BM25 as mgen_rag_search,
+ * dense the cosine similarity, hybrid the fused RRF score. Ties go to
+ * the lower chunk id. Same ownership as mgen_rag_search.
+ */
+int mgen_rag_search_mode(mgen_rag *rag, const char *query, mgen_rag_mode mode,
+			 size_t top_k, mgen_rag_hit **out, size_t *n,
+			 mgen_err *err);
+
 /* Retrieval quality on a BEIR-format set. */
 typedef struct mgen_rag_eval {
 	size_t queries;	  /* queries with at least one relevant document */
@@ -212,6 +294,12 @@ typedef struct mgen_rag_eval {
  */
 int mgen_rag_evaluate(mgen_rag *rag, const char *queries, const char *qrels,
 		      mgen_rag_eval *out, mgen_err *err);
+
+/* mgen_rag_evaluate with every query searched in `mode`
+ * (mgen_rag_search_mode); errors of both. */
+int mgen_rag_evaluate_mode(mgen_rag *rag, mgen_rag_mode mode,
+			   const char *queries, const char *qrels,
+			   mgen_rag_eval *out, mgen_err *err);
 
 #ifdef __cplusplus
 }

@@ -92,6 +92,25 @@ int cli_take_local(int argc, char **argv, const cli_local *flags, int *nargc,
  * exists) the path made absolute. malloc'd; NULL on out of memory. */
 char *cli_doc_path(const char *path);
 
+struct mgen_rag;
+struct mgen_lm;
+
+/* When the config names rag.embeddings.model: opens an LM client for it
+ * (api_base, key, cache, retries and limits of the config) into *lm and
+ * attaches it to `rag`; else *lm = NULL. Prints the error and returns
+ * EXIT_USAGE, or 0. Free *lm after closing `rag`. */
+int cli_rag_embedder(cli_args *a, struct mgen_rag *rag, struct mgen_lm **lm);
+
+/* `index add --run DIR`: the comments of DIR/comments.tsv, one document
+ * keyed by that file's real path. Prints what it did or the error;
+ * returns 0 or the error code. */
+int cli_index_run(struct mgen_rag *rag, cli_args *a, const char *dir);
+
+/* `index add --warehouse`: the existing table and column comments of the
+ * config's scope (mgen_wh_open_config), one document keyed "warehouse:"
+ * + the masked connection. Prints and returns as cli_index_run. */
+int cli_index_warehouse(struct mgen_rag *rag, cli_args *a);
+
 int cmd_generate(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);

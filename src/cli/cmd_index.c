@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metagen/lm.h"
 #include "metagen/rag.h"
 
 static void help(void)
 {
-	printf("usage: metagen index add PATH... [--prune] [options]\n"
+	printf("usage: metagen index add PATH... [--run DIR] [--warehouse] "
+	       "[--prune] [options]\n"
 	       "       metagen index add --prune\n"
 	       "       metagen index remove PATH...\n"
 	       "       metagen index stats\n\n"
@@ -19,13 +21,20 @@ static void help(void)
 	       "headings), text,\nHTML, CSV/TSV glossaries (term,definition), "
 	       "BEIR JSONL ({\"_id\",\"title\",\"text\"}).\nAn unchanged file "
 	       "is skipped; a changed one replaces its chunks. --prune\n"
-	       "drops documents whose file is gone.\n\n"
+	       "drops documents whose file is gone. --run DIR indexes a run's "
+	       "comments\n(DIR/comments.tsv: the data dictionary becomes "
+	       "searchable); --warehouse\nthe existing table and column "
+	       "comments of the scope (connection, scope).\n"
+	       "With rag.embeddings.model "
+	       "set, chunks\nwithout a vector are embedded (batched, cached) "
+	       "after adding.\n\n"
 	       "options:\n"
 	       "  --rag-index FILE         index file (default "
 	       ".metagen/rag.sqlite)\n"
 	       "  --rag-chunk-tokens N     words per chunk (200)\n"
 	       "  --rag-chunk-overlap N    words shared by neighbours (40)\n"
 	       "  --rag-max-file-mb N      larger files are refused (32)\n"
+	       "  --rag-embeddings-model M embeddings model (none: BM25 only)\n"
 	       "  --quiet                  no line per file\n");
 }
 
@@ -52,7 +61,34 @@ static void report(void *ud, const char *path, mgen_rag_status st,
 		       chunks == 1 ? "" : "s");
 }
 
-static int add(mgen_rag *r, cli_args *a, int prune)
+/* Embeds the chunks that have no vector yet (an embedder attached). */
+static int embed(mgen_rag *r, mgen_lm *lm)
+{
+	mgen_err err = MGEN_ERR_INIT;
+	long long n = 0, req0 = 0, req = 0, hits0 = mgen_lm_cache_hits(lm);
+	int rc;
+
+	mgen_lm_usage(lm, NULL, NULL, &req0);
+	rc = mgen_rag_embed_pending(r, &n, &err);
+	mgen_lm_usage(lm, NULL, NULL, &req);
+	if (rc != 0) {
+		fprintf(stderr, "metagen: %s\n", err.msg);
+		return rc;
+	}
+	printf("embedded: %lld chunk%s (%lld request%s, %lld from the "
+	       "cache)\n",
+	       n, n == 1 ? "" : "s", req - req0, req - req0 == 1 ? "" : "s",
+	       mgen_lm_cache_hits(lm) - hits0);
+	return 0;
+}
+
+/* The sources of `index add` besides PATHs. */
+typedef struct add_flags {
+	int prune, warehouse;
+	const char *run;
+} add_flags;
+
+static int add(mgen_rag *r, mgen_lm *lm, cli_args *a, const add_flags *f)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	long long removed = 0;
@@ -70,7 +106,11 @@ static int add(mgen_rag *r, cli_args *a, int prune)
 			rc = 0;
 		}
 	}
-	if (rc == 0 && prune) {
+	if (rc == 0 && f->run && cli_index_run(r, a, f->run) != 0)
+		return EXIT_USAGE;
+	if (rc == 0 && f->warehouse && cli_index_warehouse(r, a) != 0)
+		return EXIT_USAGE;
+	if (rc == 0 && f->prune) {
 		rc = mgen_rag_prune(r, &removed, &err);
 		if (rc == 0)
 			printf("pruned: %lld document%s\n", removed,
@@ -80,6 +120,8 @@ static int add(mgen_rag *r, cli_args *a, int prune)
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
+	if (lm && embed(r, lm) != 0)
+		return EXIT_SOME_FAILED;
 	return bad ? EXIT_SOME_FAILED : EXIT_ALL_OK;
 }
 
@@ -126,12 +168,13 @@ static int stats(mgen_rag *r, const char *path)
 	return EXIT_ALL_OK;
 }
 
-static int run(cli_args *a, int prune)
+static int run(cli_args *a, const add_flags *f)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	const char *what = a->positional[0];
 	int is_add = strcmp(what, "add") == 0, rc;
 	mgen_rag *r = NULL;
+	mgen_lm *lm = NULL;
 
 	if (!is_add && strcmp(what, "remove") != 0 &&
 	    strcmp(what, "stats") != 0) {
@@ -141,7 +184,13 @@ static int run(cli_args *a, int prune)
 			what);
 		return EXIT_USAGE;
 	}
-	if ((is_add && a->npositional < 2 && !prune) ||
+	if (!is_add && (f->prune || f->run || f->warehouse)) {
+		fprintf(stderr, "metagen: --prune, --run and --warehouse go "
+				"with index add\n");
+		return EXIT_USAGE;
+	}
+	if ((is_add && a->npositional < 2 && !f->prune && !f->run &&
+	     !f->warehouse) ||
 	    (strcmp(what, "remove") == 0 && a->npositional < 2)) {
 		fprintf(stderr, "metagen: index %s needs a PATH\n", what);
 		return EXIT_USAGE;
@@ -154,20 +203,26 @@ static int run(cli_args *a, int prune)
 				       "index add PATH creates it)");
 		return EXIT_USAGE;
 	}
-	if (is_add)
-		rc = add(r, a, prune);
-	else if (strcmp(what, "remove") == 0)
+	if (is_add) {
+		rc = cli_rag_embedder(a, r, &lm);
+		if (rc == 0)
+			rc = add(r, lm, a, f);
+	} else if (strcmp(what, "remove") == 0)
 		rc = remove_docs(r, a);
 	else
 		rc = stats(r, a->cfg.rag_index);
 	mgen_rag_close(r);
+	mgen_lm_free(lm);
 	return rc;
 }
 
 int cmd_index(int argc, char **argv)
 {
-	int prune = 0, nargc = 0, rc;
-	const cli_local local[] = {{"--prune", &prune, NULL},
+	add_flags f = {0, 0, NULL};
+	int nargc = 0, rc;
+	const cli_local local[] = {{"--prune", &f.prune, NULL},
+				   {"--warehouse", &f.warehouse, NULL},
+				   {"--run", NULL, &f.run},
 				   {NULL, NULL, NULL}};
 	char **nargv = NULL;
 	cli_args args;
@@ -183,7 +238,7 @@ int cmd_index(int argc, char **argv)
 				"or stats\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
-		rc = run(&args, prune);
+		rc = run(&args, &f);
 	cli_args_release(&args);
 	free(nargv);
 	return rc;

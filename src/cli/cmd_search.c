@@ -8,22 +8,26 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metagen/lm.h"
 #include "metagen/rag.h"
 #include "util/json.h"
 
 static void help(void)
 {
-	printf("usage: metagen search \"QUERY\" [--top-k N] [--mode bm25] "
+	printf("usage: metagen search \"QUERY\" [--top-k N] [--mode M] "
 	       "[--json] [options]\n"
-	       "       metagen search --eval QUERIES.jsonl QRELS.tsv\n\n"
-	       "Searches the retrieval index (metagen index add) with BM25; "
-	       "any text is a\nsafe query (FTS5 operators are plain words). "
-	       "--eval reads a BEIR query\nfile and qrels and prints nDCG@10 "
-	       "and recall@100.\n\n"
+	       "       metagen search --eval QUERIES.jsonl QRELS.tsv "
+	       "[--mode M]\n\n"
+	       "Searches the retrieval index (metagen index add); any text is "
+	       "a safe query\n(FTS5 operators are plain words). --eval reads "
+	       "a BEIR query file and\nqrels and prints nDCG@10 and "
+	       "recall@100.\n\n"
 	       "options:\n"
 	       "  --top-k N        hits to print (default 10, 1..10000)\n"
-	       "  --mode bm25      only bm25 exists so far (dense and hybrid "
-	       "need\n                   embeddings, not built yet)\n"
+	       "  --mode M         bm25, dense (cosine over the chunk vectors) "
+	       "or hybrid\n                   (reciprocal rank fusion, k = "
+	       "60); default hybrid when the\n                   index has "
+	       "vectors and rag.embeddings.model is set, else bm25\n"
 	       "  --json           one JSON array of hits\n"
 	       "  --rag-index FILE index file (default .metagen/rag.sqlite)\n");
 }
@@ -72,7 +76,8 @@ static void print_text(const mgen_rag_hit *h, size_t n)
 		       strlen(h[i].text) > 300 ? "..." : "");
 }
 
-static int search(mgen_rag *r, const char *q, const char *topk, int json)
+static int search(mgen_rag *r, const char *q, const char *topk, int json,
+		  mgen_rag_mode mode)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	mgen_rag_hit *h = NULL;
@@ -87,7 +92,7 @@ static int search(mgen_rag *r, const char *q, const char *topk, int json)
 			topk);
 		return EXIT_USAGE;
 	}
-	if (mgen_rag_search(r, q, (size_t)k, &h, &n, &err) != 0) {
+	if (mgen_rag_search_mode(r, q, mode, (size_t)k, &h, &n, &err) != 0) {
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
@@ -99,12 +104,13 @@ static int search(mgen_rag *r, const char *q, const char *topk, int json)
 	return rc;
 }
 
-static int evaluate(mgen_rag *r, const char *queries, const char *qrels)
+static int evaluate(mgen_rag *r, const char *queries, const char *qrels,
+		    mgen_rag_mode mode)
 {
 	mgen_err err = MGEN_ERR_INIT;
 	mgen_rag_eval ev;
 
-	if (mgen_rag_evaluate(r, queries, qrels, &ev, &err) != 0) {
+	if (mgen_rag_evaluate_mode(r, mode, queries, qrels, &ev, &err) != 0) {
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
@@ -120,13 +126,13 @@ static int run(cli_args *a, const char *topk, const char *mode, int json,
 {
 	mgen_err err = MGEN_ERR_INIT;
 	mgen_rag *r = NULL;
-	int rc;
+	mgen_lm *lm = NULL;
+	int m = mode ? mgen_rag_mode_parse(mode) : MGEN_RAG_AUTO, rc;
 
-	if (mode && strcmp(mode, "bm25") != 0) {
+	if (m < 0) {
 		fprintf(stderr,
-			"metagen: --mode %s: not available; dense and "
-			"hybrid retrieval need embeddings, which are "
-			"not built yet (use bm25)\n",
+			"metagen: --mode %s: expected bm25, dense or "
+			"hybrid\n",
 			mode);
 		return EXIT_USAGE;
 	}
@@ -143,9 +149,13 @@ static int run(cli_args *a, const char *topk, const char *mode, int json,
 				     "add PATH creates it)");
 		return EXIT_USAGE;
 	}
-	rc = eval ? evaluate(r, a->positional[0], a->positional[1])
-		  : search(r, a->positional[0], topk, json);
+	if ((rc = cli_rag_embedder(a, r, &lm)) == 0)
+		rc = eval ? evaluate(r, a->positional[0], a->positional[1],
+				     (mgen_rag_mode)m)
+			  : search(r, a->positional[0], topk, json,
+				   (mgen_rag_mode)m);
 	mgen_rag_close(r);
+	mgen_lm_free(lm);
 	return rc;
 }
 

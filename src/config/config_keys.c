@@ -197,6 +197,10 @@ const mgen__config_spec mgen__config_specs[] = {
 	 "most words of retrieved context per prompt"},
 	{"rag.max_file_mb", CT(INT), NULL, "32", OFF(rag_max_file_mb), 1, 4096,
 	 0, "larger files are refused by metagen index add"},
+	{"rag.embeddings.model", CT(STRING), NULL, NULL, OFF(rag_embed_model), 0,
+	 0, 0, "embeddings model (api_base's /embeddings); empty = BM25 only"},
+	{"rag.embeddings.batch_size", CT(INT), NULL, "64", OFF(rag_embed_batch),
+	 1, 2048, 0, "texts per embeddings request"},
 };
 /* clang-format on */
 const size_t mgen__config_nspecs =

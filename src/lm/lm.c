@@ -31,29 +31,7 @@
 
 #define LM_EST_ANSWER_TOKENS 1024 /* answer guess for the token bucket */
 
-struct mgen_lm {
-	mgen_lm_target t;
-	mgen_lm_endpoint ep; /* base + "/chat/completions", masked form,
-				secrets to scrub */
-	double temperature;
-	int max_tokens;
-	long timeout_ms;
-	int max_retries;
-	long backoff_base_ms;
-	long backoff_max_ms;
-	mgen_log_fn log;
-	void *log_userdata;
-	char *model_str;   /* the model string as configured (cache key) */
-	char *rollout_id;  /* NULL or owned */
-	mgen_cache *cache; /* NULL = no cache */
-	mgen__ratelimit rl;
-	pthread_mutex_t mu; /* guards the counters and rng */
-	long long prompt_tokens;
-	long long completion_tokens;
-	long long requests;
-	long long cache_hits;
-	uint64_t rng;
-};
+/* struct mgen_lm: lm_internal.h */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -427,7 +405,7 @@ static int retryable_curl(CURLcode c)
 }
 
 /* The final failure of a call, after `attempts` HTTP requests. */
-static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
+static int call_failed(const mgen_lm_endpoint *ep, CURLcode cc, long status,
 		       const mgen_lm_http *ans, const char *errbuf,
 		       int attempts, mgen_err *err)
 {
@@ -437,13 +415,12 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm answer from %s is larger than %zu "
 				    "bytes",
-				    lm->ep.shown,
-				    mgen_lm__body_cap(lm->max_tokens));
+				    ep->shown, ans->body.max);
 	if (cc != CURLE_OK)
 		return mgen_err_set(err, MGEN_EHTTP,
 				    "lm request to %s failed after %d "
 				    "attempt(s): %s",
-				    lm->ep.shown, attempts,
+				    ep->shown, attempts,
 				    errbuf[0] ? errbuf
 					      : curl_easy_strerror(cc));
 	mgen_lm__error_text(&ans->body, why, sizeof(why));
@@ -456,7 +433,7 @@ static int call_failed(const mgen_lm *lm, CURLcode cc, long status,
 	return mgen_err_set(err, MGEN_EHTTP,
 			    "lm endpoint %s answered HTTP %ld after %d "
 			    "attempt(s): %s",
-			    lm->ep.shown, status, attempts, why);
+			    ep->shown, status, attempts, why);
 }
 
 static void add_usage(mgen_lm *lm, long requests, const mgen_lm_response *r)
@@ -559,9 +536,9 @@ static long estimate_tokens(const mgen_lm *lm, const mgen_message *msgs,
 						      : LM_EST_ANSWER_TOKENS);
 }
 
-/* The HTTP attempts of one call (rate limited, retried); fills `out`. */
-static int lm_http_call(mgen_lm *lm, const char *body, long est,
-			mgen_lm_response *out, mgen_err *err)
+int mgen_lm__http(mgen_lm *lm, const mgen_lm_endpoint *ep, const char *body,
+		  long est, size_t cap, mgen_buf *raw, mgen_lm_response *out,
+		  mgen_err *err)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -571,9 +548,9 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 	long status;
 	int attempt, rc = 0;
 
-	mgen_buf_init(&ans.body, mgen_lm__body_cap(lm->max_tokens));
-	if (h == NULL || mgen_lm__setup_handle(lm, h, lm->ep.url, body, &hdrs,
-					       &ans, errbuf)) {
+	mgen_buf_init(&ans.body, cap);
+	if (h == NULL ||
+	    mgen_lm__setup_handle(lm, h, ep->url, body, &hdrs, &ans, errbuf)) {
 		rc = mgen_err_set(err, MGEN_ENOMEM, "cannot set up a request");
 		goto done;
 	}
@@ -587,15 +564,19 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 		if (cc == CURLE_OK)
 			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 		if (ans.body.data) { /* before any of it is cut or shown */
-			mgen__secrets_scrub(&lm->ep.secrets, ans.body.data,
+			mgen__secrets_scrub(&ep->secrets, ans.body.data,
 					    ans.body.cap);
 			ans.body.len = strlen(ans.body.data);
 		}
 		out->attempts = attempt + 1;
 		out->http_status = (int)status;
 		if (cc == CURLE_OK && status >= 200 && status < 300) {
-			rc =
-			    parse_answer(lm, &ans.body, strlen(body), out, err);
+			rc = raw ? mgen_buf_append(raw, mgen_buf_str(&ans.body),
+						   ans.body.len)
+				 : parse_answer(lm, &ans.body, strlen(body),
+						out, err);
+			if (rc == MGEN_ENOMEM && raw)
+				mgen_err_set(err, rc, "out of memory");
 			add_usage(lm, 1, rc == 0 ? out : NULL);
 			mgen__ratelimit_settle(
 			    &lm->rl, est,
@@ -610,7 +591,7 @@ static int lm_http_call(mgen_lm *lm, const char *body, long est,
 		if (attempt >= lm->max_retries ||
 		    !(cc == CURLE_OK ? retryable_status(status)
 				     : retryable_curl(cc))) {
-			rc = call_failed(lm, cc, status, &ans, errbuf,
+			rc = call_failed(ep, cc, status, &ans, errbuf,
 					 attempt + 1, err);
 			break;
 		}
@@ -624,10 +605,9 @@ done:
 	/* an endpoint may echo the request (headers, URL) in an error or
 	 * an answer: no secret goes further than here */
 	if (rc != 0 && err)
-		mgen__secrets_scrub(&lm->ep.secrets, err->msg,
-				    sizeof(err->msg));
-	if (rc == 0 &&
-	    mgen__secrets_scrub_str(&lm->ep.secrets, &out->content) != 0)
+		mgen__secrets_scrub(&ep->secrets, err->msg, sizeof(err->msg));
+	if (rc == 0 && !raw &&
+	    mgen__secrets_scrub_str(&ep->secrets, &out->content) != 0)
 		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	return rc;
 }
@@ -663,8 +643,9 @@ int mgen_lm_chat_ex(mgen_lm *lm, const mgen_message *msgs, size_t message_count,
 		goto done;
 	if (lm->cache && cache_lookup(lm, key, out))
 		goto done;
-	rc = lm_http_call(lm, body, estimate_tokens(lm, msgs, message_count),
-			  out, err);
+	rc = mgen_lm__http(lm, &lm->ep, body,
+			   estimate_tokens(lm, msgs, message_count),
+			   mgen_lm__body_cap(lm->max_tokens), NULL, out, err);
 	if (rc == 0 && lm->cache)
 		cache_store(lm, key, out);
 done:

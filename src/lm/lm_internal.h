@@ -9,7 +9,12 @@
 
 #include <stddef.h>
 
+#include <pthread.h>
+#include <stdint.h>
+
+#include "lm/ratelimit.h"
 #include "metagen/buf.h"
+#include "metagen/cache.h"
 #include "metagen/lm.h"
 #include "util/json.h"
 #include "util/secret.h"
@@ -126,5 +131,43 @@ int mgen_lm__setup_handle(const mgen_lm *lm, void *handle, const char *url,
  * on one line, at most 300 bytes, into `out` (the callers, lm.c and
  * lm_preflight.c, scrub the body of every secret before). */
 void mgen_lm__error_text(const mgen_buf *body, char *out, size_t cap);
+
+/* The client; fields are set by mgen_lm_new and read-only afterwards,
+ * except the counters and rng (under mu). Shared with embed.c. */
+struct mgen_lm {
+	mgen_lm_target t;
+	mgen_lm_endpoint ep; /* base + "/chat/completions", masked form,
+				secrets to scrub */
+	double temperature;
+	int max_tokens;
+	long timeout_ms;
+	int max_retries;
+	long backoff_base_ms;
+	long backoff_max_ms;
+	mgen_log_fn log;
+	void *log_userdata;
+	char *model_str;   /* the model string as configured (cache key) */
+	char *rollout_id;  /* NULL or owned */
+	mgen_cache *cache; /* NULL = no cache */
+	mgen__ratelimit rl;
+	pthread_mutex_t mu; /* guards the counters and rng */
+	long long prompt_tokens;
+	long long completion_tokens;
+	long long requests;
+	long long cache_hits;
+	uint64_t rng;
+};
+
+/*
+ * The HTTP attempts of one POST of `body` to `ep` (rate limited with an
+ * estimate of `est` tokens, retried as mgen_lm_chat says), answers read
+ * up to `cap` bytes. With `raw` NULL the 2xx answer is parsed as a chat
+ * completion into `out`; else its body (secrets scrubbed) is appended
+ * to `*raw` (an initialised buffer) and only out->attempts, http_status
+ * are set. Errors as mgen_lm_chat, naming ep->shown; never a secret.
+ */
+int mgen_lm__http(mgen_lm *lm, const mgen_lm_endpoint *ep, const char *body,
+		  long est, size_t cap, mgen_buf *raw, mgen_lm_response *out,
+		  mgen_err *err);
 
 #endif

@@ -172,7 +172,7 @@ static int eval_line(mgen_rag *r, const qrels *q, const char *line, size_t n,
 	if (id == NULL || text == NULL || !judged(q, id))
 		goto done;
 	t0 = mgen__now_ms();
-	rc = mgen_rag_search(r, text, 300, &h, &nh, err);
+	rc = mgen_rag_search_mode(r, text, r->eval_mode, 300, &h, &nh, err);
 	out->ms += mgen__now_ms() - t0;
 	if (rc == 0 && score_query(q, id, h, nh, &ndcg, &recall)) {
 		out->queries++;

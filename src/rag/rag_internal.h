@@ -75,4 +75,30 @@ int mgen__rag_parse(mgen__rag_chunks *c, mgen__rag_kind kind, const char *text,
 
 void mgen__rag_chunks_release(mgen__rag_chunks *c);
 
+/* A chunk id with a score (dense search, fusion). */
+typedef struct mgen__rag_scored {
+	long long id;
+	double score;
+} mgen__rag_scored;
+
+/* Scales `v` (dim floats) to length 1 (sum in double). Returns 0, or 1
+ * for a zero vector (left as zeros: it matches nothing). */
+int mgen__rag_normalize(float *v, int dim);
+
+/* The dot product of two dim-float vectors. */
+float mgen__rag_dot(const float *a, const float *b, int dim);
+
+/* The best `k` rows of the n x dim matrix `mat` by dot product with `q`,
+ * found with a k-entry min-heap (O(n log k)), into out[0..k) sorted by
+ * score descending, then id ascending; returns how many (min(n, k)). */
+size_t mgen__rag_topk(const float *mat, const long long *ids, size_t n, int dim,
+		      const float *q, size_t k, mgen__rag_scored *out);
+
+/* Reciprocal rank fusion of the ranked id lists a and b: score(id) =
+ * sum of 1 / (k + rank), rank from 1; the best `top` into `out` (score
+ * descending, then id ascending), count returned; (size_t)-1 on out of
+ * memory. */
+size_t mgen__rag_rrf(const long long *a, size_t na, const long long *b,
+		     size_t nb, double k, size_t top, mgen__rag_scored *out);
+
 #endif

@@ -77,10 +77,8 @@ static char *col_dup(sqlite3_stmt *st, int i)
 	return mgen__strdup(s ? s : "");
 }
 
-/* Rows of `st` (id, score, title, text, ref, glossary, tokens, path)
- * into a new hit array. */
-static int collect(mgen_rag *r, sqlite3_stmt *st, size_t max,
-		   mgen_rag_hit **out, size_t *n, mgen_err *err)
+int mgen__rag_collect(mgen_rag *r, sqlite3_stmt *st, size_t max,
+		      mgen_rag_hit **out, size_t *n, mgen_err *err)
 {
 	mgen_rag_hit *h = NULL;
 	size_t k = 0;
@@ -151,7 +149,7 @@ int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
 	}
 	sqlite3_bind_text(st, 1, mgen_buf_str(&q), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (long long)top_k);
-	rc = collect(r, st, top_k, out, n, err);
+	rc = mgen__rag_collect(r, st, top_k, out, n, err);
 done:
 	sqlite3_finalize(st);
 	mgen_buf_release(&q);
@@ -177,7 +175,7 @@ int mgen_rag_glossary_lookup(mgen_rag *r, const char *term, size_t max,
 		return mgen__rag_db_err(r, err, "cannot search");
 	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (long long)max);
-	rc = collect(r, st, max, out, n, err);
+	rc = mgen__rag_collect(r, st, max, out, n, err);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -33,7 +33,9 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS chunks_term ON chunks(ref COLLATE NOCASE)"
     " WHERE glossary = 1;"
     "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, text,"
-    " tokenize = 'porter unicode61');";
+    " tokenize = 'porter unicode61');"
+    "CREATE TABLE IF NOT EXISTS chunk_vectors(id INTEGER PRIMARY KEY,"
+    " v BLOB NOT NULL);";
 
 int mgen__rag_db_err(mgen_rag *r, mgen_err *err, const char *what)
 {
@@ -126,6 +128,7 @@ void mgen_rag_close(mgen_rag *r)
 {
 	if (r == NULL)
 		return;
+	mgen__rag_vec_forget(r);
 	sqlite3_close(r->db);
 	free(r->path);
 	free(r);
@@ -152,6 +155,13 @@ static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 			 "DELETE FROM chunks_fts WHERE rowid IN"
 			 " (SELECT id FROM chunks WHERE doc = ?)",
 			 doc, err);
+
+	mgen__rag_vec_forget(r);
+	if (rc == 0)
+		rc = exec_ll(r,
+			     "DELETE FROM chunk_vectors WHERE id IN"
+			     " (SELECT id FROM chunks WHERE doc = ?)",
+			     doc, err);
 	if (rc == 0)
 		rc = exec_ll(r, "DELETE FROM chunks WHERE doc = ?", doc, err);
 	if (rc == 0 && all)
@@ -159,9 +169,8 @@ static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 	return rc;
 }
 
-/* The id and hash of document `path`: 1 found, 0 not, <0 error. */
-static int find_doc(mgen_rag *r, const char *path, long long *id, char hash[65],
-		    mgen_err *err)
+int mgen__rag_find_doc(mgen_rag *r, const char *path, long long *id,
+		       char hash[65], mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, s;
@@ -230,10 +239,9 @@ done:
 	return rc;
 }
 
-/* Replaces (or creates) document `path` with the chunks `c`. */
-static int store_doc(mgen_rag *r, const char *path, long long old,
-		     const char *hash, long long mtime, size_t bytes,
-		     const mgen__rag_chunks *c, mgen_err *err)
+static int store_rows(mgen_rag *r, const char *path, long long old,
+		      const char *hash, long long mtime, size_t bytes,
+		      const mgen__rag_chunks *c, mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
@@ -255,6 +263,23 @@ static int store_doc(mgen_rag *r, const char *path, long long old,
 	sqlite3_finalize(st);
 	if (rc == 0)
 		rc = insert_chunks(r, sqlite3_last_insert_rowid(r->db), c, err);
+	return rc;
+}
+
+int mgen__rag_store_doc(mgen_rag *r, const char *path, long long old,
+			const char *hash, long long mtime, size_t bytes,
+			const mgen__rag_chunks *c, mgen_err *err)
+{
+	int rc;
+
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return mgen__rag_db_err(r, err, "cannot begin");
+	rc = store_rows(r, path, old, hash, mtime, bytes, c, err);
+	if (sqlite3_exec(r->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
+			 NULL) != SQLITE_OK &&
+	    rc == 0)
+		rc = mgen__rag_db_err(r, err, "cannot commit");
 	return rc;
 }
 
@@ -285,7 +310,7 @@ int mgen__rag_add(mgen_rag *r, const char *path, const char *data, size_t len,
 	}
 	if (mgen__sha256_hex(data, len, hash) != 0)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	found = find_doc(r, path, &old, old_hash, err);
+	found = mgen__rag_find_doc(r, path, &old, old_hash, err);
 	if (found < 0)
 		return found;
 	if (found && strcmp(hash, old_hash) == 0) {
@@ -302,16 +327,8 @@ int mgen__rag_add(mgen_rag *r, const char *path, const char *data, size_t len,
 				  mgen_strerror(rc));
 		goto done;
 	}
-	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		rc = mgen__rag_db_err(r, err, "cannot begin");
-		goto done;
-	}
-	rc = store_doc(r, path, found ? old : 0, hash, mtime, len, &c, err);
-	if (sqlite3_exec(r->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
-			 NULL) != SQLITE_OK &&
-	    rc == 0)
-		rc = mgen__rag_db_err(r, err, "cannot commit");
+	rc = mgen__rag_store_doc(r, path, found ? old : 0, hash, mtime, len, &c,
+				 err);
 	res->status = found ? MGEN_RAG_REPLACED : MGEN_RAG_ADDED;
 	res->chunks = (long long)c.n;
 	res->skipped = c.skipped;
@@ -340,7 +357,7 @@ int mgen_rag_remove(mgen_rag *r, const char *path, long long *removed,
 {
 	char hash[65];
 	long long id = 0;
-	int found = find_doc(r, path, &id, hash, err), rc;
+	int found = mgen__rag_find_doc(r, path, &id, hash, err), rc;
 
 	*removed = 0;
 	if (found <= 0)
@@ -365,8 +382,8 @@ int mgen_rag_prune(mgen_rag *r, long long *removed, mgen_err *err)
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(st, 1);
 		struct stat sb;
-		if (p && (stat(p, &sb) == 0 || errno != ENOENT))
-			continue;
+		if (p && (p[0] != '/' || stat(p, &sb) == 0 || errno != ENOENT))
+			continue; /* a key that is no file name is kept */
 		if (n == cap) {
 			long long *g =
 			    realloc(gone, (cap ? cap * 2 : 16) * sizeof(*g));
@@ -401,7 +418,9 @@ int mgen_rag_stats_get(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
 	if (sqlite3_prepare_v2(r->db,
 			       "SELECT (SELECT count(*) FROM documents),"
 			       " count(*), coalesce(sum(tokens), 0),"
-			       " coalesce(sum(glossary), 0) FROM chunks",
+			       " coalesce(sum(glossary), 0),"
+			       " (SELECT count(*) FROM chunk_vectors)"
+			       " FROM chunks",
 			       -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
 		rc = mgen__rag_db_err(r, err, "cannot read");
@@ -410,6 +429,7 @@ int mgen_rag_stats_get(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
 		st->chunks = sqlite3_column_int64(s, 1);
 		st->tokens = sqlite3_column_int64(s, 2);
 		st->glossary = sqlite3_column_int64(s, 3);
+		st->embedded = sqlite3_column_int64(s, 4);
 	}
 	sqlite3_finalize(s);
 	if (stat(r->path, &sb) == 0)

@@ -13,13 +13,43 @@ struct mgen_rag {
 	sqlite3 *db;
 	char *path;
 	mgen_rag_options opt;
+	/* dense retrieval (rag_dense.c) */
+	struct mgen_lm *lm;	 /* embeddings client (borrowed) or NULL */
+	size_t batch;		 /* texts per embeddings request */
+	mgen_rag_mode eval_mode; /* mode of mgen_rag_evaluate's searches */
+	long long *vec_ids;	 /* the vectors loaded for search: ids, */
+	float *vec;		 /* vec_count x dim floats (normalised), */
+	size_t vec_count;
+	int dim;
+	int vec_loaded;	       /* 0 = load again before the next search */
+	long long vec_version; /* PRAGMA data_version when loaded */
 };
+
+/* Rows of `st` (id, score, title, text, ref, glossary, tokens, path),
+ * at most `max`, into a new hit array (rag_search.c). */
+int mgen__rag_collect(mgen_rag *r, sqlite3_stmt *st, size_t max,
+		      mgen_rag_hit **out, size_t *n, mgen_err *err);
+
+/* Forgets the loaded vectors (after a write). */
+void mgen__rag_vec_forget(mgen_rag *r);
 
 /* What adding one document did. */
 typedef struct mgen__rag_added {
 	mgen_rag_status status;
 	long long chunks, skipped;
 } mgen__rag_added;
+
+struct mgen__rag_chunks;
+
+/* The id and hash of document `path`: 1 found, 0 not, <0 error. */
+int mgen__rag_find_doc(mgen_rag *r, const char *path, long long *id,
+		       char hash[65], mgen_err *err);
+
+/* Replaces document `old` (> 0) or creates document `path` with the
+ * chunks `c`, in one transaction. */
+int mgen__rag_store_doc(mgen_rag *r, const char *path, long long old,
+			const char *hash, long long mtime, size_t bytes,
+			const struct mgen__rag_chunks *c, mgen_err *err);
 
 /* Records "rag index 'PATH': WHAT: <sqlite errmsg>"; returns MGEN_EDB. */
 int mgen__rag_db_err(mgen_rag *r, mgen_err *err, const char *what);

@@ -52,6 +52,10 @@ ROUTES
                                    an OpenAI chat completion, e.g.
                                    /v1/chat/completions or
                                    /serving-endpoints/chat/completions
+    POST <anything>/embeddings     hashed bag-of-words vectors of
+                                   --embed-dim N numbers (default 384);
+                                   script key "embeddings", faults and
+                                   record: tests/server/fake_embed.py
     anything else                  404 with an OpenAI-style error body.
 
 WHICH TABLE IS ASKED ABOUT
@@ -165,6 +169,8 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import fake_embed
 
 DEFAULT_FAULT_KINDS = "429,500,garbage,fence,truncate,reorder,missing"
 ANSWER_FAULTS = {
@@ -389,6 +395,7 @@ class Script:
         data = data or {}
         self.tables = list((data.get("tables") or {}).items())
         self.default = list(data.get("default") or [])
+        self.embed_steps = list(data.get("embeddings") or [])
         self.rules = list(data.get("rules") or [])
         self.cursor = {}
         self.lock = threading.Lock()
@@ -416,6 +423,11 @@ class Script:
                 return rule
         return None
 
+    def next_embed_step(self):
+        """The next step of the "embeddings" list, or {} (AUTO)."""
+        with self.lock:
+            return self.embed_steps.pop(0) if self.embed_steps else {}
+
     def next_step(self, table):
         steps = self.steps_for(table)
         with self.lock:
@@ -433,12 +445,15 @@ def check_script(script):
     lists = list((script.get("tables") or {}).values())
     lists.append(script.get("default") or [])
     lists.append(script.get("rules") or [])
-    for steps in lists:
+    lists.append(script.get("embeddings") or [])
+    for n, steps in enumerate(lists):
+        known = ALL_FAULTS | (fake_embed.EMBED_FAULTS
+                              if n == len(lists) - 1 else set())
         for step in steps:
             if not isinstance(step, dict):
                 raise SystemExit("fake_llm: a script step is not an object")
             f = step.get("fault")
-            if f is not None and str(f) not in ALL_FAULTS:
+            if f is not None and str(f) not in known:
                 raise SystemExit("fake_llm: unknown fault %r in script" % f)
 
 
@@ -560,6 +575,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         path = self.path.split("?")[0]
         body = self.read_body()
+        if path.endswith("/embeddings"):
+            try:
+                fake_embed.handle(self, path, body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            return
         if not path.endswith("/chat/completions"):
             self.send_error_json(404, "no route for POST " + path,
                                  "not_found")
@@ -583,11 +604,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         kind, table, cols = classify(body)
         rec.update(kind=kind, table=table)
-        key = st.args.require_key
-        if key is not None and rec["auth"] != "Bearer " + key:
-            rec["status"] = 401
-            st.write_record(rec)
-            self.send_error_json(401, "invalid api key", "auth")
+        if self.auth_refused(rec):
             return
         step = st.script.rule_step(body)
         if step is None:
@@ -600,6 +617,16 @@ class Handler(BaseHTTPRequestHandler):
         fault = None if fault is None else str(fault)
         rec["fault"] = fault
         self.answer(rec, step, fault, body, kind, table, cols)
+
+    def auth_refused(self, rec):
+        """Answers 401 (and records it) when --require-key is not met."""
+        key = self.state.args.require_key
+        if key is None or rec["auth"] == "Bearer " + key:
+            return False
+        rec["status"] = 401
+        self.state.write_record(rec)
+        self.send_error_json(401, "invalid api key", "auth")
+        return True
 
     def pause(self, ms):
         if ms > 0:
@@ -759,6 +786,7 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--require-key")
     p.add_argument("--hang-seconds", type=float, default=600.0)
+    p.add_argument("--embed-dim", type=int, default=384)
     p.add_argument("--verbose", action="store_true")
     p.add_argument("--detach", action="store_true")
     p.add_argument("--models", default="m,test-model")

@@ -115,7 +115,7 @@ class FakeLLMTest(unittest.TestCase):
         s = self.start()
         with urllib.request.urlopen(s.url + "/health") as r:
             self.assertEqual(r.read(), b"ok")
-        status, _, body = s.post("x", path="/v1/embeddings")
+        status, _, body = s.post("x", path="/v1/completions")
         self.assertEqual(status, 404)
         self.assertIn("error", json.loads(body))
 
@@ -320,6 +320,61 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual([r["status"] for r in s.records()],
                          [429, 500, 503, 400, 401, 200, 200])
 
+    def embed(self, s, inp):
+        status, _, body = s.post(None, path="/v1/embeddings", raw=json.dumps(
+            {"model": "e", "input": inp}).encode())
+        return status, body
+
+    def test_embeddings_hashed_bag_of_words(self):
+        s = self.start("--embed-dim", "16")
+        status, body = self.embed(s, ["Alpha beta", "beta ALPHA!", "zeta"])
+        self.assertEqual(status, 200)
+        d = json.loads(body)
+        vecs = [x["embedding"] for x in d["data"]]
+        self.assertEqual([x["index"] for x in d["data"]], [0, 1, 2])
+        self.assertEqual([len(v) for v in vecs], [16, 16, 16])
+        self.assertEqual(vecs[0], vecs[1])  # same words, any case/order
+        self.assertNotEqual(vecs[0], vecs[2])
+        self.assertEqual(sum(abs(x) for x in vecs[2]), 1.0)  # one word
+        self.assertEqual(d["usage"]["prompt_tokens"], 25 // 4 + 1)
+        status, body = self.embed(s, "single text")
+        self.assertEqual(len(json.loads(body)["data"]), 1)
+        status, body = self.embed(s, [1, 2])
+        self.assertEqual(status, 400)
+        rec = s.records()
+        self.assertEqual([(r["kind"], r["inputs"], r["status"]) for r in rec],
+                         [("embeddings", 3, 200), ("embeddings", 1, 200),
+                          ("embeddings", 0, 400)])
+
+    def test_embeddings_faults(self):
+        s = self.start("--embed-dim", "8", script={"embeddings": [
+            {"fault": "wrong_dim"}, {"fault": "nan"}, {"fault": "inf"},
+            {"fault": "few"}, {"fault": "bad_index"},
+            {"fault": "huge", "bytes": 1000}, {"fault": "500"}, {}]})
+        texts = ["a b", "c d"]
+        _, body = self.embed(s, texts)
+        self.assertEqual([len(x["embedding"]) for x in
+                          json.loads(body)["data"]], [8, 7])
+        _, body = self.embed(s, texts)
+        self.assertIn(b"[NaN, ", body)
+        _, body = self.embed(s, texts)
+        self.assertIn(b"[1e999, ", body)
+        _, body = self.embed(s, texts)
+        self.assertEqual(len(json.loads(body)["data"]), 1)
+        _, body = self.embed(s, texts)
+        self.assertEqual([x["index"] for x in json.loads(body)["data"]],
+                         [0, 0])
+        _, body = self.embed(s, texts)
+        self.assertTrue(body.endswith(b"}" + b" " * 1000 + b"}"))
+        json.loads(body)  # still valid JSON
+        status, _ = self.embed(s, texts)
+        self.assertEqual(status, 500)
+        status, body = self.embed(s, texts)
+        self.assertEqual(status, 200)
+        self.assertEqual([r["fault"] for r in s.records()],
+                         ["wrong_dim", "nan", "inf", "few", "bad_index",
+                          "huge", "500", None])
+
     def test_echo_sends_the_request_back(self):
         s = self.start(script={"default": [
             {"fault": "echo"}, {"fault": "echo", "status": 401},
@@ -455,6 +510,10 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual(status, 400)
         with self.assertRaises(RuntimeError):
             Server(script={"default": [{"fault": "nope"}]})
+        with self.assertRaises(RuntimeError):
+            Server(script={"embeddings": [{"fault": "nope"}]})
+        with self.assertRaises(RuntimeError):  # embeddings faults only there
+            Server(script={"default": [{"fault": "nan"}]})
 
     def test_sigterm_stops_cleanly(self):
         s = Server(script={"default": [{"fault": "hang", "seconds": 60}]})
