@@ -295,6 +295,15 @@ int mgen_program_fit(const mgen_program *prog, size_t p,
 		     mgen_signature **sig, mgen_example ***demos,
 		     size_t *ndemos, mgen_err *err);
 
+/*
+ * Appends predictor `name` declared by `sig`: its instructions and the
+ * prefix and description of each field (inputs, then outputs), no demos
+ * (what a task's mgen_*_program_declare builds). Returns 0, the errors
+ * of mgen_program_add_predictor, or MGEN_ENOMEM.
+ */
+int mgen_program_add_signature(mgen_program *prog, const char *name,
+			       const mgen_signature *sig, mgen_err *err);
+
 /* Frees `n` demos and the array; NULL is harmless. */
 void mgen_program_demos_free(mgen_example **demos, size_t n);
 

@@ -92,8 +92,6 @@ int mgen_comment_program_declare(mgen_program **out, mgen_err *err)
 {
 	mgen_signature *sig = NULL;
 	mgen_program *prog = NULL;
-	mgen_sig_field f;
-	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -101,13 +99,8 @@ int mgen_comment_program_declare(mgen_program **out, mgen_err *err)
 	if (rc == 0)
 		rc = mgen_program_new(&prog);
 	if (rc == 0)
-		rc = mgen_program_add_predictor(
-		    prog, MGEN_COMMENT_PREDICTOR,
-		    mgen_signature_instructions(sig), err);
-	for (i = 0; rc == 0 && i < mgen_signature_n_fields(sig); i++) {
-		mgen_signature_field(sig, i, &f);
-		rc = mgen_program_add_field(prog, 0, f.prefix, f.desc);
-	}
+		rc = mgen_program_add_signature(prog, MGEN_COMMENT_PREDICTOR,
+						sig, err);
 	mgen_signature_free(sig);
 	if (rc != 0) {
 		mgen_program_free(prog);

@@ -115,3 +115,20 @@ int mgen_program_fit(const mgen_program *prog, size_t p,
 	}
 	return rc;
 }
+
+int mgen_program_add_signature(mgen_program *prog, const char *name,
+			       const mgen_signature *sig, mgen_err *err)
+{
+	size_t i, p = mgen_program_count(prog);
+	mgen_sig_field f;
+	int rc = mgen_program_add_predictor(
+		prog, name, mgen_signature_instructions(sig), err);
+
+	for (i = 0; rc == 0 && i < mgen_signature_n_fields(sig); i++) {
+		mgen_signature_field(sig, i, &f);
+		rc = mgen_program_add_field(prog, p, f.prefix, f.desc);
+	}
+	if (rc == MGEN_ENOMEM)
+		mgen_err_set(err, rc, "out of memory");
+	return rc;
+}
