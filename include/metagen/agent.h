@@ -20,10 +20,10 @@
  *
  * `history` is the session's last messages, oldest first, as
  * [{"role": "user"|"assistant", "content": "..."}] (json.dumps in the
- * prompt). `context` is given the list of retrieved chunks, each
- * "title (base name of source): text"; the ChatAdapter renders a list
- * given to a str field as DSPy's numbered "[1] «...»" blobs (as DSPy's
- * RAG examples do), which is what the [n] citations refer to.
+ * prompt). `context` is the retrieved chunks in DSPy's numbered list
+ * layout, one a line: "[1] «title (base name of source): text»".
+ * Deviation: DSPy renders a one-item list without its number; the agent
+ * writes the text itself so that [1] exists for a single chunk too.
  *
  * One question (mgen_agent_ask):
  *   1. read the last history_messages messages of the session (memory);

@@ -32,7 +32,7 @@ typedef struct turn {
 	char *query;
 	mgen_rag_hit *hits; /* the chunks kept, in context order */
 	size_t nhits;
-	char *context;  /* JSON array of strings */
+	char *context;  /* the numbered passages */
 	mgen_agent_answer *out;
 } turn;
 
@@ -233,7 +233,7 @@ static int inputs(mgen_example **ex, const char *question,
 	int rc = mgen_example_new(ex);
 
 	if (rc == 0 && context)
-		rc = mgen_example_set_json(*ex, "context", context, err);
+		rc = mgen_example_set_str(*ex, "context", context);
 	if (rc == 0)
 		rc = mgen_example_set_str(*ex, "question", question);
 	if (rc == 0)
@@ -269,37 +269,32 @@ static int rewrite(mgen_agent *a, const char *question, turn *t,
 }
 
 /* Keeps the hits that fit top_k and the word budget, in rank order, and
- * builds the context list ("title (source): text" each). */
+ * writes the context text: "[n] «title (source): text»" per chunk, one a
+ * line (DSPy's numbered list layout, kept for a single chunk too so that
+ * [1] always means something). */
 static int keep_hits(mgen_agent *a, turn *t, mgen_rag_hit *h, size_t n,
 		     mgen_err *err)
 {
-	cJSON *arr = cJSON_CreateArray();
 	mgen_buf b = MGEN_BUF_INIT;
 	long words = 0;
 	size_t i;
-	int jerr = arr ? 0 : MGEN_ENOMEM;
 
 	t->hits = n ? calloc(n, sizeof(*t->hits)) : NULL;
 	if (n && t->hits == NULL)
-		jerr = MGEN_ENOMEM;
-	for (i = 0; i < n && !jerr && t->nhits < (size_t)a->o.top_k; i++) {
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	for (i = 0; i < n && t->nhits < (size_t)a->o.top_k; i++) {
 		const char *base = strrchr(h[i].source, '/');
 
 		if (words + h[i].tokens > a->o.max_context_tokens)
 			continue;
 		words += h[i].tokens;
-		mgen_buf_reset(&b);
-		mgen_buf_printf(&b, "%s (%s): %s", h[i].title,
+		mgen_buf_printf(&b, "%s[%zu] \xc2\xab%s (%s): %s\xc2\xbb",
+				t->nhits ? "\n" : "", t->nhits + 1, h[i].title,
 				base ? base + 1 : h[i].source, h[i].text);
-		mgen__json_add(&jerr, arr, NULL,
-			       mgen_buf_error(&b)
-				       ? NULL
-				       : cJSON_CreateString(mgen_buf_str(&b)));
 		t->hits[t->nhits++] = h[i];
 		memset(&h[i], 0, sizeof(h[i])); /* moved */
 	}
-	t->context = jerr ? NULL : mgen__json_print(arr);
-	cJSON_Delete(arr);
+	t->context = mgen_buf_detach(&b);
 	mgen_buf_release(&b);
 	return t->context ? 0 : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 }

@@ -23,8 +23,8 @@ static const char rewrite_instructions[] =
 	"keyword search over the data team's documentation, glossary and "
 	"data dictionary.\n"
 	"Use the history only to resolve what a follow-up question refers "
-	"to (\"it\", \"that table\", \"and its discharge time?\"); keep the "
-	"question's own words, names and identifiers; add nothing the "
+	"to (\"it\", \"that one\", \"and when was it last changed?\"); keep "
+	"the question's own words, names and identifiers; add nothing the "
 	"question and history do not say. Answer with the query only.";
 
 static const char respond_instructions[] =

@@ -77,6 +77,8 @@ static int route_of(const char *url)
 		return R_VERSION;
 	if (strcmp(url, "/metrics") == 0)
 		return R_METRICS;
+	if (strcmp(url, "/invocations") == 0)
+		return R_INVOCATIONS;
 	return R_OTHER;
 }
 
@@ -139,14 +141,34 @@ static enum MHD_Result health(struct MHD_Connection *c, request *rq,
 			: "{\"status\":\"error\",\"memory\":\"error\"}\n");
 }
 
-static enum MHD_Result route(struct MHD_Connection *c, request *rq, server *s,
-			     int r, const char *method)
+/* POST /invocations: the agent's answers (invocations.c). */
+static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
+				  server *s, const char *method)
+{
+	inv_result res;
+	enum MHD_Result ok;
+
+	if (strcmp(method, "POST") != 0)
+		return error_reply(c, rq, 405, "method not allowed");
+	mgen__serve_invocations(s->opts->agent, mgen_buf_str(&rq->body),
+				rq->body.len, &res);
+	if (res.body == NULL)
+		return error_reply(c, rq, 500, "out of memory");
+	ok = reply(c, rq, res.status, "application/json", res.body);
+	free(res.body);
+	return ok;
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, request *rq,
+			     server *s, int r, const char *method)
 {
 	mgen_buf b = MGEN_BUF_INIT;
 	enum MHD_Result ok;
 
 	if (r == R_OTHER)
 		return error_reply(c, rq, 404, "no such route");
+	if (r == R_INVOCATIONS)
+		return post_route(c, rq, s, method);
 	if (strcmp(method, "GET") != 0)
 		return error_reply(c, rq, 405, "method not allowed");
 	if (r == R_PING)
