@@ -25,6 +25,15 @@
  * comment program's shape, are refused as not served yet); an LM
  * failure 502 (no endpoint detail in the body); no agent 503.
  *
+ * POST /v1/chat/completions (OpenAI-compatible, for any OpenAI client):
+ * {"model"?, "messages": [{"role", "content": string}, ...], "user"?,
+ * "stream"?} -> {"id", "object": "chat.completion", "created", "model"
+ * (echoed; "metagen-ask" when none), "choices": [{"index": 0, "message":
+ * {"role": "assistant", "content"}, "finish_reason": "stop"}], "usage",
+ * "metagen": {"session_id", "search_query", "sources"}}. The session is
+ * "user", else the X-Session-Id header, else a new one; the last message
+ * is the question. "stream": true and content parts are refused (400).
+ *
  * Every response carries X-Request-Id (the client's when it is 1-64
  * characters of A-Z a-z 0-9 _ -, else a new one); every request is
  * traced as one JSON line (request id, method, route, status, ms) to

@@ -4,14 +4,17 @@
  * dataframe_records, dataframe_split, instances, inputs, plus optional
  * params; answered {"predictions": [...]} in input order) and the MLflow
  * ChatAgent request ({"messages": [...], "custom_inputs"}) answered in
- * ChatAgent's response shape. Every row is checked before the first LM
- * call; a malformed body or row is a 400 naming the field.
+ * ChatAgent's response shape; and POST /v1/chat/completions, the OpenAI
+ * chat completions request answered as a chat.completion. Every row is
+ * checked before the first LM call; a malformed body or row is a 400
+ * naming the field.
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "serve/serve_internal.h"
 #include "util/hash.h"
@@ -266,24 +269,16 @@ static int take_shape(req *q, const cJSON *root, cJSON *keep, inv_result *r)
 	return take_inputs(q, v, keep, r);
 }
 
-/* A chat request: the last message is the question (the earlier ones
- * are the client's copy of the conversation; the history comes from the
- * session's memory). */
-static int take_chat(req *q, const cJSON *root, inv_result *r)
+/* The question of a chat: the last of `msgs` ({"role", "content"}
+ * strings each), which must be the user's. The earlier messages are the
+ * client's copy of the conversation; the history comes from memory. */
+static int take_messages(req *q, const cJSON *msgs, inv_result *r)
 {
-	const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
-	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(root,
-							   "custom_inputs");
-	const cJSON *m, *last = NULL, *sid = NULL;
+	const cJSON *m, *last = NULL;
 	int i = 0;
 
-	for (i = 0; i < (int)NSHAPES; i++)
-		if (cJSON_GetObjectItemCaseSensitive(root, shapes[i]))
-			return refuse(r, 400, "body: both messages and %s; send "
-				      "one", shapes[i]);
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0)
 		return refuse(r, 400, "messages: expected a non-empty array");
-	i = 0;
 	cJSON_ArrayForEach(m, msgs) {
 		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "role")))
 			return refuse(r, 400, "messages[%d].role: expected a "
@@ -291,7 +286,8 @@ static int take_chat(req *q, const cJSON *root, inv_result *r)
 		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m,
 								     "content")))
 			return refuse(r, 400, "messages[%d].content: expected a "
-				      "string", i);
+				      "string (content parts are not "
+				      "supported)", i);
 		last = m;
 		i++;
 	}
@@ -299,19 +295,45 @@ static int take_chat(req *q, const cJSON *root, inv_result *r)
 		   "user") != 0)
 		return refuse(r, 400, "messages[%d].role: the last message must "
 			      "be the user's question", i - 1);
-	if (ci != NULL && !cJSON_IsObject(ci))
-		return refuse(r, 400, "custom_inputs: expected an object");
-	sid = cJSON_GetObjectItemCaseSensitive(ci, "session_id");
-	if (sid != NULL && !cJSON_IsNull(sid) &&
-	    (!cJSON_IsString(sid) || !mgen_memory_session_valid(sid->valuestring)))
-		return refuse(r, 400, "custom_inputs.session_id: expected 1-%d "
-			      "characters of A-Z a-z 0-9 . _ : -",
-			      MGEN_MEMORY_SESSION_MAX);
 	q->rows[0].query =
 		cJSON_GetObjectItemCaseSensitive(last, "content")->valuestring;
-	q->rows[0].session_id = cJSON_IsString(sid) ? sid->valuestring : NULL;
 	q->n = 1;
 	return 0;
+}
+
+/* The session of a chat from `sid` (a JSON string or null/absent),
+ * named `name` in a refusal. */
+static int take_session(req *q, const cJSON *sid, const char *name,
+			inv_result *r)
+{
+	if (sid != NULL && !cJSON_IsNull(sid) &&
+	    (!cJSON_IsString(sid) || !mgen_memory_session_valid(sid->valuestring)))
+		return refuse(r, 400, "%s: expected 1-%d characters of A-Z a-z "
+			      "0-9 . _ : -", name, MGEN_MEMORY_SESSION_MAX);
+	q->rows[0].session_id = cJSON_IsString(sid) ? sid->valuestring : NULL;
+	return 0;
+}
+
+/* An MLflow ChatAgent request. */
+static int take_chat(req *q, const cJSON *root, inv_result *r)
+{
+	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(root,
+							   "custom_inputs");
+	size_t i;
+
+	for (i = 0; i < NSHAPES; i++)
+		if (cJSON_GetObjectItemCaseSensitive(root, shapes[i]))
+			return refuse(r, 400, "body: both messages and %s; send "
+				      "one", shapes[i]);
+	if (take_messages(q, cJSON_GetObjectItemCaseSensitive(root,
+							      "messages"),
+			  r) != 0)
+		return -1;
+	if (ci != NULL && !cJSON_IsObject(ci))
+		return refuse(r, 400, "custom_inputs: expected an object");
+	return take_session(q, cJSON_GetObjectItemCaseSensitive(ci,
+								"session_id"),
+			    "custom_inputs.session_id", r);
 }
 
 /* Row i answered: its JSON object (caller deletes), or a refusal. */
@@ -352,11 +374,32 @@ static void message_id(char *out, size_t n)
 		 ((b >> 48) & 0x3fff) | 0x8000, b & (uint64_t)0xffffffffffff);
 }
 
+/* Moves the answer's session_id, search_query and sources into a new
+ * object `key` of `o`, frees `ans`, and returns `o` (NULL, everything
+ * freed, when `jerr` or an add failed). */
+static cJSON *finish(cJSON *o, const char *key, cJSON *ans, int jerr)
+{
+	cJSON *x = mgen__json_add_object(&jerr, o, key);
+
+	mgen__json_add(&jerr, x, "session_id",
+		       cJSON_DetachItemFromObject(ans, "session_id"));
+	mgen__json_add(&jerr, x, "search_query",
+		       cJSON_DetachItemFromObject(ans, "search_query"));
+	mgen__json_add(&jerr, x, "sources",
+		       cJSON_DetachItemFromObject(ans, "sources"));
+	cJSON_Delete(ans);
+	if (jerr) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* {"messages": [{"role": "assistant", "content", "id"}],
  *  "custom_outputs": {"session_id", "search_query", "sources"}}. */
 static cJSON *chat_response(cJSON *ans)
 {
-	cJSON *o = cJSON_CreateObject(), *msgs, *m, *co;
+	cJSON *o = cJSON_CreateObject(), *msgs, *m;
 	char id[40];
 	int jerr = o ? 0 : MGEN_ENOMEM;
 
@@ -367,39 +410,62 @@ static cJSON *chat_response(cJSON *ans)
 	mgen__json_add(&jerr, m, "content", cJSON_DetachItemFromObject(ans,
 								       "answer"));
 	mgen__json_add(&jerr, m, "id", cJSON_CreateString(id));
-	co = mgen__json_add_object(&jerr, o, "custom_outputs");
-	mgen__json_add(&jerr, co, "session_id",
-		       cJSON_DetachItemFromObject(ans, "session_id"));
-	mgen__json_add(&jerr, co, "search_query",
-		       cJSON_DetachItemFromObject(ans, "search_query"));
-	mgen__json_add(&jerr, co, "sources",
-		       cJSON_DetachItemFromObject(ans, "sources"));
-	cJSON_Delete(ans);
-	if (jerr) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	return finish(o, "custom_outputs", ans, jerr);
 }
 
-/* Answers every row in order into {"predictions": [...]} (or the chat
- * response). */
-static void answer_all(mgen_agent *agent, const req *q, int chat,
-		       inv_result *r)
+/* The OpenAI chat.completion object for one answer (`model` echoed),
+ * with metagen's session and sources under "metagen". */
+static cJSON *openai_response(cJSON *ans, const char *model)
+{
+	cJSON *o = cJSON_CreateObject(), *ch, *c, *m, *u;
+	double pt = mgen__json_num(cJSON_GetObjectItem(ans, "usage"),
+				   "prompt_tokens", 0);
+	double ct = mgen__json_num(cJSON_GetObjectItem(ans, "usage"),
+				   "completion_tokens", 0);
+	char id[48];
+	int jerr = o ? 0 : MGEN_ENOMEM;
+
+	snprintf(id, sizeof(id), "chatcmpl-%016" PRIx64, mgen__random_seed());
+	mgen__json_add(&jerr, o, "id", cJSON_CreateString(id));
+	mgen__json_add(&jerr, o, "object", cJSON_CreateString("chat.completion"));
+	mgen__json_add(&jerr, o, "created", cJSON_CreateNumber((double)time(NULL)));
+	mgen__json_add(&jerr, o, "model", cJSON_CreateString(model));
+	ch = mgen__json_add_array(&jerr, o, "choices");
+	c = mgen__json_add_object(&jerr, ch, NULL);
+	mgen__json_add(&jerr, c, "index", cJSON_CreateNumber(0));
+	m = mgen__json_add_object(&jerr, c, "message");
+	mgen__json_add(&jerr, m, "role", cJSON_CreateString("assistant"));
+	mgen__json_add(&jerr, m, "content",
+		       cJSON_DetachItemFromObject(ans, "answer"));
+	mgen__json_add(&jerr, c, "finish_reason", cJSON_CreateString("stop"));
+	u = mgen__json_add_object(&jerr, o, "usage");
+	mgen__json_add(&jerr, u, "prompt_tokens", cJSON_CreateNumber(pt));
+	mgen__json_add(&jerr, u, "completion_tokens", cJSON_CreateNumber(ct));
+	mgen__json_add(&jerr, u, "total_tokens", cJSON_CreateNumber(pt + ct));
+	return finish(o, "metagen", ans, jerr);
+}
+
+enum { K_SCORING, K_CHATAGENT, K_OPENAI };
+
+/* Answers every row in order into {"predictions": [...]}, or the one
+ * question of a chat into its response shape (`model`: OpenAI's). */
+static void answer_all(mgen_agent *agent, const req *q, int kind,
+		       const char *model, inv_result *r)
 {
 	cJSON *out = cJSON_CreateObject(), *preds = NULL, *o;
 	size_t i;
 	int jerr = out ? 0 : MGEN_ENOMEM;
 
-	if (!chat)
+	if (kind == K_SCORING)
 		preds = mgen__json_add_array(&jerr, out, "predictions");
 	for (i = 0; i < q->n && !jerr; i++) {
 		o = answer_row(agent, &q->rows[i], i, r);
 		if (o == NULL)
 			goto done;
-		if (chat) {
+		if (kind != K_SCORING) {
 			cJSON_Delete(out);
-			out = chat_response(o);
+			out = kind == K_CHATAGENT ? chat_response(o)
+						  : openai_response(o, model);
 			jerr = out ? 0 : MGEN_ENOMEM;
 		} else
 			mgen__json_add(&jerr, preds, NULL, o);
@@ -412,6 +478,30 @@ done:
 	cJSON_Delete(out);
 }
 
+/* The body as a JSON object, or NULL after a refusal. */
+static cJSON *parse_body(mgen_agent *agent, const char *body, size_t len,
+			 inv_result *r)
+{
+	cJSON *root = NULL;
+
+	if (agent == NULL)
+		refuse(r, 503, "no agent: the server was started without a "
+		       "model (set --model and --api-base)");
+	else if (len == 0)
+		refuse(r, 400, "body: expected a JSON object");
+	else if (mgen__json_nul_escape(body, len) < len)
+		refuse(r, 400, "body: a NUL character (raw or \\u0000) would "
+		       "cut a string short");
+	else if ((root = cJSON_ParseWithLength(body, len)) == NULL)
+		refuse(r, 400, "body: not valid JSON");
+	else if (!cJSON_IsObject(root)) {
+		refuse(r, 400, "body: expected a JSON object");
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	return root;
+}
+
 void mgen__serve_invocations(mgen_agent *agent, const char *body,
 			     size_t len, inv_result *r)
 {
@@ -422,24 +512,63 @@ void mgen__serve_invocations(mgen_agent *agent, const char *body,
 	memset(r, 0, sizeof(*r));
 	if (q == NULL || keep == NULL)
 		refuse(r, 500, "out of memory");
-	else if (agent == NULL)
-		refuse(r, 503, "no agent: the server was started without a "
-		       "model (set --model and --api-base)");
-	else if (len == 0)
-		refuse(r, 400, "body: expected a JSON object");
-	else if (mgen__json_nul_escape(body, len) < len)
-		refuse(r, 400, "body: a NUL character (raw or \\u0000) would "
-		       "cut a string short");
-	else if ((root = cJSON_ParseWithLength(body, len)) == NULL)
-		refuse(r, 400, "body: not valid JSON");
-	else if (!cJSON_IsObject(root))
-		refuse(r, 400, "body: expected a JSON object");
+	else if ((root = parse_body(agent, body, len, r)) == NULL)
+		;
 	else if ((chat = cJSON_GetObjectItemCaseSensitive(root, "messages") !=
 			 NULL)
 			 ? take_chat(q, root, r) == 0
 			 : take_shape(q, root, keep, r) == 0)
-		answer_all(agent, q, chat, r);
+		answer_all(agent, q, chat ? K_CHATAGENT : K_SCORING, NULL, r);
 	cJSON_Delete(root);
 	cJSON_Delete(keep);
+	free(q);
+}
+
+/* An OpenAI chat completions request: stream refused, the session from
+ * `user` or the X-Session-Id header. */
+static int take_openai(req *q, const cJSON *root, const char *header_sid,
+		       inv_result *r)
+{
+	const cJSON *user = cJSON_GetObjectItemCaseSensitive(root, "user");
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "stream")))
+		return refuse(r, 400, "stream: streamed answers are not "
+			      "supported; send \"stream\": false");
+	if (model != NULL && !cJSON_IsString(model))
+		return refuse(r, 400, "model: expected a string");
+	if (take_messages(q, cJSON_GetObjectItemCaseSensitive(root,
+							      "messages"),
+			  r) != 0)
+		return -1;
+	if (user != NULL && !cJSON_IsNull(user))
+		return take_session(q, user, "user", r);
+	if (header_sid == NULL)
+		return take_session(q, NULL, "user", r);
+	if (!mgen_memory_session_valid(header_sid))
+		return refuse(r, 400, "X-Session-Id: expected 1-%d characters "
+			      "of A-Z a-z 0-9 . _ : -", MGEN_MEMORY_SESSION_MAX);
+	q->rows[0].session_id = header_sid; /* outlives the request */
+	return 0;
+}
+
+void mgen__serve_chat_completions(mgen_agent *agent, const char *body,
+				  size_t len, const char *header_session,
+				  inv_result *r)
+{
+	cJSON *root = NULL;
+	req *q = calloc(1, sizeof(*q));
+	const char *model;
+
+	memset(r, 0, sizeof(*r));
+	if (q == NULL)
+		refuse(r, 500, "out of memory");
+	else if ((root = parse_body(agent, body, len, r)) != NULL &&
+		 take_openai(q, root, header_session, r) == 0) {
+		model = mgen__json_str(root, "model");
+		answer_all(agent, q, K_OPENAI, model ? model : "metagen-ask",
+			   r);
+	}
+	cJSON_Delete(root);
 	free(q);
 }

@@ -18,7 +18,9 @@ const char *mgen__serve_route_name(int route)
 {
 	static const char *const names[R_COUNT] = {"/ping", "/health",
 						   "/version", "/metrics",
-						   "/invocations", "other"};
+						   "/invocations",
+						   "/v1/chat/completions",
+						   "other"};
 
 	return route >= 0 && route < R_COUNT ? names[route] : "other";
 }

@@ -12,8 +12,8 @@
 #include "metagen/buf.h"
 
 /* Routes counted in /metrics; anything else is "other". */
-enum { R_PING, R_HEALTH, R_VERSION, R_METRICS, R_INVOCATIONS, R_OTHER,
-       R_COUNT };
+enum { R_PING, R_HEALTH, R_VERSION, R_METRICS, R_INVOCATIONS, R_CHAT,
+       R_OTHER, R_COUNT };
 #define SERVE_BUCKETS 10
 #define SERVE_STATUSES 8 /* distinct statuses kept per route */
 
@@ -52,5 +52,14 @@ typedef struct inv_result {
  * agent; r->body always set (caller frees) unless out of memory. */
 void mgen__serve_invocations(mgen_agent *agent, const char *body,
 			     size_t len, inv_result *r);
+
+/* POST /v1/chat/completions: the OpenAI request ({"model", "messages",
+ * "user"}; "stream": true refused) answered as a chat.completion with
+ * metagen's session and sources under "metagen"; the session from
+ * "user", else `header_session` (X-Session-Id; may be NULL), else new.
+ * Statuses and ownership as mgen__serve_invocations. */
+void mgen__serve_chat_completions(mgen_agent *agent, const char *body,
+				  size_t len, const char *header_session,
+				  inv_result *r);
 
 #endif

@@ -79,6 +79,8 @@ static int route_of(const char *url)
 		return R_METRICS;
 	if (strcmp(url, "/invocations") == 0)
 		return R_INVOCATIONS;
+	if (strcmp(url, "/v1/chat/completions") == 0)
+		return R_CHAT;
 	return R_OTHER;
 }
 
@@ -141,17 +143,26 @@ static enum MHD_Result health(struct MHD_Connection *c, request *rq,
 			: "{\"status\":\"error\",\"memory\":\"error\"}\n");
 }
 
-/* POST /invocations: the agent's answers (invocations.c). */
+/* POST /invocations and /v1/chat/completions: the agent's answers
+ * (invocations.c). */
 static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
-				  server *s, const char *method)
+				  server *s, int r, const char *method)
 {
 	inv_result res;
 	enum MHD_Result ok;
 
 	if (strcmp(method, "POST") != 0)
 		return error_reply(c, rq, 405, "method not allowed");
-	mgen__serve_invocations(s->opts->agent, mgen_buf_str(&rq->body),
-				rq->body.len, &res);
+	if (r == R_CHAT)
+		mgen__serve_chat_completions(
+			s->opts->agent, mgen_buf_str(&rq->body), rq->body.len,
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    "X-Session-Id"),
+			&res);
+	else
+		mgen__serve_invocations(s->opts->agent,
+					mgen_buf_str(&rq->body), rq->body.len,
+					&res);
 	if (res.body == NULL)
 		return error_reply(c, rq, 500, "out of memory");
 	ok = reply(c, rq, res.status, "application/json", res.body);
@@ -167,8 +178,8 @@ static enum MHD_Result route(struct MHD_Connection *c, request *rq,
 
 	if (r == R_OTHER)
 		return error_reply(c, rq, 404, "no such route");
-	if (r == R_INVOCATIONS)
-		return post_route(c, rq, s, method);
+	if (r == R_INVOCATIONS || r == R_CHAT)
+		return post_route(c, rq, s, r, method);
 	if (strcmp(method, "GET") != 0)
 		return error_reply(c, rq, 405, "method not allowed");
 	if (r == R_PING)

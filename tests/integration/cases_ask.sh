@@ -217,3 +217,60 @@ assert d["custom_outputs"]["session_id"] == "chat-1" and d["custom_outputs"]["so
 	stop_serve
 	return 0
 }
+
+# chat POST BODY [curl args...] -> "STATUS BODY" of /v1/chat/completions.
+chat() {
+	local body=$1; shift
+	curl -s -o "$TMP/chat.body" -w '%{http_code}' -H 'Content-Type: application/json' \
+		"$@" --data-binary "$body" "$SERVE_URL/v1/chat/completions"
+	printf ' '; cat "$TMP/chat.body"
+}
+
+# /v1/chat/completions: the OpenAI shape, the session from `user` or
+# X-Session-Id (a follow-up reaches the LM with the first exchange),
+# refusals naming the field, auth.
+case_ask_serve_openai_chat() {
+	local out tok=Tok-oa-55Xk
+	command -v curl >/dev/null || { fail "curl missing"; return 1; }
+	ask_script; ask_index || return 1
+	start_llm askoa --script "$TMP/ask.script.json" || { fail "llm"; return 1; }
+	METAGEN_SERVE_TOKEN=$tok start_serve askoa --rag-index "$TMP/ask.idx" --model test \
+		--api-base "$LLM_URL" --no-cache --memory-connection "$TMP/askoa.mem" || return 1
+	out=$(chat '{"messages": [{"role": "user", "content": "hi"}]}')
+	case "$out" in 401*) ;; *) fail "no token: $out" ;; esac
+	out=$(chat '{"model": "gpt-x", "user": "oa-1", "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "what does the admissions table hold?"}]}' -H "Authorization: Bearer $tok")
+	python3 -c '
+import json, sys
+st, b = sys.argv[1].split(" ", 1)
+assert st == "200", sys.argv[1]
+d = json.loads(b)
+assert d["object"] == "chat.completion" and d["model"] == "gpt-x" and d["id"].startswith("chatcmpl-"), d
+c = d["choices"][0]
+assert c["index"] == 0 and c["finish_reason"] == "stop" and c["message"] == {"role": "assistant", "content": "It holds one row per stay [1]."}, d
+assert d["usage"]["total_tokens"] == d["usage"]["prompt_tokens"] + d["usage"]["completion_tokens"] > 0, d
+assert d["metagen"]["session_id"] == "oa-1" and d["metagen"]["sources"][0]["cited"], d
+' "$out" || fail "first answer: $out"
+	out=$(chat '{"messages": [{"role": "user", "content": "and its discharge time?"}]}' -H "Authorization: Bearer $tok" -H 'X-Session-Id: oa-1')
+	python3 -c 'import json,sys; st,b=sys.argv[1].split(" ",1); d=json.loads(b); assert st=="200" and d["model"]=="metagen-ask" and d["metagen"]["session_id"]=="oa-1", d' "$out" || fail "header session: $out"
+	requests_check "$LLM_REC" '
+assert len(reqs) == 3, len(reqs)
+assert "what does the admissions table hold?" in reqs[1] and "It holds one row per stay [1]." in reqs[1]
+assert "be brief" not in "".join(reqs)
+' || fail "follow-up history"
+	out=$(chat '{"messages": [{"role": "user", "content": "x"}], "stream": true}' -H "Authorization: Bearer $tok")
+	case "$out" in "400 "*stream*) ;; *) fail "stream: $out" ;; esac
+	out=$(chat '{"messages": [{"role": "user", "content": "x"}], "user": "a@b.c"}' -H "Authorization: Bearer $tok")
+	case "$out" in "400 "*'user:'*) ;; *) fail "bad user: $out" ;; esac
+	out=$(chat '{"messages": [{"role": "user", "content": "x"}]}' -H "Authorization: Bearer $tok" -H 'X-Session-Id: a b')
+	case "$out" in "400 "*X-Session-Id*) ;; *) fail "bad header: $out" ;; esac
+	out=$(chat '{"messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}]}' -H "Authorization: Bearer $tok")
+	case "$out" in "400 "*'messages[0].content'*) ;; *) fail "content parts: $out" ;; esac
+	out=$(chat '{"model": 5, "messages": [{"role": "user", "content": "x"}]}' -H "Authorization: Bearer $tok")
+	case "$out" in "400 "*'model:'*) ;; *) fail "model: $out" ;; esac
+	out=$(chat '{"messages": "x"}' -H "Authorization: Bearer $tok")
+	case "$out" in "400 "*'messages:'*) ;; *) fail "messages: $out" ;; esac
+	[ "$(wc -l < "$LLM_REC")" = 3 ] || fail "a refused request reached the LM"
+	stop_serve
+	grep -rlF "$tok" "$TMP"/askoa.* && fail "token in output or trace"
+	return 0
+}
