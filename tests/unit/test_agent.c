@@ -265,6 +265,44 @@ static void test_two_sessions_interleaved(void **state)
 	world_close(&w);
 }
 
+/* Only the last history_messages messages go into the prompt; 0 sends
+ * none (and so makes no rewrite call). */
+static void test_history_window(void **state)
+{
+	world w;
+	mgen_agent_answer a;
+	mgen_agent_options ao = MGEN_AGENT_OPTIONS_INIT;
+	mgen_err err = MGEN_ERR_INIT;
+	mgen_agent *two = NULL, *none = NULL;
+
+	world_open(&w, *state, NULL);
+	ao.lm = w.lm;
+	ao.rag = w.rag;
+	ao.memory = w.memory;
+	ao.history_messages = 2;
+	assert_int_equal(mgen_agent_new(&ao, &two, &err), 0);
+	ao.history_messages = 0;
+	assert_int_equal(mgen_agent_new(&ao, &none, &err), 0);
+	ask(&w, "h", "FIRST admissions question", &a);
+	mgen_agent_answer_release(&a);
+	ask(&w, "h", "SECOND admissions question", &a);
+	mgen_agent_answer_release(&a);
+	assert_int_equal(srv_count(w.s), 3);
+	assert_int_equal(mgen_agent_ask(two, "h", "THIRD admissions question",
+					&a, &err), 0);
+	mgen_agent_answer_release(&a);
+	/* its rewrite request: the second exchange, not the first */
+	request_has(w.s, 3, "SECOND admissions question", "FIRST");
+	assert_int_equal(mgen_agent_ask(none, "h", "FOURTH admissions question",
+					&a, &err), 0);
+	assert_int_equal(a.lm_calls, 1);
+	mgen_agent_answer_release(&a);
+	request_has(w.s, 5, "FOURTH", "THIRD");
+	mgen_agent_free(two);
+	mgen_agent_free(none);
+	world_close(&w);
+}
+
 static void test_does_not_know(void **state)
 {
 	world w;
@@ -351,6 +389,7 @@ int main(void)
 		SRV_TEST(test_declare_and_file),
 		SRV_TEST(test_answer_cites),
 		SRV_TEST(test_two_sessions_interleaved),
+		SRV_TEST(test_history_window),
 		SRV_TEST(test_does_not_know),
 		SRV_TEST(test_refused_inputs_store_nothing),
 		cmocka_unit_test(test_bad_options),
