@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
 
 #include "cli.h"
 
@@ -30,8 +33,9 @@ static void help(void)
 	       "  --rag-index FILE, --rag-top-k N, --rag-max-context-tokens "
 	       "N,\n  --memory-connection FILE, --memory-history-messages N,"
 	       "\n  --model M, --api-base URL   as for generate\n"
-	       "\nInteractive conversations (no question on a terminal) are "
-	       "not built yet.\n");
+	       "\nWith no question on a terminal it is a conversation: each "
+	       "line is a question\nin one session (line editing and history "
+	       "by libedit); Ctrl-D leaves.\n");
 }
 
 static void print_text(const mgen_agent_answer *r)
@@ -62,36 +66,75 @@ static int exit_code(int rc)
 		       : EXIT_SOME_FAILED;
 }
 
+/* One question: the answer printed (text or JSON); *session (owned)
+ * becomes the answer's session. Returns 0 or an mgen_error_code with the
+ * reason printed. */
+static int one(cli_agent *c, char **session, const char *q, int json)
+{
+	mgen_agent_answer r;
+	mgen_err err = MGEN_ERR_INIT;
+	char *text = NULL;
+	int rc = mgen_agent_ask(c->agent, *session, q, &r, &err);
+
+	if (rc == 0 && json && mgen_agent_answer_json(&r, &text) != 0)
+		rc = mgen_err_set(&err, MGEN_ENOMEM, "out of memory");
+	if (rc != 0) {
+		cli_say("ask: %s", err.msg);
+		return rc;
+	}
+	if (json)
+		printf("%s\n", text);
+	else
+		print_text(&r);
+	fflush(stdout);
+	free(text);
+	free(*session);
+	*session = r.session_id; /* moved */
+	r.session_id = NULL;
+	mgen_agent_answer_release(&r);
+	return 0;
+}
+
+/* The conversation on a terminal: one question a line until Ctrl-D. */
+static void converse(cli_agent *c, char **session, int json)
+{
+	char *line;
+
+	printf("metagen ask: one question a line, Ctrl-D to leave\n");
+	while ((line = readline("ask> ")) != NULL) {
+		if (line[strspn(line, " \t")] != '\0') {
+			add_history(line);
+			one(c, session, line, json); /* an error: the next line */
+			printf("\n");
+		}
+		free(line);
+	}
+	printf("\n");
+}
+
 static int run(cli_args *a, const char *session, const char *program,
 	       int json)
 {
 	cli_agent c;
-	mgen_agent_answer r;
 	mgen_err err = MGEN_ERR_INIT;
-	char *text = NULL;
+	char *sid = session ? strdup(session) : NULL;
 	int rc;
 
+	if (session != NULL && sid == NULL)
+		return EXIT_USAGE;
 	rc = cli_agent_open(&a->cfg, program, &a->quiet, &c, &err);
-	if (rc == 0)
-		rc = mgen_agent_ask(c.agent, session, a->positional[0], &r,
-				    &err);
 	if (rc != 0) {
 		cli_say("ask: %s", err.msg);
-		cli_agent_close(&c);
+		free(sid);
 		return exit_code(rc);
 	}
-	if (json && mgen_agent_answer_json(&r, &text) == 0)
-		printf("%s\n", text);
-	else if (json)
-		rc = mgen_err_set(&err, MGEN_ENOMEM, "out of memory");
+	if (a->npositional == 0)
+		converse(&c, &sid, json);
 	else
-		print_text(&r);
-	free(text);
-	mgen_agent_answer_release(&r);
+		rc = one(&c, &sid, a->positional[0], json);
 	cli_agent_close(&c);
-	if (rc != 0)
-		cli_say("ask: %s", err.msg);
-	return rc == 0 ? EXIT_ALL_OK : EXIT_SOME_FAILED;
+	free(sid);
+	return rc == 0 ? EXIT_ALL_OK : exit_code(rc);
 }
 
 int cmd_ask(int argc, char **argv)
@@ -111,10 +154,11 @@ int cmd_ask(int argc, char **argv)
 	rc = cli_parse(nargc, nargv, 2, &args);
 	if (rc == 0 && args.help)
 		help();
-	else if (rc == 0 && args.npositional == 0) {
-		fprintf(stderr, "metagen: ask: a question is required "
-				"(interactive conversations are not built "
-				"yet): metagen ask \"QUESTION\"\n");
+	else if (rc == 0 && args.npositional == 0 &&
+		 !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "metagen: ask: a question is required (or a "
+				"terminal for a conversation): metagen ask "
+				"\"QUESTION\"\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0 && args.npositional > 1) {
 		fprintf(stderr, "metagen: ask: one question at a time (quote "

@@ -274,3 +274,48 @@ assert "be brief" not in "".join(reqs)
 	grep -rlF "$tok" "$TMP"/askoa.* && fail "token in output or trace"
 	return 0
 }
+
+# metagen ask with no question on a terminal (a pty from Python's pty
+# module): a conversation, line by line in one session, the second line
+# reaching the LM with the first exchange; Ctrl-D leaves with exit 0.
+# Without a terminal, no question is exit 2 (checked above).
+case_ask_interactive_conversation() {
+	ask_script; ask_index || return 1
+	start_llm askit --script "$TMP/ask.script.json" || { fail "llm"; return 1; }
+	python3 - "$BIN" "$TMP/ask.idx" "$LLM_URL" "$TMP/askit.mem" "$TMP/askit.out" <<'PY' || fail "conversation: $(tail -c 600 "$TMP/askit.out")"
+import os, pty, select, sys, time
+bin_, idx, url, mem, out = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(bin_, [bin_, "ask", "--rag-index", idx, "--model", "test", "--api-base", url,
+                    "--no-cache", "--memory-connection", mem])
+buf = b""
+def until(token, n=1, secs=30):
+    """Reads until `token` has appeared n times in the output."""
+    global buf
+    end = time.time() + secs
+    while buf.count(token) < n:
+        if time.time() > end:
+            raise SystemExit("timeout waiting for %r" % token)
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            buf += os.read(fd, 4096)
+until(b"ask> ")
+os.write(fd, b"what does the admissions table hold?\r")
+until(b"ask> ", 2)
+os.write(fd, b"and its discharge time?\r")
+until(b"ask> ", 3)
+os.write(fd, b"\x04")
+_, status = os.waitpid(pid, 0)
+open(out, "wb").write(buf)
+assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+assert buf.count(b"It holds one row per stay [1].") == 2, buf
+ids = [l.split(b"session: ")[1].strip() for l in buf.splitlines() if b"session: " in l]
+assert len(set(ids)) == 1, ids
+PY
+	requests_check "$LLM_REC" '
+assert len(reqs) == 3, len(reqs)
+assert "what does the admissions table hold?" in reqs[1] and "It holds one row per stay [1]." in reqs[1]
+' || fail "second line without the first exchange"
+	return 0
+}
