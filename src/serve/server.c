@@ -373,8 +373,19 @@ static void drain(struct MHD_Daemon *d, server *s)
 	MHD_stop_daemon(d);
 }
 
-int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
-		   mgen_err *err)
+/* Threads answering requests. An agent's answer blocks its thread for
+ * the LM's time, so with an agent there is one per request allowed in
+ * flight (at most 64), and the routes that need no LM stay answered
+ * while slow answers run; without one, 2. */
+static unsigned pool_size(const mgen_serve_options *o)
+{
+	if (o->agent == NULL || o->max_inflight < 2)
+		return 2u;
+	return o->max_inflight > 64 ? 64u : (unsigned)o->max_inflight;
+}
+
+int mgen_serve_run(const mgen_serve_options *opts,
+		   volatile sig_atomic_t *stop, mgen_err *err)
 {
 	server s;
 	struct sockaddr_in sa;
@@ -388,13 +399,16 @@ int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
 	rc = prepare(&s, &sa, err);
 	if (rc != 0)
 		goto done;
-	d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-	    handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
-	    MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)opts->timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(opts->max_inflight * 4 + 16), MHD_OPTION_END);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
+			     0, NULL, NULL, handle, &s,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+			     MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
+			     MHD_OPTION_THREAD_POOL_SIZE, pool_size(opts),
+			     MHD_OPTION_CONNECTION_TIMEOUT,
+			     (unsigned)opts->timeout_seconds,
+			     MHD_OPTION_CONNECTION_LIMIT,
+			     (unsigned)(opts->max_inflight * 4 + 16),
+			     MHD_OPTION_END);
 	if (d == NULL) {
 		rc = mgen_err_set(err, MGEN_EIO,
 				  "serve: cannot listen on "

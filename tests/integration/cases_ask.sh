@@ -319,3 +319,30 @@ assert "what does the admissions table hold?" in reqs[1] and "It holds one row p
 ' || fail "second line without the first exchange"
 	return 0
 }
+
+# Answers take the LM's time: while several /invocations wait on a slow
+# LM (1.5 s a call), /ping is still answered at once.
+case_ask_serve_slow_lm_keeps_ping() {
+	local i t0 t1 ms
+	command -v curl >/dev/null || { fail "curl missing"; return 1; }
+	ask_script; ask_index || return 1
+	start_llm askslow --script "$TMP/ask.script.json" --latency-ms 1500 || { fail "llm"; return 1; }
+	start_serve askslow --rag-index "$TMP/ask.idx" --model test --api-base "$LLM_URL" \
+		--no-cache --memory-connection "$TMP/askslow.mem" || return 1
+	local pids=()
+	for i in 1 2 3 4; do
+		curl -s -m 30 -o "$TMP/slow.$i" -d '{"instances": ["what does the admissions table hold?"]}' \
+			"$SERVE_URL/invocations" &
+		pids+=($!)
+	done
+	sleep 0.5
+	t0=$(date +%s%N)
+	[ "$(curl -s -m 5 "$SERVE_URL/ping")" = pong ] || fail "ping while answering"
+	t1=$(date +%s%N); ms=$(( (t1 - t0) / 1000000 ))
+	[ "$ms" -lt 1000 ] || fail "ping took $ms ms behind the slow answers"
+	wait "${pids[@]}"
+	for i in 1 2 3 4; do
+		grep -q '"predictions":\[{"answer":"It holds one row per stay \[1\]."' "$TMP/slow.$i" || fail "answer $i: $(cat "$TMP/slow.$i")"
+	done
+	stop_serve
+}
