@@ -79,30 +79,32 @@ typedef struct mgen_agent mgen_agent;
 
 /* Settings; pointers borrowed for the agent's lifetime. */
 typedef struct mgen_agent_options {
-	int version;              /* MGEN_AGENT_OPTIONS_VERSION */
-	mgen_lm *lm;              /* required */
-	mgen_memory *memory;      /* required */
-	mgen_rag *rag;            /* NULL = no index: every answer is
-				     MGEN_AGENT_UNKNOWN */
-	int top_k;                /* chunks retrieved, 1..128 (rag.top_k) */
-	int max_context_tokens;   /* words of context (rag.max_context_tokens) */
-	int history_messages;     /* messages sent as history, 0..1000
-				     (memory.history_messages) */
+	int version;		/* MGEN_AGENT_OPTIONS_VERSION */
+	mgen_lm *lm;		/* required */
+	mgen_memory *memory;	/* required */
+	mgen_rag *rag;		/* NULL = no index: every answer is
+				   MGEN_AGENT_UNKNOWN */
+	int top_k;		/* chunks retrieved, 1..128 (rag.top_k) */
+	int max_context_tokens; /* words of context (rag.max_context_tokens) */
+	int history_messages;	/* messages sent as history, 0..1000
+				   (memory.history_messages) */
 	const char *program_path; /* saved ask program; NULL = defaults */
 } mgen_agent_options;
 
 #define MGEN_AGENT_OPTIONS_VERSION 1
-#define MGEN_AGENT_OPTIONS_INIT                                            \
-	{MGEN_AGENT_OPTIONS_VERSION, NULL, NULL, NULL, 5, 400, 20, NULL}
+#define MGEN_AGENT_OPTIONS_INIT                                                \
+	{                                                                      \
+		MGEN_AGENT_OPTIONS_VERSION, NULL, NULL, NULL, 5, 400, 20, NULL \
+	}
 
 /* One retrieved chunk of an answer; strings owned by the answer. */
 typedef struct mgen_agent_source {
-	int n;          /* its [n] in the context, 1-based */
-	long long id;   /* chunk id in the index */
-	char *source;   /* document path */
+	int n;	      /* its [n] in the context, 1-based */
+	long long id; /* chunk id in the index */
+	char *source; /* document path */
 	char *title;
-	double score;   /* BM25 */
-	int cited;      /* 1 when the answer cites [n] */
+	double score; /* BM25 */
+	int cited;    /* 1 when the answer cites [n] */
 } mgen_agent_source;
 
 /* The result of one question; release with mgen_agent_answer_release. */
@@ -112,9 +114,9 @@ typedef struct mgen_agent_answer {
 	char *search_query;
 	mgen_agent_source *sources; /* in context order */
 	size_t nsources;
-	long prompt_tokens;      /* summed over this question's LM calls */
+	long prompt_tokens; /* summed over this question's LM calls */
 	long completion_tokens;
-	int lm_calls;            /* 0..4 (2 per predictor with the fallback) */
+	int lm_calls; /* 0..4 (2 per predictor with the fallback) */
 } mgen_agent_answer;
 
 /*
@@ -130,8 +132,7 @@ int mgen_agent_program_declare(mgen_program **out, mgen_err *err);
  * MGEN_AGENT_RESPOND). Returns 0, MGEN_EINVAL (another name) or
  * MGEN_ENOMEM.
  */
-int mgen_agent_signature(const char *name, mgen_signature **out,
-			 mgen_err *err);
+int mgen_agent_signature(const char *name, mgen_signature **out, mgen_err *err);
 
 /*
  * Creates an agent. With o->program_path, the file is read in any layout
@@ -156,9 +157,8 @@ void mgen_agent_free(mgen_agent *a);
  * (MGEN_EHTTP, MGEN_EAUTH, MGEN_EPARSE when neither adapter could read an
  * answer), MGEN_EDB (index), MGEN_EIO (memory) or MGEN_ENOMEM.
  */
-int mgen_agent_ask(mgen_agent *a, const char *session_id,
-		   const char *question, mgen_agent_answer *out,
-		   mgen_err *err);
+int mgen_agent_ask(mgen_agent *a, const char *session_id, const char *question,
+		   mgen_agent_answer *out, mgen_err *err);
 
 /* Frees the answer's contents and zeroes it; NULL is harmless. */
 void mgen_agent_answer_release(mgen_agent_answer *r);

@@ -291,9 +291,8 @@ int mgen_program_match_fields(const mgen_program *prog, size_t p,
  * it). Returns 0, MGEN_EINVAL (fields that do not match, naming them),
  * MGEN_EPARSE (a demo that is not a JSON object) or MGEN_ENOMEM.
  */
-int mgen_program_fit(const mgen_program *prog, size_t p,
-		     mgen_signature **sig, mgen_example ***demos,
-		     size_t *ndemos, mgen_err *err);
+int mgen_program_fit(const mgen_program *prog, size_t p, mgen_signature **sig,
+		     mgen_example ***demos, size_t *ndemos, mgen_err *err);
 
 /*
  * Appends predictor `name` declared by `sig`: its instructions and the

@@ -54,20 +54,20 @@ extern "C" {
 
 /* Server settings; strings borrowed for the duration of the call. */
 typedef struct mgen_serve_options {
-	const char *host;	 /* IPv4 address to bind ("127.0.0.1") */
-	int port;		 /* TCP port; 0 = any free port */
-	const char *token;	 /* bearer token; NULL/"" = no auth (loopback
-				    only: a non-loopback host without a token is
-				    refused) */
-	const char *memory_path; /* memory store for /health; NULL = none */
-	size_t max_body_bytes;	 /* larger bodies get 413 */
-	int timeout_seconds;	 /* idle connection timeout */
-	int max_inflight;	 /* requests at once; more get 503 with
-				    Retry-After */
-	const char *trace_path;	 /* JSONL trace file (appended, 0600);
-				    NULL = none */
-	const char *port_file;	 /* when set, the bound port is written there
-				    once listening (for tests and scripts) */
+	const char *host;	  /* IPv4 address to bind ("127.0.0.1") */
+	int port;		  /* TCP port; 0 = any free port */
+	const char *token;	  /* bearer token; NULL/"" = no auth (loopback
+				     only: a non-loopback host without a token is
+				     refused) */
+	const char *memory_path;  /* memory store for /health; NULL = none */
+	size_t max_body_bytes;	  /* larger bodies get 413 */
+	int timeout_seconds;	  /* idle connection timeout */
+	int max_inflight;	  /* requests at once; more get 503 with
+				     Retry-After */
+	const char *trace_path;	  /* JSONL trace file (appended, 0600);
+				     NULL = none */
+	const char *port_file;	  /* when set, the bound port is written there
+				     once listening (for tests and scripts) */
 	struct mgen_agent *agent; /* answers POST /invocations (borrowed;
 				     thread-safe); NULL = 503 there */
 } mgen_serve_options;

@@ -27,33 +27,41 @@ struct mgen_agent {
 
 /* What one question gathers on its way. */
 typedef struct turn {
-	char *history;  /* JSON array text */
+	char *history; /* JSON array text */
 	size_t nhist;
 	char *query;
 	mgen_rag_hit *hits; /* the chunks kept, in context order */
 	size_t nhits;
-	char *context;  /* the numbered passages */
+	char *context; /* the numbered passages */
 	mgen_agent_answer *out;
 } turn;
 
 static int check_options(const mgen_agent_options *o, mgen_err *err)
 {
 	if (o == NULL || o->version != MGEN_AGENT_OPTIONS_VERSION)
-		return mgen_err_set(err, MGEN_EINVAL, "agent: options version "
-				    "%d, expected %d", o ? o->version : 0,
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "agent: options version "
+				    "%d, expected %d",
+				    o ? o->version : 0,
 				    MGEN_AGENT_OPTIONS_VERSION);
 	if (o->lm == NULL || o->memory == NULL)
 		return mgen_err_set(err, MGEN_EINVAL, "agent: %s is required",
 				    o->lm == NULL ? "an LM" : "a memory store");
 	if (o->top_k < 1 || o->top_k > MAX_TOP_K)
-		return mgen_err_set(err, MGEN_EINVAL, "rag.top_k: %d is not in "
-				    "1..%d", o->top_k, MAX_TOP_K);
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag.top_k: %d is not in "
+				    "1..%d",
+				    o->top_k, MAX_TOP_K);
 	if (o->max_context_tokens < 1)
-		return mgen_err_set(err, MGEN_EINVAL, "rag.max_context_tokens: "
-				    "%d is not positive", o->max_context_tokens);
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag.max_context_tokens: "
+				    "%d is not positive",
+				    o->max_context_tokens);
 	if (o->history_messages < 0 || o->history_messages > 1000)
-		return mgen_err_set(err, MGEN_EINVAL, "memory.history_messages: "
-				    "%d is not in 0..1000", o->history_messages);
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "memory.history_messages: "
+				    "%d is not in 0..1000",
+				    o->history_messages);
 	return 0;
 }
 
@@ -81,8 +89,7 @@ static int load_program(mgen_agent *a, const char *path, mgen_err *err)
 	return rc;
 }
 
-int mgen_agent_new(const mgen_agent_options *o, mgen_agent **out,
-		   mgen_err *err)
+int mgen_agent_new(const mgen_agent_options *o, mgen_agent **out, mgen_err *err)
 {
 	mgen_agent *a;
 	int rc = check_options(o, err);
@@ -142,10 +149,13 @@ static int check_question(const char *q, mgen_err *err)
 	if (len == 0)
 		return mgen_err_set(err, MGEN_EINVAL, "question: empty");
 	if (len > MGEN_AGENT_QUESTION_MAX)
-		return mgen_err_set(err, MGEN_EINVAL, "question: %zu bytes, at "
-				    "most %d", len, MGEN_AGENT_QUESTION_MAX);
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "question: %zu bytes, at "
+				    "most %d",
+				    len, MGEN_AGENT_QUESTION_MAX);
 	if (mgen__utf8_invalid(q, len) != 0)
-		return mgen_err_set(err, MGEN_EINVAL, "question: not valid "
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "question: not valid "
 				    "UTF-8");
 	return 0;
 }
@@ -157,22 +167,21 @@ static int session_of(const char *given, char **out, mgen_err *err)
 
 	if (given != NULL) {
 		if (!mgen_memory_session_valid(given))
-			return mgen_err_set(err, MGEN_EINVAL, "session_id: "
+			return mgen_err_set(err, MGEN_EINVAL,
+					    "session_id: "
 					    "expected 1-%d characters of "
 					    "A-Z a-z 0-9 . _ : -",
 					    MGEN_MEMORY_SESSION_MAX);
 		*out = mgen__strdup(given);
 	} else {
-		snprintf(id, sizeof(id), "s-%016" PRIx64,
-			 mgen__random_seed());
+		snprintf(id, sizeof(id), "s-%016" PRIx64, mgen__random_seed());
 		*out = mgen__strdup(id);
 	}
 	return *out ? 0 : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 }
 
 /* The session's last messages as [{"role", "content"}] JSON text. */
-static int read_history(mgen_agent *a, const char *sid, turn *t,
-			mgen_err *err)
+static int read_history(mgen_agent *a, const char *sid, turn *t, mgen_err *err)
 {
 	mgen_memory_msg *m = NULL;
 	size_t i, n = 0;
@@ -212,9 +221,9 @@ static int predict(mgen_agent *a, const mgen__agent_predictor *p,
 	int rc;
 
 	memset(&info, 0, sizeof(info));
-	rc = mgen_predict(a->o.lm, p->sig,
-			  (const mgen_example *const *)p->demos, p->ndemos, in,
-			  NULL, &res, &info, err);
+	rc =
+	    mgen_predict(a->o.lm, p->sig, (const mgen_example *const *)p->demos,
+			 p->ndemos, in, NULL, &res, &info, err);
 	out->lm_calls += info.lm_calls;
 	out->prompt_tokens += info.prompt_tokens;
 	out->completion_tokens += info.completion_tokens;
@@ -227,8 +236,8 @@ static int predict(mgen_agent *a, const mgen__agent_predictor *p,
 }
 
 /* An example holding the given string and JSON fields (NULL = left out). */
-static int inputs(mgen_example **ex, const char *question,
-		  const char *history, const char *context, mgen_err *err)
+static int inputs(mgen_example **ex, const char *question, const char *history,
+		  const char *context, mgen_err *err)
 {
 	int rc = mgen_example_new(ex);
 
@@ -243,16 +252,16 @@ static int inputs(mgen_example **ex, const char *question,
 	return rc;
 }
 
-static int rewrite(mgen_agent *a, const char *question, turn *t,
-		   mgen_err *err)
+static int rewrite(mgen_agent *a, const char *question, turn *t, mgen_err *err)
 {
 	mgen_example *in = NULL;
 	int rc;
 
 	if (t->nhist == 0) { /* nothing to resolve: the question is the query */
 		t->query = mgen__strdup(question);
-		return t->query ? 0
-				: mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		return t->query
+			   ? 0
+			   : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
 	rc = inputs(&in, question, t->history, NULL, err);
 	if (rc == 0)
@@ -307,8 +316,8 @@ static int retrieve(mgen_agent *a, turn *t, mgen_err *err)
 
 	if (a->o.rag != NULL) {
 		pthread_mutex_lock(&a->rag_lock);
-		rc = mgen_rag_search(a->o.rag, t->query,
-				     (size_t)a->o.top_k * 2, &h, &n, err);
+		rc = mgen_rag_search(a->o.rag, t->query, (size_t)a->o.top_k * 2,
+				     &h, &n, err);
 		pthread_mutex_unlock(&a->rag_lock);
 	}
 	if (rc == 0)
@@ -346,8 +355,7 @@ static void mark_cited(mgen_agent_answer *r)
 	}
 }
 
-static int respond(mgen_agent *a, const char *question, turn *t,
-		   mgen_err *err)
+static int respond(mgen_agent *a, const char *question, turn *t, mgen_err *err)
 {
 	mgen_example *in = NULL;
 	int rc;
@@ -355,8 +363,8 @@ static int respond(mgen_agent *a, const char *question, turn *t,
 	if (t->nhits == 0) { /* nothing retrieved: nothing to answer from */
 		t->out->answer = mgen__strdup(MGEN_AGENT_UNKNOWN);
 		return t->out->answer
-			       ? 0
-			       : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+			   ? 0
+			   : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
 	rc = inputs(&in, question, t->history, t->context, err);
 	if (rc == 0)
@@ -393,7 +401,8 @@ static int take_sources(turn *t, mgen_err *err)
 /* Metadata of the two stored messages (JSON object texts). */
 static int metadata(const mgen_agent_answer *r, char **user, char **asst)
 {
-	cJSON *u = cJSON_CreateObject(), *m = cJSON_CreateObject(), *ids, *cited;
+	cJSON *u = cJSON_CreateObject(), *m = cJSON_CreateObject(), *ids,
+	      *cited;
 	size_t i;
 	int jerr = u && m ? 0 : MGEN_ENOMEM;
 
@@ -434,17 +443,15 @@ static int store(mgen_agent *a, const char *question, mgen_agent_answer *r,
 		rc = mgen_memory_append(a->o.memory, r->session_id, "user",
 					question, um, 0, NULL, err);
 	if (rc == 0)
-		rc = mgen_memory_append(a->o.memory, r->session_id,
-					"assistant", r->answer, am, 0, NULL,
-					err);
+		rc = mgen_memory_append(a->o.memory, r->session_id, "assistant",
+					r->answer, am, 0, NULL, err);
 	free(um);
 	free(am);
 	return rc;
 }
 
-int mgen_agent_ask(mgen_agent *a, const char *session_id,
-		   const char *question, mgen_agent_answer *out,
-		   mgen_err *err)
+int mgen_agent_ask(mgen_agent *a, const char *session_id, const char *question,
+		   mgen_agent_answer *out, mgen_err *err)
 {
 	turn t;
 	int rc;
@@ -496,8 +503,10 @@ int mgen_agent_answer_json(const mgen_agent_answer *r, char **out)
 		cJSON *x = mgen__json_add_object(&jerr, arr, NULL);
 
 		mgen__json_add(&jerr, x, "n", cJSON_CreateNumber(s->n));
-		mgen__json_add(&jerr, x, "id", cJSON_CreateNumber((double)s->id));
-		mgen__json_add(&jerr, x, "source", cJSON_CreateString(s->source));
+		mgen__json_add(&jerr, x, "id",
+			       cJSON_CreateNumber((double)s->id));
+		mgen__json_add(&jerr, x, "source",
+			       cJSON_CreateString(s->source));
 		mgen__json_add(&jerr, x, "title", cJSON_CreateString(s->title));
 		mgen__json_add(&jerr, x, "score", cJSON_CreateNumber(s->score));
 		mgen__json_add(&jerr, x, "cited", cJSON_CreateBool(s->cited));

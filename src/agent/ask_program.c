@@ -15,40 +15,40 @@ typedef struct field_decl {
 } field_decl;
 
 #define HISTORY_TYPE "list[dict[str, str]]"
-#define HISTORY_DESC                                                       \
+#define HISTORY_DESC                                                           \
 	"the conversation so far, oldest first: {role, content} messages"
 
 static const char rewrite_instructions[] =
-	"Rewrite the user's question as one standalone search query for a "
-	"keyword search over the data team's documentation, glossary and "
-	"data dictionary.\n"
-	"Use the history only to resolve what a follow-up question refers "
-	"to (\"it\", \"that one\", \"and when was it last changed?\"); keep "
-	"the question's own words, names and identifiers; add nothing the "
-	"question and history do not say. Answer with the query only.";
+    "Rewrite the user's question as one standalone search query for a "
+    "keyword search over the data team's documentation, glossary and "
+    "data dictionary.\n"
+    "Use the history only to resolve what a follow-up question refers "
+    "to (\"it\", \"that one\", \"and when was it last changed?\"); keep "
+    "the question's own words, names and identifiers; add nothing the "
+    "question and history do not say. Answer with the query only.";
 
 static const char respond_instructions[] =
-	"Answer the question using ONLY the numbered context passages.\n"
-	"Cite every passage you used as [n], the number it has in the "
-	"context, right after the statement it supports.\n"
-	"When the context does not hold the answer, say exactly: \""
-	MGEN_AGENT_UNKNOWN "\" and nothing else; never answer from your own "
-	"knowledge. Use the history only to understand the question. Be "
-	"brief: one to four sentences.";
+    "Answer the question using ONLY the numbered context passages.\n"
+    "Cite every passage you used as [n], the number it has in the "
+    "context, right after the statement it supports.\n"
+    "When the context does not hold the answer, say exactly: "
+    "\"" MGEN_AGENT_UNKNOWN "\" and nothing else; never answer from your own "
+    "knowledge. Use the history only to understand the question. Be "
+    "brief: one to four sentences.";
 
 static const field_decl rewrite_fields[] = {
-	{"question", "str", "the user's latest question", 0},
-	{"history", HISTORY_TYPE, HISTORY_DESC, 0},
-	{"search_query", "str", "a standalone keyword query", 1},
+    {"question", "str", "the user's latest question", 0},
+    {"history", HISTORY_TYPE, HISTORY_DESC, 0},
+    {"search_query", "str", "a standalone keyword query", 1},
 };
 
 static const field_decl respond_fields[] = {
-	{"context", "str",
-	 "numbered passages retrieved for the question ([1], [2], ...)", 0},
-	{"question", "str", "the user's latest question", 0},
-	{"history", HISTORY_TYPE, HISTORY_DESC, 0},
-	{"answer", "str",
-	 "the answer with [n] citations, or the not-known sentence", 1},
+    {"context", "str",
+     "numbered passages retrieved for the question ([1], [2], ...)", 0},
+    {"question", "str", "the user's latest question", 0},
+    {"history", HISTORY_TYPE, HISTORY_DESC, 0},
+    {"answer", "str",
+     "the answer with [n] citations, or the not-known sentence", 1},
 };
 
 static int build(const field_decl *f, size_t n, const char *instructions,
@@ -59,14 +59,11 @@ static int build(const field_decl *f, size_t n, const char *instructions,
 	int rc = mgen_signature_new(&sig);
 
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = f[i].output ? mgen_signature_add_output(sig, f[i].name,
-							     f[i].type,
-							     f[i].desc, NULL,
-							     err)
-				 : mgen_signature_add_input(sig, f[i].name,
-							    f[i].type,
-							    f[i].desc, NULL,
-							    err);
+		rc = f[i].output
+			 ? mgen_signature_add_output(sig, f[i].name, f[i].type,
+						     f[i].desc, NULL, err)
+			 : mgen_signature_add_input(sig, f[i].name, f[i].type,
+						    f[i].desc, NULL, err);
 	if (rc == 0)
 		rc = mgen_signature_set_instructions(sig, instructions);
 	if (rc != 0) {
@@ -79,8 +76,7 @@ static int build(const field_decl *f, size_t n, const char *instructions,
 	return rc;
 }
 
-int mgen_agent_signature(const char *name, mgen_signature **out,
-			 mgen_err *err)
+int mgen_agent_signature(const char *name, mgen_signature **out, mgen_err *err)
 {
 	*out = NULL;
 	if (name != NULL && strcmp(name, MGEN_AGENT_REWRITE) == 0)
@@ -91,8 +87,10 @@ int mgen_agent_signature(const char *name, mgen_signature **out,
 		return build(respond_fields,
 			     sizeof(respond_fields) / sizeof(respond_fields[0]),
 			     respond_instructions, out, err);
-	return mgen_err_set(err, MGEN_EINVAL, "ask program: no predictor "
-			    "'%s' (rewrite, respond)", name ? name : "");
+	return mgen_err_set(err, MGEN_EINVAL,
+			    "ask program: no predictor "
+			    "'%s' (rewrite, respond)",
+			    name ? name : "");
 }
 
 /* Appends predictor `name` with its default signature's texts. */
@@ -156,9 +154,9 @@ static void list_names(const mgen_program *prog, char *out, size_t n)
 
 	out[0] = '\0';
 	for (i = 0; i < mgen_program_count(prog) && len + 1 < n; i++)
-		len += (size_t)snprintf(out + len, n - len, "%s'%s'",
-					i ? ", " : "",
-					mgen_program_name(prog, i));
+		len +=
+		    (size_t)snprintf(out + len, n - len, "%s'%s'",
+				     i ? ", " : "", mgen_program_name(prog, i));
 }
 
 int mgen__agent_predictor_load(const mgen_program *prog, const char *name,
@@ -176,12 +174,13 @@ int mgen__agent_predictor_load(const mgen_program *prog, const char *name,
 	if (i < 0) {
 		list_names(prog, names, sizeof(names));
 		mgen__agent_predictor_release(p);
-		return mgen_err_set(err, MGEN_EINVAL, "no predictor '%s' "
-				    "(the file has %s)", name,
-				    names[0] ? names : "none");
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "no predictor '%s' "
+				    "(the file has %s)",
+				    name, names[0] ? names : "none");
 	}
-	rc = mgen_program_fit(prog, (size_t)i, &p->sig, &p->demos,
-			      &p->ndemos, err);
+	rc = mgen_program_fit(prog, (size_t)i, &p->sig, &p->demos, &p->ndemos,
+			      err);
 	if (rc != 0)
 		mgen__agent_predictor_release(p);
 	return rc;

@@ -23,8 +23,8 @@ void cli_agent_close(cli_agent *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int cli_agent_open(const mgen_config *cfg, const char *program,
-		   void *log_ud, cli_agent *c, mgen_err *err)
+int cli_agent_open(const mgen_config *cfg, const char *program, void *log_ud,
+		   cli_agent *c, mgen_err *err)
 {
 	mgen_agent_options o = MGEN_AGENT_OPTIONS_INIT;
 	mgen_buf mem = MGEN_BUF_INIT;
@@ -32,7 +32,8 @@ int cli_agent_open(const mgen_config *cfg, const char *program,
 
 	memset(c, 0, sizeof(*c));
 	if (cfg->model == NULL || strcmp(cfg->model, "offline") == 0)
-		return mgen_err_set(err, MGEN_ECONFIG, "the agent needs an "
+		return mgen_err_set(err, MGEN_ECONFIG,
+				    "the agent needs an "
 				    "LM: set --model and --api-base (or a "
 				    "provider model string)");
 	if (cli_memory_path(cfg, &mem) != 0)

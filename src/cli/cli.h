@@ -75,7 +75,7 @@ int cli_memory_path(const mgen_config *cfg, mgen_buf *out);
 /* The ask agent and what it borrows (agent_cli.c). */
 typedef struct cli_agent {
 	mgen_lm *lm;
-	mgen_rag *rag;       /* NULL when rag.index names no file */
+	mgen_rag *rag; /* NULL when rag.index names no file */
 	mgen_memory *memory;
 	mgen_agent *agent;
 } cli_agent;
@@ -83,8 +83,8 @@ typedef struct cli_agent {
 /* Opens the LM, index, memory store and agent of `cfg` (`program`: a
  * saved ask program or NULL). MGEN_ECONFIG without a model; otherwise
  * the opening function's error. *c empty on error. */
-int cli_agent_open(const mgen_config *cfg, const char *program,
-		   void *log_ud, cli_agent *c, mgen_err *err);
+int cli_agent_open(const mgen_config *cfg, const char *program, void *log_ud,
+		   cli_agent *c, mgen_err *err);
 /* Closes what cli_agent_open opened; an empty *c is fine. */
 void cli_agent_close(cli_agent *c);
 

@@ -52,7 +52,8 @@ static void print_text(const mgen_agent_answer *r)
 		mgen_buf_printf(&b, "  [%d]%s %s (%s)\n", r->sources[i].n,
 				r->sources[i].cited ? "*" : " ",
 				r->sources[i].title, r->sources[i].source);
-		cli_put_safe(stdout, mgen_buf_error(&b) ? "" : mgen_buf_str(&b));
+		cli_put_safe(stdout,
+			     mgen_buf_error(&b) ? "" : mgen_buf_str(&b));
 		mgen_buf_release(&b);
 	}
 	printf("\nsession: %s\n", r->session_id);
@@ -61,9 +62,9 @@ static void print_text(const mgen_agent_answer *r)
 static int exit_code(int rc)
 {
 	return rc == MGEN_EINVAL || rc == MGEN_ECONFIG || rc == MGEN_EAUTH ||
-			       rc == MGEN_EUNSUPPORTED
-		       ? EXIT_USAGE
-		       : EXIT_SOME_FAILED;
+		       rc == MGEN_EUNSUPPORTED
+		   ? EXIT_USAGE
+		   : EXIT_SOME_FAILED;
 }
 
 /* One question: the answer printed (text or JSON); *session (owned)
@@ -104,7 +105,8 @@ static void converse(cli_agent *c, char **session, int json)
 	while ((line = readline("ask> ")) != NULL) {
 		if (line[strspn(line, " \t")] != '\0') {
 			add_history(line);
-			one(c, session, line, json); /* an error: the next line */
+			one(c, session, line,
+			    json); /* an error: the next line */
 			printf("\n");
 		}
 		free(line);
@@ -112,8 +114,7 @@ static void converse(cli_agent *c, char **session, int json)
 	printf("\n");
 }
 
-static int run(cli_args *a, const char *session, const char *program,
-	       int json)
+static int run(cli_args *a, const char *session, const char *program, int json)
 {
 	cli_agent c;
 	mgen_err err = MGEN_ERR_INIT;

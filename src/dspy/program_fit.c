@@ -49,8 +49,8 @@ static int overlay_fields(mgen_signature **sig, const mgen_program *prog,
 		if (map[i] != MGEN_PROGRAM_FIELD_REASONING)
 			mgen_signature_field(*sig, (size_t)map[i], &f);
 		names[i] = mgen__strdup(map[i] == MGEN_PROGRAM_FIELD_REASONING
-						? "reasoning"
-						: f.name);
+					    ? "reasoning"
+					    : f.name);
 		if (names[i] == NULL)
 			rc = MGEN_ENOMEM;
 	}
@@ -60,11 +60,11 @@ static int overlay_fields(mgen_signature **sig, const mgen_program *prog,
 		long k = mgen_signature_find(*sig, names[i]);
 
 		rc = mgen_signature_set_field_prefix(
-			*sig, (size_t)k, mgen_program_field_prefix(prog, p, i));
+		    *sig, (size_t)k, mgen_program_field_prefix(prog, p, i));
 		if (rc == 0)
 			rc = mgen_signature_set_field_desc(
-				*sig, (size_t)k,
-				mgen_program_field_description(prog, p, i));
+			    *sig, (size_t)k,
+			    mgen_program_field_description(prog, p, i));
 	}
 	for (i = 0; names && i < n; i++)
 		free(names[i]);
@@ -82,9 +82,8 @@ void mgen_program_demos_free(mgen_example **demos, size_t n)
 	free(demos);
 }
 
-int mgen_program_fit(const mgen_program *prog, size_t p,
-		     mgen_signature **sig, mgen_example ***demos,
-		     size_t *ndemos, mgen_err *err)
+int mgen_program_fit(const mgen_program *prog, size_t p, mgen_signature **sig,
+		     mgen_example ***demos, size_t *ndemos, mgen_err *err)
 {
 	size_t i, n;
 	int rc = overlay_fields(sig, prog, p, err);
@@ -93,7 +92,7 @@ int mgen_program_fit(const mgen_program *prog, size_t p,
 	*ndemos = 0;
 	if (rc == 0)
 		rc = mgen_signature_set_instructions(
-			*sig, mgen_program_instructions(prog, p));
+		    *sig, mgen_program_instructions(prog, p));
 	n = mgen_program_demo_count(prog, p);
 	if (rc == 0 && n > 0) {
 		*demos = calloc(n, sizeof(**demos));
@@ -122,7 +121,7 @@ int mgen_program_add_signature(mgen_program *prog, const char *name,
 	size_t i, p = mgen_program_count(prog);
 	mgen_sig_field f;
 	int rc = mgen_program_add_predictor(
-		prog, name, mgen_signature_instructions(sig), err);
+	    prog, name, mgen_signature_instructions(sig), err);
 
 	for (i = 0; rc == 0 && i < mgen_signature_n_fields(sig); i++) {
 		mgen_signature_field(sig, i, &f);

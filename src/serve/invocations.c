@@ -41,9 +41,9 @@ typedef struct req {
 /* *status and *out for a 400/4xx/5xx: {"error": {"code", "message"}}. */
 static int refuse(inv_result *r, int status, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
 static int refuse(inv_result *r, int status, const char *fmt, ...)
 {
@@ -67,8 +67,7 @@ static int refuse(inv_result *r, int status, const char *fmt, ...)
 
 /* Takes one row object: `query` (+ `session_id`); refuses the comment
  * program's shape and anything without a query, naming `where`. */
-static int take_row(req *q, const cJSON *o, const char *where,
-		    inv_result *r)
+static int take_row(req *q, const cJSON *o, const char *where, inv_result *r)
 {
 	const cJSON *query = cJSON_GetObjectItemCaseSensitive(o, "query");
 	const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "session_id");
@@ -76,32 +75,36 @@ static int take_row(req *q, const cJSON *o, const char *where,
 	if (!cJSON_IsObject(o))
 		return refuse(r, 400, "%s: expected an object with \"query\"",
 			      where);
-	if (query == NULL && (cJSON_GetObjectItemCaseSensitive(o, "table_name") ||
-			      cJSON_GetObjectItemCaseSensitive(o, "table_data")))
-		return refuse(r, 400, "%s: records with table_name/table_data "
+	if (query == NULL &&
+	    (cJSON_GetObjectItemCaseSensitive(o, "table_name") ||
+	     cJSON_GetObjectItemCaseSensitive(o, "table_data")))
+		return refuse(r, 400,
+			      "%s: records with table_name/table_data "
 			      "(the comment program) are not served yet; "
-			      "send \"query\" records", where);
+			      "send \"query\" records",
+			      where);
 	if (!cJSON_IsString(query) || query->valuestring[0] == '\0')
 		return refuse(r, 400, "%s.query: expected a non-empty string",
 			      where);
 	if (sid != NULL && !cJSON_IsNull(sid) &&
-	    (!cJSON_IsString(sid) || !mgen_memory_session_valid(sid->valuestring)))
-		return refuse(r, 400, "%s.session_id: expected 1-%d characters "
-			      "of A-Z a-z 0-9 . _ : -", where,
-			      MGEN_MEMORY_SESSION_MAX);
+	    (!cJSON_IsString(sid) ||
+	     !mgen_memory_session_valid(sid->valuestring)))
+		return refuse(r, 400,
+			      "%s.session_id: expected 1-%d characters "
+			      "of A-Z a-z 0-9 . _ : -",
+			      where, MGEN_MEMORY_SESSION_MAX);
 	if (q->n >= MAX_ROWS)
 		return refuse(r, 400, "%s: more than %d records in one request",
 			      where, MAX_ROWS);
 	q->rows[q->n].query = query->valuestring;
-	q->rows[q->n].session_id = cJSON_IsString(sid) ? sid->valuestring
-						       : NULL;
+	q->rows[q->n].session_id =
+	    cJSON_IsString(sid) ? sid->valuestring : NULL;
 	q->n++;
 	return 0;
 }
 
 /* A list of rows: objects, or strings (each a query). */
-static int take_list(req *q, const cJSON *arr, const char *name,
-		     inv_result *r)
+static int take_list(req *q, const cJSON *arr, const char *name, inv_result *r)
 {
 	const cJSON *it;
 	char where[64];
@@ -109,13 +112,15 @@ static int take_list(req *q, const cJSON *arr, const char *name,
 
 	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
 		return refuse(r, 400, "%s: expected a non-empty array", name);
-	cJSON_ArrayForEach(it, arr) {
+	cJSON_ArrayForEach(it, arr)
+	{
 		snprintf(where, sizeof(where), "%s[%d]", name, i++);
 		if (cJSON_IsString(it) && it->valuestring[0] != '\0') {
 			if (q->n >= MAX_ROWS)
-				return refuse(r, 400, "%s: more than %d "
-					      "records in one request", where,
-					      MAX_ROWS);
+				return refuse(r, 400,
+					      "%s: more than %d "
+					      "records in one request",
+					      where, MAX_ROWS);
 			q->rows[q->n].query = it->valuestring;
 			q->rows[q->n++].session_id = NULL;
 		} else if (take_row(q, it, where, r) != 0)
@@ -158,13 +163,16 @@ static int take_table(req *q, const cJSON *cols, const cJSON *data,
 	if (!cJSON_IsArray(data) || cJSON_GetArraySize(data) == 0)
 		return refuse(r, 400, "%s.data: expected a non-empty array",
 			      name);
-	cJSON_ArrayForEach(d, data) {
+	cJSON_ArrayForEach(d, data)
+	{
 		cJSON *o;
 
 		snprintf(where, sizeof(where), "%s.data[%d]", name, i++);
 		if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) != ncols)
-			return refuse(r, 400, "%s: expected an array of %d "
-				      "values (one per column)", where, ncols);
+			return refuse(r, 400,
+				      "%s: expected an array of %d "
+				      "values (one per column)",
+				      where, ncols);
 		o = row_object(cols, d);
 		if (o == NULL)
 			return refuse(r, 500, "out of memory");
@@ -180,12 +188,12 @@ static int columns_ok(const cJSON *cols, const char *name, inv_result *r)
 	const cJSON *c;
 
 	if (!cJSON_IsArray(cols) || cJSON_GetArraySize(cols) == 0)
-		return refuse(r, 400, "%s.columns: expected a non-empty array "
-			      "of names", name);
-	cJSON_ArrayForEach(c, cols)
-		if (!cJSON_IsString(c))
-			return refuse(r, 400, "%s.columns: expected strings",
-				      name);
+		return refuse(r, 400,
+			      "%s.columns: expected a non-empty array "
+			      "of names",
+			      name);
+	cJSON_ArrayForEach(c, cols) if (!cJSON_IsString(c)) return refuse(
+	    r, 400, "%s.columns: expected strings", name);
 	return 0;
 }
 
@@ -195,12 +203,12 @@ static int take_split(req *q, const cJSON *v, cJSON *keep, inv_result *r)
 	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(v, "columns");
 
 	if (!cJSON_IsObject(v))
-		return refuse(r, 400, "dataframe_split: expected an object with "
+		return refuse(r, 400,
+			      "dataframe_split: expected an object with "
 			      "columns and data");
 	if (columns_ok(cols, "dataframe_split", r) != 0)
 		return -1;
-	return take_table(q, cols,
-			  cJSON_GetObjectItemCaseSensitive(v, "data"),
+	return take_table(q, cols, cJSON_GetObjectItemCaseSensitive(v, "data"),
 			  "dataframe_split", keep, r);
 }
 
@@ -214,14 +222,17 @@ static int take_inputs(req *q, const cJSON *v, cJSON *keep, inv_result *r)
 	if (cJSON_IsArray(v))
 		return take_list(q, v, "inputs", r);
 	if (!cJSON_IsObject(v) || v->child == NULL)
-		return refuse(r, 400, "inputs: expected a list of records or "
+		return refuse(r, 400,
+			      "inputs: expected a list of records or "
 			      "an object of equal-length columns");
 	for (c = v->child; c != NULL; c = c->next) {
 		if (!cJSON_IsArray(c) || cJSON_GetArraySize(c) == 0 ||
 		    (n >= 0 && cJSON_GetArraySize(c) != n))
-			return refuse(r, 400, "inputs.%.40s: expected a "
+			return refuse(r, 400,
+				      "inputs.%.40s: expected a "
 				      "non-empty array as long as the other "
-				      "columns", c->string);
+				      "columns",
+				      c->string);
 		n = cJSON_GetArraySize(c);
 	}
 	for (i = 0; i < n; i++) {
@@ -230,8 +241,9 @@ static int take_inputs(req *q, const cJSON *v, cJSON *keep, inv_result *r)
 		if (o == NULL || !cJSON_AddItemToArray(keep, o))
 			return refuse(r, 500, "out of memory");
 		for (c = v->child; c != NULL; c = c->next)
-			if (!cJSON_AddItemToObject(o, c->string, cJSON_Duplicate(
-					cJSON_GetArrayItem(c, i), 1)))
+			if (!cJSON_AddItemToObject(
+				o, c->string,
+				cJSON_Duplicate(cJSON_GetArrayItem(c, i), 1)))
 				return refuse(r, 500, "out of memory");
 		snprintf(where, sizeof(where), "inputs[%d]", i);
 		if (take_row(q, o, where, r) != 0)
@@ -250,13 +262,16 @@ static int take_shape(req *q, const cJSON *root, cJSON *keep, inv_result *r)
 		if (cJSON_GetObjectItemCaseSensitive(root, shapes[i]) == NULL)
 			continue;
 		if (found != NSHAPES)
-			return refuse(r, 400, "body: both %s and %s; send "
-				      "exactly one", shapes[found], shapes[i]);
+			return refuse(r, 400,
+				      "body: both %s and %s; send "
+				      "exactly one",
+				      shapes[found], shapes[i]);
 		found = i;
 		v = cJSON_GetObjectItemCaseSensitive(root, shapes[i]);
 	}
 	if (found == NSHAPES)
-		return refuse(r, 400, "body: expected exactly one of "
+		return refuse(r, 400,
+			      "body: expected exactly one of "
 			      "dataframe_records, dataframe_split, instances, "
 			      "inputs (or a chat request with messages)");
 	params = cJSON_GetObjectItemCaseSensitive(root, "params");
@@ -279,24 +294,32 @@ static int take_messages(req *q, const cJSON *msgs, inv_result *r)
 
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0)
 		return refuse(r, 400, "messages: expected a non-empty array");
-	cJSON_ArrayForEach(m, msgs) {
-		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "role")))
-			return refuse(r, 400, "messages[%d].role: expected a "
-				      "string", i);
-		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m,
-								     "content")))
-			return refuse(r, 400, "messages[%d].content: expected a "
+	cJSON_ArrayForEach(m, msgs)
+	{
+		if (!cJSON_IsString(
+			cJSON_GetObjectItemCaseSensitive(m, "role")))
+			return refuse(r, 400,
+				      "messages[%d].role: expected a "
+				      "string",
+				      i);
+		if (!cJSON_IsString(
+			cJSON_GetObjectItemCaseSensitive(m, "content")))
+			return refuse(r, 400,
+				      "messages[%d].content: expected a "
 				      "string (content parts are not "
-				      "supported)", i);
+				      "supported)",
+				      i);
 		last = m;
 		i++;
 	}
 	if (strcmp(cJSON_GetObjectItemCaseSensitive(last, "role")->valuestring,
 		   "user") != 0)
-		return refuse(r, 400, "messages[%d].role: the last message must "
-			      "be the user's question", i - 1);
+		return refuse(r, 400,
+			      "messages[%d].role: the last message must "
+			      "be the user's question",
+			      i - 1);
 	q->rows[0].query =
-		cJSON_GetObjectItemCaseSensitive(last, "content")->valuestring;
+	    cJSON_GetObjectItemCaseSensitive(last, "content")->valuestring;
 	q->n = 1;
 	return 0;
 }
@@ -307,9 +330,12 @@ static int take_session(req *q, const cJSON *sid, const char *name,
 			inv_result *r)
 {
 	if (sid != NULL && !cJSON_IsNull(sid) &&
-	    (!cJSON_IsString(sid) || !mgen_memory_session_valid(sid->valuestring)))
-		return refuse(r, 400, "%s: expected 1-%d characters of A-Z a-z "
-			      "0-9 . _ : -", name, MGEN_MEMORY_SESSION_MAX);
+	    (!cJSON_IsString(sid) ||
+	     !mgen_memory_session_valid(sid->valuestring)))
+		return refuse(r, 400,
+			      "%s: expected 1-%d characters of A-Z a-z "
+			      "0-9 . _ : -",
+			      name, MGEN_MEMORY_SESSION_MAX);
 	q->rows[0].session_id = cJSON_IsString(sid) ? sid->valuestring : NULL;
 	return 0;
 }
@@ -317,22 +343,23 @@ static int take_session(req *q, const cJSON *sid, const char *name,
 /* An MLflow ChatAgent request. */
 static int take_chat(req *q, const cJSON *root, inv_result *r)
 {
-	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(root,
-							   "custom_inputs");
+	const cJSON *ci =
+	    cJSON_GetObjectItemCaseSensitive(root, "custom_inputs");
 	size_t i;
 
 	for (i = 0; i < NSHAPES; i++)
 		if (cJSON_GetObjectItemCaseSensitive(root, shapes[i]))
-			return refuse(r, 400, "body: both messages and %s; send "
-				      "one", shapes[i]);
-	if (take_messages(q, cJSON_GetObjectItemCaseSensitive(root,
-							      "messages"),
+			return refuse(r, 400,
+				      "body: both messages and %s; send "
+				      "one",
+				      shapes[i]);
+	if (take_messages(q, cJSON_GetObjectItemCaseSensitive(root, "messages"),
 			  r) != 0)
 		return -1;
 	if (ci != NULL && !cJSON_IsObject(ci))
 		return refuse(r, 400, "custom_inputs: expected an object");
-	return take_session(q, cJSON_GetObjectItemCaseSensitive(ci,
-								"session_id"),
+	return take_session(q,
+			    cJSON_GetObjectItemCaseSensitive(ci, "session_id"),
 			    "custom_inputs.session_id", r);
 }
 
@@ -351,8 +378,10 @@ static cJSON *answer_row(mgen_agent *agent, const row *w, size_t i,
 		return NULL;
 	}
 	if (rc != 0) { /* the detail (endpoint URL, status) stays inside */
-		refuse(r, rc == MGEN_ENOMEM ? 500 : 502, "record %zu: the "
-		       "agent failed: %s", i, mgen_strerror(rc));
+		refuse(r, rc == MGEN_ENOMEM ? 500 : 502,
+		       "record %zu: the "
+		       "agent failed: %s",
+		       i, mgen_strerror(rc));
 		return NULL;
 	}
 	if (mgen_agent_answer_json(&a, &text) == 0)
@@ -369,8 +398,10 @@ static void message_id(char *out, size_t n)
 {
 	uint64_t a = mgen__random_seed(), b = mgen__random_seed();
 
-	snprintf(out, n, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-%04" PRIx64
-		 "-%012" PRIx64, a >> 32, (a >> 16) & 0xffff, a & 0xfff,
+	snprintf(out, n,
+		 "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-%04" PRIx64
+		 "-%012" PRIx64,
+		 a >> 32, (a >> 16) & 0xffff, a & 0xfff,
 		 ((b >> 48) & 0x3fff) | 0x8000, b & (uint64_t)0xffffffffffff);
 }
 
@@ -407,8 +438,8 @@ static cJSON *chat_response(cJSON *ans)
 	msgs = mgen__json_add_array(&jerr, o, "messages");
 	m = mgen__json_add_object(&jerr, msgs, NULL);
 	mgen__json_add(&jerr, m, "role", cJSON_CreateString("assistant"));
-	mgen__json_add(&jerr, m, "content", cJSON_DetachItemFromObject(ans,
-								       "answer"));
+	mgen__json_add(&jerr, m, "content",
+		       cJSON_DetachItemFromObject(ans, "answer"));
 	mgen__json_add(&jerr, m, "id", cJSON_CreateString(id));
 	return finish(o, "custom_outputs", ans, jerr);
 }
@@ -427,8 +458,10 @@ static cJSON *openai_response(cJSON *ans, const char *model)
 
 	snprintf(id, sizeof(id), "chatcmpl-%016" PRIx64, mgen__random_seed());
 	mgen__json_add(&jerr, o, "id", cJSON_CreateString(id));
-	mgen__json_add(&jerr, o, "object", cJSON_CreateString("chat.completion"));
-	mgen__json_add(&jerr, o, "created", cJSON_CreateNumber((double)time(NULL)));
+	mgen__json_add(&jerr, o, "object",
+		       cJSON_CreateString("chat.completion"));
+	mgen__json_add(&jerr, o, "created",
+		       cJSON_CreateNumber((double)time(NULL)));
 	mgen__json_add(&jerr, o, "model", cJSON_CreateString(model));
 	ch = mgen__json_add_array(&jerr, o, "choices");
 	c = mgen__json_add_object(&jerr, ch, NULL);
@@ -485,12 +518,14 @@ static cJSON *parse_body(mgen_agent *agent, const char *body, size_t len,
 	cJSON *root = NULL;
 
 	if (agent == NULL)
-		refuse(r, 503, "no agent: the server was started without a "
+		refuse(r, 503,
+		       "no agent: the server was started without a "
 		       "model (set --model and --api-base)");
 	else if (len == 0)
 		refuse(r, 400, "body: expected a JSON object");
 	else if (mgen__json_nul_escape(body, len) < len)
-		refuse(r, 400, "body: a NUL character (raw or \\u0000) would "
+		refuse(r, 400,
+		       "body: a NUL character (raw or \\u0000) would "
 		       "cut a string short");
 	else if ((root = cJSON_ParseWithLength(body, len)) == NULL)
 		refuse(r, 400, "body: not valid JSON");
@@ -502,8 +537,8 @@ static cJSON *parse_body(mgen_agent *agent, const char *body, size_t len,
 	return root;
 }
 
-void mgen__serve_invocations(mgen_agent *agent, const char *body,
-			     size_t len, inv_result *r)
+void mgen__serve_invocations(mgen_agent *agent, const char *body, size_t len,
+			     inv_result *r)
 {
 	cJSON *root = NULL, *keep = cJSON_CreateArray();
 	req *q = calloc(1, sizeof(*q));
@@ -516,8 +551,8 @@ void mgen__serve_invocations(mgen_agent *agent, const char *body,
 		;
 	else if ((chat = cJSON_GetObjectItemCaseSensitive(root, "messages") !=
 			 NULL)
-			 ? take_chat(q, root, r) == 0
-			 : take_shape(q, root, keep, r) == 0)
+		     ? take_chat(q, root, r) == 0
+		     : take_shape(q, root, keep, r) == 0)
 		answer_all(agent, q, chat ? K_CHATAGENT : K_SCORING, NULL, r);
 	cJSON_Delete(root);
 	cJSON_Delete(keep);
@@ -533,12 +568,12 @@ static int take_openai(req *q, const cJSON *root, const char *header_sid,
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
 
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "stream")))
-		return refuse(r, 400, "stream: streamed answers are not "
+		return refuse(r, 400,
+			      "stream: streamed answers are not "
 			      "supported; send \"stream\": false");
 	if (model != NULL && !cJSON_IsString(model))
 		return refuse(r, 400, "model: expected a string");
-	if (take_messages(q, cJSON_GetObjectItemCaseSensitive(root,
-							      "messages"),
+	if (take_messages(q, cJSON_GetObjectItemCaseSensitive(root, "messages"),
 			  r) != 0)
 		return -1;
 	if (user != NULL && !cJSON_IsNull(user))
@@ -546,8 +581,10 @@ static int take_openai(req *q, const cJSON *root, const char *header_sid,
 	if (header_sid == NULL)
 		return take_session(q, NULL, "user", r);
 	if (!mgen_memory_session_valid(header_sid))
-		return refuse(r, 400, "X-Session-Id: expected 1-%d characters "
-			      "of A-Z a-z 0-9 . _ : -", MGEN_MEMORY_SESSION_MAX);
+		return refuse(r, 400,
+			      "X-Session-Id: expected 1-%d characters "
+			      "of A-Z a-z 0-9 . _ : -",
+			      MGEN_MEMORY_SESSION_MAX);
 	q->rows[0].session_id = header_sid; /* outlives the request */
 	return 0;
 }

@@ -12,8 +12,16 @@
 #include "metagen/buf.h"
 
 /* Routes counted in /metrics; anything else is "other". */
-enum { R_PING, R_HEALTH, R_VERSION, R_METRICS, R_INVOCATIONS, R_CHAT,
-       R_OTHER, R_COUNT };
+enum {
+	R_PING,
+	R_HEALTH,
+	R_VERSION,
+	R_METRICS,
+	R_INVOCATIONS,
+	R_CHAT,
+	R_OTHER,
+	R_COUNT
+};
 #define SERVE_BUCKETS 10
 #define SERVE_STATUSES 8 /* distinct statuses kept per route */
 
@@ -50,8 +58,8 @@ typedef struct inv_result {
  * r->status 200 with the predictions (or the ChatAgent response), 400
  * naming the field, 502 when the agent's LM failed, 503 without an
  * agent; r->body always set (caller frees) unless out of memory. */
-void mgen__serve_invocations(mgen_agent *agent, const char *body,
-			     size_t len, inv_result *r);
+void mgen__serve_invocations(mgen_agent *agent, const char *body, size_t len,
+			     inv_result *r);
 
 /* POST /v1/chat/completions: the OpenAI request ({"model", "messages",
  * "user"}; "stream": true refused) answered as a chat.completion with

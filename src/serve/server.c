@@ -155,14 +155,13 @@ static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
 		return error_reply(c, rq, 405, "method not allowed");
 	if (r == R_CHAT)
 		mgen__serve_chat_completions(
-			s->opts->agent, mgen_buf_str(&rq->body), rq->body.len,
-			MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    "X-Session-Id"),
-			&res);
+		    s->opts->agent, mgen_buf_str(&rq->body), rq->body.len,
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						"X-Session-Id"),
+		    &res);
 	else
-		mgen__serve_invocations(s->opts->agent,
-					mgen_buf_str(&rq->body), rq->body.len,
-					&res);
+		mgen__serve_invocations(s->opts->agent, mgen_buf_str(&rq->body),
+					rq->body.len, &res);
 	if (res.body == NULL)
 		return error_reply(c, rq, 500, "out of memory");
 	ok = reply(c, rq, res.status, "application/json", res.body);
@@ -170,8 +169,8 @@ static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
 	return ok;
 }
 
-static enum MHD_Result route(struct MHD_Connection *c, request *rq,
-			     server *s, int r, const char *method)
+static enum MHD_Result route(struct MHD_Connection *c, request *rq, server *s,
+			     int r, const char *method)
 {
 	mgen_buf b = MGEN_BUF_INIT;
 	enum MHD_Result ok;
@@ -384,8 +383,8 @@ static unsigned pool_size(const mgen_serve_options *o)
 	return o->max_inflight > 64 ? 64u : (unsigned)o->max_inflight;
 }
 
-int mgen_serve_run(const mgen_serve_options *opts,
-		   volatile sig_atomic_t *stop, mgen_err *err)
+int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
+		   mgen_err *err)
 {
 	server s;
 	struct sockaddr_in sa;
@@ -399,16 +398,14 @@ int mgen_serve_run(const mgen_serve_options *opts,
 	rc = prepare(&s, &sa, err);
 	if (rc != 0)
 		goto done;
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
-			     0, NULL, NULL, handle, &s,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
-			     MHD_OPTION_THREAD_POOL_SIZE, pool_size(opts),
-			     MHD_OPTION_CONNECTION_TIMEOUT,
-			     (unsigned)opts->timeout_seconds,
-			     MHD_OPTION_CONNECTION_LIMIT,
-			     (unsigned)(opts->max_inflight * 4 + 16),
-			     MHD_OPTION_END);
+	d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+	    handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
+	    MHD_OPTION_THREAD_POOL_SIZE, pool_size(opts),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->timeout_seconds,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(opts->max_inflight * 4 + 16), MHD_OPTION_END);
 	if (d == NULL) {
 		rc = mgen_err_set(err, MGEN_EIO,
 				  "serve: cannot listen on "
