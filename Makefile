@@ -63,7 +63,7 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang libxml2-dev \
 	libclang-rt-14-dev man-db g++ sqlite3 mariadb-server mariadb-client \
-	odbc-mariadb libmicrohttpd-dev curl jq clang-format $(NODE_PKGS)
+	odbc-mariadb libmicrohttpd-dev libedit-dev curl jq clang-format $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench bench-rag deps \
@@ -74,8 +74,11 @@ $(BUILD)/libmetagen.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# libedit: line editing for `metagen ask`'s conversation (the CLI only)
+EDIT_LIBS = $(shell pkg-config --libs libedit)
+
 $(BUILD)/metagen: $(CLI_OBJ) $(BUILD)/libmetagen.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libmetagen.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libmetagen.a $(EDIT_LIBS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

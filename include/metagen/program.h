@@ -279,6 +279,33 @@ int mgen_program_match_fields(const mgen_program *prog, size_t p,
 			      const mgen_signature *sig, long **map,
 			      mgen_err *err);
 
+/*
+ * Fits predictor `p` of a file read by mgen_program_read onto *sig, the
+ * signature a task declares (replaced in place): the saved fields are
+ * matched BY NAME (mgen_program_match_fields) and their prefixes and
+ * descriptions overlaid; a reasoning field makes *sig dspy.ChainOfThought's
+ * (mgen_signature_chain_of_thought); the predictor's instructions replace
+ * the declared ones; each demo becomes an mgen_example in *demos (caller
+ * frees with mgen_program_demos_free; NULL when none), their count in
+ * *ndemos. On error *demos is NULL and *sig may be partly overlaid (free
+ * it). Returns 0, MGEN_EINVAL (fields that do not match, naming them),
+ * MGEN_EPARSE (a demo that is not a JSON object) or MGEN_ENOMEM.
+ */
+int mgen_program_fit(const mgen_program *prog, size_t p, mgen_signature **sig,
+		     mgen_example ***demos, size_t *ndemos, mgen_err *err);
+
+/*
+ * Appends predictor `name` declared by `sig`: its instructions and the
+ * prefix and description of each field (inputs, then outputs), no demos
+ * (what a task's mgen_*_program_declare builds). Returns 0, the errors
+ * of mgen_program_add_predictor, or MGEN_ENOMEM.
+ */
+int mgen_program_add_signature(mgen_program *prog, const char *name,
+			       const mgen_signature *sig, mgen_err *err);
+
+/* Frees `n` demos and the array; NULL is harmless. */
+void mgen_program_demos_free(mgen_example **demos, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,8 +3,36 @@
  * metagen's programs. Routes so far: GET /ping (no auth), GET /health
  * (the memory store checked; JSON), GET /version, GET /metrics
  * (Prometheus text format 0.0.4: requests by route and status, latency
- * histograms by route, requests in flight). POST /invocations and the
- * agent routes are not served yet (404).
+ * histograms by route, requests in flight), POST /invocations (the ask
+ * agent, agent.h, behind the MLflow scoring protocol and the MLflow
+ * ChatAgent request shape; see docs/metagen.1 and the README).
+ *
+ * POST /invocations bodies (JSON, at most max_body_bytes):
+ *   {"dataframe_records": [{"query", "session_id"?}, ...]}
+ *   {"dataframe_split": {"columns": [...], "data": [[...], ...]}}
+ *   {"instances": [{"query", ...} | "question", ...]}
+ *   {"inputs": [...] | {"query": [...], "session_id": [...]}}
+ * exactly one of them, plus optional "params" (an object, unused), at
+ * most 100 records -> 200 {"predictions": [{"answer", "session_id",
+ * "search_query", "sources", "usage"}, ...]} in input order; or the chat
+ * request {"messages": [{"role", "content"}, ...], "custom_inputs":
+ * {"session_id"}?} (the last message is the user's question; the history
+ * comes from the session's memory) -> {"messages": [{"role":
+ * "assistant", "content", "id"}], "custom_outputs": {"session_id",
+ * "search_query", "sources"}}. Every record is checked before the first
+ * LM call: a malformed body or record is 400 {"error": {"code",
+ * "message"}} naming the field (records with table_name/table_data, the
+ * comment program's shape, are refused as not served yet); an LM
+ * failure 502 (no endpoint detail in the body); no agent 503.
+ *
+ * POST /v1/chat/completions (OpenAI-compatible, for any OpenAI client):
+ * {"model"?, "messages": [{"role", "content": string}, ...], "user"?,
+ * "stream"?} -> {"id", "object": "chat.completion", "created", "model"
+ * (echoed; "metagen-ask" when none), "choices": [{"index": 0, "message":
+ * {"role": "assistant", "content"}, "finish_reason": "stop"}], "usage",
+ * "metagen": {"session_id", "search_query", "sources"}}. The session is
+ * "user", else the X-Session-Id header, else a new one; the last message
+ * is the question. "stream": true and content parts are refused (400).
  *
  * Every response carries X-Request-Id (the client's when it is 1-64
  * characters of A-Z a-z 0-9 _ -, else a new one); every request is
@@ -26,20 +54,22 @@ extern "C" {
 
 /* Server settings; strings borrowed for the duration of the call. */
 typedef struct mgen_serve_options {
-	const char *host;	 /* IPv4 address to bind ("127.0.0.1") */
-	int port;		 /* TCP port; 0 = any free port */
-	const char *token;	 /* bearer token; NULL/"" = no auth (loopback
-				    only: a non-loopback host without a token is
-				    refused) */
-	const char *memory_path; /* memory store for /health; NULL = none */
-	size_t max_body_bytes;	 /* larger bodies get 413 */
-	int timeout_seconds;	 /* idle connection timeout */
-	int max_inflight;	 /* requests at once; more get 503 with
-				    Retry-After */
-	const char *trace_path;	 /* JSONL trace file (appended, 0600);
-				    NULL = none */
-	const char *port_file;	 /* when set, the bound port is written there
-				    once listening (for tests and scripts) */
+	const char *host;	  /* IPv4 address to bind ("127.0.0.1") */
+	int port;		  /* TCP port; 0 = any free port */
+	const char *token;	  /* bearer token; NULL/"" = no auth (loopback
+				     only: a non-loopback host without a token is
+				     refused) */
+	const char *memory_path;  /* memory store for /health; NULL = none */
+	size_t max_body_bytes;	  /* larger bodies get 413 */
+	int timeout_seconds;	  /* idle connection timeout */
+	int max_inflight;	  /* requests at once; more get 503 with
+				     Retry-After */
+	const char *trace_path;	  /* JSONL trace file (appended, 0600);
+				     NULL = none */
+	const char *port_file;	  /* when set, the bound port is written there
+				     once listening (for tests and scripts) */
+	struct mgen_agent *agent; /* answers POST /invocations (borrowed;
+				     thread-safe); NULL = 503 there */
 } mgen_serve_options;
 
 /*

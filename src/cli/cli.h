@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "metagen/agent.h"
 #include "metagen/buf.h"
 #include "metagen/config.h"
 #include "metagen/generate.h"
@@ -70,6 +71,22 @@ void cli_iso_time(long long t, char *out, size_t n);
 /* The memory store of `cfg` in `out`: memory.connection, else
  * <cache_dir>/memory.sqlite. Returns 0, or -1 when out of memory. */
 int cli_memory_path(const mgen_config *cfg, mgen_buf *out);
+
+/* The ask agent and what it borrows (agent_cli.c). */
+typedef struct cli_agent {
+	mgen_lm *lm;
+	mgen_rag *rag; /* NULL when rag.index names no file */
+	mgen_memory *memory;
+	mgen_agent *agent;
+} cli_agent;
+
+/* Opens the LM, index, memory store and agent of `cfg` (`program`: a
+ * saved ask program or NULL). MGEN_ECONFIG without a model; otherwise
+ * the opening function's error. *c empty on error. */
+int cli_agent_open(const mgen_config *cfg, const char *program, void *log_ud,
+		   cli_agent *c, mgen_err *err);
+/* Closes what cli_agent_open opened; an empty *c is fine. */
+void cli_agent_close(cli_agent *c);
 
 /* Prints the config keys as flags for --help. */
 void cli_print_flags(void);
@@ -136,6 +153,7 @@ void optimize_settings_help(void);
 int cmd_evaluate(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_ask(int argc, char **argv);
 
 /* After `evaluate` scored `n` tables of `devset` (sc, in file order):
  * prints how many of the rejected comments of its lines (harvest

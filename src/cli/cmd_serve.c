@@ -23,8 +23,11 @@ static void on_signal(int sig)
 static void help(void)
 {
 	printf("usage: metagen serve [options]\n\n"
-	       "Serves GET /ping, /health, /version and /metrics over HTTP "
-	       "(default\n127.0.0.1:8080). With a token set, every route but "
+	       "Serves GET /ping, /health, /version and /metrics, and POST "
+	       "/invocations\n(the ask agent: MLflow scoring records with "
+	       "\"query\", or a ChatAgent\n{\"messages\"} request; needs "
+	       "--model) over HTTP (default\n127.0.0.1:8080). With a token "
+	       "set, every route but "
 	       "/ping needs\n'Authorization: Bearer TOKEN'; a non-loopback "
 	       "host needs a token.\nSIGTERM drains the requests in flight, "
 	       "then exits.\n\noptions:\n"
@@ -34,15 +37,35 @@ static void help(void)
 	       "(or METAGEN_SERVE_TOKEN)\n"
 	       "  --serve-trace FILE       JSONL trace, one span per request\n"
 	       "  --port-file FILE         write the bound port there\n"
+	       "  --ask-program FILE       a saved ask program (DSPy layout)\n"
+	       "  --model M, --api-base URL, --rag-index FILE, "
+	       "--memory-connection FILE\n"
+	       "                           the agent's LM, index and memory\n"
 	       "  --config FILE            YAML config (serve.*)\n");
 }
 
-static int run(cli_args *a, const char *port_file)
+/* The agent behind /invocations when a model is configured. */
+static int open_agent(cli_args *a, const char *program, cli_agent *ag)
+{
+	mgen_err err = MGEN_ERR_INIT;
+
+	memset(ag, 0, sizeof(*ag));
+	if (a->cfg.model == NULL || strcmp(a->cfg.model, "offline") == 0)
+		return 0; /* /invocations answers 503 saying so */
+	if (cli_agent_open(&a->cfg, program, &a->quiet, ag, &err) != 0) {
+		cli_say("serve: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int run(cli_args *a, const char *port_file, const char *program)
 {
 	mgen_serve_options o;
 	mgen_buf mem = MGEN_BUF_INIT;
 	mgen_err err = MGEN_ERR_INIT;
 	struct sigaction sa;
+	cli_agent ag;
 	char *token = NULL;
 	int rc = 0;
 
@@ -51,6 +74,13 @@ static int run(cli_args *a, const char *port_file)
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
+	if (open_agent(a, program, &ag) != 0) {
+		if (token != NULL)
+			memset(token, 0, strlen(token));
+		free(token);
+		return EXIT_USAGE;
+	}
+	o.agent = ag.agent;
 	o.token = token;
 	o.host = a->cfg.serve_host;
 	o.port = a->cfg.serve_port;
@@ -75,32 +105,33 @@ static int run(cli_args *a, const char *port_file)
 		free(token);
 	}
 	mgen_buf_release(&mem);
+	cli_agent_close(&ag);
 	return rc;
 }
 
 int cmd_serve(int argc, char **argv)
 {
 	cli_args args;
-	const char *port_file = NULL;
-	int i, rc;
+	const char *port_file = NULL, *program = NULL;
+	const cli_local local[] = {{"--port-file", NULL, &port_file},
+				   {"--ask-program", NULL, &program},
+				   {NULL, NULL, NULL}};
+	char **nargv = NULL;
+	int rc, nargc = 0;
 
-	/* --port-file is the command's own flag, not a config key */
-	for (i = 2; i + 1 < argc; i++)
-		if (strcmp(argv[i], "--port-file") == 0) {
-			port_file = argv[i + 1];
-			memmove(&argv[i], &argv[i + 2],
-				(size_t)(argc - i - 2) * sizeof(*argv));
-			argc -= 2;
-			break;
-		}
-	rc = cli_parse(argc, argv, 2, &args);
+	/* the command's own flags, not config keys */
+	rc = cli_take_local(argc, argv, local, &nargc, &nargv);
+	if (rc != 0)
+		return rc;
+	rc = cli_parse(nargc, nargv, 2, &args);
 	if (rc == 0 && args.help)
 		help();
 	else if (rc == 0 && args.npositional != 0) {
 		fprintf(stderr, "metagen: serve takes no arguments\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
-		rc = run(&args, port_file);
+		rc = run(&args, port_file, program);
 	cli_args_release(&args);
+	free(nargv);
 	return rc;
 }

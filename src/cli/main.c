@@ -27,6 +27,8 @@ static const command commands[] = {
      "add documents to the retrieval index, remove them, or show stats"},
     {"search", cmd_search,
      "search the retrieval index (or --eval on a BEIR set)"},
+    {"ask", cmd_ask,
+     "answer a question from the retrieval index, in a conversation"},
     {"serve", cmd_serve,
      "serve health, version and metrics over HTTP (more to come)"},
     {"sessions", cmd_sessions,

@@ -92,8 +92,6 @@ int mgen_comment_program_declare(mgen_program **out, mgen_err *err)
 {
 	mgen_signature *sig = NULL;
 	mgen_program *prog = NULL;
-	mgen_sig_field f;
-	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -101,13 +99,8 @@ int mgen_comment_program_declare(mgen_program **out, mgen_err *err)
 	if (rc == 0)
 		rc = mgen_program_new(&prog);
 	if (rc == 0)
-		rc = mgen_program_add_predictor(
-		    prog, MGEN_COMMENT_PREDICTOR,
-		    mgen_signature_instructions(sig), err);
-	for (i = 0; rc == 0 && i < mgen_signature_n_fields(sig); i++) {
-		mgen_signature_field(sig, i, &f);
-		rc = mgen_program_add_field(prog, 0, f.prefix, f.desc);
-	}
+		rc = mgen_program_add_signature(prog, MGEN_COMMENT_PREDICTOR,
+						sig, err);
 	mgen_signature_free(sig);
 	if (rc != 0) {
 		mgen_program_free(prog);
@@ -121,105 +114,11 @@ int mgen_comment_program_declare(mgen_program **out, mgen_err *err)
 
 void mgen_comment_program_free(mgen_comment_program *cp)
 {
-	size_t i;
-
 	if (cp == NULL)
 		return;
-	for (i = 0; i < cp->ndemos; i++)
-		mgen_example_free(cp->demos[i]);
-	free(cp->demos);
+	mgen_program_demos_free(cp->demos, cp->ndemos);
 	mgen_signature_free(cp->sig);
 	free(cp);
-}
-
-/* Makes cp->sig a ChainOfThought signature when the file has a
- * reasoning field. */
-static int take_reasoning(mgen_comment_program *cp, const long *map, size_t n,
-			  mgen_err *err)
-{
-	mgen_signature *cot = NULL;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < n && map[i] != MGEN_PROGRAM_FIELD_REASONING; i++)
-		;
-	if (i == n)
-		return 0;
-	rc = mgen_signature_chain_of_thought(cp->sig, &cot, err);
-	if (rc != 0)
-		return rc;
-	mgen_signature_free(cp->sig);
-	cp->sig = cot;
-	return 0;
-}
-
-/* Overlays the saved fields of predictor `p` onto cp->sig, matched BY
- * NAME (mgen_program_match_fields). */
-static int overlay_fields(mgen_comment_program *cp, const mgen_program *prog,
-			  size_t p, mgen_err *err)
-{
-	size_t i, n = mgen_program_field_count(prog, p);
-	char **names = calloc(n ? n : 1, sizeof(*names));
-	long *map = NULL;
-	mgen_sig_field f;
-	int rc = names ? 0 : MGEN_ENOMEM;
-
-	if (rc == 0)
-		rc = mgen_program_match_fields(prog, p, cp->sig, &map, err);
-	for (i = 0; rc == 0 && i < n; i++) {
-		if (map[i] != MGEN_PROGRAM_FIELD_REASONING)
-			mgen_signature_field(cp->sig, (size_t)map[i], &f);
-		names[i] = mgen__strdup(map[i] == MGEN_PROGRAM_FIELD_REASONING
-					    ? "reasoning"
-					    : f.name);
-		if (names[i] == NULL)
-			rc = MGEN_ENOMEM;
-	}
-	if (rc == 0)
-		rc = take_reasoning(cp, map, n, err);
-	for (i = 0; rc == 0 && i < n; i++) {
-		long k = mgen_signature_find(cp->sig, names[i]);
-
-		rc = mgen_signature_set_field_prefix(
-		    cp->sig, (size_t)k, mgen_program_field_prefix(prog, p, i));
-		if (rc == 0)
-			rc = mgen_signature_set_field_desc(
-			    cp->sig, (size_t)k,
-			    mgen_program_field_description(prog, p, i));
-	}
-	for (i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
-	free(map);
-	return rc;
-}
-
-/* Overlays predictor `p` of `prog` (instructions, field texts, demos) onto
- * the default signature. */
-static int overlay(mgen_comment_program *cp, const mgen_program *prog, size_t p,
-		   mgen_err *err)
-{
-	size_t i, n;
-	int rc = overlay_fields(cp, prog, p, err);
-
-	if (rc == 0)
-		rc = mgen_signature_set_instructions(
-		    cp->sig, mgen_program_instructions(prog, p));
-	n = mgen_program_demo_count(prog, p);
-	if (rc == 0 && n > 0) {
-		cp->demos = calloc(n, sizeof(*cp->demos));
-		if (cp->demos == NULL)
-			rc = MGEN_ENOMEM;
-	}
-	for (i = 0; rc == 0 && i < n; i++) {
-		rc = mgen_example_from_json(mgen_program_demo(prog, p, i),
-					    &cp->demos[i], err);
-		if (rc == 0)
-			cp->ndemos++;
-	}
-	if (rc == MGEN_ENOMEM)
-		mgen_err_set(err, rc, "out of memory");
-	return rc;
 }
 
 int mgen_comment_program_from(const mgen_program *prog,
@@ -239,7 +138,8 @@ int mgen_comment_program_from(const mgen_program *prog,
 			rc = MGEN_EINVAL;
 	}
 	if (rc == 0 && prog != NULL)
-		rc = overlay(cp, prog, (size_t)p, err);
+		rc = mgen_program_fit(prog, (size_t)p, &cp->sig, &cp->demos,
+				      &cp->ndemos, err);
 	if (rc != 0) {
 		mgen_comment_program_free(cp);
 		return rc;

@@ -17,7 +17,9 @@ static const double bounds[SERVE_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025,
 const char *mgen__serve_route_name(int route)
 {
 	static const char *const names[R_COUNT] = {
-	    "/ping", "/health", "/version", "/metrics", "other"};
+	    "/ping",	"/health",	"/version",
+	    "/metrics", "/invocations", "/v1/chat/completions",
+	    "other"};
 
 	return route >= 0 && route < R_COUNT ? names[route] : "other";
 }

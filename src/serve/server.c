@@ -77,6 +77,10 @@ static int route_of(const char *url)
 		return R_VERSION;
 	if (strcmp(url, "/metrics") == 0)
 		return R_METRICS;
+	if (strcmp(url, "/invocations") == 0)
+		return R_INVOCATIONS;
+	if (strcmp(url, "/v1/chat/completions") == 0)
+		return R_CHAT;
 	return R_OTHER;
 }
 
@@ -139,6 +143,32 @@ static enum MHD_Result health(struct MHD_Connection *c, request *rq,
 			: "{\"status\":\"error\",\"memory\":\"error\"}\n");
 }
 
+/* POST /invocations and /v1/chat/completions: the agent's answers
+ * (invocations.c). */
+static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
+				  server *s, int r, const char *method)
+{
+	inv_result res;
+	enum MHD_Result ok;
+
+	if (strcmp(method, "POST") != 0)
+		return error_reply(c, rq, 405, "method not allowed");
+	if (r == R_CHAT)
+		mgen__serve_chat_completions(
+		    s->opts->agent, mgen_buf_str(&rq->body), rq->body.len,
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						"X-Session-Id"),
+		    &res);
+	else
+		mgen__serve_invocations(s->opts->agent, mgen_buf_str(&rq->body),
+					rq->body.len, &res);
+	if (res.body == NULL)
+		return error_reply(c, rq, 500, "out of memory");
+	ok = reply(c, rq, res.status, "application/json", res.body);
+	free(res.body);
+	return ok;
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, request *rq, server *s,
 			     int r, const char *method)
 {
@@ -147,6 +177,8 @@ static enum MHD_Result route(struct MHD_Connection *c, request *rq, server *s,
 
 	if (r == R_OTHER)
 		return error_reply(c, rq, 404, "no such route");
+	if (r == R_INVOCATIONS || r == R_CHAT)
+		return post_route(c, rq, s, r, method);
 	if (strcmp(method, "GET") != 0)
 		return error_reply(c, rq, 405, "method not allowed");
 	if (r == R_PING)
@@ -340,6 +372,17 @@ static void drain(struct MHD_Daemon *d, server *s)
 	MHD_stop_daemon(d);
 }
 
+/* Threads answering requests. An agent's answer blocks its thread for
+ * the LM's time, so with an agent there is one per request allowed in
+ * flight (at most 64), and the routes that need no LM stay answered
+ * while slow answers run; without one, 2. */
+static unsigned pool_size(const mgen_serve_options *o)
+{
+	if (o->agent == NULL || o->max_inflight < 2)
+		return 2u;
+	return o->max_inflight > 64 ? 64u : (unsigned)o->max_inflight;
+}
+
 int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
 		   mgen_err *err)
 {
@@ -359,8 +402,9 @@ int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
 	    handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
-	    MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)opts->timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
+	    MHD_OPTION_THREAD_POOL_SIZE, pool_size(opts),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->timeout_seconds,
+	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)(opts->max_inflight * 4 + 16), MHD_OPTION_END);
 	if (d == NULL) {
 		rc = mgen_err_set(err, MGEN_EIO,

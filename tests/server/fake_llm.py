@@ -299,7 +299,9 @@ def dspy_format(body, ans):
     "[[ ## completed ## ]]"; JSONAdapter prompts ("Respond with a JSON
     object in the following order of fields: `a`, then `b`.") get one
     JSON object. The field named "comments" (or the only field) carries
-    the answer; "reasoning" gets a sentence; others "Auto answer.".
+    the answer; "reasoning" gets a sentence; "search_query" (the ask
+    agent's rewrite) the value of the prompt's `question` input; others
+    "Auto answer.".
     Returns None for prompts of neither kind (then the raw answer)."""
     msgs = body.get("messages") if isinstance(body, dict) else None
     users = [m for m in msgs or [] if isinstance(m, dict)
@@ -316,6 +318,8 @@ def dspy_format(body, ans):
     def value(name):
         if name == "reasoning":
             return "Auto reasoning."
+        if name == "search_query":
+            return dspy_input(text, "question") or "Auto answer."
         if name == "comments" or len(names) == 1:
             return ans
         return "Auto answer."
@@ -323,6 +327,19 @@ def dspy_format(body, ans):
         return json.dumps({n: value(n) for n in names})
     parts = ["[[ ## %s ## ]]\n%s" % (n, as_text(value(n))) for n in names]
     return "\n\n".join(parts) + "\n\n[[ ## completed ## ]]"
+
+
+def dspy_input(text, name):
+    """The value of input field `name` in a ChatAdapter user message (the
+    text after its "[[ ## name ## ]]" line up to the next marker), or
+    None."""
+    m = re.search(r"^\[\[ ## %s ## \]\]\s*$" % re.escape(name), text, re.M)
+    if not m:
+        return None
+    rest = text[m.end():]
+    nxt = FIELD_MARK.search(rest)
+    rest = rest[:nxt.start()] if nxt else rest
+    return rest.split("\n\nRespond with", 1)[0].strip()
 
 
 def faulty_answer(kind, ans):

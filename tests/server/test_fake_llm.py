@@ -165,6 +165,17 @@ class FakeLLMTest(unittest.TestCase):
         self.assertEqual(json.loads(content),
                          auto("main.orders", ["id", "total"]))
 
+    def test_search_query_echoes_the_question(self):
+        s = self.start()
+        msg = ("[[ ## question ## ]]\nand its discharge time?\n\n"
+               "[[ ## history ## ]]\n[]\n\n"
+               "Respond with the corresponding output fields, starting "
+               "with the field `[[ ## search_query ## ]]`, and then ending "
+               "with the marker for `[[ ## completed ## ]]`.")
+        content, _, _ = s.chat(msg)
+        self.assertEqual(content, "[[ ## search_query ## ]]\nand its "
+                         "discharge time?\n\n[[ ## completed ## ]]")
+
     def test_other_request(self):
         s = self.start()
         content, _, _ = s.chat("What is the capital of France?")
