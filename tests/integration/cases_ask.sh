@@ -306,7 +306,20 @@ until(b"ask> ", 2)
 os.write(fd, b"and its discharge time?\r")
 until(b"ask> ", 3)
 os.write(fd, b"\x04")
-_, status = os.waitpid(pid, 0)
+for _ in range(300):  # bounded: a hang is a failure, not a stuck run
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    # keep reading: a child blocked writing to an unread pty cannot exit
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            buf += os.read(fd, 4096)
+        except OSError:  # EIO once the child's side is closed
+            time.sleep(0.1)
+else:
+    os.kill(pid, 9)
+    raise SystemExit("ask did not leave on Ctrl-D")
 open(out, "wb").write(buf)
 assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
 assert buf.count(b"It holds one row per stay [1].") == 2, buf
