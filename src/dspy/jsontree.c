@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/text.h"
+#include "util/json.h"
 #include "util/util.h"
 
 typedef struct parser {
@@ -470,54 +471,6 @@ int mgen__jt_parse(const char *text, size_t len, const char *source,
 
 /* ---- writing ---- */
 
-int mgen__jt_write_string(const char *s, mgen_buf *b)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-
-	mgen_buf_putc(b, '"');
-	for (; *p; p++) {
-		const char *esc = NULL;
-
-		switch (*p) {
-		case '"':
-			esc = "\\\"";
-			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\b':
-			esc = "\\b";
-			break;
-		case '\f':
-			esc = "\\f";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		default:
-			break;
-		}
-		if (esc) {
-			mgen_buf_puts(b, esc);
-		} else if (*p < 0x20) {
-			char u[6] = {'\\', 'u',		 '0',
-				     '0',  hex[*p >> 4], hex[*p & 15]};
-			mgen_buf_append(b, u, sizeof(u));
-		} else {
-			mgen_buf_putc(b, (char)*p);
-		}
-	}
-	mgen_buf_putc(b, '"');
-	return mgen_buf_error(b);
-}
-
 static void newline(mgen_buf *b, int level)
 {
 	int i;
@@ -542,7 +495,7 @@ int mgen__jt_write(const mgen__jt *j, int indent, mgen_buf *b)
 	case MGEN__JT_NUMBER:
 		return mgen_buf_puts(b, j->text);
 	case MGEN__JT_STRING:
-		return mgen__jt_write_string(j->text, b);
+		return mgen__json_write_string(j->text, b);
 	case MGEN__JT_ARRAY:
 	case MGEN__JT_OBJECT:
 		break;
@@ -554,7 +507,7 @@ int mgen__jt_write(const mgen__jt *j, int indent, mgen_buf *b)
 		if (indent >= 0)
 			newline(b, indent + 1);
 		if (obj) {
-			mgen__jt_write_string(j->kids[i]->key, b);
+			mgen__json_write_string(j->kids[i]->key, b);
 			mgen_buf_puts(b, indent >= 0 ? ": " : ":");
 		}
 		mgen__jt_write(j->kids[i], indent >= 0 ? indent + 1 : -1, b);

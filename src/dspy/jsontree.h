@@ -87,8 +87,4 @@ void mgen__jt_remove(mgen__jt *o, const char *key, int recursive);
  */
 int mgen__jt_write(const mgen__jt *j, int indent, mgen_buf *b);
 
-/* Writes `s` as a JSON string literal (quotes included) in the escaping
- * described above. Returns the buffer's error state. */
-int mgen__jt_write_string(const char *s, mgen_buf *b);
-
 #endif

@@ -303,44 +303,6 @@ static void put_number(mgen_buf *b, const cJSON *v)
 		mgen_sig__pyfloat(b, d);
 }
 
-static void put_jstring(mgen_buf *b, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	mgen_buf_putc(b, '"');
-	for (; *u; u++) {
-		switch (*u) {
-		case '"':
-			mgen_buf_puts(b, "\\\"");
-			break;
-		case '\\':
-			mgen_buf_puts(b, "\\\\");
-			break;
-		case '\n':
-			mgen_buf_puts(b, "\\n");
-			break;
-		case '\r':
-			mgen_buf_puts(b, "\\r");
-			break;
-		case '\t':
-			mgen_buf_puts(b, "\\t");
-			break;
-		case '\b':
-			mgen_buf_puts(b, "\\b");
-			break;
-		case '\f':
-			mgen_buf_puts(b, "\\f");
-			break;
-		default:
-			if (*u < 0x20)
-				mgen_buf_printf(b, "\\u%04x", *u);
-			else
-				mgen_buf_putc(b, (char)*u);
-		}
-	}
-	mgen_buf_putc(b, '"');
-}
-
 static void newline_indent(mgen_buf *b, int indent, int level)
 {
 	int i;
@@ -364,7 +326,8 @@ static void dumps(mgen_buf *b, const cJSON *v, int indent, int level)
 	else if (cJSON_IsNumber(v))
 		put_number(b, v);
 	else if (cJSON_IsString(v))
-		put_jstring(b, v->valuestring ? v->valuestring : "");
+		mgen__json_write_string(v->valuestring ? v->valuestring : "",
+					b);
 	if (!obj && !cJSON_IsArray(v))
 		return;
 	mgen_buf_putc(b, obj ? '{' : '[');
@@ -374,7 +337,7 @@ static void dumps(mgen_buf *b, const cJSON *v, int indent, int level)
 		if (indent > 0)
 			newline_indent(b, indent, level + 1);
 		if (obj) {
-			put_jstring(b, c->string ? c->string : "");
+			mgen__json_write_string(c->string ? c->string : "", b);
 			mgen_buf_puts(b, ": ");
 		}
 		dumps(b, c, indent, level + 1);

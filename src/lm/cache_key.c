@@ -15,44 +15,6 @@
 #include "util/hash.h"
 #include "util/json.h"
 
-static void put_string(mgen_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	mgen_buf_putc(b, '"');
-	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			mgen_buf_puts(b, "\\\"");
-			break;
-		case '\\':
-			mgen_buf_puts(b, "\\\\");
-			break;
-		case '\b':
-			mgen_buf_puts(b, "\\b");
-			break;
-		case '\f':
-			mgen_buf_puts(b, "\\f");
-			break;
-		case '\n':
-			mgen_buf_puts(b, "\\n");
-			break;
-		case '\r':
-			mgen_buf_puts(b, "\\r");
-			break;
-		case '\t':
-			mgen_buf_puts(b, "\\t");
-			break;
-		default:
-			if (*p < 0x20)
-				mgen_buf_printf(b, "\\u%04x", *p);
-			else
-				mgen_buf_putc(b, (char)*p);
-		}
-	}
-	mgen_buf_putc(b, '"');
-}
-
 static void put_number(mgen_buf *b, double d)
 {
 	char tmp[64];
@@ -109,7 +71,8 @@ static int put_object(mgen_buf *b, const cJSON *v, int depth)
 	for (i = 0; i < n && rc == 0; i++) {
 		if (i)
 			mgen_buf_putc(b, ',');
-		put_string(b, items[i]->string ? items[i]->string : "");
+		mgen__json_write_string(
+		    items[i]->string ? items[i]->string : "", b);
 		mgen_buf_putc(b, ':');
 		rc = put_value(b, items[i], depth + 1);
 	}
@@ -136,7 +99,7 @@ static int put_value(mgen_buf *b, const cJSON *v, int depth)
 		}
 		mgen_buf_putc(b, ']');
 	} else if (cJSON_IsString(v)) {
-		put_string(b, v->valuestring);
+		mgen__json_write_string(v->valuestring, b);
 	} else if (cJSON_IsNumber(v)) {
 		put_number(b, v->valuedouble);
 	} else if (cJSON_IsTrue(v)) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metagen/buf.h"
 #include "metagen/metagen.h"
 #include "util/json.h"
 
@@ -142,4 +143,52 @@ size_t mgen__json_nul_escape(const char *t, size_t len)
 		run = 0;
 	}
 	return (size_t)-1;
+}
+
+int mgen__json_write_string(const char *s, mgen_buf *b)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	mgen_buf_putc(b, '"');
+	for (; *p; p++) {
+		const char *esc = NULL;
+
+		switch (*p) {
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		default:
+			break;
+		}
+		if (esc) {
+			mgen_buf_puts(b, esc);
+		} else if (*p < 0x20) {
+			char u[6] = {'\\', 'u',		 '0',
+				     '0',  hex[*p >> 4], hex[*p & 15]};
+			mgen_buf_append(b, u, sizeof(u));
+		} else {
+			mgen_buf_putc(b, (char)*p);
+		}
+	}
+	mgen_buf_putc(b, '"');
+	return mgen_buf_error(b);
 }

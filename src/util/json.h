@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "metagen/buf.h"
+
 /* Member `key` of object `o` as a string, or NULL (borrowed). */
 const char *mgen__json_str(const cJSON *o, const char *key);
 /* Member `key` as a number, or `dflt` when absent or not a number. */
@@ -57,5 +59,14 @@ int mgen__json_add_bool(int *err, cJSON *parent, const char *key, int v);
  * instead of losing the rest silently. Linear in `len`.
  */
 size_t mgen__json_nul_escape(const char *t, size_t len);
+
+/*
+ * Appends `s` (a NUL-terminated UTF-8 string) to `b` as a JSON string
+ * literal (RFC 8259 section 7): quotes, `"` and `\` escaped, \b \f \n \r
+ * \t, other bytes below 0x20 as \u00xx (lowercase hex), every other byte
+ * as is. The one JSON string writer of the project (program files, cache
+ * keys, DSPy's Python-format JSON). Returns mgen_buf_error(b).
+ */
+int mgen__json_write_string(const char *s, mgen_buf *b);
 
 #endif
