@@ -181,7 +181,8 @@ int mgen_rag_remove(mgen_rag *rag, const char *path, long long *removed,
 
 /* Drops every document whose file no longer exists (keys that are not
  * absolute paths, such as "warehouse:...", are kept); `*removed` counts
- * them. */
+ * them. Returns 0, MGEN_ENOMEM, or MGEN_EDB with the index path and
+ * SQLite's message in `err`. */
 int mgen_rag_prune(mgen_rag *rag, long long *removed, mgen_err *err);
 
 /* Counts for `metagen index stats`. */
@@ -194,6 +195,9 @@ typedef struct mgen_rag_stats {
 	long long file_bytes; /* size of the index file on disk */
 } mgen_rag_stats;
 
+/* Fills `*st` (zeroed first) with the index's counts in one query and the
+ * index file's size from stat(2) (0 when it cannot be read). Returns 0 or
+ * MGEN_EDB with the index path and SQLite's message in `err`. */
 int mgen_rag_stats_get(mgen_rag *rag, mgen_rag_stats *st, mgen_err *err);
 
 /* One search result; every string is owned by the hit array. */

@@ -297,6 +297,10 @@ int mgen_wh_open_config(const struct mgen_config *cfg, mgen_wh **out,
 #define MGEN_WH_KIND_PARTITIONS (1u << 16)
 #define MGEN_WH_KINDS_ALL 0x3fu
 #define MGEN_WH_KINDS_DEFAULT MGEN_WH_KINDS_ALL
+
+/* Sets the kinds (the bits above) the connection's later listings return;
+ * stored as given (only the bits above are read).
+ * Never fails; affects only `wh`. */
 void mgen_wh_set_object_types(mgen_wh *wh, unsigned kinds);
 
 /*
