@@ -356,6 +356,31 @@ static void phrase_of(mgen_buf *b, const name_toks *nt, size_t from, size_t to,
 	}
 }
 
+/* 1 when what follows "bit" in a type name makes it a string of bits,
+ * not a flag: "bit varying" / "bit varying(n)" (PostgreSQL) or "bit(n)"
+ * with n > 1 (PostgreSQL, MySQL/MariaDB); "bit" and "bit(1)" are flags
+ * (SQL Server's BIT, MySQL's BIT(1)). */
+static int bit_string(const char *after)
+{
+	static const char varying[] = "varying";
+	unsigned long n = 0;
+	size_t k;
+
+	while (*after == ' ')
+		after++;
+	for (k = 0; k < 7 && lower((unsigned char)after[k]) == varying[k]; k++)
+		;
+	if (k == 7)
+		return 1;
+	if (*after != '(')
+		return 0;
+	for (after++; *after == ' '; after++)
+		;
+	while (is_digit((unsigned char)*after) && n < 1000000)
+		n = n * 10 + (unsigned long)(*after++ - '0');
+	return n > 1;
+}
+
 /* The comment's word for a warehouse type ("varchar(50)" -> "Text");
  * NULL when the type is empty or unknown. */
 static const char *type_word(const char *dt)
@@ -375,6 +400,8 @@ static const char *type_word(const char *dt)
 	base[n] = 0;
 	if (n == 0)
 		return NULL;
+	if (strcmp(base, "bit") == 0 && bit_string(dt + n))
+		return "Bit string";
 	for (i = 0; i < NELEM(type_words); i++)
 		if (strcmp(type_words[i][0], base) == 0)
 			return type_words[i][1];
@@ -526,7 +553,10 @@ static void put_value(mgen_buf *b, const char *v)
 	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
 		len--;
 	n = mgen__utf8_prefix(v, len, MAX_VALUE);
-
+	if (len == 0) { /* '' or spaces: say so, not "ranges from  to x" */
+		mgen_buf_puts(b, "a blank value");
+		return;
+	}
 	mgen_buf_append(b, v, n);
 	if (n < len)
 		mgen_buf_puts(b, "...");
@@ -639,6 +669,26 @@ static void plain_phrase(mgen_buf *b, const mgen_column *c,
 	name_phrase(b, c->name ? c->name : "", &nt, nt.n, ab);
 }
 
+/* What the table comment calls the object: a view is not a "table". */
+static const char *object_noun(mgen_object_kind k)
+{
+	switch (k) {
+	case MGEN_OBJECT_VIEW:
+		return "view";
+	case MGEN_OBJECT_MATERIALIZED_VIEW:
+		return "materialized view";
+	case MGEN_OBJECT_FOREIGN_TABLE:
+		return "foreign table";
+	case MGEN_OBJECT_STREAMING_TABLE:
+		return "streaming table";
+	case MGEN_OBJECT_PARTITIONED_TABLE:
+		return "partitioned table";
+	case MGEN_OBJECT_TABLE:
+		break;
+	}
+	return "table";
+}
+
 /* The table comment; caller frees; NULL on out of memory. */
 static char *table_comment_of(const mgen_table *t, const mgen_kvlist *ab)
 {
@@ -652,7 +702,7 @@ static char *table_comment_of(const mgen_table *t, const mgen_kvlist *ab)
 	if (p.len == 0)
 		mgen_buf_puts(&p, "Unnamed");
 	put_capped(&b, mgen_buf_str(&p), MAX_PHRASE);
-	mgen_buf_puts(&b, " table with ");
+	mgen_buf_printf(&b, " %s with ", object_noun(t->kind));
 	if (t->profiled && t->row_count >= 0)
 		mgen_buf_printf(&b, "%lld row%s and ", t->row_count,
 				t->row_count == 1 ? "" : "s");

@@ -46,7 +46,7 @@ static void admissions(mgen_table *t)
 	col(t, "is_active", "boolean", 129, 2, "false", "true");
 	col(t, "hospital_expire_flag", "smallint", 129, 2, "0", "1");
 	col(t, "marital_status", "varchar(50)", 113, 6, "DIVORCED", "WIDOWED")
-		->avg_length = 7.4;
+	    ->avg_length = 7.4;
 	col(t, "patientName", "text", 129, 100, "Alice Secret", "Zed Secret");
 	col(t, "dt", "DATE", 0, 0, NULL, NULL);
 }
@@ -74,8 +74,8 @@ static described describe(const mgen_table *t, const mgen_kvlist *ab,
 	d.n = t->column_count;
 	d.cols = calloc(d.n, sizeof(char *));
 	assert_non_null(d.cols);
-	assert_int_equal(mgen_offline_describe(t, ab, allow_data, &d.table,
-					       d.cols), 0);
+	assert_int_equal(
+	    mgen_offline_describe(t, ab, allow_data, &d.table, d.cols), 0);
 	return d;
 }
 
@@ -152,8 +152,8 @@ static void test_offline__no_data_without_allow_data(void **state)
 	for (i = 0; i < d.n; i++) {
 		assert_null(strstr(d.cols[i], "ranges"));
 		assert_null(strstr(d.cols[i], t.columns[i].min_value
-						      ? t.columns[i].min_value
-						      : "\x01"));
+						  ? t.columns[i].min_value
+						  : "\x01"));
 		assert_null(strstr(d.cols[i], "Secret"));
 		assert_null(strstr(d.cols[i], "2210"));
 	}
@@ -280,16 +280,71 @@ static void test_offline__approximate_distinct(void **state)
 	mgen_table_release(&t);
 }
 
+/* A bit string is not a flag (PostgreSQL bit(n), bit varying; MySQL
+ * BIT(n) with n > 1); bit and bit(1) are. A view, a materialized view
+ * and a partitioned table are called what they are, not "table". An
+ * empty or blank minimum is named, not printed as nothing. */
+static void test_offline__bit_strings_and_object_kinds(void **state)
+{
+	static const struct {
+		mgen_object_kind kind;
+		const char *start;
+	} kinds[] = {
+	    {MGEN_OBJECT_TABLE, "Rates table with"},
+	    {MGEN_OBJECT_VIEW, "Rates view with"},
+	    {MGEN_OBJECT_MATERIALIZED_VIEW, "Rates materialized view with"},
+	    {MGEN_OBJECT_FOREIGN_TABLE, "Rates foreign table with"},
+	    {MGEN_OBJECT_STREAMING_TABLE, "Rates streaming table with"},
+	    {MGEN_OBJECT_PARTITIONED_TABLE, "Rates partitioned table with"},
+	};
+	mgen_table t;
+	described d;
+	size_t i;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.name = mgen__strdup("rates");
+	t.row_count = -1;
+	col(&t, "mask", "BIT(12)", -1, -1, NULL, NULL);
+	col(&t, "bits", "bit varying(8)", -1, -1, NULL, NULL);
+	col(&t, "wide", "bit ( 64 )", -1, -1, NULL, NULL);
+	col(&t, "on", "bit", -1, -1, NULL, NULL);
+	col(&t, "one", "BIT(1)", -1, -1, NULL, NULL);
+	t.profiled = 1;
+	t.row_count = 4;
+	col(&t, "tags", "set('','d','e')", 4, 3, "", "d,e");
+	col(&t, "pad", "char(3)", 4, 2, "   ", " x ");
+	d = describe(&t, NULL, 1);
+	assert_non_null(strstr(d.cols[5], "ranges from a blank value to d,e"));
+	assert_non_null(strstr(d.cols[6], "ranges from a blank value to x"));
+	for (i = 0; i < 3; i++) {
+		assert_false(mgen__startswith(d.cols[i], "Flag"));
+		assert_non_null(strstr(d.cols[i], "Bit string"));
+	}
+	assert_true(mgen__startswith(d.cols[3], "Flag"));
+	assert_true(mgen__startswith(d.cols[4], "Flag"));
+	described_free(&d);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		t.kind = kinds[i].kind;
+		t.profiled = 0;
+		d = describe(&t, NULL, 1);
+		assert_true(mgen__startswith(d.table, kinds[i].start));
+		described_free(&d);
+	}
+	mgen_table_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_offline__names_and_abbreviations),
-		cmocka_unit_test(test_offline__stats_phrasing),
-		cmocka_unit_test(test_offline__approximate_distinct),
-		cmocka_unit_test(test_offline__no_data_without_allow_data),
-		cmocka_unit_test(test_offline__deterministic),
-		cmocka_unit_test(test_offline__unknown_stats_and_odd_names),
-		cmocka_unit_test(test_offline__long_values_capped),
+	    cmocka_unit_test(test_offline__names_and_abbreviations),
+	    cmocka_unit_test(test_offline__stats_phrasing),
+	    cmocka_unit_test(test_offline__approximate_distinct),
+	    cmocka_unit_test(test_offline__no_data_without_allow_data),
+	    cmocka_unit_test(test_offline__deterministic),
+	    cmocka_unit_test(test_offline__unknown_stats_and_odd_names),
+	    cmocka_unit_test(test_offline__long_values_capped),
+	    cmocka_unit_test(test_offline__bit_strings_and_object_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
