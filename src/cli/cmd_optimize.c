@@ -235,8 +235,11 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 			"and --api-base (or a provider model string)\n");
 		return EXIT_USAGE;
 	}
+	/* the endpoint checked as generate checks it: an unreachable LM is
+	 * an error before any example is read, not a devset scored 0.00 */
 	if (mgen_lm_new_from_config(&a->cfg, cli_log, &a->quiet, lm, &err) !=
-	    0) {
+		0 ||
+	    mgen_lm_preflight(*lm, &err) != 0) {
 		cli_say("%s", err.msg);
 		return EXIT_USAGE;
 	}

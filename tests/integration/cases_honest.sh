@@ -166,3 +166,22 @@ case_demo_apply_changes_no_tracked_file() {
 	[ "$(sqlite3 "$ROOT/out/demo.sqlite" "select count(*) from _metagen_comments")" -gt 0 ] \
 		|| fail "the copy got no comments"
 }
+
+# optimize and evaluate check the endpoint as generate does: an unreachable
+# LM exits 2 naming the URL before any example is read (evaluate used to
+# print every score as 0.00 and exit 0).
+case_optimize_evaluate_unreachable_endpoint_exit_2() {
+	local cmd rc d=$TMP/pfopt
+	gepa_sets "$d" || { fail "cannot write the example sets"; return 1; }
+	for cmd in "optimize --trainset $d/train.jsonl --devset $d/dev.jsonl --out $d/p.json" \
+		"evaluate --devset $d/dev.jsonl"; do
+		# shellcheck disable=SC2086
+		"$BIN" $cmd --model m --api-base http://127.0.0.1:9/v1 >"$TMP/pfopt.out" \
+			2>"$TMP/pfopt.err"; rc=$?
+		[ $rc = 2 ] || { fail "${cmd%% *}: exit $rc: $(cat "$TMP/pfopt.out" "$TMP/pfopt.err")"; return 1; }
+		grep -q 'lm endpoint http://127.0.0.1:9/v1/models is not reachable' "$TMP/pfopt.err" \
+			|| { fail "${cmd%% *}: message: $(cat "$TMP/pfopt.err")"; return 1; }
+		grep -q 'score' "$TMP/pfopt.out" && { fail "${cmd%% *}: printed scores"; return 1; }
+	done
+	[ ! -e "$d/p.json" ] || fail "optimize wrote a program"
+}
