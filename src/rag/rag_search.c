@@ -8,67 +8,54 @@
 #include <sqlite3.h>
 
 #include "metagen/buf.h"
+#include "rag/rag_bm25.h"
+#include "rag/rag_internal.h"
 #include "rag/rag_store.h"
 #include "util/util.h"
 
-/* Most words of a query that reach FTS5 (bounds the cost of a query). */
-#define MAX_QUERY_WORDS 256
-
-static int is_word_byte(unsigned char c)
+/* The FTS5 expression of the phrases: "w1" OR "w2" ..., each word the
+ * span of the query FTS5's tokenizer cut it from (letters and digits
+ * only, so it is one token again; a '"' would be doubled). */
+static int fts_expr(const char *q, const mgen__bm25_phrase *p, size_t np,
+		    mgen_buf *out)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c >= 0x80;
+	size_t i;
+	int j;
+
+	for (i = 0; i < np; i++) {
+		mgen_buf_puts(out, i ? " OR \"" : "\"");
+		for (j = p[i].start; j < p[i].end; j++) {
+			if (q[j] == '"')
+				mgen_buf_putc(out, '"');
+			mgen_buf_putc(out, q[j]);
+		}
+		mgen_buf_putc(out, '"');
+	}
+	return mgen_buf_error(out) ? MGEN_ENOMEM : 0;
 }
 
-/* Lucene's English stop set (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET),
- * left out of queries: they match nearly every chunk and cost time for
- * almost no ranking signal. A query of stop words only keeps them. */
-static int is_stop(const char *w, size_t n)
+static int check_top_k(size_t top_k, mgen_err *err)
 {
-	static const char *const stop[] = {
-	    "a",    "an",  "and",   "are",  "as",    "at",    "be",
-	    "but",  "by",  "for",   "if",   "in",    "into",  "is",
-	    "it",   "no",  "not",   "of",   "on",    "or",    "such",
-	    "that", "the", "their", "then", "there", "these", "they",
-	    "this", "to",  "was",   "will", "with"};
-	char low[8];
-	size_t i;
-
-	if (n >= sizeof(low))
-		return 0;
-	for (i = 0; i < n; i++)
-		low[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
-	low[n] = '\0';
-	for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
-		if (strcmp(low, stop[i]) == 0)
-			return 1;
+	if (top_k < 1 || top_k > 10000)
+		return mgen_err_set(err, MGEN_EINVAL,
+				    "rag: top_k must be between "
+				    "1 and 10000, got %zu",
+				    top_k);
 	return 0;
 }
 
-/* The FTS5 expression for `q`: "w1" OR "w2" ...; empty when no word.
- * Words hold only letters, digits and bytes >= 0x80, so no quote, star,
- * caret, colon or parenthesis of the user reaches FTS5's parser. */
-static int fts_query(const char *q, mgen_buf *out, int stops)
+/* The query's phrases (none for a query without a word). */
+static int phrases_of(mgen_rag *r, const char *query, mgen__bm25_phrase **p,
+		      size_t *np, mgen_err *err)
 {
-	const unsigned char *u = (const unsigned char *)q;
-	size_t i = 0, start;
-	int words = 0;
+	int rc = mgen__bm25_phrases(r->bm25, query ? query : "", p, np);
 
-	while (u[i] && words < MAX_QUERY_WORDS) {
-		while (u[i] && !is_word_byte(u[i]))
-			i++;
-		start = i;
-		while (u[i] && is_word_byte(u[i]))
-			i++;
-		if (i == start)
-			break;
-		if (!stops && is_stop(q + start, i - start))
-			continue;
-		mgen_buf_printf(out, "%s\"%.*s\"", words ? " OR " : "",
-				(int)(i - start), q + start);
-		words++;
-	}
-	return mgen_buf_error(out) ? MGEN_ENOMEM : 0;
+	if (rc != 0)
+		return mgen_err_set(err, rc,
+				    "rag index '%s': cannot read the "
+				    "query: %s",
+				    r->path, mgen_strerror(rc));
+	return 0;
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
@@ -114,35 +101,32 @@ int mgen__rag_collect(mgen_rag *r, sqlite3_stmt *st, size_t max,
 	return rc;
 }
 
-int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
-		    mgen_rag_hit **out, size_t *n, mgen_err *err)
+int mgen__rag_search_fts(mgen_rag *r, const char *query, size_t top_k,
+			 mgen_rag_hit **out, size_t *n, mgen_err *err)
 {
 	static const char sql[] =
 	    "SELECT f.id, -f.s, x.title, x.text, c.ref, c.glossary,"
 	    " c.tokens, d.path FROM (SELECT rowid AS id,"
 	    " bm25(chunks_fts, 2.0, 1.0) AS s FROM chunks_fts"
-	    " WHERE chunks_fts MATCH ?1 ORDER BY s LIMIT ?2) AS f"
+	    " WHERE chunks_fts MATCH ?1 ORDER BY s, rowid LIMIT ?2) AS f"
 	    " JOIN chunks_fts x ON x.rowid = f.id"
 	    " JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.doc"
 	    " ORDER BY f.s, f.id";
+	mgen__bm25_phrase *p = NULL;
 	mgen_buf q = MGEN_BUF_INIT;
 	sqlite3_stmt *st = NULL;
+	size_t np = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (top_k < 1 || top_k > 10000)
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "rag: top_k must be between "
-				    "1 and 10000, got %zu",
-				    top_k);
-	rc = fts_query(query ? query : "", &q, 0);
-	if (rc == 0 && q.len == 0)
-		rc = fts_query(query ? query : "", &q, 1);
-	if (rc != 0)
-		return mgen_err_set(err, rc, "out of memory");
-	if (q.len == 0)
-		goto done; /* no word: no hits */
+	if ((rc = check_top_k(top_k, err)) != 0 ||
+	    (rc = phrases_of(r, query, &p, &np, err)) != 0 || np == 0)
+		return rc;
+	if (fts_expr(query, p, np, &q) != 0) {
+		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+		goto done;
+	}
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rc = mgen__rag_db_err(r, err, "cannot search");
 		goto done;
@@ -153,6 +137,31 @@ int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
 done:
 	sqlite3_finalize(st);
 	mgen_buf_release(&q);
+	mgen__bm25_phrases_free(p, np);
+	return rc;
+}
+
+int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
+		    mgen_rag_hit **out, size_t *n, mgen_err *err)
+{
+	mgen__bm25_phrase *p = NULL;
+	mgen__rag_scored *s = NULL;
+	size_t np = 0, m = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = check_top_k(top_k, err)) != 0 ||
+	    (rc = phrases_of(r, query, &p, &np, err)) != 0 || np == 0)
+		return rc;
+	if ((s = malloc(top_k * sizeof(*s))) == NULL)
+		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = mgen__bm25_topk(r, p, np, top_k, s, &m, err);
+	if (rc == 0 && m > 0)
+		rc = mgen__rag_fetch_hits(r, s, m, out, n, err);
+	free(s);
+	mgen__bm25_phrases_free(p, np);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "metagen/buf.h"
+#include "rag/rag_bm25.h"
 #include "rag/rag_internal.h"
 #include "rag/rag_store.h"
 #include "util/hash.h"
@@ -117,6 +118,8 @@ int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 		sqlite3_free(msg);
 		goto fail;
 	}
+	if ((rc = mgen__bm25_open(r, err)) != 0)
+		goto fail;
 	*out = r;
 	return 0;
 fail:
@@ -129,6 +132,7 @@ void mgen_rag_close(mgen_rag *r)
 	if (r == NULL)
 		return;
 	mgen__rag_vec_forget(r);
+	mgen__bm25_free(r->bm25);
 	sqlite3_close(r->db);
 	free(r->path);
 	free(r);
@@ -148,13 +152,15 @@ static int exec_ll(mgen_rag *r, const char *sql, long long a, mgen_err *err)
 	return rc;
 }
 
-/* Drops the chunks of document `doc` (and the document when `all`). */
-static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
+static int drop_rows(mgen_rag *r, long long doc, int all, mgen_err *err)
 {
-	int rc = exec_ll(r,
-			 "DELETE FROM chunks_fts WHERE rowid IN"
-			 " (SELECT id FROM chunks WHERE doc = ?)",
-			 doc, err);
+	int rc = mgen__bm25_drop_doc(r, doc, err);
+
+	if (rc == 0)
+		rc = exec_ll(r,
+			     "DELETE FROM chunks_fts WHERE rowid IN"
+			     " (SELECT id FROM chunks WHERE doc = ?)",
+			     doc, err);
 
 	mgen__rag_vec_forget(r);
 	if (rc == 0)
@@ -166,6 +172,25 @@ static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 		rc = exec_ll(r, "DELETE FROM chunks WHERE doc = ?", doc, err);
 	if (rc == 0 && all)
 		rc = exec_ll(r, "DELETE FROM documents WHERE id = ?", doc, err);
+	return rc;
+}
+
+/* Drops the chunks of document `doc` (and the document when `all`), all
+ * or nothing (a savepoint: its own transaction when none is open). */
+static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
+{
+	int rc;
+
+	if (sqlite3_exec(r->db, "SAVEPOINT drop_doc", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return mgen__rag_db_err(r, err, "cannot begin");
+	rc = drop_rows(r, doc, all, err);
+	if (rc != 0)
+		sqlite3_exec(r->db, "ROLLBACK TO drop_doc", NULL, NULL, NULL);
+	if (sqlite3_exec(r->db, "RELEASE drop_doc", NULL, NULL, NULL) !=
+		SQLITE_OK &&
+	    rc == 0)
+		rc = mgen__rag_db_err(r, err, "cannot commit");
 	return rc;
 }
 
@@ -232,6 +257,10 @@ static int insert_chunks(mgen_rag *r, long long doc, const mgen__rag_chunks *c,
 		sqlite3_bind_text(ft, 3, k->text, -1, SQLITE_STATIC);
 		if (sqlite3_step(ft) != SQLITE_DONE)
 			rc = mgen__rag_db_err(r, err, "cannot write");
+		else
+			rc =
+			    mgen__bm25_note(r, sqlite3_last_insert_rowid(r->db),
+					    k->title, k->text, err);
 	}
 done:
 	sqlite3_finalize(ch);
@@ -263,6 +292,8 @@ static int store_rows(mgen_rag *r, const char *path, long long old,
 	sqlite3_finalize(st);
 	if (rc == 0)
 		rc = insert_chunks(r, sqlite3_last_insert_rowid(r->db), c, err);
+	if (rc == 0)
+		rc = mgen__bm25_flush(r, err);
 	return rc;
 }
 
@@ -276,6 +307,13 @@ int mgen__rag_store_doc(mgen_rag *r, const char *path, long long old,
 	    SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot begin");
 	rc = store_rows(r, path, old, hash, mtime, bytes, c, err);
+	if (rc != 0)
+		mgen__bm25_discard(r);
+	return mgen__rag_end(r, rc, err);
+}
+
+int mgen__rag_end(mgen_rag *r, int rc, mgen_err *err)
+{
 	if (sqlite3_exec(r->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
 			 NULL) != SQLITE_OK &&
 	    rc == 0)

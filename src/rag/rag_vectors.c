@@ -318,9 +318,8 @@ static int load_vectors(mgen_rag *r, mgen_err *err)
 	return rc;
 }
 
-/* The hits of the ranked ids, in order, with their scores. */
-static int fetch_hits(mgen_rag *r, const mgen__rag_scored *s, size_t m,
-		      mgen_rag_hit **out, size_t *n, mgen_err *err)
+int mgen__rag_fetch_hits(mgen_rag *r, const mgen__rag_scored *s, size_t m,
+			 mgen_rag_hit **out, size_t *n, mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	mgen_rag_hit *h = calloc(m ? m : 1, sizeof(*h)), *one = NULL;
@@ -469,7 +468,8 @@ int mgen_rag_search_mode(mgen_rag *r, const char *query, mgen_rag_mode mode,
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	rc = dense_rank(r, query, mode == MGEN_RAG_HYBRID, top_k, s, &m, err);
 	if (rc == 0)
-		rc = fetch_hits(r, s, m < top_k ? m : top_k, out, n, err);
+		rc = mgen__rag_fetch_hits(r, s, m < top_k ? m : top_k, out, n,
+					  err);
 	free(s);
 	return rc;
 }
