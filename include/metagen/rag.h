@@ -6,7 +6,12 @@
  * mtime, kind), chunks (id, document, ref, title, token count, glossary
  * flag) and an FTS5 table chunks_fts(title, text) with
  * tokenize = 'porter unicode61' (SQLite FTS5, https://sqlite.org/fts5.html,
- * sections 4.3 and 5.1). A chunk's FTS5 rowid is its id.
+ * sections 4.3 and 5.1). A chunk's FTS5 rowid is its id. Beside them, an
+ * impact index for fast BM25 (src/rag/rag_bm25.h): bm25_terms,
+ * bm25_blocks (each token's postings - chunk id, title/text frequency,
+ * chunk length - in blocks of 128 with their bounds) and bm25_stats,
+ * written in the same transactions as chunks_fts. A file written before
+ * these tables existed gets them built once, when it is opened.
  *
  * Tokens. A "token" here is a word: a maximal run of bytes that are not
  * ASCII whitespace. Chunk sizes and context budgets count words; a word
@@ -213,15 +218,20 @@ typedef struct mgen_rag_hit {
 } mgen_rag_hit;
 
 /*
- * BM25 search. Any `query` is safe: it is cut into words (runs of
- * letters, digits and bytes >= 0x80) and each word becomes one quoted
- * FTS5 string, OR-ed, so FTS5 operators, quotes, column filters and
- * parentheses in the text are plain words; a query with no word gives
+ * BM25 search. Any `query` is safe: it is cut into words by FTS5's own
+ * tokenizer (porter over unicode61, as the index), and no character of it
+ * reaches a parser: FTS5 operators, quotes, column filters and
+ * parentheses are separators or plain words; a query with no word gives
  * no hits. Words of Lucene's English stop set (the, of, and, ...) are
- * left out unless the query has no other word. Ranked by FTS5 bm25() with the
- * title weighted 2.0 and the text 1.0 (k1 = 1.2, b = 0.75: FTS5's constants).
- * At most `top_k` (1..10000) hits into `*out` (NULL when none), `*n` their
- * number.
+ * left out unless the query has no other word; at most 256 words count,
+ * a repeated word counts each time (as in FTS5). Ranked by FTS5's bm25()
+ * with the title weighted 2.0 and the text 1.0 (k1 = 1.2, b = 0.75: FTS5's
+ * constants): the same hits, scores and order (ties to the lower id) as
+ * ORDER BY bm25(chunks_fts, 2.0, 1.0), rowid over every matching chunk,
+ * found with MaxScore pruning (Turtle and Flood 1995) and block-max
+ * bounds (Ding and Suel 2011) so that only chunks that can still reach
+ * the top k are scored. At most `top_k` (1..10000) hits into `*out` (NULL
+ * when none), `*n` their number. MGEN_EDB also for a damaged posting block.
  */
 int mgen_rag_search(mgen_rag *rag, const char *query, size_t top_k,
 		    mgen_rag_hit **out, size_t *n, mgen_err *err);
