@@ -4,9 +4,13 @@
 # a 50,000-word vocabulary, about 40 words per chunk, in JSONL files of
 # 25,000 chunks) with `metagen index add` (wall, CPU, peak RSS, file size),
 # then BM25 top-10 over BENCH_RAG_QUERIES (default 300) three-word queries drawn from the same
-# distribution (p50, p99; target p50 < 10 ms), then an unchanged re-add
-# (target < 1 s per 10,000 chunks). Then, with the test server's
-# embeddings (tests/server/fake_llm.py: hashed bags of words, 384-d):
+# distribution (p50, p99; target p50 < 10 ms; the first BENCH_RAG_CHECK,
+# default 20, compared with FTS5's exhaustive bm25(): any difference fails
+# the bench), then an unchanged re-add (target < 1 s per 10,000 chunks).
+# Then, with the test server's embeddings (tests/server/fake_llm.py:
+# hashed bags of words, 384-d): an unchanged re-add of 10,000 embedded
+# chunks (target < 1 s and 0 embedding calls, counted in the server's
+# request record),
 # dense and hybrid top-10 over BENCH_RAG_DENSE_CHUNKS (default 100,000)
 # chunks of random unit vectors (bench/rag_dense.c; target dense p50 <
 # 30 ms), and SciFact's nDCG@10 in bm25, dense and hybrid mode when
@@ -20,6 +24,9 @@ DENSE=$ROOT/build/bench-rag-dense
 ND=${BENCH_RAG_DENSE_CHUNKS:-100000}
 N=${BENCH_RAG_CHUNKS:-1000000}
 Q=${BENCH_RAG_QUERIES:-300}
+CHECK=${BENCH_RAG_CHECK:-20}
+load() { echo "rag: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores ($1)"; }
+load start
 TMP=$(mktemp -d /tmp/metagen-rag-bench.XXXXXX)
 LLM_PID=
 trap '[ -n "$LLM_PID" ] && kill "$LLM_PID"; rm -rf "$TMP"' EXIT
@@ -60,11 +67,15 @@ print("rag index add: %.1f s wall, %.1f s CPU, peak RSS %.1f MB, file %.1f MB (%
       % (m["wall"], m["user"] + m["sys"], m["maxrss_kib"] / 1024,
          os.path.getsize(sys.argv[2]) / 2**20, n))
 PY
-"$QUERY" "$TMP/idx.sqlite" "$TMP/queries.txt" 10 | python3 -c '
+load "before the queries"
+"$QUERY" "$TMP/idx.sqlite" "$TMP/queries.txt" 10 "$CHECK" | python3 -c '
 import json, sys
 q = json.loads(sys.stdin.read())
-print("rag bm25 top-10: p50 %.2f ms, p99 %.2f ms, mean %.2f ms over %d queries (target p50 < 10 ms)"
-      % (q["p50_ms"], q["p99_ms"], q["mean_ms"], q["queries"]))'
+print("rag bm25 top-10 (MaxScore, block-max): p50 %.2f ms, p99 %.2f ms, mean %.2f ms over %d queries (target p50 < 10 ms)"
+      % (q["p50_ms"], q["p99_ms"], q["mean_ms"], q["queries"]))
+print("rag bm25 top-10 = FTS5 exhaustive bm25() on %d of them: %d differ (FTS5 alone p50 %.0f ms)"
+      % (q["checked"], q["mismatches"], q["fts_p50_ms"]))
+sys.exit(1 if q["mismatches"] else 0)'
 "$MEASURE" "$BIN" index add "$TMP/corpus" --rag-index "$TMP/idx.sqlite" --quiet \
 	2>"$TMP/readd.json" >/dev/null
 python3 - "$TMP/readd.json" "$N" <<'PY'
@@ -76,11 +87,29 @@ print("rag unchanged re-add: %.2f s wall = %.3f s per 10,000 chunks (target < 1 
 PY
 
 # the test server, for query (and SciFact chunk) embeddings
-python3 "$ROOT/tests/server/fake_llm.py" --port-file "$TMP/llm.port" >"$TMP/llm.log" 2>&1 &
+python3 "$ROOT/tests/server/fake_llm.py" --port-file "$TMP/llm.port" --record "$TMP/llm.rec" \
+	>"$TMP/llm.log" 2>&1 &
 LLM_PID=$!
 for _ in $(seq 300); do [ -s "$TMP/llm.port" ] && break; sleep 0.05; done
 [ -s "$TMP/llm.port" ] || { cat "$TMP/llm.log" >&2; exit 1; }
 API=http://127.0.0.1:$(cat "$TMP/llm.port")/v1
+
+# an unchanged re-add of 10,000 embedded chunks: no embedding call
+mkdir "$TMP/small"
+head -n 10000 "$TMP/corpus/part000.jsonl" >"$TMP/small/part.jsonl"
+set -- --rag-index "$TMP/small.sqlite" --api-base "$API" --rag-embeddings-model hashed-bow \
+	--cache-dir "$TMP/smallcache" --quiet
+"$BIN" index add "$TMP/small" "$@" >/dev/null
+calls=$(wc -l <"$TMP/llm.rec")
+"$MEASURE" "$BIN" index add "$TMP/small" "$@" 2>"$TMP/small.json" >/dev/null
+python3 - "$TMP/small.json" "$calls" "$(wc -l <"$TMP/llm.rec")" "$TMP/small.sqlite" <<'PY'
+import json, sqlite3, sys
+m = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+n = sqlite3.connect(sys.argv[4]).execute("SELECT count(*) FROM chunk_vectors").fetchone()[0]
+print("rag unchanged re-add of %d embedded chunks: %.2f s wall, %d embedding calls (target < 1 s, 0 calls; the first add made %d)"
+      % (n, m["wall"], int(sys.argv[3]) - int(sys.argv[2]), int(sys.argv[2])))
+PY
+set --
 "$DENSE" "$TMP/dense.sqlite" "$API" "$ND" 384 "$TMP/queries.txt" | python3 -c '
 import json, sys
 q = json.loads(sys.stdin.read())
@@ -105,3 +134,4 @@ if [ -s "$SF/corpus.jsonl.gz" ]; then
 else
 	echo "rag scifact: dataset not found at $SF (set BENCH_SCIFACT)"
 fi
+load end
