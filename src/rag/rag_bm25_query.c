@@ -133,6 +133,9 @@ typedef struct cursor {
 	int maxf, mind; /* of the term */
 	long long last; /* of the current block; END_ID when done */
 	int bmaxf, bmind, bn;
+	double bub;	    /* bound of its contribution in the current block */
+	int memo_f, memo_d; /* the last quotient computed, and its f, D */
+	double memo_q;
 	int decoded, pos;
 	long long doc; /* current posting's id (when decoded) */
 	mgen__bm25_post p[MGEN__BM25_BLOCK];
@@ -175,6 +178,7 @@ static int cur_step(const query *q, cursor *c)
 	c->bmind = sqlite3_column_int(c->st, 3);
 	if (c->bn < 1 || c->bn > MGEN__BM25_BLOCK)
 		return damaged(q);
+	c->bub = c->idf_sum * tf_part(q, c->bmaxf, c->bmind) * SLACK;
 	return 0;
 }
 
@@ -318,6 +322,7 @@ static int read_terms(query *q, const mgen__bm25_phrase *p, size_t np,
 		cs[*nc].idf_sum = idf[i];
 		cs[*nc].maxf = sqlite3_column_int(st, 1);
 		cs[*nc].mind = sqlite3_column_int(st, 2);
+		cs[*nc].memo_f = -1;
 		term_of[i] = (int)(*nc)++;
 	}
 	sqlite3_finalize(st);
@@ -389,8 +394,15 @@ typedef struct eval {
 static void take(eval *e, int t, long long doc, double *partial)
 {
 	cursor *c = &e->cs[t];
+	const mgen__bm25_post *p = &c->p[c->pos];
 
-	e->qv[t] = tf_part(e->q, c->p[c->pos].f, c->p[c->pos].d);
+	if (p->f != c->memo_f ||
+	    p->d != c->memo_d) { /* same inputs, same bits */
+		c->memo_q = tf_part(e->q, p->f, p->d);
+		c->memo_f = p->f;
+		c->memo_d = p->d;
+	}
+	e->qv[t] = c->memo_q;
 	e->mark[t] = doc;
 	*partial += c->idf_sum * e->qv[t];
 }
@@ -411,11 +423,7 @@ static int probe(eval *e, long long doc, double *partial, int *rc)
 			return 0;
 		if (c->last == END_ID)
 			continue;
-		if (full &&
-		    (*partial + rest +
-		     c->idf_sum * tf_part(e->q, c->bmaxf, c->bmind) * SLACK) *
-			    SLACK <
-			e->theta)
+		if (full && (*partial + rest + c->bub) * SLACK < e->theta)
 			return 0; /* block-max: not even this block's best */
 		if ((*rc = cur_seek(e->q, c, doc)) != 0)
 			return 0;
@@ -437,6 +445,38 @@ static long long next_doc(const eval *e)
 	return d;
 }
 
+/* Block-max MaxScore (the block bounds of Ding and Suel 2011 applied to
+ * the essential lists): when the current blocks of the essential cursors
+ * and the bounds of the other terms cannot reach theta, no row up to
+ * the first end of those blocks can (an essential cursor's postings
+ * there are all in its current block), so each essential cursor moves
+ * past it. 1 when they moved. */
+static int skip_blocks(eval *e, int *rc)
+{
+	double bound = e->fe ? e->ubsum[e->fe - 1] : 0;
+	long long lim = END_ID;
+	size_t i;
+
+	if (e->h.n < e->h.k)
+		return 0;
+	for (i = e->fe; i < e->nc; i++) {
+		const cursor *c = &e->cs[e->ord[i]];
+		if (c->doc == END_ID)
+			continue;
+		bound += c->bub;
+		if (c->last < lim)
+			lim = c->last;
+	}
+	if (lim == END_ID || bound * SLACK >= e->theta)
+		return 0;
+	for (i = e->fe; i < e->nc && *rc == 0; i++) {
+		cursor *c = &e->cs[e->ord[i]];
+		if (c->doc <= lim)
+			*rc = cur_seek(e->q, c, lim + 1);
+	}
+	return 1;
+}
+
 /* MaxScore, document at a time over the essential cursors. */
 static int run(eval *e, const mgen__bm25_phrase *p, size_t np,
 	       const int *term_of, const double *idf)
@@ -448,6 +488,10 @@ static int run(eval *e, const mgen__bm25_phrase *p, size_t np,
 	(void)p;
 	while (doc != END_ID && rc == 0) {
 		double partial = 0, score = 0;
+		if (skip_blocks(e, &rc)) {
+			doc = next_doc(e);
+			continue;
+		}
 		for (i = e->fe; i < e->nc && rc == 0; i++) {
 			cursor *c = &e->cs[e->ord[i]];
 			if (c->doc != doc)
