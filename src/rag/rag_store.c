@@ -152,6 +152,7 @@ static int exec_ll(mgen_rag *r, const char *sql, long long a, mgen_err *err)
 	return rc;
 }
 
+/* drop_doc's statements: postings, FTS5 rows, vectors, chunks. */
 static int drop_rows(mgen_rag *r, long long doc, int all, mgen_err *err)
 {
 	int rc = mgen__bm25_drop_doc(r, doc, err);
