@@ -60,6 +60,16 @@ typedef enum mgen_sim_kind {
 int mgen_metric_token_f1(const char *gold, const char *pred, double *out);
 
 /*
+ * Token recall of `gold` within `text` (NULL = ""): the share of gold's
+ * tokens (same normalisation, counted with repeats: each token of `text`
+ * matches at most one) that occur in `text`, in [0, 1] into *out; 0 when
+ * gold has no token. The QA metric's "context held the answer" test
+ * (qa.h). Time O(n log n) in the tokens. Returns 0 or MGEN_ENOMEM (then
+ * *out = 0).
+ */
+int mgen_metric_token_recall(const char *gold, const char *text, double *out);
+
+/*
  * ROUGE-L F-measure (beta 1) of `pred` against `gold`, in [0, 1], into
  * *out. Memory O(len(gold)); time O(len(gold) x len(pred)) tokens.
  * Returns 0 or MGEN_ENOMEM (then *out = 0).

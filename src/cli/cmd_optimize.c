@@ -18,9 +18,33 @@ typedef struct train_args {
 	const char *trainset, *devset, *optimizer, *out;
 	mgen_optimize_options opts; /* optimizer settings from the flags */
 	int cot;		    /* --chain-of-thought */
+	cli_ask_args ask; /* --program ask (program = --ask-program) */
+	int is_ask;
 	int argc;
 	char **argv; /* argv without them, for cli_parse (owned array) */
 } train_args;
+
+/* The ask program's flags: "--program ask" (the word, not a file; a
+ * comment program file named so is given as ./ask), --judge and
+ * --ask-program FILE. 1 when argv[*i] was one of them. */
+static int take_ask(int argc, char **argv, int *i, train_args *ta)
+{
+	if (strcmp(argv[*i], "--program") == 0 && *i + 1 < argc &&
+	    strcmp(argv[*i + 1], "ask") == 0) {
+		ta->is_ask = 1;
+		++*i;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--judge") == 0) {
+		ta->ask.judge = 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--ask-program") == 0 && *i + 1 < argc) {
+		ta->ask.program = argv[++*i];
+		return 1;
+	}
+	return 0;
+}
 
 static int take_args(int argc, char **argv, train_args *ta)
 {
@@ -46,6 +70,8 @@ static int take_args(int argc, char **argv, train_args *ta)
 			ta->cot = 1;
 			continue;
 		}
+		if (take_ask(argc, argv, &i, ta))
+			continue;
 		if (k == 4) {
 			ta->argv[ta->argc++] = argv[i];
 			continue;
@@ -58,6 +84,16 @@ static int take_args(int argc, char **argv, train_args *ta)
 		*slots[k] = argv[++i];
 	}
 	return optimize_settings_take(&ta->argc, ta->argv, &ta->opts);
+}
+
+/* The ask program's arguments from the parsed ones. */
+static const cli_ask_args *ask_args(train_args *ta)
+{
+	ta->ask.trainset = ta->trainset;
+	ta->ask.devset = ta->devset;
+	ta->ask.out = ta->out;
+	ta->ask.opts = &ta->opts;
+	return &ta->ask;
 }
 
 static int parse_kind(const char *s, mgen_optimizer *k)
@@ -274,7 +310,8 @@ int cmd_optimize(int argc, char **argv)
 	} else if (rc == 0 &&
 		   (rc = parse_kind(ta.optimizer ? ta.optimizer : "bootstrap",
 				    &kind)) == 0)
-		rc = compile(&a, &ta, kind, lm);
+		rc = ta.is_ask ? cli_ask_optimize(&a, ask_args(&ta), kind, lm)
+			       : compile(&a, &ta, kind, lm);
 	mgen_lm_free(lm);
 	if (ta.argv)
 		cli_args_release(&a);
@@ -362,7 +399,8 @@ int cmd_evaluate(int argc, char **argv)
 				"field\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
-		rc = compare(&a, &ta, lm);
+		rc = ta.is_ask ? cli_ask_evaluate(&a, ask_args(&ta), lm)
+			       : compare(&a, &ta, lm);
 	mgen_lm_free(lm);
 	if (ta.argv)
 		cli_args_release(&a);

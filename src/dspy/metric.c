@@ -112,40 +112,62 @@ static double f_measure(size_t common, size_t ngold, size_t npred)
 	return 2.0 * p * r / (p + r);
 }
 
-int mgen_metric_token_f1(const char *gold, const char *pred, double *out)
+static int tok_cmp(const void *a, const void *b)
+{
+	const token *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Size of the multiset intersection of the tokens of two texts (each
+ * gold token matches at most once), by sorting both: O(n log n), so a
+ * long hostile answer costs no quadratic time. */
+static int overlap(const char *gold, const char *pred, size_t *common,
+		   size_t *ngold, size_t *npred)
 {
 	tokens g, p;
-	unsigned char *used = NULL;
-	size_t i, j, common = 0;
-	int rc;
+	size_t i = 0, j = 0;
+	int rc, c;
 
-	*out = 0.0;
+	*common = *ngold = *npred = 0;
 	if ((rc = tokenize(gold, &g)) != 0)
 		return rc;
 	if ((rc = tokenize(pred, &p)) != 0) {
 		tokens_release(&g);
 		return rc;
 	}
-	used = calloc(g.n + 1, 1);
-	if (!used) {
-		rc = MGEN_ENOMEM;
-		goto done;
+	qsort(g.t, g.n, sizeof(token), tok_cmp);
+	qsort(p.t, p.n, sizeof(token), tok_cmp);
+	while (i < g.n && j < p.n) {
+		c = tok_cmp(&g.t[i], &p.t[j]);
+		*common += c == 0;
+		i += c <= 0;
+		j += c >= 0;
 	}
-	/* multiset intersection: each gold token matches at most once */
-	for (i = 0; i < p.n; i++) {
-		for (j = 0; j < g.n; j++) {
-			if (!used[j] && tok_eq(&p.t[i], &g.t[j])) {
-				used[j] = 1;
-				common++;
-				break;
-			}
-		}
-	}
-	*out = f_measure(common, g.n, p.n);
-done:
-	free(used);
+	*ngold = g.n;
+	*npred = p.n;
 	tokens_release(&g);
 	tokens_release(&p);
+	return 0;
+}
+
+int mgen_metric_token_f1(const char *gold, const char *pred, double *out)
+{
+	size_t common, ng, np;
+	int rc = overlap(gold, pred, &common, &ng, &np);
+
+	*out = rc ? 0.0 : f_measure(common, ng, np);
+	return rc;
+}
+
+int mgen_metric_token_recall(const char *gold, const char *text, double *out)
+{
+	size_t common, ng, nt;
+	int rc = overlap(gold, text, &common, &ng, &nt);
+
+	*out = rc || ng == 0 ? 0.0 : (double)common / (double)ng;
 	return rc;
 }
 
