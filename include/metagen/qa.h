@@ -36,9 +36,11 @@
  *               cite = 0    some cited n is not in 1..N (a passage that
  *                           was not given: a fabricated citation);
  *               cite = 0.5  A cites nothing although C held the answer
- *                           (`held`: every token of the normalised G
- *                           occurs among the normalised tokens of C, and
- *                           G has at least one token);
+ *                           (`held`: every token of the normalised G,
+ *                           counted with repeats, occurs among the
+ *                           normalised tokens of C, its « » delimiters
+ *                           read as spaces; G has at least one token:
+ *                           mgen_metric_token_recall = 1);
  *               cite = 1    otherwise (valid citations, or none needed).
  *   judge     (optional) the judge's score J in [0, 1] (below).
  *   score     = cite x f1 without a judge, cite x (f1 + J) / 2 with one.

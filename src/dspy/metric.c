@@ -5,9 +5,12 @@
  */
 #include "metagen/metric.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "util/util.h"
 
@@ -50,22 +53,68 @@ static void tokens_release(tokens *tk)
 	memset(tk, 0, sizeof(*tk));
 }
 
-/* Normalises `s` and splits it into tokens. 0 or MGEN_ENOMEM. */
+/* C.UTF-8's character classes for towlower_l: one locale object made
+ * once (locale_t is safe to share between threads); (locale_t)0 when the
+ * system has no C.UTF-8, and then non-ASCII letters keep their case. */
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+static locale_t utf8_loc;
+
+static void utf8_locale_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Writes the lowercase of the k-byte UTF-8 sequence at s (valid) into
+ * out; returns the bytes written (1-4). */
+static size_t lower_seq(const unsigned char *s, size_t k, char *out)
+{
+	static const unsigned char lead[5] = {0, 0, 0xc0, 0xe0, 0xf0};
+	unsigned cp = k == 2 ? s[0] & 0x1fu : k == 3 ? s[0] & 0x0fu : s[0] & 7u;
+	size_t i, n;
+
+	for (i = 1; i < k; i++)
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	if (utf8_loc != (locale_t)0) {
+		unsigned lo = (unsigned)towlower_l((wint_t)cp, utf8_loc);
+
+		if (lo >= 0x80 && lo <= 0x10ffff &&
+		    (lo < 0xd800 || lo > 0xdfff))
+			cp = lo;
+	}
+	n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	for (i = n - 1; i > 0; i--, cp >>= 6)
+		out[i] = (char)(0x80 | (cp & 0x3f));
+	out[0] = (char)(lead[n] | cp);
+	return n;
+}
+
+/* Normalises `s` and splits it into tokens. 0 or MGEN_ENOMEM. The text
+ * may grow: a 2-byte letter's lowercase can take 3 bytes. */
 static int tokenize(const char *s, tokens *tk)
 {
-	size_t i, w = 0, len = s ? strlen(s) : 0;
+	size_t i, k, w = 0, len = s ? strlen(s) : 0;
 	char *p;
 
 	memset(tk, 0, sizeof(*tk));
-	tk->text = malloc(len + 1);
+	pthread_once(&utf8_once, utf8_locale_init);
+	tk->text = malloc(2 * len + 1);
 	tk->t = malloc((len / 2 + 1) * sizeof(token));
 	if (!tk->text || !tk->t) {
 		tokens_release(tk);
 		return MGEN_ENOMEM;
 	}
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i += k) {
 		unsigned char c = (unsigned char)s[i];
 
+		k = 1;
+		if (c >= 0x80 &&
+		    (k = mgen__utf8_seq((const unsigned char *)s + i,
+					len - i)) >= 2) {
+			w += lower_seq((const unsigned char *)s + i, k,
+				       tk->text + w);
+			continue;
+		}
+		k = 1;
 		if (is_punct(c))
 			continue;
 		if (c >= 'A' && c <= 'Z')

@@ -80,12 +80,28 @@ static int read_citations(const char *a, int npass, int *ncited, int *nbad,
 }
 
 /* 1 when every token of the normalised gold (with repeats) occurs among
- * the context's tokens and gold has one at least. */
+ * the context's tokens and gold has one at least. The passages'
+ * delimiters « and » (U+00AB, U+00BB: not in string.punctuation) are
+ * read as spaces, so that a passage's first and last words count. */
 static int held(const char *gold, const char *context, int *out)
 {
+	mgen_buf b = MGEN_BUF_INIT;
+	const char *p = context;
 	double recall = 0;
-	int rc = mgen_metric_token_recall(gold, context, &recall);
+	int rc;
 
+	while (*p) {
+		if (p[0] == '\xc2' && (p[1] == '\xab' || p[1] == '\xbb')) {
+			mgen_buf_puts(&b, " ");
+			p += 2;
+			continue;
+		}
+		mgen_buf_append(&b, p++, 1);
+	}
+	rc = mgen_buf_error(&b);
+	if (rc == 0)
+		rc = mgen_metric_token_recall(gold, mgen_buf_str(&b), &recall);
+	mgen_buf_release(&b);
 	*out = rc == 0 && recall >= 1.0;
 	return rc;
 }
