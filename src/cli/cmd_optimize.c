@@ -86,6 +86,25 @@ static int take_args(int argc, char **argv, train_args *ta)
 	return optimize_settings_take(&ta->argc, ta->argv, &ta->opts);
 }
 
+/* --judge and --ask-program belong to --program ask, --chain-of-thought
+ * to the comment program: a flag that would be ignored is refused. */
+static int ask_flags_fit(const train_args *ta)
+{
+	const char *bad = NULL;
+
+	if (!ta->is_ask && ta->ask.judge)
+		bad = "--judge";
+	else if (!ta->is_ask && ta->ask.program)
+		bad = "--ask-program";
+	else if (ta->is_ask && ta->cot)
+		bad = "--chain-of-thought";
+	if (bad == NULL)
+		return 0;
+	fprintf(stderr, "metagen: %s %s --program ask\n", bad,
+		ta->is_ask ? "does not apply to" : "needs");
+	return EXIT_USAGE;
+}
+
 /* The ask program's arguments from the parsed ones. */
 static const cli_ask_args *ask_args(train_args *ta)
 {
@@ -262,6 +281,8 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 	*lm = NULL;
 	rc = take_args(argc, argv, ta);
 	if (rc == 0)
+		rc = ask_flags_fit(ta);
+	if (rc == 0)
 		rc = cli_parse(ta->argc, ta->argv, 2, a);
 	if (rc || a->help)
 		return rc;
@@ -300,7 +321,12 @@ int cmd_optimize(int argc, char **argv)
 		       "Without --devset, 30%% of the tables are held out. "
 		       "--chain-of-thought compiles dspy.ChainOfThought (a "
 		       "`reasoning` output before `comments`), saved under "
-		       "\"comment.predict\".\n");
+		       "\"comment.predict\".\n\n--program ask compiles the ask "
+		       "program (rewrite + respond) instead, from a QA file "
+		       "(JSONL {\"question\", \"answer\"}, optional "
+		       "\"history\") over --rag-index, with the QA metric "
+		       "(token F1 x citations; --judge adds an LLM judge); "
+		       "docs/dspy.md \"The ask program\".\n");
 	if (rc == 0 && a.help)
 		optimize_settings_help();
 	else if (rc == 0 && (ta.trainset == NULL || ta.out == NULL)) {
@@ -384,11 +410,15 @@ int cmd_evaluate(int argc, char **argv)
 	int rc = setup(argc, argv, &ta, &a, &lm);
 
 	if (rc == 0 && a.help)
-		printf("usage: metagen evaluate --devset F [--program FILE] "
-		       "[generate's LM options]\n\nScores the legacy path and "
-		       "(with --program) the optimized path on gold examples, "
-		       "per table and overall (token F1 against the human "
-		       "comments, 0 when an answer fails validation).\n");
+		printf(
+		    "usage: metagen evaluate --devset F [--program FILE] "
+		    "[generate's LM options]\n\nScores the legacy path and "
+		    "(with --program) the optimized path on gold examples, "
+		    "per table and overall (token F1 against the human "
+		    "comments, 0 when an answer fails validation).\n\n"
+		    "--program ask [--ask-program FILE] [--judge] scores the "
+		    "ask program on a QA file instead: QA score, F1, "
+		    "citations, cited share, judge.\n");
 	else if (rc == 0 && ta.devset == NULL) {
 		fprintf(stderr, "metagen: evaluate needs --devset\n");
 		rc = EXIT_USAGE;

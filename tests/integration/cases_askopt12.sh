@@ -280,7 +280,7 @@ EOF
 
 # Bad inputs are usage errors (exit 2) naming the place, before any LM
 # call: a trainset line, no index, an unknown optimizer, a missing
-# program file.
+# program file, a flag of the other program.
 case_askopt12_usage_errors() {
 	local d=$TMP/askbad rc
 	askopt_index "$d" || return 1
@@ -300,6 +300,12 @@ case_askopt12_usage_errors() {
 	"$BIN" evaluate --program ask --devset "$d/ok.jsonl" --ask-program "$d/missing.json" \
 		--rag-index "$d/ask.idx" "${o[@]}" >/dev/null 2>"$d/e4"; rc=$?
 	[ $rc = 2 ] && grep -q "missing.json" "$d/e4" || fail "missing program: exit $rc $(cat "$d/e4")"
+	"$BIN" evaluate --judge --devset "$d/ok.jsonl" --rag-index "$d/ask.idx" "${o[@]}" \
+		>/dev/null 2>"$d/e5"; rc=$?
+	[ $rc = 2 ] && grep -q -- "--judge needs --program ask" "$d/e5" || fail "--judge alone: exit $rc"
+	"$BIN" optimize --program ask --chain-of-thought --trainset "$d/ok.jsonl" --out "$d/x.json" \
+		--rag-index "$d/ask.idx" "${o[@]}" >/dev/null 2>"$d/e6"; rc=$?
+	[ $rc = 2 ] && grep -q -- "--chain-of-thought does not apply" "$d/e6" || fail "cot: exit $rc"
 	[ ! -e "$d/x.json" ] || fail "a program was written"
 	[ ! -s "$LLM_REC" ] || fail "an LM call before a usage error"
 	return 0
