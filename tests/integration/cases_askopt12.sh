@@ -79,7 +79,7 @@ askopt_run() {
 # has both predictors in DSPy's layout, and `ask --ask-program` and
 # `evaluate --program ask` use it.
 case_askopt12_optimizers_beat_zero_shot_within_bound() {
-	local d=$TMP/askopt opt name train extra
+	local d=$TMP/askopt opt name train extra p
 	askopt_index "$d" && askopt_sets "$d" && askopt_script "$d/script.json" || { fail "setup"; return 1; }
 	start_llm askopt --script "$d/script.json" || { fail "llm"; return 1; }
 	for opt in labeled bootstrap random-search mipro gepa; do
@@ -282,7 +282,7 @@ EOF
 # call: a trainset line, no index, an unknown optimizer, a missing
 # program file, a flag of the other program.
 case_askopt12_usage_errors() {
-	local d=$TMP/askbad rc
+	local d=$TMP/askbad rc o
 	askopt_index "$d" || return 1
 	start_llm askbad || { fail "llm"; return 1; }
 	printf '{"question": "q", "answer": "a"}\n{"question": "q2"}\n' >"$d/bad.jsonl"
@@ -309,4 +309,61 @@ case_askopt12_usage_errors() {
 	[ ! -e "$d/x.json" ] || fail "a program was written"
 	[ ! -s "$LLM_REC" ] || fail "an LM call before a usage error"
 	return 0
+}
+
+# --judge at compile time: the judge's calls are their own part of the
+# bound (at most one judged prediction per scored one) and counted by the
+# test LM with the rest; without --devset 3 questions of every 10 are
+# held out (positions 3, 6, 9).
+case_askopt12_compile_with_judge_and_split() {
+	local d=$TMP/askj rc
+	askopt_index "$d" && askopt_sets "$d" || { fail "setup"; return 1; }
+	python3 - "$d" <<'EOF2'
+import json, sys
+d = sys.argv[1]
+rows = [json.loads(l) for l in open(d + "/train.jsonl")] + \
+       [json.loads(l) for l in open(d + "/dev.jsonl")]
+rows.append({"question": "TRAINMARK what does the admissions table hold again?", "answer": "It holds one row per stay."})
+with open(d + "/all.jsonl", "w") as f:
+    for r in rows:
+        f.write(json.dumps(r) + "\n")
+EOF2
+	askopt_script "$d/script.json"
+	python3 - "$d/script.json" <<'EOF2'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["rules"].insert(0, {"when_all": ["`[[ ## recall ## ]]`"],
+  "content": "[[ ## recall ## ]]\n1\n\n[[ ## precision ## ]]\n0.5\n\n[[ ## completed ## ]]"})
+json.dump(s, open(sys.argv[1], "w"))
+EOF2
+	start_llm askj --script "$d/script.json" || { fail "llm"; return 1; }
+	"$BIN" optimize --program ask --judge --trainset "$d/all.jsonl" --optimizer bootstrap \
+		--out "$d/p.json" --rag-index "$d/ask.idx" --model m --api-base "$LLM_URL" \
+		--no-cache >"$d/o.out" 2>"$d/o.err"; rc=$?
+	[ $rc = 0 ] || { cat "$d/o.out" "$d/o.err" >&2; fail "optimize exit $rc"; return 1; }
+	python3 - "$d/o.out" "$LLM_REC" <<'EOF2' || fail "judge at compile time"
+import json, re, sys
+out = open(sys.argv[1]).read()
+b = re.search(r"on the ask program, 7 training and 3 dev questions: at most (\d+) LM calls "
+              r"\(rewrite (\d+), prepare (\d+), respond (\d+), judge (\d+)\)", out)
+m = re.search(r"(\d+) LM calls made \(estimate \d+; rewrite (\d+), prepare (\d+), respond (\d+), judge (\d+)\)", out)
+assert b and m, out
+bound, made = [int(x) for x in b.groups()], [int(x) for x in m.groups()]
+# bootstrap: 2 * 7 + 2 * 2 * 3 = 26 for respond, the same for the judge
+assert bound == [52, 0, 0, 26, 26], bound
+assert all(x <= y for x, y in zip(made, bound)) and made[0] == sum(made[1:]), (made, bound)
+reqs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+assert len(reqs) == made[0], (len(reqs), made)
+judged = [r for r in reqs if "`[[ ## recall ## ]]`" in "\n".join(x["content"] for x in r["body"]["messages"])]
+assert len(judged) == made[4] > 0, (len(judged), made)
+# one judge call per respond prediction that was scored
+assert made[4] == made[3], made
+# the judge's F1 (1, 0.5 -> 2/3) is averaged in: (1 + 2/3) / 2 per right
+# answer; the split's dev questions are rows 3, 6, 9 (two with the mark:
+# right zero-shot; row 6's "I do not know" gets 0.5 x (0 + 2/3) / 2)
+dev = re.search(r"dev score ([0-9.]+) \(zero-shot ([0-9.]+)\)", out)
+assert abs(float(dev.group(1)) - 83.33) < 0.006, out
+assert abs(float(dev.group(2)) - 100 * (2 * 5 / 6 + 1 / 6) / 3) < 0.006, out
+assert "0 judge failures" in out, out
+EOF2
 }
