@@ -383,6 +383,7 @@ static int rewrite_and_prepare(mgen_optimizer kind, compile_state *s,
 			   s->hd.n ? &s->hd : &s->ht, rewrite_metric, NULL,
 			   &s->rw, &s->r, err);
 		res->made.rewrite = s->r.lm_calls_made;
+		memset(&s->r, 0, sizeof(s->r)); /* respond's from here */
 	} else
 		rc = mgen__agent_predictor_load(NULL, MGEN_AGENT_REWRITE,
 						&s->rw, err);
