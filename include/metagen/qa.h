@@ -16,18 +16,22 @@
  *   anything else is kept in the example (as DSPy keeps dspy_uuid) and
  *             ignored by the adapters
  * Limits: the file at most MGEN_QA_FILE_MAX bytes, MGEN_QA_EXAMPLES_MAX
- * examples, each string at most MGEN_QA_TEXT_MAX bytes of valid UTF-8,
- * MGEN_QA_HISTORY_MAX history messages.
+ * examples, "question", "answer" and each history content at most
+ * MGEN_QA_TEXT_MAX bytes, MGEN_QA_HISTORY_MAX history messages; every
+ * string valid UTF-8 without U+0000 (the JSON reader's rule).
  *
  * The QA metric of one answer A for gold answer G given the numbered
  * context C it was answered from (mgen_qa_score):
  *   f1        token F1 of A, its citation groups (below) removed, against
- *             G (mgen_metric_token_f1: SQuAD v1.1's
+ *             G (mgen_metric_token_f1, metric.h: SQuAD v1.1's
  *             normalize_answer - lowercase, ASCII punctuation removed,
- *             a/an/the removed, whitespace split - and its F1; DSPy's
+ *             a/an/the removed, whitespace split - and its F1, with SQuAD
+ *             v2's edge cases: two texts without tokens 1, one 0). DSPy's
  *             dspy/dsp/utils/metrics.py f1_score is the same F1 over a
- *             normalize_text that also applies Unicode NFD first, which
- *             metagen does not).
+ *             normalize_text that also applies Unicode NFD first and
+ *             scores two empty texts 0; metagen does neither. The
+ *             citation groups are left out because the citations part
+ *             scores them: "[1]" is no answer word.
  *   citations the [n] references of A (a '[' then numbers separated by
  *             ',' and spaces, then ']': "[2]", "[1, 3]"; the agent reads
  *             them the same way) checked against the N passages of C
