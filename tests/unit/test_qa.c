@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "metagen/ask_optimize.h"
 #include "metagen/metric.h"
 #include "metagen/qa.h"
 
@@ -366,6 +367,87 @@ static void test_qa__loader_example_cap(void **st)
 	free(text);
 }
 
+/* The ask program's bound: each part from mgen_optimize_estimate on the
+ * stage's set sizes (history examples for the rewrite, valset = the dev
+ * history examples or its own trainset), 2 per history example to
+ * prepare, the respond estimate again for the judge. */
+static void test_qa__ask_bound_and_refusals(void **st)
+{
+	mgen_example **v = NULL;
+	size_t n = 0;
+	mgen_ask_options o = MGEN_ASK_OPTIONS_INIT;
+	mgen_ask_calls c;
+	mgen_program *prog = (mgen_program *)1;
+	mgen_ask_eval ev;
+	mgen_err err = MGEN_ERR_INIT;
+	const mgen_example *const *tr, *const *dv;
+	long long b;
+	mgen_optimizer k;
+
+	(void)st;
+	assert_int_equal(
+	    parse("{\"question\": \"q0\", \"answer\": \"a\"}\n"
+		  "{\"question\": \"q1\", \"answer\": \"a\", \"history\": "
+		  "[{\"role\": \"user\", \"content\": \"x\"}]}\n"
+		  "{\"question\": \"q2\", \"answer\": \"a\", \"history\": "
+		  "[{\"role\": \"user\", \"content\": \"y\"}]}\n"
+		  "{\"question\": \"q3\", \"answer\": \"a\"}\n"
+		  "{\"question\": \"q4\", \"answer\": \"a\"}\n",
+		  &v, &n, NULL),
+	    0);
+	tr = (const mgen_example *const *)v; /* q0 q1 q2: 2 with history */
+	dv = tr + 3;			     /* q3 q4: none */
+	for (k = MGEN_OPT_LABELED; k <= MGEN_OPT_GEPA; k++) {
+		b = mgen_ask_compile_estimate(k, tr, 3, dv, 2, &o, &c);
+		assert_int_equal(c.rewrite,
+				 mgen_optimize_estimate(k, 2, 2, &o.opt));
+		assert_int_equal(c.prepare, 2 * 2);
+		assert_int_equal(c.respond,
+				 mgen_optimize_estimate(k, 3, 2, &o.opt));
+		assert_int_equal(c.judge, 0);
+		assert_int_equal(b, c.rewrite + c.prepare + c.respond);
+	}
+	o.judge = 1;
+	o.opt.no_json_fallback = 1;
+	b = mgen_ask_compile_estimate(MGEN_OPT_BOOTSTRAP, dv, 2, tr, 3, &o, &c);
+	assert_int_equal(c.rewrite, 0); /* no training history: no stage */
+	assert_int_equal(c.prepare, 2); /* the dev set's two, 1 call each */
+	assert_int_equal(c.respond, 2 + 2 * 3);
+	assert_int_equal(c.judge, c.respond);
+	assert_int_equal(b, 2 + 2 * 8);
+	assert_int_equal(mgen_ask_evaluate_estimate(tr, 3, &o), 2 + 3 + 3);
+	/* refusals before any LM call (no LM at all here) */
+	o.top_k = 0;
+	mgen_err_clear(&err);
+	assert_int_equal(mgen_ask_compile(MGEN_OPT_LABELED, NULL, &o, tr, 3, dv,
+					  2, &prog, NULL, &err),
+			 MGEN_EINVAL);
+	assert_null(prog);
+	assert_non_null(strstr(err.msg, "rag.top_k"));
+	o.top_k = 5;
+	o.max_context_tokens = 0;
+	mgen_err_clear(&err);
+	assert_int_equal(mgen_ask_evaluate(NULL, NULL, &o, dv, 2, &ev, &err),
+			 MGEN_EINVAL);
+	assert_non_null(strstr(err.msg, "rag.max_context_tokens"));
+	o.max_context_tokens = 400;
+	mgen_err_clear(&err);
+	assert_int_equal(mgen_ask_compile(MGEN_OPT_LABELED, NULL, &o, tr, 0, dv,
+					  2, &prog, NULL, &err),
+			 MGEN_EINVAL);
+	assert_non_null(strstr(err.msg, "empty trainset"));
+	mgen_err_clear(&err);
+	assert_int_equal(mgen_ask_evaluate(NULL, NULL, &o, dv, 0, &ev, &err),
+			 MGEN_EINVAL);
+	o.version = 99;
+	mgen_err_clear(&err);
+	assert_int_equal(mgen_ask_compile(MGEN_OPT_LABELED, NULL, &o, tr, 3, dv,
+					  2, &prog, NULL, &err),
+			 MGEN_EINVAL);
+	assert_non_null(strstr(err.msg, "version 99"));
+	mgen_qa_examples_free(v, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +458,7 @@ int main(void)
 	    cmocka_unit_test(test_qa__loader),
 	    cmocka_unit_test(test_qa__loader_limits),
 	    cmocka_unit_test(test_qa__loader_example_cap),
+	    cmocka_unit_test(test_qa__ask_bound_and_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
