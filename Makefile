@@ -110,7 +110,7 @@ integration: $(BUILD)/metagen
 
 # the allocation-failure sweep (tests/allocfail/sweep.c): each fuzz
 # target's code with every allocation failing in turn, on its corpus
-ALLOC_NAMES := answer config template program adapter checkpoint cachekey
+ALLOC_NAMES := answer config template program adapter checkpoint cachekey qa
 ALLOC_BIN := $(ALLOC_NAMES:%=$(BUILD)/allocfail/sweep_%)
 ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
@@ -141,7 +141,7 @@ valgrind: $(UNIT_BIN)
 FUZZ_CC    ?= clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 20
-FUZZ_NAMES := answer config template program adapter checkpoint cachekey
+FUZZ_NAMES := answer config template program adapter checkpoint cachekey qa
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_SAN   := address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # clang: no -Wformat-truncation; -Wformat=2 flags mgen_buf_vprintf's va_list

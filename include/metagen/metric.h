@@ -10,10 +10,17 @@
  *             shared by the two texts, F1 = 2PR/(P+R).
  *   ROUGE-L   Lin 2004 F-measure over the longest common subsequence of
  *             tokens, beta = 1: P = LCS/len(pred), R = LCS/len(gold).
- * Normalisation (SQuAD's normalize_answer, in its order): ASCII
- * lowercase; every ASCII punctuation character (Python's
- * string.punctuation) removed; the words "a", "an", "the" removed;
- * whitespace-split. Non-ASCII bytes are kept as they are (not folded).
+ * Normalisation (SQuAD v1.1's normalize_answer, in its order):
+ * lowercase (Python's str.lower(): ASCII, and every other UTF-8 letter by
+ * its Unicode simple lowercase mapping, towlower in C.UTF-8 - Python's
+ * few one-to-many mappings such as U+0130 differ; a byte that is not
+ * valid UTF-8 is kept as it is); every ASCII punctuation character
+ * (Python's string.punctuation; non-ASCII punctuation such as U+00AB is
+ * kept) removed; the words "a", "an", "the" removed when whitespace
+ * separates them (SQuAD's regex \b also cuts at non-ASCII non-word
+ * characters such as U+2014 - a deviation); whitespace-split. No Unicode
+ * normalisation (DSPy's normalize_text applies NFD first; SQuAD does
+ * not).
  * Edge cases (SQuAD v2): both texts without tokens -> 1; exactly one
  * without tokens -> 0.
  *
@@ -58,6 +65,16 @@ typedef enum mgen_sim_kind {
  * Returns 0 or MGEN_ENOMEM (then *out = 0).
  */
 int mgen_metric_token_f1(const char *gold, const char *pred, double *out);
+
+/*
+ * Token recall of `gold` within `text` (NULL = ""): the share of gold's
+ * tokens (same normalisation, counted with repeats: each token of `text`
+ * matches at most one) that occur in `text`, in [0, 1] into *out; 0 when
+ * gold has no token. The QA metric's "context held the answer" test
+ * (qa.h). Time O(n log n) in the tokens. Returns 0 or MGEN_ENOMEM (then
+ * *out = 0).
+ */
+int mgen_metric_token_recall(const char *gold, const char *text, double *out);
 
 /*
  * ROUGE-L F-measure (beta 1) of `pred` against `gold`, in [0, 1], into

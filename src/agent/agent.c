@@ -67,26 +67,7 @@ static int check_options(const mgen_agent_options *o, mgen_err *err)
 
 static int load_program(mgen_agent *a, const char *path, mgen_err *err)
 {
-	mgen_program *prog = NULL;
-	mgen_err fe = MGEN_ERR_INIT;
-	int rc = 0;
-
-	if (path != NULL && path[0] != '\0') {
-		rc = mgen_program_read(path, NULL, &prog, err);
-		if (rc != 0)
-			return rc;
-	}
-	rc = mgen__agent_predictor_load(prog, MGEN_AGENT_REWRITE, &a->rewrite,
-					&fe);
-	if (rc == 0)
-		rc = mgen__agent_predictor_load(prog, MGEN_AGENT_RESPOND,
-						&a->respond, &fe);
-	if (rc != 0 && prog != NULL)
-		mgen_err_set(err, rc, "%s: %s", path, fe.msg);
-	else if (rc != 0)
-		mgen_err_set(err, rc, "%s", fe.msg);
-	mgen_program_free(prog);
-	return rc;
+	return mgen__agent_program_load(path, &a->rewrite, &a->respond, err);
 }
 
 int mgen_agent_new(const mgen_agent_options *o, mgen_agent **out, mgen_err *err)
@@ -277,53 +258,11 @@ static int rewrite(mgen_agent *a, const char *question, turn *t, mgen_err *err)
 	return rc;
 }
 
-/* Keeps the hits that fit top_k and the word budget, in rank order, and
- * writes the context text: "[n] «title (source): text»" per chunk, one a
- * line (DSPy's numbered list layout, kept for a single chunk too so that
- * [1] always means something). */
-static int keep_hits(mgen_agent *a, turn *t, mgen_rag_hit *h, size_t n,
-		     mgen_err *err)
-{
-	mgen_buf b = MGEN_BUF_INIT;
-	long words = 0;
-	size_t i;
-
-	t->hits = n ? calloc(n, sizeof(*t->hits)) : NULL;
-	if (n && t->hits == NULL)
-		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-	for (i = 0; i < n && t->nhits < (size_t)a->o.top_k; i++) {
-		const char *base = strrchr(h[i].source, '/');
-
-		if (words + h[i].tokens > a->o.max_context_tokens)
-			continue;
-		words += h[i].tokens;
-		mgen_buf_printf(&b, "%s[%zu] \xc2\xab%s (%s): %s\xc2\xbb",
-				t->nhits ? "\n" : "", t->nhits + 1, h[i].title,
-				base ? base + 1 : h[i].source, h[i].text);
-		t->hits[t->nhits++] = h[i];
-		memset(&h[i], 0, sizeof(h[i])); /* moved */
-	}
-	t->context = mgen_buf_detach(&b);
-	mgen_buf_release(&b);
-	return t->context ? 0 : mgen_err_set(err, MGEN_ENOMEM, "out of memory");
-}
-
 static int retrieve(mgen_agent *a, turn *t, mgen_err *err)
 {
-	mgen_rag_hit *h = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	if (a->o.rag != NULL) {
-		pthread_mutex_lock(&a->rag_lock);
-		rc = mgen_rag_search(a->o.rag, t->query, (size_t)a->o.top_k * 2,
-				     &h, &n, err);
-		pthread_mutex_unlock(&a->rag_lock);
-	}
-	if (rc == 0)
-		rc = keep_hits(a, t, h, n, err);
-	mgen_rag_hits_free(h, n);
-	return rc;
+	return mgen__agent_retrieve(a->o.rag, &a->rag_lock, t->query,
+				    a->o.top_k, a->o.max_context_tokens,
+				    &t->hits, &t->nhits, &t->context, err);
 }
 
 /* Marks the sources the answer cites as [n] or [n, m, ...]. */

@@ -185,3 +185,33 @@ int mgen__agent_predictor_load(const mgen_program *prog, const char *name,
 		mgen__agent_predictor_release(p);
 	return rc;
 }
+
+int mgen__agent_program_load(const char *path, mgen__agent_predictor *rewrite,
+			     mgen__agent_predictor *respond, mgen_err *err)
+{
+	mgen_program *prog = NULL;
+	mgen_err fe = MGEN_ERR_INIT;
+	int rc = 0;
+
+	memset(rewrite, 0, sizeof(*rewrite));
+	memset(respond, 0, sizeof(*respond));
+	if (path != NULL && path[0] != '\0') {
+		rc = mgen_program_read(path, NULL, &prog, err);
+		if (rc != 0)
+			return rc;
+	}
+	rc = mgen__agent_predictor_load(prog, MGEN_AGENT_REWRITE, rewrite, &fe);
+	if (rc == 0)
+		rc = mgen__agent_predictor_load(prog, MGEN_AGENT_RESPOND,
+						respond, &fe);
+	if (rc != 0 && prog != NULL)
+		mgen_err_set(err, rc, "%s: %s", path, fe.msg);
+	else if (rc != 0)
+		mgen_err_set(err, rc, "%s", fe.msg);
+	if (rc != 0) {
+		mgen__agent_predictor_release(rewrite);
+		mgen__agent_predictor_release(respond);
+	}
+	mgen_program_free(prog);
+	return rc;
+}

@@ -151,6 +151,21 @@ int optimize_settings_take(int *argc, char **argv, mgen_optimize_options *o);
 /* Prints the settings with DSPy's defaults (for --help). */
 void optimize_settings_help(void);
 int cmd_evaluate(int argc, char **argv);
+
+/* `optimize` / `evaluate` with `--program ask` (cmd_optimize_ask.c). */
+typedef struct cli_ask_args {
+	const char *trainset, *devset, *out;
+	const char *program; /* --ask-program (evaluate), NULL = defaults */
+	const mgen_optimize_options *opts;
+	int judge; /* --judge */
+} cli_ask_args;
+/* Compiles the ask program (x->trainset, x->devset, x->out) with `kind`
+ * over the config's index; prints the bound first. Returns the exit
+ * code. */
+int cli_ask_optimize(cli_args *a, const cli_ask_args *x, mgen_optimizer kind,
+		     mgen_lm *lm);
+/* Scores the ask program (x->program) on x->devset: QA figures. */
+int cli_ask_evaluate(cli_args *a, const cli_ask_args *x, mgen_lm *lm);
 int cmd_sessions(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_ask(int argc, char **argv);

@@ -18,9 +18,33 @@ typedef struct train_args {
 	const char *trainset, *devset, *optimizer, *out;
 	mgen_optimize_options opts; /* optimizer settings from the flags */
 	int cot;		    /* --chain-of-thought */
+	cli_ask_args ask; /* --program ask (program = --ask-program) */
+	int is_ask;
 	int argc;
 	char **argv; /* argv without them, for cli_parse (owned array) */
 } train_args;
+
+/* The ask program's flags: "--program ask" (the word, not a file; a
+ * comment program file named so is given as ./ask), --judge and
+ * --ask-program FILE. 1 when argv[*i] was one of them. */
+static int take_ask(int argc, char **argv, int *i, train_args *ta)
+{
+	if (strcmp(argv[*i], "--program") == 0 && *i + 1 < argc &&
+	    strcmp(argv[*i + 1], "ask") == 0) {
+		ta->is_ask = 1;
+		++*i;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--judge") == 0) {
+		ta->ask.judge = 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--ask-program") == 0 && *i + 1 < argc) {
+		ta->ask.program = argv[++*i];
+		return 1;
+	}
+	return 0;
+}
 
 static int take_args(int argc, char **argv, train_args *ta)
 {
@@ -46,6 +70,8 @@ static int take_args(int argc, char **argv, train_args *ta)
 			ta->cot = 1;
 			continue;
 		}
+		if (take_ask(argc, argv, &i, ta))
+			continue;
 		if (k == 4) {
 			ta->argv[ta->argc++] = argv[i];
 			continue;
@@ -58,6 +84,35 @@ static int take_args(int argc, char **argv, train_args *ta)
 		*slots[k] = argv[++i];
 	}
 	return optimize_settings_take(&ta->argc, ta->argv, &ta->opts);
+}
+
+/* --judge and --ask-program belong to --program ask, --chain-of-thought
+ * to the comment program: a flag that would be ignored is refused. */
+static int ask_flags_fit(const train_args *ta)
+{
+	const char *bad = NULL;
+
+	if (!ta->is_ask && ta->ask.judge)
+		bad = "--judge";
+	else if (!ta->is_ask && ta->ask.program)
+		bad = "--ask-program";
+	else if (ta->is_ask && ta->cot)
+		bad = "--chain-of-thought";
+	if (bad == NULL)
+		return 0;
+	fprintf(stderr, "metagen: %s %s --program ask\n", bad,
+		ta->is_ask ? "does not apply to" : "needs");
+	return EXIT_USAGE;
+}
+
+/* The ask program's arguments from the parsed ones. */
+static const cli_ask_args *ask_args(train_args *ta)
+{
+	ta->ask.trainset = ta->trainset;
+	ta->ask.devset = ta->devset;
+	ta->ask.out = ta->out;
+	ta->ask.opts = &ta->opts;
+	return &ta->ask;
 }
 
 static int parse_kind(const char *s, mgen_optimizer *k)
@@ -226,6 +281,8 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 	*lm = NULL;
 	rc = take_args(argc, argv, ta);
 	if (rc == 0)
+		rc = ask_flags_fit(ta);
+	if (rc == 0)
 		rc = cli_parse(ta->argc, ta->argv, 2, a);
 	if (rc || a->help)
 		return rc;
@@ -264,7 +321,12 @@ int cmd_optimize(int argc, char **argv)
 		       "Without --devset, 30%% of the tables are held out. "
 		       "--chain-of-thought compiles dspy.ChainOfThought (a "
 		       "`reasoning` output before `comments`), saved under "
-		       "\"comment.predict\".\n");
+		       "\"comment.predict\".\n\n--program ask compiles the ask "
+		       "program (rewrite + respond) instead, from a QA file "
+		       "(JSONL {\"question\", \"answer\"}, optional "
+		       "\"history\") over --rag-index, with the QA metric "
+		       "(token F1 x citations; --judge adds an LLM judge); "
+		       "docs/dspy.md \"The ask program\".\n");
 	if (rc == 0 && a.help)
 		optimize_settings_help();
 	else if (rc == 0 && (ta.trainset == NULL || ta.out == NULL)) {
@@ -274,7 +336,8 @@ int cmd_optimize(int argc, char **argv)
 	} else if (rc == 0 &&
 		   (rc = parse_kind(ta.optimizer ? ta.optimizer : "bootstrap",
 				    &kind)) == 0)
-		rc = compile(&a, &ta, kind, lm);
+		rc = ta.is_ask ? cli_ask_optimize(&a, ask_args(&ta), kind, lm)
+			       : compile(&a, &ta, kind, lm);
 	mgen_lm_free(lm);
 	if (ta.argv)
 		cli_args_release(&a);
@@ -347,11 +410,15 @@ int cmd_evaluate(int argc, char **argv)
 	int rc = setup(argc, argv, &ta, &a, &lm);
 
 	if (rc == 0 && a.help)
-		printf("usage: metagen evaluate --devset F [--program FILE] "
-		       "[generate's LM options]\n\nScores the legacy path and "
-		       "(with --program) the optimized path on gold examples, "
-		       "per table and overall (token F1 against the human "
-		       "comments, 0 when an answer fails validation).\n");
+		printf(
+		    "usage: metagen evaluate --devset F [--program FILE] "
+		    "[generate's LM options]\n\nScores the legacy path and "
+		    "(with --program) the optimized path on gold examples, "
+		    "per table and overall (token F1 against the human "
+		    "comments, 0 when an answer fails validation).\n\n"
+		    "--program ask [--ask-program FILE] [--judge] scores the "
+		    "ask program on a QA file instead: QA score, F1, "
+		    "citations, cited share, judge.\n");
 	else if (rc == 0 && ta.devset == NULL) {
 		fprintf(stderr, "metagen: evaluate needs --devset\n");
 		rc = EXIT_USAGE;
@@ -362,7 +429,8 @@ int cmd_evaluate(int argc, char **argv)
 				"field\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
-		rc = compare(&a, &ta, lm);
+		rc = ta.is_ask ? cli_ask_evaluate(&a, ask_args(&ta), lm)
+			       : compare(&a, &ta, lm);
 	mgen_lm_free(lm);
 	if (ta.argv)
 		cli_args_release(&a);

@@ -63,6 +63,7 @@ typedef struct line_ctx {
 	const char *src;
 	size_t line;
 	mgen_err *err;
+	mgen_dataset *ds;
 } line_ctx;
 
 static int line_err(line_ctx *c, int code, const char *what, const char *name)
@@ -139,16 +140,6 @@ static int take_example(line_ctx *c, mgen_gold_example *e, mgen__jt *root)
 	return rc ? rc : take_extra(c, e, root);
 }
 
-static int blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 static int parse_line(line_ctx *c, const char *s, size_t n, mgen_dataset *ds)
 {
 	mgen_err local = MGEN_ERR_INIT;
@@ -184,22 +175,20 @@ static int parse_line(line_ctx *c, const char *s, size_t n, mgen_dataset *ds)
 	return rc;
 }
 
+static int each_line(void *ud, size_t line, const char *s, size_t n)
+{
+	line_ctx *c = ud;
+
+	c->line = line;
+	return parse_line(c, s, n, c->ds);
+}
+
 int mgen_dataset_parse(const char *text, size_t len, const char *source,
 		       mgen_dataset *out, mgen_err *err)
 {
-	line_ctx c = {source ? source : "<dataset>", 0, err};
-	const char *p = text, *end = text + len;
-	int rc = 0;
+	line_ctx c = {source ? source : "<dataset>", 0, err, out};
+	int rc = mgen__jsonl_each(text, len, each_line, &c);
 
-	while (p < end && rc == 0) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		c.line++;
-		if (!blank(p, n))
-			rc = parse_line(&c, p, n, out);
-		p += n + (nl ? 1 : 0);
-	}
 	if (rc != 0)
 		mgen_dataset_release(out);
 	return rc;

@@ -517,3 +517,33 @@ int mgen__jt_write(const mgen__jt *j, int indent, mgen_buf *b)
 	mgen_buf_putc(b, obj ? '}' : ']');
 	return mgen_buf_error(b);
 }
+
+static int blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+int mgen__jsonl_each(const char *text, size_t len,
+		     int (*fn)(void *ud, size_t line, const char *s, size_t n),
+		     void *ud)
+{
+	const char *p = text, *end = text + len;
+	size_t line = 0;
+	int rc = 0;
+
+	while (p < end && rc == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		line++;
+		if (!blank_line(p, n))
+			rc = fn(ud, line, p, n);
+		p += n + (nl ? 1 : 0);
+	}
+	return rc;
+}

@@ -87,4 +87,14 @@ void mgen__jt_remove(mgen__jt *o, const char *key, int recursive);
  */
 int mgen__jt_write(const mgen__jt *j, int indent, mgen_buf *b);
 
+/*
+ * The non-blank lines of a JSON Lines text[0..len) (blank: only spaces,
+ * tabs and CR): fn(ud, line, s, n) for each, `line` 1-based, s[0..n)
+ * without its LF. Stops at the first nonzero return of fn and returns
+ * it; 0 when every line was seen.
+ */
+int mgen__jsonl_each(const char *text, size_t len,
+		     int (*fn)(void *ud, size_t line, const char *s, size_t n),
+		     void *ud);
+
 #endif

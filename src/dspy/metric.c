@@ -5,9 +5,12 @@
  */
 #include "metagen/metric.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "util/util.h"
 
@@ -50,22 +53,68 @@ static void tokens_release(tokens *tk)
 	memset(tk, 0, sizeof(*tk));
 }
 
-/* Normalises `s` and splits it into tokens. 0 or MGEN_ENOMEM. */
+/* C.UTF-8's character classes for towlower_l: one locale object made
+ * once (locale_t is safe to share between threads); (locale_t)0 when the
+ * system has no C.UTF-8, and then non-ASCII letters keep their case. */
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+static locale_t utf8_loc;
+
+static void utf8_locale_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Writes the lowercase of the k-byte UTF-8 sequence at s (valid) into
+ * out; returns the bytes written (1-4). */
+static size_t lower_seq(const unsigned char *s, size_t k, char *out)
+{
+	static const unsigned char lead[5] = {0, 0, 0xc0, 0xe0, 0xf0};
+	unsigned cp = k == 2 ? s[0] & 0x1fu : k == 3 ? s[0] & 0x0fu : s[0] & 7u;
+	size_t i, n;
+
+	for (i = 1; i < k; i++)
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	if (utf8_loc != (locale_t)0) {
+		unsigned lo = (unsigned)towlower_l((wint_t)cp, utf8_loc);
+
+		if (lo >= 0x80 && lo <= 0x10ffff &&
+		    (lo < 0xd800 || lo > 0xdfff))
+			cp = lo;
+	}
+	n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	for (i = n - 1; i > 0; i--, cp >>= 6)
+		out[i] = (char)(0x80 | (cp & 0x3f));
+	out[0] = (char)(lead[n] | cp);
+	return n;
+}
+
+/* Normalises `s` and splits it into tokens. 0 or MGEN_ENOMEM. The text
+ * may grow: a 2-byte letter's lowercase can take 3 bytes. */
 static int tokenize(const char *s, tokens *tk)
 {
-	size_t i, w = 0, len = s ? strlen(s) : 0;
+	size_t i, k, w = 0, len = s ? strlen(s) : 0;
 	char *p;
 
 	memset(tk, 0, sizeof(*tk));
-	tk->text = malloc(len + 1);
+	pthread_once(&utf8_once, utf8_locale_init);
+	tk->text = malloc(2 * len + 1);
 	tk->t = malloc((len / 2 + 1) * sizeof(token));
 	if (!tk->text || !tk->t) {
 		tokens_release(tk);
 		return MGEN_ENOMEM;
 	}
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i += k) {
 		unsigned char c = (unsigned char)s[i];
 
+		k = 1;
+		if (c >= 0x80 &&
+		    (k = mgen__utf8_seq((const unsigned char *)s + i,
+					len - i)) >= 2) {
+			w += lower_seq((const unsigned char *)s + i, k,
+				       tk->text + w);
+			continue;
+		}
+		k = 1;
 		if (is_punct(c))
 			continue;
 		if (c >= 'A' && c <= 'Z')
@@ -112,40 +161,62 @@ static double f_measure(size_t common, size_t ngold, size_t npred)
 	return 2.0 * p * r / (p + r);
 }
 
-int mgen_metric_token_f1(const char *gold, const char *pred, double *out)
+static int tok_cmp(const void *a, const void *b)
+{
+	const token *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Size of the multiset intersection of the tokens of two texts (each
+ * gold token matches at most once), by sorting both: O(n log n), so a
+ * long hostile answer costs no quadratic time. */
+static int overlap(const char *gold, const char *pred, size_t *common,
+		   size_t *ngold, size_t *npred)
 {
 	tokens g, p;
-	unsigned char *used = NULL;
-	size_t i, j, common = 0;
-	int rc;
+	size_t i = 0, j = 0;
+	int rc, c;
 
-	*out = 0.0;
+	*common = *ngold = *npred = 0;
 	if ((rc = tokenize(gold, &g)) != 0)
 		return rc;
 	if ((rc = tokenize(pred, &p)) != 0) {
 		tokens_release(&g);
 		return rc;
 	}
-	used = calloc(g.n + 1, 1);
-	if (!used) {
-		rc = MGEN_ENOMEM;
-		goto done;
+	qsort(g.t, g.n, sizeof(token), tok_cmp);
+	qsort(p.t, p.n, sizeof(token), tok_cmp);
+	while (i < g.n && j < p.n) {
+		c = tok_cmp(&g.t[i], &p.t[j]);
+		*common += c == 0;
+		i += c <= 0;
+		j += c >= 0;
 	}
-	/* multiset intersection: each gold token matches at most once */
-	for (i = 0; i < p.n; i++) {
-		for (j = 0; j < g.n; j++) {
-			if (!used[j] && tok_eq(&p.t[i], &g.t[j])) {
-				used[j] = 1;
-				common++;
-				break;
-			}
-		}
-	}
-	*out = f_measure(common, g.n, p.n);
-done:
-	free(used);
+	*ngold = g.n;
+	*npred = p.n;
 	tokens_release(&g);
 	tokens_release(&p);
+	return 0;
+}
+
+int mgen_metric_token_f1(const char *gold, const char *pred, double *out)
+{
+	size_t common, ng, np;
+	int rc = overlap(gold, pred, &common, &ng, &np);
+
+	*out = rc ? 0.0 : f_measure(common, ng, np);
+	return rc;
+}
+
+int mgen_metric_token_recall(const char *gold, const char *text, double *out)
+{
+	size_t common, ng, nt;
+	int rc = overlap(gold, text, &common, &ng, &nt);
+
+	*out = rc || ng == 0 ? 0.0 : (double)common / (double)ng;
 	return rc;
 }
 
