@@ -197,3 +197,65 @@ for d, a in zip(demos, msgs[2::2]):
     assert a["role"] == "assistant" and a["content"] == "[[ ## table ## ]]\n%s\n\n[[ ## completed ## ]]\n" % d["table"], a
 EOF2
 }
+
+# GEPA evolves the merge predictor's instruction too: the sets' tables have
+# 5 columns (3 chunks of 2) and gold table comments equal to the test
+# server's AUTO merge answer; a merge request without the marker is
+# answered with a wrong description, and the reflection proposes the
+# marker only when it reads the merge metric's feedback (the gold
+# description). The merge predictor's zero-shot scores 0, the compiled one
+# strictly more; every LM call is counted and within the printed bound.
+case_merge13_gepa_evolves_the_merge_instruction() {
+	local d=$TMP/m13gepa rc
+	mkdir -p "$d" && python3 - "$d" <<'EOF2' || { fail "cannot write the sets"; return 1; }
+import json, sys
+d = sys.argv[1]
+def table(i):
+    t = "cat.sch.w%d" % i
+    cols = ["id", "a%d" % i, "b", "c", "d"]
+    prof = {"table_name": t,
+            "table_data": {"table_name": t, "columns": cols, "index": [0],
+                           "data": [["v%d" % k for k in range(5)]]},
+            "column_metadata": {c: {"data_type": "text"} for c in cols},
+            "abbreviations": {}, "context": ""}
+    return {"table": t, "table_comment": "Merged comment for table %s." % t,
+            "columns": {c: "Auto comment for %s.%s." % (t, c) for c in cols},
+            "profile": prof}
+for name, rng in (("train", range(5)), ("dev", range(5, 8))):
+    with open("%s/%s.jsonl" % (d, name), "w") as f:
+        for i in rng:
+            f.write(json.dumps(table(i)) + "\n")
+EOF2
+	cat >"$d/script.json" <<'EOF2'
+{"rules": [
+ {"when_all": ["An assistant was given this instruction",
+               "token F1 of the merged description", "Gold table description: \"Merged comment for table"],
+  "content": "```\nMerge the parts into one description of the table. MERGEMARK\n```"},
+ {"when_all": ["An assistant was given this instruction"], "content": "```\nWrite comments.\n```"},
+ {"when_all": ["[[ ## table_descriptions ## ]]"], "when_none": ["MERGEMARK"],
+  "content": "[[ ## table ## ]]\nSomething else entirely.\n\n[[ ## completed ## ]]"}]}
+EOF2
+	start_llm m13gepa --script "$d/script.json" || return 1
+	"$BIN" optimize --trainset "$d/train.jsonl" --devset "$d/dev.jsonl" --optimizer gepa \
+		--max-metric-calls 40 --seed 1 --columns-per-call 2 --out "$d/p.json" \
+		--model m --api-base "$LLM_URL" --no-cache >"$d/o.out" 2>"$d/o.err"; rc=$?
+	[ $rc = 0 ] || { cat "$d/o.out" "$d/o.err" >&2; fail "gepa exit $rc"; return 1; }
+	python3 - "$d" "$LLM_REC" <<'EOF2' || { cat "$d/o.out" >&2; fail "the merge instruction did not evolve"; }
+import json, re, sys
+d, rec = sys.argv[1], sys.argv[2]
+out = open(d + "/o.out").read()
+bound = int(re.search(r"at most (\d+) LM calls", out).group(1))
+made = int(re.search(r"(\d+) LM calls made", out).group(1))
+reqs = [l for l in open(rec) if l.strip()]
+assert len(reqs) == made <= bound, (len(reqs), made, bound)
+print("    gepa with the merge predictor: %d LM calls made, bound %d" % (made, bound))
+m = re.search(r"merge predictor: 5 training and 3 dev merge examples from tables over 2 columns; "
+              r"\d+ LM calls; dev score ([0-9.]+) \(zero-shot ([0-9.]+)\)", out)
+assert m, out
+assert float(m.group(2)) == 0.0 and float(m.group(1)) > 0.0, m.group(0)
+p = json.load(open(d + "/p.json"))
+assert "MERGEMARK" in p["merge"]["signature"]["instructions"], p["merge"]["signature"]
+assert "MERGEMARK" not in p["comment"]["signature"]["instructions"]
+assert p["merge"]["demos"] == []
+EOF2
+}
