@@ -135,6 +135,28 @@ case_merge13_optimize_compiles_the_merge_predictor() {
 			--columns-per-call 12 --model m --api-base "$LLM_URL" --no-cache \
 			>"$TMP/m13o-$o.out" 2>&1 || { cat "$TMP/m13o-$o.out" >&2; fail "$o exit"; return 1; }
 	done
+	# the chunks traced for the merge examples are the chunks generate asks:
+	# each comment request's table_data holds its columns and only their
+	# cells, column_metadata only their entries; inputevents_mv (31 columns)
+	# was asked as 12 + 12 + 7
+	python3 - "$LLM_REC" <<'EOF2' || fail "the traced chunks are not generate's chunks"
+import json, re, sys
+def field(text, name):
+    m = re.search(r"^\[\[ ## %s ## \]\]\n(.*?)\n\n(?:\[\[ ## |Respond with)" % name, text, re.M | re.S)
+    return json.loads(m.group(1))
+sizes = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["kind"] != "comment":
+        continue
+    u = r["body"]["messages"][-1]["content"]
+    td, cm = field(u, "table_data"), field(u, "column_metadata")
+    assert all(len(row) == len(td["columns"]) for row in td["data"]), td
+    assert list(cm) == td["columns"], (list(cm), td["columns"])
+    sizes.setdefault(r["table"], set()).add(len(td["columns"]))
+wide = [t for t in sizes if t.endswith(".inputevents_mv")]
+assert wide and {12, 7} <= sizes[wide[0]], sizes
+EOF2
 	# a narrow setting: no wide table, the merge predictor keeps its defaults
 	"$BIN" optimize --trainset "$gold" --optimizer labeled --out "$TMP/m13o-narrow.json" \
 		--columns-per-call 100 --model m --api-base "$LLM_URL" --no-cache \
