@@ -507,20 +507,24 @@ int mgen_comment_program_merge_request(const mgen_comment_program *cp,
 	    cp->nmerge, inputs, json_adapter, out, response_format, err);
 }
 
-/* The table comment of `s` when it is a dbxmetagen answer object with a
- * non-empty "table" (the legacy merge shape), else NULL. */
-static char *answer_object_table(const char *s)
+/* The table comment of `s` when it is a dbxmetagen answer object (the
+ * legacy merge shape; *is_obj set) with a non-empty "table", else NULL
+ * (also on out of memory). */
+static char *answer_object_table(const char *s, int *is_obj)
 {
 	mgen_answer a;
 	char *out = NULL;
 
+	*is_obj = 0;
 	s += strspn(s, " \t\r\n");
 	if (*s != '{')
 		return NULL;
 	memset(&a, 0, sizeof(a));
-	if (mgen_answer_parse(s, 0, &a, NULL) == 0 && a.table_comment &&
-	    a.table_comment[0])
-		out = mgen__strdup(a.table_comment);
+	if (mgen_answer_parse(s, 0, &a, NULL) == 0) {
+		*is_obj = 1;
+		if (a.table_comment && a.table_comment[0])
+			out = mgen__strdup(a.table_comment);
+	}
 	mgen_answer_release(&a);
 	return out;
 }
@@ -528,9 +532,11 @@ static char *answer_object_table(const char *s)
 char *mgen_merge_table_text(const char *text)
 {
 	const char *v = text ? text + strspn(text, " \t\r\n") : "";
-	char *out = answer_object_table(v);
+	int obj;
+	char *out = answer_object_table(v, &obj);
 
-	return out ? out : mgen__strdup(v);
+	/* an answer object without a table description says nothing */
+	return out ? out : mgen__strdup(obj ? "" : v);
 }
 
 int mgen_comment_program_merge_parse(const mgen_comment_program *cp,
@@ -564,6 +570,6 @@ int mgen_comment_program_merge_parse(const mgen_comment_program *cp,
 				    "the merge answer's `table` is empty");
 	}
 	/* the bare answer object, without the field markers */
-	*out = answer_object_table(answer);
+	*out = answer_object_table(answer, &rc);
 	return *out ? 0 : mgen_err_set(err, MGEN_EPARSE, "%s", perr.msg);
 }

@@ -487,6 +487,11 @@ static void test_merge_program__answers_parse(void **st)
 	parses(cp, "I cannot help with that.", 0, NULL);
 	parses(cp, "[[ ## table ## ]]\n  \n\n[[ ## completed ## ]]", 0, NULL);
 	parses(cp, "{\"table\": \"\"}", 1, NULL);
+	/* an answer object with an empty description, inside the field */
+	parses(cp,
+	       "[[ ## table ## ]]\n{\"table\": \"\", \"columns\": [], "
+	       "\"column_contents\": []}\n\n[[ ## completed ## ]]",
+	       0, NULL);
 	parses(cp, NULL, 0, NULL);
 	mgen_comment_program_free(cp);
 }
