@@ -79,7 +79,7 @@ static int chunk_inputs(const mgen_example *ex, size_t first, size_t per,
 {
 	char *td = NULL, *cm = NULL, *tdo = NULL, *cmo = NULL;
 	cJSON *data = NULL, *meta = NULL, *cols, *c, *keep = NULL;
-	int rc = MGEN_ENOMEM, j;
+	int rc = MGEN_ENOMEM, j, bad = 0;
 
 	*out = NULL;
 	mgen_example_get_json(ex, "table_data", &td);
@@ -88,9 +88,13 @@ static int chunk_inputs(const mgen_example *ex, size_t first, size_t per,
 	meta = cm ? cJSON_Parse(cm) : cJSON_CreateObject();
 	keep = cJSON_CreateObject();
 	cols = cJSON_GetObjectItemCaseSensitive(data, "columns");
-	if (data == NULL || meta == NULL || keep == NULL ||
-	    !cJSON_IsArray(cols))
+	if (data == NULL || meta == NULL || keep == NULL)
 		goto done;
+	if (!cJSON_IsArray(cols)) { /* not a split-shape table_data */
+		rc =
+		    mgen_err_set(err, MGEN_EINVAL, "table_data has no columns");
+		goto done;
+	}
 	for (c = cols->child, j = 0; c; c = c->next, j++) {
 		cJSON *m;
 		if ((size_t)j < first || (size_t)j >= first + per ||
@@ -99,8 +103,10 @@ static int chunk_inputs(const mgen_example *ex, size_t first, size_t per,
 		m = cJSON_DetachItemFromObjectCaseSensitive(meta,
 							    c->valuestring);
 		if (m)
-			cJSON_AddItemToObject(keep, c->valuestring, m);
+			mgen__json_add(&bad, keep, c->valuestring, m);
 	}
+	if (bad)
+		goto done;
 	for (j = cJSON_GetArraySize(cols) - 1; j >= 0; j--)
 		if ((size_t)j < first || (size_t)j >= first + per)
 			cJSON_DeleteItemFromArray(cols, j);
@@ -182,6 +188,10 @@ static int one_merge_example(mgen_lm *lm, const mgen_merge_trace *tr,
 	for (k = 0; rc == 0 && k < nchunks; k++) {
 		mgen_example *in = NULL;
 		rc = chunk_inputs(ex, k * tr->per, tr->per, &in, err);
+		if (rc == MGEN_EINVAL) { /* a malformed example: no part */
+			rc = 0;
+			continue;
+		}
 		if (rc == 0)
 			rc = trace_chunk(lm, tr->sig, tr->demos, tr->ndemos, in,
 					 tr->predict, &parts[nparts], calls);
