@@ -60,21 +60,7 @@ static const char merge_fields[] =
     "\"${abbreviations}\"}, "
     "{\"prefix\": \"Table:\", \"description\": \"${table}\"}";
 
-/* Writes `b`'s text to a new temporary file; releases `b`. */
-static char *temp_file(mgen_buf *b)
-{
-	char path[] = "/tmp/mgen_merge_XXXXXX";
-	int fd = mkstemp(path);
-	FILE *f;
-
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(mgen_buf_str(b), f);
-	fclose(f);
-	mgen_buf_release(b);
-	return mgen__strdup(path);
-}
+#include "temp_text.h"
 
 /* A file {"<ckey>": comment, "<mkey>": merge with `mfields`} (either
  * key NULL: left out; ckey "" = the comment predictor saved flat). */
@@ -303,109 +289,80 @@ test_merge_program__malformed_merge_refused_naming_the_field(void **st)
 
 /* The merge call of golden_inputs() with the default program, as DSPy
  * 3.3.1's ChatAdapter and JSONAdapter render it (docs/reference/dspy.md). */
-static const char chat_system[] =
-    "Your input fields are:\n"
-    "1. `table_name` (str): fully qualified name catalog.schema.table\n"
-    "2. `table_descriptions` (list[str]): descriptions of the table, each "
-    "written from a part of its columns\n"
-    "3. `abbreviations` (dict[str, str]): abbreviation -> expansion used in "
-    "this warehouse's names\n"
-    "Your output fields are:\n"
-    "1. `table` (str): one description of the whole table\n"
-    "All interactions will be structured in the following way, with the "
-    "appropriate values filled in.\n"
-    "\n"
-    "[[ ## table_name ## ]]\n"
-    "{table_name}\n"
-    "\n"
-    "[[ ## table_descriptions ## ]]\n"
-    "{table_descriptions}\n"
-    "\n"
-    "[[ ## abbreviations ## ]]\n"
-    "{abbreviations}\n"
-    "\n"
-    "[[ ## table ## ]]\n"
-    "{table}\n"
-    "\n"
-    "[[ ## completed ## ]]\n"
-    "In adhering to this structure, your objective is: \n"
-    "        You are a data steward documenting a SQL table for analysts.\n"
-    "        The table has too many columns for one call, so it was described "
-    "in parts: each part saw some of its columns and wrote its own description "
-    "of the table (`table_descriptions`).\n"
-    "        Merge those descriptions into one description of the whole table: "
-    "keep every fact the parts agree on or that only one part states, drop "
-    "repetition, and where parts contradict each other prefer the more general "
-    "statement. Say what the table holds and what one row stands for, expand "
-    "the `abbreviations`, and never add data values or facts the parts do not "
-    "state. Keep it to one to four sentences.\n"
-    "        Answer `table` with the description text only.";
+/* The field list both adapters open the system message with, and the
+ * objective they close it with; the inputs both user messages hold. */
+#define FIELDS_HEAD                                                            \
+	"Your input fields are:\n"                                             \
+	"1. `table_name` (str): fully qualified name catalog.schema.table\n"   \
+	"2. `table_descriptions` (list[str]): descriptions of the table, "     \
+	"each "                                                                \
+	"written from a part of its columns\n"                                 \
+	"3. `abbreviations` (dict[str, str]): abbreviation -> expansion used " \
+	"in "                                                                  \
+	"this warehouse's names\n"                                             \
+	"Your output fields are:\n"                                            \
+	"1. `table` (str): one description of the whole table\n"               \
+	"All interactions will be structured in the following way, with the "  \
+	"appropriate values filled in.\n"
+#define OBJECTIVE                                                              \
+	"In adhering to this structure, your objective is: \n"                 \
+	"        You are a data steward documenting a SQL table for "          \
+	"analysts.\n"                                                          \
+	"        The table has too many columns for one call, so it was "      \
+	"described "                                                           \
+	"in parts: each part saw some of its columns and wrote its own "       \
+	"description "                                                         \
+	"of the table (`table_descriptions`).\n"                               \
+	"        Merge those descriptions into one description of the whole "  \
+	"table: "                                                              \
+	"keep every fact the parts agree on or that only one part states, "    \
+	"drop "                                                                \
+	"repetition, and where parts contradict each other prefer the more "   \
+	"general "                                                             \
+	"statement. Say what the table holds and what one row stands for, "    \
+	"expand "                                                              \
+	"the `abbreviations`, and never add data values or facts the parts "   \
+	"do not "                                                              \
+	"state. Keep it to one to four sentences.\n"                           \
+	"        Answer `table` with the description text only."
+#define INPUTS                                                                 \
+	"[[ ## table_name ## ]]\n"                                             \
+	"shop.sales.orders\n"                                                  \
+	"\n"                                                                   \
+	"[[ ## table_descriptions ## ]]\n"                                     \
+	"[\"Rows of \\\"orders\\\".\", \"Each row is one order; amt in "       \
+	"EUR.\"]\n"                                                            \
+	"\n"                                                                   \
+	"[[ ## abbreviations ## ]]\n"                                          \
+	"{\"amt\": \"amount\"}\n"                                              \
+	"\n"
 
-static const char chat_user[] =
-    "[[ ## table_name ## ]]\n"
-    "shop.sales.orders\n"
-    "\n"
-    "[[ ## table_descriptions ## ]]\n"
-    "[\"Rows of \\\"orders\\\".\", \"Each row is one order; amt in EUR.\"]\n"
-    "\n"
-    "[[ ## abbreviations ## ]]\n"
-    "{\"amt\": \"amount\"}\n"
-    "\n"
+#define STRUCTURE                                                              \
+	"[[ ## table_name ## ]]\n{table_name}\n\n"                             \
+	"[[ ## table_descriptions ## ]]\n{table_descriptions}\n\n"             \
+	"[[ ## abbreviations ## ]]\n{abbreviations}\n\n"
+
+static const char chat_system[] =
+    FIELDS_HEAD "\n" STRUCTURE "[[ ## table ## ]]\n"
+		"{table}\n"
+		"\n"
+		"[[ ## completed ## ]]\n" OBJECTIVE;
+
+static const char chat_user[] = INPUTS
     "Respond with the corresponding output fields, starting with the field `[[ "
     "## table ## ]]`, and then ending with the marker for `[[ ## completed ## "
     "]]`.";
 
-static const char json_system[] =
-    "Your input fields are:\n"
-    "1. `table_name` (str): fully qualified name catalog.schema.table\n"
-    "2. `table_descriptions` (list[str]): descriptions of the table, each "
-    "written from a part of its columns\n"
-    "3. `abbreviations` (dict[str, str]): abbreviation -> expansion used in "
-    "this warehouse's names\n"
-    "Your output fields are:\n"
-    "1. `table` (str): one description of the whole table\n"
-    "All interactions will be structured in the following way, with the "
-    "appropriate values filled in.\n"
+static const char json_system[] = FIELDS_HEAD
     "\n"
     "Inputs will have the following structure:\n"
-    "\n"
-    "[[ ## table_name ## ]]\n"
-    "{table_name}\n"
-    "\n"
-    "[[ ## table_descriptions ## ]]\n"
-    "{table_descriptions}\n"
-    "\n"
-    "[[ ## abbreviations ## ]]\n"
-    "{abbreviations}\n"
-    "\n"
-    "Outputs will be a JSON object with the following fields.\n"
+    "\n" STRUCTURE "Outputs will be a JSON object with the following fields.\n"
     "\n"
     "{\n"
     "  \"table\": \"{table}\"\n"
-    "}\n"
-    "In adhering to this structure, your objective is: \n"
-    "        You are a data steward documenting a SQL table for analysts.\n"
-    "        The table has too many columns for one call, so it was described "
-    "in parts: each part saw some of its columns and wrote its own description "
-    "of the table (`table_descriptions`).\n"
-    "        Merge those descriptions into one description of the whole table: "
-    "keep every fact the parts agree on or that only one part states, drop "
-    "repetition, and where parts contradict each other prefer the more general "
-    "statement. Say what the table holds and what one row stands for, expand "
-    "the `abbreviations`, and never add data values or facts the parts do not "
-    "state. Keep it to one to four sentences.\n"
-    "        Answer `table` with the description text only.";
+    "}\n" OBJECTIVE;
 
-static const char json_user[] =
-    "[[ ## table_name ## ]]\n"
-    "shop.sales.orders\n"
-    "\n"
-    "[[ ## table_descriptions ## ]]\n"
-    "[\"Rows of \\\"orders\\\".\", \"Each row is one order; amt in EUR.\"]\n"
-    "\n"
-    "[[ ## abbreviations ## ]]\n"
-    "{\"amt\": \"amount\"}\n"
-    "\n"
+static const char json_user[] = INPUTS
     "Respond with a JSON object in the following order of fields: `table`.";
 
 static const char json_response_format[] =
