@@ -6,12 +6,22 @@
  *   column_metadata: dict[str, Any], abbreviations: dict[str, str],
  *   context: str -> comments: dict[str, Any]
  *
- * with metagen's own instructions and field descriptions. The program
- * has ONE predictor named "comment" (a plain dspy.Predict, not
- * ChainOfThought: the answer JSON is the product and a reasoning field
- * would cost tokens on every table), so a saved program file has the
- * top-level key "comment" with 6 fields (5 inputs, 1 output), in DSPy's
- * layout (program.h).
+ * with metagen's own instructions and field descriptions, and a second
+ * predictor "merge", the merge call of a wide table (more columns than
+ * one call takes, described in column chunks):
+ *
+ *   table_name: str, table_descriptions: list[str],
+ *   abbreviations: dict[str, str] -> table: str
+ *
+ * (table_descriptions: the chunks' own table descriptions, in chunk
+ * order; table: the one description of the whole table). Both are plain
+ * dspy.Predict (ChainOfThought of the comment predictor is a compile
+ * choice), so a saved program file is the layout DSPy's Module.save
+ * writes for a module with two attributes `comment` and `merge`: the
+ * top-level keys "comment" (6 fields: 5 inputs, 1 output) and "merge" (4
+ * fields: 3 inputs, 1 output), then "metadata" (program.h). A file with
+ * no merge predictor (every layout that loaded before it existed) loads
+ * with the merge predictor's defaults.
  *
  * `comments` is the dbxmetagen answer object ({"table", "columns",
  * "column_contents"}, answer.h). It is typed "dict[str, Any]" rather than
@@ -52,8 +62,9 @@
 extern "C" {
 #endif
 
-/* Name of the comment program's only predictor. */
+/* Names of the comment program's two predictors. */
 #define MGEN_COMMENT_PREDICTOR "comment"
+#define MGEN_MERGE_PREDICTOR "merge"
 
 /* The comment program: its signature (instructions and field texts as
  * loaded) and its demos. Read-only once built: share between threads. */
@@ -62,11 +73,15 @@ typedef struct mgen_comment_program mgen_comment_program;
 /* The default signature (above). Returns 0 or MGEN_ENOMEM. */
 int mgen_comment_signature(mgen_signature **out, mgen_err *err);
 
+/* The merge predictor's default signature (above; metagen's own
+ * instructions). Returns 0 or MGEN_ENOMEM. */
+int mgen_merge_signature(mgen_signature **out, mgen_err *err);
+
 /*
- * The declaration of the program as an mgen_program (one predictor
- * "comment" holding the default instructions and the 6 field prefixes and
- * descriptions, no demos): what an optimizer starts from and saves, and
- * what mgen_program_load overlays a file onto. Returns 0 or MGEN_ENOMEM.
+ * The declaration of the program as an mgen_program (predictors
+ * "comment" and "merge" holding the default instructions and their
+ * field prefixes and descriptions, no demos): what mgen_program_load
+ * overlays a file onto. Returns 0 or MGEN_ENOMEM.
  */
 int mgen_comment_program_declare(mgen_program **out, mgen_err *err);
 
@@ -84,7 +99,11 @@ int mgen_comment_program_new(mgen_comment_program **out, mgen_err *err);
  * their prefixes and descriptions overlaid; a reasoning field makes the
  * signature dspy.ChainOfThought's (the `reasoning` output before
  * `comments`); each demo (a JSON object) becomes an mgen_example demo;
- * api_base & co. in its lm are dropped. Returns 0, or MGEN_EIO,
+ * api_base & co. in its lm are dropped. The comment predictor is the one
+ * named "comment", else the only one not named "merge" /
+ * "merge.predict". A predictor "merge" (or "merge.predict", a
+ * ChainOfThought) is fitted the same way onto the merge signature; none:
+ * the merge defaults. Returns 0, or MGEN_EIO,
  * MGEN_EPARSE, MGEN_EINVAL with a message starting "PATH: " and naming the
  * predictor and the field ("PATH: predictor 'comment': the file has no
  * field 'context'"), MGEN_ENOMEM.
@@ -93,8 +112,7 @@ int mgen_comment_program_load(const char *path, mgen_comment_program **out,
 			      mgen_err *err);
 
 /* The program built from an already loaded/optimized mgen_program: its
- * predictor "comment", else its only predictor, fitted as above (same
- * errors without the path). */
+ * predictors fitted as above (same errors without the path). */
 int mgen_comment_program_from(const mgen_program *prog,
 			      mgen_comment_program **out, mgen_err *err);
 
@@ -104,6 +122,12 @@ mgen_comment_program_signature(const mgen_comment_program *cp);
 size_t mgen_comment_program_demo_count(const mgen_comment_program *cp);
 const mgen_example *const *
 mgen_comment_program_demos(const mgen_comment_program *cp);
+
+/* The merge predictor's signature (returned), its demos (*demos) and
+ * their count (*ndemos); all borrowed; `demos`, `ndemos` may be NULL. */
+const mgen_signature *
+mgen_comment_program_merge(const mgen_comment_program *cp,
+			   const mgen_example *const **demos, size_t *ndemos);
 
 /* Frees the program and everything it owns. NULL is harmless. */
 void mgen_comment_program_free(mgen_comment_program *cp);
@@ -148,6 +172,48 @@ int mgen_comment_program_request(const mgen_comment_program *cp,
 int mgen_comment_program_parse(const mgen_comment_program *cp,
 			       const char *answer, int json_adapter, char **out,
 			       mgen_err *err);
+
+/*
+ * The merge predictor's inputs: `table_name` (catalog.schema.table),
+ * the chunks' table descriptions parts[0..nparts) (NULL taken as "") as
+ * a JSON array, and {abbr: expansion} of `abbreviations` (NULL or empty:
+ * {}). Returns 0 or MGEN_ENOMEM.
+ */
+int mgen_merge_inputs(const char *table_name, const char *const *parts,
+		      size_t nparts, const mgen_kvlist *abbreviations,
+		      mgen_example **out, mgen_err *err);
+
+/*
+ * The whole request of one merge call through the same builder as the
+ * comment call (mgen_adapter_request with the merge signature and
+ * demos): ChatAdapter (json_adapter 0; *response_format NULL) or
+ * JSONAdapter (1; {"type": "json_object"}, caller frees). Errors as
+ * mgen_comment_program_request.
+ */
+int mgen_comment_program_merge_request(const mgen_comment_program *cp,
+				       const mgen_example *inputs,
+				       int json_adapter, mgen_sig_messages *out,
+				       char **response_format, mgen_err *err);
+
+/* The merged description a merge answer's `table` value gives: blanks
+ * at its start removed; a dbxmetagen answer object's "table" when the
+ * value is one (deviation, below). NULL text is "". Caller frees; NULL
+ * on out of memory. */
+char *mgen_merge_table_text(const char *text);
+
+/*
+ * Parses a merge answer with the adapter used for the call; *out
+ * (caller frees) gets the `table` text, blanks at its start removed.
+ * Deviations from DSPy, as for the comment call: a `table` value that is
+ * itself a dbxmetagen answer object ({"table": "...", "columns": [],
+ * ...}, the legacy merge shape) gives its "table"; when the adapter
+ * cannot parse the answer but the whole answer is such an object, its
+ * "table" is taken. Returns 0, MGEN_EPARSE (the adapter's message, or
+ * "the merge answer's `table` is empty"), MGEN_ENOMEM.
+ */
+int mgen_comment_program_merge_parse(const mgen_comment_program *cp,
+				     const char *answer, int json_adapter,
+				     char **out, mgen_err *err);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "lm.h"
 #include "metagen.h"
+#include "optimize.h"
 #include "signature.h"
 
 #ifdef __cplusplus
@@ -88,6 +89,69 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 		       const mgen_example *const *demos, size_t ndemos,
 		       mgen_example *const *dev, size_t n,
 		       mgen_train_score *scores, mgen_err *err);
+
+/* ------------------------------------------------------------------ */
+/* The merge predictor (comment_program.h "merge")                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * How many column chunks of `per` columns `generate` would describe
+ * comment example `ex` in (its table_data.columns), when that gives a
+ * merge example: 2 or more chunks and a non-empty gold table comment;
+ * else 0.
+ */
+size_t mgen_merge_chunks(const mgen_example *ex, size_t per);
+
+/* The comment program that writes the chunks' descriptions (borrowed):
+ * its signature and demos, the chunk size (columns_per_call) and the
+ * prediction options (NULL: defaults). */
+typedef struct mgen_merge_trace {
+	const mgen_signature *sig;
+	const mgen_example *const *demos;
+	size_t ndemos;
+	size_t per;
+	const mgen_predict_options *predict;
+} mgen_merge_trace;
+
+/* The most LM calls mgen_merge_examples makes on `ex`: the chunks of
+ * every example with mgen_merge_chunks > 0, 2 per chunk (1 with
+ * no_json_fallback). */
+long long mgen_merge_trace_bound(mgen_example *const *ex, size_t n, size_t per,
+				 int no_json_fallback);
+
+/*
+ * Merge examples traced from the comment examples of wide tables, as
+ * DSPy's bootstrap traces a two-stage program: for each example with
+ * mgen_merge_chunks(ex, tr->per) > 0, each chunk's inputs are built as
+ * `generate` builds them (table_data with the chunk's columns and their
+ * cells, column_metadata with their entries), the comment predictor
+ * `tr` writes its answer (mgen_predict), and its table description is a
+ * part; with 2 or more parts the example is {table_name,
+ * table_descriptions (the parts in chunk order), abbreviations (the
+ * example's), table (the gold table comment)}. An example whose chunks
+ * gave fewer than 2 descriptions is left out (an LM failure is not an
+ * error). *calls is increased by the LM calls made (<= the bound).
+ * *out: *nout examples (free with mgen_train_examples_free). Returns 0
+ * or MGEN_ENOMEM.
+ */
+int mgen_merge_examples(mgen_lm *lm, const mgen_merge_trace *tr,
+			mgen_example *const *ex, size_t n, mgen_example ***out,
+			size_t *nout, long long *calls, mgen_err *err);
+
+/*
+ * The merge metric (an mgen_metric_fn; `ud` unused): token F1
+ * (mgen_metric_token_f1) of the prediction's `table`
+ * (mgen_merge_table_text) against the example's gold `table`; 0 when
+ * either is empty. Thread-safe.
+ */
+double mgen_merge_metric(void *ud, const mgen_example *example,
+			 const mgen_example *prediction, int has_trace);
+
+/* Its textual feedback for GEPA (an mgen_feedback_fn): the score, the
+ * gold description and what the answer said (each cut at 500 bytes).
+ * Returns 0 or MGEN_ENOMEM. */
+int mgen_merge_feedback(void *ud, const mgen_example *example,
+			const mgen_example *prediction, char **feedback);
 
 #ifdef __cplusplus
 }

@@ -150,6 +150,34 @@ int cmd_optimize(int argc, char **argv);
 int optimize_settings_take(int *argc, char **argv, mgen_optimize_options *o);
 /* Prints the settings with DSPy's defaults (for --help). */
 void optimize_settings_help(void);
+
+/* optimize_merge.c: the comment examples `optimize` compiled from. */
+typedef struct merge_sets {
+	mgen_example *const *train;
+	size_t ntrain;
+	mgen_example *const *dev;
+	size_t ndev;
+} merge_sets;
+
+/* The most LM calls optimize_merge makes: tracing every chunk of the
+ * wide tables (more than `per` columns, with a gold table comment) of
+ * both sets, plus mgen_optimize_estimate of `kind` for as many merge
+ * examples (the valset: the wide dev tables, or the wide training tables
+ * for a search optimizer without any). */
+long long optimize_merge_bound(mgen_optimizer kind,
+			       const mgen_optimize_options *oo,
+			       mgen_example *const *train, size_t ntrain,
+			       mgen_example *const *dev, size_t ndev,
+			       size_t per);
+
+/* Compiles the merge predictor (see optimize_merge.c's head) and
+ * appends it to `prog` as "merge" (its defaults when there is nothing to
+ * compile from); adds its LM calls to res->lm_calls_made and prints one
+ * line about it. Returns 0 or the error of mgen_optimize (in `err`). */
+int optimize_merge(mgen_optimizer kind, mgen_lm *lm,
+		   const mgen_optimize_options *oo, const merge_sets *in,
+		   size_t per, mgen_program *prog, mgen_optimize_result *res,
+		   mgen_err *err);
 int cmd_evaluate(int argc, char **argv);
 
 /* `optimize` / `evaluate` with `--program ask` (cmd_optimize_ask.c). */

@@ -222,7 +222,10 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 	mgen_optimize_options oo = ta->opts;
 	mgen_optimize_result res;
 	mgen_err err = MGEN_ERR_INIT;
+	size_t per = (size_t)a->cfg.columns_per_call;
+	long long bound;
 	int rc = load_sets(ta, &train, &ntrain, &dev, &ndev);
+	merge_sets sets = {train, ntrain, dev, ndev};
 
 	if (rc == 0 && (rc = mgen_comment_signature(&sig, &err)) != 0)
 		cli_say("%s", err.msg);
@@ -241,15 +244,24 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 	oo.feedback = mgen_train_feedback;
 	if (kind == MGEN_OPT_GEPA && (rc = gepa_budget(&oo, ntrain, ndev)))
 		goto done;
+	bound = mgen_optimize_estimate(kind, ntrain, ndev, &oo) +
+		optimize_merge_bound(kind, &oo, train, ntrain, dev, ndev, per);
 	printf("metagen: %s on %zu training and %zu dev tables: at most "
 	       "%lld LM calls\n",
-	       mgen_optimizer_name(kind), ntrain, ndev,
-	       mgen_optimize_estimate(kind, ntrain, ndev, &oo));
+	       mgen_optimizer_name(kind), ntrain, ndev, bound);
 	fflush(stdout);
 	memset(&res, 0, sizeof(res));
 	rc = mgen_optimize(kind, lm, sig, (const mgen_example *const *)train,
 			   ntrain, (const mgen_example *const *)dev, ndev,
 			   mgen_train_metric, NULL, &oo, &prog, &res, &err);
+	if (rc == 0) /* the second predictor: the merge of wide tables */
+		rc =
+		    optimize_merge(kind, lm, &oo, &sets, per, prog, &res, &err);
+	res.lm_calls_estimate = bound;
+	if (rc == 0 &&
+	    (rc = mgen_program_set_meta(prog, mgen_optimizer_name(kind), bound,
+					res.lm_calls_made)) != 0)
+		mgen_err_set(&err, rc, "out of memory");
 	if (rc == 0)
 		rc = mgen_program_save(prog, ta->out, &err);
 	if (rc) {

@@ -178,6 +178,19 @@ int mgen__write_ready(mgen__run *run, mgen_table_list *tables, mgen_err *err);
 /* Adds table `t`'s statuses and usage to the result's counters. */
 void mgen__tally_table(mgen_run_result *res, const mgen_table *t);
 
+/*
+ * The merge call of a wide table on the optimized path (route.c): the
+ * program's merge predictor over the chunks' table descriptions
+ * parts[0..nparts), ChatAdapter then once the JSONAdapter when the answer
+ * does not parse; traced as kind "merge", path "optimized", chunk 0,
+ * attempt 1 (both adapters, as the comment calls). *out (caller frees) gets the
+ * merged description, or stays NULL with the problem in `why`. Returns 0, or
+ * MGEN_EAUTH / MGEN_ENOMEM / MGEN_ELIMIT, which stop the run.
+ */
+int mgen__opt_merge(mgen__run *run, mgen_table *t, const char *fullname,
+		    char *const *parts, size_t nparts, char **out, char *why,
+		    size_t whysz);
+
 /* State of one chunk while its columns are asked for (table.c). */
 typedef struct mgen__chunk {
 	size_t *pending; /* column indexes still without a comment */

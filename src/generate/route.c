@@ -3,7 +3,8 @@
  * legacy"): which tables take it (path, prompts.optimized,
  * rollout.optimized), loading the comment program once per run, and one
  * attempt at a chunk through the DSPy adapters (ChatAdapter, then once
- * the JSONAdapter when the answer does not parse).
+ * the JSONAdapter when the answer does not parse), and the merge call of
+ * a wide table through the program's merge predictor the same way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +71,25 @@ int mgen__load_program(mgen__run *run, mgen_err *err)
 	return 0;
 }
 
+/* What one optimized-path call asks: the comment predictor for a chunk
+ * or the merge predictor for a wide table's chunk descriptions. */
+typedef struct opt_ask {
+	int merge;		   /* 0: comment, 1: merge */
+	int chunk;		   /* the chunk number (0 for the merge) */
+	int attempt;		   /* the attempt (traced) */
+	const char *context_trace; /* JSON of the context, or NULL */
+	char *why;		   /* the problem, when nothing came back */
+	size_t whysz;
+	int stop;     /* set: the LM could not answer (no next adapter) */
+	int lm_error; /* set: that was an LM error, not a budget stop */
+} opt_ask;
+
 /* One call rendered with the ChatAdapter (json 0) or the JSONAdapter;
- * *comments gets the parsed `comments` JSON, or stays NULL with the
- * problem in cs->reason. */
+ * *out gets the parsed `comments` JSON (or the merged `table` text), or
+ * stays NULL with the problem in q->why. */
 static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
-		    mgen__chunk *cs, const mgen_example *inputs, int json,
-		    int chunk, int attempt, char **comments, int *stop)
+		    const mgen_example *inputs, int json, opt_ask *q,
+		    char **out)
 {
 	mgen_sig_messages m = MGEN_SIG_MESSAGES_INIT;
 	mgen_chat chat;
@@ -87,33 +101,37 @@ static int opt_call(mgen__run *run, mgen_table *t, const char *fullname,
 	memset(&chat, 0, sizeof(chat));
 	memset(&resp, 0, sizeof(resp));
 	/* the request optimize and evaluate send for the same inputs */
-	rc = mgen_comment_program_request(run->program, inputs, json, &m, &rf,
-					  &e);
+	rc = q->merge ? mgen_comment_program_merge_request(run->program, inputs,
+							   json, &m, &rf, &e)
+		      : mgen_comment_program_request(run->program, inputs, json,
+						     &m, &rf, &e);
 	if (rc != 0) {
-		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
-		*stop = 1;
+		snprintf(q->why, q->whysz, "%s", e.msg);
+		q->stop = 1;
 		return rc == MGEN_ENOMEM ? rc : 0;
 	}
 	chat.msgs = m.msgs;
 	chat.n = m.n;
-	rc = mgen__ask_rf(run, t, fullname, "comment", "optimized", chunk,
-			  attempt, &chat, cs->context_trace, rf, &resp, &e);
+	rc = mgen__ask_rf(run, t, fullname, q->merge ? "merge" : "comment",
+			  "optimized", q->chunk, q->attempt, &chat,
+			  q->context_trace, rf, &resp, &e);
 	if (rc != 0) {
-		snprintf(cs->reason, sizeof(cs->reason), "%s", e.msg);
-		*stop = 1;
+		snprintf(q->why, q->whysz, "%s", e.msg);
+		q->stop = 1;
 		if (rc != MGEN_ELIMIT)
-			cs->lm_error = 1;
+			q->lm_error = 1;
 		rc =
 		    (rc == MGEN_EAUTH || rc == MGEN_ENOMEM || rc == MGEN_ELIMIT)
 			? rc
 			: 0;
 		goto done;
 	}
-	rc = mgen_comment_program_parse(run->program, resp.content, json,
-					comments, &e);
+	rc = q->merge ? mgen_comment_program_merge_parse(
+			    run->program, resp.content, json, out, &e)
+		      : mgen_comment_program_parse(run->program, resp.content,
+						   json, out, &e);
 	if (rc == MGEN_EPARSE) {
-		snprintf(cs->reason, sizeof(cs->reason),
-			 "answer did not parse: %s", e.msg);
+		snprintf(q->why, q->whysz, "answer did not parse: %s", e.msg);
 		/* not for the re-ask, nor for a re-run */
 		mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, rf, NULL);
 		rc = 0;
@@ -125,6 +143,36 @@ done:
 	return rc;
 }
 
+/* The ChatAdapter call, then once the JSONAdapter call when the answer
+ * did not parse (DSPy's ChatAdapter fallback). */
+static int opt_calls(mgen__run *run, mgen_table *t, const char *fullname,
+		     const mgen_example *inputs, opt_ask *q, char **out)
+{
+	int rc = opt_call(run, t, fullname, inputs, 0, q, out);
+
+	if (rc == 0 && *out == NULL && !q->stop)
+		rc = opt_call(run, t, fullname, inputs, 1, q, out);
+	return rc;
+}
+
+int mgen__opt_merge(mgen__run *run, mgen_table *t, const char *fullname,
+		    char *const *parts, size_t nparts, char **out, char *why,
+		    size_t whysz)
+{
+	mgen_example *inputs = NULL;
+	mgen_err e = MGEN_ERR_INIT;
+	opt_ask q = {1, 0, 1, NULL, why, whysz, 0, 0};
+	int rc;
+
+	*out = NULL;
+	rc = mgen_merge_inputs(fullname, (const char *const *)parts, nparts,
+			       run->popts.abbreviations, &inputs, &e);
+	if (rc == 0)
+		rc = opt_calls(run, t, fullname, inputs, &q, out);
+	mgen_example_free(inputs);
+	return rc;
+}
+
 int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 		      mgen__chunk *cs, int chunk, int attempt, int *stop)
 {
@@ -133,6 +181,7 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 	mgen_err e = MGEN_ERR_INIT;
 	char *comments = NULL;
 	size_t rows = run->popts.allow_data ? t->sample_row_count : 0;
+	opt_ask q = {0, 0, 0, NULL, NULL, 0, 0, 0};
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -140,11 +189,14 @@ int mgen__opt_attempt(mgen__run *run, mgen_table *t, const char *fullname,
 				 &inputs, &e);
 	if (rc != 0)
 		return rc;
-	rc = opt_call(run, t, fullname, cs, inputs, 0, chunk, attempt,
-		      &comments, stop);
-	if (rc == 0 && comments == NULL && !*stop) /* once, JSONAdapter */
-		rc = opt_call(run, t, fullname, cs, inputs, 1, chunk, attempt,
-			      &comments, stop);
+	q.chunk = chunk;
+	q.attempt = attempt;
+	q.context_trace = cs->context_trace;
+	q.why = cs->reason;
+	q.whysz = sizeof(cs->reason);
+	rc = opt_calls(run, t, fullname, inputs, &q, &comments);
+	*stop |= q.stop;
+	cs->lm_error |= q.lm_error;
 	mgen_example_free(inputs);
 	if (rc != 0 || comments == NULL)
 		goto done;

@@ -355,9 +355,12 @@ static int fallback_offline(mgen__run *run, mgen_table *t, const char *why)
 	return describe_offline(run, t, reason);
 }
 
-/* Merges chunk descriptions into one table comment with one more call. */
-static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
-		       mgen_path path, char **parts, size_t nparts, char **out)
+/* Merges chunk descriptions into one table comment with one more call
+ * of the legacy merge template, traced on path `path`. `why` (may be
+ * NULL) gets the problem when no merged text came back. */
+static int legacy_merge(mgen__run *run, mgen_table *t, const char *fullname,
+			mgen_path path, char **parts, size_t nparts, char **out,
+			char *why, size_t whysz)
 {
 	mgen_chat chat;
 	mgen_lm_response resp;
@@ -387,15 +390,60 @@ static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
 		*out = mgen__strdup(a.table_comment);
 	else if (resp.content) /* answered but useless: not for re-runs */
 		mgen_lm_cache_drop(run->lm, chat.msgs, chat.n, NULL, NULL);
-	if (*out == NULL && rc != MGEN_EAUTH && rc != MGEN_ENOMEM)
-		mgen__log(run, MGEN_LOG_WARN,
-			  "%s: merge call failed (%s); the first chunk's "
-			  "table description is used",
-			  fullname, rc ? e.msg : "no table comment");
+	if (*out == NULL && why)
+		snprintf(why, whysz, "%s", rc ? e.msg : "no table comment");
 	mgen_answer_release(&a);
 	mgen_lm_response_release(&resp);
 	mgen_chat_release(&chat);
 	return rc == MGEN_EAUTH || rc == MGEN_ENOMEM ? rc : 0;
+}
+
+/* Merges chunk descriptions into one table comment: on the optimized
+ * path with the program's merge predictor, falling back to the legacy
+ * merge template (then *used is LEGACY and `note` says why); on the
+ * legacy path with the template. When no merge answers, *out stays NULL
+ * (the first chunk's description is used); on the optimized path `note`
+ * then says so. */
+static int merge_parts(mgen__run *run, mgen_table *t, const char *fullname,
+		       mgen_path path, char **parts, size_t nparts, char **out,
+		       mgen_path *used, char *note, size_t notesz)
+{
+	char why[512] = "", lwhy[512] = "";
+	int rc;
+
+	*used = path;
+	if (path == MGEN_PATH_OPTIMIZED && run->program) {
+		rc = mgen__opt_merge(run, t, fullname, parts, nparts, out, why,
+				     sizeof(why));
+		if (rc != 0 || *out != NULL)
+			return rc;
+		mgen__log(run, MGEN_LOG_WARN,
+			  "%s: optimized merge call failed (%s); the legacy "
+			  "merge is used",
+			  fullname, why);
+		*used = MGEN_PATH_LEGACY;
+	}
+	rc = legacy_merge(run, t, fullname, *used, parts, nparts, out, lwhy,
+			  sizeof(lwhy));
+	if (*out == NULL && rc != MGEN_EAUTH && rc != MGEN_ENOMEM &&
+	    rc != MGEN_ELIMIT)
+		mgen__log(run, MGEN_LOG_WARN,
+			  "%s: merge call failed (%s); the first chunk's "
+			  "table description is used",
+			  fullname, lwhy);
+	if (rc == 0 && why[0] && *out)
+		snprintf(note, notesz,
+			 "optimized path: merge call failed (%.200s); legacy "
+			 "used",
+			 why);
+	else if (rc == 0 && why[0]) {
+		snprintf(note, notesz,
+			 "merge calls failed (optimized: %.150s; legacy: "
+			 "%.150s); the first chunk's table description is used",
+			 why, lwhy);
+		*used = path;
+	}
+	return rc;
 }
 
 /* Sets the table's own proposal from the chunks' descriptions (left
@@ -407,7 +455,8 @@ static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 			  int lm_error, const char *repeat_why,
 			  const char *cause)
 {
-	char *merged = NULL, why[700], reason[400];
+	char *merged = NULL, why[700], reason[400], note[600] = "";
+	mgen_path used = path;
 	int rc = 0;
 
 	if (t->proposal.status != MGEN_STATUS_NONE)
@@ -425,8 +474,8 @@ static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 					 MGEN_STATUS_FAILED, why);
 	}
 	if (nparts > 1)
-		rc =
-		    merge_parts(run, t, fullname, path, parts, nparts, &merged);
+		rc = merge_parts(run, t, fullname, path, parts, nparts, &merged,
+				 &used, note, sizeof(note));
 	if (rc == 0 && merged && guard_values(run) &&
 	    mgen__repeats_value(t, NULL, 0, merged, reason, sizeof(reason))) {
 		mgen__log(run, MGEN_LOG_WARN,
@@ -435,11 +484,13 @@ static int table_proposal(mgen__run *run, mgen_table *t, const char *fullname,
 			  fullname, reason);
 		free(merged);
 		merged = NULL;
+		used = path;
+		note[0] = '\0';
 	}
 	if (rc == 0)
 		rc = propose(run, &t->proposal, t->existing_comment,
-			     merged ? merged : parts[0], path, NULL,
-			     t->text_fixed);
+			     merged ? merged : parts[0], used,
+			     note[0] ? note : NULL, t->text_fixed);
 	free(merged);
 	return rc;
 }

@@ -157,7 +157,7 @@ import json, sys
 d, rec = sys.argv[1], sys.argv[2]
 for f in ("l", "g"):
     p = json.load(open("%s/%s.json" % (d, f)))
-    assert list(p) == ["comment.predict", "metadata"], list(p)
+    assert list(p) == ["comment.predict", "merge", "metadata"], list(p)
     fields = p["comment.predict"]["signature"]["fields"]
     assert len(fields) == 7 and fields[5]["description"] == "${reasoning}", fields[5]
     assert fields[6]["description"] != "${reasoning}"

@@ -299,7 +299,8 @@ def dspy_format(body, ans):
     "[[ ## completed ## ]]"; JSONAdapter prompts ("Respond with a JSON
     object in the following order of fields: `a`, then `b`.") get one
     JSON object. The field named "comments" (or the only field) carries
-    the answer; "reasoning" gets a sentence; "search_query" (the ask
+    the answer (a field named "table", the merge predictor's output,
+    carries the answer's "table" text); "reasoning" gets a sentence; "search_query" (the ask
     agent's rewrite) the value of the prompt's `question` input; others
     "Auto answer.".
     Returns None for prompts of neither kind (then the raw answer)."""
@@ -320,6 +321,8 @@ def dspy_format(body, ans):
             return "Auto reasoning."
         if name == "search_query":
             return dspy_input(text, "question") or "Auto answer."
+        if name == "table" and isinstance(ans, dict) and "table" in ans:
+            return ans["table"]  # a merge predictor's `table: str`
         if name == "comments" or len(names) == 1:
             return ans
         return "Auto answer."

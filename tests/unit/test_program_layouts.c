@@ -25,20 +25,20 @@
 /* The six fields as a Python signature with metagen's field names saves
  * them: prefix infer_prefix(name) + ":", description as declared. */
 static const char *const field_text[6][2] = {
-	{"Table Name:", "the table's name"},
-	{"Table Data:", "${table_data}"},
-	{"Column Metadata:", "per-column statistics"},
-	{"Abbreviations:", "${abbreviations}"},
-	{"Context:", "retrieved notes"},
-	{"Comments:", "the answer object"},
+    {"Table Name:", "the table's name"},
+    {"Table Data:", "${table_data}"},
+    {"Column Metadata:", "per-column statistics"},
+    {"Abbreviations:", "${abbreviations}"},
+    {"Context:", "retrieved notes"},
+    {"Comments:", "the answer object"},
 };
 
 static const char demo[] =
-	"{\"augmented\": true, \"table_name\": \"demo.t\", \"table_data\": "
-	"{\"table_name\": \"demo.t\", \"columns\": [\"k\"]}, "
-	"\"column_metadata\": {}, \"abbreviations\": {}, \"context\": \"\", "
-	"%s\"comments\": {\"table\": \"DemoTableText\", \"columns\": [\"k\"], "
-	"\"column_contents\": [\"DemoColText\"]}}";
+    "{\"augmented\": true, \"table_name\": \"demo.t\", \"table_data\": "
+    "{\"table_name\": \"demo.t\", \"columns\": [\"k\"]}, "
+    "\"column_metadata\": {}, \"abbreviations\": {}, \"context\": \"\", "
+    "%s\"comments\": {\"table\": \"DemoTableText\", \"columns\": [\"k\"], "
+    "\"column_contents\": [\"DemoColText\"]}}";
 
 /* One predictor's state with the fields in `order` (indices into
  * field_text; -1 = the reasoning field), `n` of them. */
@@ -55,39 +55,27 @@ static void put_state(mgen_buf *b, const int *order, size_t n)
 			 "the table XYZ.\", \"fields\": [");
 	for (i = 0; i < n; i++) {
 		if (order[i] < 0)
-			mgen_buf_printf(b, "%s{\"prefix\": \"Reasoning: Let's "
-					   "think step by step in order to\", "
-					   "\"description\": \"${reasoning}\"}",
+			mgen_buf_printf(b,
+					"%s{\"prefix\": \"Reasoning: Let's "
+					"think step by step in order to\", "
+					"\"description\": \"${reasoning}\"}",
 					i ? ", " : "");
 		else
-			mgen_buf_printf(b,
-					"%s{\"prefix\": \"%s\", \"description\": "
-					"\"%s\"}",
-					i ? ", " : "", field_text[order[i]][0],
-					field_text[order[i]][1]);
+			mgen_buf_printf(
+			    b,
+			    "%s{\"prefix\": \"%s\", \"description\": "
+			    "\"%s\"}",
+			    i ? ", " : "", field_text[order[i]][0],
+			    field_text[order[i]][1]);
 	}
 	mgen_buf_puts(b, "]}, \"lm\": null");
 }
 
 static const char meta[] =
-	"\"metadata\": {\"dependency_versions\": {\"python\": \"3.12\", "
-	"\"dspy\": \"3.3.1\", \"cloudpickle\": \"3.1\"}}";
+    "\"metadata\": {\"dependency_versions\": {\"python\": \"3.12\", "
+    "\"dspy\": \"3.3.1\", \"cloudpickle\": \"3.1\"}}";
 
-/* Writes `b`'s text to a new temporary file; releases `b`. */
-static char *temp_file(mgen_buf *b)
-{
-	char path[] = "/tmp/mgen_layout_XXXXXX";
-	int fd = mkstemp(path);
-	FILE *f;
-
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(mgen_buf_str(b), f);
-	fclose(f);
-	mgen_buf_release(b);
-	return mgen__strdup(path);
-}
+#include "temp_text.h"
 
 /* Writes a program file: `key` NULL = the flat layout. */
 static char *write_file(const char *key, const int *order, size_t n,
@@ -117,10 +105,9 @@ static void render(const char *path, mgen_sig_messages *m, int json)
 	assert_int_equal(mgen_comment_program_demo_count(cp), 1);
 	assert_int_equal(mgen_example_new(&ex), 0);
 	assert_int_equal(mgen_example_set_str(ex, "table_name", "shop.x"), 0);
-	assert_int_equal(
-	    mgen_example_set_json(ex, "table_data", "{\"columns\": [\"a\"]}",
-				  NULL),
-	    0);
+	assert_int_equal(mgen_example_set_json(ex, "table_data",
+					       "{\"columns\": [\"a\"]}", NULL),
+			 0);
 	assert_int_equal(mgen_comment_program_render(cp, ex, json, m, NULL), 0);
 	mgen_example_free(ex);
 	mgen_comment_program_free(cp);
@@ -205,15 +192,17 @@ static void test_layouts__chain_of_thought_adds_reasoning(void **st)
 	render(p, &m, 0);
 	free(p);
 	assert_int_equal(m.n, 4);
-	assert_non_null(strstr(m.msgs[0].content,
-			       "Your output fields are:\n1. `reasoning` (str)"));
+	assert_non_null(
+	    strstr(m.msgs[0].content,
+		   "Your output fields are:\n1. `reasoning` (str)"));
 	assert_non_null(strstr(m.msgs[0].content, "2. `comments`"));
 	assert_non_null(strstr(m.msgs[2].content,
 			       "[[ ## reasoning ## ]]\nDemoWhy\n\n"
 			       "[[ ## comments ## ]]"));
-	assert_non_null(strstr(m.msgs[3].content,
-			       "starting with the field `[[ ## reasoning ## ]]`,"
-			       " then `[[ ## comments ## ]]`"));
+	assert_non_null(
+	    strstr(m.msgs[3].content,
+		   "starting with the field `[[ ## reasoning ## ]]`,"
+		   " then `[[ ## comments ## ]]`"));
 	mgen_sig_messages_release(&m);
 	/* an answer with both outputs gives the comments */
 	p = write_file("describe.predict", cot, 7, NULL);
@@ -280,22 +269,22 @@ static char *write_prefixes(const char *const *pre, size_t n)
 	mgen_buf_puts(&b, "{\"comment\": {\"signature\": {\"instructions\": "
 			  "\"I\", \"fields\": [");
 	for (i = 0; i < n; i++)
-		mgen_buf_printf(&b, "%s{\"prefix\": \"%s\", \"description\": "
-				    "\"d%zu\"}",
+		mgen_buf_printf(&b,
+				"%s{\"prefix\": \"%s\", \"description\": "
+				"\"d%zu\"}",
 				i ? ", " : "", pre[i], i);
 	mgen_buf_puts(&b, "]}}, \"metadata\": {\"dependency_versions\": {}}}");
 	return temp_file(&b);
 }
 
-static void test_layouts__unnamed_fields_only_by_unambiguous_position(
-    void **st)
+static void test_layouts__unnamed_fields_only_by_unambiguous_position(void **st)
 {
-	static const char *const in_place[6] = {
-	    "Table Name:", "table_data", "Stats Blob:",
-	    "ABBREVIATIONS", "Context:", "Comments:"};
+	static const char *const in_place[6] = {"Table Name:", "table_data",
+						"Stats Blob:", "ABBREVIATIONS",
+						"Context:",    "Comments:"};
 	static const char *const moved[6] = {
-	    "Table Data:", "Table Name:", "Stats Blob:",
-	    "Abbreviations:", "Context:", "Comments:"};
+	    "Table Data:",    "Table Name:", "Stats Blob:",
+	    "Abbreviations:", "Context:",    "Comments:"};
 	mgen_comment_program *cp = NULL;
 	mgen_err e = MGEN_ERR_INIT;
 	mgen_sig_field f;
@@ -305,9 +294,8 @@ static void test_layouts__unnamed_fields_only_by_unambiguous_position(
 	/* field 2 renamed out of recognition, the rest in place (names
 	 * matched without case, a bare name too): by position */
 	assert_int_equal(mgen_comment_program_load(p, &cp, NULL), 0);
-	assert_int_equal(mgen_signature_field(
-			     mgen_comment_program_signature(cp), 2, &f),
-			 0);
+	assert_int_equal(
+	    mgen_signature_field(mgen_comment_program_signature(cp), 2, &f), 0);
 	assert_string_equal(f.name, "column_metadata");
 	assert_string_equal(f.desc, "d2");
 	mgen_comment_program_free(cp);
@@ -326,15 +314,14 @@ static void test_layouts__unnamed_fields_only_by_unambiguous_position(
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layouts__flat_predict_renders_the_same),
-		cmocka_unit_test(
-		    test_layouts__other_predictor_name_renders_the_same),
-		cmocka_unit_test(
-		    test_layouts__fields_matched_by_name_not_position),
-		cmocka_unit_test(test_layouts__chain_of_thought_adds_reasoning),
-		cmocka_unit_test(test_layouts__misfits_refused_naming_the_field),
-		cmocka_unit_test(
-		    test_layouts__unnamed_fields_only_by_unambiguous_position),
+	    cmocka_unit_test(test_layouts__flat_predict_renders_the_same),
+	    cmocka_unit_test(
+		test_layouts__other_predictor_name_renders_the_same),
+	    cmocka_unit_test(test_layouts__fields_matched_by_name_not_position),
+	    cmocka_unit_test(test_layouts__chain_of_thought_adds_reasoning),
+	    cmocka_unit_test(test_layouts__misfits_refused_naming_the_field),
+	    cmocka_unit_test(
+		test_layouts__unnamed_fields_only_by_unambiguous_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
