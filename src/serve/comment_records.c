@@ -312,29 +312,17 @@ static double count_of(const cJSON *m, const char *key)
 	return v->valuedouble;
 }
 
-/* One column's metadata object, checked (nothing taken yet). */
-static int check_meta(const cJSON *m, const char *where, const char *col,
-		      size_t nrows, double *row_count, why *w)
+/* The counts of one column's metadata: whole numbers that fit together
+ * (distinct <= non-null <= rows), row_count the same for every column
+ * and not below the rows given; *row_count takes it. */
+static int check_counts(const cJSON *m, const char *where, const char *col,
+			size_t nrows, double *row_count, why *w)
 {
 	static const char *const counts[] = {"row_count", "non_null_count",
 					     "distinct_count"};
-	const cJSON *v;
 	double c[3];
-	char *text, sub[200];
-	int i, kind, rc;
+	int i;
 
-	if (!cJSON_IsObject(m))
-		return bad(w, "%s.column_metadata.%.64s: expected an object",
-			   where, col);
-	snprintf(sub, sizeof(sub), "%s.column_metadata.%.64s", where, col);
-	if ((rc = only_known(m, meta_keys, sub, w)) != 0)
-		return rc;
-	v = member(m, "data_type");
-	if (v != NULL && (!cJSON_IsString(v) || !name_ok(v->valuestring)))
-		return bad(w,
-			   "%s.column_metadata.%.64s.data_type: expected a "
-			   "type name (1-%d bytes, no control characters)",
-			   where, col, MAX_NAME_BYTES);
 	for (i = 0; i < 3; i++)
 		if ((c[i] = count_of(m, counts[i])) == -2)
 			return bad(w,
@@ -359,6 +347,31 @@ static int check_meta(const cJSON *m, const char *where, const char *col,
 			   "%s.column_metadata.%.64s: counts do not fit "
 			   "(distinct_count <= non_null_count <= row_count)",
 			   where, col);
+	return 0;
+}
+
+/* One column's metadata object, checked (nothing taken yet). */
+static int check_meta(const cJSON *m, const char *where, const char *col,
+		      size_t nrows, double *row_count, why *w)
+{
+	const cJSON *v;
+	char *text, sub[200];
+	int i, kind, rc;
+
+	if (!cJSON_IsObject(m))
+		return bad(w, "%s.column_metadata.%.64s: expected an object",
+			   where, col);
+	snprintf(sub, sizeof(sub), "%s.column_metadata.%.64s", where, col);
+	if ((rc = only_known(m, meta_keys, sub, w)) != 0)
+		return rc;
+	v = member(m, "data_type");
+	if (v != NULL && (!cJSON_IsString(v) || !name_ok(v->valuestring)))
+		return bad(w,
+			   "%s.column_metadata.%.64s.data_type: expected a "
+			   "type name (1-%d bytes, no control characters)",
+			   where, col, MAX_NAME_BYTES);
+	if ((rc = check_counts(m, where, col, nrows, row_count, w)) != 0)
+		return rc;
 	v = member(m, "distinct_count_approximate");
 	if (v != NULL && !cJSON_IsBool(v))
 		return bad(w,
@@ -372,21 +385,24 @@ static int check_meta(const cJSON *m, const char *where, const char *col,
 			   "%s.column_metadata.%.64s.avg_length: expected a "
 			   "number >= 0",
 			   where, col);
-	for (i = 0; i < 3; i++) {
-		const char *k = i == 0 ? "min" : i == 1 ? "max" : NULL;
-		if (k == NULL)
-			k = "existing_comment";
-		v = member(m, k);
-		rc = v ? cell_text(v, &text, &kind) : 0;
-		free(v ? text : NULL);
+	for (i = 0; i < 3; i++) { /* min, max: scalars; a comment: text */
+		static const char *const texts[] = {"min", "max",
+						    "existing_comment"};
+		v = member(m, texts[i]);
+		if (v == NULL)
+			continue;
+		rc = cell_text(v, &text, &kind);
+		free(text);
 		if (rc == -3)
 			return oom(w);
-		if (rc != 0 || (i == 2 && v && !cJSON_IsString(v)))
+		if (rc != 0 || (i == 2 && !cJSON_IsString(v)))
 			return bad(w,
-				   "%s.column_metadata.%.64s.%s: expected %s",
-				   where, col, k,
+				   "%s.column_metadata.%.64s.%s: expected %s "
+				   "(of at most %d bytes)",
+				   where, col, texts[i],
 				   i == 2 ? "a string"
-					  : "a string, a number or a boolean");
+					  : "a string, a number or a boolean",
+				   MAX_CELL_BYTES);
 	}
 	return 0;
 }
