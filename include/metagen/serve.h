@@ -1,29 +1,37 @@
 /*
  * serve.h - `metagen serve`: the HTTP server (libmicrohttpd) in front of
  * metagen's programs. Routes so far: GET /ping (no auth), GET /health
- * (the memory store checked; JSON), GET /version, GET /metrics
+ * (the index, the memory store and the LM endpoint, each {"status",
+ * "required"}; 503 when a required one is not "ok"; the LM checked by
+ * mgen_lm_preflight, reused for lm_check_seconds), GET /version, GET /metrics
  * (Prometheus text format 0.0.4: requests by route and status, latency
  * histograms by route, requests in flight), POST /invocations (the ask
  * agent, agent.h, behind the MLflow scoring protocol and the MLflow
  * ChatAgent request shape; see docs/metagen.1 and the README).
  *
  * POST /invocations bodies (JSON, at most max_body_bytes):
- *   {"dataframe_records": [{"query", "session_id"?}, ...]}
+ *   {"dataframe_records": [{"query", "session_id"?} | {"table_name",
+ *        "table_data": {"columns", "data", "index"?}, "column_metadata"?,
+ *        "table_comment"?}, ...]}
  *   {"dataframe_split": {"columns": [...], "data": [[...], ...]}}
  *   {"instances": [{"query", ...} | "question", ...]}
  *   {"inputs": [...] | {"query": [...], "session_id": [...]}}
  * exactly one of them, plus optional "params" (an object, unused), at
  * most 100 records -> 200 {"predictions": [{"answer", "session_id",
- * "search_query", "sources", "usage"}, ...]} in input order; or the chat
+ * "search_query", "sources", "usage"} | {"table_name", "table",
+ * "columns", "column_contents", "comments": [{"column", "comment",
+ * "status", "path", "reason"}], "usage", "ddl"?}, ...]} in input order
+ * (a comment record gets what generate writes for that table: see
+ * commenter.h, the README for the fields and limits); or the chat
  * request {"messages": [{"role", "content"}, ...], "custom_inputs":
  * {"session_id"}?} (the last message is the user's question; the history
  * comes from the session's memory) -> {"messages": [{"role":
  * "assistant", "content", "id"}], "custom_outputs": {"session_id",
  * "search_query", "sources"}}. Every record is checked before the first
- * LM call: a malformed body or record is 400 {"error": {"code",
- * "message"}} naming the field (records with table_name/table_data, the
- * comment program's shape, are refused as not served yet); an LM
- * failure 502 (no endpoint detail in the body); no agent 503.
+ * LM call (and every table profiled): a malformed body or record is 400
+ * {"error": {"code", "message"}} naming the field; an LM failure 502 (no
+ * endpoint detail in the body); a question without an agent, or a table
+ * without a commenter, 503.
  *
  * POST /v1/chat/completions (OpenAI-compatible, for any OpenAI client):
  * {"model"?, "messages": [{"role", "content": string}, ...], "user"?,
@@ -68,8 +76,18 @@ typedef struct mgen_serve_options {
 				     NULL = none */
 	const char *port_file;	  /* when set, the bound port is written there
 				     once listening (for tests and scripts) */
-	struct mgen_agent *agent; /* answers POST /invocations (borrowed;
-				     thread-safe); NULL = 503 there */
+	struct mgen_agent *agent; /* answers query records and chats of POST
+				     /invocations (borrowed; thread-safe);
+				     NULL = 503 for them */
+	struct mgen_commenter *commenter; /* answers comment records of
+				     POST /invocations (commenter.h;
+				     borrowed; thread-safe); NULL = 503 */
+	struct mgen_lm *lm;		  /* the endpoint GET /health checks
+					     (borrowed); NULL = no LM configured */
+	const char *index_path; /* retrieval index /health opens; NULL =
+				   none configured */
+	int lm_check_seconds;	/* /health reuses an LM check this long;
+				   0 = 5 */
 } mgen_serve_options;
 
 /*

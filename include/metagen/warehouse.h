@@ -441,6 +441,34 @@ mgen_profile_options_from_config(const struct mgen_config *cfg);
 int mgen_wh_profile(mgen_wh *wh, mgen_table *t,
 		    const mgen_profile_options *opts);
 
+/*
+ * Profiles `t` (its columns already added) from `nrows` rows handed over
+ * instead of read from a warehouse (a serving request's table_data):
+ * `cells` holds nrows * t->column_count cells, row-major, UTF-8, NULL =
+ * SQL NULL. Sets row_count = nrows and, per column, non_null_count,
+ * distinct_count (exact: distinct byte strings), avg_length (mean code
+ * points; only for columns not flagged numeric) and, with allow_data,
+ * min_value/max_value cut like the warehouse's (by value where
+ * numeric[k] is 1, i.e. every cell of column k was a number, else
+ * bytewise, as a binary collation orders UTF-8); then the sample by
+ * mgen_wh_profile's rules: cells cut to word_limit_per_cell words, rows
+ * with half or more NULL cells last, at most sample_size rows, none
+ * without allow_data. `numeric` may be NULL (no column numeric). The
+ * cells chosen for the sample move into t->sample (their slots in
+ * `cells` become NULL; the rest stay the caller's to free; kept cells
+ * may have been replaced by their cut copies). Sets t->profiled.
+ * Returns 0 or MGEN_ENOMEM (then no sample, `profiled` 0).
+ */
+int mgen_profile_rows(mgen_table *t, char **cells, size_t nrows,
+		      const unsigned char *numeric,
+		      const mgen_profile_options *opts);
+
+/* Cuts `s` (owned) to `words` words and 10x as many bytes, UTF-8 safe,
+ * "..." appended when cut, as profiling cuts cells and min/max (0 words
+ * = no cut). Returns the string (perhaps a new one; `s` is freed when
+ * replaced) or NULL on out of memory (`s` freed). */
+char *mgen_profile_cut(char *s, size_t words);
+
 /* Executes one statement that returns no rows. 0 or MGEN_EDB. */
 int mgen_wh_exec(mgen_wh *wh, const char *sql);
 

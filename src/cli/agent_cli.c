@@ -3,7 +3,8 @@
  * `metagen serve`: the LM client (generate's factory), the retrieval
  * index (rag.index, absent = no index), the memory store
  * (memory.connection) and the agent with rag.top_k,
- * rag.max_context_tokens and memory.history_messages.
+ * rag.max_context_tokens and memory.history_messages; then the
+ * endpoint's preflight (mgen_lm_preflight), as generate does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,10 @@ int cli_agent_open(const mgen_config *cfg, const char *program, void *log_ud,
 	o.program_path = program;
 	if (rc == 0)
 		rc = mgen_agent_new(&o, &c->agent, err);
+	/* the endpoint last, as generate checks it: a local configuration
+	 * error costs no request */
+	if (rc == 0)
+		rc = mgen_lm_preflight(c->lm, err);
 	mgen_buf_release(&mem);
 	if (rc != 0)
 		cli_agent_close(c);

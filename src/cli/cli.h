@@ -81,8 +81,9 @@ typedef struct cli_agent {
 } cli_agent;
 
 /* Opens the LM, index, memory store and agent of `cfg` (`program`: a
- * saved ask program or NULL). MGEN_ECONFIG without a model; otherwise
- * the opening function's error. *c empty on error. */
+ * saved ask program or NULL), then checks the endpoint as generate does
+ * (mgen_lm_preflight). MGEN_ECONFIG without a model; otherwise the
+ * opening function's or the preflight's error. *c empty on error. */
 int cli_agent_open(const mgen_config *cfg, const char *program, void *log_ud,
 		   cli_agent *c, mgen_err *err);
 /* Closes what cli_agent_open opened; an empty *c is fine. */

@@ -124,10 +124,10 @@ static int run(cli_args *a, const char *session, const char *program, int json)
 	if (session != NULL && sid == NULL)
 		return EXIT_USAGE;
 	rc = cli_agent_open(&a->cfg, program, &a->quiet, &c, &err);
-	if (rc != 0) {
+	if (rc != 0) { /* setup, preflight included: 2, as generate */
 		cli_say("ask: %s", err.msg);
 		free(sid);
-		return exit_code(rc);
+		return EXIT_USAGE;
 	}
 	if (a->npositional == 0)
 		converse(&c, &sid, json);

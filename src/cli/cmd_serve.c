@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "metagen/buf.h"
+#include "metagen/commenter.h"
 #include "metagen/serve.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -26,9 +27,11 @@ static void help(void)
 	       "Serves GET /ping, /health, /version and /metrics, and POST "
 	       "/invocations\n(the ask agent: MLflow scoring records with "
 	       "\"query\", or a ChatAgent\n{\"messages\"} request; needs "
-	       "--model) over HTTP (default\n127.0.0.1:8080). With a token "
-	       "set, every route but "
-	       "/ping needs\n'Authorization: Bearer TOKEN'; a non-loopback "
+	       "--model; the comment program: records with\n\"table_name\" "
+	       "and \"table_data\", answered as generate would) over HTTP "
+	       "(default\n127.0.0.1:8080). The LM endpoint is checked before "
+	       "serving. With a token\nset, every route but "
+	       "/ping needs 'Authorization: Bearer TOKEN';\na non-loopback "
 	       "host needs a token.\nSIGTERM drains the requests in flight, "
 	       "then exits.\n\noptions:\n"
 	       "  --serve-host ADDR        IPv4 address (127.0.0.1)\n"
@@ -37,6 +40,8 @@ static void help(void)
 	       "(or METAGEN_SERVE_TOKEN)\n"
 	       "  --serve-trace FILE       JSONL trace, one span per request\n"
 	       "  --port-file FILE         write the bound port there\n"
+	       "  --health-lm-seconds N    /health reuses an LM check this "
+	       "long (5)\n"
 	       "  --ask-program FILE       a saved ask program (DSPy layout)\n"
 	       "  --model M, --api-base URL, --rag-index FILE, "
 	       "--memory-connection FILE\n"
@@ -59,13 +64,51 @@ static int open_agent(cli_args *a, const char *program, cli_agent *ag)
 	return 0;
 }
 
-static int run(cli_args *a, const char *port_file, const char *program)
+/* The comment program behind comment records: generate's per-table
+ * path with the same config (offline describer without a model). The
+ * agent's preflight has checked the endpoint already. */
+static int open_commenter(cli_args *a, mgen_commenter **cm)
+{
+	mgen_err err = MGEN_ERR_INIT;
+
+	if (mgen_commenter_open(&a->cfg, 0, cli_log, &a->quiet, cm, &err) !=
+	    0) {
+		cli_say("serve: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* --health-lm-seconds N (1-3600), or NULL for the default. */
+static int lm_seconds(const char *v, int *out)
+{
+	char *end;
+	long n;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	n = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || n < 1 || n > 3600) {
+		fprintf(stderr,
+			"metagen: --health-lm-seconds: '%s' is not a "
+			"number of seconds from 1 to 3600\n",
+			v);
+		return EXIT_USAGE;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int run(cli_args *a, const char *port_file, const char *program,
+	       int lm_check)
 {
 	mgen_serve_options o;
 	mgen_buf mem = MGEN_BUF_INIT;
 	mgen_err err = MGEN_ERR_INIT;
 	struct sigaction sa;
 	cli_agent ag;
+	mgen_commenter *cm = NULL;
 	char *token = NULL;
 	int rc = 0;
 
@@ -74,13 +117,17 @@ static int run(cli_args *a, const char *port_file, const char *program)
 		fprintf(stderr, "metagen: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
-	if (open_agent(a, program, &ag) != 0) {
+	if (open_agent(a, program, &ag) != 0 || open_commenter(a, &cm) != 0) {
+		cli_agent_close(&ag);
 		if (token != NULL)
 			memset(token, 0, strlen(token));
 		free(token);
 		return EXIT_USAGE;
 	}
 	o.agent = ag.agent;
+	o.commenter = cm;
+	o.lm = ag.lm;
+	o.index_path = a->cfg.rag_index;
 	o.token = token;
 	o.host = a->cfg.serve_host;
 	o.port = a->cfg.serve_port;
@@ -91,6 +138,7 @@ static int run(cli_args *a, const char *port_file, const char *program)
 	o.max_inflight = a->cfg.serve_max_inflight;
 	o.trace_path = a->cfg.serve_trace;
 	o.port_file = port_file;
+	o.lm_check_seconds = lm_check;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -105,6 +153,7 @@ static int run(cli_args *a, const char *port_file, const char *program)
 		free(token);
 	}
 	mgen_buf_release(&mem);
+	mgen_commenter_close(cm);
 	cli_agent_close(&ag);
 	return rc;
 }
@@ -112,12 +161,13 @@ static int run(cli_args *a, const char *port_file, const char *program)
 int cmd_serve(int argc, char **argv)
 {
 	cli_args args;
-	const char *port_file = NULL, *program = NULL;
+	const char *port_file = NULL, *program = NULL, *lmsec = NULL;
 	const cli_local local[] = {{"--port-file", NULL, &port_file},
 				   {"--ask-program", NULL, &program},
+				   {"--health-lm-seconds", NULL, &lmsec},
 				   {NULL, NULL, NULL}};
 	char **nargv = NULL;
-	int rc, nargc = 0;
+	int rc, nargc = 0, lm_check = 0;
 
 	/* the command's own flags, not config keys */
 	rc = cli_take_local(argc, argv, local, &nargc, &nargv);
@@ -130,7 +180,9 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "metagen: serve takes no arguments\n");
 		rc = EXIT_USAGE;
 	} else if (rc == 0)
-		rc = run(&args, port_file, program);
+		rc = lm_seconds(lmsec, &lm_check)
+			 ? EXIT_USAGE
+			 : run(&args, port_file, program, lm_check);
 	cli_args_release(&args);
 	free(nargv);
 	return rc;

@@ -210,10 +210,7 @@ void mgen__fail_unset(mgen_table *t, const char *reason)
 					  reason);
 }
 
-/* Opens the LM client, templates, comment program and RAG index unless
- * the model is "offline", then checks the endpoint (mgen_lm_preflight:
- * reachable, key taken, model served). */
-static int open_lm(mgen__run *run, mgen_err *err)
+int mgen__open_lm(mgen__run *run, int preflight, mgen_err *err)
 {
 	const mgen_config *cfg = run->cfg;
 	int rc;
@@ -234,7 +231,7 @@ static int open_lm(mgen__run *run, mgen_err *err)
 		rc = mgen_rag_open_config(cfg, 0, &run->rag, err);
 	/* the endpoint last: a local configuration error (templates, a
 	 * program the run must use, the index) costs no request */
-	if (rc == 0 && !run->estimate) /* --estimate calls no LM */
+	if (rc == 0 && preflight)
 		rc = mgen_lm_preflight(run->lm, err);
 	return rc;
 }
@@ -355,7 +352,8 @@ static int setup(mgen__run *run, mgen_run_result *res, mgen_err *err)
 	if (rc == 0)
 		rc = mgen_wh_open_config(cfg, &run->wh, err);
 	if (rc == 0)
-		rc = open_lm(run, err);
+		rc = mgen__open_lm(run, !run->estimate, err); /* --estimate
+								 calls no LM */
 	if (rc == 0) {
 		mgen_wh_set_object_types(run->wh, mgen__object_types(cfg));
 		mgen_wh_set_home_only(run->wh,

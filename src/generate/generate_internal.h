@@ -113,6 +113,24 @@ int mgen__run_folder_claim(mgen__run *run, mgen_run_result *res, mgen_err *err);
 int mgen__run_folder_create(mgen__run *run, mgen_run_result *res,
 			    mgen_err *err);
 
+/* Opens the LM client, templates, comment program (mgen__load_program)
+ * and RAG index into `run` unless the model is "offline" (run->lm stays
+ * NULL), the comment limits of run->wh's dialect when connected; then,
+ * when `preflight`, checks the endpoint (mgen_lm_preflight: reachable,
+ * key taken, model served). Returns 0 or the first error (in `err`);
+ * teardown frees what was opened. */
+int mgen__open_lm(mgen__run *run, int preflight, mgen_err *err);
+
+/*
+ * The part of a table's work after its profile, shared by generate's
+ * workers (profiled from the warehouse) and mgen_commenter_table (from
+ * rows a client sent): mgen__table_comments, the note of a table never
+ * profiled (unreadable) and the profile note in the table's reason, the
+ * comments fitted to dialect `d`'s limits (AUTO: none). Returns 0 or
+ * mgen__table_comments' run-stopping codes, MGEN_ENOMEM, MGEN_ELIMIT.
+ */
+int mgen__comment_profiled(mgen__run *run, mgen_table *t, mgen_dialect d);
+
 /* Logs through the run's callback with printf formatting. */
 void mgen__log(const mgen__run *run, mgen_log_level lvl, const char *fmt, ...)
 #if defined(__GNUC__)

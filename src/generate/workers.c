@@ -40,18 +40,6 @@ static void report(pool *p, mgen_progress_event ev, size_t done,
 		o->progress(o->progress_userdata, ev, done, p->tables->n, t);
 }
 
-/* Adds the profile note (statistics the engine refused) to the table's
- * reason, after any reason generation gave. */
-static void note_profile(mgen_table *t)
-{
-	char *r = mgen__join_reason(t->proposal.reason, t->profile_note);
-
-	if (r == NULL)
-		return; /* out of memory: the reason stays as it was */
-	free(t->proposal.reason);
-	t->proposal.reason = r;
-}
-
 /* Profiles and comments one table on connection `wh`. */
 static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 {
@@ -72,22 +60,7 @@ static int one_table(pool *p, mgen_wh *wh, mgen_table *t)
 			  t->schema ? t->schema : "", t->name, reason);
 		rc = 0;
 	} else {
-		rc = mgen__table_comments(p->run, t);
-		/* names and types only: the reason says why */
-		if (rc == 0 && t->unreadable && t->proposal.reason == NULL &&
-		    t->proposal.status != MGEN_STATUS_NONE)
-			rc = mgen_proposal_set(
-			    &t->proposal, t->proposal.comment, t->proposal.path,
-			    t->proposal.status,
-			    "not profiled: the materialized view holds no data "
-			    "(never refreshed); described from names and "
-			    "types");
-		if (rc == 0 && t->profile_note)
-			note_profile(t);
-		/* within the target's comment limits and character set,
-		 * the reason saying what was changed */
-		if (rc == 0)
-			rc = mgen_dialect_fit_table(mgen_wh_dialect(wh), t);
+		rc = mgen__comment_profiled(p->run, t, mgen_wh_dialect(wh));
 	}
 	if (rc == 0) /* e.g. a MySQL view: the rows say why */
 		rc = mgen__mark_uncommentable(mgen_wh_dialect(wh), t);

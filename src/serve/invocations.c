@@ -5,9 +5,11 @@
  * params; answered {"predictions": [...]} in input order) and the MLflow
  * ChatAgent request ({"messages": [...], "custom_inputs"}) answered in
  * ChatAgent's response shape; and POST /v1/chat/completions, the OpenAI
- * chat completions request answered as a chat.completion. Every row is
- * checked before the first LM call; a malformed body or row is a 400
- * naming the field.
+ * chat completions request answered as a chat.completion. A record is a
+ * question ("query") for the agent or a table for the comment program
+ * (comment_records.c). Every row is checked (and every table profiled)
+ * before the first LM call; a malformed body or row is a 400 naming the
+ * field.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -26,16 +28,21 @@ static const char *const shapes[] = {"dataframe_records", "dataframe_split",
 				     "instances", "inputs"};
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
 
-/* One question taken from the body (strings borrowed from it). */
+/* One record taken from the body (strings borrowed from it): a
+ * question, or a table for the comment program. */
 typedef struct row {
 	const char *query;
 	const char *session_id; /* NULL = a new session */
+	mgen_table *table;	/* a comment record, profiled (owned) */
+	const char *table_name; /* its name as the client gave it */
 } row;
 
 typedef struct req {
 	row rows[MAX_ROWS];
 	size_t n;
-	char where[96]; /* the field a refusal names */
+	size_t ntables;		 /* rows that are comment records */
+	mgen_profile_options po; /* how comment records are profiled */
+	char where[96];		 /* the field a refusal names */
 } req;
 
 /* *status and *out for a 400/4xx/5xx: {"error": {"code", "message"}}. */
@@ -65,24 +72,50 @@ static int refuse(inv_result *r, int status, const char *fmt, ...)
 	return -1;
 }
 
-/* Takes one row object: `query` (+ `session_id`); refuses the comment
- * program's shape and anything without a query, naming `where`. */
+/* A comment record (comment_records.c) as row q->n. */
+static int take_table(req *q, const cJSON *o, const char *where, inv_result *r)
+{
+	char msg[400];
+	int st;
+
+	if (q->n >= MAX_ROWS)
+		return refuse(r, 400, "%s: more than %d records in one request",
+			      where, MAX_ROWS);
+	st = mgen__serve_comment_take(o, where, &q->po, &q->rows[q->n].table,
+				      msg, sizeof(msg));
+	if (st != 0)
+		return refuse(r, st, "%s", msg);
+	q->rows[q->n].table_name =
+	    cJSON_GetObjectItemCaseSensitive(o, "table_name")->valuestring;
+	q->n++;
+	q->ntables++;
+	return 0;
+}
+
+/* Takes one row object: `query` (+ `session_id`), or a comment record
+ * (table_name, table_data, ...); refuses anything else, and a record
+ * that is both, naming `where`. */
 static int take_row(req *q, const cJSON *o, const char *where, inv_result *r)
 {
 	const cJSON *query = cJSON_GetObjectItemCaseSensitive(o, "query");
 	const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "session_id");
 
 	if (!cJSON_IsObject(o))
-		return refuse(r, 400, "%s: expected an object with \"query\"",
-			      where);
-	if (query == NULL &&
-	    (cJSON_GetObjectItemCaseSensitive(o, "table_name") ||
-	     cJSON_GetObjectItemCaseSensitive(o, "table_data")))
 		return refuse(r, 400,
-			      "%s: records with table_name/table_data "
-			      "(the comment program) are not served yet; "
-			      "send \"query\" records",
+			      "%s: expected an object with \"query\" or "
+			      "with \"table_name\" and \"table_data\"",
 			      where);
+	if (cJSON_IsNull(query))
+		query = NULL; /* a column of a mixed batch left empty */
+	if (mgen__serve_is_comment_record(o)) {
+		if (query != NULL || (sid != NULL && !cJSON_IsNull(sid)))
+			return refuse(r, 400,
+				      "%s: both a question (query, "
+				      "session_id) and a table (table_name, "
+				      "table_data); send one per record",
+				      where);
+		return take_table(q, o, where, r);
+	}
 	if (!cJSON_IsString(query) || query->valuestring[0] == '\0')
 		return refuse(r, 400, "%s.query: expected a non-empty string",
 			      where);
@@ -153,8 +186,8 @@ static cJSON *row_object(const cJSON *cols, const cJSON *vals)
 
 /* Rows of a table held as `data` arrays under `cols`, kept in `keep`
  * (the rows' objects must outlive the row pointers). */
-static int take_table(req *q, const cJSON *cols, const cJSON *data,
-		      const char *name, cJSON *keep, inv_result *r)
+static int take_columnar(req *q, const cJSON *cols, const cJSON *data,
+			 const char *name, cJSON *keep, inv_result *r)
 {
 	const cJSON *d;
 	char where[64];
@@ -208,8 +241,9 @@ static int take_split(req *q, const cJSON *v, cJSON *keep, inv_result *r)
 			      "columns and data");
 	if (columns_ok(cols, "dataframe_split", r) != 0)
 		return -1;
-	return take_table(q, cols, cJSON_GetObjectItemCaseSensitive(v, "data"),
-			  "dataframe_split", keep, r);
+	return take_columnar(q, cols,
+			     cJSON_GetObjectItemCaseSensitive(v, "data"),
+			     "dataframe_split", keep, r);
 }
 
 /* inputs: a list (as instances) or columns {"query": [...], ...}. */
@@ -364,15 +398,24 @@ static int take_chat(req *q, const cJSON *root, inv_result *r)
 }
 
 /* Row i answered: its JSON object (caller deletes), or a refusal. */
-static cJSON *answer_row(mgen_agent *agent, const row *w, size_t i,
+static cJSON *answer_row(const mgen_serve_options *opts, const row *w, size_t i,
 			 inv_result *r)
 {
 	mgen_agent_answer a;
 	mgen_err err = MGEN_ERR_INIT;
-	char *text = NULL;
+	char *text = NULL, msg[300];
 	cJSON *o = NULL;
-	int rc = mgen_agent_ask(agent, w->session_id, w->query, &a, &err);
+	int rc, st;
 
+	if (w->table != NULL) { /* generate's path for this one table */
+		o = mgen__serve_comment_answer(opts->commenter, w->table,
+					       w->table_name, &st, msg,
+					       sizeof(msg));
+		if (o == NULL)
+			refuse(r, st, "record %zu: %s", i, msg);
+		return o;
+	}
+	rc = mgen_agent_ask(opts->agent, w->session_id, w->query, &a, &err);
 	if (rc == MGEN_EINVAL) {
 		refuse(r, 400, "record %zu: %s", i, err.msg);
 		return NULL;
@@ -482,7 +525,7 @@ enum { K_SCORING, K_CHATAGENT, K_OPENAI };
 
 /* Answers every row in order into {"predictions": [...]}, or the one
  * question of a chat into its response shape (`model`: OpenAI's). */
-static void answer_all(mgen_agent *agent, const req *q, int kind,
+static void answer_all(const mgen_serve_options *opts, const req *q, int kind,
 		       const char *model, inv_result *r)
 {
 	cJSON *out = cJSON_CreateObject(), *preds = NULL, *o;
@@ -492,7 +535,7 @@ static void answer_all(mgen_agent *agent, const req *q, int kind,
 	if (kind == K_SCORING)
 		preds = mgen__json_add_array(&jerr, out, "predictions");
 	for (i = 0; i < q->n && !jerr; i++) {
-		o = answer_row(agent, &q->rows[i], i, r);
+		o = answer_row(opts, &q->rows[i], i, r);
 		if (o == NULL)
 			goto done;
 		if (kind != K_SCORING) {
@@ -512,16 +555,11 @@ done:
 }
 
 /* The body as a JSON object, or NULL after a refusal. */
-static cJSON *parse_body(mgen_agent *agent, const char *body, size_t len,
-			 inv_result *r)
+static cJSON *parse_body(const char *body, size_t len, inv_result *r)
 {
 	cJSON *root = NULL;
 
-	if (agent == NULL)
-		refuse(r, 503,
-		       "no agent: the server was started without a "
-		       "model (set --model and --api-base)");
-	else if (len == 0)
+	if (len == 0)
 		refuse(r, 400, "body: expected a JSON object");
 	else if (mgen__json_nul_escape(body, len) < len)
 		refuse(r, 400,
@@ -537,26 +575,60 @@ static cJSON *parse_body(mgen_agent *agent, const char *body, size_t len,
 	return root;
 }
 
-void mgen__serve_invocations(mgen_agent *agent, const char *body, size_t len,
-			     inv_result *r)
+/* 0 when every record has its answerer: questions the agent, tables
+ * the commenter; else a 503 saying which is missing. */
+static int answerers(const mgen_serve_options *opts, const req *q,
+		     inv_result *r)
+{
+	if (q->n > q->ntables && opts->agent == NULL)
+		return refuse(r, 503,
+			      "no agent: the server was started without a "
+			      "model (set --model and --api-base)");
+	if (q->ntables > 0 && opts->commenter == NULL)
+		return refuse(r, 503,
+			      "no comment program: the server was started "
+			      "without one");
+	return 0;
+}
+
+static void req_free(req *q)
+{
+	size_t i;
+
+	for (i = 0; q && i < q->n; i++) {
+		mgen_table_release(q->rows[i].table);
+		free(q->rows[i].table);
+	}
+	free(q);
+}
+
+void mgen__serve_invocations(const mgen_serve_options *opts, const char *body,
+			     size_t len, inv_result *r)
 {
 	cJSON *root = NULL, *keep = cJSON_CreateArray();
 	req *q = calloc(1, sizeof(*q));
 	int chat = 0;
 
 	memset(r, 0, sizeof(*r));
+	if (q != NULL)
+		q->po = opts->commenter
+			    ? mgen_commenter_profile_options(opts->commenter)
+			    : (mgen_profile_options)MGEN_PROFILE_OPTIONS_INIT;
 	if (q == NULL || keep == NULL)
 		refuse(r, 500, "out of memory");
-	else if ((root = parse_body(agent, body, len, r)) == NULL)
+	else if ((root = parse_body(body, len, r)) == NULL)
 		;
 	else if ((chat = cJSON_GetObjectItemCaseSensitive(root, "messages") !=
 			 NULL)
 		     ? take_chat(q, root, r) == 0
-		     : take_shape(q, root, keep, r) == 0)
-		answer_all(agent, q, chat ? K_CHATAGENT : K_SCORING, NULL, r);
+		     : take_shape(q, root, keep, r) == 0) {
+		if (answerers(opts, q, r) == 0)
+			answer_all(opts, q, chat ? K_CHATAGENT : K_SCORING,
+				   NULL, r);
+	}
 	cJSON_Delete(root);
 	cJSON_Delete(keep);
-	free(q);
+	req_free(q);
 }
 
 /* An OpenAI chat completions request: stream refused, the session from
@@ -596,15 +668,21 @@ void mgen__serve_chat_completions(mgen_agent *agent, const char *body,
 	cJSON *root = NULL;
 	req *q = calloc(1, sizeof(*q));
 	const char *model;
+	mgen_serve_options o;
 
 	memset(r, 0, sizeof(*r));
+	memset(&o, 0, sizeof(o));
+	o.agent = agent;
 	if (q == NULL)
 		refuse(r, 500, "out of memory");
-	else if ((root = parse_body(agent, body, len, r)) != NULL &&
+	else if (agent == NULL)
+		refuse(r, 503,
+		       "no agent: the server was started without a "
+		       "model (set --model and --api-base)");
+	else if ((root = parse_body(body, len, r)) != NULL &&
 		 take_openai(q, root, header_session, r) == 0) {
 		model = mgen__json_str(root, "model");
-		answer_all(agent, q, K_OPENAI, model ? model : "metagen-ask",
-			   r);
+		answer_all(&o, q, K_OPENAI, model ? model : "metagen-ask", r);
 	}
 	cJSON_Delete(root);
 	free(q);

@@ -23,6 +23,7 @@
 typedef struct server {
 	const mgen_serve_options *opts;
 	serve_metrics metrics;
+	serve_health health; /* health.c */
 	unsigned long long seq;
 } server;
 
@@ -122,25 +123,17 @@ static enum MHD_Result error_reply(struct MHD_Connection *c, request *rq,
 	return ok;
 }
 
-static enum MHD_Result health(struct MHD_Connection *c, request *rq,
-			      const server *s)
+static enum MHD_Result health(struct MHD_Connection *c, request *rq, server *s)
 {
-	mgen_memory *m = NULL;
-	mgen_err err = MGEN_ERR_INIT;
-	const char *mem = "not configured";
-	int ok = 1;
+	inv_result res;
+	enum MHD_Result ok;
 
-	if (s->opts->memory_path != NULL) {
-		ok = mgen_memory_open(s->opts->memory_path, &m, &err) == 0;
-		mem = ok ? "ok" : "error";
-		mgen_memory_close(m);
-	}
-	return reply(c, rq, ok ? 200 : 503, "application/json",
-		     ok ? (strcmp(mem, "ok") == 0
-			       ? "{\"status\":\"ok\",\"memory\":\"ok\"}\n"
-			       : "{\"status\":\"ok\",\"memory\":\"not "
-				 "configured\"}\n")
-			: "{\"status\":\"error\",\"memory\":\"error\"}\n");
+	mgen__serve_health(s->opts, &s->health, &res);
+	if (res.body == NULL)
+		return error_reply(c, rq, 500, "out of memory");
+	ok = reply(c, rq, res.status, "application/json", res.body);
+	free(res.body);
+	return ok;
 }
 
 /* POST /invocations and /v1/chat/completions: the agent's answers
@@ -160,7 +153,7 @@ static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
 						"X-Session-Id"),
 		    &res);
 	else
-		mgen__serve_invocations(s->opts->agent, mgen_buf_str(&rq->body),
+		mgen__serve_invocations(s->opts, mgen_buf_str(&rq->body),
 					rq->body.len, &res);
 	if (res.body == NULL)
 		return error_reply(c, rq, 500, "out of memory");
@@ -395,6 +388,10 @@ int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
 	s.opts = opts;
 	if (pthread_mutex_init(&s.metrics.mu, NULL) != 0)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if (mgen__serve_health_init(&s.health) != 0) {
+		pthread_mutex_destroy(&s.metrics.mu);
+		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	}
 	rc = prepare(&s, &sa, err);
 	if (rc != 0)
 		goto done;
@@ -421,5 +418,6 @@ done:
 	if (s.metrics.trace != NULL)
 		fclose(s.metrics.trace);
 	pthread_mutex_destroy(&s.metrics.mu);
+	mgen__serve_health_destroy(&s.health);
 	return rc;
 }

@@ -23,10 +23,7 @@
 /* Bytes of a binary cell shown: base64 of 36 bytes is 48 characters. */
 #define BINARY_PREFIX 36
 
-/* Cuts `s` (owned) to `words` words and 10x bytes, UTF-8 safe, adding
- * "..." when cut. 0 words = no limit. Returns the new string or NULL on
- * out of memory (s freed either way when replaced). */
-static char *cut_cell(char *s, size_t words)
+char *mgen_wh__cut_cell(char *s, size_t words)
 {
 	size_t len, i = 0, n = 0, keep;
 	mgen_buf b = MGEN_BUF_INIT;
@@ -89,8 +86,8 @@ static int set_stats(mgen_column *c, char **v, int approx,
 		c->distinct_count = c->non_null_count; /* HLL overshoot */
 	free(c->min_value);
 	free(c->max_value);
-	c->min_value = cut_cell(v[2], o->word_limit_per_cell);
-	c->max_value = cut_cell(v[3], o->word_limit_per_cell);
+	c->min_value = mgen_wh__cut_cell(v[2], o->word_limit_per_cell);
+	c->max_value = mgen_wh__cut_cell(v[3], o->word_limit_per_cell);
 	c->avg_length = v[4] ? strtod(v[4], NULL) : -1;
 	if ((v[2] && !c->min_value) || (v[3] && !c->max_value))
 		return MGEN_ENOMEM;
@@ -283,7 +280,8 @@ static int read_sample_row(mgen_wh_stmt *st, mgen_table *t, rows *r,
 			nulls++;
 			continue;
 		}
-		if (!binary[i] && (row[i] = cut_cell(row[i], words)) == NULL)
+		if (!binary[i] &&
+		    (row[i] = mgen_wh__cut_cell(row[i], words)) == NULL)
 			return MGEN_ENOMEM;
 	}
 	r->sparse[r->n] = nulls * 2 >= t->column_count;
@@ -291,12 +289,11 @@ static int read_sample_row(mgen_wh_stmt *st, mgen_table *t, rows *r,
 	return 0;
 }
 
-/* Moves up to `want` rows from `r` into t->sample: first the rows with
- * fewer than half their cells NULL, then the others in order. */
-static int choose_rows(mgen_table *t, rows *r, size_t want)
+int mgen_wh__choose_rows(mgen_table *t, char **cells, const int *sparse,
+			 size_t nrows, size_t want)
 {
 	size_t pass, i, k = 0, nc = t->column_count;
-	size_t n = r->n < want ? r->n : want;
+	size_t n = nrows < want ? nrows : want;
 
 	if (n == 0)
 		return 0;
@@ -304,12 +301,12 @@ static int choose_rows(mgen_table *t, rows *r, size_t want)
 	if (t->sample == NULL)
 		return MGEN_ENOMEM;
 	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < r->n && k < n; i++) {
-			if (r->sparse[i] != (int)pass)
+		for (i = 0; i < nrows && k < n; i++) {
+			if (sparse[i] != (int)pass)
 				continue;
-			memcpy(&t->sample[k * nc], &r->cells[i * nc],
+			memcpy(&t->sample[k * nc], &cells[i * nc],
 			       nc * sizeof(char *));
-			memset(&r->cells[i * nc], 0, nc * sizeof(char *));
+			memset(&cells[i * nc], 0, nc * sizeof(char *));
 			k++;
 		}
 	t->sample_row_count = k;
@@ -351,7 +348,8 @@ static int read_sample(mgen_wh *wh, mgen_table *t,
 			dense++;
 	}
 	if (rc == 0)
-		rc = choose_rows(t, &r, o->sample_size);
+		rc = mgen_wh__choose_rows(t, r.cells, r.sparse, r.n,
+					  o->sample_size);
 	mgen_wh__stmt_free(st);
 	mgen_buf_release(&sql);
 	rows_free(&r, t->column_count);

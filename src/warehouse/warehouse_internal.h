@@ -31,6 +31,19 @@ int mgen_wh__stats_sql(mgen_dialect d, const mgen_table *t, size_t lo,
 		       size_t hi, int with_minmax, const unsigned char *drop,
 		       mgen_buf *out);
 
+/* Cuts `s` (owned) to `words` words and 10x bytes, UTF-8 safe, adding
+ * "..." when cut (profile.c). 0 words = no limit. Returns the new string
+ * or NULL on out of memory (s freed either way when replaced). */
+char *mgen_wh__cut_cell(char *s, size_t words);
+
+/* Moves up to `want` of the `nrows` rows of `cells` (nrows *
+ * t->column_count, row-major; moved cells become NULL) into t->sample:
+ * first the rows whose sparse[i] is 0 (fewer than half their cells NULL),
+ * then the others, each pass in order (dbxmetagen's mostly-null rule).
+ * Sets sample_row_count. 0 or MGEN_ENOMEM. */
+int mgen_wh__choose_rows(mgen_table *t, char **cells, const int *sparse,
+			 size_t nrows, size_t want);
+
 /* The most expressions one select list of dialect `d` may hold (sources
  * in dialect_stats.c). */
 size_t mgen_wh__max_select(mgen_dialect d);

@@ -41,7 +41,7 @@ case_ask_cli_sessions_citations() {
 	local o sa sb n rc
 	ask_script; ask_index || return 1
 	start_llm askc --script "$TMP/ask.script.json" || { fail "llm"; return 1; }
-	o=(--rag-index "$TMP/ask.idx" --model test --api-base "$LLM_URL" --no-cache
+	o=(--rag-index "$TMP/ask.idx" --model test-model --api-base "$LLM_URL" --no-cache
 	   --memory-connection "$TMP/askc.mem")
 	"$BIN" ask "what does the admissions table hold?" "${o[@]}" >"$TMP/a1.out" || fail "ask 1"
 	grep -qx 'It holds one row per stay \[1\].' "$TMP/a1.out" || fail "answer: $(cat "$TMP/a1.out")"
@@ -125,7 +125,7 @@ case_ask_serve_invocations() {
 	ask_script; ask_index || return 1
 	start_llm asks --script "$TMP/ask.script.json" || { fail "llm"; return 1; }
 	METAGEN_SERVE_TOKEN=$ASK_TOK start_serve asks --serve-max-body-bytes 4000 \
-		--rag-index "$TMP/ask.idx" --model test --api-base "$LLM_URL" --no-cache \
+		--rag-index "$TMP/ask.idx" --model test-model --api-base "$LLM_URL" --no-cache \
 		--memory-connection "$TMP/asks.mem" || return 1
 	# auth first: nothing reaches the LM without the token
 	[ "$(code -d '{"instances":["admissions"]}' "$SERVE_URL/invocations")" = 401 ] || fail "no token not 401"
@@ -186,7 +186,7 @@ assert d["custom_outputs"]["session_id"] == "chat-1" and d["custom_outputs"]["so
 	inv_bad '{"dataframe_records": [{"query": "a", "session_id": "a b"}]}' 'dataframe_records[0].session_id'
 	inv_bad '{"dataframe_records": [{"query": "a", "session_id": 7}]}' 'dataframe_records[0].session_id'
 	inv_bad '{"dataframe_records": [{"query": "a"}], "params": [1]}' 'params: expected an object'
-	inv_bad '{"dataframe_records": [{"table_name": "main.t", "table_data": {"columns": ["a"], "data": [[1]]}}]}' 'table_name/table_data (the comment program) are not served yet'
+	inv_bad '{"dataframe_records": [{"query": "a"}, {"table_name": "main.t"}]}' 'dataframe_records[1].table_data'
 	inv_bad '{"dataframe_split": {"columns": ["query"], "data": [["a", "b"]]}}' 'dataframe_split.data[0]'
 	inv_bad '{"dataframe_split": {"data": [["a"]]}}' 'dataframe_split.columns'
 	inv_bad '{"dataframe_split": [["a"]]}' 'dataframe_split: expected an object'
@@ -234,7 +234,7 @@ case_ask_serve_openai_chat() {
 	command -v curl >/dev/null || { fail "curl missing"; return 1; }
 	ask_script; ask_index || return 1
 	start_llm askoa --script "$TMP/ask.script.json" || { fail "llm"; return 1; }
-	METAGEN_SERVE_TOKEN=$tok start_serve askoa --rag-index "$TMP/ask.idx" --model test \
+	METAGEN_SERVE_TOKEN=$tok start_serve askoa --rag-index "$TMP/ask.idx" --model test-model \
 		--api-base "$LLM_URL" --no-cache --memory-connection "$TMP/askoa.mem" || return 1
 	out=$(chat '{"messages": [{"role": "user", "content": "hi"}]}')
 	case "$out" in 401*) ;; *) fail "no token: $out" ;; esac
@@ -287,7 +287,7 @@ import os, pty, select, sys, time
 bin_, idx, url, mem, out = sys.argv[1:]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(bin_, [bin_, "ask", "--rag-index", idx, "--model", "test", "--api-base", url,
+    os.execv(bin_, [bin_, "ask", "--rag-index", idx, "--model", "test-model", "--api-base", url,
                     "--no-cache", "--memory-connection", mem])
 buf = b""
 def until(token, n=1, secs=30):
@@ -340,7 +340,7 @@ case_ask_serve_slow_lm_keeps_ping() {
 	command -v curl >/dev/null || { fail "curl missing"; return 1; }
 	ask_script; ask_index || return 1
 	start_llm askslow --script "$TMP/ask.script.json" --latency-ms 1500 || { fail "llm"; return 1; }
-	start_serve askslow --rag-index "$TMP/ask.idx" --model test --api-base "$LLM_URL" \
+	start_serve askslow --rag-index "$TMP/ask.idx" --model test-model --api-base "$LLM_URL" \
 		--no-cache --memory-connection "$TMP/askslow.mem" || return 1
 	local pids=()
 	for i in 1 2 3 4; do
