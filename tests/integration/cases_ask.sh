@@ -290,7 +290,7 @@ if pid == 0:
     os.execv(bin_, [bin_, "ask", "--rag-index", idx, "--model", "test-model", "--api-base", url,
                     "--no-cache", "--memory-connection", mem])
 buf = b""
-def until(token, n=1, secs=30):
+def until(token, n=1, secs=90):
     """Reads until `token` has appeared n times in the output."""
     global buf
     end = time.time() + secs
@@ -306,7 +306,7 @@ until(b"ask> ", 2)
 os.write(fd, b"and its discharge time?\r")
 until(b"ask> ", 3)
 os.write(fd, b"\x04")
-for _ in range(300):  # bounded: a hang is a failure, not a stuck run
+for _ in range(900):  # bounded (90 s): a hang is a failure, not a stuck run
     done, status = os.waitpid(pid, os.WNOHANG)
     if done:
         break
