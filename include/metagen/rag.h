@@ -119,8 +119,14 @@ void mgen_rag_options_from_config(const struct mgen_config *cfg,
 int mgen_rag_open_config(const struct mgen_config *cfg, int create,
 			 mgen_rag **out, mgen_err *err);
 
-/* Closes the file and frees the handle; NULL is harmless. */
+/* Closes the file (or the connection) and frees the handle; NULL is
+ * harmless. */
 void mgen_rag_close(mgen_rag *rag);
+
+/* What the handle reads: the index file's path, or "postgresql:" and
+ * the store's masked connection string and schema (borrowed, lives as
+ * long as the handle). For messages and `metagen index stats`. */
+const char *mgen_rag_name(const mgen_rag *rag);
 
 /* What adding one file did. */
 typedef enum mgen_rag_status {

@@ -27,30 +27,6 @@
 /* bounds are inflated by this much against rounding in their sums */
 #define SLACK (1.0 + 1e-9)
 
-/* Lucene's English stop set (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET). */
-static int is_stop(const char *w, int n)
-{
-	static const char *const stop[] = {
-	    "a",    "an",  "and",   "are",  "as",    "at",    "be",
-	    "but",  "by",  "for",   "if",   "in",    "into",  "is",
-	    "it",   "no",  "not",   "of",   "on",    "or",    "such",
-	    "that", "the", "their", "then", "there", "these", "they",
-	    "this", "to",  "was",   "will", "with"};
-	char low[8];
-	size_t i;
-	int k;
-
-	if (n >= (int)sizeof(low))
-		return 0;
-	for (k = 0; k < n; k++)
-		low[k] = (char)(w[k] >= 'A' && w[k] <= 'Z' ? w[k] + 32 : w[k]);
-	low[n] = '\0';
-	for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
-		if (strcmp(low, stop[i]) == 0)
-			return 1;
-	return 0;
-}
-
 typedef struct phrase_ctx {
 	const char *q;
 	mgen__bm25_phrase *v;
@@ -63,7 +39,7 @@ static int on_phrase(void *p, const char *tok, int n, int start, int end)
 	phrase_ctx *c = p;
 	mgen__bm25_phrase *x;
 
-	if (!c->stops && is_stop(c->q + start, end - start))
+	if (!c->stops && mgen__rag_is_stop(c->q + start, (size_t)(end - start)))
 		return 0;
 	if (c->n == MGEN__BM25_MAX_PHRASES)
 		return 1;

@@ -101,4 +101,27 @@ size_t mgen__rag_topk(const float *mat, const long long *ids, size_t n, int dim,
 size_t mgen__rag_rrf(const long long *a, size_t na, const long long *b,
 		     size_t nb, double k, size_t top, mgen__rag_scored *out);
 
+/* Most words of a query that reach the full-text search (bounds the
+ * cost of a query). */
+#define MGEN__RAG_QUERY_WORDS 256
+
+/* One word of a query: bytes [start, start + len) of it. */
+typedef struct mgen__rag_word {
+	size_t start, len;
+} mgen__rag_word;
+
+/* 1 when the `n` bytes at `w` are a word of Lucene's English stop set
+ * (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET: the, of, and ...; ASCII case
+ * folded), which both stores leave out of a query (rag_words.c). */
+int mgen__rag_is_stop(const char *w, size_t n);
+
+/*
+ * The words of query `q` (NULL = ""), at most `max`, into `w`: maximal
+ * runs of ASCII letters, digits and bytes >= 0x80, so no operator,
+ * quote or bracket of any search syntax is part of a word. Words of
+ * Lucene's English stop set are left out unless the query has no other
+ * word. Returns their number (rag_words.c).
+ */
+size_t mgen__rag_query_words(const char *q, mgen__rag_word *w, size_t max);
+
 #endif

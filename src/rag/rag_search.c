@@ -34,16 +34,6 @@ static int fts_expr(const char *q, const mgen__bm25_phrase *p, size_t np,
 	return mgen_buf_error(out) ? MGEN_ENOMEM : 0;
 }
 
-static int check_top_k(size_t top_k, mgen_err *err)
-{
-	if (top_k < 1 || top_k > 10000)
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "rag: top_k must be between "
-				    "1 and 10000, got %zu",
-				    top_k);
-	return 0;
-}
-
 /* The query's phrases (none for a query without a word). */
 static int phrases_of(mgen_rag *r, const char *query, mgen__bm25_phrase **p,
 		      size_t *np, mgen_err *err)
@@ -120,7 +110,7 @@ int mgen__rag_search_fts(mgen_rag *r, const char *query, size_t top_k,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = check_top_k(top_k, err)) != 0 ||
+	if ((rc = mgen__rag_check_top_k(top_k, err)) != 0 ||
 	    (rc = phrases_of(r, query, &p, &np, err)) != 0 || np == 0)
 		return rc;
 	if (fts_expr(query, p, np, &q) != 0) {
@@ -141,8 +131,8 @@ done:
 	return rc;
 }
 
-int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
-		    mgen_rag_hit **out, size_t *n, mgen_err *err)
+int mgen__rag_sqlite_search(mgen_rag *r, const char *query, size_t top_k,
+			    mgen_rag_hit **out, size_t *n, mgen_err *err)
 {
 	mgen__bm25_phrase *p = NULL;
 	mgen__rag_scored *s = NULL;
@@ -151,7 +141,7 @@ int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = check_top_k(top_k, err)) != 0 ||
+	if ((rc = mgen__rag_check_top_k(top_k, err)) != 0 ||
 	    (rc = phrases_of(r, query, &p, &np, err)) != 0 || np == 0)
 		return rc;
 	if ((s = malloc(top_k * sizeof(*s))) == NULL)
@@ -165,8 +155,8 @@ int mgen_rag_search(mgen_rag *r, const char *query, size_t top_k,
 	return rc;
 }
 
-int mgen_rag_glossary_lookup(mgen_rag *r, const char *term, size_t max,
-			     mgen_rag_hit **out, size_t *n, mgen_err *err)
+int mgen__rag_sqlite_glossary(mgen_rag *r, const char *term, size_t max,
+			      mgen_rag_hit **out, size_t *n, mgen_err *err)
 {
 	static const char sql[] =
 	    "SELECT c.id, 0.0, c.title, f.text, c.ref, c.glossary, c.tokens,"

@@ -44,48 +44,27 @@ int mgen__rag_db_err(mgen_rag *r, mgen_err *err, const char *what)
 			    what, sqlite3_errmsg(r->db));
 }
 
-static int check_options(const mgen_rag_options *o, mgen_err *err)
-{
-	if (o->chunk_tokens < 8 || o->chunk_tokens > 100000)
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "rag: chunk_tokens must be "
-				    "between 8 and 100000, got %d",
-				    o->chunk_tokens);
-	if (o->chunk_overlap < 0 || o->chunk_overlap >= o->chunk_tokens / 2)
-		return mgen_err_set(err, MGEN_EINVAL,
-				    "rag: chunk_overlap must be "
-				    "between 0 and chunk_tokens/2 - 1, got %d",
-				    o->chunk_overlap);
-	return 0;
-}
-
 int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 		  mgen_rag **out, mgen_err *err)
 {
-	static const mgen_rag_options dflt = MGEN_RAG_OPTIONS_INIT;
 	mgen_rag *r = NULL;
 	char *msg = NULL, *slash;
 	int rc;
 
 	*out = NULL;
-	if (opt == NULL)
-		opt = &dflt;
-	if ((rc = check_options(opt, err)) != 0)
-		return rc;
 	if (path == NULL || path[0] == '\0')
 		return mgen_err_set(err, MGEN_EINVAL,
 				    "rag: no index file name");
-	if (!create && access(path, F_OK) != 0)
-		return mgen_err_set(err, MGEN_ENOTFOUND,
-				    "rag index '%s': no such "
-				    "file (metagen index add creates it)",
-				    path);
-	r = calloc(1, sizeof(*r));
-	if (r == NULL || (r->path = mgen__strdup(path)) == NULL) {
-		rc = mgen_err_set(err, MGEN_ENOMEM, "out of memory");
+	if ((rc = mgen__rag_new(path, opt, &mgen__rag_sqlite_ops, &r, err)) !=
+	    0)
+		return rc;
+	if (!create && access(path, F_OK) != 0) {
+		rc = mgen_err_set(err, MGEN_ENOTFOUND,
+				  "rag index '%s': no such "
+				  "file (metagen index add creates it)",
+				  path);
 		goto fail;
 	}
-	r->opt = *opt;
 	slash = strrchr(r->path, '/');
 	if (create && slash && slash != r->path) {
 		*slash = '\0';
@@ -127,15 +106,12 @@ fail:
 	return rc;
 }
 
-void mgen_rag_close(mgen_rag *r)
+void mgen__rag_sqlite_close(mgen_rag *r)
 {
-	if (r == NULL)
-		return;
-	mgen__rag_vec_forget(r);
 	mgen__bm25_free(r->bm25);
+	r->bm25 = NULL;
 	sqlite3_close(r->db);
-	free(r->path);
-	free(r);
+	r->db = NULL;
 }
 
 /* Runs `sql` with int64 parameters a (and b when >= 0 params). */
@@ -195,8 +171,13 @@ static int drop_doc(mgen_rag *r, long long doc, int all, mgen_err *err)
 	return rc;
 }
 
-int mgen__rag_find_doc(mgen_rag *r, const char *path, long long *id,
-		       char hash[65], mgen_err *err)
+int mgen__rag_sqlite_drop_doc(mgen_rag *r, long long doc, mgen_err *err)
+{
+	return drop_doc(r, doc, 1, err);
+}
+
+int mgen__rag_sqlite_find_doc(mgen_rag *r, const char *path, long long *id,
+			      char hash[65], mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, s;
@@ -298,9 +279,9 @@ static int store_rows(mgen_rag *r, const char *path, long long old,
 	return rc;
 }
 
-int mgen__rag_store_doc(mgen_rag *r, const char *path, long long old,
-			const char *hash, long long mtime, size_t bytes,
-			const mgen__rag_chunks *c, mgen_err *err)
+int mgen__rag_sqlite_store_doc(mgen_rag *r, const char *path, long long old,
+			       const char *hash, long long mtime, size_t bytes,
+			       const mgen__rag_chunks *c, mgen_err *err)
 {
 	int rc;
 
@@ -391,63 +372,28 @@ int mgen_rag_add_memory(mgen_rag *r, const char *path, const char *data,
 	return rc;
 }
 
-int mgen_rag_remove(mgen_rag *r, const char *path, long long *removed,
-		    mgen_err *err)
-{
-	char hash[65];
-	long long id = 0;
-	int found = mgen__rag_find_doc(r, path, &id, hash, err), rc;
-
-	*removed = 0;
-	if (found <= 0)
-		return found;
-	rc = drop_doc(r, id, 1, err);
-	if (rc == 0)
-		*removed = 1;
-	return rc;
-}
-
-int mgen_rag_prune(mgen_rag *r, long long *removed, mgen_err *err)
+int mgen__rag_sqlite_list_docs(mgen_rag *r, mgen__rag_doc_fn fn, void *ud,
+			       mgen_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	long long *gone = NULL;
-	size_t n = 0, cap = 0, i;
 	int rc = 0, s;
 
-	*removed = 0;
 	if (sqlite3_prepare_v2(r->db, "SELECT id, path FROM documents", -1, &st,
 			       NULL) != SQLITE_OK)
 		return mgen__rag_db_err(r, err, "cannot read");
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(st, 1);
-		struct stat sb;
-		if (p && (p[0] != '/' || stat(p, &sb) == 0 || errno != ENOENT))
-			continue; /* a key that is no file name is kept */
-		if (n == cap) {
-			long long *g =
-			    realloc(gone, (cap ? cap * 2 : 16) * sizeof(*g));
-			if (g == NULL) {
-				rc = mgen_err_set(err, MGEN_ENOMEM,
-						  "out of memory");
-				break;
-			}
-			gone = g;
-			cap = cap ? cap * 2 : 16;
-		}
-		gone[n++] = sqlite3_column_int64(st, 0);
+		rc = fn(ud, sqlite3_column_int64(st, 0), p ? p : "");
+		if (rc != 0)
+			mgen_err_set(err, rc, "out of memory");
 	}
 	if (rc == 0 && s != SQLITE_DONE)
 		rc = mgen__rag_db_err(r, err, "cannot read");
 	sqlite3_finalize(st);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = drop_doc(r, gone[i], 1, err);
-	if (rc == 0)
-		*removed = (long long)n;
-	free(gone);
 	return rc;
 }
 
-int mgen_rag_stats_get(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
+int mgen__rag_sqlite_stats(mgen_rag *r, mgen_rag_stats *st, mgen_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	struct stat sb;
