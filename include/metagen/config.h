@@ -119,6 +119,11 @@ typedef struct mgen_config {
 				       vectors; sent to <api_base>/embeddings */
 	int rag_embed_batch;	    /* rag.embeddings.batch_size: 64 texts per
 				       embeddings request */
+	char *rag_connection; /* rag.connection: ODBC connection string of a
+				 PostgreSQL store; set = used instead of
+				 rag.index (masked in every message) */
+	char *rag_schema;     /* rag.schema: "metagen_rag" (the store's
+				 PostgreSQL schema) */
 	/* conversation memory (include/metagen/memory.h) */
 	char *memory_connection;     /* memory.connection: SQLite file; NULL =
 					<cache_dir>/memory.sqlite */

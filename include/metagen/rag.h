@@ -106,6 +106,39 @@ typedef struct mgen_rag_options {
 int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 		  mgen_rag **out, mgen_err *err);
 
+/*
+ * Opens the PostgreSQL store in schema `schema` (1..63 bytes; quoted as
+ * an identifier, any name works) of the server that ODBC connection
+ * string `conn` names (psqlODBC: "Driver=PostgreSQL Unicode;Server=..").
+ * With `create` the schema and its tables are made when missing (under
+ * an advisory lock: processes may start together); without, a missing
+ * store is MGEN_ENOTFOUND. The store holds the same documents, chunks
+ * and vectors as an index file and answers every function of this
+ * header; where it differs:
+ *  - full text: a tsvector of each chunk (to_tsvector 'english': Snowball
+ *    stemming and PostgreSQL's stop words; title weight A, text B) under
+ *    a GIN index; each query word goes to its own plainto_tsquery, OR-ed
+ *    (no tsquery syntax is built from the query); ranked by ts_rank with
+ *    weights A 1.0, B 0.5 and normalisation 1 (1 + log of the length).
+ *    ts_rank has no inverse document frequency and no saturation of the
+ *    term frequency, so scores and order differ from FTS5's BM25;
+ *  - glossary terms match by lower() (PostgreSQL's locale), not ASCII
+ *    case folding;
+ *  - dense: where the pgvector extension is installed (or can be), a
+ *    vector(dim) column ranked by the server (<#>, exact); else real[]
+ *    vectors ranked exactly in memory as in an index file;
+ *  - stats' file_bytes is the schema's size (pg_total_relation_size).
+ * Documents are written in one transaction each, under an advisory lock
+ * on the path: processes may index into one store at once. Messages name
+ * the store by mgen_rag_name (the connection string masked). Returns 0,
+ * MGEN_ECONFIG (no connection, bad schema, not PostgreSQL), MGEN_EDB
+ * (the driver's message; a schema holding another store format),
+ * MGEN_ENOTFOUND, MGEN_EINVAL (options) or MGEN_ENOMEM.
+ */
+int mgen_rag_connect(const char *conn, const char *schema, int create,
+		     const mgen_rag_options *opt, mgen_rag **out,
+		     mgen_err *err);
+
 struct mgen_config;
 
 /* The options named by cfg's rag.chunk_tokens, rag.chunk_overlap and
@@ -113,9 +146,11 @@ struct mgen_config;
 void mgen_rag_options_from_config(const struct mgen_config *cfg,
 				  mgen_rag_options *o);
 
-/* Opens cfg's rag.index with those options. With `create` 0, an unset
- * rag.index or a missing file is not an error: 0 with *out = NULL (no
- * index configured). Errors as mgen_rag_open. */
+/* Opens cfg's rag.index with those options, or, when rag.connection is
+ * set, the PostgreSQL store it names in rag.schema (mgen_rag_connect).
+ * With `create` 0, an unset rag.index, a missing file or a store not
+ * made yet is not an error: 0 with *out = NULL (no index configured).
+ * Errors as mgen_rag_open and mgen_rag_connect. */
 int mgen_rag_open_config(const struct mgen_config *cfg, int create,
 			 mgen_rag **out, mgen_err *err);
 

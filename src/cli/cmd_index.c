@@ -210,7 +210,7 @@ static int run(cli_args *a, const add_flags *f)
 	} else if (strcmp(what, "remove") == 0)
 		rc = remove_docs(r, a);
 	else
-		rc = stats(r, a->cfg.rag_index);
+		rc = stats(r, mgen_rag_name(r));
 	mgen_rag_close(r);
 	mgen_lm_free(lm);
 	return rc;

@@ -201,6 +201,12 @@ const mgen__config_spec mgen__config_specs[] = {
 	 0, 0, "embeddings model (api_base's /embeddings); empty = BM25 only"},
 	{"rag.embeddings.batch_size", CT(INT), NULL, "64", OFF(rag_embed_batch),
 	 1, 2048, 0, "texts per embeddings request"},
+	{"rag.connection", CT(STRING), NULL, NULL, OFF(rag_connection), 0, 0,
+	 MGEN__CF_CONNSTR,
+	 "PostgreSQL retrieval store (ODBC connection string); set = used "
+	 "instead of rag.index"},
+	{"rag.schema", CT(STRING), NULL, "metagen_rag", OFF(rag_schema), 0, 0,
+	 0, "PostgreSQL schema of the rag.connection store"},
 };
 /* clang-format on */
 const size_t mgen__config_nspecs =

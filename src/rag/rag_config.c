@@ -23,6 +23,15 @@ int mgen_rag_open_config(const mgen_config *cfg, int create, mgen_rag **out,
 
 	*out = NULL;
 	mgen_rag_options_from_config(cfg, &o);
+	if (cfg->rag_connection && cfg->rag_connection[0]) {
+		int rc = mgen_rag_connect(cfg->rag_connection, cfg->rag_schema,
+					  create, &o, out, err);
+		if (rc == MGEN_ENOTFOUND && !create) {
+			mgen_err_clear(err);
+			return 0; /* no store made yet */
+		}
+		return rc;
+	}
 	if (!create && (cfg->rag_index == NULL || cfg->rag_index[0] == '\0' ||
 			access(cfg->rag_index, F_OK) != 0))
 		return 0;

@@ -88,10 +88,14 @@ int mgen_rag_add_entries(mgen_rag *r, const char *key, const mgen_rag_entry *e,
 	}
 	rc = mgen__rag_store_doc(r, key, found ? old : 0, hash, 0, all.len, &c,
 				 err);
-	if (rc == 0 && status)
-		*status = found ? MGEN_RAG_REPLACED : MGEN_RAG_ADDED;
+	if (rc >= 0 && status)
+		*status = rc == 1 ? MGEN_RAG_UNCHANGED
+			  : found ? MGEN_RAG_REPLACED
+				  : MGEN_RAG_ADDED;
 	if (rc == 0 && chunks)
 		*chunks = (long long)c.n;
+	if (rc == 1)
+		rc = 0; /* another process stored the same content */
 done:
 	mgen__rag_chunks_release(&c);
 	mgen_buf_release(&all);

@@ -349,8 +349,12 @@ int mgen__rag_add(mgen_rag *r, const char *path, const char *data, size_t len,
 	}
 	rc = mgen__rag_store_doc(r, path, found ? old : 0, hash, mtime, len, &c,
 				 err);
-	res->status = found ? MGEN_RAG_REPLACED : MGEN_RAG_ADDED;
-	res->chunks = (long long)c.n;
+	res->status = rc == 1 ? MGEN_RAG_UNCHANGED
+		      : found ? MGEN_RAG_REPLACED
+			      : MGEN_RAG_ADDED;
+	res->chunks = rc == 1 ? 0 : (long long)c.n;
+	if (rc == 1)
+		rc = 0; /* another process stored the same content */
 	res->skipped = c.skipped;
 done:
 	mgen__rag_chunks_release(&c);

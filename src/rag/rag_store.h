@@ -70,7 +70,8 @@ int mgen__rag_find_doc(mgen_rag *r, const char *path, long long *id,
 		       char hash[65], mgen_err *err);
 
 /* Replaces document `old` (> 0) or creates document `path` with the
- * chunks `c`, in one transaction. */
+ * chunks `c`, in one transaction. 1 when another process stored the same
+ * content meanwhile (nothing written). */
 int mgen__rag_store_doc(mgen_rag *r, const char *path, long long old,
 			const char *hash, long long mtime, size_t bytes,
 			const struct mgen__rag_chunks *c, mgen_err *err);
@@ -100,7 +101,8 @@ typedef struct mgen__rag_ops {
 	const char *kind; /* "sqlite" or "postgresql" */
 	/* frees what the store holds (not the handle's common parts) */
 	void (*close)(mgen_rag *r);
-	/* mgen__rag_find_doc, mgen__rag_store_doc (one transaction) */
+	/* mgen__rag_find_doc, mgen__rag_store_doc (one transaction; 1 when
+	 * the same content is found stored meanwhile: nothing written) */
 	int (*find_doc)(mgen_rag *r, const char *path, long long *id,
 			char hash[65], mgen_err *err);
 	int (*store_doc)(mgen_rag *r, const char *path, long long old,
