@@ -118,10 +118,12 @@ int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
  *  - full text: a tsvector of each chunk (to_tsvector 'english': Snowball
  *    stemming and PostgreSQL's stop words; title weight A, text B) under
  *    a GIN index; each query word goes to its own plainto_tsquery, OR-ed
- *    (no tsquery syntax is built from the query); ranked by ts_rank with
- *    weights A 1.0, B 0.5 and normalisation 1 (1 + log of the length).
- *    ts_rank has no inverse document frequency and no saturation of the
- *    term frequency, so scores and order differ from FTS5's BM25;
+ *    (no tsquery syntax is built from the query); a chunk's score is
+ *    the sum over matched words of BM25's idf of the word times its
+ *    ts_rank (weights A 1.0, B 0.5; normalisation 1: divided by 1 +
+ *    log of the length). ts_rank saturates the term frequency and
+ *    normalises the length otherwise than BM25's k1 and b, so scores
+ *    and order differ from FTS5's (SciFact nDCG@10 in the README);
  *  - glossary terms match by lower() (PostgreSQL's locale), not ASCII
  *    case folding;
  *  - dense: where the pgvector extension is installed (or can be), a

@@ -12,11 +12,13 @@
  * holds an advisory lock on its path and checks its hash again inside
  * it: two processes adding the same file write it once.
  *
- * Ranking differs from the SQLite store's FTS5 BM25: ts_rank sums the
- * weighted frequency of the query's lexemes (no inverse document
- * frequency, no term-frequency saturation), divided by 1 + log(length);
- * words are OR-ed as in the SQLite store, and stemmed by PostgreSQL's
- * english configuration (Snowball) rather than FTS5's Porter.
+ * Ranking (rag_pg_sql.c, mgen__rag_pg_search_sql) is BM25-like without
+ * being FTS5's BM25: each word's ts_rank (its weighted frequency in the
+ * chunk, saturating as 1 + 1/4 + 1/9 ..., divided by 1 + log(length))
+ * times BM25's idf of the word, summed. FTS5 saturates with k1 = 1.2 and
+ * normalises by the length against the average (b = 0.75); stemming is
+ * PostgreSQL's english configuration (Snowball) and its stop words, not
+ * Porter over unicode61. Words are OR-ed, as in the SQLite store.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -70,11 +70,16 @@ int mgen__rag_pg_sql(mgen__rag_pg_stmt which, const char *schema,
 int mgen__rag_pg_vector_table_sql(const char *schema, int pgvector, int dim,
 				  mgen_buf *out);
 
-/* The full-text search of `nwords` words (1..MGEN__RAG_QUERY_WORDS):
- * each word bound to its own plainto_tsquery, OR-ed with ||, then the
- * limit; ranked by ts_rank with weights {D 0.1, C 0.2, B 0.5, A 1.0}
- * (title A, text B) and normalisation 1 (divided by 1 + log of the
- * chunk's length), ties to the lower id. */
+/*
+ * The full-text search of `nwords` words (1..MGEN__RAG_QUERY_WORDS),
+ * each bound to its own plainto_tsquery (a stop word gives an empty
+ * query, left out by numnode), then the limit. Score of a chunk: the sum
+ * over the words it matches of idf(w) * ts_rank(weights {D 0.1, C 0.2,
+ * B 0.5, A 1.0}: title A, text B; normalisation 1: divided by 1 + log
+ * of the chunk's length), idf(w) = ln(1 + (N - df + 0.5) / (df + 0.5))
+ * (BM25's, as Lucene computes it; N chunks, df those matching w, both
+ * counted through the GIN index at query time). Ties to the lower id.
+ */
 int mgen__rag_pg_search_sql(const char *schema, size_t nwords, mgen_buf *out);
 
 /* A vector as the text input of real[] ("{f,f,...}") or pgvector's

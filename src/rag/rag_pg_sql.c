@@ -180,15 +180,23 @@ int mgen__rag_pg_search_sql(const char *schema, size_t nwords, mgen_buf *out)
 
 	if (nwords < 1 || nwords > MGEN__RAG_QUERY_WORDS)
 		return MGEN_EINVAL;
-	mgen_buf_puts(out, "SELECT c.id, ts_rank('{0.1, 0.2, 0.5, 1.0}',"
-			   " c.tsv, q.q, 1) AS s, " HIT_COLS " FROM (SELECT ");
+	mgen_buf_puts(out, "WITH v(q) AS (VALUES ");
 	for (i = 0; i < nwords; i++)
-		mgen_buf_printf(out, "%splainto_tsquery(" TSCFG ", ?)",
-				i ? " || " : "");
+		mgen_buf_printf(out, "%s(plainto_tsquery(" TSCFG ", ?))",
+				i ? ", " : "");
 	if (mgen_buf_error(out) ||
-	    expand(" AS q) q, $S.chunks c JOIN $S.documents d ON d.id = c.doc"
-		   " WHERE c.tsv @@ q.q ORDER BY s DESC, c.id"
-		   " LIMIT CAST(? AS bigint)",
+	    expand("), w AS (SELECT v.q, CAST(ln(1 + (n.n - d.df + 0.5) /"
+		   " (d.df + 0.5)) AS float8) AS idf FROM v"
+		   " CROSS JOIN (SELECT count(*) AS n FROM $S.chunks) n"
+		   " CROSS JOIN LATERAL (SELECT count(*) AS df FROM $S.chunks c"
+		   " WHERE c.tsv @@ v.q) d WHERE numnode(v.q) > 0),"
+		   " s AS (SELECT c.id, sum(w.idf * ts_rank('{0.1, 0.2, 0.5,"
+		   " 1.0}', c.tsv, w.q, 1)) AS s FROM w JOIN $S.chunks c"
+		   " ON c.tsv @@ w.q GROUP BY c.id)"
+		   " SELECT c.id, s.s, " HIT_COLS " FROM s"
+		   " JOIN $S.chunks c ON c.id = s.id"
+		   " JOIN $S.documents d ON d.id = c.doc"
+		   " ORDER BY s.s DESC, c.id LIMIT CAST(? AS bigint)",
 		   schema, out) != 0)
 		return MGEN_ENOMEM;
 	return 0;
