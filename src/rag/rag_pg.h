@@ -77,8 +77,9 @@ int mgen__rag_pg_vector_table_sql(const char *schema, int pgvector, int dim,
  * over the words it matches of idf(w) * ts_rank(weights {D 0.1, C 0.2,
  * B 0.5, A 1.0}: title A, text B; normalisation 1: divided by 1 + log
  * of the chunk's length), idf(w) = ln(1 + (N - df + 0.5) / (df + 0.5))
- * (BM25's, as Lucene computes it; N chunks, df those matching w, both
- * counted through the GIN index at query time). Ties to the lower id.
+ * (BM25's, as Lucene computes it; N the chunks, df those the GIN index
+ * finds for w, counted at query time in the same pass that ranks them).
+ * Ties to the lower id.
  */
 int mgen__rag_pg_search_sql(const char *schema, size_t nwords, mgen_buf *out);
 

@@ -180,19 +180,18 @@ int mgen__rag_pg_search_sql(const char *schema, size_t nwords, mgen_buf *out)
 
 	if (nwords < 1 || nwords > MGEN__RAG_QUERY_WORDS)
 		return MGEN_EINVAL;
-	mgen_buf_puts(out, "WITH v(q) AS (VALUES ");
+	mgen_buf_puts(out, "WITH v(i, q) AS (VALUES ");
 	for (i = 0; i < nwords; i++)
-		mgen_buf_printf(out, "%s(plainto_tsquery(" TSCFG ", ?))",
-				i ? ", " : "");
+		mgen_buf_printf(out, "%s(%zu, plainto_tsquery(" TSCFG ", ?))",
+				i ? ", " : "", i + 1);
 	if (mgen_buf_error(out) ||
-	    expand("), w AS (SELECT v.q, CAST(ln(1 + (n.n - d.df + 0.5) /"
-		   " (d.df + 0.5)) AS float8) AS idf FROM v"
-		   " CROSS JOIN (SELECT count(*) AS n FROM $S.chunks) n"
-		   " CROSS JOIN LATERAL (SELECT count(*) AS df FROM $S.chunks c"
-		   " WHERE c.tsv @@ v.q) d WHERE numnode(v.q) > 0),"
-		   " s AS (SELECT c.id, sum(w.idf * ts_rank('{0.1, 0.2, 0.5,"
-		   " 1.0}', c.tsv, w.q, 1)) AS s FROM w JOIN $S.chunks c"
-		   " ON c.tsv @@ w.q GROUP BY c.id)"
+	    expand("), m AS (SELECT c.id, ts_rank('{0.1, 0.2, 0.5, 1.0}',"
+		   " c.tsv, v.q, 1) AS r, count(*) OVER (PARTITION BY v.i)"
+		   " AS df FROM v JOIN $S.chunks c ON c.tsv @@ v.q"
+		   " WHERE numnode(v.q) > 0), s AS (SELECT m.id,"
+		   " sum(CAST(ln(1 + (n.n - m.df + 0.5) / (m.df + 0.5)) AS"
+		   " float8) * m.r) AS s FROM m CROSS JOIN (SELECT count(*)"
+		   " AS n FROM $S.chunks) n GROUP BY m.id)"
 		   " SELECT c.id, s.s, " HIT_COLS " FROM s"
 		   " JOIN $S.chunks c ON c.id = s.id"
 		   " JOIN $S.documents d ON d.id = c.doc"

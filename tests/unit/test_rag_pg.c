@@ -125,19 +125,19 @@ static void test_rag_pg__search_sql(void **state)
 	assert_int_equal(mgen__rag_pg_search_sql("s", 3, &b), 0);
 	assert_string_equal(
 	    mgen_buf_str(&b),
-	    "WITH v(q) AS (VALUES (plainto_tsquery('english'::regconfig, ?)),"
-	    " (plainto_tsquery('english'::regconfig, ?)), (plainto_tsquery("
-	    "'english'::regconfig, ?))), w AS (SELECT v.q, CAST(ln(1 + (n.n "
-	    "- d.df + 0.5) / (d.df + 0.5)) AS float8) AS idf FROM v CROSS "
-	    "JOIN (SELECT count(*) AS n FROM \"s\".chunks) n CROSS JOIN "
-	    "LATERAL (SELECT count(*) AS df FROM \"s\".chunks c WHERE c.tsv "
-	    "@@ v.q) d WHERE numnode(v.q) > 0), s AS (SELECT c.id, "
-	    "sum(w.idf * ts_rank('{0.1, 0.2, 0.5, 1.0}', c.tsv, w.q, 1)) AS "
-	    "s FROM w JOIN \"s\".chunks c ON c.tsv @@ w.q GROUP BY c.id) "
-	    "SELECT c.id, s.s, c.title, c.text, c.ref, CASE WHEN c.glossary "
-	    "THEN 1 ELSE 0 END, c.tokens, d.path FROM s JOIN \"s\".chunks c "
-	    "ON c.id = s.id JOIN \"s\".documents d ON d.id = c.doc ORDER BY "
-	    "s.s DESC, c.id LIMIT CAST(? AS bigint)");
+	    "WITH v(i, q) AS (VALUES (1, plainto_tsquery('english'::regconfig,"
+	    " ?)), (2, plainto_tsquery('english'::regconfig, ?)), (3, "
+	    "plainto_tsquery('english'::regconfig, ?))), m AS (SELECT c.id, "
+	    "ts_rank('{0.1, 0.2, 0.5, 1.0}', c.tsv, v.q, 1) AS r, count(*) "
+	    "OVER (PARTITION BY v.i) AS df FROM v JOIN \"s\".chunks c ON "
+	    "c.tsv @@ v.q WHERE numnode(v.q) > 0), s AS (SELECT m.id, "
+	    "sum(CAST(ln(1 + (n.n - m.df + 0.5) / (m.df + 0.5)) AS float8) * "
+	    "m.r) AS s FROM m CROSS JOIN (SELECT count(*) AS n FROM "
+	    "\"s\".chunks) n GROUP BY m.id) SELECT c.id, s.s, c.title, "
+	    "c.text, c.ref, CASE WHEN c.glossary THEN 1 ELSE 0 END, c.tokens, "
+	    "d.path FROM s JOIN \"s\".chunks c ON c.id = s.id JOIN "
+	    "\"s\".documents d ON d.id = c.doc ORDER BY s.s DESC, c.id LIMIT "
+	    "CAST(? AS bigint)");
 	for (p = mgen_buf_str(&b); (p = strchr(p, '?')) != NULL; p++)
 		marks++;
 	assert_int_equal(marks, 4);
