@@ -28,6 +28,8 @@ pgrag_docs() {
 	printf '{"_id": "doc-7", "title": "Sepsis", "text": "Sepsis is a dysregulated host response to infection."}\nnot json at all\n{"_id": "doc-8", "title": "Insulin", "text": "Insulin lowers blood glucose."}\n' >"$1/sub/corpus.jsonl"
 	printf 'Plain notes about the ICU night shift and ventilators.\n' >"$1/sub/notes.txt"
 	head -c 3000 /dev/urandom >"$1/sub/photo.md"
+	# a hostile name and hostile text: values, never SQL
+	printf "# Robert'); DROP TABLE chunks; -- \\\\ \$1 ?\nBVKQ text with a nul \\000 byte and \\xff bad utf8 é.\n" >"$1/sub/it's \"odd\"; DROP ?.md"
 }
 
 case_pgrag_index_search_readd_change_remove() {
@@ -42,6 +44,8 @@ case_pgrag_index_search_readd_change_remove() {
 	grep -q 'glossary.csv: added, 2 chunks' "$TMP/pgra.out" || fail "glossary"
 	grep -q 'corpus.jsonl: added, 2 chunks' "$TMP/pgra.out" || fail "beir jsonl"
 	grep -q 'notes.txt: added, 1 chunk' "$TMP/pgra.out" || fail "text"
+	grep -q "it's \"odd\"; DROP ?.md: added, 1 chunk" "$TMP/pgra.out" || fail "hostile file name: $(cat "$TMP/pgra.out")"
+	"$BIN" search BVKQ --json "$@" | grep -q "Robert'); DROP TABLE chunks" || fail "hostile heading kept as text"
 	# the store's own tables: versioned, weighted tsvector, GIN index
 	[ "$(pgrag_sql $db "select value from metagen_rag.rag_meta where key = 'format'")" = metagen-rag-pg-1 ] || fail "format row"
 	pgrag_sql $db "select indexdef from pg_indexes where schemaname = 'metagen_rag' and indexname = 'chunks_tsv'" | grep -q 'USING gin (tsv)' || fail "gin index"
@@ -69,6 +73,7 @@ PY
 	[ "$(pgrag_sql $db "select count(*) from metagen_rag.chunks c join metagen_rag.documents d on d.id = c.doc where d.path like '%/guide.md'")" = 1 ] || fail "guide chunks"
 	[ "$(pgrag_sql $db "select count(*) from metagen_rag.chunks where id <= $max0")" = $((n0 - 2)) ] || fail "other documents' chunks rewritten"
 	# remove, remove again, prune
+	"$BIN" index remove "$docs/sub/it's \"odd\"; DROP ?.md" "$@" | grep -q 'DROP ?.md: removed' || fail "remove the hostile name"
 	"$BIN" index remove "$docs/glossary.csv" "$@" | grep -q 'glossary.csv: removed' || fail "remove"
 	"$BIN" index remove "$docs/glossary.csv" "$@" 2>/dev/null; [ $? = 1 ] || fail "remove twice: exit 1"
 	rm "$docs/sub/notes.txt"
