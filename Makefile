@@ -40,6 +40,8 @@ LDLIBS += $(PKG_LIBS) -pthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
+# the PostgreSQL ODBC driver's own leak (tests/lsan.supp)
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp
 endif
 
 LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))

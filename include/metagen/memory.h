@@ -5,14 +5,21 @@
  * context-aware assistant of issue 12 (table `conversations`: id,
  * session_id, role, content, timestamp, metadata).
  *
- * The store is a SQLite file (created owner-only, its folders made);
- * the tables are created when missing and the schema version is kept in
- * `metagen_schema` (name 'memory'); a file of a newer version is refused.
- * An ODBC connection string (PostgreSQL) is not supported yet: opening
- * one is MGEN_EUNSUPPORTED. Every read is scoped to one session id: no
- * call returns another session's messages. A handle may be shared by
- * threads (SQLite's serialized mode); several processes may share a file
- * (WAL, busy timeout).
+ * Two stores behind one interface; callers cannot tell them apart:
+ * - a SQLite file (created owner-only, its folders made; several
+ *   processes may share it: WAL, busy timeout);
+ * - PostgreSQL through its ODBC driver (psqlODBC), given an ODBC
+ *   connection string: `conversations` with metadata jsonb, timestamp
+ *   timestamptz and an index on (session_id, id), so several processes
+ *   (metagen serve on several hosts) share one memory and a session can
+ *   move between them.
+ * In both the tables are created when missing and the schema version is
+ * kept in `metagen_schema` (name 'memory'); a store of a newer version
+ * is refused. Every value is bound, never part of SQL text. Every read
+ * is scoped to one session id: no call returns another session's
+ * messages. A handle may be shared by threads (SQLite's serialized
+ * mode; the PostgreSQL connection behind a mutex). No message holds a
+ * secret of the connection string (masked).
  */
 #ifndef METAGEN_MEMORY_H
 #define METAGEN_MEMORY_H
@@ -53,17 +60,36 @@ typedef struct mgen_memory_session {
 } mgen_memory_session;
 
 /*
- * Opens the store named by `connection`: a SQLite file path (folders
- * created, the file made 0600 when new). A string holding '=' is taken
- * for an ODBC connection string and is MGEN_EUNSUPPORTED for now. NULL or
- * "" is MGEN_EINVAL; a file that cannot be opened or set up is MGEN_EIO;
- * a schema version newer than MGEN_MEMORY_SCHEMA_VERSION is MGEN_EIO
- * naming both versions. *out is NULL on error.
+ * Opens the store named by `connection`. A string holding '=' is an ODBC
+ * connection string ("Driver=PostgreSQL Unicode;Server=...;Pwd=..." or
+ * "DSN=name"): it must reach PostgreSQL (another DBMS is
+ * MGEN_EUNSUPPORTED naming it); the tables are created when missing,
+ * under a transaction-scoped advisory lock, so processes opening a new
+ * database at once do not race. Anything else is a SQLite file path
+ * (folders created, the file made 0600 when new). NULL or "" is
+ * MGEN_EINVAL; a file that cannot be opened or set up is MGEN_EIO; a
+ * server that refuses the connection or the setup is MGEN_EDB (the
+ * driver's text, secrets masked); a schema version other than
+ * MGEN_MEMORY_SCHEMA_VERSION is MGEN_EIO naming both versions. *out is
+ * NULL on error.
  */
 int mgen_memory_open(const char *connection, mgen_memory **out, mgen_err *err);
 
 /* Closes the store; NULL is fine. */
 void mgen_memory_close(mgen_memory *m);
+
+/* The store's kind, "sqlite" or "postgresql" (static). */
+const char *mgen_memory_kind(const mgen_memory *m);
+
+/*
+ * Keeps sessions for `days` days after their last message
+ * (memory.retention_days; 0, the default, keeps every session): prunes
+ * the older ones now (mgen_memory_prune), then again at most once an
+ * hour, after a message is stored (mgen_memory_append), so a long-running
+ * server keeps applying it. 0 or the prune's error (MGEN_EINVAL for
+ * days < 0).
+ */
+int mgen_memory_set_retention(mgen_memory *m, int days, mgen_err *err);
 
 /*
  * 1 when `id` is a valid session id (1..MGEN_MEMORY_SESSION_MAX bytes of
@@ -74,9 +100,13 @@ int mgen_memory_session_valid(const char *id);
 /*
  * Stores one message. `role` is user|assistant|system; `content` valid
  * UTF-8 of at most MGEN_MEMORY_CONTENT_MAX bytes (NUL-terminated);
- * `metadata` a JSON object as text or NULL ("{}"); `time_ms` Unix time
- * in ms, or 0 for now. A bad argument is MGEN_EINVAL naming it; a store
- * failure MGEN_EIO. `id_out` (may be NULL) gets the new row id.
+ * `metadata` a JSON object as text or NULL ("{}"; PostgreSQL keeps it as
+ * jsonb, so it reads back normalised: key order and blanks may differ);
+ * `time_ms` Unix time in ms, or 0 for now. A bad argument is MGEN_EINVAL
+ * naming it; a store failure MGEN_EIO (SQLite) or MGEN_EDB (PostgreSQL).
+ * `id_out` (may be NULL) gets the new row id. With a retention set, an
+ * hourly prune follows (mgen_memory_set_retention); its error is
+ * returned, the message stays stored.
  */
 int mgen_memory_append(mgen_memory *m, const char *session_id, const char *role,
 		       const char *content, const char *metadata,
@@ -108,8 +138,8 @@ int mgen_memory_delete(mgen_memory *m, const char *session_id,
 
 /*
  * Removes whole sessions whose last message is older than `before_ms`
- * (Unix ms); *sessions (may be NULL) gets how many sessions, *messages
- * (may be NULL) how many messages went.
+ * (Unix ms), in one transaction; *sessions (may be NULL) gets how many
+ * sessions, *messages (may be NULL) how many messages went.
  */
 int mgen_memory_prune(mgen_memory *m, long long before_ms, long long *sessions,
 		      long long *messages, mgen_err *err);

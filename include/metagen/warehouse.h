@@ -478,6 +478,11 @@ int mgen_wh_begin(mgen_wh *wh);
 int mgen_wh_commit(mgen_wh *wh);
 int mgen_wh_rollback(mgen_wh *wh);
 
+/* 1 when the driver reports the connection lost (SQL_ATTR_CONNECTION_DEAD:
+ * the server closed it, a restart, a network failure), so only a new
+ * connection can go on; 0 while it is usable or the driver cannot say. */
+int mgen_wh_connection_dead(mgen_wh *wh);
+
 #ifdef __cplusplus
 }
 #endif

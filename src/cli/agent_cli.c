@@ -2,7 +2,8 @@
  * agent_cli.c - the ask agent built from a config for `metagen ask` and
  * `metagen serve`: the LM client (generate's factory), the retrieval
  * index (rag.index, absent = no index), the memory store
- * (memory.connection) and the agent with rag.top_k,
+ * (memory.connection, pruned by memory.retention_days at start and
+ * hourly after) and the agent with rag.top_k,
  * rag.max_context_tokens and memory.history_messages; then the
  * endpoint's preflight (mgen_lm_preflight), as generate does.
  */
@@ -45,6 +46,9 @@ int cli_agent_open(const mgen_config *cfg, const char *program, void *log_ud,
 		rc = mgen_rag_open_config(cfg, 0, &c->rag, err);
 	if (rc == 0)
 		rc = mgen_memory_open(mgen_buf_str(&mem), &c->memory, err);
+	if (rc == 0)
+		rc = mgen_memory_set_retention(c->memory,
+					       cfg->memory_retention_days, err);
 	o.lm = c->lm;
 	o.rag = c->rag;
 	o.memory = c->memory;

@@ -26,10 +26,33 @@ static void help(void)
 	       "  prune      removes sessions idle longer than "
 	       "memory.retention_days\n\n"
 	       "options:\n"
-	       "  --memory-connection FILE  the store (default "
-	       "<cache_dir>/memory.sqlite)\n"
+	       "  --memory-connection FILE|ODBC  the store: a SQLite file "
+	       "(default\n"
+	       "             <cache_dir>/memory.sqlite) or an ODBC connection "
+	       "string\n             to PostgreSQL\n"
 	       "  --memory-retention-days N days a session is kept (prune)\n"
 	       "  --config FILE             YAML config\n");
+}
+
+/* A session id as listed: a valid one as it is; one another program
+ * wrote into a shared store (any bytes) quoted, with every byte outside
+ * printable ASCII (and the backslash and quote) as \xHH, so nothing
+ * reaches the terminal as a control. */
+static void shown_id(const char *id, mgen_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)id;
+
+	if (mgen_memory_session_valid(id)) {
+		mgen_buf_puts(out, id);
+		return;
+	}
+	mgen_buf_puts(out, "\"");
+	for (; *p; p++)
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\' && *p != '"')
+			mgen_buf_append(out, (const char *)p, 1);
+		else
+			mgen_buf_printf(out, "\\x%02x", *p);
+	mgen_buf_puts(out, "\"");
 }
 
 static int list(mgen_memory *m)
@@ -46,10 +69,16 @@ static int list(mgen_memory *m)
 	printf("%-40s %8s  %-20s  %s\n", "session", "messages", "first",
 	       "last");
 	for (i = 0; i < n; i++) {
+		mgen_buf id = MGEN_BUF_INIT;
+
+		shown_id(s[i].session_id, &id);
 		cli_iso_time(s[i].first_ms / 1000, first, sizeof(first));
 		cli_iso_time(s[i].last_ms / 1000, last, sizeof(last));
-		printf("%-40s %8lld  %-20s  %s\n", s[i].session_id,
+		printf("%-40s %8lld  %-20s  %s\n",
+		       mgen_buf_error(&id) ? "(out of memory)"
+					   : mgen_buf_str(&id),
 		       s[i].messages, first, last);
+		mgen_buf_release(&id);
 	}
 	mgen_memory_sessions_free(s, n);
 	return EXIT_ALL_OK;

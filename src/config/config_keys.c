@@ -78,13 +78,15 @@ const mgen__config_spec mgen__config_specs[] = {
 	{"memory.connection", CT(STRING), NULL, NULL, OFF(memory_connection),
 	 0, 0, MGEN__CF_CONNSTR,
 	 "conversation memory store: a SQLite file (unset = "
-	 "<cache_dir>/memory.sqlite)"},
+	 "<cache_dir>/memory.sqlite) or an ODBC connection string to "
+	 "PostgreSQL (shared by several servers)"},
 	{"memory.history_messages", CT(INT), NULL, "20",
 	 OFF(memory_history_messages), 0, 10000, 0,
 	 "last messages of the session given to the agent as history"},
 	{"memory.retention_days", CT(INT), NULL, "0",
 	 OFF(memory_retention_days), 0, 100000, 0,
-	 "sessions idle longer than this are pruned (0 = kept)"},
+	 "sessions idle longer than this are pruned by ask, serve (at start, "
+	 "then hourly) and sessions prune (0 = kept)"},
 	{"serve.host", CT(STRING), NULL, "127.0.0.1", OFF(serve_host), 0, 0,
 	 0, "IPv4 address metagen serve listens on"},
 	{"serve.port", CT(INT), NULL, "8080", OFF(serve_port), 0, 65535, 0,

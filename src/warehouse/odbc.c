@@ -565,3 +565,13 @@ int mgen_wh_rollback(mgen_wh *wh)
 {
 	return end_tran(wh, SQL_ROLLBACK);
 }
+
+int mgen_wh_connection_dead(mgen_wh *wh)
+{
+	SQLUINTEGER dead = SQL_CD_FALSE;
+
+	if (!SQL_SUCCEEDED(SQLGetConnectAttr(wh->dbc, SQL_ATTR_CONNECTION_DEAD,
+					     &dead, 0, NULL)))
+		return 0;
+	return dead == SQL_CD_TRUE;
+}
