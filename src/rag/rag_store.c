@@ -48,7 +48,7 @@ int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 		  mgen_rag **out, mgen_err *err)
 {
 	mgen_rag *r = NULL;
-	char *msg = NULL, *slash;
+	char *msg = NULL;
 	int rc;
 
 	*out = NULL;
@@ -65,18 +65,14 @@ int mgen_rag_open(const char *path, int create, const mgen_rag_options *opt,
 				  path);
 		goto fail;
 	}
-	slash = strrchr(r->path, '/');
-	if (create && slash && slash != r->path) {
-		*slash = '\0';
-		rc = mgen__mkdirs(r->path);
-		*slash = '/';
-		if (rc != 0) {
-			rc = mgen_err_set(err, MGEN_EIO,
-					  "rag index '%s': cannot "
-					  "create its folder",
-					  path);
-			goto fail;
-		}
+	/* folders 0700 and a new file 0600: a run's comments indexed with
+	 * --run can hold what comments hold */
+	if (create && (rc = mgen__prepare_private_db(path)) != 0) {
+		rc = mgen_err_set(err, rc,
+				  "rag index '%s': cannot create it or its "
+				  "folder",
+				  path);
+		goto fail;
 	}
 	if (sqlite3_open_v2(path, &r->db,
 			    SQLITE_OPEN_READWRITE |

@@ -147,3 +147,22 @@ PY
 	grep -q '"context"' "$(run_dir "$TMP/ctx3")/traces.jsonl" && fail "traces without an index name a context"
 	return 0
 }
+
+# The index file is private to its owner (a run's comments indexed with
+# --run hold what comments hold): a new index is 0600 in a new 0700 folder
+# whatever the umask, and so are SQLite's journal files beside it.
+case_rag_index_file_is_private() {
+	local dir=$TMP/rag-private/a/b idx
+	idx=$dir/rag.sqlite
+	printf '# Notes\n\nThe admissions table holds hospital stays.\n' >"$TMP/rag-private.md"
+	(umask 022 && "$BIN" index add "$TMP/rag-private.md" --rag-index "$idx") >/dev/null 2>&1 \
+		|| { fail "index add"; return 1; }
+	[ "$(stat -c %a "$idx")" = 600 ] || fail "index mode $(stat -c %a "$idx")"
+	[ "$(stat -c %a "$dir")" = 700 ] || fail "folder mode $(stat -c %a "$dir")"
+	[ "$(stat -c %a "$TMP/rag-private/a")" = 700 ] || fail "parent folder mode"
+	for f in "$idx"-*; do
+		[ -e "$f" ] || continue
+		[ "$(stat -c %a "$f")" = 600 ] || fail "$f mode $(stat -c %a "$f")"
+	done
+	"$BIN" search "admissions" --rag-index "$idx" | grep -q 'hospital stays' || fail "search"
+}
