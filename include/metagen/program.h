@@ -81,6 +81,9 @@ typedef struct mgen_program mgen_program;
  * metadata.metagen.knn_k from 1 to MGEN_KNN_MAX_K (else MGEN_EINVAL). */
 #define MGEN_PROGRAM_MAX_TRAIN 10000
 #define MGEN_KNN_MAX_K 64
+/* A program file is read whole: larger files are refused by their size
+ * (MGEN_ELIMIT naming the file) before any byte is read. */
+#define MGEN_PROGRAM_MAX_BYTES (256 * 1024 * 1024)
 
 /* An empty program (no predictors, no metagen metadata). Returns 0 or
  * MGEN_ENOMEM. */
@@ -240,14 +243,18 @@ int mgen_program_save(const mgen_program *prog, const char *path,
  * unchanged. `opts` may be NULL (defaults).
  * Errors (message starts with PATH):
  *   MGEN_EIO     the file cannot be read
+ *   MGEN_ELIMIT  the file is larger than MGEN_PROGRAM_MAX_BYTES, or a
+ *                predictor's "demos" or "train" holds more than
+ *                MGEN_PROGRAM_MAX_TRAIN entries
  *   MGEN_EPARSE  not JSON ("PATH:LINE:COL: problem")
  *   MGEN_EINVAL  valid JSON of the wrong shape, naming the predictor and
  *                field: top level not an object; "predictor 'x' is missing
  *                from the file"; "predictor 'x': no \"signature\" object";
  *                "predictor 'x': file has 5 fields, the signature declares
  *                6"; "predictor 'x': field 2 is not an object with string
- *                prefix and description"; demos not an array of objects;
- *                lm neither null nor an object
+ *                prefix and description"; demos or train not an array of
+ *                objects; lm neither null nor an object;
+ *                metadata.metagen.knn_k not an integer in 1..MGEN_KNN_MAX_K
  *   MGEN_ENOMEM
  */
 int mgen_program_load(mgen_program *prog, const char *path,

@@ -476,6 +476,24 @@ done:
 	return rc;
 }
 
+/* The file's text, at most MGEN_PROGRAM_MAX_BYTES (read whole). */
+static int read_program_file(const char *path, char **text, size_t *len,
+			     mgen_err *err)
+{
+	int rc = mgen__read_file_max(path, MGEN_PROGRAM_MAX_BYTES, text, len);
+
+	if (rc == MGEN_ELIMIT)
+		return mgen_err_set(err, rc,
+				    "program file '%s' is larger than %d MiB",
+				    path, MGEN_PROGRAM_MAX_BYTES >> 20);
+	if (rc == MGEN_ENOMEM)
+		return mgen_err_set(err, rc, "out of memory");
+	if (rc != 0)
+		return mgen_err_set(err, MGEN_EIO,
+				    "cannot read program file '%s'", path);
+	return 0;
+}
+
 int mgen_program_load(mgen_program *prog, const char *path,
 		      const mgen_program_load_options *opts, mgen_err *err)
 {
@@ -483,9 +501,8 @@ int mgen_program_load(mgen_program *prog, const char *path,
 	size_t len = 0;
 	int rc;
 
-	if (mgen__read_file(path, &text, &len) != 0)
-		return mgen_err_set(err, MGEN_EIO,
-				    "cannot read program file '%s'", path);
+	if ((rc = read_program_file(path, &text, &len, err)) != 0)
+		return rc;
 	rc = mgen_program_load_json(prog, text, len, path, opts, err);
 	free(text);
 	return rc;
@@ -540,9 +557,8 @@ int mgen_program_read(const char *path, const mgen_program_load_options *opts,
 	int rc;
 
 	*out = NULL;
-	if (mgen__read_file(path, &text, &len) != 0)
-		return mgen_err_set(err, MGEN_EIO,
-				    "cannot read program file '%s'", path);
+	if ((rc = read_program_file(path, &text, &len, err)) != 0)
+		return rc;
 	rc = parse_root(&c, text, len, &root);
 	if (rc == 0 && mgen_program_new(&prog) != 0)
 		rc = nomem(&c);

@@ -395,6 +395,36 @@ static void test_knn__malformed_state_refused_naming_the_field(void **st)
 	mgen_program_free(prog);
 }
 
+/* Memory bounds: more than MGEN_PROGRAM_MAX_TRAIN "train" entries, and a
+ * file larger than MGEN_PROGRAM_MAX_BYTES (sparse: refused by its size). */
+static void test_knn__oversized_state_refused(void **st)
+{
+	mgen_buf b = MGEN_BUF_INIT;
+	mgen_program *prog = NULL;
+	mgen_err e = MGEN_ERR_INIT, e2 = MGEN_ERR_INIT;
+	char *path;
+	size_t i;
+
+	(void)st;
+	mgen_buf_puts(&b, "{\"comment\": {\"train\": [{}");
+	for (i = 1; i <= MGEN_PROGRAM_MAX_TRAIN; i++)
+		mgen_buf_puts(&b, ", {}");
+	mgen_buf_puts(&b, "], \"demos\": [], \"signature\": "
+			  "{\"instructions\": \"\", \"fields\": []}, "
+			  "\"lm\": null}}");
+	path = write_temp(mgen_buf_str(&b));
+	assert_int_equal(mgen_program_read(path, NULL, &prog, &e), MGEN_ELIMIT);
+	assert_non_null(strstr(e.msg, "\"train\" holds 10001 entries"));
+	assert_null(prog);
+	assert_int_equal(truncate(path, (off_t)MGEN_PROGRAM_MAX_BYTES + 1), 0);
+	assert_int_equal(mgen_program_read(path, NULL, &prog, &e2),
+			 MGEN_ELIMIT);
+	assert_non_null(strstr(e2.msg, "larger than 256 MiB"));
+	unlink(path);
+	free(path);
+	mgen_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +434,7 @@ int main(void)
 	    cmocka_unit_test(test_knn__program_file_round_trip),
 	    cmocka_unit_test(
 		test_knn__malformed_state_refused_naming_the_field),
+	    cmocka_unit_test(test_knn__oversized_state_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
