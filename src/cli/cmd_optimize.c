@@ -311,6 +311,9 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 		rc = cli_parse(ta->argc, ta->argv, 2, a);
 	if (rc || a->help)
 		return rc;
+	/* KNNFewShot compiles without the LM: no client, no request */
+	if (ta->optimizer && strcmp(ta->optimizer, "knn") == 0)
+		return 0;
 	if (a->cfg.model == NULL || strcmp(a->cfg.model, "offline") == 0) {
 		fprintf(stderr,
 			"metagen: this command needs an LM: set --model "

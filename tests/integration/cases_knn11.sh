@@ -58,6 +58,10 @@ case_knn_optimize_then_generate_nearest_demos_per_table() {
 	grep -q 'knn_few_shot: 0 LM calls made (estimate 0); the 2 nearest of 4 training tables' \
 		"$TMP/knn-opt.out" || fail "calls made: $(cat "$TMP/knn-opt.out")"
 	[ -s "$LLM_REC" ] && fail "optimize --optimizer knn sent a request"
+	# no LM needed at all to compile it
+	"$BIN" optimize --trainset "$gold" --optimizer knn --k 2 --out "$TMP/knn-nolm.json" >/dev/null 2>&1 \
+		|| fail "knn needed an LM"
+	cmp -s "$prog" "$TMP/knn-nolm.json" || fail "the same trainset gave another file"
 	python3 - "$prog" <<'PY' || fail "program file"
 import json, sys
 p = json.load(open(sys.argv[1]))
