@@ -232,3 +232,36 @@ PY
 	[ -s "$LLM_REC" ] && fail "--estimate sent a request: $(head -c 300 "$LLM_REC")"
 	return 0
 }
+
+case_generate_context_embeddings_fault_falls_back_to_bm25() {
+	local conn docs=$TMP/hfd idx=$TMP/hf.sqlite rc url_a
+	start_llm hfa --embed-dim 64 || return 1
+	url_a=$LLM_URL
+	conn=$(sqlite_copy hf)
+	knn_hybrid_docs "$docs"
+	"$BIN" index add "$docs" --rag-index "$idx" --api-base "$url_a" \
+		--rag-embeddings-model emb --cache-dir "$TMP/hfcache" >/dev/null 2>&1 \
+		|| { fail "index add"; return 1; }
+	# another server whose first embeddings answer is a 400: the table's
+	# query cannot be embedded
+	printf '{"embeddings": [{"fault": "400"}]}\n' >"$TMP/hf-script.json"
+	start_llm hfb --embed-dim 64 --script "$TMP/hf-script.json" || return 1
+	"$BIN" generate --connection "$conn" --model m --scope 'main.patients' \
+		--rag-index "$idx" --api-base "$LLM_URL" --rag-embeddings-model emb \
+		--cache-dir "$TMP/hfcache2" --out "$TMP/hf-out" >"$TMP/hf.out" 2>&1; rc=$?
+	[ $rc = 0 ] || { cat "$TMP/hf.out" >&2; fail "exit $rc"; return 1; }
+	grep -q 'patients: hybrid retrieval failed (.*); BM25 only' "$TMP/hf.out" \
+		|| fail "no warning: $(cat "$TMP/hf.out")"
+	python3 - "$LLM_REC" "$(run_dir "$TMP/hf-out")" <<'PY' || fail "fallback context"
+import json, sys
+rec = [json.loads(l) for l in open(sys.argv[1])]
+assert [r for r in rec if r.get("kind") == "embeddings"], "no embeddings request"
+text = "".join(m["content"] for r in rec if r.get("kind") == "comment"
+               for m in r["body"]["messages"])
+assert "BMKEEP" in text and "DNSONLY" not in text, text[:2000]
+for t in (json.loads(l) for l in open(sys.argv[2] + "/traces.jsonl")):
+    if t["kind"] == "comment":
+        assert t["context"] and all(c["mode"] == "bm25" for c in t["context"]), t["context"]
+PY
+	return 0
+}
