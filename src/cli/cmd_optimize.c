@@ -295,6 +295,15 @@ done:
 	return rc;
 }
 
+/* The ask agent does not choose demos per question: usage error. */
+static int knn_not_for_ask(void)
+{
+	fprintf(stderr, "metagen: --optimizer knn compiles the comment "
+			"program; the ask program does not take per-question "
+			"demos\n");
+	return EXIT_USAGE;
+}
+
 /* Parses the rest of the command line into a config and opens the LM. */
 static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 		 mgen_lm **lm)
@@ -313,7 +322,7 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 		return rc;
 	/* KNNFewShot compiles without the LM: no client, no request */
 	if (ta->optimizer && strcmp(ta->optimizer, "knn") == 0)
-		return 0;
+		return ta->is_ask ? knn_not_for_ask() : 0;
 	if (a->cfg.model == NULL || strcmp(a->cfg.model, "offline") == 0) {
 		fprintf(stderr,
 			"metagen: this command needs an LM: set --model "

@@ -141,6 +141,12 @@ case_knn_refuses_malformed_program_before_any_call() {
 		--model m --api-base "$LLM_URL" >"$TMP/knnb.out" 2>&1; rc=$?
 	[ $rc != 0 ] || fail "--k 65 accepted"
 	grep -q 'k must be from 1 to 64' "$TMP/knnb.out" || fail "k message: $(cat "$TMP/knnb.out")"
+	# the ask program has no per-question demos: a usage error, no request
+	"$BIN" optimize --program ask --trainset "$gold" --optimizer knn --out "$prog" \
+		--model m --api-base "$LLM_URL" >"$TMP/knnb-ask.out" 2>&1; rc=$?
+	[ $rc = 2 ] || fail "knn for the ask program: exit 2 expected, got $rc"
+	grep -q 'the ask program does not take per-question demos' "$TMP/knnb-ask.out" \
+		|| fail "ask message: $(cat "$TMP/knnb-ask.out")"
 	"$BIN" optimize --trainset "$gold" --optimizer knn --k 3 --out "$prog" \
 		--model m --api-base "$LLM_URL" >/dev/null 2>&1 || { fail "optimize"; return 1; }
 	python3 - "$prog" <<'PY'
