@@ -99,8 +99,10 @@ int mgen_comment_program_new(mgen_comment_program **out, mgen_err *err);
  * their prefixes and descriptions overlaid; a reasoning field makes the
  * signature dspy.ChainOfThought's (the `reasoning` output before
  * `comments`); each demo (a JSON object) becomes an mgen_example demo;
- * api_base & co. in its lm are dropped. The comment predictor is the one
- * named "comment", else the only one not named "merge" /
+ * api_base & co. in its lm are dropped; a KNNFewShot program's "train"
+ * examples are read (each with every field of the signature but
+ * `reasoning`) for mgen_comment_program_demos_for. The comment predictor
+ * is the one named "comment", else the only one not named "merge" /
  * "merge.predict". A predictor "merge" (or "merge.predict", a
  * ChainOfThought) is fitted the same way onto the merge signature; none:
  * the merge defaults. Returns 0, or MGEN_EIO,
@@ -128,6 +130,23 @@ mgen_comment_program_demos(const mgen_comment_program *cp);
 const mgen_signature *
 mgen_comment_program_merge(const mgen_comment_program *cp,
 			   const mgen_example *const **demos, size_t *ndemos);
+
+/*
+ * The demos of one call with `inputs`: the program's own demos, or for a
+ * KNNFewShot program (metadata.metagen.knn_k, docs/dspy.md) the k saved
+ * training examples nearest to `inputs` (mgen_knn_nearest, keyed by the
+ * table's and its columns' names and its current comment), nearest first,
+ * written into `room` (the caller's, MGEN_KNN_MAX_K entries). *demos and
+ * *n receive them (borrowed from the program). Safe from several threads.
+ * Returns 0, MGEN_EDB or MGEN_ENOMEM.
+ */
+int mgen_comment_program_demos_for(const mgen_comment_program *cp,
+				   const mgen_example *inputs,
+				   const mgen_example *const **demos, size_t *n,
+				   const mgen_example **room, mgen_err *err);
+
+/* KNNFewShot's k of the program, 0 when its demos are fixed. */
+long long mgen_comment_program_knn(const mgen_comment_program *cp);
 
 /* Frees the program and everything it owns. NULL is harmless. */
 void mgen_comment_program_free(mgen_comment_program *cp);

@@ -48,6 +48,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "lm.h"
 #include "metagen.h"
 #include "program.h"
@@ -175,7 +176,8 @@ typedef enum mgen_optimizer {
 	MGEN_OPT_BOOTSTRAP = 1,	    /* "bootstrap_few_shot" */
 	MGEN_OPT_RANDOM_SEARCH = 2, /* "bootstrap_few_shot_random_search" */
 	MGEN_OPT_MIPRO = 3,	    /* "miprov2" */
-	MGEN_OPT_GEPA = 4	    /* "gepa" (opt_gepa.c) */
+	MGEN_OPT_GEPA = 4,	    /* "gepa" (opt_gepa.c) */
+	MGEN_OPT_KNN = 5	    /* "knn_few_shot" (opt_knn.c) */
 } mgen_optimizer;
 
 /*
@@ -259,6 +261,8 @@ const char *mgen_optimizer_name(mgen_optimizer kind);
  *                  * R; trials * P * minibatch; (1 + full evaluations)
  *                  * P * nval.
  *   GEPA           see mgen_gepa_plan: P * metric calls + reflections.
+ *   KNN            0 (the demos are chosen at prediction time; no
+ *                  bootstrap and no valset score at compile)
  * opts NULL = defaults. Never negative.
  */
 long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
@@ -343,6 +347,15 @@ void mgen_gepa_plan_for(size_t ntrain, size_t nval,
  *   GEPA: see opt_gepa.c's head comment (reflective instruction
  *     evolution on a Pareto frontier of per-example valset scores;
  *     opts->feedback writes the textual feedback).
+ *   KNN: KNNFewShot(k = opts->k): the student's instructions, no demos,
+ *     every training example (mgen_example_to_json) in the predictor's
+ *     "train" and knn_k = k in the metadata (mgen_program_set_knn); the
+ *     demos of each call are mgen_knn_nearest's. No LM call; the valset
+ *     is not scored (best and baseline -1). Deviation: DSPy's KNNFewShot
+ *     runs BootstrapFewShot on the k neighbours at every call; metagen
+ *     uses them as labeled demos (DSPy's max_bootstrapped_demos=0).
+ *     MGEN_EINVAL when k is not in 1..MGEN_KNN_MAX_K, MGEN_ELIMIT over
+ *     MGEN_PROGRAM_MAX_TRAIN examples.
  * The program gets one predictor (opts->predictor_name) with the
  * winner's instructions, the fields of `sig` (prefix, description) and
  * its demos (mgen_example_to_json), lm null, and metadata
@@ -359,6 +372,53 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 		  mgen_metric_fn metric, void *ud,
 		  const mgen_optimize_options *opts, mgen_program **out,
 		  mgen_optimize_result *res, mgen_err *err);
+
+/* ------------------------------------------------------------------ */
+/* KNNFewShot's retriever (opt_knn.c)                                  */
+/* ------------------------------------------------------------------ */
+
+/* Longest key text indexed or searched, in bytes (cut after a space). */
+#define MGEN_KNN_KEY_BYTES 16384
+
+typedef struct mgen_knn mgen_knn;
+
+/* Writes the retrieval key of `ex` (inputs of a call or a training
+ * example) into `out`. Returns 0 or a negative mgen_error_code. */
+typedef int (*mgen_knn_key_fn)(void *ud, const mgen_example *ex, mgen_buf *out);
+
+/*
+ * The nearest-example retriever over train[0..n) (borrowed: it must
+ * outlive the retriever, as must `sig` and `ud`): each example's key -
+ * key(ud, ex), or with key NULL the value of every input field of `sig`
+ * the example has, joined by " | ", JSON values as compact JSON
+ * (deviation: dspy/predict/knn.py writes "name: value"; under BM25 a name
+ * every example shares would match them all) - cut at MGEN_KNN_KEY_BYTES
+ * and indexed as
+ * one chunk of a private in-memory RAG index (rag.h, mgen_rag_open
+ * ":memory:"; never the configured rag.index). n may be 0. Returns 0,
+ * MGEN_EINVAL (k not in 1..MGEN_KNN_MAX_K, n > MGEN_PROGRAM_MAX_TRAIN,
+ * neither sig nor key), the key function's errors, MGEN_EDB, MGEN_ENOMEM.
+ */
+int mgen_knn_new(const mgen_signature *sig, const mgen_example *const *train,
+		 size_t n, size_t k, mgen_knn_key_fn key, void *ud,
+		 mgen_knn **out, mgen_err *err);
+
+/*
+ * The positions (into the trainset) of the min(k, n) examples nearest to
+ * `inputs`, nearest first, into idx[0..*n) (room for k): first the BM25
+ * hits of the inputs' key (mgen_rag_search; equal scores in trainset
+ * order), then the examples sharing no word with it, in trainset order.
+ * Same inputs, same answer. Thread-safe (a lock around the index).
+ * Returns 0, MGEN_EDB, MGEN_ENOMEM or the key function's errors.
+ */
+int mgen_knn_nearest(mgen_knn *knn, const mgen_example *inputs, size_t *idx,
+		     size_t *n, mgen_err *err);
+
+/* The retriever's k. */
+size_t mgen_knn_k(const mgen_knn *knn);
+
+/* Frees the retriever (not what it borrows). NULL is harmless. */
+void mgen_knn_free(mgen_knn *knn);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,7 @@
  *   {
  *     "<predictor name>": {
  *       "traces": [],
- *       "train": [],
+ *       "train": [ {...}, ... ],   (KNNFewShot's trainset; else [])
  *       "demos": [ {...}, ... ],
  *       "signature": {
  *         "instructions": "...",
@@ -40,7 +40,8 @@
  *     "metadata": {
  *       "dependency_versions": {},
  *       "metagen": {"version": "0.1.0", "optimizer": "...",
- *                   "lm_calls_estimate": 120, "lm_calls_made": 97}
+ *                   "lm_calls_estimate": 120, "lm_calls_made": 97,
+ *                   "knn_k": 3 (only for a KNNFewShot program)}
  *     }
  *   }
  * dependency_versions: DSPy's load requires the member and compares each
@@ -74,6 +75,15 @@ extern "C" {
 #endif
 
 typedef struct mgen_program mgen_program;
+
+/* Bounds of a loaded file's KNNFewShot state: at most this many "train"
+ * examples per predictor (more is MGEN_ELIMIT naming the predictor) and
+ * metadata.metagen.knn_k from 1 to MGEN_KNN_MAX_K (else MGEN_EINVAL). */
+#define MGEN_PROGRAM_MAX_TRAIN 10000
+#define MGEN_KNN_MAX_K 64
+/* A program file is read whole: larger files are refused by their size
+ * (MGEN_ELIMIT naming the file) before any byte is read. */
+#define MGEN_PROGRAM_MAX_BYTES (256 * 1024 * 1024)
 
 /* An empty program (no predictors, no metagen metadata). Returns 0 or
  * MGEN_ENOMEM. */
@@ -123,6 +133,22 @@ int mgen_program_add_demo(mgen_program *prog, size_t i, const char *json,
 void mgen_program_clear_demos(mgen_program *prog, size_t i);
 
 /*
+ * Appends a training example to predictor `i`'s "train" list (DSPy's
+ * Predict.train, saved and loaded as it is; metagen's KNNFewShot keeps its
+ * trainset there, docs/dspy.md). `json` must be one JSON object, stored
+ * compact as mgen_program_add_demo stores a demo. Same returns.
+ */
+int mgen_program_add_train(mgen_program *prog, size_t i, const char *json,
+			   mgen_err *err);
+
+/*
+ * KNNFewShot's k, written as metadata.metagen.knn_k when > 0: each call
+ * then takes as demos the k training examples (the predictor's "train")
+ * nearest to its inputs (opt_knn.c). k <= 0 stores 0 (not a KNN program).
+ */
+void mgen_program_set_knn(mgen_program *prog, long long k);
+
+/*
  * Sets predictor `i`'s lm: a JSON object text, or NULL for `null`.
  * Every "api_key" member (at any depth) is dropped before storing.
  * Returns 0, MGEN_EPARSE, MGEN_EINVAL (not an object), or MGEN_ENOMEM.
@@ -155,6 +181,12 @@ const char *mgen_program_field_description(const mgen_program *prog, size_t i,
 size_t mgen_program_demo_count(const mgen_program *prog, size_t i);
 /* Demo `d` of predictor `i` as compact JSON object text. */
 const char *mgen_program_demo(const mgen_program *prog, size_t i, size_t d);
+/* Predictor `i`'s "train" examples: their number, and example `t` as
+ * compact JSON object text. */
+size_t mgen_program_train_count(const mgen_program *prog, size_t i);
+const char *mgen_program_train(const mgen_program *prog, size_t i, size_t t);
+/* KNNFewShot's k (metadata.metagen.knn_k), 0 when not a KNN program. */
+long long mgen_program_knn(const mgen_program *prog);
 /* Predictor `i`'s lm as compact JSON object text, or NULL (null). */
 const char *mgen_program_lm(const mgen_program *prog, size_t i);
 /* dependency_versions member `key` ("python", "dspy", "cloudpickle"),
@@ -211,14 +243,18 @@ int mgen_program_save(const mgen_program *prog, const char *path,
  * unchanged. `opts` may be NULL (defaults).
  * Errors (message starts with PATH):
  *   MGEN_EIO     the file cannot be read
+ *   MGEN_ELIMIT  the file is larger than MGEN_PROGRAM_MAX_BYTES, or a
+ *                predictor's "demos" or "train" holds more than
+ *                MGEN_PROGRAM_MAX_TRAIN entries
  *   MGEN_EPARSE  not JSON ("PATH:LINE:COL: problem")
  *   MGEN_EINVAL  valid JSON of the wrong shape, naming the predictor and
  *                field: top level not an object; "predictor 'x' is missing
  *                from the file"; "predictor 'x': no \"signature\" object";
  *                "predictor 'x': file has 5 fields, the signature declares
  *                6"; "predictor 'x': field 2 is not an object with string
- *                prefix and description"; demos not an array of objects;
- *                lm neither null nor an object
+ *                prefix and description"; demos or train not an array of
+ *                objects; lm neither null nor an object;
+ *                metadata.metagen.knn_k not an integer in 1..MGEN_KNN_MAX_K
  *   MGEN_ENOMEM
  */
 int mgen_program_load(mgen_program *prog, const char *path,

@@ -313,6 +313,18 @@ int mgen_rag_set_embedder(mgen_rag *rag, struct mgen_lm *lm, size_t batch,
 			  mgen_err *err);
 
 /*
+ * The embeddings client of cfg's rag.embeddings.model (the chat model's
+ * endpoint, key, retries, rate limits and cache with that model; see
+ * mgen_lm_new_from_config) attached to `rag` with rag.embeddings.
+ * batch_size (mgen_rag_set_embedder). *lm is the client (caller frees
+ * with mgen_lm_free after closing or detaching `rag`), NULL with 0 when
+ * no model is set. Errors of both functions; *lm NULL on error.
+ */
+int mgen_rag_embedder_from_config(const struct mgen_config *cfg, mgen_rag *rag,
+				  mgen_log_fn log, void *log_ud,
+				  struct mgen_lm **lm, mgen_err *err);
+
+/*
  * Embeds and stores the vectors of every chunk without one (see above),
  * 256 chunks per transaction; `*embedded` counts the vectors written.
  * MGEN_EINVAL without an embedder; mgen_lm_embed's errors (vectors of

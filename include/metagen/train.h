@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "comment_program.h"
 #include "config.h"
 #include "dataset.h"
 #include "lm.h"
@@ -79,16 +80,16 @@ typedef struct mgen_train_score {
  * For each example of `dev`: the legacy path (the templates of
  * cfg->prompts_dir rendered for a table rebuilt from the example's
  * profile, one LM call, the answer parsed like `generate` does) and,
- * when `sig` is not NULL, the optimized path (mgen_predict with `sig`
- * and `demos`), each scored with mgen_train_metric. Fills scores[0..n)
- * (caller's array). Returns 0 or a setup error (templates, ENOMEM); LM
- * failures score 0 for that example.
+ * when `cp` is not NULL, the optimized path (mgen_predict with its
+ * signature and the demos of mgen_comment_program_demos_for: a KNN
+ * program's nearest examples to that table), each scored with
+ * mgen_train_metric. Fills scores[0..n) (caller's array). Returns 0 or a
+ * setup error (templates, the KNN index, ENOMEM); LM failures score 0
+ * for that example.
  */
 int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
-		       const mgen_signature *sig,
-		       const mgen_example *const *demos, size_t ndemos,
-		       mgen_example *const *dev, size_t n,
-		       mgen_train_score *scores, mgen_err *err);
+		       const mgen_comment_program *cp, mgen_example *const *dev,
+		       size_t n, mgen_train_score *scores, mgen_err *err);
 
 /* ------------------------------------------------------------------ */
 /* The merge predictor (comment_program.h "merge")                     */

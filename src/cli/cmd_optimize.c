@@ -124,7 +124,8 @@ static int parse_kind(const char *s, mgen_optimizer *k)
 		     {"bootstrap", MGEN_OPT_BOOTSTRAP},
 		     {"random-search", MGEN_OPT_RANDOM_SEARCH},
 		     {"mipro", MGEN_OPT_MIPRO},
-		     {"gepa", MGEN_OPT_GEPA}};
+		     {"gepa", MGEN_OPT_GEPA},
+		     {"knn", MGEN_OPT_KNN}};
 	size_t i;
 
 	for (i = 0; s && i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -134,7 +135,7 @@ static int parse_kind(const char *s, mgen_optimizer *k)
 		}
 	fprintf(stderr,
 		"metagen: --optimizer: expected labeled|bootstrap|"
-		"random-search|mipro|gepa, got '%s'\n",
+		"random-search|mipro|gepa|knn, got '%s'\n",
 		s ? s : "");
 	return EXIT_USAGE;
 }
@@ -224,7 +225,10 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 	mgen_err err = MGEN_ERR_INIT;
 	size_t per = (size_t)a->cfg.columns_per_call;
 	long long bound;
-	int rc = load_sets(ta, &train, &ntrain, &dev, &ndev);
+	/* KNN scores nothing at compile: no table is held out for it */
+	int rc = kind == MGEN_OPT_KNN && ta->devset == NULL
+		     ? read_examples(ta->trainset, &train, &ntrain)
+		     : load_sets(ta, &train, &ntrain, &dev, &ndev);
 	merge_sets sets = {train, ntrain, dev, ndev};
 
 	if (rc == 0 && (rc = mgen_comment_signature(&sig, &err)) != 0)
@@ -269,17 +273,35 @@ static int compile(cli_args *a, const train_args *ta, mgen_optimizer kind,
 		rc = EXIT_SOME_FAILED;
 		goto done;
 	}
-	printf("metagen: %s: %lld LM calls made (estimate %lld); dev score "
-	       "%.2f (zero-shot %.2f); %zu demos; saved %s\n",
-	       mgen_optimizer_name(kind), res.lm_calls_made,
-	       res.lm_calls_estimate, res.best_score, res.baseline_score,
-	       mgen_program_demo_count(prog, 0), ta->out);
+	if (kind == MGEN_OPT_KNN) /* nothing scored: demos come per call */
+		printf("metagen: %s: %lld LM calls made (estimate %lld); the "
+		       "%lld nearest of %zu training tables are each call's "
+		       "demos; saved %s\n",
+		       mgen_optimizer_name(kind), res.lm_calls_made,
+		       res.lm_calls_estimate, mgen_program_knn(prog),
+		       mgen_program_train_count(prog, 0), ta->out);
+	else
+		printf("metagen: %s: %lld LM calls made (estimate %lld); dev "
+		       "score %.2f (zero-shot %.2f); %zu demos; saved %s\n",
+		       mgen_optimizer_name(kind), res.lm_calls_made,
+		       res.lm_calls_estimate, res.best_score,
+		       res.baseline_score, mgen_program_demo_count(prog, 0),
+		       ta->out);
 done:
 	mgen_program_free(prog);
 	mgen_signature_free(sig);
 	mgen_train_examples_free(train, ntrain);
 	mgen_train_examples_free(dev, ndev);
 	return rc;
+}
+
+/* The ask agent does not choose demos per question: usage error. */
+static int knn_not_for_ask(void)
+{
+	fprintf(stderr, "metagen: --optimizer knn compiles the comment "
+			"program; the ask program does not take per-question "
+			"demos\n");
+	return EXIT_USAGE;
 }
 
 /* Parses the rest of the command line into a config and opens the LM. */
@@ -298,6 +320,9 @@ static int setup(int argc, char **argv, train_args *ta, cli_args *a,
 		rc = cli_parse(ta->argc, ta->argv, 2, a);
 	if (rc || a->help)
 		return rc;
+	/* KNNFewShot compiles without the LM: no client, no request */
+	if (ta->optimizer && strcmp(ta->optimizer, "knn") == 0)
+		return ta->is_ask ? knn_not_for_ask() : 0;
 	if (a->cfg.model == NULL || strcmp(a->cfg.model, "offline") == 0) {
 		fprintf(stderr,
 			"metagen: this command needs an LM: set --model "
@@ -325,7 +350,8 @@ int cmd_optimize(int argc, char **argv)
 
 	if (rc == 0 && a.help)
 		printf("usage: metagen optimize --trainset F [--devset F] "
-		       "--optimizer labeled|bootstrap|random-search|mipro|gepa "
+		       "--optimizer "
+		       "labeled|bootstrap|random-search|mipro|gepa|knn "
 		       "--out FILE [--chain-of-thought] [generate's LM "
 		       "options]\n\nCompiles the comment program (instructions "
 		       "+ demos) from gold examples (JSONL from `metagen "
@@ -382,11 +408,7 @@ static int compare(cli_args *a, const train_args *ta, mgen_lm *lm)
 		fflush(stdout);
 	}
 	if (rc == 0 &&
-	    mgen_train_compare(lm, &a->cfg,
-			       cp ? mgen_comment_program_signature(cp) : NULL,
-			       cp ? mgen_comment_program_demos(cp) : NULL,
-			       cp ? mgen_comment_program_demo_count(cp) : 0,
-			       dev, ndev, sc, &err) != 0) {
+	    mgen_train_compare(lm, &a->cfg, cp, dev, ndev, sc, &err) != 0) {
 		cli_say("%s", err.msg);
 		rc = EXIT_USAGE;
 	}

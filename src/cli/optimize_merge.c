@@ -5,8 +5,9 @@
  * columns than columns_per_call) are traced through it chunk by chunk
  * (mgen_merge_examples), and the merge predictor is compiled from those
  * merge examples with the same optimizer and settings, then saved in
- * the same program file. No wide table: the merge predictor is saved
- * with its defaults.
+ * the same program file. No wide table, or --optimizer knn (which makes
+ * no LM call at compile): the merge predictor is saved with its
+ * defaults.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,8 @@ long long optimize_merge_bound(mgen_optimizer kind,
 	    mgen_merge_trace_bound(train, ntrain, per, oo->no_json_fallback) +
 	    mgen_merge_trace_bound(dev, ndev, per, oo->no_json_fallback);
 
+	if (kind == MGEN_OPT_KNN) /* no tracing: knn asks nothing */
+		return 0;
 	if (wt > 0 && (nval > 0 || !needs_valset(kind)))
 		b += mgen_optimize_estimate(kind, wt, nval, &m);
 	return b;
@@ -142,7 +145,7 @@ int optimize_merge(mgen_optimizer kind, mgen_lm *lm,
 	int rc = mgen_comment_program_from(prog, &cp, err);
 
 	memset(&mres, 0, sizeof(mres));
-	if (rc == 0)
+	if (rc == 0 && kind != MGEN_OPT_KNN) /* knn: no LM at compile */
 		rc = trace_sets(lm, cp, oo, per, in, &mtr, &ntr, &mdv, &ndv,
 				&calls, err);
 	nval = merge_nval(kind, &m, ntr, ndv);
@@ -172,9 +175,11 @@ int optimize_merge(mgen_optimizer kind, mgen_lm *lm,
 			printf("metagen: merge predictor: %s (%zu training "
 			       "merge examples from tables over %zu columns, "
 			       "%lld LM calls); saved with its defaults\n",
-			       ntr ? "not compiled: the budget cannot score "
-				     "its valset"
-				   : "nothing to compile from",
+			       kind == MGEN_OPT_KNN
+				   ? "not compiled by knn (no LM call)"
+			       : ntr ? "not compiled: the budget cannot score "
+				       "its valset"
+				     : "nothing to compile from",
 			       ntr, per, calls);
 	}
 	mgen_program_free(mprog);

@@ -34,7 +34,7 @@ static const struct {
 } settings[S_N] = {
     {"--seed", "random seed (0; DSPy's MIPROv2 uses 9: docs/dspy.md)",
      0xffffffffULL},
-    {"--k", "LabeledFewShot demos (16)", 1000},
+    {"--k", "LabeledFewShot demos, KNNFewShot neighbours (16)", 1000},
     {"--max-bootstrapped-demos", "bootstrapped demos (4)", 1000},
     {"--max-labeled-demos", "labeled demos (16)", 1000},
     {"--max-rounds", "bootstrap rounds per example (1)", 100},

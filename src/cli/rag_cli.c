@@ -63,18 +63,10 @@ char *cli_doc_path(const char *path)
 int cli_rag_embedder(cli_args *a, mgen_rag *rag, mgen_lm **lm)
 {
 	mgen_err err = MGEN_ERR_INIT;
-	mgen_config c = a->cfg; /* a shallow copy: only the model differs */
 
-	*lm = NULL;
-	if (a->cfg.rag_embed_model == NULL || a->cfg.rag_embed_model[0] == '\0')
-		return 0;
-	c.model = a->cfg.rag_embed_model;
-	if (mgen_lm_new_from_config(&c, cli_log, &a->quiet, lm, &err) != 0 ||
-	    mgen_rag_set_embedder(rag, *lm, (size_t)a->cfg.rag_embed_batch,
-				  &err) != 0) {
+	if (mgen_rag_embedder_from_config(&a->cfg, rag, cli_log, &a->quiet, lm,
+					  &err) != 0) {
 		fprintf(stderr, "metagen: %s\n", err.msg);
-		mgen_lm_free(*lm);
-		*lm = NULL;
 		return EXIT_USAGE;
 	}
 	return 0;

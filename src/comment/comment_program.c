@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "comment/comment_knn.h"
 #include "metagen/answer.h"
 #include "metagen/comment_program.h"
 #include "util/json.h"
@@ -20,6 +21,7 @@ struct mgen_comment_program {
 	mgen_signature *merge_sig; /* the merge predictor */
 	mgen_example **merge_demos;
 	size_t nmerge;
+	mgen__comment_knn knn; /* KNNFewShot: demos chosen per call */
 };
 
 static const char comment_instructions[] =
@@ -168,6 +170,7 @@ void mgen_comment_program_free(mgen_comment_program *cp)
 	if (cp == NULL)
 		return;
 	mgen_program_demos_free(cp->demos, cp->ndemos);
+	mgen__comment_knn_release(&cp->knn);
 	mgen_signature_free(cp->sig);
 	mgen_program_demos_free(cp->merge_demos, cp->nmerge);
 	mgen_signature_free(cp->merge_sig);
@@ -249,6 +252,9 @@ int mgen_comment_program_from(const mgen_program *prog,
 				      &cp->ndemos, err);
 	if (rc == 0 && prog != NULL)
 		rc = fit_merge(prog, cp, err);
+	if (rc == 0 && prog != NULL)
+		rc = mgen__comment_knn_load(prog, (size_t)p, cp->sig, &cp->knn,
+					    err);
 	if (rc != 0) {
 		mgen_comment_program_free(cp);
 		return rc;
@@ -420,9 +426,35 @@ int mgen_comment_program_request(const mgen_comment_program *cp,
 				 mgen_sig_messages *out, char **response_format,
 				 mgen_err *err)
 {
-	return mgen_adapter_request(cp->sig, mgen_comment_program_demos(cp),
-				    cp->ndemos, inputs, json_adapter, out,
-				    response_format, err);
+	const mgen_example *knn[MGEN_KNN_MAX_K];
+	const mgen_example *const *demos = knn;
+	size_t n = 0;
+	int rc =
+	    mgen_comment_program_demos_for(cp, inputs, &demos, &n, knn, err);
+
+	return rc ? rc
+		  : mgen_adapter_request(cp->sig, demos, n, inputs,
+					 json_adapter, out, response_format,
+					 err);
+}
+
+int mgen_comment_program_demos_for(const mgen_comment_program *cp,
+				   const mgen_example *inputs,
+				   const mgen_example *const **demos, size_t *n,
+				   const mgen_example **room, mgen_err *err)
+{
+	if (cp->knn.knn == NULL) {
+		*demos = mgen_comment_program_demos(cp);
+		*n = cp->ndemos;
+		return 0;
+	}
+	*demos = room;
+	return mgen__comment_knn_demos(&cp->knn, inputs, room, n, err);
+}
+
+long long mgen_comment_program_knn(const mgen_comment_program *cp)
+{
+	return cp->knn.knn ? (long long)mgen_knn_k(cp->knn.knn) : 0;
 }
 
 int mgen_comment_program_parse(const mgen_comment_program *cp,

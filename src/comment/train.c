@@ -348,11 +348,14 @@ done:
 }
 
 int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
-		       const mgen_signature *sig,
-		       const mgen_example *const *demos, size_t ndemos,
-		       mgen_example *const *dev, size_t n,
-		       mgen_train_score *scores, mgen_err *err)
+		       const mgen_comment_program *cp, mgen_example *const *dev,
+		       size_t n, mgen_train_score *scores, mgen_err *err)
 {
+	const mgen_signature *sig =
+	    cp ? mgen_comment_program_signature(cp) : NULL;
+	const mgen_example *room[MGEN_KNN_MAX_K];
+	const mgen_example *const *demos = NULL;
+	size_t ndemos = 0;
 	mgen_prompt_set *ps = NULL;
 	mgen_prompt_options po;
 	size_t i;
@@ -372,6 +375,11 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 		if (sig == NULL)
 			continue;
 		scores[i].optimized = 0;
+		/* a KNN program's demos are the nearest to this table */
+		rc = mgen_comment_program_demos_for(cp, dev[i], &demos, &ndemos,
+						    room, err);
+		if (rc != 0)
+			break;
 		if (mgen_predict(lm, sig, demos, ndemos, dev[i], NULL, &out,
 				 NULL, NULL) == 0) {
 			scores[i].optimized =
@@ -382,5 +390,5 @@ int mgen_train_compare(mgen_lm *lm, const mgen_config *cfg,
 		mgen_example_free(out);
 	}
 	mgen_prompt_set_free(ps);
-	return 0;
+	return rc;
 }

@@ -389,6 +389,8 @@ const char *mgen_optimizer_name(mgen_optimizer kind)
 		return "miprov2";
 	case MGEN_OPT_GEPA:
 		return "gepa";
+	case MGEN_OPT_KNN:
+		return "knn_few_shot";
 	}
 	return "unknown";
 }
@@ -461,6 +463,8 @@ long long mgen_optimize_estimate(mgen_optimizer kind, size_t ntrain,
 	case MGEN_OPT_GEPA:
 		mgen_gepa_plan_for(ntrain, nval, opts, &g);
 		return g.lm_calls;
+	case MGEN_OPT_KNN: /* demos chosen per call: nothing at compile */
+		return 0;
 	}
 	return 0;
 }

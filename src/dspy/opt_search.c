@@ -132,16 +132,29 @@ int mgen_optimize(mgen_optimizer kind, mgen_lm *lm, const mgen_signature *sig,
 	case MGEN_OPT_GEPA:
 		rc = mgen__opt_gepa(&c, &best, res, err);
 		break;
+	case MGEN_OPT_KNN: /* zero-shot; the demos come per call */
+		rc = c.o.k < 1 || c.o.k > MGEN_KNN_MAX_K
+			 ? mgen_err_set(err, MGEN_EINVAL,
+					"knn: k must be from 1 to %d, got %zu",
+					MGEN_KNN_MAX_K, c.o.k)
+			 : mgen__opt_labeled(&c, trainset, ntrain, 0, 0, &best,
+					     err);
+		break;
 	default:
 		rc = mgen_err_set(err, MGEN_EINVAL, "optimize: unknown kind");
 	}
-	if (rc == 0 && !search && nval > 0)
+	if (rc == 0 && !search && nval > 0 && kind != MGEN_OPT_KNN)
 		rc = score_on_val(&c, &best, res, err);
 	res->lm_calls_made = c.made;
 	res->candidates_evaluated = c.full_evals;
 	if (rc == 0)
 		rc = mgen__opt_program(&c, &best, kind, res->lm_calls_estimate,
 				       out, err);
+	if (rc == 0 && kind == MGEN_OPT_KNN &&
+	    (rc = mgen__opt_knn_program(&c, *out, err)) != 0) {
+		mgen_program_free(*out);
+		*out = NULL;
+	}
 	mgen__opt_cand_release(&best);
 	return rc;
 }

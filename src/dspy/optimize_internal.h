@@ -89,6 +89,10 @@ int mgen__opt_mipro(opt_ctx *c, opt_cand *best, mgen_optimize_result *res,
 int mgen__opt_gepa(opt_ctx *c, opt_cand *best, mgen_optimize_result *res,
 		   mgen_err *err);
 
+/* KNNFewShot (opt_knn.c): keeps c's trainset in predictor 0's "train"
+ * of `p` and sets its knn_k. 0, MGEN_ELIMIT or MGEN_ENOMEM. */
+int mgen__opt_knn_program(const opt_ctx *c, mgen_program *p, mgen_err *err);
+
 /* Predict options of a compile (fallback switch). */
 mgen_predict_options mgen__opt_predict_options(const opt_ctx *c);
 

@@ -32,6 +32,9 @@ static void pred_release(prog_pred *p)
 	for (i = 0; i < p->ndemos; i++)
 		free(p->demos[i]);
 	free(p->demos);
+	for (i = 0; i < p->ntrain; i++)
+		free(p->train[i]);
+	free(p->train);
 	free(p->lm);
 	memset(p, 0, sizeof(*p));
 }
@@ -191,17 +194,28 @@ static char *compact(const mgen__jt *j)
 	return s;
 }
 
-int mgen__program_add_demo(prog_pred *p, const mgen__jt *demo)
+/* Appends the compact text of `j` to the list (*arr, *n, *cap). */
+static int add_compact(char ***arr, size_t *n, size_t *cap, const mgen__jt *j)
 {
 	char *s;
 
-	if (grow((void **)&p->demos, &p->capd, p->ndemos, sizeof(char *)))
+	if (grow((void **)arr, cap, *n, sizeof(char *)))
 		return MGEN_ENOMEM;
-	s = compact(demo);
+	s = compact(j);
 	if (!s)
 		return MGEN_ENOMEM;
-	p->demos[p->ndemos++] = s;
+	(*arr)[(*n)++] = s;
 	return 0;
+}
+
+int mgen__program_add_demo(prog_pred *p, const mgen__jt *demo)
+{
+	return add_compact(&p->demos, &p->ndemos, &p->capd, demo);
+}
+
+int mgen__program_add_train(prog_pred *p, const mgen__jt *ex)
+{
+	return add_compact(&p->train, &p->ntrain, &p->capt, ex);
 }
 
 /* Parses `json` as one object (stated in messages as `what`). */
@@ -221,19 +235,42 @@ static int parse_object(const char *json, const char *what, mgen__jt **out,
 	return 0;
 }
 
-int mgen_program_add_demo(mgen_program *prog, size_t i, const char *json,
-			  mgen_err *err)
+/* Parses `json` as one object and appends it to demos or train. */
+static int add_object(prog_pred *p, const char *json, int train, mgen_err *err)
 {
 	mgen__jt *j = NULL;
-	int rc = parse_object(json, "demo", &j, err);
+	int rc = parse_object(json, train ? "train example" : "demo", &j, err);
 
 	if (rc != 0)
 		return rc;
-	rc = mgen__program_add_demo(&prog->preds[i], j);
+	rc = train ? mgen__program_add_train(p, j)
+		   : mgen__program_add_demo(p, j);
 	mgen__jt_free(j);
 	if (rc != 0)
 		return mgen_err_set(err, rc, "out of memory");
 	return 0;
+}
+
+int mgen_program_add_demo(mgen_program *prog, size_t i, const char *json,
+			  mgen_err *err)
+{
+	return add_object(&prog->preds[i], json, 0, err);
+}
+
+int mgen_program_add_train(mgen_program *prog, size_t i, const char *json,
+			   mgen_err *err)
+{
+	return add_object(&prog->preds[i], json, 1, err);
+}
+
+void mgen_program_set_knn(mgen_program *prog, long long k)
+{
+	prog->knn_k = k > 0 ? k : 0;
+}
+
+long long mgen_program_knn(const mgen_program *prog)
+{
+	return prog->knn_k;
 }
 
 void mgen_program_clear_demos(mgen_program *prog, size_t i)
@@ -357,6 +394,16 @@ const char *mgen_program_demo(const mgen_program *prog, size_t i, size_t d)
 	return prog->preds[i].demos[d];
 }
 
+size_t mgen_program_train_count(const mgen_program *prog, size_t i)
+{
+	return prog->preds[i].ntrain;
+}
+
+const char *mgen_program_train(const mgen_program *prog, size_t i, size_t t)
+{
+	return prog->preds[i].train[t];
+}
+
 const char *mgen_program_lm(const mgen_program *prog, size_t i)
 {
 	return prog->preds[i].lm;
@@ -386,6 +433,23 @@ int mgen_program_meta(const mgen_program *prog, const char **optimizer,
 
 /* ---- copying ---- */
 
+/* Appends copies of src[0..n) to the list (*arr, *dn, *cap). */
+static int copy_texts(char ***arr, size_t *dn, size_t *cap, char *const *src,
+		      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (grow((void **)arr, cap, *dn, sizeof(char *)))
+			return MGEN_ENOMEM;
+		(*arr)[*dn] = mgen__strdup(src[i]);
+		if (!(*arr)[*dn])
+			return MGEN_ENOMEM;
+		(*dn)++;
+	}
+	return 0;
+}
+
 static int pred_copy(const prog_pred *s, prog_pred *d)
 {
 	size_t i;
@@ -397,15 +461,9 @@ static int pred_copy(const prog_pred *s, prog_pred *d)
 		if (mgen__program_add_field(d, s->fields[i].prefix,
 					    s->fields[i].description))
 			return MGEN_ENOMEM;
-	for (i = 0; i < s->ndemos; i++) {
-		if (grow((void **)&d->demos, &d->capd, d->ndemos,
-			 sizeof(char *)))
-			return MGEN_ENOMEM;
-		d->demos[d->ndemos] = mgen__strdup(s->demos[i]);
-		if (!d->demos[d->ndemos])
-			return MGEN_ENOMEM;
-		d->ndemos++;
-	}
+	if (copy_texts(&d->demos, &d->ndemos, &d->capd, s->demos, s->ndemos) ||
+	    copy_texts(&d->train, &d->ntrain, &d->capt, s->train, s->ntrain))
+		return MGEN_ENOMEM;
 	if (s->lm && !(d->lm = mgen__strdup(s->lm)))
 		return MGEN_ENOMEM;
 	return 0;
@@ -426,6 +484,7 @@ int mgen_program_copy(const mgen_program *src, mgen_program **out)
 	c->foreign = src->foreign;
 	c->est = src->est;
 	c->made = src->made;
+	c->knn_k = src->knn_k;
 	if (src->optimizer && !(c->optimizer = mgen__strdup(src->optimizer)))
 		goto fail;
 	for (i = 0; i < src->n; i++) {

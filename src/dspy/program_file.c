@@ -69,20 +69,30 @@ fail:
 	return NULL;
 }
 
+/* An array of the stored object texts t[0..n); NULL on ENOMEM. */
+static mgen__jt *texts_tree(char *const *t, size_t n)
+{
+	mgen__jt *a = mgen__jt_new(MGEN__JT_ARRAY, NULL);
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		if (mgen__jt_add(a, NULL, reparse(t[i]))) {
+			mgen__jt_free(a);
+			return NULL;
+		}
+	return a;
+}
+
 static mgen__jt *predictor_tree(const prog_pred *p)
 {
 	mgen__jt *o = mgen__jt_new(MGEN__JT_OBJECT, NULL);
 	mgen__jt *demos = NULL, *lm;
-	size_t d;
 
 	if (!o ||
 	    mgen__jt_add(o, "traces", mgen__jt_new(MGEN__JT_ARRAY, NULL)) ||
-	    mgen__jt_add(o, "train", mgen__jt_new(MGEN__JT_ARRAY, NULL)))
+	    mgen__jt_add(o, "train", texts_tree(p->train, p->ntrain)))
 		goto fail;
-	demos = mgen__jt_new(MGEN__JT_ARRAY, NULL);
-	for (d = 0; demos && d < p->ndemos; d++)
-		if (mgen__jt_add(demos, NULL, reparse(p->demos[d])))
-			goto fail;
+	demos = texts_tree(p->demos, p->ndemos);
 	if (mgen__jt_add(o, "demos", demos))
 		goto fail_added;
 	if (mgen__jt_add(o, "signature", signature_tree(p)))
@@ -114,7 +124,8 @@ static mgen__jt *metadata_tree(const mgen_program *prog)
 	if (!g || add_str(g, "version", MGEN_VERSION) ||
 	    add_str(g, "optimizer", prog->optimizer) ||
 	    add_count(g, "lm_calls_estimate", prog->est) ||
-	    add_count(g, "lm_calls_made", prog->made))
+	    add_count(g, "lm_calls_made", prog->made) ||
+	    (prog->knn_k > 0 && add_count(g, "knn_k", prog->knn_k)))
 		goto fail;
 	if (mgen__jt_add(m, "metagen", g) == 0)
 		return m;
@@ -246,24 +257,41 @@ static int take_fields(load_ctx *c, prog_pred *p, const mgen__jt *fields,
 	return rc;
 }
 
-static int take_demos(load_ctx *c, prog_pred *p, const mgen__jt *demos)
+/* The predictor's "demos" (train 0) or "train" (DSPy's Predict.train:
+ * KNNFewShot's trainset in a file metagen wrote): an array of at most
+ * MGEN_PROGRAM_MAX_TRAIN objects, replacing what p held. */
+static int take_objects(load_ctx *c, prog_pred *p, const mgen__jt *arr,
+			int train)
 {
-	size_t d;
+	char **held = train ? p->train : p->demos;
+	size_t *n = train ? &p->ntrain : &p->ndemos, i;
+	const char *key = train ? "train" : "demos";
 
-	for (d = 0; d < p->ndemos; d++)
-		free(p->demos[d]);
-	p->ndemos = 0;
-	if (!demos)
-		return 0; /* absent: no demos */
-	if (demos->type != MGEN__JT_ARRAY)
-		return bad(c, p->name, "\"demos\" is not an array");
-	for (d = 0; d < demos->n; d++) {
-		if (demos->kids[d]->type != MGEN__JT_OBJECT)
+	for (i = 0; i < *n; i++)
+		free(held[i]);
+	*n = 0;
+	if (!arr)
+		return 0; /* absent: none */
+	if (arr->type != MGEN__JT_ARRAY)
+		return mgen_err_set(c->err, MGEN_EINVAL,
+				    "%s: predictor '%s': \"%s\" is not an "
+				    "array",
+				    c->src, p->name, key);
+	if (arr->n > MGEN_PROGRAM_MAX_TRAIN)
+		return mgen_err_set(c->err, MGEN_ELIMIT,
+				    "%s: predictor '%s': \"%s\" holds %zu "
+				    "entries, more than %d",
+				    c->src, p->name, key, arr->n,
+				    MGEN_PROGRAM_MAX_TRAIN);
+	for (i = 0; i < arr->n; i++) {
+		if (arr->kids[i]->type != MGEN__JT_OBJECT)
 			return mgen_err_set(c->err, MGEN_EINVAL,
-					    "%s: predictor '%s': demo %zu is "
+					    "%s: predictor '%s': %s %zu is "
 					    "not an object",
-					    c->src, p->name, d);
-		if (mgen__program_add_demo(p, demos->kids[d]))
+					    c->src, p->name,
+					    train ? "train" : "demo", i);
+		if (train ? mgen__program_add_train(p, arr->kids[i])
+			  : mgen__program_add_demo(p, arr->kids[i]))
 			return nomem(c);
 	}
 	return 0;
@@ -313,15 +341,17 @@ static int take_predictor(load_ctx *c, prog_pred *p, const mgen__jt *obj,
 	if (rc == 0 && mgen__program_set_str(&p->instructions, ins->text))
 		rc = nomem(c);
 	if (rc == 0)
-		rc = take_demos(c, p, mgen__jt_get(obj, "demos"));
+		rc = take_objects(c, p, mgen__jt_get(obj, "demos"), 0);
+	if (rc == 0)
+		rc = take_objects(c, p, mgen__jt_get(obj, "train"), 1);
 	if (rc == 0)
 		rc = take_lm(c, p, mgen__jt_get(obj, "lm"));
 	return rc;
 }
 
-static long long count_of(const mgen__jt *o, const char *key)
+/* A non-negative integer literal's value, else -1. */
+static long long count_of_value(const mgen__jt *v)
 {
-	const mgen__jt *v = mgen__jt_get(o, key);
 	char *end = NULL;
 	long long n;
 
@@ -329,6 +359,25 @@ static long long count_of(const mgen__jt *o, const char *key)
 		return -1;
 	n = strtoll(v->text, &end, 10);
 	return (*end == '\0' && n >= 0) ? n : -1;
+}
+
+static long long count_of(const mgen__jt *o, const char *key)
+{
+	return count_of_value(mgen__jt_get(o, key));
+}
+
+/* metadata.metagen.knn_k: absent, or an integer in 1..MGEN_KNN_MAX_K. */
+static int take_knn(load_ctx *c, mgen_program *prog, const mgen__jt *k)
+{
+	long long n = k ? count_of_value(k) : 0;
+
+	if (k && (n < 1 || n > MGEN_KNN_MAX_K))
+		return mgen_err_set(c->err, MGEN_EINVAL,
+				    "%s: metadata.metagen.knn_k must be an "
+				    "integer from 1 to %d",
+				    c->src, MGEN_KNN_MAX_K);
+	prog->knn_k = n;
+	return 0;
 }
 
 static int take_metadata(load_ctx *c, mgen_program *prog, const mgen__jt *root)
@@ -353,6 +402,7 @@ static int take_metadata(load_ctx *c, mgen_program *prog, const mgen__jt *root)
 					  count_of(g, "lm_calls_estimate"),
 					  count_of(g, "lm_calls_made")))
 			return nomem(c);
+		return take_knn(c, prog, mgen__jt_get(g, "knn_k"));
 	}
 	return 0;
 }
@@ -426,6 +476,24 @@ done:
 	return rc;
 }
 
+/* The file's text, at most MGEN_PROGRAM_MAX_BYTES (read whole). */
+static int read_program_file(const char *path, char **text, size_t *len,
+			     mgen_err *err)
+{
+	int rc = mgen__read_file_max(path, MGEN_PROGRAM_MAX_BYTES, text, len);
+
+	if (rc == MGEN_ELIMIT)
+		return mgen_err_set(err, rc,
+				    "program file '%s' is larger than %d MiB",
+				    path, MGEN_PROGRAM_MAX_BYTES >> 20);
+	if (rc == MGEN_ENOMEM)
+		return mgen_err_set(err, rc, "out of memory");
+	if (rc != 0)
+		return mgen_err_set(err, MGEN_EIO,
+				    "cannot read program file '%s'", path);
+	return 0;
+}
+
 int mgen_program_load(mgen_program *prog, const char *path,
 		      const mgen_program_load_options *opts, mgen_err *err)
 {
@@ -433,9 +501,8 @@ int mgen_program_load(mgen_program *prog, const char *path,
 	size_t len = 0;
 	int rc;
 
-	if (mgen__read_file(path, &text, &len) != 0)
-		return mgen_err_set(err, MGEN_EIO,
-				    "cannot read program file '%s'", path);
+	if ((rc = read_program_file(path, &text, &len, err)) != 0)
+		return rc;
 	rc = mgen_program_load_json(prog, text, len, path, opts, err);
 	free(text);
 	return rc;
@@ -490,9 +557,8 @@ int mgen_program_read(const char *path, const mgen_program_load_options *opts,
 	int rc;
 
 	*out = NULL;
-	if (mgen__read_file(path, &text, &len) != 0)
-		return mgen_err_set(err, MGEN_EIO,
-				    "cannot read program file '%s'", path);
+	if ((rc = read_program_file(path, &text, &len, err)) != 0)
+		return rc;
 	rc = parse_root(&c, text, len, &root);
 	if (rc == 0 && mgen_program_new(&prog) != 0)
 		rc = nomem(&c);

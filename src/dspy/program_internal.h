@@ -22,7 +22,9 @@ typedef struct prog_pred {
 	size_t nfields, capf;
 	char **demos; /* compact JSON object texts */
 	size_t ndemos, capd;
-	char *lm; /* compact JSON object text, or NULL */
+	char *lm;     /* compact JSON object text, or NULL */
+	char **train; /* KNNFewShot's trainset: compact JSON object texts */
+	size_t ntrain, capt;
 } prog_pred;
 
 struct mgen_program {
@@ -33,12 +35,15 @@ struct mgen_program {
 	int foreign; /* read from a file without metadata.metagen */
 	char *optimizer;
 	long long est, made;
+	long long knn_k; /* metadata.metagen.knn_k; 0 = not a KNN program */
 };
 
 /* Appends a field with copies of `prefix` / `desc`. 0 or MGEN_ENOMEM. */
 int mgen__program_add_field(prog_pred *p, const char *prefix, const char *desc);
 /* Appends the compact text of `demo`. 0 or MGEN_ENOMEM. */
 int mgen__program_add_demo(prog_pred *p, const mgen__jt *demo);
+/* Appends the compact text of `ex` to p->train. 0 or MGEN_ENOMEM. */
+int mgen__program_add_train(prog_pred *p, const mgen__jt *ex);
 /* Stores `lm` (modified: api_key removed at every level; unless `trust`,
  * api_base / base_url / model_list removed). 0 or MGEN_ENOMEM. */
 int mgen__program_set_lm(prog_pred *p, mgen__jt *lm, int trust);

@@ -1,10 +1,12 @@
 /*
  * context.c - the retrieved context of a table's prompt (issue 11, "into
  * the prompts"): glossary entries whose term is the table's or a
- * column's name (or a word of one) first, then the BM25 hits of a query
- * made of the table and column names and their existing comments; at
- * most rag.top_k chunks and rag.max_context_tokens words. The chunk ids
- * and scores go to the trace of every call that used them.
+ * column's name (or a word of one) first, then the hits of a query made
+ * of the table and column names and their existing comments - BM25, or
+ * hybrid (reciprocal rank fusion of BM25 and dense, k = 60, as `metagen
+ * search`) when the index holds vectors and rag.embeddings.model is set;
+ * at most rag.top_k chunks and rag.max_context_tokens words. The chunk
+ * ids, scores and ranking go to the trace of every call that used them.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ typedef struct picks {
 	long long ids[128];
 	size_t n, max;
 	long words, max_words;
+	const char *mode; /* "bm25" or "hybrid": how the hits were ranked */
 	int err;
 } picks;
 
@@ -59,6 +62,8 @@ static void pick(picks *p, const mgen_rag_hit *h)
 	mgen__json_add(&p->err, o, "source", cJSON_CreateString(h->source));
 	mgen__json_add(&p->err, o, "title", cJSON_CreateString(h->title));
 	mgen__json_add(&p->err, o, "glossary", cJSON_CreateBool(h->glossary));
+	mgen__json_add(&p->err, o, "mode",
+		       cJSON_CreateString(h->glossary ? "glossary" : p->mode));
 	p->ids[p->n++] = h->id;
 	p->words += words;
 }
@@ -127,8 +132,20 @@ static int retrieve(mgen__run *run, const mgen_table *t, picks *p,
 		return rc;
 	query_text(t, &q); /* cut at 8 KiB when wider: a longer query
 			      adds little */
-	rc = mgen_rag_search(run->rag, mgen_buf_str(&q), p->max * 2, &h, &n,
-			     err);
+	/* the configured mode: hybrid (RRF, k = 60) with vectors and an
+	 * embeddings model, the query embedded through the cached client */
+	rc = mgen_rag_search_mode(run->rag, mgen_buf_str(&q), run->rag_mode,
+				  p->max * 2, &h, &n, err);
+	if (rc != 0 && rc != MGEN_ENOMEM && run->rag_mode != MGEN_RAG_BM25) {
+		/* the embeddings endpoint failed: this table gets BM25's
+		 * chunks, said in the log and in the trace's "mode" */
+		mgen__log(run, MGEN_LOG_WARN,
+			  "%s: hybrid retrieval failed (%s); BM25 only",
+			  t->name, err->msg);
+		p->mode = "bm25";
+		rc = mgen_rag_search(run->rag, mgen_buf_str(&q), p->max * 2, &h,
+				     &n, err);
+	}
 	for (i = 0; rc == 0 && i < n; i++)
 		pick(p, &h[i]);
 	mgen_rag_hits_free(h, n);
@@ -151,6 +168,7 @@ int mgen__table_context(mgen__run *run, const mgen_table *t, char **ctx,
 	if (p.max > sizeof(p.ids) / sizeof(p.ids[0]))
 		p.max = sizeof(p.ids) / sizeof(p.ids[0]);
 	p.max_words = run->cfg->rag_max_context_tokens;
+	p.mode = run->rag_mode == MGEN_RAG_HYBRID ? "hybrid" : "bm25";
 	p.trace = cJSON_CreateArray();
 	if (p.trace == NULL)
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
@@ -172,4 +190,30 @@ int mgen__table_context(mgen__run *run, const mgen_table *t, char **ctx,
 	mgen_buf_release(&p.text);
 	cJSON_Delete(p.trace);
 	return rc;
+}
+
+int mgen__context_open(mgen__run *run, mgen_err *err)
+{
+	mgen_rag_stats st;
+	int rc = mgen_rag_open_config(run->cfg, 0, &run->rag, err);
+
+	run->rag_mode = MGEN_RAG_BM25;
+	if (rc != 0 || run->rag == NULL || run->estimate)
+		return rc; /* --estimate sends no request: BM25 context */
+	rc = mgen_rag_embedder_from_config(run->cfg, run->rag, run->opts->log,
+					   run->opts->log_userdata,
+					   &run->embed_lm, err);
+	if (rc == 0 && run->embed_lm != NULL)
+		rc = mgen_rag_stats_get(run->rag, &st, err);
+	if (rc == 0 && run->embed_lm != NULL && st.embedded > 0)
+		run->rag_mode = MGEN_RAG_HYBRID;
+	return rc;
+}
+
+void mgen__context_close(mgen__run *run)
+{
+	mgen_rag_close(run->rag);
+	mgen_lm_free(run->embed_lm);
+	run->rag = NULL;
+	run->embed_lm = NULL;
 }

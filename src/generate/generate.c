@@ -228,7 +228,7 @@ int mgen__open_lm(mgen__run *run, int preflight, mgen_err *err)
 	if (rc == 0)
 		rc = mgen__load_program(run, err);
 	if (rc == 0) /* rag.index, when its file exists */
-		rc = mgen_rag_open_config(cfg, 0, &run->rag, err);
+		rc = mgen__context_open(run, err);
 	/* the endpoint last: a local configuration error (templates, a
 	 * program the run must use, the index) costs no request */
 	if (rc == 0 && preflight)
@@ -529,7 +529,7 @@ static void teardown(mgen__run *run, size_t ntables)
 	pthread_cond_destroy(&run->wcond);
 	pthread_mutex_destroy(&run->lock);
 	pthread_mutex_destroy(&run->rag_lock);
-	mgen_rag_close(run->rag);
+	mgen__context_close(run);
 }
 
 /* Tables a budget stop never started: their columns are read (so the

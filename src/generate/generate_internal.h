@@ -61,6 +61,8 @@ typedef struct mgen__run {
 	mgen_rag *rag;		  /* rag.index when the file exists, else
 				     NULL (nothing retrieved) */
 	pthread_mutex_t rag_lock; /* one SQLite handle for all workers */
+	mgen_lm *embed_lm;	  /* rag.embeddings.model's client, or NULL */
+	mgen_rag_mode rag_mode;	  /* BM25, or HYBRID with vectors + model */
 	mgen_err fatal_err;
 } mgen__run;
 
@@ -234,6 +236,16 @@ typedef struct mgen__chunk {
  * was retrieved (no index, top_k 0, no hit). Caller frees both. */
 int mgen__table_context(mgen__run *run, const mgen_table *t, char **ctx,
 			char **trace, mgen_err *err);
+
+/* Opens rag.index when its file exists (context.c) and, when
+ * rag.embeddings.model is set, the index holds vectors and the run is not
+ * an --estimate, attaches the embeddings client: run->rag_mode HYBRID
+ * (else BM25). Returns 0 or the errors of mgen_rag_open_config,
+ * mgen_rag_embedder_from_config and mgen_rag_stats_get. */
+int mgen__context_open(mgen__run *run, mgen_err *err);
+
+/* Closes what mgen__context_open opened. */
+void mgen__context_close(mgen__run *run);
 
 /*
  * One LM call with budget, tracing (kind "comment"|"merge", path
