@@ -164,6 +164,60 @@ int mgen_agent_ask(mgen_agent *a, const char *session_id, const char *question,
 void mgen_agent_answer_release(mgen_agent_answer *r);
 
 /*
+ * Steps of one question, for tracing (the server's JSONL spans). When a
+ * thread has an observer (mgen_agent_observe_thread), each
+ * mgen_agent_ask on that thread reports every step as it ends, children
+ * before their parent:
+ *   "ask"           id 1, parent 0: the whole question (session_id,
+ *                   usage summed; on failure rc and the message)
+ *   "memory.read"   the history read (count = messages read)
+ *   "rewrite"       the rewrite predictor (skipped = 1 with no history)
+ *   "retrieve"      the index search (count and chunk_ids: the chunks
+ *                   kept, in context order)
+ *   "respond"       the respond predictor (skipped = 1 with no chunk)
+ *   "lm"            one LM call, a child of rewrite or respond
+ *                   (adapter, usage, attempts, http_status, cache_hit)
+ *   "memory.write"  the two messages stored (count = 2)
+ * A step holds no question, answer, query or chunk text: ids, counts and
+ * times only, plus `error` for a failed "ask".
+ */
+typedef struct mgen_agent_step {
+	const char *name;  /* above (static) */
+	int id;		   /* 1.. in start order within the question */
+	int parent;	   /* id of the enclosing step; 0 for "ask" */
+	double start_ms;   /* CLOCK_MONOTONIC milliseconds */
+	double ms;	   /* duration */
+	int rc;		   /* 0 or the step's mgen_error_code */
+	const char *error; /* "ask" with rc != 0: the one-line message, as
+			      the LM or store wrote it (endpoints shown
+			      masked, keys scrubbed); NULL otherwise */
+	int skipped;	   /* 1 when the step had nothing to do */
+	size_t count;	   /* memory.read/memory.write: messages; retrieve:
+			      chunks kept */
+	const long long *chunk_ids; /* retrieve: `count` ids; else NULL */
+	const char *session_id;	    /* "ask": the session; else NULL */
+	const char *adapter;	    /* "lm": "chat" | "json"; else NULL */
+	long prompt_tokens;	    /* "lm", and summed on "ask" */
+	long completion_tokens;
+	int lm_calls;	 /* "ask": LM calls made */
+	int attempts;	 /* "lm": HTTP requests, retries included */
+	int http_status; /* "lm": of the last attempt; 0 = none */
+	int cache_hit;	 /* "lm": 1 when answered from the cache */
+} mgen_agent_step;
+
+/* Receives a step; `step` and what it points to are borrowed for the
+ * call. Must be cheap: it runs inside the question. */
+typedef void (*mgen_agent_step_fn)(void *ud, const mgen_agent_step *step);
+
+/*
+ * Sets the observer of the calling thread's mgen_agent_ask calls (all
+ * agents), or clears it with fn NULL. Per thread, so a server can give
+ * each request its own observer while one agent serves many threads.
+ * The observer is called on this thread only.
+ */
+void mgen_agent_observe_thread(mgen_agent_step_fn fn, void *ud);
+
+/*
  * The answer as one JSON object {"answer", "session_id", "search_query",
  * "sources": [{"n", "id", "source", "title", "score", "cited"}],
  * "usage": {"prompt_tokens", "completion_tokens", "lm_calls"}} (compact;

@@ -68,17 +68,39 @@ typedef enum mgen_adapter_kind {
 	MGEN_ADAPTER_JSON = 2
 } mgen_adapter_kind;
 
+/*
+ * One LM call of a prediction, as mgen_predict reports it to
+ * mgen_predict_options.on_call once the call returned (before its answer
+ * is parsed): for tracing. `response` is borrowed for the callback only
+ * (its strings may be NULL after a failure; usage, attempts, http_status,
+ * latency_ms and cache_hit are set either way, lm.h).
+ */
+typedef struct mgen_predict_call {
+	int adapter;	 /* mgen_adapter_kind that rendered the call */
+	double start_ms; /* CLOCK_MONOTONIC milliseconds at the call */
+	double ms;	 /* its wall time */
+	int rc;		 /* mgen_lm_chat_ex's result: 0 or an error code */
+	const struct mgen_lm_response *response;
+} mgen_predict_call;
+
+typedef void (*mgen_predict_call_fn)(void *ud, const mgen_predict_call *c);
+
 typedef struct mgen_predict_options {
 	int version;		/* MGEN_PREDICT_OPTIONS_VERSION */
 	int no_json_fallback;	/* 1: a ChatAdapter parse error is final */
 	double temperature;	/* < 0: the client's temperature */
 	const char *rollout_id; /* NULL: the client's (cache key only) */
+	/* since version 2 */
+	mgen_predict_call_fn on_call; /* NULL = none; called on the calling
+					 thread after each LM call */
+	void *on_call_ud;
 } mgen_predict_options;
 
-#define MGEN_PREDICT_OPTIONS_VERSION 1
+/* Version 1 (up to rollout_id) is still accepted and means no on_call. */
+#define MGEN_PREDICT_OPTIONS_VERSION 2
 #define MGEN_PREDICT_OPTIONS_INIT                                              \
 	{                                                                      \
-		MGEN_PREDICT_OPTIONS_VERSION, 0, -1.0, NULL                    \
+		MGEN_PREDICT_OPTIONS_VERSION, 0, -1.0, NULL, NULL, NULL        \
 	}
 
 /* What one prediction cost and how it was answered. */

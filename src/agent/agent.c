@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent/agent_internal.h"
+#include "agent/trace_internal.h"
 #include "metagen/optimize.h"
 #include "util/hash.h"
 #include "util/json.h"
@@ -198,13 +199,15 @@ static int predict(mgen_agent *a, const mgen__agent_predictor *p,
 {
 	mgen_example *res = NULL;
 	mgen_predict_info info;
+	mgen_predict_options po = MGEN_PREDICT_OPTIONS_INIT;
 	const char *v;
 	int rc;
 
 	memset(&info, 0, sizeof(info));
+	mgen__atrace_predict_options(&po);
 	rc =
 	    mgen_predict(a->o.lm, p->sig, (const mgen_example *const *)p->demos,
-			 p->ndemos, in, NULL, &res, &info, err);
+			 p->ndemos, in, &po, &res, &info, err);
 	out->lm_calls += info.lm_calls;
 	out->prompt_tokens += info.prompt_tokens;
 	out->completion_tokens += info.completion_tokens;
@@ -389,33 +392,91 @@ static int store(mgen_agent *a, const char *question, mgen_agent_answer *r,
 	return rc;
 }
 
+typedef int (*step_fn)(mgen_agent *a, const char *question, turn *t,
+		       mgen_err *err);
+
+static int step_history(mgen_agent *a, const char *question, turn *t,
+			mgen_err *err)
+{
+	(void)question;
+	return read_history(a, t->out->session_id, t, err);
+}
+
+static int step_retrieve(mgen_agent *a, const char *question, turn *t,
+			 mgen_err *err)
+{
+	(void)question;
+	return retrieve(a, t, err);
+}
+
+static int step_store(mgen_agent *a, const char *question, turn *t,
+		      mgen_err *err)
+{
+	return store(a, question, t->out, err);
+}
+
+/* Runs step `name` of a question, reported to the thread's observer
+ * (agent_trace.c) with its counts and chunk ids; no text. */
+static int step(mgen_agent *a, const char *name, step_fn fn,
+		const char *question, turn *t, mgen_err *err)
+{
+	mgen__astep s;
+	mgen_agent_step at;
+	long long ids[MAX_TOP_K];
+	size_t i;
+	int rc;
+
+	mgen__atrace_begin(&s, name);
+	rc = fn(a, question, t, err);
+	memset(&at, 0, sizeof(at));
+	if (fn == step_history)
+		at.count = t->nhist;
+	else if (fn == rewrite)
+		at.skipped = t->nhist == 0;
+	else if (fn == respond)
+		at.skipped = t->nhits == 0;
+	else if (fn == step_store)
+		at.count = rc == 0 ? 2 : 0;
+	else if (fn == step_retrieve) {
+		for (i = 0; i < t->nhits && i < MAX_TOP_K; i++)
+			ids[i] = t->hits[i].id;
+		at.count = i;
+		at.chunk_ids = ids;
+	}
+	mgen__atrace_end(&s, rc, &at);
+	return rc;
+}
+
 int mgen_agent_ask(mgen_agent *a, const char *session_id, const char *question,
 		   mgen_agent_answer *out, mgen_err *err)
 {
+	mgen__astep ask;
 	turn t;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
 	t.out = out;
+	mgen__atrace_begin(&ask, "ask");
 	rc = check_question(question, err);
 	if (rc == 0)
 		rc = session_of(session_id, &out->session_id, err);
 	if (rc == 0)
-		rc = read_history(a, out->session_id, &t, err);
+		rc = step(a, "memory.read", step_history, question, &t, err);
 	if (rc == 0)
-		rc = rewrite(a, question, &t, err);
+		rc = step(a, "rewrite", rewrite, question, &t, err);
 	if (rc == 0)
-		rc = retrieve(a, &t, err);
+		rc = step(a, "retrieve", step_retrieve, question, &t, err);
 	if (rc == 0)
-		rc = respond(a, question, &t, err);
+		rc = step(a, "respond", respond, question, &t, err);
 	if (rc == 0) {
 		out->search_query = t.query;
 		t.query = NULL;
 		rc = take_sources(&t, err);
 	}
 	if (rc == 0)
-		rc = store(a, question, out, err);
+		rc = step(a, "memory.write", step_store, question, &t, err);
+	mgen__atrace_ask_end(&ask, rc, err, out);
 	if (rc != 0)
 		mgen_agent_answer_release(out);
 	mgen_rag_hits_free(t.hits, t.nhits);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "metagen/optimize.h"
+#include "util/util.h"
 
 typedef int (*parse_fn)(const mgen_signature *, const char *, mgen_example **,
 			mgen_err *);
@@ -26,6 +27,7 @@ static int predict_once(mgen_lm *lm, const mgen_signature *sig,
 	mgen_lm_call_options call = MGEN_LM_CALL_OPTIONS_INIT;
 	mgen_lm_response r;
 	char *rf = NULL;
+	double t0;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -35,7 +37,15 @@ static int predict_once(mgen_lm *lm, const mgen_signature *sig,
 		goto done;
 	call.temperature = o->temperature;
 	call.rollout_id = o->rollout_id;
+	t0 = mgen__now_ms();
 	rc = mgen_lm_chat_ex(lm, m.msgs, m.n, rf, &call, &r, err);
+	if (o->version >= 2 && o->on_call != NULL) {
+		mgen_predict_call pc = {json ? MGEN_ADAPTER_JSON
+					     : MGEN_ADAPTER_CHAT,
+					t0, mgen__now_ms() - t0, rc, &r};
+
+		o->on_call(o->on_call_ud, &pc);
+	}
 	info->lm_calls++;
 	info->prompt_tokens += r.prompt_tokens;
 	info->completion_tokens += r.completion_tokens;
@@ -69,7 +79,7 @@ int mgen_predict(mgen_lm *lm, const mgen_signature *sig,
 	memset(info, 0, sizeof(*info));
 	if (opts == NULL)
 		opts = &def;
-	if (opts->version != MGEN_PREDICT_OPTIONS_VERSION)
+	if (opts->version != MGEN_PREDICT_OPTIONS_VERSION && opts->version != 1)
 		return mgen_err_set(err, MGEN_EINVAL,
 				    "predict: unsupported options version %d",
 				    opts->version);
