@@ -137,6 +137,11 @@ typedef struct mgen_config {
 	int serve_max_body_bytes;  /* serve.max_body_bytes: 1048576 */
 	int serve_max_inflight;	   /* serve.max_inflight: 64 */
 	int serve_timeout_seconds; /* serve.timeout_seconds: 30 */
+	int serve_max_queue;	   /* serve.max_queue: 256 */
+	int serve_max_connections; /* serve.max_connections: 0 = derived */
+	int serve_request_timeout_seconds; /* serve.request_timeout_seconds:
+					      60 */
+	int serve_trace_max_bytes;	   /* serve.trace_max_bytes: 64 MiB */
 	char *serve_trace; /* serve.trace: JSONL trace file; NULL = none */
 	/* where the config came from, for messages and the manifest */
 	char *config_path; /* NULL when no file was read */

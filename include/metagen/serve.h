@@ -43,10 +43,34 @@
  * is the question. "stream": true and content parts are refused (400).
  *
  * Every response carries X-Request-Id (the client's when it is 1-64
- * characters of A-Z a-z 0-9 _ -, else a new one); every request is
- * traced as one JSON line (request id, method, route, status, ms) to
- * opts->trace_path when set. Neither holds a header value, a query
- * string or a body, so no token reaches a log.
+ * characters of A-Z a-z 0-9 _ -, else a new one).
+ *
+ * Threads and limits: one thread per connection (at most
+ * max_connections; more are refused at accept) reads the request and
+ * answers GET routes itself. POST /invocations and /v1/chat/completions
+ * go to a pool of max_inflight worker threads through a queue of at
+ * most max_queue waiting requests: a full queue is 503 with
+ * Retry-After (seconds: the queue's expected wait, 1..60); a request not
+ * answered request_timeout_seconds after its first byte is 504, and one
+ * whose body is still arriving then has its connection closed when its
+ * next bytes come (counted and traced as 408; a client that sends
+ * nothing meets timeout_seconds); a body over max_body_bytes is 413. The
+ * worker of a 504 finishes its LM call (bounded by the LM's own timeout)
+ * and its answer is dropped.
+ *
+ * Trace (opts->trace_path, JSON lines, appended, 0600): one span per
+ * line, {"time" (start, UTC ISO 8601 ms), "request_id", "span_id",
+ * "parent_id" (null for the root), "name", "offset_ms" (start after the
+ * request's), "ms", "status": "ok"|"error", attributes...}. Spans per
+ * request: "request" (span 1: method, route, http_status), and for a
+ * pooled route "queue" (2: the wait for a worker) and "route" (3: route,
+ * http_status) under it, with each record's agent steps (agent.h
+ * mgen_agent_step: "ask" under "route", then memory.read, rewrite,
+ * retrieve with chunk_ids, respond, lm with usage, memory.write).
+ * Lines hold ids, counts, times and fixed words only: never a header
+ * value, query string, body, question, answer or token. The file is
+ * renamed to <path>.1 when it would pass trace_max_bytes; a write that
+ * fails is logged once and never fails the request.
  */
 #ifndef METAGEN_SERVE_H
 #define METAGEN_SERVE_H
@@ -70,8 +94,8 @@ typedef struct mgen_serve_options {
 	const char *memory_path;  /* memory store for /health; NULL = none */
 	size_t max_body_bytes;	  /* larger bodies get 413 */
 	int timeout_seconds;	  /* idle connection timeout */
-	int max_inflight;	  /* requests at once; more get 503 with
-				     Retry-After */
+	int max_inflight;	  /* POST requests answered at once (worker
+				     threads, 1..1024) */
 	const char *trace_path;	  /* JSONL trace file (appended, 0600);
 				     NULL = none */
 	const char *port_file;	  /* when set, the bound port is written there
@@ -84,10 +108,22 @@ typedef struct mgen_serve_options {
 				     borrowed; thread-safe); NULL = 503 */
 	struct mgen_lm *lm;		  /* the endpoint GET /health checks
 					     (borrowed); NULL = no LM configured */
-	const char *index_path; /* retrieval index /health opens; NULL =
-				   none configured */
-	int lm_check_seconds;	/* /health reuses an LM check this long;
-				   0 = 5 */
+	const char *index_path;	     /* retrieval index /health opens; NULL =
+					none configured */
+	int lm_check_seconds;	     /* /health reuses an LM check this long;
+					0 = 5 */
+	int max_queue;		     /* POST requests waiting for a worker;
+					more get 503 + Retry-After */
+	int request_timeout_seconds; /* 504 (or 408) after this; 0 = 60 */
+	int max_connections;	     /* open connections; 0 = max_inflight
+					+ max_queue + 64 */
+	long long trace_max_bytes;   /* rotate the trace at this size;
+					0 = 64 MiB */
+	mgen_log_fn log;	     /* warnings (a 502's cause with its
+					endpoint masked and the token
+					scrubbed; a trace write failure,
+					once); NULL = none */
+	void *log_userdata;
 } mgen_serve_options;
 
 /*

@@ -23,30 +23,35 @@ static void on_signal(int sig)
 
 static void help(void)
 {
-	printf("usage: metagen serve [options]\n\n"
-	       "Serves GET /ping, /health, /version and /metrics, and POST "
-	       "/invocations\n(the ask agent: MLflow scoring records with "
-	       "\"query\", or a ChatAgent\n{\"messages\"} request; needs "
-	       "--model; the comment program: records with\n\"table_name\" "
-	       "and \"table_data\", answered as generate would) over HTTP "
-	       "(default\n127.0.0.1:8080). The LM endpoint is checked before "
-	       "serving. With a token\nset, every route but "
-	       "/ping needs 'Authorization: Bearer TOKEN';\na non-loopback "
-	       "host needs a token.\nSIGTERM drains the requests in flight, "
-	       "then exits.\n\noptions:\n"
-	       "  --serve-host ADDR        IPv4 address (127.0.0.1)\n"
-	       "  --serve-port N           TCP port (8080; 0 = any)\n"
-	       "  --serve-token-file FILE  file holding the token "
-	       "(or METAGEN_SERVE_TOKEN)\n"
-	       "  --serve-trace FILE       JSONL trace, one span per request\n"
-	       "  --port-file FILE         write the bound port there\n"
-	       "  --health-lm-seconds N    /health reuses an LM check this "
-	       "long (5)\n"
-	       "  --ask-program FILE       a saved ask program (DSPy layout)\n"
-	       "  --model M, --api-base URL, --rag-index FILE, "
-	       "--memory-connection FILE\n"
-	       "                           the agent's LM, index and memory\n"
-	       "  --config FILE            YAML config (serve.*)\n");
+	printf(
+	    "usage: metagen serve [options]\n\n"
+	    "Serves GET /ping, /health, /version and /metrics, and POST "
+	    "/invocations\n(the ask agent: MLflow scoring records with "
+	    "\"query\", or a ChatAgent\n{\"messages\"} request; needs "
+	    "--model; the comment program: records with\n\"table_name\" "
+	    "and \"table_data\", answered as generate would) over HTTP "
+	    "(default\n127.0.0.1:8080). The LM endpoint is checked before "
+	    "serving. With a token\nset, every route but "
+	    "/ping needs 'Authorization: Bearer TOKEN';\na non-loopback "
+	    "host needs a token.\nSIGTERM drains the requests in flight, "
+	    "then exits.\n\noptions:\n"
+	    "  --serve-host ADDR        IPv4 address (127.0.0.1)\n"
+	    "  --serve-port N           TCP port (8080; 0 = any)\n"
+	    "  --serve-token-file FILE  file holding the token "
+	    "(or METAGEN_SERVE_TOKEN)\n"
+	    "  --serve-trace FILE       JSONL trace: spans of every request\n"
+	    "  --serve-max-inflight N   agent requests at once (64); "
+	    "--serve-max-queue N\n"
+	    "                           more waiting (256), beyond: 503\n"
+	    "  --serve-request-timeout-seconds N  504 after N s (60)\n"
+	    "  --port-file FILE         write the bound port there\n"
+	    "  --health-lm-seconds N    /health reuses an LM check this "
+	    "long (5)\n"
+	    "  --ask-program FILE       a saved ask program (DSPy layout)\n"
+	    "  --model M, --api-base URL, --rag-index FILE, "
+	    "--memory-connection FILE\n"
+	    "                           the agent's LM, index and memory\n"
+	    "  --config FILE            YAML config (serve.*)\n");
 }
 
 /* The agent behind /invocations when a model is configured. */
@@ -137,6 +142,12 @@ static int run(cli_args *a, const char *port_file, const char *program,
 	o.timeout_seconds = a->cfg.serve_timeout_seconds;
 	o.max_inflight = a->cfg.serve_max_inflight;
 	o.trace_path = a->cfg.serve_trace;
+	o.max_queue = a->cfg.serve_max_queue;
+	o.max_connections = a->cfg.serve_max_connections;
+	o.request_timeout_seconds = a->cfg.serve_request_timeout_seconds;
+	o.trace_max_bytes = a->cfg.serve_trace_max_bytes;
+	o.log = cli_log;
+	o.log_userdata = &a->quiet;
 	o.port_file = port_file;
 	o.lm_check_seconds = lm_check;
 	memset(&sa, 0, sizeof(sa));

@@ -3,11 +3,12 @@
  * format 0.0.4 (prometheus.io/docs/instrumenting/exposition_formats):
  * metagen_http_requests_total{route,status}, the histogram
  * metagen_http_request_duration_seconds{route}, and the gauge
- * metagen_http_requests_in_flight; plus the JSONL trace line of each
- * request (fixed fields only: never a header, query string or body).
+ * metagen_http_requests_in_flight; plus the "request" span of each
+ * request in the trace (trace.c; fixed fields only: never a header,
+ * query string or body).
  */
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "serve/serve_internal.h"
 
@@ -24,29 +25,33 @@ const char *mgen__serve_route_name(int route)
 	return route >= 0 && route < R_COUNT ? names[route] : "other";
 }
 
+/* The request's root span (id 1), written at once. */
 static void trace_line(serve_metrics *m, int route, const char *method,
-		       int status, double seconds, const char *request_id)
+		       int status, double seconds, const char *request_id,
+		       double start_real_ms)
 {
-	struct timespec ts;
-	struct tm tm;
-	char when[32];
+	serve_spans s;
+	char attrs[128];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	/* method is one of MHD's known tokens or "other"; the id and the
-	 * route are from fixed alphabets: nothing here needs escaping */
-	fprintf(m->trace,
-		"{\"time\":\"%s.%03ldZ\",\"request_id\":\"%s\","
-		"\"span\":\"request\",\"method\":\"%s\",\"route\":\"%s\","
-		"\"status\":%d,\"ms\":%.3f}\n",
-		when, ts.tv_nsec / 1000000, request_id, method,
-		mgen__serve_route_name(route), status, seconds * 1000.0);
-	fflush(m->trace);
+	memset(&s, 0, sizeof(s));
+	s.request_id = request_id;
+	s.t0_real_ms = start_real_ms;
+	/* method is one of MHD's known tokens or "other"; the route is
+	 * this file's name: nothing here needs escaping */
+	snprintf(attrs, sizeof(attrs),
+		 ",\"method\":\"%s\",\"route\":\"%s\",\"http_status\":%d",
+		 method, mgen__serve_route_name(route), status);
+	mgen__serve_span(&s, "request", 1, 0, 0, seconds * 1000.0, status < 500,
+			 attrs);
+	if (!mgen_buf_error(&s.buf))
+		mgen__serve_trace_write(m->trace, mgen_buf_str(&s.buf),
+					s.buf.len);
+	mgen_buf_release(&s.buf);
 }
 
 void mgen__serve_record(serve_metrics *m, int route, const char *method,
-			int status, double seconds, const char *request_id)
+			int status, double seconds, const char *request_id,
+			double start_real_ms)
 {
 	int i;
 
@@ -68,9 +73,10 @@ void mgen__serve_record(serve_metrics *m, int route, const char *method,
 		}
 	m->route[route].n++;
 	m->route[route].sum_s += seconds;
-	if (m->trace != NULL)
-		trace_line(m, route, method, status, seconds, request_id);
 	pthread_mutex_unlock(&m->mu);
+	if (m->trace != NULL)
+		trace_line(m, route, method, status, seconds, request_id,
+			   start_real_ms);
 }
 
 static void histogram(serve_metrics *m, int r, mgen_buf *out)

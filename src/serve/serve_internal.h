@@ -1,6 +1,7 @@
 /*
  * serve_internal.h - what the server's files share: the route table
- * index, the metrics (metrics.c) and the trace writer.
+ * index, the metrics (metrics.c), the trace file and spans (trace.c)
+ * and the worker pool of the POST routes (pool.c).
  */
 #ifndef METAGEN_SERVE_INTERNAL_H
 #define METAGEN_SERVE_INTERNAL_H
@@ -38,15 +39,17 @@ typedef struct serve_metrics {
 		double sum_s;
 	} route[R_COUNT];
 	long long inflight;
-	FILE *trace;
+	struct serve_trace *trace; /* NULL = no trace */
 } serve_metrics;
 
 /* The route's name ("/ping", ..., "other"). */
 const char *mgen__serve_route_name(int route);
 
-/* Counts one finished request and writes its trace line. */
+/* Counts one finished request and writes its "request" span (started
+ * at `start_real_ms`, epoch milliseconds). */
 void mgen__serve_record(serve_metrics *m, int route, const char *method,
-			int status, double seconds, const char *request_id);
+			int status, double seconds, const char *request_id,
+			double start_real_ms);
 
 /* The Prometheus text exposition of `m` appended to `out`. */
 int mgen__serve_metrics_text(serve_metrics *m, mgen_buf *out);
@@ -115,5 +118,118 @@ void mgen__serve_health(const mgen_serve_options *o, serve_health *h,
 void mgen__serve_chat_completions(mgen_agent *agent, const char *body,
 				  size_t len, const char *header_session,
 				  inv_result *r);
+
+/* ---- trace.c: the JSONL trace file ---- */
+
+typedef struct serve_trace {
+	pthread_mutex_t mu;
+	FILE *f;
+	const char *path; /* borrowed from the options */
+	long long size, max;
+	int failing; /* a failed write was reported; cleared on success */
+	mgen_log_fn log;
+	void *log_ud;
+} serve_trace;
+
+/* Opens (appends, 0600) `path`; 0 or MGEN_EIO naming it. */
+int mgen__serve_trace_open(serve_trace *t, const mgen_serve_options *o,
+			   mgen_err *err);
+
+/* Closes the file; a zeroed or closed `t` is harmless. */
+void mgen__serve_trace_close(serve_trace *t);
+
+/* Appends `len` bytes of whole lines at once: rotates to <path>.1 first
+ * when the file would pass its bound; a failure is logged once (until a
+ * write succeeds again) and otherwise ignored. */
+void mgen__serve_trace_write(serve_trace *t, const char *text, size_t len);
+
+/* Spans of one request being built (bounded; see serve.h). */
+typedef struct serve_spans {
+	mgen_buf buf;		/* JSON lines */
+	const char *request_id; /* borrowed */
+	double t0_ms;		/* request start, CLOCK_MONOTONIC ms */
+	double t0_real_ms;	/* the same instant, epoch ms */
+	int base;		/* agent step id k is span base + k */
+	int top;		/* highest span id given */
+	int parent;		/* span the next "ask" hangs under */
+	double lm_ms;		/* summed time of the "lm" spans */
+	mgen_log_fn log;	/* for an "ask" that failed */
+	void *log_ud;
+	const char *token; /* scrubbed from logged messages; may be NULL */
+} serve_spans;
+
+/* CLOCK_REALTIME in epoch milliseconds. */
+double mgen__serve_real_ms(void);
+
+/* Appends one span line: `attrs` is "" or ",\"k\":v..." of fixed-alphabet
+ * JSON. `parent` 0 = none (the root). */
+void mgen__serve_span(serve_spans *s, const char *name, int id, int parent,
+		      double start_ms, double ms, int ok, const char *attrs);
+
+/* The agent observer (agent.h mgen_agent_step_fn) with `ud` a
+ * serve_spans: each step a span; a failed "ask" (not a refusal of the
+ * question) logged at MGEN_LOG_WARN with the request id. */
+void mgen__serve_agent_step(void *ud, const mgen_agent_step *st);
+
+/* ---- pool.c: the worker threads of the POST routes ---- */
+
+enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_DROPPED, JOB_CANCELLED };
+
+typedef struct serve_job {
+	int route;		/* R_INVOCATIONS or R_CHAT */
+	char id[72];		/* the request id (spans.request_id) */
+	mgen_buf body;		/* owned */
+	char *session;		/* X-Session-Id copy; NULL = none */
+	serve_spans spans;	/* the queue, route and agent spans */
+	double queued_ms;	/* when submitted (monotonic) */
+	double deadline_ms;	/* 504 after this (monotonic) */
+	inv_result res;		/* when JOB_DONE: the answer (owned) */
+	int state;		/* JOB_* (under the pool's lock) */
+	int refs;		/* the handler's and the pool's */
+	pthread_cond_t cv;	/* signalled when the state leaves RUNNING */
+	struct serve_job *next; /* in the queue */
+} serve_job;
+
+typedef struct serve_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work;
+	serve_job *head, *tail; /* waiting, oldest first */
+	serve_job *active;	/* running (linked through next) */
+	int queued, running, max_queue, nthreads, stopping;
+	pthread_t *threads;
+	double avg_ms;			/* moving average of a job's run time */
+	const mgen_serve_options *opts; /* the agent and the commenter */
+	serve_trace *trace;
+} serve_pool;
+
+/* Starts o->max_inflight workers answering with o->agent and
+ * o->commenter (`o` borrowed while the pool runs); 0 or
+ * MGEN_ENOMEM/EIO. */
+int mgen__serve_pool_start(serve_pool *p, const mgen_serve_options *o,
+			   serve_trace *trace, mgen_err *err);
+
+/* A new job (refs 1: the caller's) taking `body` over. NULL on ENOMEM. */
+serve_job *mgen__serve_job_new(int route, mgen_buf *body, const char *session,
+			       double deadline_ms);
+
+/* Drops one reference (the last frees). Under no lock. */
+void mgen__serve_job_unref(serve_pool *p, serve_job *j);
+
+/* Queues `j` (the pool takes a reference): 0, or -1 when the queue is
+ * full or stopping with *retry_after the seconds a client should wait. */
+int mgen__serve_pool_submit(serve_pool *p, serve_job *j, int *retry_after);
+
+/* Waits for `j` until its deadline: JOB_DONE (j->res is the answer),
+ * JOB_DROPPED (timed out; a running worker's answer will be dropped) or
+ * JOB_CANCELLED (the server is stopping). */
+int mgen__serve_pool_wait(serve_pool *p, serve_job *j);
+
+/* Cancels every job, queued or running (their handlers answer 503; a
+ * running worker's answer is dropped); no job is taken after. */
+void mgen__serve_pool_cancel(serve_pool *p);
+
+/* Cancels what is queued, lets the running jobs finish, joins the
+ * workers. A zeroed pool is harmless. */
+void mgen__serve_pool_stop(serve_pool *p);
 
 #endif

@@ -1,11 +1,14 @@
 /*
  * server.c - `metagen serve` (include/metagen/serve.h) on libmicrohttpd:
- * one daemon with an internal thread pool; each request gets a context
+ * one daemon with a thread per connection; each request gets a context
  * (body buffer, request id, start time) on its first callback and is
- * answered once its body is complete. Auth, body limit and the bound on
- * requests in flight are checked before any route runs.
+ * answered once its body is complete. Auth, the body limit and the
+ * request deadline are checked before any route runs; the POST routes
+ * wait for a worker of the pool (pool.c) on their connection's thread,
+ * so a slow answer never holds up another connection.
  */
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +22,27 @@
 #include "util/util.h"
 
 #define DRAIN_MS 30000
+#define TIMEOUT_DEFAULT_S 60
+#define STACK_BYTES (512 * 1024) /* a connection thread's stack */
 
 typedef struct server {
 	const mgen_serve_options *opts;
 	serve_metrics metrics;
 	serve_health health; /* health.c */
+	serve_trace trace;
+	serve_pool pool;
+	double timeout_ms; /* request deadline after its first byte */
 	unsigned long long seq;
 } server;
 
 typedef struct request {
 	mgen_buf body;
-	double start_ms;
+	double start_ms;      /* CLOCK_MONOTONIC */
+	double start_real_ms; /* epoch, for the trace */
 	int too_large;
-	int counted;	    /* in metrics.inflight */
 	int route;	    /* R_* */
 	int status;	    /* the status queued, 0 = none */
+	int retry_after;    /* seconds, for a 503 */
 	const char *method; /* "GET", "POST" or "other" (static) */
 	char id[72];
 } request;
@@ -92,14 +101,18 @@ static enum MHD_Result reply(struct MHD_Connection *c, request *rq, int status,
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 	    strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ok;
+	char retry[16];
 
 	if (r == NULL)
 		return MHD_NO;
 	rq->status = status;
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "X-Request-Id", rq->id);
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		MHD_add_response_header(r, "Retry-After", "1");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+		snprintf(retry, sizeof(retry), "%d",
+			 rq->retry_after > 0 ? rq->retry_after : 1);
+		MHD_add_response_header(r, "Retry-After", retry);
+	}
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, "WWW-Authenticate",
 					"Bearer realm=\"metagen\"");
@@ -136,8 +149,58 @@ static enum MHD_Result health(struct MHD_Connection *c, request *rq, server *s)
 	return ok;
 }
 
-/* POST /invocations and /v1/chat/completions: the agent's answers
- * (invocations.c). */
+/* A POST route answered by a worker of the pool, waited for here until
+ * the request's deadline. */
+static enum MHD_Result pooled(struct MHD_Connection *c, request *rq, server *s,
+			      int r)
+{
+	serve_job *j = mgen__serve_job_new(
+	    r, &rq->body,
+	    r == R_CHAT ? MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      "X-Session-Id")
+			: NULL,
+	    rq->start_ms + s->timeout_ms);
+	enum MHD_Result ok;
+	char msg[96];
+	int st;
+
+	if (j == NULL)
+		return error_reply(c, rq, 500, "out of memory");
+	snprintf(j->id, sizeof(j->id), "%s", rq->id);
+	j->spans.request_id = j->id;
+	j->spans.t0_ms = rq->start_ms;
+	j->spans.t0_real_ms = rq->start_real_ms;
+	j->spans.log = s->opts->log;
+	j->spans.log_ud = s->opts->log_userdata;
+	j->spans.token = s->opts->token;
+	if (mgen__serve_pool_submit(&s->pool, j, &rq->retry_after) != 0) {
+		mgen__serve_job_unref(&s->pool, j);
+		return error_reply(c, rq, 503,
+				   "server busy: the request queue is full; "
+				   "retry after the Retry-After seconds");
+	}
+	st = mgen__serve_pool_wait(&s->pool, j);
+	if (st == JOB_DONE && j->res.body != NULL)
+		ok = reply(c, rq, j->res.status, "application/json",
+			   j->res.body);
+	else if (st == JOB_DONE)
+		ok = error_reply(c, rq, 500, "out of memory");
+	else if (st == JOB_CANCELLED)
+		ok = error_reply(c, rq, 503, "server stopping; retry");
+	else {
+		snprintf(msg, sizeof(msg),
+			 "request timed out after %.0f s (serve.request_"
+			 "timeout_seconds)",
+			 s->timeout_ms / 1000.0);
+		ok = error_reply(c, rq, 504, msg);
+	}
+	mgen__serve_job_unref(&s->pool, j);
+	return ok;
+}
+
+/* POST /invocations and /v1/chat/completions: the agent's and the
+ * comment program's answers (invocations.c), from the pool; with
+ * neither, the 503 saying so at once. */
 static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
 				  server *s, int r, const char *method)
 {
@@ -146,12 +209,11 @@ static enum MHD_Result post_route(struct MHD_Connection *c, request *rq,
 
 	if (strcmp(method, "POST") != 0)
 		return error_reply(c, rq, 405, "method not allowed");
+	if (s->pool.threads != NULL)
+		return pooled(c, rq, s, r);
 	if (r == R_CHAT)
-		mgen__serve_chat_completions(
-		    s->opts->agent, mgen_buf_str(&rq->body), rq->body.len,
-		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						"X-Session-Id"),
-		    &res);
+		mgen__serve_chat_completions(NULL, mgen_buf_str(&rq->body),
+					     rq->body.len, NULL, &res);
 	else
 		mgen__serve_invocations(s->opts, mgen_buf_str(&rq->body),
 					rq->body.len, &res);
@@ -205,8 +267,8 @@ static int authorized(struct MHD_Connection *c, const server *s, int r)
 	return mgen_serve_token_equal(h + 7, s->opts->token);
 }
 
-/* The first callback of a request: its context, id, in-flight slot. */
-static request *begin(struct MHD_Connection *c, server *s, int *busy)
+/* The first callback of a request: its context and id. */
+static request *begin(struct MHD_Connection *c, server *s)
 {
 	request *rq = calloc(1, sizeof(*rq));
 	const char *given;
@@ -215,6 +277,7 @@ static request *begin(struct MHD_Connection *c, server *s, int *busy)
 		return NULL;
 	mgen_buf_init(&rq->body, s->opts->max_body_bytes + 1);
 	rq->start_ms = mgen__now_ms();
+	rq->start_real_ms = mgen__serve_real_ms();
 	given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
 	pthread_mutex_lock(&s->metrics.mu);
 	if (id_ok(given))
@@ -222,11 +285,7 @@ static request *begin(struct MHD_Connection *c, server *s, int *busy)
 	else
 		snprintf(rq->id, sizeof(rq->id), "%llx-%llu",
 			 (unsigned long long)time(NULL), ++s->seq);
-	*busy = s->metrics.inflight >= s->opts->max_inflight;
-	if (!*busy) {
-		s->metrics.inflight++;
-		rq->counted = 1;
-	}
+	s->metrics.inflight++;
 	pthread_mutex_unlock(&s->metrics.mu);
 	return rq;
 }
@@ -238,10 +297,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 {
 	server *s = cls;
 	request *rq = *con_cls;
-	int r = route_of(url), busy = 0;
+	int r = route_of(url);
 
 	if (rq == NULL) {
-		rq = begin(c, s, &busy);
+		rq = begin(c, s);
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
@@ -249,13 +308,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		rq->method = strcmp(method, "GET") == 0	   ? "GET"
 			     : strcmp(method, "POST") == 0 ? "POST"
 							   : "other";
-		if (busy)
-			return error_reply(c, rq, 503, "server busy; retry");
 		if (!authorized(c, s, r))
 			return error_reply(c, rq, 401,
 					   "missing or wrong "
 					   "bearer token");
 		return MHD_YES;
+	}
+	if (rq->status != 0) { /* answered early: drop what still comes */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (mgen__now_ms() - rq->start_ms > s->timeout_ms) {
+		/* past the deadline with the body still arriving (checked
+		 * as bytes come; a silent client meets the idle timeout):
+		 * libmicrohttpd sends no answer queued mid-body, so the
+		 * connection is closed, counted as 408 */
+		rq->status = 408;
+		return MHD_NO;
 	}
 	if (*upload_size > 0) {
 		if (!rq->too_large &&
@@ -280,10 +349,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (rq == NULL)
 		return;
 	mgen__serve_record(&s->metrics, rq->route, rq->method, rq->status,
-			   (mgen__now_ms() - rq->start_ms) / 1000.0, rq->id);
+			   (mgen__now_ms() - rq->start_ms) / 1000.0, rq->id,
+			   rq->start_real_ms);
 	pthread_mutex_lock(&s->metrics.mu);
-	if (rq->counted)
-		s->metrics.inflight--;
+	s->metrics.inflight--;
 	pthread_mutex_unlock(&s->metrics.mu);
 	mgen_buf_release(&rq->body);
 	free(rq);
@@ -320,13 +389,13 @@ static int prepare(server *s, struct sockaddr_in *sa, mgen_err *err)
 				    "on %s without a token (set serve.token, "
 				    "METAGEN_SERVE_TOKEN or serve.token_file)",
 				    o->host);
+	s->timeout_ms = 1000.0 * (o->request_timeout_seconds > 0
+				      ? o->request_timeout_seconds
+				      : TIMEOUT_DEFAULT_S);
 	if (o->trace_path != NULL && o->trace_path[0] != '\0') {
-		s->metrics.trace = mgen__fopen_private(o->trace_path, "a");
-		if (s->metrics.trace == NULL)
-			return mgen_err_set(err, MGEN_EIO,
-					    "serve.trace: cannot "
-					    "open '%s'",
-					    o->trace_path);
+		if (mgen__serve_trace_open(&s->trace, o, err) != 0)
+			return MGEN_EIO;
+		s->metrics.trace = &s->trace;
 	}
 	return 0;
 }
@@ -348,13 +417,14 @@ static int write_port(struct MHD_Daemon *d, const char *path, mgen_err *err)
 	return 0;
 }
 
-/* Stops accepting, then waits (bounded) for the requests in flight. */
+/* Stops accepting, waits (bounded) for the requests in flight, then
+ * answers what is left 503 and stops the connection threads. */
 static void drain(struct MHD_Daemon *d, server *s)
 {
 	double until = mgen__now_ms() + DRAIN_MS;
+	MHD_socket ls = MHD_quiesce_daemon(d);
 	long long left;
 
-	MHD_quiesce_daemon(d);
 	do {
 		pthread_mutex_lock(&s->metrics.mu);
 		left = s->metrics.inflight;
@@ -362,18 +432,49 @@ static void drain(struct MHD_Daemon *d, server *s)
 		if (left > 0)
 			mgen__sleep_ms(20);
 	} while (left > 0 && mgen__now_ms() < until);
+	if (s->pool.threads != NULL)
+		mgen__serve_pool_cancel(&s->pool);
 	MHD_stop_daemon(d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
 }
 
-/* Threads answering requests. An agent's answer blocks its thread for
- * the LM's time, so with an agent there is one per request allowed in
- * flight (at most 64), and the routes that need no LM stay answered
- * while slow answers run; without one, 2. */
-static unsigned pool_size(const mgen_serve_options *o)
+/* Connections at once: the option, else every worker and queue slot
+ * plus room for the GET routes; the open-file limit raised to fit
+ * (each connection holds a socket, each worker one to the LM). */
+static unsigned connection_limit(const mgen_serve_options *o)
 {
-	if (o->agent == NULL || o->max_inflight < 2)
-		return 2u;
-	return o->max_inflight > 64 ? 64u : (unsigned)o->max_inflight;
+	long want = o->max_connections > 0
+			? o->max_connections
+			: (long)o->max_inflight + o->max_queue + 64;
+	long files = want + 2L * o->max_inflight + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < files) {
+		rl.rlim_cur =
+		    rl.rlim_max == RLIM_INFINITY || (long)rl.rlim_max > files
+			? (rlim_t)files
+			: rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    (long)rl.rlim_cur < files)
+			want = (long)rl.rlim_cur - 2L * o->max_inflight - 64;
+	}
+	return want < 8 ? 8u : (unsigned)want;
+}
+
+static struct MHD_Daemon *start_daemon(server *s, struct sockaddr_in *sa)
+{
+	return MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+		MHD_USE_POLL | MHD_USE_ITC,
+	    0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)sa, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opts->timeout_seconds,
+	    MHD_OPTION_CONNECTION_LIMIT, connection_limit(s->opts),
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_THREAD_STACK_SIZE,
+	    (size_t)STACK_BYTES, MHD_OPTION_END);
 }
 
 int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
@@ -393,16 +494,11 @@ int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
 		return mgen_err_set(err, MGEN_ENOMEM, "out of memory");
 	}
 	rc = prepare(&s, &sa, err);
+	if (rc == 0 && (opts->agent != NULL || opts->commenter != NULL))
+		rc = mgen__serve_pool_start(&s.pool, opts, &s.trace, err);
 	if (rc != 0)
 		goto done;
-	d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-	    handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
-	    MHD_OPTION_THREAD_POOL_SIZE, pool_size(opts),
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->timeout_seconds,
-	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(opts->max_inflight * 4 + 16), MHD_OPTION_END);
+	d = start_daemon(&s, &sa);
 	if (d == NULL) {
 		rc = mgen_err_set(err, MGEN_EIO,
 				  "serve: cannot listen on "
@@ -415,8 +511,8 @@ int mgen_serve_run(const mgen_serve_options *opts, volatile sig_atomic_t *stop,
 		mgen__sleep_ms(100);
 	drain(d, &s);
 done:
-	if (s.metrics.trace != NULL)
-		fclose(s.metrics.trace);
+	mgen__serve_pool_stop(&s.pool);
+	mgen__serve_trace_close(&s.trace);
 	pthread_mutex_destroy(&s.metrics.mu);
 	mgen__serve_health_destroy(&s.health);
 	return rc;

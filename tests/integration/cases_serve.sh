@@ -102,7 +102,7 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rows) == 10, len(rows)
 assert any(r["request_id"] == "abc-123_X" for r in rows)
-assert {r["status"] for r in rows} >= {200, 404, 405, 413}, rows
+assert {r["http_status"] for r in rows} >= {200, 404, 405, 413}, rows
 PY
 }
 
