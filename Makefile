@@ -65,11 +65,11 @@ DEBIAN_PKGS := build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libssl-dev unixodbc unixodbc-dev libsqliteodbc odbc-postgresql libyaml-dev \
 	libsqlite3-dev libcmocka-dev postgresql python3 valgrind clang libxml2-dev \
 	libclang-rt-14-dev man-db g++ sqlite3 mariadb-server mariadb-client \
-	odbc-mariadb libmicrohttpd-dev libedit-dev curl jq clang-format $(NODE_PKGS)
+	odbc-mariadb libmicrohttpd-dev libedit-dev curl jq clang-format wrk $(NODE_PKGS)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all check unit integration demo install clean lint valgrind bench bench-rag deps \
-	fuzz fuzz-smoke allocfail bench-answer
+	fuzz fuzz-smoke allocfail bench-answer bench-serve
 all: $(BUILD)/metagen
 
 $(BUILD)/libmetagen.a: $(LIB_OBJ)
@@ -217,11 +217,16 @@ bench: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query \
 	$(BUILD)/bench-rag-dense
 	bash bench/run.sh
 	bash bench/rag.sh
+	bash bench/serve.sh
 
 # the retrieval figures alone (BENCH_RAG_CHUNKS, default 1,000,000)
 bench-rag: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query \
 	$(BUILD)/bench-rag-dense
 	bash bench/rag.sh
+
+# metagen serve at 200 connections for 30 s, test LM at 50 ms (bench/serve.sh)
+bench-serve: $(BUILD)/metagen
+	bash bench/serve.sh
 
 # the answer parser on a hostile answer of N entries (bench/answer_parse.c)
 $(BUILD)/bench-answer: bench/answer_parse.c $(BUILD)/libmetagen.a

@@ -282,3 +282,65 @@ for f in sys.argv[1:]:
         json.loads(l)
 ' "$TMP/l12r.trace.jsonl" "$TMP/l12r.trace.jsonl.1" || fail "a rotated line is cut"
 }
+
+# The deployment examples in docs/deploy/ run as written: the
+# Kubernetes container's args and the systemd unit's ExecStart (paths
+# moved under $TMP, the port free, the test LM for the model) start
+# `metagen serve`; the token comes from the Secret's file / the
+# EnvironmentFile; the liveness probe (/ping) and the readiness probe's
+# own command (curl /health with the token) pass, /health without the
+# token does not (why the readiness probe is an exec); SIGTERM exits 0
+# within the grace period.
+case_load12_deploy_examples() {
+	local k8s=$ROOT/docs/deploy/kubernetes.yaml unit=$ROOT/docs/deploy/metagen-serve.service
+	local tok=Tok-k8s-4410 args probe grace t0 s
+	command -v curl >/dev/null || { fail "curl missing"; return 1; }
+	start_llm l12d || { fail "llm"; return 1; }
+	mkdir -p "$TMP/k8s/etc/metagen/secret" "$TMP/k8s/var/lib/metagen"
+	printf '%s\n' "$tok" > "$TMP/k8s/etc/metagen/secret/token"
+	# the container's args: the "- " lines between "args:" and "env:"
+	args=$(sed -n '/^          args:/,/^          env:/p' "$k8s" | sed -n 's/^ *- //p' \
+		| sed -e "s#=/#=$TMP/k8s/#" -e 's#^--serve-port=8080$#--serve-port=0#' \
+		-e "s#^--model=.*#--model=test#")
+	[ "$(echo "$args" | head -1)" = serve ] || { fail "k8s args not found: $args"; return 1; }
+	# shellcheck disable=SC2086
+	"$BIN" $args --api-base "$LLM_URL" --port-file "$TMP/k8s.port" \
+		>"$TMP/k8s.out" 2>"$TMP/k8s.err" &
+	SERVE_PID=$!
+	for _ in $(seq 100); do [ -s "$TMP/k8s.port" ] && break; sleep 0.05; done
+	[ -s "$TMP/k8s.port" ] || { fail "k8s args: serve did not start: $(cat "$TMP/k8s.err")"; return 1; }
+	s=127.0.0.1:$(cat "$TMP/k8s.port")
+	[ "$(code "http://$s/ping")" = 200 ] || fail "liveness /ping"
+	[ "$(code "http://$s/health")" = 401 ] || fail "/health without the token"
+	probe=$(sed -n '/readinessProbe:/,/periodSeconds/p' "$k8s" | sed -n '/>-/,/health/p' | sed 1d \
+		| sed -e 's/^ *//' -e "s#/etc/metagen#$TMP/k8s/etc/metagen#" -e "s#127.0.0.1:8080#$s#" | tr '\n' ' ')
+	case "$probe" in curl*health*) ;; *) fail "readiness command not found: $probe" ;; esac
+	sh -c "$probe" || fail "readiness probe failed: $probe"
+	grace=$(sed -n 's/^ *terminationGracePeriodSeconds: *//p' "$k8s")
+	[ "$grace" -gt 30 ] || fail "grace $grace s does not cover the 30 s drain"
+	t0=$(date +%s)
+	stop_serve
+	[ $(( $(date +%s) - t0 )) -lt "$grace" ] || fail "SIGTERM took longer than the grace period"
+	grep -qF "$tok" "$TMP/k8s.out" "$TMP/k8s.err" "$TMP/k8s/var/lib/metagen/serve-trace.jsonl" \
+		&& fail "token in output or trace"
+	# the systemd unit: ExecStart's flags, the token from EnvironmentFile
+	grep -q '^EnvironmentFile=/etc/metagen/serve.env' "$unit" || fail "unit: no EnvironmentFile"
+	grep -q '^KillSignal=SIGTERM' "$unit" || fail "unit: no SIGTERM"
+	args=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed -e 's/^ExecStart=[^ ]*//' -e 's/\\$//' | tr '\n\t' '  ' \
+		| sed -e "s# /etc/metagen/metagen.yaml# $TMP/k8s/metagen.yaml#" -e "s# /var/log/metagen/# $TMP/k8s/#" \
+		-e 's#--serve-port 8080#--serve-port 0#')
+	printf 'model: test\napi_base: %s\n' "$LLM_URL" > "$TMP/k8s/metagen.yaml"
+	printf 'METAGEN_SERVE_TOKEN=%s\n' "$tok" > "$TMP/k8s/serve.env"
+	rm -f "$TMP/unit.port"
+	# shellcheck disable=SC2086
+	(set -a; . "$TMP/k8s/serve.env"; cd "$TMP/k8s/var/lib/metagen" && exec "$BIN" $args \
+		--port-file "$TMP/unit.port" >"$TMP/unit.out" 2>"$TMP/unit.err") &
+	SERVE_PID=$!
+	for _ in $(seq 100); do [ -s "$TMP/unit.port" ] && break; sleep 0.05; done
+	[ -s "$TMP/unit.port" ] || { fail "unit ExecStart did not start: $args $(cat "$TMP/unit.err")"; return 1; }
+	s=127.0.0.1:$(cat "$TMP/unit.port")
+	[ "$(code -H "Authorization: Bearer $tok" "http://$s/health")" = 200 ] || fail "unit: /health with the token"
+	[ "$(code "http://$s/version")" = 401 ] || fail "unit: the token from EnvironmentFile is not required"
+	stop_serve
+	[ -s "$TMP/k8s/serve-trace.jsonl" ] || fail "unit: no trace"
+}

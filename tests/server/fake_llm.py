@@ -164,13 +164,13 @@ import json
 import os
 import random
 import re
-import signal
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import fake_embed
+import http_serve
 
 DEFAULT_FAULT_KINDS = "429,500,garbage,fence,truncate,reorder,missing"
 ANSWER_FAULTS = {
@@ -787,13 +787,6 @@ def raw_completion(seq, body, content, finish, usage_raw=None):
 
 
 # ---------------------------------------------------------------- main
-def write_port_file(path, port):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--port-file", required=True)
@@ -822,25 +815,9 @@ def main(argv=None):
     parent = os.getppid()
     args = parse_args(argv)
     state = State(args)
-    ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = http_serve.Server(("127.0.0.1", args.port), Handler)
     server.state = state
-
-    def on_signal(signum, frame):
-        state.stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    t = threading.Thread(target=server.serve_forever,
-                         kwargs={"poll_interval": 0.1}, daemon=True)
-    t.start()
-    write_port_file(args.port_file, server.server_address[1])
-    while not state.stop.wait(0.5):
-        if not args.detach and os.getppid() != parent:
-            break  # the parent is gone: do not linger as an orphan
-    server.shutdown()
-    server.server_close()
+    http_serve.run(server, args.port_file, state.stop, args.detach, parent)
     if state.record:
         with state.lock:
             state.record.close()
