@@ -7,6 +7,7 @@
  * other's), "does not know" without an LM call, refused inputs that
  * store nothing, an LM failure that leaves the session unchanged.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,13 +31,16 @@
 #define FAKE_SERVER_TAG "agent"
 #include "fake_server.h"
 
-#define CITE_ANSWER "[[ ## answer ## ]]\\nOne row per hospital stay [1].\\n\\n[[ ## completed ## ]]"
+#define CITE_ANSWER                                                            \
+	"[[ ## answer ## ]]\\nOne row per hospital stay [1].\\n\\n[[ ## "      \
+	"completed ## ]]"
 
 static const char SCRIPT[] =
-	"{\"rules\": ["
-	"{\"when_all\": [\"FAILME\"], \"fault\": \"500\"},"
-	"{\"when_all\": [\"`[[ ## answer ## ]]`\"], \"content\": \"" CITE_ANSWER "\"}"
-	"]}";
+    "{\"rules\": ["
+    "{\"when_all\": [\"FAILME\"], \"fault\": \"500\"},"
+    "{\"when_all\": [\"`[[ ## answer ## ]]`\"], \"content\": \"" CITE_ANSWER
+    "\"}"
+    "]}";
 
 typedef struct world {
 	srv *s;
@@ -48,11 +52,11 @@ typedef struct world {
 } world;
 
 static const char ADMISSIONS[] =
-	"# Admissions\nThe admissions table holds one row per hospital stay. "
-	"dischtime is the discharge time of the stay.\n";
+    "# Admissions\nThe admissions table holds one row per hospital stay. "
+    "dischtime is the discharge time of the stay.\n";
 static const char PATIENTS[] =
-	"# Patients\nThe patients table holds one row per person; dob is "
-	"the date of birth.\n";
+    "# Patients\nThe patients table holds one row per person; dob is "
+    "the date of birth.\n";
 
 static void world_open(world *w, srv *s, const char *program)
 {
@@ -77,10 +81,12 @@ static void world_open(world *w, srv *s, const char *program)
 	assert_int_equal(mgen_rag_open(w->index, 1, NULL, &w->rag, &err), 0);
 	assert_int_equal(mgen_rag_add_memory(w->rag, "/docs/admissions.md",
 					     ADMISSIONS, strlen(ADMISSIONS),
-					     &st, &chunks, &err), 0);
+					     &st, &chunks, &err),
+			 0);
 	assert_int_equal(mgen_rag_add_memory(w->rag, "/docs/patients.md",
 					     PATIENTS, strlen(PATIENTS), &st,
-					     &chunks, &err), 0);
+					     &chunks, &err),
+			 0);
 	assert_int_equal(mgen_memory_open(w->mem, &w->memory, &err), 0);
 	ao.lm = w->lm;
 	ao.rag = w->rag;
@@ -105,20 +111,18 @@ static void world_close(world *w)
 static char *request_text(const srv *s, int i)
 {
 	cJSON *r = srv_records(s), *rec = cJSON_GetArrayItem(r, i), *m;
-	cJSON *msgs = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "body"),
-					  "messages");
+	cJSON *msgs =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "body"), "messages");
 	mgen_buf b = MGEN_BUF_INIT;
 
 	assert_non_null(msgs);
 	cJSON_ArrayForEach(m, msgs)
-		mgen_buf_printf(&b, "%s\n",
-				mgen__json_str(m, "content"));
+	    mgen_buf_printf(&b, "%s\n", mgen__json_str(m, "content"));
 	cJSON_Delete(r);
 	return mgen_buf_detach(&b);
 }
 
-static void ask(world *w, const char *sid, const char *q,
-		mgen_agent_answer *a)
+static void ask(world *w, const char *sid, const char *q, mgen_agent_answer *a)
 {
 	mgen_err err = MGEN_ERR_INIT;
 
@@ -147,9 +151,13 @@ static void test_declare_and_file(void **state)
 	assert_int_equal(mgen_program_field_count(p, 1), 4);
 	assert_non_null(strstr(mgen_program_instructions(p, 1), "[n]"));
 	/* a saved program with a demo loads back onto the declaration */
-	assert_int_equal(mgen_program_add_demo(p, 1,
+	assert_int_equal(
+	    mgen_program_add_demo(
+		p, 1,
 		"{\"context\": [\"c\"], \"question\": \"q\", \"history\": [], "
-		"\"answer\": \"DEMO-ANSWER [1]\"}", &err), 0);
+		"\"answer\": \"DEMO-ANSWER [1]\"}",
+		&err),
+	    0);
 	world_open(&w, s, NULL);
 	snprintf(path, sizeof(path), "%s/ask.json", w.dir);
 	assert_int_equal(mgen_program_save(p, path, &err), 0);
@@ -200,14 +208,15 @@ static void test_answer_cites(void **state)
 	assert_int_equal(a.sources[0].cited, 1);
 	assert_true(a.prompt_tokens > 0);
 	t = request_text(w.s, 0); /* the chunk went in as context [1] */
-	assert_non_null(strstr(t, "[1] \xc2\xab" "Admissions (admissions.md)"));
+	assert_non_null(strstr(t, "[1] \xc2\xab"
+				  "Admissions (admissions.md)"));
 	free(t);
 	assert_int_equal(mgen_agent_answer_json(&a, &json), 0);
 	assert_non_null(strstr(json, "\"cited\":true"));
 	free(json);
 	/* both messages stored, the answer's with its chunk ids and usage */
-	assert_int_equal(mgen_memory_history(w.memory, a.session_id, 0, &m, &n,
-					     &err), 0);
+	assert_int_equal(
+	    mgen_memory_history(w.memory, a.session_id, 0, &m, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(m[0].role, "user");
 	assert_string_equal(m[1].role, "assistant");
@@ -251,8 +260,7 @@ static void test_two_sessions_interleaved(void **state)
 	ask(&w, "session-B", "and its date of birth?", &b2);
 	request_has(w.s, 4, "what does the patients table hold?",
 		    "admissions table hold");
-	request_has(w.s, 5, "what does the patients table hold?",
-		    "discharge");
+	request_has(w.s, 5, "what does the patients table hold?", "discharge");
 	assert_string_equal(b2.session_id, "session-B");
 	sa = a2.search_query;
 	sb = b2.search_query;
@@ -288,13 +296,14 @@ static void test_history_window(void **state)
 	ask(&w, "h", "SECOND admissions question", &a);
 	mgen_agent_answer_release(&a);
 	assert_int_equal(srv_count(w.s), 3);
-	assert_int_equal(mgen_agent_ask(two, "h", "THIRD admissions question",
-					&a, &err), 0);
+	assert_int_equal(
+	    mgen_agent_ask(two, "h", "THIRD admissions question", &a, &err), 0);
 	mgen_agent_answer_release(&a);
 	/* its rewrite request: the second exchange, not the first */
 	request_has(w.s, 3, "SECOND admissions question", "FIRST");
-	assert_int_equal(mgen_agent_ask(none, "h", "FOURTH admissions question",
-					&a, &err), 0);
+	assert_int_equal(
+	    mgen_agent_ask(none, "h", "FOURTH admissions question", &a, &err),
+	    0);
 	assert_int_equal(a.lm_calls, 1);
 	mgen_agent_answer_release(&a);
 	request_has(w.s, 5, "FOURTH", "THIRD");
@@ -339,20 +348,22 @@ static void test_refused_inputs_store_nothing(void **state)
 	assert_int_equal(mgen_agent_ask(w.agent, NULL, big, &a, &err),
 			 MGEN_EINVAL);
 	mgen_err_clear(&err);
-	assert_int_equal(mgen_agent_ask(w.agent, NULL, "bad \xff utf8", &a,
-					&err), MGEN_EINVAL);
+	assert_int_equal(
+	    mgen_agent_ask(w.agent, NULL, "bad \xff utf8", &a, &err),
+	    MGEN_EINVAL);
 	assert_non_null(strstr(err.msg, "UTF-8"));
 	for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
 		mgen_err_clear(&err);
-		assert_int_equal(mgen_agent_ask(w.agent, bad_ids[i], "hello",
-						&a, &err), MGEN_EINVAL);
+		assert_int_equal(
+		    mgen_agent_ask(w.agent, bad_ids[i], "hello", &a, &err),
+		    MGEN_EINVAL);
 		assert_non_null(strstr(err.msg, "session_id"));
 		assert_null(a.answer);
 	}
 	/* an LM failure: the error comes back, the session stays empty */
-	assert_int_equal(mgen_agent_ask(w.agent, "s1",
-					"FAILME admissions table", &a, &err),
-			 MGEN_EHTTP);
+	assert_int_equal(
+	    mgen_agent_ask(w.agent, "s1", "FAILME admissions table", &a, &err),
+	    MGEN_EHTTP);
 	assert_int_equal(mgen_memory_sessions(w.memory, &ss, &n, &err), 0);
 	assert_int_equal(n, 0);
 	mgen_memory_sessions_free(ss, n);
@@ -383,16 +394,135 @@ static void test_bad_options(void **state)
 	assert_null(a);
 }
 
+/* Steps seen by the observer (names are static strings). */
+typedef struct seen {
+	const char *name[64];
+	int id[64], parent[64], rc[64], skipped[64], lm_calls[64];
+	size_t count[64], n;
+	long long chunk0[64];
+	long tokens[64];
+	char error[256];
+} seen;
+
+static void observe(void *ud, const mgen_agent_step *st)
+{
+	seen *v = ud;
+
+	assert_true(v->n < 64);
+	assert_true(st->ms >= 0 && st->start_ms > 0);
+	v->name[v->n] = st->name;
+	v->id[v->n] = st->id;
+	v->parent[v->n] = st->parent;
+	v->rc[v->n] = st->rc;
+	v->skipped[v->n] = st->skipped;
+	v->count[v->n] = st->count;
+	v->chunk0[v->n] = st->chunk_ids && st->count ? st->chunk_ids[0] : -1;
+	v->tokens[v->n] = st->prompt_tokens;
+	v->lm_calls[v->n] = st->lm_calls;
+	if (st->error)
+		snprintf(v->error, sizeof(v->error), "%s", st->error);
+	v->n++;
+}
+
+/* Index of step `name` seen from `from` on; fails when missing. */
+static size_t step_at(const seen *v, size_t from, const char *name)
+{
+	size_t i;
+
+	for (i = from; i < v->n; i++)
+		if (strcmp(v->name[i], name) == 0)
+			return i;
+	fail_msg("step %s not reported", name);
+	return 0;
+}
+
+static void *ask_unobserved(void *arg)
+{
+	world *w = arg;
+	mgen_agent_answer a;
+
+	ask(w, NULL, "what does the patients table hold?", &a);
+	mgen_agent_answer_release(&a);
+	return NULL;
+}
+
+/* The observer gets every step of a question, children before their
+ * parent, with ids, parents, counts and usage; only on its own thread;
+ * a failed question reports its error and no memory write. */
+static void test_steps_observed(void **state)
+{
+	world w;
+	mgen_agent_answer a, b;
+	mgen_err err = MGEN_ERR_INIT;
+	seen v;
+	size_t i, k;
+	pthread_t th;
+
+	memset(&v, 0, sizeof(v));
+	world_open(&w, *state, NULL);
+	mgen_agent_observe_thread(observe, &v);
+	ask(&w, NULL, "what does the admissions table hold?", &a);
+	assert_int_equal(v.n, 7); /* read, rewrite, retrieve, lm, respond,
+				     write, ask */
+	assert_string_equal(v.name[6], "ask");
+	assert_int_equal(v.id[6], 1);
+	assert_int_equal(v.parent[6], 0);
+	assert_int_equal(v.lm_calls[6], 1);
+	assert_int_equal(v.tokens[6], a.prompt_tokens);
+	k = step_at(&v, 0, "rewrite");
+	assert_int_equal(v.skipped[k], 1);
+	k = step_at(&v, 0, "retrieve");
+	assert_int_equal(v.count[k], a.nsources);
+	assert_int_equal(v.chunk0[k], a.sources[0].id);
+	k = step_at(&v, 0, "lm");
+	assert_int_equal(v.parent[k], v.id[step_at(&v, 0, "respond")]);
+	assert_true(v.tokens[k] > 0);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(
+		    v.parent[i] == 1 || strcmp(v.name[i], "lm") == 0, 1);
+	assert_int_equal(v.count[step_at(&v, 0, "memory.write")], 2);
+	/* the follow-up: history read, the rewrite calls the LM */
+	ask(&w, a.session_id, "and its discharge time?", &b);
+	k = step_at(&v, 7, "rewrite");
+	assert_int_equal(v.skipped[k], 0);
+	assert_int_equal(v.id[step_at(&v, 7, "lm")] > 1, 1);
+	assert_int_equal(v.parent[step_at(&v, 7, "lm")], v.id[k]);
+	assert_int_equal(v.count[step_at(&v, 7, "memory.read")], 2);
+	mgen_agent_answer_release(&b);
+	/* another thread has no observer */
+	k = v.n;
+	assert_int_equal(pthread_create(&th, NULL, ask_unobserved, &w), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(v.n, k);
+	/* a failure: the error, no memory write */
+	assert_int_not_equal(
+	    mgen_agent_ask(w.agent, NULL, "FAILME admissions table", &b, &err),
+	    0);
+	assert_string_equal(v.name[v.n - 1], "ask");
+	assert_int_not_equal(v.rc[v.n - 1], 0);
+	assert_non_null(strstr(v.error, "HTTP 500"));
+	for (i = k; i < v.n; i++)
+		assert_string_not_equal(v.name[i], "memory.write");
+	mgen_agent_observe_thread(NULL, NULL);
+	k = v.n;
+	ask(&w, NULL, "what does the admissions table hold?", &b);
+	assert_int_equal(v.n, k);
+	mgen_agent_answer_release(&b);
+	mgen_agent_answer_release(&a);
+	world_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SRV_TEST(test_declare_and_file),
-		SRV_TEST(test_answer_cites),
-		SRV_TEST(test_two_sessions_interleaved),
-		SRV_TEST(test_history_window),
-		SRV_TEST(test_does_not_know),
-		SRV_TEST(test_refused_inputs_store_nothing),
-		cmocka_unit_test(test_bad_options),
+	    SRV_TEST(test_declare_and_file),
+	    SRV_TEST(test_answer_cites),
+	    SRV_TEST(test_two_sessions_interleaved),
+	    SRV_TEST(test_history_window),
+	    SRV_TEST(test_does_not_know),
+	    SRV_TEST(test_refused_inputs_store_nothing),
+	    SRV_TEST(test_steps_observed),
+	    cmocka_unit_test(test_bad_options),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
