@@ -461,7 +461,7 @@ static unsigned connection_limit(const mgen_serve_options *o)
 		    (long)rl.rlim_cur < files)
 			want = (long)rl.rlim_cur - 2L * o->max_inflight - 64;
 	}
-	return want < 8 ? 8u : (unsigned)want;
+	return want < 1 ? 1u : (unsigned)want;
 }
 
 static struct MHD_Daemon *start_daemon(server *s, struct sockaddr_in *sa)

@@ -344,3 +344,22 @@ case_load12_deploy_examples() {
 	stop_serve
 	[ -s "$TMP/k8s/serve-trace.jsonl" ] || fail "unit: no trace"
 }
+
+# serve.max_connections: with two connections open (idle), a third is
+# closed without an answer and counted nowhere; once they close, the
+# server answers again. The bound is what keeps threads and sockets
+# bounded (one thread per connection).
+case_load12_connection_limit() {
+	local port rc
+	command -v curl >/dev/null || { fail "curl missing"; return 1; }
+	start_serve l12c --serve-max-connections 2 || return 1
+	port=${SERVE_URL##*:}
+	exec 7<>"/dev/tcp/127.0.0.1/$port" 8<>"/dev/tcp/127.0.0.1/$port" || { fail "open"; return 1; }
+	sleep 0.3
+	curl -s -m 5 -o /dev/null "$SERVE_URL/ping"; rc=$?
+	[ $rc = 52 ] || [ $rc = 56 ] || fail "third connection: curl exit $rc, not refused"
+	exec 7>&- 8>&-
+	sleep 0.3
+	[ "$(curl -s -m 5 "$SERVE_URL/ping")" = pong ] || fail "ping after the connections closed"
+	stop_serve
+}
