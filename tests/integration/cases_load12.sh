@@ -315,7 +315,7 @@ case_load12_deploy_examples() {
 	probe=$(sed -n '/readinessProbe:/,/periodSeconds/p' "$k8s" | sed -n '/>-/,/health/p' | sed 1d \
 		| sed -e 's/^ *//' -e "s#/etc/metagen#$TMP/k8s/etc/metagen#" -e "s#127.0.0.1:8080#$s#" | tr '\n' ' ')
 	case "$probe" in curl*health*) ;; *) fail "readiness command not found: $probe" ;; esac
-	sh -c "$probe" || fail "readiness probe failed: $probe"
+	bash -c "$probe" || fail "readiness probe failed: $probe"
 	grace=$(sed -n 's/^ *terminationGracePeriodSeconds: *//p' "$k8s")
 	[ "$grace" -gt 30 ] || fail "grace $grace s does not cover the 30 s drain"
 	t0=$(date +%s)
