@@ -17,6 +17,18 @@ post() {
 # header NAME: the value of response header NAME in $TMP/post.hdr.
 header() { tr -d '\r' < "$TMP/post.hdr" | sed -n "s/^$1: //Ip" | head -1; }
 
+# slow_script MS: the answer rule of ask_script delayed MS ms (the LM
+# preflight of `metagen serve` stays fast), in $TMP/slow.script.json.
+slow_script() {
+	printf '{"rules": [{"when_all": ["`[[ ## answer ## ]]`"], "latency_ms": %s,
+  "content": "[[ ## answer ## ]]\\nIt holds one row per stay [1].\\n\\n[[ ## completed ## ]]"}]}\n' \
+		"$1" > "$TMP/slow.script.json"
+}
+
+# answers REC: the answer requests the test LM recorded (the preflight's
+# one-token request left out).
+answers() { grep -c '## answer ##' "$1"; }
+
 # Spans of an ask: a first question (no history: rewrite skipped) and a
 # follow-up in the same session (rewrite calls the LM), one with the
 # client's request id and one with the server's; every step present with
@@ -122,7 +134,8 @@ case_load12_queue_full_503() {
 	local i n200=0 n503=0 pids=() t0 ms
 	command -v curl >/dev/null || { fail "curl missing"; return 1; }
 	ask_script; ask_index || return 1
-	start_llm l12q --script "$TMP/ask.script.json" --latency-ms 1500 || { fail "llm"; return 1; }
+	slow_script 1500
+	start_llm l12q --script "$TMP/slow.script.json" || { fail "llm"; return 1; }
 	start_serve l12q --rag-index "$TMP/ask.idx" --model test --api-base "$LLM_URL" --no-cache \
 		--memory-connection "$TMP/l12q.mem" --serve-max-inflight 1 --serve-max-queue 1 || return 1
 	for i in 1 2 3 4; do
@@ -153,7 +166,7 @@ case_load12_queue_full_503() {
 		|| fail "503s not counted"
 	stop_serve
 	# the first two were answered in order: the LM saw exactly two questions
-	[ "$(grep -c '' "$LLM_REC")" = 2 ] || fail "the LM saw $(grep -c '' "$LLM_REC") requests, not 2"
+	[ "$(answers "$LLM_REC")" = 2 ] || fail "the LM saw $(answers "$LLM_REC") questions, not 2"
 	start_serve l12q0 --rag-index "$TMP/ask.idx" --model test --api-base "$LLM_URL" --no-cache \
 		--memory-connection "$TMP/l12q.mem" --serve-max-inflight 1 --serve-max-queue 0 || return 1
 	curl -s -m 30 -o /dev/null -d '{"instances": ["admissions?"]}' "$SERVE_URL/invocations" &
@@ -175,7 +188,8 @@ case_load12_request_timeout() {
 	local t0 ms st pid
 	command -v curl >/dev/null || { fail "curl missing"; return 1; }
 	ask_script; ask_index || return 1
-	start_llm l12t --script "$TMP/ask.script.json" --latency-ms 4000 || { fail "llm"; return 1; }
+	slow_script 4000
+	start_llm l12t --script "$TMP/slow.script.json" || { fail "llm"; return 1; }
 	start_serve l12t --rag-index "$TMP/ask.idx" --model test --api-base "$LLM_URL" --no-cache \
 		--memory-connection "$TMP/l12t.mem" --serve-max-inflight 1 --serve-max-queue 4 \
 		--serve-request-timeout-seconds 1 || return 1
@@ -221,7 +235,8 @@ case_load12_502_cause_logged() {
 	local tok=Tok-502-Zz81 key=sk-live-Key5501 st port
 	command -v curl >/dev/null || { fail "curl missing"; return 1; }
 	ask_script; ask_index || return 1
-	start_llm l12e --fault-rate 1 --fault-kinds 500 || { fail "llm"; return 1; }
+	printf '{"rules": [{"when_all": ["`[[ ## answer ## ]]`"], "fault": "500"}]}\n' > "$TMP/fail.script.json"
+	start_llm l12e --script "$TMP/fail.script.json" || { fail "llm"; return 1; }
 	port=${LLM_URL#http://127.0.0.1:}; port=${port%/v1}
 	METAGEN_API_KEY=$key METAGEN_SERVE_TOKEN=$tok start_serve l12e --rag-index "$TMP/ask.idx" \
 		--model test --api-base "http://svc:Pw-Hidden-77@127.0.0.1:$port/v1" --no-cache \
@@ -296,8 +311,12 @@ case_load12_deploy_examples() {
 	local tok=Tok-k8s-4410 args probe grace t0 s
 	command -v curl >/dev/null || { fail "curl missing"; return 1; }
 	start_llm l12d || { fail "llm"; return 1; }
-	mkdir -p "$TMP/k8s/etc/metagen/secret" "$TMP/k8s/var/lib/metagen"
+	mkdir -p "$TMP/k8s/etc/metagen/secret" "$TMP/k8s/var/lib/metagen" "$TMP/k8s/docs"
 	printf '%s\n' "$tok" > "$TMP/k8s/etc/metagen/secret/token"
+	# the index the volume holds (readiness needs it)
+	printf '# Admissions\nOne row per hospital stay.\n' > "$TMP/k8s/docs/a.md"
+	"$BIN" index add "$TMP/k8s/docs" --rag-index "$TMP/k8s/var/lib/metagen/index.sqlite" >/dev/null \
+		|| { fail "index add"; return 1; }
 	# the container's args: the "- " lines between "args:" and "env:"
 	args=$(sed -n '/^          args:/,/^          env:/p' "$k8s" | sed -n 's/^ *- //p' \
 		| sed -e "s#=/#=$TMP/k8s/#" -e 's#^--serve-port=8080$#--serve-port=0#' \
@@ -329,7 +348,8 @@ case_load12_deploy_examples() {
 	args=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed -e 's/^ExecStart=[^ ]*//' -e 's/\\$//' | tr '\n\t' '  ' \
 		| sed -e "s# /etc/metagen/metagen.yaml# $TMP/k8s/metagen.yaml#" -e "s# /var/log/metagen/# $TMP/k8s/#" \
 		-e 's#--serve-port 8080#--serve-port 0#')
-	printf 'model: test\napi_base: %s\n' "$LLM_URL" > "$TMP/k8s/metagen.yaml"
+	printf 'model: test\napi_base: %s\nrag:\n  index: %s\n' "$LLM_URL" \
+		"$TMP/k8s/var/lib/metagen/index.sqlite" > "$TMP/k8s/metagen.yaml"
 	printf 'METAGEN_SERVE_TOKEN=%s\n' "$tok" > "$TMP/k8s/serve.env"
 	rm -f "$TMP/unit.port"
 	# shellcheck disable=SC2086
