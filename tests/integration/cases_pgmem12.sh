@@ -195,7 +195,7 @@ PY
 	[ "$(psql -d pgm_host -tAc "select count(*) from conversations")" = "$n" ] || fail "a refused id changed the table"
 	# ids are compared exactly: no pattern reads another session
 	"$BIN" sessions show h_1 --memory-connection "$c" >/dev/null 2>&1; rc=$?
-	[ $rc = 1 ] || fail "sessions show h_1 (no such session): exit $rc"
+	[ $rc = 1 ] || fail "sessions show h_1 of no such session: exit $rc"
 	# a 70 KB question is refused whole (the agent's limit); nothing stored
 	"$BIN" ask "$(head -c 70000 /dev/zero | tr '\0' 'q')" --session h-2 "${o[@]}" >/dev/null 2>&1; rc=$?
 	[ $rc = 2 ] || fail "70 KB question: exit $rc"
