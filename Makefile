@@ -213,8 +213,14 @@ $(BUILD)/bench-rag-dense: bench/rag_dense.c $(BUILD)/libmetagen.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmetagen.a $(LDFLAGS) $(LDLIBS)
 
+# the LM endpoint of the serve bench: a fixed answer after a fixed latency
+# (bench/bench_lm.c)
+$(BUILD)/bench-lm: bench/bench_lm.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
+
 bench: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query \
-	$(BUILD)/bench-rag-dense
+	$(BUILD)/bench-rag-dense $(BUILD)/bench-lm
 	bash bench/run.sh
 	bash bench/rag.sh
 	bash bench/serve.sh
@@ -225,7 +231,7 @@ bench-rag: $(BUILD)/metagen $(BUILD)/bench-measure $(BUILD)/bench-rag-query \
 	bash bench/rag.sh
 
 # metagen serve at 200 connections for 30 s, test LM at 50 ms (bench/serve.sh)
-bench-serve: $(BUILD)/metagen
+bench-serve: $(BUILD)/metagen $(BUILD)/bench-lm
 	bash bench/serve.sh
 
 # the answer parser on a hostile answer of N entries (bench/answer_parse.c)

@@ -2,8 +2,10 @@
 # bench/serve.sh - `metagen serve` under a bounded load (issue 12, make
 # bench-serve): wrk (Debian's package) at BENCH_SERVE_CONNS (200)
 # connections for BENCH_SERVE_SECONDS (30) s against POST /invocations,
-# the ask agent answering from a two-document index with the test LM
-# (tests/server/fake_llm.py) at BENCH_SERVE_LATENCY_MS (50) ms a call,
+# the ask agent answering from a two-document index with the LM endpoint
+# at BENCH_SERVE_LATENCY_MS (50) ms a call (bench/bench_lm.c, which sleeps;
+# BENCH_SERVE_LM=python uses the tests' tests/server/fake_llm.py, whose CPU
+# per call competes with the server's on a small machine),
 # memory in SQLite, default serve settings. Prints: requests and errors
 # (socket errors, non-2xx; target 0), the client's p50/p99, and from the
 # server's own spans the overhead per request beyond the LM time (route
@@ -35,12 +37,19 @@ mkdir -p "$TMP/docs"
 printf '# Admissions\nThe admissions table holds one row per hospital stay. dischtime is the discharge time of the stay.\n' > "$TMP/docs/admissions.md"
 printf '# Patients\nThe patients table holds one row per person; dob is the date of birth.\n' > "$TMP/docs/patients.md"
 "$BIN" index add "$TMP/docs" --rag-index "$TMP/idx.sqlite" --quiet >/dev/null
-cat > "$TMP/script.json" <<'JSON'
-{"rules": [{"when_all": ["`[[ ## answer ## ]]`"],
-  "content": "[[ ## answer ## ]]\nIt holds one row per stay [1].\n\n[[ ## completed ## ]]"}]}
-JSON
-python3 "$ROOT/tests/server/fake_llm.py" --port-file "$TMP/llm.port" --latency-ms "$LAT" \
-	--script "$TMP/script.json" >"$TMP/llm.log" 2>&1 &
+answer='[[ ## answer ## ]]\nIt holds one row per stay [1].\n\n[[ ## completed ## ]]'
+if [ "${BENCH_SERVE_LM:-c}" = python ]; then
+	# the tests' server: its CPU per call competes with the server's
+	printf '{"rules": [{"when_all": ["`[[ ## answer ## ]]`"], "content": "%s"}]}\n' \
+		"$answer" >"$TMP/script.json"
+	python3 "$ROOT/tests/server/fake_llm.py" --port-file "$TMP/llm.port" --latency-ms "$LAT" \
+		--script "$TMP/script.json" >"$TMP/llm.log" 2>&1 &
+else
+	# bench/bench_lm.c: the same answer, sleeping instead of computing
+	printf '%b' "$answer" >"$TMP/answer.txt"
+	"$ROOT/build/bench-lm" --port-file "$TMP/llm.port" --latency-ms "$LAT" \
+		--content "$TMP/answer.txt" --model test >"$TMP/llm.log" 2>&1 &
+fi
 LLM_PID=$!
 wait_file "$TMP/llm.port" || { cat "$TMP/llm.log"; exit 1; }
 "$BIN" serve --serve-port 0 --port-file "$TMP/serve.port" --serve-trace "$TMP/trace.jsonl" \
