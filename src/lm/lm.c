@@ -145,6 +145,8 @@ void mgen_lm_free(mgen_lm *lm)
 	free(lm->rollout_id);
 	mgen_cache_close(lm->cache);
 	mgen__ratelimit_destroy(&lm->rl);
+	while (lm->idle_count > 0)
+		curl_easy_cleanup(lm->idle[--lm->idle_count]);
 	pthread_mutex_destroy(&lm->mu);
 	free(lm);
 }
@@ -536,6 +538,41 @@ static long estimate_tokens(const mgen_lm *lm, const mgen_message *msgs,
 						      : LM_EST_ANSWER_TOKENS);
 }
 
+/* An easy handle for one call: an idle one (reset: no option of the
+ * previous call is left, its open connections are) or a new one. */
+static CURL *take_handle(mgen_lm *lm)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&lm->mu);
+	if (lm->idle_count > 0)
+		h = lm->idle[--lm->idle_count];
+	pthread_mutex_unlock(&lm->mu);
+	if (h == NULL)
+		return curl_easy_init();
+	curl_easy_reset(h);
+	return h;
+}
+
+/* Keeps `h` for a later call, or frees it when enough are kept. A call
+ * that failed gives its handle up: a connection in an unknown state is
+ * not reused. */
+static void give_handle(mgen_lm *lm, CURL *h, int ok)
+{
+	if (h == NULL)
+		return;
+	/* the options point into this call's buffers: none may outlive it */
+	curl_easy_reset(h);
+	pthread_mutex_lock(&lm->mu);
+	if (ok && lm->idle_count < LM_IDLE_HANDLES) {
+		lm->idle[lm->idle_count++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&lm->mu);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
 int mgen_lm__http(mgen_lm *lm, const mgen_lm_endpoint *ep, const char *body,
 		  long est, size_t cap, mgen_buf *raw, mgen_lm_response *out,
 		  mgen_err *err)
@@ -543,7 +580,7 @@ int mgen_lm__http(mgen_lm *lm, const mgen_lm_endpoint *ep, const char *body,
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
 	mgen_lm_http ans;
-	CURL *h = curl_easy_init();
+	CURL *h = take_handle(lm);
 	CURLcode cc;
 	long status;
 	int attempt, rc = 0;
@@ -598,8 +635,7 @@ int mgen_lm__http(mgen_lm *lm, const mgen_lm_endpoint *ep, const char *body,
 		pause_before_retry(lm, cc, status, &ans, attempt);
 	}
 done:
-	if (h)
-		curl_easy_cleanup(h);
+	give_handle(lm, h, rc == 0);
 	curl_slist_free_all(hdrs);
 	mgen_buf_release(&ans.body);
 	/* an endpoint may echo the request (headers, URL) in an error or

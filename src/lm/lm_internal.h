@@ -134,6 +134,8 @@ void mgen_lm__error_text(const mgen_buf *body, char *out, size_t cap);
 
 /* The client; fields are set by mgen_lm_new and read-only afterwards,
  * except the counters and rng (under mu). Shared with embed.c. */
+#define LM_IDLE_HANDLES 64 /* at most this many kept between calls */
+
 struct mgen_lm {
 	mgen_lm_target t;
 	mgen_lm_endpoint ep; /* base + "/chat/completions", masked form,
@@ -156,6 +158,11 @@ struct mgen_lm {
 	long long requests;
 	long long cache_hits;
 	uint64_t rng;
+	/* idle libcurl easy handles kept for the next call, so a call reuses
+	 * the connection an earlier one left open (libcurl keeps a handle's
+	 * connections after curl_easy_reset); guarded by mu */
+	void *idle[LM_IDLE_HANDLES];
+	size_t idle_count;
 };
 
 /*

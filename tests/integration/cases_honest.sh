@@ -185,3 +185,31 @@ case_optimize_evaluate_unreachable_endpoint_exit_2() {
 	done
 	[ ! -e "$d/p.json" ] || fail "optimize wrote a program"
 }
+
+# The LM client keeps its connections: one worker's calls reuse the
+# connection the first call opened (the test server records each
+# request's client port); a call that failed (HTTP 500) gives its connection up, so
+# the next one comes from a new port.
+case_lm_calls_reuse_the_connection() {
+	local conn
+	cat >"$TMP/reuse.json" <<'EOF2'
+{"tables": {"main.patients": [{"fault": "500"}]}}
+EOF2
+	start_llm reuse --script "$TMP/reuse.json" || return 1
+	conn=$(sqlite_copy reuse)
+	"$BIN" generate --connection "$conn" --model m --api-base "$LLM_URL" --out "$TMP/reuse" \
+		--no-cache --concurrency 1 --max-retries 0 --scope admissions --scope services \
+		--scope icustays --scope patients --scope transfers >/dev/null 2>"$TMP/reuse.err"
+	python3 - "$LLM_REC" <<'EOF2' || fail "connections: $(cat "$TMP/reuse.err" | tail -3)"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+calls = [(r["table"], r["client_port"], r["fault"]) for r in reqs if r["kind"] == "comment"]
+assert len(calls) >= 5, calls
+ports = [p for _, p, _ in calls]
+# calls before the failed one share one connection ...
+i = next(k for k, c in enumerate(calls) if c[2] == "500")
+assert i >= 2 and len(set(ports[:i + 1])) == 1, calls
+# ... and the call after it opens a new one, then keeps it
+assert ports[i + 1] != ports[i] and len(set(ports[i + 1:])) == 1, calls
+EOF2
+}

@@ -615,7 +615,8 @@ class Handler(BaseHTTPRequestHandler):
         rec = {"seq": st.next_seq(), "time": time.time(), "path": path,
                "table": None, "kind": "other",
                "auth": self.headers.get("Authorization"), "body": body,
-               "status": None, "fault": None}
+               "status": None, "fault": None,
+               "client_port": self.client_address[1]}  # same port: reused
         if not isinstance(body, dict):
             rec["status"] = 400
             st.write_record(rec)
