@@ -523,6 +523,10 @@ class State:
 # ---------------------------------------------------------------- handler
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY the
+    # second waits for the client's delayed ACK (~40 ms) once a kept-alive
+    # connection has left TCP's quick-ACK start
+    disable_nagle_algorithm = True
     server_version = "fake_llm/1.0"
 
     @property
