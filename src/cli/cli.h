@@ -106,6 +106,12 @@ typedef struct cli_local {
 int cli_take_local(int argc, char **argv, const cli_local *flags, int *nargc,
 		   char ***nargv);
 
+/* cli_take_local, then cli_parse of the rest (first = 2: after
+ * "metagen CMD") into *args. *args is always safe to cli_args_release,
+ * also when the flags were refused. Returns 0 or EXIT_USAGE. */
+int cli_parse_local(int argc, char **argv, const cli_local *flags,
+		    cli_args *args);
+
 /* The name a file is indexed under: its realpath, or (when it no longer
  * exists) the path made absolute. malloc'd; NULL on out of memory. */
 char *cli_doc_path(const char *path);

@@ -141,18 +141,14 @@ static int run(cli_args *a, const char *session, const char *program, int json)
 int cmd_ask(int argc, char **argv)
 {
 	const char *session = NULL, *program = NULL;
-	int json = 0, rc, nargc = 0;
+	int json = 0, rc;
 	const cli_local local[] = {{"--session", NULL, &session},
 				   {"--ask-program", NULL, &program},
 				   {"--json", &json, NULL},
 				   {NULL, NULL, NULL}};
-	char **nargv = NULL;
 	cli_args args;
 
-	rc = cli_take_local(argc, argv, local, &nargc, &nargv);
-	if (rc != 0)
-		return rc;
-	rc = cli_parse(nargc, nargv, 2, &args);
+	rc = cli_parse_local(argc, argv, local, &args);
 	if (rc == 0 && args.help)
 		help();
 	else if (rc == 0 && args.npositional == 0 &&
@@ -168,6 +164,5 @@ int cmd_ask(int argc, char **argv)
 	} else if (rc == 0)
 		rc = run(&args, session, program, json);
 	cli_args_release(&args);
-	free(nargv);
 	return rc;
 }

@@ -78,14 +78,10 @@ int cmd_harvest(int argc, char **argv)
 	const cli_local local[] = {{"--reviewed", NULL, &reviewed},
 				   {"--format", NULL, &format},
 				   {NULL, NULL, NULL}};
-	char **nargv = NULL;
 	cli_args args;
-	int nargc = 0, dspy, rc;
+	int dspy, rc;
 
-	rc = cli_take_local(argc, argv, local, &nargc, &nargv);
-	if (rc != 0)
-		return rc;
-	rc = cli_parse(nargc, nargv, 2, &args);
+	rc = cli_parse_local(argc, argv, local, &args);
 	dspy = format_of(format);
 	if (rc == 0 && args.help)
 		help();
@@ -94,6 +90,5 @@ int cmd_harvest(int argc, char **argv)
 	else if (rc == 0)
 		rc = harvest(&args, reviewed, dspy);
 	cli_args_release(&args);
-	free(nargv);
 	return rc;
 }

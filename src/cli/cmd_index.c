@@ -222,18 +222,14 @@ static int run(cli_args *a, const add_flags *f)
 int cmd_index(int argc, char **argv)
 {
 	add_flags f = {0, 0, NULL};
-	int nargc = 0, rc;
+	int rc;
 	const cli_local local[] = {{"--prune", &f.prune, NULL},
 				   {"--warehouse", &f.warehouse, NULL},
 				   {"--run", NULL, &f.run},
 				   {NULL, NULL, NULL}};
-	char **nargv = NULL;
 	cli_args args;
 
-	rc = cli_take_local(argc, argv, local, &nargc, &nargv);
-	if (rc != 0)
-		return rc;
-	rc = cli_parse(nargc, nargv, 2, &args);
+	rc = cli_parse_local(argc, argv, local, &args);
 	if (rc == 0 && args.help)
 		help();
 	else if (rc == 0 && args.npositional < 1) {
@@ -243,6 +239,5 @@ int cmd_index(int argc, char **argv)
 	} else if (rc == 0)
 		rc = run(&args, &f);
 	cli_args_release(&args);
-	free(nargv);
 	return rc;
 }

@@ -161,25 +161,20 @@ static int run(cli_args *a, const char *topk, const char *mode, int json,
 
 int cmd_search(int argc, char **argv)
 {
-	int json = 0, eval = 0, nargc = 0, rc;
+	int json = 0, eval = 0, rc;
 	const char *topk = NULL, *mode = NULL;
 	const cli_local local[] = {{"--json", &json, NULL},
 				   {"--eval", &eval, NULL},
 				   {"--top-k", NULL, &topk},
 				   {"--mode", NULL, &mode},
 				   {NULL, NULL, NULL}};
-	char **nargv = NULL;
 	cli_args args;
 
-	rc = cli_take_local(argc, argv, local, &nargc, &nargv);
-	if (rc != 0)
-		return rc;
-	rc = cli_parse(nargc, nargv, 2, &args);
+	rc = cli_parse_local(argc, argv, local, &args);
 	if (rc == 0 && args.help)
 		help();
 	else if (rc == 0)
 		rc = run(&args, topk, mode, json, eval);
 	cli_args_release(&args);
-	free(nargv);
 	return rc;
 }

@@ -184,14 +184,10 @@ int cmd_serve(int argc, char **argv)
 				   {"--ask-program", NULL, &program},
 				   {"--health-lm-seconds", NULL, &lmsec},
 				   {NULL, NULL, NULL}};
-	char **nargv = NULL;
-	int rc, nargc = 0, lm_check = 0;
+	int rc, lm_check = 0;
 
 	/* the command's own flags, not config keys */
-	rc = cli_take_local(argc, argv, local, &nargc, &nargv);
-	if (rc != 0)
-		return rc;
-	rc = cli_parse(nargc, nargv, 2, &args);
+	rc = cli_parse_local(argc, argv, local, &args);
 	if (rc == 0 && args.help)
 		help();
 	else if (rc == 0 && args.npositional != 0) {
@@ -202,6 +198,5 @@ int cmd_serve(int argc, char **argv)
 			 ? EXIT_USAGE
 			 : run(&args, port_file, program, lm_check);
 	cli_args_release(&args);
-	free(nargv);
 	return rc;
 }

@@ -47,6 +47,20 @@ int cli_take_local(int argc, char **argv, const cli_local *flags, int *nargc,
 	return 0;
 }
 
+int cli_parse_local(int argc, char **argv, const cli_local *flags,
+		    cli_args *args)
+{
+	char **nargv = NULL;
+	int nargc = 0, rc;
+
+	memset(args, 0, sizeof(*args));
+	rc = cli_take_local(argc, argv, flags, &nargc, &nargv);
+	if (rc == 0) /* args keeps argv's strings, not nargv itself */
+		rc = cli_parse(nargc, nargv, 2, args);
+	free(nargv);
+	return rc;
+}
+
 char *cli_doc_path(const char *path)
 {
 	char real[PATH_MAX], cwd[PATH_MAX];
